@@ -1,0 +1,26 @@
+# The README's two commands: `make run` and `make test`. Everything else is CMake.
+BUILD_DIR := build
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: run test deps configure build clean bench
+
+run: build
+	$(BUILD_DIR)/bin/dpcast predict scenarios/quickstart.yaml
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+deps:
+	@scripts/install-deps.sh
+
+configure: deps
+	@test -f $(BUILD_DIR)/CMakeCache.txt || cmake --preset release >/dev/null
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+bench: build
+	$(BUILD_DIR)/bin/bench_analytical
+
+clean:
+	rm -rf $(BUILD_DIR)

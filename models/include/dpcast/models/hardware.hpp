@@ -1,0 +1,93 @@
+#pragma once
+// The hardware catalogue: GPUs, links and node presets, read from scenarios/hardware/
+// (one YAML file per entry; adding a GPU is adding a file). All figures in SI units.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dpcast/models/error.hpp"
+
+namespace dpcast::models {
+
+enum class Precision { Fp32, Tf32, Bf16, Fp16 };
+[[nodiscard]] std::string_view to_string(Precision p);
+[[nodiscard]] std::optional<Precision> precision_from_string(std::string_view name);
+/// Bytes of one activation / 16-bit or 32-bit model weight at this precision.
+[[nodiscard]] double bytes_per_element(Precision p);
+
+struct Gpu {
+  std::string name;
+  std::string description;
+  std::map<Precision, double> peak_flops;  // dense matrix FLOP/s per precision
+  double vector_flops = 0;                 // non-matrix (element-wise) FLOP/s
+  double memory_bytes = 0;
+  double memory_bandwidth_bytes_per_s = 0;
+  double compute_efficiency = 0.6;  // fraction of peak a well-shaped matrix product reaches
+  double memory_efficiency = 0.8;   // fraction of memory bandwidth a streaming kernel reaches
+  double reserved_bytes = 0;        // runtime context and allocator overhead
+  double launch_overhead_s = 0;     // fixed cost of one kernel (launch + framework dispatch)
+  std::optional<double> price_per_hour;  // one GPU, on demand
+  SourceLocation source;
+
+  /// Matrix peak at `p`; fp32 when the GPU lacks `p` (scenarios reject that case).
+  [[nodiscard]] double matrix_peak(Precision p) const;
+};
+
+struct Link {
+  std::string name;
+  std::string description;
+  double bandwidth_bytes_per_s = 0;  // per direction
+  double latency_s = 0;              // one message, end to end
+  SourceLocation source;
+};
+
+enum class IntraFabric { NvSwitch, Pcie, SharedMemory };
+[[nodiscard]] std::string_view to_string(IntraFabric f);
+
+struct NodePreset {
+  std::string name;
+  std::string description;
+  std::string gpu;         // Gpu name
+  int gpus_per_node = 1;
+  IntraFabric fabric = IntraFabric::NvSwitch;
+  std::string intra_link;  // per-GPU link into the intra-node fabric
+  int nics = 1;            // network cards per node
+  std::string nic_link;    // each NIC's link into the inter-node network
+  SourceLocation source;
+};
+
+class Catalogue {
+ public:
+  /// Reads every *.yaml under dir/gpus, dir/links and dir/nodes; throws dpcast::Error
+  /// naming the file, line and key of the first problem.
+  [[nodiscard]] static Catalogue load(const std::string& dir);
+  /// The catalogue shipped in scenarios/hardware (DPCAST_HARDWARE_DIR overrides).
+  [[nodiscard]] static const Catalogue& builtin();
+  /// Where the built-in catalogue is read from.
+  [[nodiscard]] static std::string default_dir();
+
+  [[nodiscard]] const Gpu& gpu(std::string_view name) const;  // throws with a did-you-mean
+  [[nodiscard]] const Link& link(std::string_view name) const;
+  [[nodiscard]] const NodePreset& node(std::string_view name) const;
+  [[nodiscard]] const Gpu* find_gpu(std::string_view name) const;
+  [[nodiscard]] const Link* find_link(std::string_view name) const;
+  [[nodiscard]] const NodePreset* find_node(std::string_view name) const;
+
+  [[nodiscard]] const std::map<std::string, Gpu, std::less<>>& gpus() const { return gpus_; }
+  [[nodiscard]] const std::map<std::string, Link, std::less<>>& links() const { return links_; }
+  [[nodiscard]] const std::map<std::string, NodePreset, std::less<>>& nodes() const { return nodes_; }
+
+  void add(Gpu gpu);
+  void add(Link link);
+  void add(NodePreset node);  // checks its gpu and links exist
+
+ private:
+  std::map<std::string, Gpu, std::less<>> gpus_;
+  std::map<std::string, Link, std::less<>> links_;
+  std::map<std::string, NodePreset, std::less<>> nodes_;
+};
+
+}  // namespace dpcast::models

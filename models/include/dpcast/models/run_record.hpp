@@ -1,0 +1,102 @@
+#pragma once
+// RunRecord: the one currency of dpcast. Predicted and measured steps are written and
+// read by the same code, so every figure can be compared with its twin. JSON keys are
+// snake_case and carry their units.
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace dpcast::models {
+
+struct LayerTiming {
+  std::string name;
+  std::string kind;
+  std::int64_t params = 0;
+  double forward_flops = 0;
+  double backward_flops = 0;
+  double forward_s = 0;
+  double backward_s = 0;
+  double activation_bytes = 0;
+};
+
+struct BucketTiming {
+  int id = 0;
+  double bytes = 0;
+  int layers = 0;
+  double ready_s = 0;  // when its last gradient is computed (from the start of backward)
+  double start_s = 0;  // when its collective starts
+  double end_s = 0;
+  std::string algorithm;
+};
+
+struct Breakdown {
+  double forward_s = 0;       // all micro-steps
+  double backward_s = 0;      // all micro-steps
+  double exposed_comm_s = 0;  // communication not hidden behind backward
+  double comm_total_s = 0;    // all collectives, hidden or not
+  double optimizer_s = 0;
+};
+
+struct MemoryBreakdown {
+  double params_bytes = 0;
+  double grads_bytes = 0;
+  double optimizer_bytes = 0;
+  double activations_bytes = 0;
+  double comm_buffers_bytes = 0;
+  double reserved_bytes = 0;
+  double total_bytes = 0;
+  double capacity_bytes = 0;
+};
+
+struct RunRecord {
+  std::string kind = "predicted";  // predicted | measured
+  std::string engine;              // analytical | des | cpu | cuda
+  std::string scenario_name;
+  std::string scenario_file;
+  std::vector<std::pair<std::string, std::string>> sweep_point;
+
+  // The configuration.
+  std::string model;
+  std::string gpu;
+  std::string node;
+  std::string network;  // topology and link, e.g. "fat-tree ib-ndr 1:1"
+  int nodes = 1;
+  int gpus_per_node = 1;
+  int gpus = 1;
+  std::int64_t micro_batch = 1;
+  std::int64_t seq_len = 0;
+  std::int64_t grad_accumulation = 1;
+  std::int64_t global_batch = 1;
+  std::string precision;
+  std::string optimizer;
+  int zero_stage = 0;
+  double bucket_bytes = 0;
+  std::int64_t params = 0;
+
+  // The figures.
+  bool feasible = true;  // false: out of memory (step figures are then absent)
+  double step_time_s = 0;
+  std::pair<double, double> step_time_spread_s{0, 0};  // p10, p90
+  double samples_per_s = 0;
+  double tokens_per_s = 0;
+  double scaling_efficiency = 0;
+  double mfu = 0;
+  std::optional<double> cost_per_step_usd;
+  Breakdown breakdown;
+  MemoryBreakdown memory;
+  std::int64_t max_micro_batch = 0;  // the largest that fits in memory
+  std::string collective_algorithm;
+  std::string collective_why;
+  std::vector<LayerTiming> layers;
+  std::vector<BucketTiming> buckets;
+};
+
+[[nodiscard]] nlohmann::json to_json(const RunRecord& r, bool with_details = true);
+/// Reads a record back; throws dpcast::Error naming the key on a malformed one.
+[[nodiscard]] RunRecord record_from_json(const nlohmann::json& j);
+
+}  // namespace dpcast::models

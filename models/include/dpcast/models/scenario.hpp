@@ -1,0 +1,126 @@
+#pragma once
+// A scenario: which model, on which cluster, trained how, with which data parallelism;
+// and the sweep that turns one scenario file into many configurations. Read from YAML
+// (or JSON); every value is checked, with errors that name the file, line and key.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dpcast/models/hardware.hpp"
+#include "dpcast/models/model_graph.hpp"
+#include "dpcast/models/zoo.hpp"
+
+namespace dpcast::models {
+
+/// One entry of a custom model's layer list (shapes are inferred along the chain).
+struct LayerSpec {
+  LayerKind kind = LayerKind::Linear;
+  std::int64_t out = 0;  // linear: out features; conv2d: out channels; embedding: width
+  std::int64_t kernel = 1;
+  std::int64_t stride = 1;
+  std::int64_t pad = 0;
+  std::int64_t vocab = 0;  // embedding
+  bool bias = true;
+  SourceLocation where;
+  std::string path;
+};
+
+/// What the scenario trains. Exactly one of the sources is set.
+struct ModelSpec {
+  std::string label;  // zoo name, or the custom model's name
+  std::string zoo;    // a zoo model
+  std::optional<TransformerConfig> transformer;
+  std::optional<MlpConfig> mlp;
+  Shape layer_input;  // a layer list: per-sample input shape
+  std::vector<LayerSpec> layer_list;
+  SourceLocation where;
+
+  [[nodiscard]] bool is_sequence_model() const;
+  [[nodiscard]] std::int64_t default_seq_len() const;
+  /// Builds the graph for this sequence length (ignored by non-sequence models).
+  [[nodiscard]] ModelGraph build(std::int64_t seq_len) const;
+  /// Identifies the model and sequence length, for caching graphs.
+  [[nodiscard]] std::string cache_key(std::int64_t seq_len) const;
+};
+
+enum class Topology { SingleSwitch, FatTree, RailOptimized };
+[[nodiscard]] std::string_view to_string(Topology t);
+
+struct NetworkSpec {
+  Topology topology = Topology::FatTree;
+  std::string link;              // the NIC link (default: the node preset's)
+  double oversubscription = 1;   // fat-tree: down/up bandwidth ratio at the leaf switches
+  int nodes_per_leaf = 0;        // 0: derived from a 64-port leaf, half its ports facing nodes
+};
+
+struct ClusterSpec {
+  std::string node;  // node preset
+  std::string gpu;   // the preset's GPU unless overridden
+  int nodes = 1;
+  int gpus_per_node = 1;
+  NetworkSpec network;
+  // Resolved from the catalogue:
+  const Gpu* gpu_entry = nullptr;
+  const NodePreset* node_entry = nullptr;
+  const Link* intra_link = nullptr;
+  const Link* nic_link = nullptr;
+  int nics = 1;
+  [[nodiscard]] int gpus() const { return nodes * gpus_per_node; }
+};
+
+enum class Optimizer { Sgd, Adam };
+[[nodiscard]] std::string_view to_string(Optimizer o);
+
+struct TrainingSpec {
+  std::int64_t micro_batch = 1;
+  std::int64_t seq_len = 0;  // 0: the model's default (sequence models only)
+  std::int64_t grad_accumulation = 1;
+  Precision precision = Precision::Bf16;
+  Optimizer optimizer = Optimizer::Adam;
+};
+
+enum class Collective { Auto, Ring, Tree, HalvingDoubling, Hierarchical, ParameterServer };
+[[nodiscard]] std::string_view to_string(Collective c);
+[[nodiscard]] const std::vector<std::string>& collective_names();
+
+struct DataParallelSpec {
+  Collective collective = Collective::Auto;
+  double bucket_mb = 25;       // MiB, as PyTorch's bucket_cap_mb
+  double first_bucket_mb = 1;  // MiB
+  bool overlap = true;
+  int zero_stage = 0;
+  int ps_servers = 0;  // parameter server: server count (0: one per node)
+};
+
+struct Scenario {
+  std::string name;
+  std::string file;  // where it was read from ("" if built in code)
+  ModelSpec model;
+  ClusterSpec cluster;
+  TrainingSpec training;
+  DataParallelSpec data_parallel;
+  /// The sweep point this configuration is (dotted key -> value as written), in sweep order.
+  std::vector<std::pair<std::string, std::string>> sweep_point;
+  /// Where each key was written, for errors found after parsing (e.g. out of memory).
+  std::map<std::string, SourceLocation> locations;
+
+  [[nodiscard]] std::int64_t seq_len() const;  // the effective sequence length (0 for non-sequence)
+  [[nodiscard]] SourceLocation where(const std::string& key) const;
+};
+
+/// Reads a scenario file and expands its sweep into configurations, in order (the first
+/// sweep key varies slowest). Throws dpcast::Error on the first problem.
+[[nodiscard]] std::vector<Scenario> load_scenarios(const std::string& path,
+                                                   const Catalogue& catalogue = Catalogue::builtin());
+/// The same, from text (`file` names it in errors and resolves relative model files).
+[[nodiscard]] std::vector<Scenario> parse_scenarios(const std::string& text, const std::string& file,
+                                                    const Catalogue& catalogue = Catalogue::builtin());
+/// Reads a custom model file (a transformer or MLP template, or a list of layers).
+[[nodiscard]] ModelSpec load_model_file(const std::string& path);
+
+/// The dotted keys a scenario accepts (what `sweep:` may name).
+[[nodiscard]] const std::vector<std::string>& scenario_keys();
+
+}  // namespace dpcast::models

@@ -1,0 +1,93 @@
+#pragma once
+// Reading YAML (and JSON) input with errors that say where: every problem becomes a
+// dpcast::Error naming the file, line, column and dotted key path. A MapReader remembers
+// which keys the code asked for, so finish() can reject the others with a did-you-mean.
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dpcast/models/error.hpp"
+
+namespace dpcast::models {
+
+/// Parses a whole file; a syntax error becomes a dpcast::Error at its position.
+[[nodiscard]] YAML::Node load_yaml_file(const std::string& path);
+/// Parses text; `file` only names it in errors.
+[[nodiscard]] YAML::Node load_yaml_text(const std::string& text, const std::string& file);
+
+[[nodiscard]] SourceLocation location_of(const std::string& file, const YAML::Node& node);
+/// The closest of `candidates` to `word`, if close enough to be a likely typo.
+[[nodiscard]] std::optional<std::string> did_you_mean(std::string_view word,
+                                                      const std::vector<std::string>& candidates);
+/// " (did you mean 'x'?)" or "".
+[[nodiscard]] std::string suggestion(std::string_view word, const std::vector<std::string>& candidates);
+/// A scalar as the user wrote it, for messages ("-4", "abc", "a list", "a map").
+[[nodiscard]] std::string describe(const YAML::Node& node);
+
+/// One value in a file: where it is and how to read it.
+class YamlValue {
+ public:
+  YamlValue(std::string file, YAML::Node node, std::string path);
+
+  [[nodiscard]] const YAML::Node& node() const { return node_; }
+  [[nodiscard]] const std::string& path() const { return path_; }
+  [[nodiscard]] const std::string& file() const { return file_; }
+  [[nodiscard]] SourceLocation where() const { return location_of(file_, node_); }
+  [[noreturn]] void fail(const std::string& detail) const;
+
+  [[nodiscard]] std::string as_string() const;
+  [[nodiscard]] std::int64_t as_positive_int() const;
+  [[nodiscard]] std::int64_t as_int_in(std::int64_t lo, std::int64_t hi) const;
+  [[nodiscard]] double as_positive_number() const;
+  [[nodiscard]] double as_number_at_least(double lo) const;
+  [[nodiscard]] bool as_bool() const;
+  /// One of `choices`, else an error listing them (with a did-you-mean).
+  [[nodiscard]] std::string as_choice(const std::vector<std::string>& choices) const;
+  [[nodiscard]] std::vector<YamlValue> as_list() const;
+  [[nodiscard]] std::vector<std::int64_t> as_positive_int_list() const;
+
+ private:
+  std::string file_;
+  YAML::Node node_;
+  std::string path_;
+};
+
+/// A mapping being read. Ask for each key you accept; finish() rejects the rest.
+class MapReader {
+ public:
+  MapReader(std::string file, YAML::Node node, std::string path);
+  explicit MapReader(const YamlValue& value);
+
+  [[nodiscard]] bool has(std::string_view key);
+  /// The value at `key`; an error naming the key when it is missing.
+  [[nodiscard]] YamlValue required(std::string_view key);
+  [[nodiscard]] std::optional<YamlValue> optional(std::string_view key);
+  [[nodiscard]] MapReader map(std::string_view key);  // a missing key reads as an empty map
+
+  [[nodiscard]] std::string string(std::string_view key, std::optional<std::string> fallback = {});
+  [[nodiscard]] std::int64_t positive_int(std::string_view key, std::optional<std::int64_t> fallback = {});
+  [[nodiscard]] double positive_number(std::string_view key, std::optional<double> fallback = {});
+  [[nodiscard]] bool boolean(std::string_view key, std::optional<bool> fallback = {});
+
+  /// Rejects every key that was not asked for, with a did-you-mean.
+  void finish() const;
+
+  [[nodiscard]] const std::string& path() const { return path_; }
+  [[nodiscard]] const std::string& file() const { return file_; }
+  [[nodiscard]] SourceLocation where() const { return location_of(file_, node_); }
+  [[nodiscard]] std::string child_path(std::string_view key) const;
+  [[noreturn]] void fail(const std::string& detail) const;
+
+ private:
+  std::string file_;
+  YAML::Node node_;
+  std::string path_;
+  std::set<std::string, std::less<>> asked_;
+};
+
+}  // namespace dpcast::models

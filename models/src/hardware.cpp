@@ -1,0 +1,207 @@
+#include "dpcast/models/hardware.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+
+#include "dpcast/models/yaml_reader.hpp"
+
+#ifndef DPCAST_SOURCE_DIR
+#define DPCAST_SOURCE_DIR "."
+#endif
+
+namespace dpcast::models {
+namespace fs = std::filesystem;
+
+std::string_view to_string(Precision p) {
+  switch (p) {
+    case Precision::Fp32: return "fp32";
+    case Precision::Tf32: return "tf32";
+    case Precision::Bf16: return "bf16";
+    case Precision::Fp16: return "fp16";
+  }
+  return "fp32";
+}
+
+std::optional<Precision> precision_from_string(std::string_view name) {
+  for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Bf16, Precision::Fp16})
+    if (to_string(p) == name) return p;
+  return std::nullopt;
+}
+
+double bytes_per_element(Precision p) {
+  return p == Precision::Bf16 || p == Precision::Fp16 ? 2.0 : 4.0;
+}
+
+double Gpu::matrix_peak(Precision p) const {
+  const auto it = peak_flops.find(p);
+  if (it != peak_flops.end()) return it->second;
+  const auto fp32 = peak_flops.find(Precision::Fp32);
+  return fp32 != peak_flops.end() ? fp32->second : vector_flops;
+}
+
+std::string_view to_string(IntraFabric f) {
+  switch (f) {
+    case IntraFabric::NvSwitch: return "nvswitch";
+    case IntraFabric::Pcie: return "pcie";
+    case IntraFabric::SharedMemory: return "shared-memory";
+  }
+  return "nvswitch";
+}
+
+namespace {
+template <typename Map>
+std::vector<std::string> names_of(const Map& map) {
+  std::vector<std::string> out;
+  for (const auto& [name, _] : map) out.push_back(name);
+  return out;
+}
+
+template <typename Map>
+const auto& lookup(const Map& map, std::string_view name, const char* what) {
+  const auto it = map.find(name);
+  if (it == map.end())
+    throw Error("unknown " + std::string(what) + " '" + std::string(name) + "'" +
+                suggestion(name, names_of(map)));
+  return it->second;
+}
+
+std::string entry_name(MapReader& r, const fs::path& file) {
+  const YamlValue v = r.required("name");
+  const std::string name = v.as_string();
+  if (name != file.stem().string()) v.fail("must match the file name '" + file.stem().string() + "'");
+  return name;
+}
+
+Gpu read_gpu(const fs::path& file) {
+  MapReader r(file.string(), load_yaml_file(file.string()), "");
+  Gpu g;
+  g.source = r.where();
+  g.source.file = file.string();
+  g.name = entry_name(r, file);
+  g.description = r.string("description", "");
+  MapReader peaks = r.map("peak_flops");
+  for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Bf16, Precision::Fp16})
+    if (auto v = peaks.optional(to_string(p))) g.peak_flops[p] = v->as_positive_number();
+  peaks.finish();
+  if (g.peak_flops.empty()) peaks.fail("needs at least one precision (fp32, tf32, bf16, fp16)");
+  g.vector_flops = r.positive_number("vector_flops");
+  g.memory_bytes = r.positive_number("memory_bytes");
+  g.memory_bandwidth_bytes_per_s = r.positive_number("memory_bandwidth_bytes_per_s");
+  for (auto [key, field] : {std::pair{"compute_efficiency", &g.compute_efficiency},
+                            std::pair{"memory_efficiency", &g.memory_efficiency}}) {
+    if (auto v = r.optional(key)) {
+      *field = v->as_positive_number();
+      if (*field > 1) v->fail("expected a fraction in (0, 1], got " + describe(v->node()));
+    }
+  }
+  if (auto v = r.optional("reserved_bytes")) g.reserved_bytes = v->as_number_at_least(0);
+  if (auto v = r.optional("launch_overhead_s")) g.launch_overhead_s = v->as_number_at_least(0);
+  if (auto v = r.optional("price_per_hour")) g.price_per_hour = v->as_positive_number();
+  r.finish();
+  return g;
+}
+
+Link read_link(const fs::path& file) {
+  MapReader r(file.string(), load_yaml_file(file.string()), "");
+  Link l;
+  l.source = SourceLocation{file.string(), 1, 1};
+  l.name = entry_name(r, file);
+  l.description = r.string("description", "");
+  l.bandwidth_bytes_per_s = r.positive_number("bandwidth_bytes_per_s");
+  l.latency_s = r.required("latency_s").as_number_at_least(0);
+  r.finish();
+  return l;
+}
+
+NodePreset read_node(const fs::path& file) {
+  MapReader r(file.string(), load_yaml_file(file.string()), "");
+  NodePreset n;
+  n.source = SourceLocation{file.string(), 1, 1};
+  n.name = entry_name(r, file);
+  n.description = r.string("description", "");
+  n.gpu = r.string("gpu");
+  n.gpus_per_node = static_cast<int>(r.positive_int("gpus_per_node"));
+  const std::string fabric = r.required("fabric").as_choice({"nvswitch", "pcie", "shared-memory"});
+  n.fabric = fabric == "nvswitch" ? IntraFabric::NvSwitch
+             : fabric == "pcie"   ? IntraFabric::Pcie
+                                  : IntraFabric::SharedMemory;
+  n.intra_link = r.string("intra_link");
+  n.nics = static_cast<int>(r.positive_int("nics"));
+  n.nic_link = r.string("nic_link");
+  r.finish();
+  return n;
+}
+
+std::vector<fs::path> yaml_files(const fs::path& dir) {
+  std::vector<fs::path> out;
+  if (!fs::is_directory(dir)) return out;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.is_regular_file() && (e.path().extension() == ".yaml" || e.path().extension() == ".yml"))
+      out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+}  // namespace
+
+void Catalogue::add(Gpu gpu) {
+  const std::string name = gpu.name;
+  if (!gpus_.emplace(name, std::move(gpu)).second)
+    throw Error(gpus_.at(name).source, "name", "GPU '" + name + "' is defined twice");
+}
+
+void Catalogue::add(Link link) {
+  const std::string name = link.name;
+  if (!links_.emplace(name, std::move(link)).second)
+    throw Error(links_.at(name).source, "name", "link '" + name + "' is defined twice");
+}
+
+void Catalogue::add(NodePreset node) {
+  auto check = [&](const std::string& key, const std::string& value, bool known, auto names) {
+    if (!known) throw Error(node.source, key, "unknown " + key + " '" + value + "'" + suggestion(value, names));
+  };
+  check("gpu", node.gpu, find_gpu(node.gpu) != nullptr, names_of(gpus_));
+  check("intra_link", node.intra_link, find_link(node.intra_link) != nullptr, names_of(links_));
+  check("nic_link", node.nic_link, find_link(node.nic_link) != nullptr, names_of(links_));
+  const std::string name = node.name;
+  if (!nodes_.emplace(name, std::move(node)).second)
+    throw Error(nodes_.at(name).source, "name", "node preset '" + name + "' is defined twice");
+}
+
+Catalogue Catalogue::load(const std::string& dir) {
+  if (!fs::is_directory(dir)) throw Error("hardware catalogue not found: " + dir);
+  Catalogue c;
+  for (const auto& f : yaml_files(fs::path(dir) / "gpus")) c.add(read_gpu(f));
+  for (const auto& f : yaml_files(fs::path(dir) / "links")) c.add(read_link(f));
+  for (const auto& f : yaml_files(fs::path(dir) / "nodes")) c.add(read_node(f));
+  return c;
+}
+
+std::string Catalogue::default_dir() {
+  if (const char* env = std::getenv("DPCAST_HARDWARE_DIR"); env && *env) return env;
+  return std::string(DPCAST_SOURCE_DIR) + "/scenarios/hardware";
+}
+
+const Catalogue& Catalogue::builtin() {
+  static const Catalogue catalogue = load(default_dir());
+  return catalogue;
+}
+
+const Gpu& Catalogue::gpu(std::string_view name) const { return lookup(gpus_, name, "GPU"); }
+const Link& Catalogue::link(std::string_view name) const { return lookup(links_, name, "link"); }
+const NodePreset& Catalogue::node(std::string_view name) const { return lookup(nodes_, name, "node preset"); }
+
+const Gpu* Catalogue::find_gpu(std::string_view name) const {
+  const auto it = gpus_.find(name);
+  return it == gpus_.end() ? nullptr : &it->second;
+}
+const Link* Catalogue::find_link(std::string_view name) const {
+  const auto it = links_.find(name);
+  return it == links_.end() ? nullptr : &it->second;
+}
+const NodePreset* Catalogue::find_node(std::string_view name) const {
+  const auto it = nodes_.find(name);
+  return it == nodes_.end() ? nullptr : &it->second;
+}
+
+}  // namespace dpcast::models

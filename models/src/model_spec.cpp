@@ -1,0 +1,263 @@
+// Custom models: a zoo name, a zoo transformer with some sizes changed, a transformer or
+// MLP template, or a plain list of layers whose shapes follow from the input.
+#include <filesystem>
+
+#include "dpcast/models/scenario.hpp"
+#include "dpcast/models/yaml_reader.hpp"
+
+namespace dpcast::models {
+namespace {
+
+std::vector<std::string> zoo_names() {
+  std::vector<std::string> names;
+  for (const auto& e : zoo()) names.push_back(e.name);
+  return names;
+}
+
+TransformerConfig read_transformer(MapReader& r, TransformerConfig c) {
+  c.name = r.string("name", c.name);
+  c.vocab = r.positive_int("vocab", c.vocab ? std::optional(c.vocab) : std::nullopt);
+  c.d_model = r.positive_int("d_model", c.d_model ? std::optional(c.d_model) : std::nullopt);
+  c.layers = r.positive_int("layers", c.layers ? std::optional(c.layers) : std::nullopt);
+  c.heads = r.positive_int("heads", c.heads ? std::optional(c.heads) : std::nullopt);
+  c.kv_heads = r.positive_int("kv_heads", c.kv_heads ? c.kv_heads : c.heads);
+  c.ffn = r.positive_int("ffn", c.ffn ? c.ffn : 4 * c.d_model);
+  if (auto v = r.optional("ffn_kind")) c.ffn_kind = v->as_choice({"gelu", "swiglu"}) == "gelu" ? FfnKind::Gelu : FfnKind::SwiGlu;
+  if (auto v = r.optional("norm"))
+    c.norm = v->as_choice({"layernorm", "rmsnorm"}) == "layernorm" ? LayerKind::LayerNorm : LayerKind::RmsNorm;
+  c.bias = r.boolean("bias", c.bias);
+  c.tied_embeddings = r.boolean("tied_embeddings", c.tied_embeddings);
+  if (auto v = r.optional("positions")) c.learned_positions = v->as_choice({"learned", "rotary"}) == "learned";
+  c.max_seq_len = r.positive_int("max_seq_len", c.max_seq_len);
+  c.default_seq_len = r.positive_int("seq_len", std::min(c.default_seq_len, c.max_seq_len));
+  c.encoder = r.boolean("encoder", c.encoder);
+  if (c.d_model % c.heads != 0)
+    r.fail("d_model " + std::to_string(c.d_model) + " is not divisible by heads " + std::to_string(c.heads));
+  if (c.heads % c.kv_heads != 0)
+    r.fail("heads " + std::to_string(c.heads) + " is not a multiple of kv_heads " + std::to_string(c.kv_heads));
+  return c;
+}
+
+MlpConfig read_mlp(MapReader& r, std::string name) {
+  MlpConfig m;
+  m.name = r.string("name", std::move(name));
+  const YamlValue widths = r.required("widths");
+  m.widths = widths.as_positive_int_list();
+  if (m.widths.size() < 2) widths.fail("needs at least two widths (inputs and outputs)");
+  return m;
+}
+
+LayerSpec read_layer_spec(const YamlValue& value) {
+  MapReader r(value);
+  LayerSpec s;
+  s.where = value.where();
+  s.path = value.path();
+  const std::string kind = r.required("kind").as_choice(
+      {"linear", "conv2d", "embedding", "relu", "gelu", "silu", "layernorm", "rmsnorm", "batchnorm",
+       "maxpool", "avgpool", "loss"});
+  s.kind = layer_kind_from_string(kind);
+  switch (s.kind) {
+    case LayerKind::Linear:
+      s.out = r.positive_int("out");
+      s.bias = r.boolean("bias", true);
+      break;
+    case LayerKind::Conv2d:
+      s.out = r.positive_int("out");
+      s.kernel = r.positive_int("kernel");
+      s.stride = r.positive_int("stride", 1);
+      if (auto v = r.optional("pad")) s.pad = v->as_int_in(0, 1 << 20);
+      s.bias = r.boolean("bias", true);
+      break;
+    case LayerKind::Embedding:
+      s.vocab = r.positive_int("vocab");
+      s.out = r.positive_int("out");
+      break;
+    case LayerKind::MaxPool:
+    case LayerKind::AvgPool:
+      s.kernel = r.positive_int("kernel");
+      s.stride = r.positive_int("stride", s.kernel);
+      if (auto v = r.optional("pad")) s.pad = v->as_int_in(0, 1 << 20);
+      break;
+    default: break;
+  }
+  r.finish();
+  return s;
+}
+
+ModelSpec read_model_map(MapReader& r, const std::string& base_dir);
+
+ModelSpec read_model_file(const std::string& path, const SourceLocation& where) {
+  MapReader r(path, load_yaml_file(path), "");
+  ModelSpec spec = read_model_map(r, std::filesystem::path(path).parent_path().string());
+  spec.where = where;
+  return spec;
+}
+
+ModelSpec read_model_map(MapReader& r, const std::string& base_dir) {
+  ModelSpec spec;
+  spec.where = r.where();
+  if (auto file = r.optional("file")) {
+    std::filesystem::path p = file->as_string();
+    if (p.is_relative() && !base_dir.empty()) p = std::filesystem::path(base_dir) / p;
+    if (!std::filesystem::exists(p)) file->fail("model file not found: " + p.string());
+    r.finish();
+    return read_model_file(p.string(), file->where());
+  }
+  if (auto zoo_value = r.optional("zoo")) {
+    const std::string name = zoo_value->as_string();
+    const ZooEntry* e = find_zoo_entry(name);
+    if (!e) zoo_value->fail("unknown model '" + name + "'" + suggestion(name, zoo_names()));
+    if (e->family == ModelFamily::Mlp) {
+      spec.mlp = r.has("widths") ? read_mlp(r, name) : default_mlp();
+      spec.label = spec.mlp->name;
+    } else if (e->family == ModelFamily::Transformer) {
+      spec.transformer = read_transformer(r, zoo_transformer(name));  // sizes may be overridden
+      spec.label = spec.transformer->name;
+    } else {
+      spec.zoo = name;
+      spec.label = name;
+    }
+    r.finish();
+    return spec;
+  }
+  if (auto tmpl = r.optional("template")) {
+    const std::string t = tmpl->as_choice({"transformer", "mlp"});
+    if (t == "mlp") {
+      spec.mlp = read_mlp(r, "custom-mlp");
+      spec.label = spec.mlp->name;
+    } else {
+      TransformerConfig c;
+      c.name = "custom-transformer";
+      spec.transformer = read_transformer(r, c);
+      spec.label = spec.transformer->name;
+    }
+    r.finish();
+    return spec;
+  }
+  if (auto layers = r.optional("layers")) {
+    spec.label = r.string("name", "custom-model");
+    spec.layer_input = r.required("input").as_positive_int_list();
+    for (const auto& v : layers->as_list()) spec.layer_list.push_back(read_layer_spec(v));
+    if (spec.layer_list.empty()) layers->fail("needs at least one layer");
+    // Build once now so shape errors point at the file, not at prediction time.
+    (void)spec.build(spec.default_seq_len());
+    r.finish();
+    return spec;
+  }
+  r.fail("a model needs one of: zoo, file, template, layers");
+}
+
+// Shapes along a layer list: [n] a feature vector (or tokens before an embedding),
+// [s, d] a sequence, [c, h, w] an image.
+ModelGraph build_layer_list(const ModelSpec& spec, std::int64_t seq_len) {
+  Shape shape = spec.layer_input;
+  if (spec.is_sequence_model() && seq_len > 0) shape = {seq_len};
+  ModelGraph g(ModelInfo{spec.label, spec.is_sequence_model() ? shape[0] : 0});
+  LayerId x = g.add(input_layer("input", shape));
+  bool has_loss = false;
+  for (std::size_t i = 0; i < spec.layer_list.size(); ++i) {
+    const LayerSpec& s = spec.layer_list[i];
+    const std::string name = std::string(to_string(s.kind)) + std::to_string(i);
+    auto bad = [&](const std::string& why) -> Error { return Error(s.where, s.path, why); };
+    if (has_loss) throw bad("no layer may follow the loss");
+    Layer l;
+    switch (s.kind) {
+      case LayerKind::Linear: {
+        const std::int64_t tokens = shape.size() == 2 ? shape[0] : 1;
+        const std::int64_t in = shape.size() == 2 ? shape[1] : elements(shape);
+        l = linear(name, tokens, in, s.out, s.bias);
+        break;
+      }
+      case LayerKind::Conv2d:
+        if (shape.size() != 3) throw bad("conv2d needs an image input [channels, height, width]");
+        if (conv_out(shape[1], s.kernel, s.stride, s.pad) <= 0 || conv_out(shape[2], s.kernel, s.stride, s.pad) <= 0)
+          throw bad("kernel larger than the padded input");
+        l = conv2d(name, shape[0], shape[1], shape[2], s.out, s.kernel, s.kernel, s.stride, s.pad, s.pad, s.bias);
+        break;
+      case LayerKind::Embedding:
+        if (shape.size() != 1 || i != 0) throw bad("embedding must be the first layer, on an input of [tokens]");
+        l = embedding(name, shape[0], s.vocab, s.out);
+        break;
+      case LayerKind::MaxPool:
+      case LayerKind::AvgPool:
+        if (shape.size() != 3) throw bad("pooling needs an image input [channels, height, width]");
+        if (conv_out(shape[1], s.kernel, s.stride, s.pad) <= 0) throw bad("kernel larger than the padded input");
+        l = pool(name, s.kind, shape[0], shape[1], shape[2], s.kernel, s.stride, s.pad);
+        break;
+      case LayerKind::LayerNorm:
+      case LayerKind::RmsNorm:
+        l = norm(name, s.kind, shape, shape.back());
+        break;
+      case LayerKind::BatchNorm:
+        l = norm(name, s.kind, shape, shape.front());
+        break;
+      case LayerKind::Loss:
+        l = loss(name, shape.size() == 2 ? shape[0] : 1, shape.back());
+        has_loss = true;
+        break;
+      default:
+        l = elementwise(name, s.kind, shape);
+        break;
+    }
+    shape = l.output_shape;
+    x = g.add(std::move(l), {x});
+  }
+  if (!has_loss) g.add(loss("loss", shape.size() == 2 ? shape[0] : 1, shape.back()), {x});
+  return g;
+}
+
+}  // namespace
+
+bool ModelSpec::is_sequence_model() const {
+  if (transformer) return true;
+  return !layer_list.empty() && layer_list.front().kind == LayerKind::Embedding;
+}
+
+std::int64_t ModelSpec::default_seq_len() const {
+  if (transformer) return transformer->default_seq_len;
+  return is_sequence_model() ? layer_input.front() : 0;
+}
+
+ModelGraph ModelSpec::build(std::int64_t seq_len) const {
+  if (transformer) return build_transformer(*transformer, seq_len > 0 ? seq_len : transformer->default_seq_len);
+  if (mlp) return build_mlp(*mlp);
+  if (!layer_list.empty()) return build_layer_list(*this, seq_len);
+  return build_zoo_model(zoo, seq_len);
+}
+
+std::string ModelSpec::cache_key(std::int64_t seq_len) const {
+  std::string key = label + "@" + std::to_string(seq_len);
+  if (transformer) {
+    const auto& t = *transformer;
+    for (auto v : {t.vocab, t.d_model, t.layers, t.heads, t.kv_heads, t.ffn, t.max_seq_len})
+      key += ":" + std::to_string(v);
+    key += ":" + std::to_string(static_cast<int>(t.ffn_kind)) + std::to_string(static_cast<int>(t.norm)) +
+           std::to_string(t.bias) + std::to_string(t.tied_embeddings) + std::to_string(t.learned_positions) +
+           std::to_string(t.encoder);
+  }
+  if (mlp)
+    for (auto w : mlp->widths) key += ":" + std::to_string(w);
+  if (!layer_list.empty()) key += ":list@" + where.file + ":" + std::to_string(where.line);
+  return key;
+}
+
+ModelSpec load_model_file(const std::string& path) { return read_model_file(path, SourceLocation{path, 0, 0}); }
+
+// Used by scenario.cpp: the `model:` value of a scenario.
+ModelSpec read_model_value(const YamlValue& value, const std::string& base_dir) {
+  if (value.node().IsScalar()) {
+    const std::string name = value.as_string();
+    if (!find_zoo_entry(name)) value.fail("unknown model '" + name + "'" + suggestion(name, zoo_names()));
+    ModelSpec spec;
+    spec.where = value.where();
+    spec.label = name;
+    if (find_zoo_entry(name)->family == ModelFamily::Transformer) spec.transformer = zoo_transformer(name);
+    else if (name == "mlp") spec.mlp = default_mlp();
+    else spec.zoo = name;
+    return spec;
+  }
+  MapReader r(value);
+  return read_model_map(r, base_dir);
+}
+
+}  // namespace dpcast::models

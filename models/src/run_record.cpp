@@ -1,0 +1,179 @@
+#include "dpcast/models/run_record.hpp"
+
+#include "dpcast/models/error.hpp"
+
+namespace dpcast::models {
+using nlohmann::json;
+
+json to_json(const RunRecord& r, bool with_details) {
+  json j;
+  j["kind"] = r.kind;
+  j["engine"] = r.engine;
+  j["scenario"] = {{"name", r.scenario_name}, {"file", r.scenario_file}};
+  json point = json::object();
+  for (const auto& [k, v] : r.sweep_point) point[k] = v;
+  j["config"] = {{"sweep_point", point},
+                 {"model", r.model},
+                 {"gpu", r.gpu},
+                 {"node", r.node},
+                 {"network", r.network},
+                 {"nodes", r.nodes},
+                 {"gpus_per_node", r.gpus_per_node},
+                 {"gpus", r.gpus},
+                 {"micro_batch", r.micro_batch},
+                 {"seq_len", r.seq_len},
+                 {"grad_accumulation", r.grad_accumulation},
+                 {"global_batch", r.global_batch},
+                 {"precision", r.precision},
+                 {"optimizer", r.optimizer},
+                 {"zero_stage", r.zero_stage},
+                 {"bucket_bytes", r.bucket_bytes},
+                 {"params", r.params}};
+  j["feasible"] = r.feasible;
+  if (r.feasible) {
+    j["step_time_s"] = r.step_time_s;
+    j["step_time_spread_s"] = {r.step_time_spread_s.first, r.step_time_spread_s.second};
+    j["samples_per_s"] = r.samples_per_s;
+    j["tokens_per_s"] = r.tokens_per_s;
+    j["scaling_efficiency"] = r.scaling_efficiency;
+    j["mfu"] = r.mfu;
+    if (r.cost_per_step_usd) j["cost_per_step_usd"] = *r.cost_per_step_usd;
+    j["breakdown_s"] = {{"forward", r.breakdown.forward_s},
+                        {"backward", r.breakdown.backward_s},
+                        {"exposed_comm", r.breakdown.exposed_comm_s},
+                        {"comm_total", r.breakdown.comm_total_s},
+                        {"optimizer", r.breakdown.optimizer_s}};
+  }
+  const auto& m = r.memory;
+  j["memory_bytes"] = {{"params", m.params_bytes},         {"grads", m.grads_bytes},
+                       {"optimizer", m.optimizer_bytes},   {"activations", m.activations_bytes},
+                       {"comm_buffers", m.comm_buffers_bytes}, {"reserved", m.reserved_bytes},
+                       {"total", m.total_bytes},           {"capacity", m.capacity_bytes}};
+  j["max_micro_batch"] = r.max_micro_batch;
+  j["collective"] = {{"algorithm", r.collective_algorithm}, {"why", r.collective_why}};
+  if (with_details) {
+    json layers = json::array();
+    for (const auto& l : r.layers)
+      layers.push_back({{"name", l.name},
+                        {"kind", l.kind},
+                        {"params", l.params},
+                        {"forward_flops", l.forward_flops},
+                        {"backward_flops", l.backward_flops},
+                        {"forward_s", l.forward_s},
+                        {"backward_s", l.backward_s},
+                        {"activation_bytes", l.activation_bytes}});
+    j["layers"] = layers;
+    json buckets = json::array();
+    for (const auto& b : r.buckets)
+      buckets.push_back({{"id", b.id},
+                         {"bytes", b.bytes},
+                         {"layers", b.layers},
+                         {"ready_s", b.ready_s},
+                         {"start_s", b.start_s},
+                         {"end_s", b.end_s},
+                         {"algorithm", b.algorithm}});
+    j["buckets"] = buckets;
+  }
+  return j;
+}
+
+namespace {
+template <typename T>
+T get(const json& j, const char* key, const std::string& path) {
+  if (!j.contains(key)) throw Error(SourceLocation{}, path + key, "missing in run record");
+  try {
+    return j.at(key).get<T>();
+  } catch (const json::exception&) {
+    throw Error(SourceLocation{}, path + key, "has the wrong type in run record");
+  }
+}
+template <typename T>
+T get_or(const json& j, const char* key, T fallback, const std::string& path) {
+  return j.contains(key) ? get<T>(j, key, path) : fallback;
+}
+}  // namespace
+
+RunRecord record_from_json(const json& j) {
+  if (!j.is_object()) throw Error("a run record must be a JSON object");
+  RunRecord r;
+  r.kind = get<std::string>(j, "kind", "");
+  if (r.kind != "predicted" && r.kind != "measured")
+    throw Error(SourceLocation{}, "kind", "expected predicted or measured, got " + r.kind);
+  r.engine = get<std::string>(j, "engine", "");
+  if (j.contains("scenario")) {
+    const json& s = j["scenario"];
+    r.scenario_name = get_or<std::string>(s, "name", "", "scenario.");
+    r.scenario_file = get_or<std::string>(s, "file", "", "scenario.");
+  }
+  const json& c = j.contains("config") ? j["config"] : throw Error(SourceLocation{}, "config", "missing in run record");
+  if (c.contains("sweep_point"))
+    for (const auto& [k, v] : c["sweep_point"].items()) r.sweep_point.emplace_back(k, v.get<std::string>());
+  r.model = get<std::string>(c, "model", "config.");
+  r.gpu = get<std::string>(c, "gpu", "config.");
+  r.node = get_or<std::string>(c, "node", "", "config.");
+  r.network = get_or<std::string>(c, "network", "", "config.");
+  r.nodes = get<int>(c, "nodes", "config.");
+  r.gpus_per_node = get<int>(c, "gpus_per_node", "config.");
+  r.gpus = get<int>(c, "gpus", "config.");
+  r.micro_batch = get<std::int64_t>(c, "micro_batch", "config.");
+  r.seq_len = get_or<std::int64_t>(c, "seq_len", 0, "config.");
+  r.grad_accumulation = get_or<std::int64_t>(c, "grad_accumulation", 1, "config.");
+  r.global_batch = get_or<std::int64_t>(c, "global_batch", r.gpus * r.micro_batch * r.grad_accumulation, "config.");
+  r.precision = get<std::string>(c, "precision", "config.");
+  r.optimizer = get_or<std::string>(c, "optimizer", "adam", "config.");
+  r.zero_stage = get_or<int>(c, "zero_stage", 0, "config.");
+  r.bucket_bytes = get_or<double>(c, "bucket_bytes", 0, "config.");
+  r.params = get_or<std::int64_t>(c, "params", 0, "config.");
+  r.feasible = get_or<bool>(j, "feasible", true, "");
+  if (r.feasible) {
+    r.step_time_s = get<double>(j, "step_time_s", "");
+    if (j.contains("step_time_spread_s")) {
+      const auto spread = get<std::vector<double>>(j, "step_time_spread_s", "");
+      if (spread.size() != 2) throw Error(SourceLocation{}, "step_time_spread_s", "expected [p10, p90]");
+      r.step_time_spread_s = {spread[0], spread[1]};
+    }
+    r.samples_per_s = get_or<double>(j, "samples_per_s", 0, "");
+    r.tokens_per_s = get_or<double>(j, "tokens_per_s", 0, "");
+    r.scaling_efficiency = get_or<double>(j, "scaling_efficiency", 0, "");
+    r.mfu = get_or<double>(j, "mfu", 0, "");
+    if (j.contains("cost_per_step_usd")) r.cost_per_step_usd = get<double>(j, "cost_per_step_usd", "");
+    if (j.contains("breakdown_s")) {
+      const json& b = j["breakdown_s"];
+      r.breakdown = {get_or<double>(b, "forward", 0, "breakdown_s."), get_or<double>(b, "backward", 0, "breakdown_s."),
+                     get_or<double>(b, "exposed_comm", 0, "breakdown_s."),
+                     get_or<double>(b, "comm_total", 0, "breakdown_s."),
+                     get_or<double>(b, "optimizer", 0, "breakdown_s.")};
+    }
+  }
+  if (j.contains("memory_bytes")) {
+    const json& m = j["memory_bytes"];
+    const std::string p = "memory_bytes.";
+    r.memory = {get_or<double>(m, "params", 0, p),       get_or<double>(m, "grads", 0, p),
+                get_or<double>(m, "optimizer", 0, p),    get_or<double>(m, "activations", 0, p),
+                get_or<double>(m, "comm_buffers", 0, p), get_or<double>(m, "reserved", 0, p),
+                get_or<double>(m, "total", 0, p),        get_or<double>(m, "capacity", 0, p)};
+  }
+  r.max_micro_batch = get_or<std::int64_t>(j, "max_micro_batch", 0, "");
+  if (j.contains("collective")) {
+    r.collective_algorithm = get_or<std::string>(j["collective"], "algorithm", "", "collective.");
+    r.collective_why = get_or<std::string>(j["collective"], "why", "", "collective.");
+  }
+  if (j.contains("layers"))
+    for (const auto& l : j["layers"])
+      r.layers.push_back({get<std::string>(l, "name", "layers[]."), get_or<std::string>(l, "kind", "", "layers[]."),
+                          get_or<std::int64_t>(l, "params", 0, "layers[]."),
+                          get_or<double>(l, "forward_flops", 0, "layers[]."),
+                          get_or<double>(l, "backward_flops", 0, "layers[]."),
+                          get_or<double>(l, "forward_s", 0, "layers[]."),
+                          get_or<double>(l, "backward_s", 0, "layers[]."),
+                          get_or<double>(l, "activation_bytes", 0, "layers[].")});
+  if (j.contains("buckets"))
+    for (const auto& b : j["buckets"])
+      r.buckets.push_back({get<int>(b, "id", "buckets[]."), get<double>(b, "bytes", "buckets[]."),
+                           get_or<int>(b, "layers", 0, "buckets[]."), get_or<double>(b, "ready_s", 0, "buckets[]."),
+                           get_or<double>(b, "start_s", 0, "buckets[]."), get_or<double>(b, "end_s", 0, "buckets[]."),
+                           get_or<std::string>(b, "algorithm", "", "buckets[].")});
+  return r;
+}
+
+}  // namespace dpcast::models

@@ -1,0 +1,310 @@
+#include "dpcast/models/scenario.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "dpcast/models/yaml_reader.hpp"
+
+namespace dpcast::models {
+
+ModelSpec read_model_value(const YamlValue& value, const std::string& base_dir);  // model_spec.cpp
+
+std::string_view to_string(Topology t) {
+  switch (t) {
+    case Topology::SingleSwitch: return "single-switch";
+    case Topology::FatTree: return "fat-tree";
+    case Topology::RailOptimized: return "rail-optimized";
+  }
+  return "fat-tree";
+}
+
+std::string_view to_string(Optimizer o) { return o == Optimizer::Sgd ? "sgd" : "adam"; }
+
+const std::vector<std::string>& collective_names() {
+  static const std::vector<std::string> names{"auto", "ring", "tree", "halving-doubling", "hierarchical",
+                                              "parameter-server"};
+  return names;
+}
+
+std::string_view to_string(Collective c) { return collective_names()[static_cast<std::size_t>(c)]; }
+
+const std::vector<std::string>& scenario_keys() {
+  static const std::vector<std::string> keys{
+      "name",
+      "model",
+      "cluster.node",
+      "cluster.gpu",
+      "cluster.nodes",
+      "cluster.gpus",
+      "cluster.gpus_per_node",
+      "cluster.network.topology",
+      "cluster.network.link",
+      "cluster.network.oversubscription",
+      "cluster.network.nodes_per_leaf",
+      "training.micro_batch",
+      "training.seq_len",
+      "training.grad_accumulation",
+      "training.precision",
+      "training.optimizer",
+      "data_parallel.collective",
+      "data_parallel.bucket_mb",
+      "data_parallel.first_bucket_mb",
+      "data_parallel.overlap",
+      "data_parallel.zero_stage",
+      "data_parallel.ps_servers",
+  };
+  return keys;
+}
+
+std::int64_t Scenario::seq_len() const {
+  if (!model.is_sequence_model()) return 0;
+  return training.seq_len > 0 ? training.seq_len : model.default_seq_len();
+}
+
+SourceLocation Scenario::where(const std::string& key) const {
+  const auto it = locations.find(key);
+  return it != locations.end() ? it->second : SourceLocation{file, 0, 0};
+}
+
+namespace {
+
+// Remembers where each value was written, for errors found after parsing.
+void note(Scenario& s, const std::optional<YamlValue>& v) {
+  if (v) s.locations[v->path()] = v->where();
+}
+
+void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
+  ClusterSpec& c = s.cluster;
+  const YamlValue node = r.required("node");
+  note(s, node);
+  c.node = node.as_string();
+  c.node_entry = cat.find_node(c.node);
+  if (!c.node_entry) {
+    std::vector<std::string> names;
+    for (const auto& [n, _] : cat.nodes()) names.push_back(n);
+    node.fail("unknown node preset '" + c.node + "'" + suggestion(c.node, names));
+  }
+  const NodePreset& preset = *c.node_entry;
+
+  c.gpu = preset.gpu;
+  if (auto gpu = r.optional("gpu")) {
+    c.gpu = gpu->as_string();
+    if (!cat.find_gpu(c.gpu)) {
+      std::vector<std::string> names;
+      for (const auto& [n, _] : cat.gpus()) names.push_back(n);
+      gpu->fail("unknown GPU '" + c.gpu + "'" + suggestion(c.gpu, names));
+    }
+  }
+  c.gpu_entry = &cat.gpu(c.gpu);
+
+  c.gpus_per_node = preset.gpus_per_node;
+  if (auto v = r.optional("gpus_per_node")) {
+    note(s, v);
+    c.gpus_per_node = static_cast<int>(v->as_positive_int());
+    if (c.gpus_per_node > preset.gpus_per_node)
+      v->fail(preset.name + " has " + std::to_string(preset.gpus_per_node) + " GPUs per node, got " +
+              std::to_string(c.gpus_per_node));
+  }
+  auto nodes = r.optional("nodes");
+  auto gpus = r.optional("gpus");
+  note(s, nodes);
+  note(s, gpus);
+  if (!nodes && !gpus) r.fail("needs nodes (or gpus, the total GPU count)");
+  if (nodes) c.nodes = static_cast<int>(nodes->as_positive_int());
+  if (gpus) {
+    const std::int64_t total = gpus->as_positive_int();
+    if (total % c.gpus_per_node != 0)
+      gpus->fail(std::to_string(total) + " GPUs are not divisible by " + std::to_string(c.gpus_per_node) +
+                 " GPUs per node");
+    if (nodes && total != static_cast<std::int64_t>(c.nodes) * c.gpus_per_node)
+      gpus->fail(std::to_string(total) + " GPUs disagree with nodes x gpus_per_node = " +
+                 std::to_string(c.nodes * c.gpus_per_node));
+    c.nodes = static_cast<int>(total / c.gpus_per_node);
+  }
+  // A node using fewer GPUs than its preset keeps the NICs that serve those GPUs.
+  c.nics = std::max(1, preset.nics * c.gpus_per_node / preset.gpus_per_node);
+  c.intra_link = &cat.link(preset.intra_link);
+
+  MapReader net = r.map("network");
+  NetworkSpec& n = c.network;
+  if (auto t = net.optional("topology")) {
+    note(s, t);
+    const std::string topo = t->as_choice({"single-switch", "fat-tree", "rail-optimized"});
+    n.topology = topo == "single-switch" ? Topology::SingleSwitch
+                 : topo == "fat-tree"    ? Topology::FatTree
+                                         : Topology::RailOptimized;
+  }
+  n.link = preset.nic_link;
+  if (auto l = net.optional("link")) {
+    note(s, l);
+    n.link = l->as_string();
+    if (!cat.find_link(n.link)) {
+      std::vector<std::string> names;
+      for (const auto& [name, _] : cat.links()) names.push_back(name);
+      l->fail("unknown link '" + n.link + "'" + suggestion(n.link, names));
+    }
+  }
+  c.nic_link = &cat.link(n.link);
+  if (auto o = net.optional("oversubscription")) {
+    n.oversubscription = o->as_number_at_least(1);
+    if (n.topology != Topology::FatTree) o->fail("oversubscription applies to a fat-tree only");
+  }
+  if (auto p = net.optional("nodes_per_leaf")) n.nodes_per_leaf = static_cast<int>(p->as_positive_int());
+  net.finish();
+  r.finish();
+}
+
+void read_training(MapReader r, Scenario& s) {
+  TrainingSpec& t = s.training;
+  auto mb = r.optional("micro_batch");
+  note(s, mb);
+  t.micro_batch = mb ? mb->as_positive_int() : 1;
+  if (auto v = r.optional("seq_len")) {
+    note(s, v);
+    if (!s.model.is_sequence_model()) v->fail(s.model.label + " is not a sequence model");
+    t.seq_len = v->as_positive_int();
+    if (s.model.transformer && s.model.transformer->learned_positions &&
+        t.seq_len > s.model.transformer->max_seq_len)
+      v->fail(s.model.label + " has learned positions for " + std::to_string(s.model.transformer->max_seq_len) +
+              " tokens, got " + std::to_string(t.seq_len));
+  }
+  t.grad_accumulation = r.positive_int("grad_accumulation", 1);
+  if (auto v = r.optional("precision")) {
+    note(s, v);
+    t.precision = *precision_from_string(v->as_choice({"fp32", "tf32", "bf16", "fp16"}));
+    const Gpu& gpu = *s.cluster.gpu_entry;
+    if (!gpu.peak_flops.count(t.precision))
+      v->fail(gpu.name + " has no " + std::string(to_string(t.precision)) + " support");
+  }
+  if (auto v = r.optional("optimizer")) t.optimizer = v->as_choice({"sgd", "adam"}) == "sgd" ? Optimizer::Sgd : Optimizer::Adam;
+  r.finish();
+}
+
+void read_data_parallel(MapReader r, Scenario& s) {
+  DataParallelSpec& d = s.data_parallel;
+  if (auto v = r.optional("collective")) {
+    note(s, v);
+    const std::string name = v->as_choice(collective_names());
+    const auto& names = collective_names();
+    d.collective = static_cast<Collective>(std::find(names.begin(), names.end(), name) - names.begin());
+  }
+  d.bucket_mb = r.positive_number("bucket_mb", 25);
+  d.first_bucket_mb = r.positive_number("first_bucket_mb", 1);
+  d.overlap = r.boolean("overlap", true);
+  if (auto v = r.optional("zero_stage")) {
+    note(s, v);
+    d.zero_stage = static_cast<int>(v->as_int_in(0, 3));
+    if (d.zero_stage > 0 && d.collective == Collective::ParameterServer)
+      v->fail("ZeRO shards over the data-parallel ranks; it does not combine with a parameter server");
+  }
+  if (auto v = r.optional("ps_servers")) d.ps_servers = static_cast<int>(v->as_positive_int());
+  r.finish();
+}
+
+Scenario read_scenario(const YAML::Node& root, const std::string& file, const Catalogue& cat) {
+  MapReader r(file, root, "");
+  Scenario s;
+  s.file = file;
+  s.name = r.string("name", std::filesystem::path(file).stem().string());
+  const YamlValue model = r.required("model");
+  note(s, model);
+  s.model = read_model_value(model, std::filesystem::path(file).parent_path().string());
+  read_cluster(r.map("cluster"), s, cat);
+  read_training(r.map("training"), s);
+  read_data_parallel(r.map("data_parallel"), s);
+  (void)r.optional("sweep");  // expanded by the caller
+  r.finish();
+  return s;
+}
+
+struct SweepAxis {
+  std::string key;
+  YamlValue key_value;
+  std::vector<YamlValue> values;
+};
+
+std::vector<SweepAxis> read_sweep(const YAML::Node& root, const std::string& file) {
+  std::vector<SweepAxis> axes;
+  const YAML::Node& sweep_node = root;
+  if (!root.IsMap() || !sweep_node["sweep"].IsDefined()) return axes;
+  const YAML::Node sweep = sweep_node["sweep"];
+  if (!sweep.IsMap()) throw Error(location_of(file, sweep), "sweep", "expected a map of dotted keys to lists");
+  for (const auto& entry : sweep) {
+    const std::string key = entry.first.Scalar();
+    YamlValue key_value(file, entry.first, "sweep." + key);
+    const auto& known = scenario_keys();
+    const bool model_key = key.rfind("model.", 0) == 0;
+    if (!model_key && std::find(known.begin(), known.end(), key) == known.end())
+      key_value.fail("unknown key" + suggestion(key, known));
+    YamlValue list(file, entry.second, "sweep." + key);
+    auto values = list.as_list();
+    if (values.empty()) list.fail("expected a non-empty list");
+    axes.push_back({key, key_value, std::move(values)});
+  }
+  return axes;
+}
+
+// Sets a dotted key of `root` to `value` (creating maps on the way).
+void set_dotted(YAML::Node root, const SweepAxis& axis, const YAML::Node& value) {
+  std::vector<std::string> parts;
+  std::stringstream ss(axis.key);
+  for (std::string part; std::getline(ss, part, '.');) parts.push_back(part);
+  YAML::Node n;
+  n.reset(root);
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    YAML::Node child = n[parts[i]];
+    if (child.IsDefined() && !child.IsNull() && !child.IsMap())
+      axis.key_value.fail("cannot sweep inside " + parts[i] + ", which is not a map here");
+    if (!child.IsDefined() || child.IsNull()) {
+      n[parts[i]] = YAML::Node(YAML::NodeType::Map);
+      child.reset(n[parts[i]]);
+    }
+    n.reset(child);
+  }
+  n[parts.back()] = value;
+}
+
+}  // namespace
+
+std::vector<Scenario> parse_scenarios(const std::string& text, const std::string& file, const Catalogue& cat) {
+  const YAML::Node base = load_yaml_text(text, file);
+  if (!base.IsMap()) throw Error(location_of(file, base), "", "a scenario must be a map, got " + describe(base));
+  const std::vector<SweepAxis> axes = read_sweep(base, file);
+  if (axes.empty()) return {read_scenario(base, file, cat)};
+
+  std::vector<Scenario> out;
+  std::vector<std::size_t> index(axes.size(), 0);
+  while (true) {
+    // A fresh parse per point keeps every value's position for error messages.
+    YAML::Node root = load_yaml_text(text, file);
+    root.remove("sweep");
+    std::vector<std::pair<std::string, std::string>> point;
+    for (std::size_t a = 0; a < axes.size(); ++a) {
+      const YamlValue& v = axes[a].values[index[a]];
+      set_dotted(root, axes[a], v.node());
+      point.emplace_back(axes[a].key, v.node().IsScalar() ? v.node().Scalar() : describe(v.node()));
+    }
+    Scenario s = read_scenario(root, file, cat);
+    s.sweep_point = std::move(point);
+    out.push_back(std::move(s));
+    std::size_t a = axes.size();
+    while (a > 0) {
+      --a;
+      if (++index[a] < axes[a].values.size()) break;
+      index[a] = 0;
+      if (a == 0) return out;
+    }
+  }
+}
+
+std::vector<Scenario> load_scenarios(const std::string& path, const Catalogue& cat) {
+  std::ifstream in(path);
+  if (!in) throw Error(SourceLocation{path, 0, 0}, "", "cannot open scenario file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_scenarios(text.str(), path, cat);
+}
+
+}  // namespace dpcast::models

@@ -1,0 +1,242 @@
+#include "dpcast/models/yaml_reader.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+namespace dpcast::models {
+
+YAML::Node load_yaml_text(const std::string& text, const std::string& file) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    SourceLocation where{file, e.mark.is_null() ? 0 : e.mark.line + 1,
+                         e.mark.is_null() ? 0 : e.mark.column + 1};
+    throw Error(where, "", "invalid YAML: " + e.msg);
+  }
+}
+
+YAML::Node load_yaml_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(SourceLocation{path, 0, 0}, "", "cannot open file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return load_yaml_text(text.str(), path);
+}
+
+SourceLocation location_of(const std::string& file, const YAML::Node& node) {
+  if (!node.IsDefined() || node.Mark().is_null()) return SourceLocation{file, 0, 0};
+  return SourceLocation{file, node.Mark().line + 1, node.Mark().column + 1};
+}
+
+namespace {
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string join_quoted(const std::vector<std::string>& words) {
+  std::string out;
+  for (std::size_t i = 0; i < words.size(); ++i) out += (i ? ", " : "") + words[i];
+  return out;
+}
+}  // namespace
+
+std::optional<std::string> did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+  std::optional<std::string> best;
+  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    const std::size_t d = edit_distance(word, c);
+    if (d < best_distance) {
+      best_distance = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+std::string suggestion(std::string_view word, const std::vector<std::string>& candidates) {
+  const auto best = did_you_mean(word, candidates);
+  return best ? " (did you mean '" + *best + "'?)" : "";
+}
+
+std::string describe(const YAML::Node& node) {
+  if (!node.IsDefined() || node.IsNull()) return "nothing";
+  if (node.IsSequence()) return "a list";
+  if (node.IsMap()) return "a map";
+  return node.Scalar();
+}
+
+// ---- YamlValue ----
+
+YamlValue::YamlValue(std::string file, YAML::Node node, std::string path)
+    : file_(std::move(file)), node_(std::move(node)), path_(std::move(path)) {}
+
+void YamlValue::fail(const std::string& detail) const { throw Error(where(), path_, detail); }
+
+std::string YamlValue::as_string() const {
+  if (!node_.IsScalar()) fail("expected a string, got " + describe(node_));
+  return node_.Scalar();
+}
+
+namespace {
+std::optional<double> parse_number(const YAML::Node& node) {
+  if (!node.IsScalar()) return std::nullopt;
+  const std::string& s = node.Scalar();
+  if (s.empty()) return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  if (end != s.c_str() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+}  // namespace
+
+std::int64_t YamlValue::as_positive_int() const {
+  const auto v = parse_number(node_);
+  if (!v || *v < 1 || *v != std::floor(*v) || *v > 9.0e15)
+    fail("expected a positive integer, got " + describe(node_));
+  return static_cast<std::int64_t>(*v);
+}
+
+std::int64_t YamlValue::as_int_in(std::int64_t lo, std::int64_t hi) const {
+  const auto v = parse_number(node_);
+  if (!v || *v != std::floor(*v) || *v < static_cast<double>(lo) || *v > static_cast<double>(hi))
+    fail("expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got " +
+         describe(node_));
+  return static_cast<std::int64_t>(*v);
+}
+
+double YamlValue::as_positive_number() const {
+  const auto v = parse_number(node_);
+  if (!v || *v <= 0) fail("expected a positive number, got " + describe(node_));
+  return *v;
+}
+
+double YamlValue::as_number_at_least(double lo) const {
+  const auto v = parse_number(node_);
+  std::ostringstream bound;
+  bound << lo;
+  if (!v || *v < lo) fail("expected a number of at least " + bound.str() + ", got " + describe(node_));
+  return *v;
+}
+
+bool YamlValue::as_bool() const {
+  if (node_.IsScalar()) {
+    const std::string& s = node_.Scalar();
+    if (s == "true" || s == "yes" || s == "on") return true;
+    if (s == "false" || s == "no" || s == "off") return false;
+  }
+  fail("expected true or false, got " + describe(node_));
+}
+
+std::string YamlValue::as_choice(const std::vector<std::string>& choices) const {
+  const std::string s = as_string();
+  if (std::find(choices.begin(), choices.end(), s) != choices.end()) return s;
+  fail("expected one of " + join_quoted(choices) + ", got " + s + suggestion(s, choices));
+}
+
+std::vector<YamlValue> YamlValue::as_list() const {
+  if (!node_.IsSequence()) fail("expected a list, got " + describe(node_));
+  std::vector<YamlValue> out;
+  for (std::size_t i = 0; i < node_.size(); ++i)
+    out.emplace_back(file_, node_[i], path_ + "[" + std::to_string(i) + "]");
+  return out;
+}
+
+std::vector<std::int64_t> YamlValue::as_positive_int_list() const {
+  std::vector<std::int64_t> out;
+  for (const auto& v : as_list()) out.push_back(v.as_positive_int());
+  if (out.empty()) fail("expected a non-empty list of positive integers");
+  return out;
+}
+
+// ---- MapReader ----
+
+MapReader::MapReader(std::string file, YAML::Node node, std::string path)
+    : file_(std::move(file)), node_(std::move(node)), path_(std::move(path)) {
+  if (!node_.IsDefined() || node_.IsNull()) {
+    node_ = YAML::Node(YAML::NodeType::Map);
+  } else if (!node_.IsMap()) {
+    throw Error(location_of(file_, node_), path_, "expected a map, got " + describe(node_));
+  }
+}
+
+MapReader::MapReader(const YamlValue& value) : MapReader(value.file(), value.node(), value.path()) {}
+
+std::string MapReader::child_path(std::string_view key) const {
+  return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+}
+
+void MapReader::fail(const std::string& detail) const { throw Error(where(), path_, detail); }
+
+bool MapReader::has(std::string_view key) {
+  asked_.emplace(key);
+  const YAML::Node& n = node_;
+  return n[std::string(key)].IsDefined();
+}
+
+std::optional<YamlValue> MapReader::optional(std::string_view key) {
+  asked_.emplace(key);
+  const YAML::Node& n = node_;  // const lookup: does not insert the key
+  YAML::Node value = n[std::string(key)];
+  if (!value.IsDefined()) return std::nullopt;
+  return YamlValue(file_, value, child_path(key));
+}
+
+YamlValue MapReader::required(std::string_view key) {
+  auto v = optional(key);
+  if (!v) throw Error(where(), child_path(key), "required key is missing");
+  return *v;
+}
+
+MapReader MapReader::map(std::string_view key) {
+  auto v = optional(key);
+  if (!v) return MapReader(file_, YAML::Node(YAML::NodeType::Map), child_path(key));
+  return MapReader(*v);
+}
+
+std::string MapReader::string(std::string_view key, std::optional<std::string> fallback) {
+  auto v = optional(key);
+  if (!v && fallback) return *fallback;
+  return v ? v->as_string() : required(key).as_string();
+}
+
+std::int64_t MapReader::positive_int(std::string_view key, std::optional<std::int64_t> fallback) {
+  auto v = optional(key);
+  if (!v && fallback) return *fallback;
+  return v ? v->as_positive_int() : required(key).as_positive_int();
+}
+
+double MapReader::positive_number(std::string_view key, std::optional<double> fallback) {
+  auto v = optional(key);
+  if (!v && fallback) return *fallback;
+  return v ? v->as_positive_number() : required(key).as_positive_number();
+}
+
+bool MapReader::boolean(std::string_view key, std::optional<bool> fallback) {
+  auto v = optional(key);
+  if (!v && fallback) return *fallback;
+  return v ? v->as_bool() : required(key).as_bool();
+}
+
+void MapReader::finish() const {
+  const std::vector<std::string> known(asked_.begin(), asked_.end());
+  for (const auto& entry : node_) {
+    const std::string key = entry.first.Scalar();
+    if (asked_.count(key) == 0)
+      throw Error(location_of(file_, entry.first), child_path(key), "unknown key" + suggestion(key, known));
+  }
+}
+
+}  // namespace dpcast::models

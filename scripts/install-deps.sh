@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages dpcast builds with, only those missing; silent when none are.
+set -euo pipefail
+packages=(
+  cmake g++ make pkg-config
+  libboost-graph-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libgtest-dev
+  libsimgrid-dev
+  qt6-base-dev libqt6charts6-dev
+  libopenmpi-dev openmpi-bin libopenblas-dev
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "dpcast: installing missing Debian packages: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,45 @@
+#pragma once
+// The analytical predictor: one training step from closed forms, in microseconds.
+//
+// Per micro-step, forward then backward run layer by layer (roofline times). Gradients
+// fill buckets in gradient-ready order; with overlap each bucket's collective starts when
+// its last gradient is ready and the previous collective is done (one communication
+// stream, as NCCL serialises collectives on one communicator); without overlap they all
+// start after backward. Exposed communication = end of the last collective - end of
+// backward. With gradient accumulation the collectives run on the last micro-step only
+// (ZeRO-2/3, whose gradients are sharded, reduce-scatter on every micro-step). Then the
+// optimizer streams its state through memory; ZeRO-1/2 all-gather the updated parameters
+// after it; ZeRO-3 all-gathers each bucket's parameters before its forward and backward,
+// prefetching one bucket ahead.
+#include <map>
+#include <memory>
+#include <string>
+
+#include "dpcast/models/model_graph.hpp"
+#include "dpcast/models/run_record.hpp"
+#include "dpcast/models/scenario.hpp"
+
+namespace dpcast::sim {
+
+struct PredictOptions {
+  bool details = true;  // per-layer and per-bucket entries in the record
+};
+
+class AnalyticalEngine {
+ public:
+  /// Predicts one step. An infeasible configuration (out of memory) comes back with
+  /// feasible = false, its memory breakdown and the largest micro-batch that fits.
+  [[nodiscard]] models::RunRecord predict(const models::Scenario& scenario, const models::ModelGraph& graph,
+                                          const PredictOptions& options = {}) const;
+};
+
+/// Builds each model graph once per (model, sequence length).
+class ModelCache {
+ public:
+  const models::ModelGraph& get(const models::Scenario& scenario);
+
+ private:
+  std::map<std::string, std::unique_ptr<models::ModelGraph>> graphs_;
+};
+
+}  // namespace dpcast::sim

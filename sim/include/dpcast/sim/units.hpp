@@ -1,0 +1,13 @@
+#pragma once
+// Human-readable figures for tables and messages ("1.23 ms", "25.0 MiB", "3.4 TFLOP/s").
+// Machine output (JSON, CSV) never uses these: it stays in SI units.
+#include <string>
+
+namespace dpcast::sim {
+
+[[nodiscard]] std::string human_time(double seconds);
+[[nodiscard]] std::string human_bytes(double bytes);  // binary units (KiB, MiB, GiB)
+[[nodiscard]] std::string human_rate(double per_second, const std::string& unit);  // k, M, G, T, P
+[[nodiscard]] std::string fixed(double value, int decimals);
+
+}  // namespace dpcast::sim

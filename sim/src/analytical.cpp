@@ -1,0 +1,244 @@
+#include "dpcast/sim/analytical.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "dpcast/sim/buckets.hpp"
+#include "dpcast/sim/collectives.hpp"
+#include "dpcast/sim/compute_model.hpp"
+#include "dpcast/sim/memory_model.hpp"
+#include "dpcast/sim/units.hpp"
+
+namespace dpcast::sim {
+using models::Collective;
+using models::LayerId;
+
+const models::ModelGraph& ModelCache::get(const models::Scenario& s) {
+  const std::string key = s.model.cache_key(s.seq_len());
+  auto& slot = graphs_[key];
+  if (!slot) slot = std::make_unique<models::ModelGraph>(s.model.build(s.seq_len()));
+  return *slot;
+}
+
+namespace {
+
+// Optimizer bytes streamed per parameter (reads and writes). Adam: gradient, weights, m and
+// v read; weights, m and v written (28 B in fp32; in mixed precision the 16-bit gradient
+// read and 16-bit weight copy written replace the fp32 ones, also 28 B). SGD with momentum:
+// gradient, weights and momentum read, weights and momentum written (20 B either way).
+double optimizer_bytes_per_param(models::Optimizer o) { return o == models::Optimizer::Adam ? 28.0 : 20.0; }
+
+struct CommOp {
+  double ready_s = 0;
+  double duration_s = 0;
+};
+
+// Runs collectives on one stream in order; returns the end of the last.
+double run_stream(std::vector<CommOp>& ops, std::vector<double>* starts = nullptr) {
+  double free_at = 0;
+  for (auto& op : ops) {
+    const double start = std::max(op.ready_s, free_at);
+    if (starts) starts->push_back(start);
+    free_at = start + op.duration_s;
+  }
+  return free_at;
+}
+
+std::string network_label(const models::Scenario& s) {
+  const auto& n = s.cluster.network;
+  std::string label = std::string(models::to_string(n.topology)) + " " + n.link;
+  if (n.topology == models::Topology::FatTree) label += " " + fixed(n.oversubscription, n.oversubscription == std::floor(n.oversubscription) ? 0 : 1) + ":1";
+  return label;
+}
+
+}  // namespace
+
+models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const models::ModelGraph& graph,
+                                            const PredictOptions& options) const {
+  const auto& gpu = *s.cluster.gpu_entry;
+  const auto precision = s.training.precision;
+  const double act_bytes = models::bytes_per_element(precision);
+  const double grad_bytes = gradient_bytes_per_param(precision);
+  const auto mb = s.training.micro_batch;
+  const auto accumulation = static_cast<double>(s.training.grad_accumulation);
+  const int zero = s.data_parallel.zero_stage;
+  const int n = s.cluster.gpus();
+  const ComputeModel compute(gpu, precision);
+  const NetworkPath path = NetworkPath::from(s);
+
+  models::RunRecord r;
+  r.engine = "analytical";
+  r.scenario_name = s.name;
+  r.scenario_file = s.file;
+  r.sweep_point = s.sweep_point;
+  r.model = s.model.label;
+  r.gpu = gpu.name;
+  r.node = s.cluster.node;
+  r.network = network_label(s);
+  r.nodes = s.cluster.nodes;
+  r.gpus_per_node = s.cluster.gpus_per_node;
+  r.gpus = n;
+  r.micro_batch = mb;
+  r.seq_len = s.seq_len();
+  r.grad_accumulation = s.training.grad_accumulation;
+  r.global_batch = n * mb * s.training.grad_accumulation;
+  r.precision = std::string(models::to_string(precision));
+  r.optimizer = std::string(models::to_string(s.training.optimizer));
+  r.zero_stage = zero;
+  r.bucket_bytes = s.data_parallel.bucket_mb * 1024 * 1024;
+  r.params = graph.total_params();
+
+  const MemoryEstimate memory = estimate_memory(s, graph);
+  r.memory = memory.breakdown;
+  r.max_micro_batch = memory.max_micro_batch;
+  r.feasible = memory.fits();
+
+  // ---- compute: forward and backward per layer ----
+  const auto& order = graph.forward_order();
+  std::vector<PassTime> times(graph.size());
+  double forward = 0, backward = 0, flops = 0;
+  for (LayerId id : order) {
+    const auto& layer = graph.layer(id);
+    const auto cost = layer.cost(mb, act_bytes, act_bytes);
+    times[id] = compute.layer(cost, layer.kind);
+    forward += times[id].forward_s;
+    backward += times[id].backward_s;
+    flops += cost.forward_flops + cost.backward_flops();
+  }
+  // When each layer's backward ends, from the start of backward.
+  std::vector<double> grad_ready(graph.size(), 0);
+  {
+    double t = 0;
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+      t += times[*it].backward_s;
+      grad_ready[*it] = t;
+    }
+  }
+
+  // ---- communication ----
+  const auto buckets = make_buckets(graph, grad_bytes, s.data_parallel.first_bucket_mb * 1024 * 1024, r.bucket_bytes);
+  const auto grad_op = zero == 0 ? CollectiveOp::AllReduce : CollectiveOp::ReduceScatter;
+  std::vector<CommOp> grad_ops;
+  std::vector<CollectiveChoice> choices;
+  std::map<Collective, double> bytes_by_algorithm;
+  double comm_total = 0;
+  for (const auto& b : buckets) {
+    const auto choice = choose_collective(s.data_parallel.collective, grad_op, b.bytes, path);
+    choices.push_back(choice);
+    bytes_by_algorithm[choice.algorithm] += b.bytes;
+    const double ready = s.data_parallel.overlap ? grad_ready[b.layers.back()] : backward;
+    grad_ops.push_back({ready, n > 1 ? choice.time_s : 0});
+  }
+
+  double exposed = 0;         // per step
+  double forward_extra = 0;   // ZeRO-3: forward waiting for parameters, per micro-step
+  std::vector<double> starts;
+  if (n > 1) {
+    if (zero < 3) {
+      const double end = run_stream(grad_ops, &starts);
+      const double per_sync = std::max(0.0, end - backward);
+      for (const auto& op : grad_ops) comm_total += op.duration_s;
+      const double syncs = zero == 2 ? accumulation : 1.0;
+      exposed += per_sync * syncs;
+      comm_total *= syncs;
+      if (zero >= 1) {
+        // The updated parameter shards are all-gathered after the optimizer step.
+        const double params_bytes = static_cast<double>(r.params) * act_bytes;
+        const double gather = choose_collective(s.data_parallel.collective, CollectiveOp::AllGather, params_bytes, path).time_s;
+        exposed += gather;
+        comm_total += gather;
+      }
+    } else {
+      // ZeRO-3: forward waits for each bucket's parameters (gathered one bucket ahead);
+      // backward gathers them again, then reduce-scatters the gradients.
+      std::vector<double> gather_s;
+      for (const auto& b : buckets)
+        gather_s.push_back(choose_collective(s.data_parallel.collective, CollectiveOp::AllGather, b.params * act_bytes, path).time_s);
+      // Forward: buckets in forward order (the reverse of the gradient-ready order).
+      double comm_free = 0, compute_free = 0;
+      for (std::size_t k = buckets.size(); k-- > 0;) {
+        const double gathered = comm_free + gather_s[k];
+        comm_free = gathered;
+        double work = 0;
+        for (LayerId id : buckets[k].layers) work += times[id].forward_s;
+        compute_free = std::max(compute_free, gathered) + work;
+      }
+      forward_extra = std::max(0.0, compute_free - forward);
+      // Backward: gather k+1 ahead of reducing k on the one stream.
+      std::vector<CommOp> ops;
+      for (std::size_t k = 0; k < buckets.size(); ++k) {
+        ops.push_back({0.0, gather_s[k]});
+        ops.push_back(grad_ops[k]);
+      }
+      const double end = run_stream(ops, &starts);
+      // Keep the starts of the reduce-scatters for the bucket records.
+      std::vector<double> rs_starts;
+      for (std::size_t k = 0; k < buckets.size(); ++k) rs_starts.push_back(starts[2 * k + 1]);
+      starts = rs_starts;
+      for (const auto& op : ops) comm_total += op.duration_s;
+      for (double g : gather_s) comm_total += g;  // forward gathers
+      exposed += std::max(0.0, end - backward) * accumulation;
+      comm_total *= accumulation;
+    }
+  }
+
+  // ---- optimizer ----
+  const double local_params = static_cast<double>(r.params) / (zero >= 1 ? n : 1);
+  const double optimizer = compute.streaming(local_params * optimizer_bytes_per_param(s.training.optimizer));
+  const double optimizer_one_gpu = compute.streaming(static_cast<double>(r.params) * optimizer_bytes_per_param(s.training.optimizer));
+
+  r.breakdown.forward_s = (forward + forward_extra) * accumulation;
+  r.breakdown.backward_s = backward * accumulation;
+  r.breakdown.exposed_comm_s = exposed;
+  r.breakdown.comm_total_s = comm_total;
+  r.breakdown.optimizer_s = optimizer;
+  r.step_time_s = r.breakdown.forward_s + r.breakdown.backward_s + exposed + optimizer;
+  r.step_time_spread_s = {r.step_time_s, r.step_time_s};  // deterministic model: no spread
+  r.samples_per_s = static_cast<double>(r.global_batch) / r.step_time_s;
+  r.tokens_per_s = r.seq_len > 0 ? r.samples_per_s * static_cast<double>(r.seq_len) : 0;
+  const double one_gpu_step = (forward + backward) * accumulation + optimizer_one_gpu;
+  r.scaling_efficiency = one_gpu_step / r.step_time_s;
+  r.mfu = flops * accumulation / (r.step_time_s * compute.matrix_peak());
+  if (gpu.price_per_hour) r.cost_per_step_usd = r.step_time_s * n * *gpu.price_per_hour / 3600.0;
+
+  // ---- which collective, and why ----
+  Collective main = choices.empty() ? Collective::Ring : choices.front().algorithm;
+  double main_bytes = -1;
+  for (const auto& [c, bytes] : bytes_by_algorithm)
+    if (bytes > main_bytes) main = c, main_bytes = bytes;
+  r.collective_algorithm = n == 1 ? "none" : std::string(models::to_string(main));
+  if (n == 1) {
+    r.collective_why = "one GPU: no gradient exchange";
+  } else {
+    const double largest = buckets.empty() ? 0 : std::max_element(buckets.begin(), buckets.end(), [](const Bucket& a, const Bucket& b) { return a.bytes < b.bytes; })->bytes;
+    std::string mix;
+    if (bytes_by_algorithm.size() > 1)
+      for (const auto& [c, bytes] : bytes_by_algorithm)
+        mix += (mix.empty() ? "" : ", ") + std::string(models::to_string(c)) + " for " + human_bytes(bytes);
+    r.collective_why =
+        std::string(s.data_parallel.collective == Collective::Auto ? "auto: least alpha-beta time per bucket"
+                                                                    : "configured") +
+        (mix.empty() ? "" : " (" + mix + ")") + "; " + std::string(grad_op == CollectiveOp::AllReduce ? "all-reduce" : "reduce-scatter") +
+        " of the largest bucket (" + human_bytes(largest) + ") on " + std::to_string(n) + " GPUs: " +
+        compare_collectives(grad_op, largest, path);
+  }
+
+  if (options.details) {
+    for (LayerId id : order) {
+      const auto& layer = graph.layer(id);
+      const auto cost = layer.cost(mb, act_bytes, act_bytes);
+      r.layers.push_back({layer.name, std::string(models::to_string(layer.kind)), graph.owned_params(id),
+                          cost.forward_flops, cost.backward_flops(), times[id].forward_s, times[id].backward_s,
+                          cost.activation_bytes});
+    }
+    for (std::size_t k = 0; k < buckets.size(); ++k) {
+      const double start = k < starts.size() ? starts[k] : grad_ops[k].ready_s;
+      r.buckets.push_back({static_cast<int>(k), buckets[k].bytes, static_cast<int>(buckets[k].layers.size()),
+                           grad_ready[buckets[k].layers.back()], start, start + grad_ops[k].duration_s,
+                           n == 1 ? "none" : std::string(models::to_string(choices[k].algorithm))});
+    }
+  }
+  return r;
+}
+
+}  // namespace dpcast::sim

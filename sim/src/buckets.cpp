@@ -1,0 +1,24 @@
+#include "dpcast/sim/buckets.hpp"
+
+namespace dpcast::sim {
+
+std::vector<Bucket> make_buckets(const models::ModelGraph& graph, double bytes_per_param, double first_cap,
+                                 double cap) {
+  std::vector<Bucket> buckets;
+  Bucket current;
+  for (models::LayerId id : graph.gradient_ready_order()) {
+    const auto params = static_cast<double>(graph.owned_params(id));
+    if (params == 0) continue;
+    current.layers.push_back(id);
+    current.params += params;
+    current.bytes += params * bytes_per_param;
+    if (current.bytes >= (buckets.empty() ? first_cap : cap)) {
+      buckets.push_back(std::move(current));
+      current = Bucket{};
+    }
+  }
+  if (!current.layers.empty()) buckets.push_back(std::move(current));
+  return buckets;
+}
+
+}  // namespace dpcast::sim

@@ -1,0 +1,139 @@
+#include "dpcast/sim/collectives.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "dpcast/sim/units.hpp"
+
+namespace dpcast::sim {
+using models::Collective;
+
+NetworkPath NetworkPath::from(const models::Scenario& s) {
+  const auto& c = s.cluster;
+  NetworkPath p;
+  p.gpus = c.gpus();
+  p.nodes = c.nodes;
+  p.gpus_per_node = c.gpus_per_node;
+  p.intra_bandwidth = c.intra_link->bandwidth_bytes_per_s;
+  p.intra_latency = c.intra_link->latency_s;
+  p.node_bandwidth = c.nics * c.nic_link->bandwidth_bytes_per_s;
+  p.inter_latency = c.nic_link->latency_s;
+  // A leaf switch of `ports` ports gives half to nodes; each node takes `nics` ports.
+  const int nodes_per_leaf =
+      c.network.nodes_per_leaf > 0 ? c.network.nodes_per_leaf : std::max(1, 32 / std::max(1, c.nics));
+  const bool crosses_leaves = c.network.topology == models::Topology::FatTree && c.nodes > nodes_per_leaf;
+  p.cross_leaf_factor = crosses_leaves ? c.network.oversubscription : 1.0;
+  p.ps_servers = s.data_parallel.ps_servers > 0 ? s.data_parallel.ps_servers : c.nodes;
+  return p;
+}
+
+namespace {
+
+double ring(double n, const NetworkPath& p) {
+  const double k = p.gpus;
+  if (p.gpus == 1) return 0;
+  const bool multi = p.nodes > 1;
+  const double alpha = multi ? std::max(p.inter_latency, p.intra_latency) : p.intra_latency;
+  const double bw = multi ? std::min(p.intra_bandwidth, p.node_bandwidth) : p.intra_bandwidth;
+  return 2 * (k - 1) * alpha + 2 * (k - 1) / k * n / bw;
+}
+
+double tree(double n, const NetworkPath& p) {
+  if (p.gpus == 1) return 0;
+  const bool multi = p.nodes > 1;
+  const double alpha = multi ? std::max(p.inter_latency, p.intra_latency) : p.intra_latency;
+  const double bw =
+      multi ? std::min(p.intra_bandwidth, p.node_bandwidth / p.cross_leaf_factor) : p.intra_bandwidth;
+  return 2 * std::ceil(std::log2(p.gpus)) * alpha + 2 * n / bw;
+}
+
+// One reduce-scatter by recursive halving; the all-gather mirrors it.
+double halving_half(double n, const NetworkPath& p) {
+  const int steps_total = static_cast<int>(std::floor(std::log2(p.gpus)));
+  const int intra_steps = std::min(steps_total, static_cast<int>(std::floor(std::log2(p.gpus_per_node))));
+  const double per_gpu_inter = p.node_bandwidth / p.cross_leaf_factor / p.gpus_per_node;
+  double t = 0;
+  double chunk = n;
+  for (int i = 0; i < steps_total; ++i) {
+    chunk /= 2;
+    const bool intra = i < intra_steps;
+    t += (intra ? p.intra_latency : p.inter_latency) + chunk / (intra ? p.intra_bandwidth : per_gpu_inter);
+  }
+  return t;
+}
+
+double halving_doubling(double n, const NetworkPath& p) {
+  if (p.gpus == 1) return 0;
+  double t = 2 * halving_half(n, p);
+  const bool power_of_two = (p.gpus & (p.gpus - 1)) == 0;
+  if (!power_of_two) {
+    // Fold the extra ranks into a power of two before, and unfold after.
+    const bool multi = p.nodes > 1;
+    const double alpha = multi ? p.inter_latency : p.intra_latency;
+    const double bw = multi ? p.node_bandwidth / p.cross_leaf_factor / p.gpus_per_node : p.intra_bandwidth;
+    t += 2 * (alpha + n / bw);
+  }
+  return t;
+}
+
+double hierarchical(double n, const NetworkPath& p) {
+  if (p.gpus == 1) return 0;
+  const double g = p.gpus_per_node;
+  const double m = p.nodes;
+  const double intra = g > 1 ? (g - 1) * p.intra_latency + (g - 1) / g * n / p.intra_bandwidth : 0;
+  const double inter =
+      m > 1 ? 2 * (m - 1) * p.inter_latency + 2 * (m - 1) / m * n / (p.node_bandwidth / p.cross_leaf_factor) : 0;
+  return 2 * intra + inter;
+}
+
+double parameter_server(double n, const NetworkPath& p) {
+  if (p.gpus == 1) return 0;
+  const bool multi = p.nodes > 1;
+  const double alpha = multi ? p.inter_latency : p.intra_latency;
+  // Servers sit on the nodes (one per node unless configured) and share their NICs.
+  const double servers_per_node = std::max(1.0, static_cast<double>(p.ps_servers) / p.nodes);
+  const double server_bw = multi ? p.node_bandwidth / p.cross_leaf_factor / servers_per_node : p.intra_bandwidth;
+  return 2 * (alpha + p.gpus * n / (p.ps_servers * server_bw));
+}
+
+}  // namespace
+
+double collective_time(Collective algorithm, CollectiveOp op, double bytes, const NetworkPath& path) {
+  double all_reduce = 0;
+  switch (algorithm) {
+    case Collective::Ring: all_reduce = ring(bytes, path); break;
+    case Collective::Tree:
+      // NCCL has no tree reduce-scatter or all-gather: those run as rings.
+      all_reduce = op == CollectiveOp::AllReduce ? tree(bytes, path) : ring(bytes, path);
+      break;
+    case Collective::HalvingDoubling: all_reduce = halving_doubling(bytes, path); break;
+    case Collective::Hierarchical: all_reduce = hierarchical(bytes, path); break;
+    case Collective::ParameterServer: all_reduce = parameter_server(bytes, path); break;
+    case Collective::Auto: return choose_collective(Collective::Auto, op, bytes, path).time_s;
+  }
+  return op == CollectiveOp::AllReduce ? all_reduce : all_reduce / 2;
+}
+
+CollectiveChoice choose_collective(Collective configured, CollectiveOp op, double bytes, const NetworkPath& path) {
+  if (configured != Collective::Auto) return {configured, collective_time(configured, op, bytes, path)};
+  CollectiveChoice best{Collective::Ring, collective_time(Collective::Ring, op, bytes, path)};
+  for (Collective c : {Collective::Tree, Collective::HalvingDoubling, Collective::Hierarchical}) {
+    if (op != CollectiveOp::AllReduce && c == Collective::Tree) continue;
+    const double t = collective_time(c, op, bytes, path);
+    if (t < best.time_s) best = {c, t};
+  }
+  return best;
+}
+
+std::string compare_collectives(CollectiveOp op, double bytes, const NetworkPath& path) {
+  std::string out;
+  for (Collective c : {Collective::Ring, Collective::Tree, Collective::HalvingDoubling, Collective::Hierarchical,
+                       Collective::ParameterServer}) {
+    if (op != CollectiveOp::AllReduce && (c == Collective::Tree || c == Collective::ParameterServer)) continue;
+    if (!out.empty()) out += ", ";
+    out += std::string(models::to_string(c)) + " " + human_time(collective_time(c, op, bytes, path));
+  }
+  return out;
+}
+
+}  // namespace dpcast::sim

@@ -1,0 +1,20 @@
+# Runs one dpcast command and checks its exit status and, optionally, that stdout contains
+# a string and that stderr is exactly one expected line.
+# -DCMD="a;b;c" -DEXPECT_RC=N [-DEXPECT_STDOUT=substring] [-DEXPECT_STDERR=exact line]
+execute_process(COMMAND ${CMD} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc STREQUAL EXPECT_RC)
+  message(FATAL_ERROR "exit status ${rc}, expected ${EXPECT_RC}\nstdout:\n${out}\nstderr:\n${err}")
+endif()
+if(DEFINED EXPECT_STDOUT)
+  string(FIND "${out}" "${EXPECT_STDOUT}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "stdout lacks '${EXPECT_STDOUT}':\n${out}\nstderr:\n${err}")
+  endif()
+endif()
+if(DEFINED EXPECT_STDERR)
+  string(STRIP "${err}" err_stripped)
+  if(NOT err_stripped STREQUAL EXPECT_STDERR)
+    message(FATAL_ERROR "stderr:\n  ${err_stripped}\nexpected:\n  ${EXPECT_STDERR}")
+  endif()
+endif()
+message(STATUS "ok: ${CMD}")

@@ -1,0 +1,131 @@
+// α-β costs of the collectives, checked against hand calculations.
+#include <gtest/gtest.h>
+
+#include "dpcast/sim/collectives.hpp"
+
+using namespace dpcast;
+using models::Collective;
+using sim::CollectiveOp;
+using sim::collective_time;
+
+namespace {
+// One node of `gpus` GPUs on a 100 GB/s, 1 us fabric.
+sim::NetworkPath one_node(int gpus) {
+  sim::NetworkPath p;
+  p.gpus = gpus;
+  p.nodes = 1;
+  p.gpus_per_node = gpus;
+  p.intra_bandwidth = 100e9;
+  p.intra_latency = 1e-6;
+  p.node_bandwidth = 50e9;
+  p.inter_latency = 5e-6;
+  p.ps_servers = 1;
+  return p;
+}
+// `nodes` nodes of 8 GPUs: NVLink 450 GB/s 2 us, 8 NICs of 50 GB/s (400 GB/s a node), 3 us.
+sim::NetworkPath cluster(int nodes) {
+  sim::NetworkPath p;
+  p.gpus = nodes * 8;
+  p.nodes = nodes;
+  p.gpus_per_node = 8;
+  p.intra_bandwidth = 450e9;
+  p.intra_latency = 2e-6;
+  p.node_bandwidth = 400e9;
+  p.inter_latency = 3e-6;
+  p.ps_servers = nodes;
+  return p;
+}
+constexpr double MiB = 1024.0 * 1024.0;
+}  // namespace
+
+TEST(Collectives, RingAllReduceOneMiBOnEightRanks) {
+  // 2(p-1)α + 2(p-1)/p · n/B = 14 us + 1.75 · 1048576 / 100e9 s
+  EXPECT_DOUBLE_EQ(collective_time(Collective::Ring, CollectiveOp::AllReduce, MiB, one_node(8)),
+                   14e-6 + 1.75 * MiB / 100e9);
+}
+
+TEST(Collectives, ReduceScatterAndAllGatherAreHalfARing) {
+  const double ar = collective_time(Collective::Ring, CollectiveOp::AllReduce, 64 * MiB, cluster(4));
+  EXPECT_DOUBLE_EQ(collective_time(Collective::Ring, CollectiveOp::ReduceScatter, 64 * MiB, cluster(4)), ar / 2);
+  EXPECT_DOUBLE_EQ(collective_time(Collective::Ring, CollectiveOp::AllGather, 64 * MiB, cluster(4)), ar / 2);
+}
+
+TEST(Collectives, MultiNodeRingUsesTheSlowerOfNvlinkAndTheNodeNics) {
+  // 4 nodes x 8 = 32 ranks: α = max(2, 3) us; B = min(450, 400) GB/s.
+  EXPECT_DOUBLE_EQ(collective_time(Collective::Ring, CollectiveOp::AllReduce, 25 * MiB, cluster(4)),
+                   2 * 31 * 3e-6 + 2.0 * 31 / 32 * 25 * MiB / 400e9);
+}
+
+TEST(Collectives, TreeIsLogarithmicInLatency) {
+  // 2·⌈lg 32⌉·α + 2·n/B
+  EXPECT_DOUBLE_EQ(collective_time(Collective::Tree, CollectiveOp::AllReduce, MiB, cluster(4)),
+                   2 * 5 * 3e-6 + 2 * MiB / 400e9);
+}
+
+TEST(Collectives, HalvingDoublingPowerOfTwoOnOneNode) {
+  // 2·lg p·α + 2(p-1)/p·n/B on a single fabric.
+  EXPECT_NEAR(collective_time(Collective::HalvingDoubling, CollectiveOp::AllReduce, MiB, one_node(8)),
+              2 * 3 * 1e-6 + 2.0 * 7 / 8 * MiB / 100e9, 1e-15);
+}
+
+TEST(Collectives, HalvingDoublingAcrossNodesMatchesHierarchicalBandwidth) {
+  // 16 ranks on 2 nodes: 3 intra steps (n/2, n/4, n/8 at 450 GB/s), 1 inter step of n/16
+  // where 8 GPUs share 400 GB/s (50 GB/s each); doubled for the all-gather.
+  const double n = 8 * MiB;
+  const double half = 3 * 2e-6 + (n / 2 + n / 4 + n / 8) / 450e9 + 3e-6 + (n / 16) / 50e9;
+  EXPECT_NEAR(collective_time(Collective::HalvingDoubling, CollectiveOp::AllReduce, n, cluster(2)), 2 * half, 1e-15);
+}
+
+TEST(Collectives, HalvingDoublingNonPowerOfTwoAddsAFold) {
+  const double n = MiB;
+  auto p = one_node(6);
+  // lg 6 -> 2 steps (n/2, n/4), plus fold and unfold of n.
+  const double expected = 2 * (2 * 1e-6 + (n / 2 + n / 4) / 100e9) + 2 * (1e-6 + n / 100e9);
+  EXPECT_NEAR(collective_time(Collective::HalvingDoubling, CollectiveOp::AllReduce, n, p), expected, 1e-15);
+}
+
+TEST(Collectives, HierarchicalIsIntraRingPlusInterRingOnAShard) {
+  const double n = 100 * MiB;
+  const double intra = 7 * 2e-6 + 7.0 / 8 * n / 450e9;
+  const double inter = 2 * 3 * 3e-6 + 2.0 * 3 / 4 * n / 400e9;
+  EXPECT_NEAR(collective_time(Collective::Hierarchical, CollectiveOp::AllReduce, n, cluster(4)),
+              2 * intra + inter, 1e-15);
+}
+
+TEST(Collectives, ParameterServerPushAndPull) {
+  // 32 workers, 4 servers (one per node) each behind 400 GB/s: 2(α + p·n/(S·B)).
+  const double n = 10 * MiB;
+  EXPECT_DOUBLE_EQ(collective_time(Collective::ParameterServer, CollectiveOp::AllReduce, n, cluster(4)),
+                   2 * (3e-6 + 32 * n / (4 * 400e9)));
+}
+
+TEST(Collectives, OneRankCostsNothing) {
+  for (auto c : {Collective::Ring, Collective::Tree, Collective::HalvingDoubling, Collective::Hierarchical,
+                 Collective::ParameterServer})
+    EXPECT_EQ(collective_time(c, CollectiveOp::AllReduce, MiB, one_node(1)), 0.0);
+}
+
+TEST(Collectives, AutoPicksTheLeastTime) {
+  const auto p = cluster(64);  // 512 ranks: ring latency alone is 2·511·3 us = 3.07 ms
+  EXPECT_EQ(sim::choose_collective(Collective::Auto, CollectiveOp::AllReduce, 4096, p).algorithm, Collective::Tree);
+  // 1 GiB at 512 ranks: ring 3.07 ms + 2·511/512·n/400e9 = 8.43 ms; tree 54 us + 2·n/400e9 = 5.42 ms.
+  const auto big = sim::choose_collective(Collective::Auto, CollectiveOp::AllReduce, 1024 * MiB, p);
+  EXPECT_EQ(big.algorithm, Collective::Tree);
+  EXPECT_NEAR(big.time_s, 2 * 9 * 3e-6 + 2 * 1024 * MiB / 400e9, 1e-12);
+  for (auto c : {Collective::Ring, Collective::Tree, Collective::HalvingDoubling, Collective::Hierarchical})
+    EXPECT_LE(big.time_s, collective_time(c, CollectiveOp::AllReduce, 1024 * MiB, p));
+  // On one node of 8, halving-doubling has the ring's bandwidth term with 6 steps of latency, not 14.
+  EXPECT_EQ(sim::choose_collective(Collective::Auto, CollectiveOp::AllReduce, 1024 * MiB, one_node(8)).algorithm,
+            Collective::HalvingDoubling);
+  // Reduce-scatter never picks tree (NCCL has none).
+  EXPECT_NE(sim::choose_collective(Collective::Auto, CollectiveOp::ReduceScatter, 4096, p).algorithm, Collective::Tree);
+}
+
+TEST(Collectives, OversubscriptionSlowsTreeButNotTheNodeOrderedRing) {
+  auto p = cluster(64);
+  const double ring = collective_time(Collective::Ring, CollectiveOp::AllReduce, 100 * MiB, p);
+  const double tree = collective_time(Collective::Tree, CollectiveOp::AllReduce, 100 * MiB, p);
+  p.cross_leaf_factor = 2;
+  EXPECT_DOUBLE_EQ(collective_time(Collective::Ring, CollectiveOp::AllReduce, 100 * MiB, p), ring);
+  EXPECT_GT(collective_time(Collective::Tree, CollectiveOp::AllReduce, 100 * MiB, p), 1.9 * tree);
+}
