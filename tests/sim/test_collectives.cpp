@@ -107,7 +107,10 @@ TEST(Collectives, OneRankCostsNothing) {
 
 TEST(Collectives, AutoPicksTheLeastTime) {
   const auto p = cluster(64);  // 512 ranks: ring latency alone is 2·511·3 us = 3.07 ms
-  EXPECT_EQ(sim::choose_collective(Collective::Auto, CollectiveOp::AllReduce, 4096, p).algorithm, Collective::Tree);
+  // 4 KiB: halving-doubling takes 3 of its 9 steps on NVLink: 2·(3·2 + 6·3) us = 48 us < tree's 2·9·3 = 54 us.
+  const auto small = sim::choose_collective(Collective::Auto, CollectiveOp::AllReduce, 4096, p);
+  EXPECT_EQ(small.algorithm, Collective::HalvingDoubling);
+  EXPECT_NEAR(small.time_s, 48e-6, 0.1e-6);
   // 1 GiB at 512 ranks: ring 3.07 ms + 2·511/512·n/400e9 = 8.43 ms; tree 54 us + 2·n/400e9 = 5.42 ms.
   const auto big = sim::choose_collective(Collective::Auto, CollectiveOp::AllReduce, 1024 * MiB, p);
   EXPECT_EQ(big.algorithm, Collective::Tree);
