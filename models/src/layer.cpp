@@ -161,7 +161,7 @@ Layer elementwise(std::string name, LayerKind kind, Shape shape, int inputs) {
 }
 
 Layer attention(std::string name, std::int64_t s, std::int64_t heads, std::int64_t kv_heads,
-                std::int64_t head_dim) {
+                std::int64_t head_dim, bool flash) {
   const std::int64_t d = heads * head_dim;
   const std::int64_t kv = kv_heads * head_dim;
   Layer l = make(std::move(name), LayerKind::Attention, {s, d + 2 * kv}, {s, d});
@@ -172,6 +172,12 @@ Layer attention(std::string name, std::int64_t s, std::int64_t heads, std::int64
   l.backward_input_flops = 2.0 * products + 2.0 * softmax;
   const double qkv = static_cast<double>(s * (d + 2 * kv));
   const double probs = static_cast<double>(heads) * ss;
+  if (flash) {
+    l.backward_input_flops = 2.5 * products + 2.0 * softmax;  // Q K^T recomputed in backward
+    l.io_elements = qkv + static_cast<double>(s * d);           // scores stay on chip
+    l.saved_elements = qkv + static_cast<double>(heads * s);    // Q, K, V and a log-sum-exp per row
+    return l;
+  }
   l.io_elements = qkv + static_cast<double>(s * d) + 4.0 * probs;  // scores and probabilities pass through memory
   l.saved_elements = qkv + probs;  // Q, K, V and the softmax probabilities
   return l;

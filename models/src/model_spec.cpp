@@ -1,6 +1,7 @@
 // Custom models: a zoo name, a zoo transformer with some sizes changed, a transformer or
 // MLP template, or a plain list of layers whose shapes follow from the input.
 #include <filesystem>
+#include <sstream>
 
 #include "dpcast/models/scenario.hpp"
 #include "dpcast/models/yaml_reader.hpp"
@@ -226,19 +227,18 @@ ModelGraph ModelSpec::build(std::int64_t seq_len) const {
 }
 
 std::string ModelSpec::cache_key(std::int64_t seq_len) const {
-  std::string key = label + "@" + std::to_string(seq_len);
+  std::ostringstream key;  // (a stream: GCC 12 warns falsely on chains of string +, bug 105651)
+  key << label << '@' << seq_len;
   if (transformer) {
     const auto& t = *transformer;
-    for (auto v : {t.vocab, t.d_model, t.layers, t.heads, t.kv_heads, t.ffn, t.max_seq_len})
-      key += ":" + std::to_string(v);
-    key += ":" + std::to_string(static_cast<int>(t.ffn_kind)) + std::to_string(static_cast<int>(t.norm)) +
-           std::to_string(t.bias) + std::to_string(t.tied_embeddings) + std::to_string(t.learned_positions) +
-           std::to_string(t.encoder);
+    for (auto v : {t.vocab, t.d_model, t.layers, t.heads, t.kv_heads, t.ffn, t.max_seq_len}) key << ':' << v;
+    key << ':' << static_cast<int>(t.ffn_kind) << static_cast<int>(t.norm) << t.bias << t.tied_embeddings
+        << t.learned_positions << t.encoder << (t.flash_attention ? ":flash" : ":eager");
   }
   if (mlp)
-    for (auto w : mlp->widths) key += ":" + std::to_string(w);
-  if (!layer_list.empty()) key += ":list@" + where.file + ":" + std::to_string(where.line);
-  return key;
+    for (auto w : mlp->widths) key << ':' << w;
+  if (!layer_list.empty()) key << ":list@" << where.file << ':' << where.line;
+  return key.str();
 }
 
 ModelSpec load_model_file(const std::string& path) { return read_model_file(path, SourceLocation{path, 0, 0}); }

@@ -48,6 +48,7 @@ const std::vector<std::string>& scenario_keys() {
       "training.grad_accumulation",
       "training.precision",
       "training.optimizer",
+      "training.attention",
       "data_parallel.collective",
       "data_parallel.bucket_mb",
       "data_parallel.first_bucket_mb",
@@ -179,6 +180,11 @@ void read_training(MapReader r, Scenario& s) {
       v->fail(gpu.name + " has no " + std::string(to_string(t.precision)) + " support");
   }
   if (auto v = r.optional("optimizer")) t.optimizer = v->as_choice({"sgd", "adam"}) == "sgd" ? Optimizer::Sgd : Optimizer::Adam;
+  if (auto v = r.optional("attention")) {
+    t.flash_attention = v->as_choice({"eager", "flash"}) == "flash";
+    if (t.flash_attention && !s.model.transformer) v->fail(s.model.label + " has no attention layers");
+    if (s.model.transformer) s.model.transformer->flash_attention = t.flash_attention;
+  }
   r.finish();
 }
 

@@ -56,9 +56,11 @@ std::string join_quoted(const std::vector<std::string>& words) {
 std::optional<std::string> did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
   std::optional<std::string> best;
   std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
+  auto length_gap = [&](const std::string& c) { return c.size() > word.size() ? c.size() - word.size() : word.size() - c.size(); };
   for (const auto& c : candidates) {
     const std::size_t d = edit_distance(word, c);
-    if (d < best_distance) {
+    // On a tie prefer the candidate of the closer length: "nodez" means "nodes", not "node".
+    if (d < best_distance || (d == best_distance && best && length_gap(c) < length_gap(*best))) {
       best_distance = d;
       best = c;
     }

@@ -109,11 +109,11 @@ ModelGraph build_transformer(const TransformerConfig& c, std::int64_t s) {
   if (c.encoder) x = g.add(norm("embed.norm", c.norm, act, d), {x});
 
   for (std::int64_t i = 0; i < c.layers; ++i) {
-    const std::string p = "h" + std::to_string(i) + ".";
+    const std::string p = std::string("h").append(std::to_string(i)).append(".");
     const LayerId residual = x;
     LayerId y = c.encoder ? x : g.add(norm(p + "norm1", c.norm, act, d), {x});
     y = g.add(linear(p + "attn.qkv", s, d, qkv_out, c.bias), {y});
-    y = g.add(attention(p + "attn.core", s, c.heads, kv_heads, head_dim), {y});
+    y = g.add(attention(p + "attn.core", s, c.heads, kv_heads, head_dim, c.flash_attention), {y});
     y = g.add(linear(p + "attn.proj", s, d, d, c.bias), {y});
     x = g.add(elementwise(p + "attn.add", LayerKind::Add, act, 2), {residual, y});
     if (c.encoder) x = g.add(norm(p + "norm1", c.norm, act, d), {x});

@@ -75,8 +75,9 @@ std::string number(double v) {
 
 void write_file_atomically(const std::string& path, const std::string& text) {
   const std::filesystem::path target(path);
-  const std::filesystem::path tmp =
-      target.parent_path() / ("." + target.filename().string() + ".tmp" + std::to_string(::getpid()));
+  std::string tmp_name = ".";
+  tmp_name.append(target.filename().string()).append(".tmp").append(std::to_string(::getpid()));
+  const std::filesystem::path tmp = target.parent_path() / tmp_name;
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw Error(SourceLocation{path, 0, 0}, "", "cannot write file");

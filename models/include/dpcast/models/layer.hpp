@@ -107,8 +107,11 @@ struct Layer {
 /// Element-wise layer (activation, add, multiply) on `shape`; `inputs` operands.
 [[nodiscard]] Layer elementwise(std::string name, LayerKind kind, Shape shape, int inputs = 1);
 /// Attention core for `tokens` tokens, `heads` query heads of `head_dim`, `kv_heads` key/value heads.
+/// Eager attention writes the scores and probabilities to memory and keeps the probabilities
+/// for backward. Flash attention (Dao 2023, FlashAttention-2) keeps neither: it saves one
+/// log-sum-exp per row and recomputes Q K^T in backward (backward = 2.5x the forward products).
 [[nodiscard]] Layer attention(std::string name, std::int64_t tokens, std::int64_t heads,
-                              std::int64_t kv_heads, std::int64_t head_dim);
+                              std::int64_t kv_heads, std::int64_t head_dim, bool flash = false);
 /// Max or average pooling; output size from kernel, stride, padding (floor, like PyTorch).
 [[nodiscard]] Layer pool(std::string name, LayerKind kind, std::int64_t channels, std::int64_t height,
                          std::int64_t width, std::int64_t kernel, std::int64_t stride, std::int64_t pad);

@@ -79,6 +79,7 @@ struct TrainingSpec {
   std::int64_t grad_accumulation = 1;
   Precision precision = Precision::Bf16;
   Optimizer optimizer = Optimizer::Adam;
+  bool flash_attention = false;  // training.attention: eager | flash
 };
 
 enum class Collective { Auto, Ring, Tree, HalvingDoubling, Hierarchical, ParameterServer };

@@ -1,0 +1,247 @@
+// The hardware catalogue: the built-in entries from scenarios/hardware/, and catalogues
+// with one bad file each, whose errors must name the file, line, column and key.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <unistd.h>
+
+#include "dpcast/models/error.hpp"
+#include "dpcast/models/hardware.hpp"
+
+namespace dpcast::models {
+namespace {
+namespace fs = std::filesystem;
+
+TEST(Hardware, BuiltinHasEveryGpu) {
+  const Catalogue& c = Catalogue::builtin();
+  for (const char* name : {"h100-sxm", "h200", "a100-40gb", "a100-80gb", "v100", "l40s", "l4", "mi300x", "p100",
+                           "cpu-core"}) {
+    const Gpu* g = c.find_gpu(name);
+    ASSERT_NE(g, nullptr) << name;
+    EXPECT_EQ(g->name, name);
+    EXPECT_GT(g->vector_flops, 0) << name;
+    EXPECT_GT(g->memory_bytes, 0) << name;
+    EXPECT_GT(g->memory_bandwidth_bytes_per_s, 0) << name;
+    EXPECT_FALSE(g->peak_flops.empty()) << name;
+    EXPECT_NE(g->source.file.find(name), std::string::npos) << name;
+  }
+  EXPECT_EQ(c.gpus().size(), 10u);
+}
+
+TEST(Hardware, BuiltinHasEveryLink) {
+  const Catalogue& c = Catalogue::builtin();
+  for (const char* name : {"nvlink2", "nvlink3", "nvlink4", "nvlink5", "pcie3-x16", "pcie4-x16", "pcie5-x16", "ib-edr",
+                           "ib-hdr", "ib-ndr", "eth-10g", "eth-25g", "eth-100g", "eth-200g", "eth-400g",
+                           "shared-memory"}) {
+    const Link* l = c.find_link(name);
+    ASSERT_NE(l, nullptr) << name;
+    EXPECT_GT(l->bandwidth_bytes_per_s, 0) << name;
+    EXPECT_GE(l->latency_s, 0) << name;
+  }
+  EXPECT_EQ(c.links().size(), 16u);
+  // InfiniBand NDR: 400 Gb/s per direction = 50 GB/s.
+  EXPECT_EQ(c.link("ib-ndr").bandwidth_bytes_per_s, 50e9);
+}
+
+TEST(Hardware, BuiltinNodesResolve) {
+  const Catalogue& c = Catalogue::builtin();
+  for (const char* name : {"dgx-a100", "dgx-h100", "hgx-h200", "l40s-pcie-8", "ndv4-a100", "cpu-host", "dgx-1-v100",
+                           "l4-pcie-1"}) {
+    const NodePreset* n = c.find_node(name);
+    ASSERT_NE(n, nullptr) << name;
+    EXPECT_NE(c.find_gpu(n->gpu), nullptr) << name << ": gpu " << n->gpu;
+    EXPECT_NE(c.find_link(n->intra_link), nullptr) << name << ": intra_link " << n->intra_link;
+    EXPECT_NE(c.find_link(n->nic_link), nullptr) << name << ": nic_link " << n->nic_link;
+    EXPECT_GE(n->gpus_per_node, 1) << name;
+    EXPECT_GE(n->nics, 1) << name;
+  }
+  EXPECT_EQ(c.nodes().size(), 8u);
+  const NodePreset& dgx = c.node("dgx-h100");
+  EXPECT_EQ(dgx.gpu, "h100-sxm");
+  EXPECT_EQ(dgx.gpus_per_node, 8);
+  EXPECT_EQ(dgx.fabric, IntraFabric::NvSwitch);
+  EXPECT_EQ(dgx.intra_link, "nvlink4");
+  EXPECT_EQ(dgx.nic_link, "ib-ndr");
+}
+
+TEST(Hardware, V100HasNoBf16) {
+  const Gpu& v100 = Catalogue::builtin().gpu("v100");
+  EXPECT_EQ(v100.peak_flops.count(Precision::Bf16), 0u);
+  EXPECT_EQ(v100.peak_flops.at(Precision::Fp16), 125e12);  // V100 SXM2 datasheet
+  EXPECT_EQ(v100.matrix_peak(Precision::Bf16), v100.peak_flops.at(Precision::Fp32));  // falls back to fp32
+}
+
+TEST(Hardware, LookupSuggestsNames) {
+  try {
+    (void)Catalogue::builtin().gpu("h100-sxn");
+    FAIL() << "no exception";
+  } catch (const dpcast::Error& e) {
+    EXPECT_STREQ(e.what(), "unknown GPU 'h100-sxn' (did you mean 'h100-sxm'?)");
+  }
+  EXPECT_THROW((void)Catalogue::builtin().link("ib-xdr2"), dpcast::Error);
+  EXPECT_THROW((void)Catalogue::builtin().node("dgx-z100"), dpcast::Error);
+}
+
+TEST(Hardware, PrecisionNamesAndBytes) {
+  EXPECT_EQ(precision_from_string("bf16"), Precision::Bf16);
+  EXPECT_FALSE(precision_from_string("fp8").has_value());
+  EXPECT_EQ(bytes_per_element(Precision::Fp16), 2.0);
+  EXPECT_EQ(bytes_per_element(Precision::Tf32), 4.0);
+}
+
+// ---- Catalogues with a bad file ----
+
+// A fresh directory under the system temp directory with gpus/, links/ and nodes/, holding one
+// valid GPU (g1), two links (l1, l2) and one node (n1); removed at the end of the test.
+class TempCatalogue : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static std::atomic<int> counter{0};
+    const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
+    dir_ = fs::temp_directory_path() /
+           ("dpcast-hw-" + std::to_string(::getpid()) + "-" + std::to_string(stamp) + "-" + std::to_string(counter++));
+    for (const char* sub : {"gpus", "links", "nodes"}) fs::create_directories(dir_ / sub);
+    write("gpus/g1.yaml", kGpu);
+    write("links/l1.yaml", "name: l1\nbandwidth_bytes_per_s: 1.0e+9\nlatency_s: 1.0e-6\n");
+    write("links/l2.yaml", "name: l2\nbandwidth_bytes_per_s: 2.0e+9\nlatency_s: 0\n");
+    write("nodes/n1.yaml", kNode);
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+  std::string write(const std::string& relative, const std::string& text) {
+    const fs::path p = dir_ / relative;
+    std::ofstream(p) << text;
+    return p.string();
+  }
+  std::string load_error() {
+    try {
+      (void)Catalogue::load(dir_.string());
+    } catch (const dpcast::Error& e) {
+      return e.what();
+    }
+    ADD_FAILURE() << "no dpcast::Error thrown";
+    return "";
+  }
+
+  static constexpr const char* kGpu =
+      "name: g1\n"
+      "peak_flops:\n"
+      "  fp32: 1.0e+12\n"
+      "  bf16: 4.0e+12\n"
+      "vector_flops: 1.0e+12\n"
+      "memory_bytes: 8.0e+9\n"
+      "memory_bandwidth_bytes_per_s: 1.0e+11\n";
+  static constexpr const char* kNode =
+      "name: n1\n"
+      "gpu: g1\n"
+      "gpus_per_node: 4\n"
+      "fabric: pcie\n"
+      "intra_link: l1\n"
+      "nics: 1\n"
+      "nic_link: l2\n";
+  fs::path dir_;
+};
+
+TEST_F(TempCatalogue, ValidCatalogueLoads) {
+  const Catalogue c = Catalogue::load(dir_.string());
+  const Gpu& g = c.gpu("g1");
+  EXPECT_EQ(g.peak_flops.at(Precision::Bf16), 4e12);
+  EXPECT_EQ(g.matrix_peak(Precision::Fp16), 1e12);  // no fp16: fp32's peak
+  EXPECT_EQ(g.compute_efficiency, 0.6);             // defaults
+  EXPECT_EQ(g.memory_efficiency, 0.8);
+  EXPECT_FALSE(g.price_per_hour.has_value());
+  EXPECT_EQ(c.link("l2").latency_s, 0.0);
+  EXPECT_EQ(c.node("n1").fabric, IntraFabric::Pcie);
+  EXPECT_EQ(c.node("n1").gpus_per_node, 4);
+}
+
+TEST_F(TempCatalogue, ZeroBandwidthNamesFileLineAndKey) {
+  const std::string file = write("gpus/g2.yaml",
+                                 "name: g2\n"
+                                 "peak_flops: {fp32: 1.0e+12}\n"
+                                 "vector_flops: 1.0e+12\n"
+                                 "memory_bytes: 8.0e+9\n"
+                                 "memory_bandwidth_bytes_per_s: 0\n");
+  EXPECT_EQ(load_error(), file + ":5:31: memory_bandwidth_bytes_per_s: expected a positive number, got 0");
+}
+
+TEST_F(TempCatalogue, UnknownKeyInLinkFile) {
+  const std::string file = write("links/l3.yaml",
+                                 "name: l3\n"
+                                 "bandwidth_bytes_per_s: 1.0e+9\n"
+                                 "latency_s: 1.0e-6\n"
+                                 "latency_us: 1\n");
+  EXPECT_EQ(load_error(), file + ":4:1: latency_us: unknown key (did you mean 'latency_s'?)");
+}
+
+TEST_F(TempCatalogue, NameMustMatchFileStem) {
+  const std::string file = write("links/l3.yaml", "name: l4\nbandwidth_bytes_per_s: 1.0e+9\nlatency_s: 0\n");
+  EXPECT_EQ(load_error(), file + ":1:7: name: must match the file name 'l3'");
+}
+
+TEST_F(TempCatalogue, NodeWithUnknownGpu) {
+  // "gpu: g2" is on line 2; g1 is one edit away.
+  const std::string file = write("nodes/n2.yaml",
+                                 "name: n2\n"
+                                 "gpu: g2\n"
+                                 "gpus_per_node: 1\n"
+                                 "fabric: pcie\n"
+                                 "intra_link: l1\n"
+                                 "nics: 1\n"
+                                 "nic_link: l2\n");
+  const std::string msg = load_error();
+  EXPECT_NE(msg.find("gpu: unknown gpu 'g2' (did you mean 'g1'?)"), std::string::npos) << msg;
+  EXPECT_EQ(msg, file + ":2:6: gpu: unknown gpu 'g2' (did you mean 'g1'?)");
+}
+
+TEST_F(TempCatalogue, NodeWithUnknownLink) {
+  write("nodes/n2.yaml", "name: n2\ngpu: g1\ngpus_per_node: 1\nfabric: pcie\nintra_link: l1\nnics: 1\nnic_link: l9\n");
+  const std::string msg = load_error();
+  EXPECT_NE(msg.find("nic_link: unknown nic_link 'l9'"), std::string::npos) << msg;
+}
+
+TEST_F(TempCatalogue, EfficiencyAboveOneRejected) {
+  const std::string file = write("gpus/g2.yaml",
+                                 "name: g2\n"
+                                 "peak_flops: {fp32: 1.0e+12}\n"
+                                 "vector_flops: 1.0e+12\n"
+                                 "memory_bytes: 8.0e+9\n"
+                                 "memory_bandwidth_bytes_per_s: 1.0e+11\n"
+                                 "compute_efficiency: 1.5\n");
+  EXPECT_EQ(load_error(), file + ":6:21: compute_efficiency: expected a fraction in (0, 1], got 1.5");
+}
+
+TEST_F(TempCatalogue, GpuWithoutAnyPrecision) {
+  const std::string file = write("gpus/g2.yaml",
+                                 "name: g2\n"
+                                 "peak_flops: {}\n"
+                                 "vector_flops: 1.0e+12\n"
+                                 "memory_bytes: 8.0e+9\n"
+                                 "memory_bandwidth_bytes_per_s: 1.0e+11\n");
+  EXPECT_EQ(load_error(), file + ":2:13: peak_flops: needs at least one precision (fp32, tf32, bf16, fp16)");
+}
+
+TEST_F(TempCatalogue, UnknownPrecisionKey) {
+  const std::string file = write("gpus/g2.yaml",
+                                 "name: g2\n"
+                                 "peak_flops:\n"
+                                 "  fp32: 1.0e+12\n"
+                                 "  bf61: 2.0e+12\n"
+                                 "vector_flops: 1.0e+12\n"
+                                 "memory_bytes: 8.0e+9\n"
+                                 "memory_bandwidth_bytes_per_s: 1.0e+11\n");
+  EXPECT_EQ(load_error(), file + ":4:3: peak_flops.bf61: unknown key (did you mean 'bf16'?)");
+}
+
+TEST_F(TempCatalogue, MissingDirectory) {
+  EXPECT_THROW((void)Catalogue::load((dir_ / "absent").string()), dpcast::Error);
+}
+
+}  // namespace
+}  // namespace dpcast::models
