@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <map>
 
 #include "dpcast/models/error.hpp"
 
@@ -77,6 +78,25 @@ double ModelGraph::saved_elements_per_sample() const {
   double e = 0;
   for (LayerId v = 0; v < size(); ++v) e += graph_[v].saved_elements;
   return e;
+}
+
+double ModelGraph::checkpointed_elements_per_sample() const {
+  std::map<int, double> block_saved;  // block -> what it keeps without checkpointing
+  std::map<int, double> block_input;  // block -> its first layer's input
+  double outside = 0;
+  for (LayerId v : forward_order()) {
+    const Layer& l = graph_[v];
+    if (l.block < 0) {
+      outside += l.saved_elements;
+      continue;
+    }
+    if (!block_input.count(l.block)) block_input[l.block] = static_cast<double>(elements(l.input_shape));
+    block_saved[l.block] += l.saved_elements;
+  }
+  double inputs = 0, largest = 0;
+  for (const auto& [b, e] : block_input) inputs += e;
+  for (const auto& [b, e] : block_saved) largest = std::max(largest, e);
+  return outside + inputs + largest;
 }
 
 }  // namespace dpcast::models

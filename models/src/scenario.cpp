@@ -49,6 +49,7 @@ const std::vector<std::string>& scenario_keys() {
       "training.precision",
       "training.optimizer",
       "training.attention",
+      "training.activation_checkpointing",
       "data_parallel.collective",
       "data_parallel.bucket_mb",
       "data_parallel.first_bucket_mb",
@@ -184,6 +185,11 @@ void read_training(MapReader r, Scenario& s) {
     t.flash_attention = v->as_choice({"eager", "flash"}) == "flash";
     if (t.flash_attention && !s.model.transformer) v->fail(s.model.label + " has no attention layers");
     if (s.model.transformer) s.model.transformer->flash_attention = t.flash_attention;
+  }
+  if (auto v = r.optional("activation_checkpointing")) {
+    t.activation_checkpointing = v->as_bool();
+    if (t.activation_checkpointing && !s.model.transformer)
+      v->fail(s.model.label + " has no repeated blocks to checkpoint (transformers only)");
   }
   r.finish();
 }

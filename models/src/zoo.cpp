@@ -110,6 +110,7 @@ ModelGraph build_transformer(const TransformerConfig& c, std::int64_t s) {
 
   for (std::int64_t i = 0; i < c.layers; ++i) {
     const std::string p = std::string("h").append(std::to_string(i)).append(".");
+    const std::size_t first_of_block = g.size();
     const LayerId residual = x;
     LayerId y = c.encoder ? x : g.add(norm(p + "norm1", c.norm, act, d), {x});
     y = g.add(linear(p + "attn.qkv", s, d, qkv_out, c.bias), {y});
@@ -132,6 +133,7 @@ ModelGraph build_transformer(const TransformerConfig& c, std::int64_t s) {
     y = g.add(linear(p + "mlp.proj", s, c.ffn, d, c.bias), {y});
     x = g.add(elementwise(p + "mlp.add", LayerKind::Add, act, 2), {residual2, y});
     if (c.encoder) x = g.add(norm(p + "norm2", c.norm, act, d), {x});
+    for (std::size_t v = first_of_block; v < g.size(); ++v) g.set_block(v, static_cast<int>(i));
   }
 
   if (c.encoder) {

@@ -101,6 +101,8 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
     const auto& layer = graph.layer(id);
     const auto cost = layer.cost(mb, act_bytes, act_bytes);
     times[id] = compute.layer(cost, layer.kind);
+    // Activation checkpointing runs a block's forward again during its backward.
+    if (s.training.activation_checkpointing && layer.block >= 0) times[id].backward_s += times[id].forward_s;
     forward += times[id].forward_s;
     backward += times[id].backward_s;
     flops += cost.forward_flops + cost.backward_flops();

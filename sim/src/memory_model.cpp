@@ -22,7 +22,8 @@ MemoryEstimate estimate_memory(const models::Scenario& s, const models::ModelGra
   b.grads_bytes = params * w / (zero >= 2 ? n : 1);
   const double state_per_param = (s.training.optimizer == Optimizer::Adam ? 8.0 : 4.0) + (mixed ? 4.0 : 0.0);
   b.optimizer_bytes = params * state_per_param / (zero >= 1 ? n : 1);
-  m.activation_bytes_per_sample = graph.saved_elements_per_sample() * w;
+  m.activation_bytes_per_sample =
+      (s.training.activation_checkpointing ? graph.checkpointed_elements_per_sample() : graph.saved_elements_per_sample()) * w;
   b.activations_bytes = m.activation_bytes_per_sample * static_cast<double>(s.training.micro_batch);
   const double bucket = s.data_parallel.bucket_mb * 1024 * 1024;
   b.comm_buffers_bytes = n == 1 ? 0 : zero == 0 ? params * w : 2 * bucket;

@@ -76,6 +76,7 @@ struct Layer {
   double backward_weight_flops = 0;
   double io_elements = 0;     // activation elements read and written in forward
   double saved_elements = 0;  // activation elements kept for backward
+  int block = -1;  // the repeated block (transformer layer) it belongs to, for activation checkpointing
 
   /// Figures for a micro-batch of `micro_batch` samples; activations take
   /// `activation_bytes_per_element`, parameters `param_bytes_per_element`.

@@ -35,6 +35,8 @@ class ModelGraph {
   /// Declares that `user` shares the parameters of `owner` (tied embeddings): the user's
   /// parameters are not counted again and its gradient lands in the owner's bucket.
   void tie(LayerId user, LayerId owner);
+  /// Marks a layer as part of repeated block `block` (activation checkpointing recomputes blocks).
+  void set_block(LayerId id, int block) { graph_[id].block = block; }
 
   [[nodiscard]] const ModelInfo& info() const { return info_; }
   [[nodiscard]] const LayerGraph& graph() const { return graph_; }
@@ -53,6 +55,9 @@ class ModelGraph {
   [[nodiscard]] double forward_flops_per_sample() const;
   [[nodiscard]] double backward_flops_per_sample() const;
   [[nodiscard]] double saved_elements_per_sample() const;
+  /// With activation checkpointing every block keeps only its input, and one block at a
+  /// time holds its full activations again while it is recomputed in backward.
+  [[nodiscard]] double checkpointed_elements_per_sample() const;
 
  private:
   ModelInfo info_;

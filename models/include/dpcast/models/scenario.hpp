@@ -80,6 +80,7 @@ struct TrainingSpec {
   Precision precision = Precision::Bf16;
   Optimizer optimizer = Optimizer::Adam;
   bool flash_attention = false;  // training.attention: eager | flash
+  bool activation_checkpointing = false;
 };
 
 enum class Collective { Auto, Ring, Tree, HalvingDoubling, Hierarchical, ParameterServer };

@@ -10,7 +10,8 @@
 // (ZeRO-2/3, whose gradients are sharded, reduce-scatter on every micro-step). Then the
 // optimizer streams its state through memory; ZeRO-1/2 all-gather the updated parameters
 // after it; ZeRO-3 all-gathers each bucket's parameters before its forward and backward,
-// prefetching one bucket ahead.
+// prefetching one bucket ahead. Activation checkpointing adds each block's forward to its
+// backward (recomputation) and keeps only block inputs (see memory_model.hpp).
 #include <map>
 #include <memory>
 #include <string>

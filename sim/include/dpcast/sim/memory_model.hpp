@@ -5,7 +5,8 @@
 //  optimizer    Adam: m and v in fp32 (8P) plus fp32 master weights in mixed precision (4P);
 //               SGD with momentum: 4P, plus 4P master weights in mixed precision;
 //               ZeRO-1, 2 and 3 keep 1/N
-//  activations  what the layers keep for backward at this micro-batch (one micro-step alive)
+//  activations  what the layers keep for backward at this micro-batch (one micro-step alive);
+//               with activation checkpointing, each block's input plus one block's activations
 //  comm buffers DDP copies every gradient into flat buckets (gradient_as_bucket_view=False,
 //               PyTorch's default: "the saved memory size will be equal to the total gradients
 //               size"); ZeRO keeps a reduce and an all-gather bucket
