@@ -67,7 +67,8 @@ int cmd_predict(const std::string& file, bool json, bool csv, const std::string&
   if (engine != "analytical")
     throw Error("--engine: '" + engine + "' is not available in this build (engines: analytical)");
   const auto scenarios = models::load_scenarios(file);
-  const auto records = predict_all(scenarios, json && !summary);
+  const bool details = json ? !summary : scenarios.size() == 1;  // a single table row is explained layer by layer
+  const auto records = predict_all(scenarios, details);
   if (records.size() == 1 && !records.front().feasible)
     throw Error(scenarios.front().where("training.micro_batch"), "training.micro_batch",
                 std::to_string(records.front().micro_batch) + " does not fit in memory: " +

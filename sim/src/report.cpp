@@ -1,5 +1,7 @@
 #include "dpcast/sim/report.hpp"
 
+#include <algorithm>
+#include <map>
 #include <sstream>
 
 #include "dpcast/sim/table.hpp"
@@ -65,6 +67,44 @@ std::string predict_table(const std::vector<RunRecord>& records) {
       << first.optimizer << (first.zero_stage ? ", ZeRO-" + std::to_string(first.zero_stage) : "")
       << "; engine " << first.engine << "\n";
   t.print(out);
+  if (records.size() == 1 && first.feasible) out << explain(first);
+  return out.str();
+}
+
+std::string explain(const RunRecord& r) {
+  std::ostringstream out;
+  const double step = r.step_time_s;
+  const auto share = [&](double s) { return human_time(s) + " (" + percent(s / step) + ")"; };
+  out << "\nWhere the step goes: forward " << share(r.breakdown.forward_s) << ", backward "
+      << share(r.breakdown.backward_s) << ", exposed communication " << share(r.breakdown.exposed_comm_s)
+      << " of " << human_time(r.breakdown.comm_total_s) << " in all, optimizer " << share(r.breakdown.optimizer_s)
+      << "\n";
+  out << "Collective: " << r.collective_algorithm << "; " << r.collective_why << "\n";
+  if (r.cost_per_step_usd) out << "Cost: $" << fixed(*r.cost_per_step_usd, 4) << " per step\n";
+  if (!r.layers.empty()) {
+    std::vector<const models::LayerTiming*> by_time;
+    for (const auto& l : r.layers) by_time.push_back(&l);
+    std::sort(by_time.begin(), by_time.end(), [](auto* a, auto* b) {
+      return a->forward_s + a->backward_s > b->forward_s + b->backward_s;
+    });
+    const double compute = r.breakdown.forward_s + r.breakdown.backward_s;
+    std::map<std::string, double> by_kind;
+    for (const auto& l : r.layers) by_kind[l.kind] += l.forward_s + l.backward_s;
+    std::vector<std::pair<std::string, double>> kinds(by_kind.begin(), by_kind.end());
+    std::sort(kinds.begin(), kinds.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    const double per_micro_step = compute / static_cast<double>(r.grad_accumulation);
+    out << "Compute by layer kind:";
+    for (std::size_t i = 0; i < kinds.size() && kinds[i].second > 0.005 * per_micro_step; ++i)
+      out << (i ? ", " : " ") << kinds[i].first << " " << percent(kinds[i].second / per_micro_step);
+    out << "\n";
+    out << "Costliest layers (forward + backward, share of compute):";
+    for (std::size_t i = 0; i < std::min<std::size_t>(5, by_time.size()); ++i) {
+      const auto& l = *by_time[i];
+      out << (i ? ", " : " ") << l.name << " " << human_time(l.forward_s + l.backward_s) << " ("
+          << percent((l.forward_s + l.backward_s) * static_cast<double>(r.grad_accumulation) / compute) << ")";
+    }
+    out << "\n";
+  }
   return out.str();
 }
 

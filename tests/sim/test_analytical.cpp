@@ -3,6 +3,7 @@
 
 #include "dpcast/sim/analytical.hpp"
 #include "dpcast/sim/collectives.hpp"
+#include "dpcast/sim/report.hpp"
 #include "test_catalogue.hpp"
 
 using namespace dpcast;
@@ -164,4 +165,20 @@ training: {micro_batch: 2, seq_len: 128}
   EXPECT_NE(r.collective_why.find("ring "), std::string::npos) << r.collective_why;
   EXPECT_NE(r.collective_why.find("16 GPUs"), std::string::npos) << r.collective_why;
   EXPECT_EQ(r.tokens_per_s, r.samples_per_s * 128);
+}
+
+TEST(Analytical, ASingleConfigurationExplainsItself) {
+  const auto s = scenario(R"(
+model: gpt2-small
+cluster: {node: test-node, nodes: 2}
+training: {micro_batch: 2, seq_len: 128}
+)");
+  const auto r = predict(s);
+  const std::string text = sim::predict_table({r});
+  for (const char* expected : {"Where the step goes: forward", "Collective: ", "Compute by layer kind: linear",
+                               "Costliest layers", "Cost: $"})
+    EXPECT_NE(text.find(expected), std::string::npos) << expected << " missing from:\n" << text;
+  // Shares of the step add up to 100%.
+  EXPECT_NEAR(r.breakdown.forward_s + r.breakdown.backward_s + r.breakdown.exposed_comm_s + r.breakdown.optimizer_s,
+              r.step_time_s, 1e-15);
 }

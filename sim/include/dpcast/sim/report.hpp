@@ -8,7 +8,10 @@
 
 namespace dpcast::sim {
 
+/// The table; for a single configuration followed by explain().
 [[nodiscard]] std::string predict_table(const std::vector<models::RunRecord>& records);
+/// Where one step's time goes, which collective and why, and the costliest layers.
+[[nodiscard]] std::string explain(const models::RunRecord& record);
 [[nodiscard]] std::string predict_csv(const std::vector<models::RunRecord>& records);
 [[nodiscard]] std::string records_json(const std::vector<models::RunRecord>& records, bool details);
 [[nodiscard]] std::string memory_table(const std::vector<models::RunRecord>& records);
