@@ -120,6 +120,8 @@ NodePreset read_node(const fs::path& file) {
   n.source = SourceLocation{file.string(), 1, 1};
   n.name = entry_name(r, file);
   n.description = r.string("description", "");
+  for (const char* key : {"gpu", "intra_link", "nic_link"})
+    if (auto v = r.optional(key)) n.key_locations[key] = v->where();
   n.gpu = r.string("gpu");
   n.gpus_per_node = static_cast<int>(r.positive_int("gpus_per_node"));
   const std::string fabric = r.required("fabric").as_choice({"nvswitch", "pcie", "shared-memory"});
@@ -158,7 +160,10 @@ void Catalogue::add(Link link) {
 
 void Catalogue::add(NodePreset node) {
   auto check = [&](const std::string& key, const std::string& value, bool known, auto names) {
-    if (!known) throw Error(node.source, key, "unknown " + key + " '" + value + "'" + suggestion(value, names));
+    const auto at = node.key_locations.find(key);
+    if (!known)
+      throw Error(at != node.key_locations.end() ? at->second : node.source, key,
+                  "unknown " + key + " '" + value + "'" + suggestion(value, names));
   };
   check("gpu", node.gpu, find_gpu(node.gpu) != nullptr, names_of(gpus_));
   check("intra_link", node.intra_link, find_link(node.intra_link) != nullptr, names_of(links_));

@@ -17,15 +17,14 @@ LayerId ModelGraph::add(Layer layer, std::initializer_list<LayerId> inputs) {
 }
 
 LayerId ModelGraph::add(Layer layer, const std::vector<LayerId>& inputs) {
+  for (LayerId u : inputs)
+    if (u >= size()) throw Error("layer '" + layer.name + "' reads a layer that does not exist yet");
   const bool reads_only_data =
       !inputs.empty() &&
       std::all_of(inputs.begin(), inputs.end(), [&](LayerId u) { return graph_[u].kind == LayerKind::Input; });
   if (reads_only_data) layer.backward_input_flops = 0;
   const LayerId v = boost::add_vertex(std::move(layer), graph_);
-  for (LayerId u : inputs) {
-    if (u >= v) throw Error("layer '" + graph_[v].name + "' reads a layer that does not exist yet");
-    boost::add_edge(u, v, graph_);
-  }
+  for (LayerId u : inputs) boost::add_edge(u, v, graph_);
   tied_to_.push_back(v);
   order_cache_.clear();
   return v;

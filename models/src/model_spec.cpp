@@ -189,8 +189,8 @@ ModelGraph build_layer_list(const ModelSpec& spec, std::int64_t seq_len) {
       case LayerKind::RmsNorm:
         l = norm(name, s.kind, shape, shape.back());
         break;
-      case LayerKind::BatchNorm:
-        l = norm(name, s.kind, shape, shape.front());
+      case LayerKind::BatchNorm:  // per channel on an image, per feature on a vector (BatchNorm1d)
+        l = norm(name, s.kind, shape, shape.size() == 3 ? shape.front() : shape.back());
         break;
       case LayerKind::Loss:
         l = loss(name, shape.size() == 2 ? shape[0] : 1, shape.back());

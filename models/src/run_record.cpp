@@ -3,7 +3,7 @@
 #include "dpcast/models/error.hpp"
 
 namespace dpcast::models {
-using nlohmann::json;
+using json = Json;
 
 json to_json(const RunRecord& r, bool with_details) {
   json j;
@@ -107,7 +107,10 @@ RunRecord record_from_json(const json& j) {
   }
   const json& c = j.contains("config") ? j["config"] : throw Error(SourceLocation{}, "config", "missing in run record");
   if (c.contains("sweep_point"))
-    for (const auto& [k, v] : c["sweep_point"].items()) r.sweep_point.emplace_back(k, v.get<std::string>());
+    for (const auto& [k, v] : c["sweep_point"].items()) {
+      if (!v.is_string()) throw Error(SourceLocation{}, "config.sweep_point." + k, "expected a string in run record");
+      r.sweep_point.emplace_back(k, v.get<std::string>());
+    }
   r.model = get<std::string>(c, "model", "config.");
   r.gpu = get<std::string>(c, "gpu", "config.");
   r.node = get_or<std::string>(c, "node", "", "config.");

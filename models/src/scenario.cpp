@@ -173,6 +173,13 @@ void read_training(MapReader r, Scenario& s) {
               " tokens, got " + std::to_string(t.seq_len));
   }
   t.grad_accumulation = r.positive_int("grad_accumulation", 1);
+  const Gpu& gpu_entry = *s.cluster.gpu_entry;
+  for (Precision p : {Precision::Bf16, Precision::Fp16, Precision::Fp32}) {
+    if (gpu_entry.peak_flops.count(p)) {
+      t.precision = p;
+      break;
+    }
+  }
   if (auto v = r.optional("precision")) {
     note(s, v);
     t.precision = *precision_from_string(v->as_choice({"fp32", "tf32", "bf16", "fp16"}));

@@ -201,6 +201,7 @@ std::vector<std::string> zoo_names() {
 const TransformerConfig& zoo_transformer(std::string_view name) {
   for (const auto& t : transformers())
     if (t.name == name) return t;
+  if (find_zoo_entry(name)) throw Error("'" + std::string(name) + "' is not a transformer");
   throw Error("'" + std::string(name) + "' is not a transformer of the zoo" + suggestion(name, zoo_names()));
 }
 

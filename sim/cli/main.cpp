@@ -82,7 +82,7 @@ int cmd_memory(const std::string& file, bool json) {
   const auto scenarios = models::load_scenarios(file);
   const auto records = predict_all(scenarios, false);
   if (json) {
-    nlohmann::json all = nlohmann::json::array();
+    models::Json all = models::Json::array();
     for (const auto& r : records) {
       auto j = models::to_json(r, false);
       all.push_back({{"config", j["config"]},
@@ -105,7 +105,7 @@ std::string family_name(models::ModelFamily f) {
 }
 
 int cmd_models(bool json) {
-  nlohmann::json all = nlohmann::json::array();
+  models::Json all = models::Json::array();
   sim::Table t({"name", "family", "parameters", "input", "forward GFLOP/sample", "description"});
   for (const auto& e : models::zoo()) {
     const auto g = models::build_zoo_model(e.name);
@@ -135,11 +135,11 @@ int cmd_models(bool json) {
 int cmd_hardware(bool json) {
   const auto& cat = models::Catalogue::builtin();
   if (json) {
-    nlohmann::json out{{"gpus", nlohmann::json::array()}, {"links", nlohmann::json::array()}, {"nodes", nlohmann::json::array()}};
+    models::Json out{{"gpus", models::Json::array()}, {"links", models::Json::array()}, {"nodes", models::Json::array()}};
     for (const auto& [name, g] : cat.gpus()) {
-      nlohmann::json peaks;
+      models::Json peaks;
       for (const auto& [p, v] : g.peak_flops) peaks[std::string(models::to_string(p))] = v;
-      nlohmann::json j{{"name", name},
+      models::Json j{{"name", name},
                        {"description", g.description},
                        {"peak_flops", peaks},
                        {"vector_flops", g.vector_flops},

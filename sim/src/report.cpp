@@ -141,7 +141,7 @@ std::string predict_csv(const std::vector<RunRecord>& records) {
 }
 
 std::string records_json(const std::vector<RunRecord>& records, bool details) {
-  nlohmann::json all = nlohmann::json::array();
+  models::Json all = models::Json::array();
   for (const auto& r : records) all.push_back(models::to_json(r, details));
   return all.dump(2) + "\n";
 }

@@ -2,12 +2,12 @@
 // with one bad file each, whose errors must name the file, line, column and key.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/hardware.hpp"
@@ -18,8 +18,8 @@ namespace fs = std::filesystem;
 
 TEST(Hardware, BuiltinHasEveryGpu) {
   const Catalogue& c = Catalogue::builtin();
-  for (const char* name : {"h100-sxm", "h200", "a100-40gb", "a100-80gb", "v100", "l40s", "l4", "mi300x", "p100",
-                           "cpu-core"}) {
+  for (const char* name :
+       {"h100-sxm", "h200", "a100-40gb", "a100-80gb", "v100", "l40s", "l4", "mi300x", "p100", "cpu-core"}) {
     const Gpu* g = c.find_gpu(name);
     ASSERT_NE(g, nullptr) << name;
     EXPECT_EQ(g->name, name);
@@ -34,9 +34,9 @@ TEST(Hardware, BuiltinHasEveryGpu) {
 
 TEST(Hardware, BuiltinHasEveryLink) {
   const Catalogue& c = Catalogue::builtin();
-  for (const char* name : {"nvlink2", "nvlink3", "nvlink4", "nvlink5", "pcie3-x16", "pcie4-x16", "pcie5-x16", "ib-edr",
-                           "ib-hdr", "ib-ndr", "eth-10g", "eth-25g", "eth-100g", "eth-200g", "eth-400g",
-                           "shared-memory"}) {
+  for (const char* name :
+       {"nvlink2", "nvlink3", "nvlink4", "nvlink5", "pcie3-x16", "pcie4-x16", "pcie5-x16", "ib-edr", "ib-hdr", "ib-ndr",
+        "eth-10g", "eth-25g", "eth-100g", "eth-200g", "eth-400g", "shared-memory"}) {
     const Link* l = c.find_link(name);
     ASSERT_NE(l, nullptr) << name;
     EXPECT_GT(l->bandwidth_bytes_per_s, 0) << name;
@@ -49,8 +49,8 @@ TEST(Hardware, BuiltinHasEveryLink) {
 
 TEST(Hardware, BuiltinNodesResolve) {
   const Catalogue& c = Catalogue::builtin();
-  for (const char* name : {"dgx-a100", "dgx-h100", "hgx-h200", "l40s-pcie-8", "ndv4-a100", "cpu-host", "dgx-1-v100",
-                           "l4-pcie-1"}) {
+  for (const char* name :
+       {"dgx-a100", "dgx-h100", "hgx-h200", "l40s-pcie-8", "ndv4-a100", "cpu-host", "dgx-1-v100", "l4-pcie-1"}) {
     const NodePreset* n = c.find_node(name);
     ASSERT_NE(n, nullptr) << name;
     EXPECT_NE(c.find_gpu(n->gpu), nullptr) << name << ": gpu " << n->gpu;
@@ -71,7 +71,7 @@ TEST(Hardware, BuiltinNodesResolve) {
 TEST(Hardware, V100HasNoBf16) {
   const Gpu& v100 = Catalogue::builtin().gpu("v100");
   EXPECT_EQ(v100.peak_flops.count(Precision::Bf16), 0u);
-  EXPECT_EQ(v100.peak_flops.at(Precision::Fp16), 125e12);  // V100 SXM2 datasheet
+  EXPECT_EQ(v100.peak_flops.at(Precision::Fp16), 125e12);                             // V100 SXM2 datasheet
   EXPECT_EQ(v100.matrix_peak(Precision::Bf16), v100.peak_flops.at(Precision::Fp32));  // falls back to fp32
 }
 

@@ -18,12 +18,12 @@ TEST(Layer, LinearGemmConventions) {
   EXPECT_EQ(l.kind, LayerKind::Linear);
   EXPECT_EQ(l.input_shape, (Shape{4, 3}));
   EXPECT_EQ(l.output_shape, (Shape{4, 5}));
-  EXPECT_EQ(l.params, 20);                       // 3*5 weights + 5 biases
-  EXPECT_EQ(l.forward_flops, 120.0);             // 2 * tokens * in * out = 2*4*3*5
-  EXPECT_EQ(l.backward_input_flops, 120.0);      // dX = dY W: the same GEMM size
-  EXPECT_EQ(l.backward_weight_flops, 120.0);     // dW = dY^T X: the same GEMM size
-  EXPECT_EQ(l.io_elements, 32.0);                // reads 4*3, writes 4*5
-  EXPECT_EQ(l.saved_elements, 12.0);             // keeps its input (4*3) for dW
+  EXPECT_EQ(l.params, 20);                    // 3*5 weights + 5 biases
+  EXPECT_EQ(l.forward_flops, 120.0);          // 2 * tokens * in * out = 2*4*3*5
+  EXPECT_EQ(l.backward_input_flops, 120.0);   // dX = dY W: the same GEMM size
+  EXPECT_EQ(l.backward_weight_flops, 120.0);  // dW = dY^T X: the same GEMM size
+  EXPECT_EQ(l.io_elements, 32.0);             // reads 4*3, writes 4*5
+  EXPECT_EQ(l.saved_elements, 12.0);          // keeps its input (4*3) for dW
   EXPECT_TRUE(is_matrix_layer(l.kind));
 }
 
@@ -53,7 +53,7 @@ TEST(Layer, Conv2dRectangularKernelAndPadding) {
   // 4x10x7, kernel 3x1, stride 1, pad (1, 0): Ho = 10 - 3 + 2 + 1 = 10, Wo = 7 - 1 + 1 = 7.
   const Layer c = conv2d("conv", 4, 10, 7, 6, 3, 1, 1, 1, 0, false);
   EXPECT_EQ(c.output_shape, (Shape{6, 10, 7}));
-  EXPECT_EQ(c.params, 6 * 4 * 3 * 1);                // 72, no bias
+  EXPECT_EQ(c.params, 6 * 4 * 3 * 1);                    // 72, no bias
   EXPECT_EQ(c.forward_flops, 2.0 * 10 * 7 * 6 * 4 * 3);  // MACs 5,040
 }
 
@@ -61,7 +61,7 @@ TEST(Layer, Conv2dGroups) {
   // 8 -> 16 channels in 4 groups: each output channel sees 8/4 = 2 input channels.
   const Layer g = conv2d("grouped", 8, 8, 8, 16, 3, 3, 1, 1, 1, false, 4);
   EXPECT_EQ(g.output_shape, (Shape{16, 8, 8}));
-  EXPECT_EQ(g.params, 16 * 2 * 9);                 // 288
+  EXPECT_EQ(g.params, 16 * 2 * 9);                       // 288
   EXPECT_EQ(g.forward_flops, 2.0 * 8 * 8 * 16 * 2 * 9);  // MACs 18,432
   // Depthwise (groups = channels): 32 channels, 3x3, on 7x7.
   const Layer dw = conv2d("depthwise", 32, 7, 7, 32, 3, 3, 1, 1, 1, true, 32);
@@ -97,7 +97,7 @@ TEST(Layer, PoolShapesAndSavedInput) {
   EXPECT_EQ(mp.forward_flops, 8.0 * 8 * 8 * 4);  // one comparison per window element
   EXPECT_EQ(mp.saved_elements, 8.0 * 16 * 16);   // max pooling keeps its input
   const Layer ap = pool("ap", LayerKind::AvgPool, 8, 16, 16, 2, 2, 0);
-  EXPECT_EQ(ap.saved_elements, 0.0);             // average pooling needs nothing
+  EXPECT_EQ(ap.saved_elements, 0.0);  // average pooling needs nothing
 }
 
 // ---- Attention ----
@@ -122,13 +122,24 @@ TEST(Layer, AttentionWithoutGqaReadsThreeFullProjections) {
   EXPECT_EQ(a.forward_flops, 2688.0);  // the KV head count does not change the products
 }
 
+TEST(Layer, FlashAttentionRecomputesScoresAndKeepsNoProbabilities) {
+  const Layer eager = attention("attn", 8, 2, 1, 4);
+  const Layer flash = attention("attn", 8, 2, 1, 4, true);
+  EXPECT_EQ(flash.forward_flops, eager.forward_flops);  // the same products and softmax: 2688
+  // Backward recomputes Q K^T: 2.5 x the forward products (2048) + 2 x the softmax (640).
+  EXPECT_EQ(flash.backward_input_flops, 2.5 * 2048 + 2.0 * 640);
+  EXPECT_EQ(flash.io_elements, 8.0 * 16 + 8.0 * 8);     // Q, K, V read, output written; scores stay on chip
+  EXPECT_EQ(flash.saved_elements, 8.0 * 16 + 2.0 * 8);  // Q, K, V and one log-sum-exp per head and row
+  EXPECT_EQ(eager.io_elements, 8.0 * 16 + 8.0 * 8 + 4.0 * 2 * 64);
+}
+
 // ---- Norms and element-wise layers ----
 
 TEST(Layer, NormParameters) {
-  EXPECT_EQ(norm("ln", LayerKind::LayerNorm, {4, 6}, 6).params, 12);            // gamma + beta
-  EXPECT_EQ(norm("ln", LayerKind::LayerNorm, {4, 6}, 6, false).params, 6);      // no shift
-  EXPECT_EQ(norm("rms", LayerKind::RmsNorm, {4, 6}, 6).params, 6);              // scale only
-  EXPECT_EQ(norm("bn", LayerKind::BatchNorm, {3, 4, 4}, 3).params, 6);          // per channel: 2C
+  EXPECT_EQ(norm("ln", LayerKind::LayerNorm, {4, 6}, 6).params, 12);        // gamma + beta
+  EXPECT_EQ(norm("ln", LayerKind::LayerNorm, {4, 6}, 6, false).params, 6);  // no shift
+  EXPECT_EQ(norm("rms", LayerKind::RmsNorm, {4, 6}, 6).params, 6);          // scale only
+  EXPECT_EQ(norm("bn", LayerKind::BatchNorm, {3, 4, 4}, 3).params, 6);      // per channel: 2C
   EXPECT_EQ(norm("ln", LayerKind::LayerNorm, {4, 6}, 6).forward_flops, 5.0 * 24);
   EXPECT_EQ(norm("rms", LayerKind::RmsNorm, {4, 6}, 6).forward_flops, 4.0 * 24);
   EXPECT_THROW((void)norm("relu", LayerKind::Relu, {4}, 4), dpcast::Error);
@@ -136,15 +147,15 @@ TEST(Layer, NormParameters) {
 
 TEST(Layer, ElementwiseSavedElements) {
   const Layer add = elementwise("add", LayerKind::Add, {4, 6}, 2);
-  EXPECT_EQ(add.saved_elements, 0.0);           // a residual add keeps nothing
-  EXPECT_EQ(add.backward_input_flops, 0.0);     // its gradient is passed through
-  EXPECT_EQ(add.forward_flops, 24.0);           // 1 FLOP per output element
-  EXPECT_EQ(add.io_elements, 3.0 * 24);         // two operands read, one written
+  EXPECT_EQ(add.saved_elements, 0.0);        // a residual add keeps nothing
+  EXPECT_EQ(add.backward_input_flops, 0.0);  // its gradient is passed through
+  EXPECT_EQ(add.forward_flops, 24.0);        // 1 FLOP per output element
+  EXPECT_EQ(add.io_elements, 3.0 * 24);      // two operands read, one written
   const Layer relu = elementwise("relu", LayerKind::Relu, {4, 6});
   EXPECT_EQ(relu.saved_elements, 24.0);
   EXPECT_EQ(relu.backward_input_flops, 48.0);
   const Layer mul = elementwise("mul", LayerKind::Multiply, {4, 6}, 2);
-  EXPECT_EQ(mul.saved_elements, 48.0);          // both operands
+  EXPECT_EQ(mul.saved_elements, 48.0);  // both operands
   EXPECT_EQ(elementwise("gelu", LayerKind::Gelu, {10}).forward_flops, 80.0);
   EXPECT_EQ(flops_per_element(LayerKind::Linear), 0.0);
 }
@@ -152,8 +163,8 @@ TEST(Layer, ElementwiseSavedElements) {
 TEST(Layer, EmbeddingAndLoss) {
   const Layer e = embedding("wte", 16, 100, 8);
   EXPECT_EQ(e.params, 800);
-  EXPECT_EQ(e.forward_flops, 0.0);                 // a gather
-  EXPECT_EQ(e.backward_weight_flops, 16.0 * 8);    // a scatter-add per output element
+  EXPECT_EQ(e.forward_flops, 0.0);               // a gather
+  EXPECT_EQ(e.backward_weight_flops, 16.0 * 8);  // a scatter-add per output element
   const Layer l = loss("loss", 16, 100);
   EXPECT_EQ(l.output_shape, (Shape{1}));
   EXPECT_EQ(l.forward_flops, 5.0 * 1600);

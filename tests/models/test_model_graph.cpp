@@ -22,9 +22,9 @@ struct Diamond {
   Diamond() {
     in = g.add(input_layer("x", {4}));
     side_in = g.add(input_layer("y", {4}));
-    fc1 = g.add(linear("fc1", 1, 4, 6, true), {in});        // 4*6+6 = 30 params
+    fc1 = g.add(linear("fc1", 1, 4, 6, true), {in});  // 4*6+6 = 30 params
     relu = g.add(elementwise("relu", LayerKind::Relu, {1, 6}), {fc1});
-    fc2 = g.add(linear("fc2", 1, 6, 6, false), {relu});     // 36 params
+    fc2 = g.add(linear("fc2", 1, 6, 6, false), {relu});       // 36 params
     side = g.add(linear("side", 1, 4, 6, false), {side_in});  // 24 params
     add = g.add(elementwise("add", LayerKind::Add, {1, 6}, 3), {fc2, side, fc1});
     out = g.add(loss("loss", 1, 6), {add});
@@ -77,7 +77,7 @@ TEST(ModelGraph, LayersReadingOnlyInputsComputeNoInputGradient) {
   EXPECT_EQ(d.g.layer(d.fc1).backward_input_flops, 0.0);
   EXPECT_EQ(d.g.layer(d.fc1).backward_weight_flops, 2.0 * 4 * 6);  // the weight gradient stays
   EXPECT_EQ(d.g.layer(d.side).backward_input_flops, 0.0);
-  EXPECT_EQ(d.g.layer(d.fc2).backward_input_flops, 2.0 * 6 * 6);   // reads a computed layer
+  EXPECT_EQ(d.g.layer(d.fc2).backward_input_flops, 2.0 * 6 * 6);  // reads a computed layer
   // A layer reading one input and one computed layer still needs its input gradient.
   ModelGraph g(ModelInfo{"mixed", 0});
   const LayerId x = g.add(input_layer("x", {1, 6}));

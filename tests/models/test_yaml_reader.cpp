@@ -24,7 +24,9 @@ std::string error_of(F&& read) {
   return "";
 }
 
-MapReader root(const std::string& text) { return MapReader("f.yaml", load_yaml_text(text, "f.yaml"), ""); }
+MapReader root(const std::string& text) {
+  return MapReader("f.yaml", load_yaml_text(text, "f.yaml"), "");
+}
 
 TEST(YamlReader, PositiveIntErrorNamesFileLineColumnAndKey) {
   // "  nodes: -4": the value starts on line 2, column 10.
@@ -94,8 +96,7 @@ TEST(YamlReader, WrongTypes) {
             "f.yaml:2:10: cluster.nodes: expected a positive integer, got a list");
   EXPECT_EQ(error_of([] { (void)root("name:\n  a: 1\n").string("name"); }),
             "f.yaml:2:3: name: expected a string, got a map");
-  EXPECT_EQ(error_of([] { (void)root("cluster: 4\n").map("cluster"); }),
-            "f.yaml:1:10: cluster: expected a map, got 4");
+  EXPECT_EQ(error_of([] { (void)root("cluster: 4\n").map("cluster"); }), "f.yaml:1:10: cluster: expected a map, got 4");
   EXPECT_EQ(error_of([] { (void)root("overlap: maybe\n").boolean("overlap"); }),
             "f.yaml:1:10: overlap: expected true or false, got maybe");
   EXPECT_EQ(error_of([] { (void)root("widths: 5\n").required("widths").as_list(); }),
@@ -121,7 +122,9 @@ TEST(YamlReader, NumberRanges) {
 
 TEST(YamlReader, ChoiceListsTheChoices) {
   MapReader r = root("collective: rnig\n");
-  EXPECT_EQ(error_of([&] { (void)r.required("collective").as_choice({"ring", "tree", "auto"}); }),
+  EXPECT_EQ(error_of([&] {
+              (void)r.required("collective").as_choice({"ring", "tree", "auto"});
+            }),
             "f.yaml:1:13: collective: expected one of ring, tree, auto, got rnig (did you mean 'ring'?)");
   MapReader ok = root("collective: tree\n");
   EXPECT_EQ(ok.required("collective").as_choice({"ring", "tree"}), "tree");
@@ -130,6 +133,9 @@ TEST(YamlReader, ChoiceListsTheChoices) {
 TEST(YamlReader, DidYouMean) {
   const std::vector<std::string> keys{"nodes", "gpus_per_node", "network"};
   EXPECT_EQ(did_you_mean("nodez", keys), std::optional<std::string>("nodes"));
+  // A tie (one edit from each) goes to the candidate of the closer length, whatever the order.
+  EXPECT_EQ(did_you_mean("nodez", {"node", "nodes"}), std::optional<std::string>("nodes"));
+  EXPECT_EQ(did_you_mean("nodez", {"nodes", "node"}), std::optional<std::string>("nodes"));
   EXPECT_EQ(did_you_mean("gpus_per_nod", keys), std::optional<std::string>("gpus_per_node"));
   EXPECT_FALSE(did_you_mean("bandwidth", keys).has_value());
   EXPECT_FALSE(did_you_mean("xyz", keys).has_value());
@@ -141,7 +147,7 @@ TEST(YamlReader, DidYouMean) {
 TEST(YamlReader, JsonIsYaml) {
   MapReader r("f.json", load_yaml_text("{\"cluster\": {\"nodes\": -4}}", "f.json"), "");
   EXPECT_EQ(error_of([&] { (void)r.map("cluster").positive_int("nodes"); }),
-            "f.json:1:24: cluster.nodes: expected a positive integer, got -4");
+            "f.json:1:23: cluster.nodes: expected a positive integer, got -4");
 }
 
 TEST(YamlReader, ErrorWithoutLocation) {

@@ -17,7 +17,9 @@
 namespace dpcast::models {
 namespace {
 
-std::int64_t params_of(const std::string& name) { return build_zoo_model(name).total_params(); }
+std::int64_t params_of(const std::string& name) {
+  return build_zoo_model(name).total_params();
+}
 
 TEST(ZooTransformers, Gpt2ParameterCounts) {
   // Hugging Face gpt2, gpt2-medium, gpt2-large, gpt2-xl: model.num_parameters().
@@ -30,7 +32,7 @@ TEST(ZooTransformers, Gpt2ParameterCounts) {
 TEST(ZooTransformers, Gpt3ParameterCount) {
   const std::int64_t d = 12288;
   const std::int64_t expected = 50257 * d + 2048 * d + 96 * (12 * d * d + 13 * d) + 2 * d;
-  ASSERT_EQ(expected, 174'604'259'328);  // the formula, worked out by hand
+  ASSERT_EQ(expected, 174'604'259'328);                    // the formula, worked out by hand
   const ModelGraph g = build_zoo_model("gpt3-175b", 128);  // parameters do not depend on seq_len
   EXPECT_EQ(g.total_params(), expected);
   EXPECT_NEAR(static_cast<double>(g.total_params()), 175e9, 0.005 * 175e9);  // "175B" (Brown et al. 2020)
@@ -112,9 +114,9 @@ TEST(ZooTransformers, Gpt2TiesTheLmHeadToTheTokenEmbedding) {
 
 TEST(ZooTransformers, ZooListsEveryModel) {
   // The zoo as the code defines it: 13 models (mlp, 9 transformers, 3 CNNs).
-  const std::vector<std::string> expected{"mlp",        "gpt2-small", "gpt2-medium", "gpt2-large", "gpt2-xl",
-                                          "gpt3-175b",  "llama2-7b",  "llama2-13b",  "llama2-70b", "bert-large",
-                                          "resnet50",   "vgg16",      "inception-v3"};
+  const std::vector<std::string> expected{"mlp",       "gpt2-small", "gpt2-medium", "gpt2-large", "gpt2-xl",
+                                          "gpt3-175b", "llama2-7b",  "llama2-13b",  "llama2-70b", "bert-large",
+                                          "resnet50",  "vgg16",      "inception-v3"};
   std::vector<std::string> names;
   for (const auto& e : zoo()) names.push_back(e.name);
   EXPECT_EQ(names, expected);

@@ -57,6 +57,7 @@ struct NodePreset {
   int nics = 1;            // network cards per node
   std::string nic_link;    // each NIC's link into the inter-node network
   SourceLocation source;
+  std::map<std::string, SourceLocation> key_locations;  // where gpu, intra_link, nic_link were written
 };
 
 class Catalogue {

@@ -12,6 +12,9 @@
 
 namespace dpcast::models {
 
+/// JSON that keeps keys in the order written (records read naturally; sweep order survives).
+using Json = nlohmann::ordered_json;
+
 struct LayerTiming {
   std::string name;
   std::string kind;
@@ -95,8 +98,8 @@ struct RunRecord {
   std::vector<BucketTiming> buckets;
 };
 
-[[nodiscard]] nlohmann::json to_json(const RunRecord& r, bool with_details = true);
+[[nodiscard]] Json to_json(const RunRecord& r, bool with_details = true);
 /// Reads a record back; throws dpcast::Error naming the key on a malformed one.
-[[nodiscard]] RunRecord record_from_json(const nlohmann::json& j);
+[[nodiscard]] RunRecord record_from_json(const Json& j);
 
 }  // namespace dpcast::models

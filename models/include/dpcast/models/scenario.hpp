@@ -77,7 +77,7 @@ struct TrainingSpec {
   std::int64_t micro_batch = 1;
   std::int64_t seq_len = 0;  // 0: the model's default (sequence models only)
   std::int64_t grad_accumulation = 1;
-  Precision precision = Precision::Bf16;
+  Precision precision = Precision::Bf16;  // default: bf16, else fp16, else fp32 — the first the GPU has
   Optimizer optimizer = Optimizer::Adam;
   bool flash_attention = false;  // training.attention: eager | flash
   bool activation_checkpointing = false;
