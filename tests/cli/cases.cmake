@@ -1,1 +1,156 @@
-# filled below
+# CLI golden and negative cases, included by tests/cli/CMakeLists.txt. Every command runs
+# from the source root, so paths in messages are relative (tests/cli/bad/x.yaml).
+#   dpcast_cli_test(name expect_rc expect_stdout_substring args...)
+#   dpcast_cli_error(name exact_stderr_line args...)            (exit status 2)
+# The bad input files are in tests/cli/bad/, one problem each.
+set(BAD tests/cli/bad)
+
+# ---- Golden: listings ----
+dpcast_cli_test(models_json_gpt2_small 0 "124439808" models --json)
+dpcast_cli_test(models_json_llama2_7b 0 "6738415616" models --json)
+dpcast_cli_test(models_table 0 "forward GFLOP/sample" models)
+dpcast_cli_test(models_table_resnet50 0 "25557032" models)
+dpcast_cli_test(hardware_table 0 "h100-sxm" hardware)
+dpcast_cli_test(hardware_table_nodes 0 "Node presets" hardware)
+dpcast_cli_test(hardware_json 0 "\"h100-sxm\"" hardware --json)
+dpcast_cli_test(hardware_json_links 0 "\"bandwidth_bytes_per_s\"" hardware --json)
+dpcast_cli_test(help 0 "predict" --help)
+
+# ---- Golden: predict and memory ----
+dpcast_cli_test(predict_csv_header 0 "step_time_s" predict scenarios/quickstart.yaml --csv)
+dpcast_cli_test(predict_csv_sweep_columns 0 "scenario,sweep.cluster.nodes,sweep.training.micro_batch,engine"
+                predict scenarios/quickstart.yaml --csv)
+dpcast_cli_test(predict_table_header 0 "GPT-2 small on DGX H100: gpt2-small (124 Mparams)"
+                predict scenarios/quickstart.yaml)
+dpcast_cli_test(predict_json_summary 0 "\"why\"" predict scenarios/quickstart.yaml --json --summary)
+dpcast_cli_test(memory_table 0 "max micro-batch" memory scenarios/quickstart.yaml)
+dpcast_cli_test(memory_json 0 "\"max_micro_batch\"" memory scenarios/quickstart.yaml --json)
+# A sweep with out-of-memory points still succeeds: they are rows.
+dpcast_cli_test(predict_sweep_out_of_memory_rows 0 "out of memory: 166 GiB > 80.0 GiB"
+                predict scenarios/examples/zero-stages.yaml)
+dpcast_cli_test(memory_sweep_out_of_memory 0 "out of memory at 8 GPUs, micro-batch 1"
+                memory scenarios/examples/zero-stages.yaml)
+# Custom models: the parameter counts follow from the files (worked out by hand; see the
+# comments in scenarios/examples/models/). TinyLlama 1.1B is 1,100,048,384 as published.
+dpcast_cli_test(custom_transformer_params 0 ",1100048384,"
+                predict scenarios/examples/custom-transformer-file.yaml --csv)
+dpcast_cli_test(custom_mlp_params 0 ",5824522," predict scenarios/examples/custom-mlp-file.yaml --csv)
+dpcast_cli_test(custom_layers_cnn_params 0 ",1314826," predict scenarios/examples/custom-layers-cnn.yaml --csv)
+dpcast_cli_test(custom_layers_text_params 0 ",18518020," predict scenarios/examples/custom-layers-text.yaml --csv)
+# A JSON scenario reads like the YAML one.
+dpcast_cli_test(json_scenario 0 "GPT-2 medium on DGX H100 (a JSON scenario)"
+                predict scenarios/examples/json-scenario.json)
+
+# predict -o: written atomically to the file, nothing on stdout; the file parses.
+add_test(NAME cli.predict_output_file
+         COMMAND ${CMAKE_COMMAND} -DDPCAST=$<TARGET_FILE:dpcast> -DSCENARIO=scenarios/quickstart.yaml
+                 -DOUT=${CMAKE_CURRENT_BINARY_DIR}/quickstart-records.json -DEXPECT_RECORDS=24
+                 -P ${CMAKE_CURRENT_SOURCE_DIR}/check_output_file.cmake
+         WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+
+# ---- Negative: the command line (CLI11 prints a usage hint after the message) ----
+dpcast_cli_test(bad_flag 2 "" predict --bogus scenarios/quickstart.yaml)
+dpcast_cli_test(no_subcommand 2 "")
+dpcast_cli_test(predict_without_scenario 2 "" predict)
+dpcast_cli_test(json_and_csv 2 "" predict scenarios/quickstart.yaml --json --csv)
+dpcast_cli_error(engine_des "--engine: 'des' is not available in this build (engines: analytical)"
+                 predict scenarios/quickstart.yaml --engine des)
+dpcast_cli_error(missing_scenario_file "${BAD}/does-not-exist.yaml: cannot open scenario file"
+                 predict ${BAD}/does-not-exist.yaml)
+dpcast_cli_error(missing_scenario_file_memory "${BAD}/does-not-exist.yaml: cannot open scenario file"
+                 memory ${BAD}/does-not-exist.yaml)
+dpcast_cli_error(output_into_missing_folder "${CMAKE_CURRENT_BINARY_DIR}/no-such-folder/x.json: cannot write file"
+                 predict scenarios/quickstart.yaml -o ${CMAKE_CURRENT_BINARY_DIR}/no-such-folder/x.json)
+
+# ---- Negative: YAML and the scenario's shape ----
+dpcast_cli_error(malformed_yaml "${BAD}/malformed-yaml.yaml:3:9: invalid YAML: end of map flow not found"
+                 predict ${BAD}/malformed-yaml.yaml)
+dpcast_cli_error(malformed_json "${BAD}/malformed.json:4:3: invalid YAML: end of map flow not found"
+                 predict ${BAD}/malformed.json)
+dpcast_cli_error(not_a_map "${BAD}/not-a-map.yaml:1:1: a scenario must be a map, got a list"
+                 predict ${BAD}/not-a-map.yaml)
+dpcast_cli_error(unknown_top_level_key "${BAD}/unknown-top-key.yaml:3:1: trainng: unknown key (did you mean 'training'?)"
+                 predict ${BAD}/unknown-top-key.yaml)
+dpcast_cli_error(unknown_nested_key "${BAD}/unknown-nested-key.yaml:5:3: cluster.nodez: unknown key (did you mean 'nodes'?)"
+                 predict ${BAD}/unknown-nested-key.yaml)
+dpcast_cli_error(missing_model "${BAD}/missing-model.yaml:1:1: model: required key is missing"
+                 predict ${BAD}/missing-model.yaml)
+dpcast_cli_error(missing_nodes "${BAD}/missing-nodes.yaml:3:3: cluster: needs nodes (or gpus, the total GPU count)"
+                 predict ${BAD}/missing-nodes.yaml)
+
+# ---- Negative: values ----
+dpcast_cli_error(wrong_type "${BAD}/wrong-type.yaml:4:16: training.micro_batch: expected a positive integer, got a list"
+                 predict ${BAD}/wrong-type.yaml)
+dpcast_cli_error(negative_nodes "${BAD}/negative-nodes.yaml:4:10: cluster.nodes: expected a positive integer, got -4"
+                 predict ${BAD}/negative-nodes.yaml)
+dpcast_cli_error(negative_nodes_memory "${BAD}/negative-nodes.yaml:4:10: cluster.nodes: expected a positive integer, got -4"
+                 memory ${BAD}/negative-nodes.yaml)
+dpcast_cli_error(zero_bucket "${BAD}/zero-bucket.yaml:4:14: data_parallel.bucket_mb: expected a positive number, got 0"
+                 predict ${BAD}/zero-bucket.yaml)
+dpcast_cli_error(zero_stage_4 "${BAD}/zero-stage-4.yaml:4:15: data_parallel.zero_stage: expected an integer from 0 to 3, got 4"
+                 predict ${BAD}/zero-stage-4.yaml)
+dpcast_cli_error(bad_boolean "${BAD}/bad-boolean.yaml:4:12: data_parallel.overlap: expected true or false, got maybe"
+                 predict ${BAD}/bad-boolean.yaml)
+dpcast_cli_error(bad_precision "${BAD}/bad-precision.yaml:4:14: training.precision: expected one of fp32, tf32, bf16, fp16, got bf61 (did you mean 'bf16'?)"
+                 predict ${BAD}/bad-precision.yaml)
+dpcast_cli_error(unknown_collective "${BAD}/unknown-collective.yaml:4:15: data_parallel.collective: expected one of auto, ring, tree, halving-doubling, hierarchical, parameter-server, got rnig (did you mean 'ring'?)"
+                 predict ${BAD}/unknown-collective.yaml)
+
+# ---- Negative: names from the zoo and the hardware catalogue ----
+dpcast_cli_error(unknown_model "${BAD}/unknown-model.yaml:1:8: model: unknown model 'gpt2-smal' (did you mean 'gpt2-small'?)"
+                 predict ${BAD}/unknown-model.yaml)
+dpcast_cli_error(unknown_gpu "${BAD}/unknown-gpu.yaml:2:32: cluster.gpu: unknown GPU 'h100-sxn' (did you mean 'h100-sxm'?)"
+                 predict ${BAD}/unknown-gpu.yaml)
+dpcast_cli_error(unknown_node "${BAD}/unknown-node.yaml:2:17: cluster.node: unknown node preset 'dgx-h10' (did you mean 'dgx-h100'?)"
+                 predict ${BAD}/unknown-node.yaml)
+dpcast_cli_error(unknown_link "${BAD}/unknown-link.yaml:5:39: cluster.network.link: unknown link 'ib-nrd' (did you mean 'ib-ndr'?)"
+                 predict ${BAD}/unknown-link.yaml)
+dpcast_cli_error(bf16_on_v100 "${BAD}/bf16-v100.yaml:3:40: training.precision: v100 has no bf16 support"
+                 predict ${BAD}/bf16-v100.yaml)
+
+# ---- Negative: values that contradict each other ----
+dpcast_cli_error(gpus_not_divisible "${BAD}/gpus-not-divisible.yaml:2:33: cluster.gpus: 12 GPUs are not divisible by 8 GPUs per node"
+                 predict ${BAD}/gpus-not-divisible.yaml)
+dpcast_cli_error(gpus_disagree "${BAD}/gpus-disagree.yaml:2:43: cluster.gpus: 8 GPUs disagree with nodes x gpus_per_node = 16"
+                 predict ${BAD}/gpus-disagree.yaml)
+dpcast_cli_error(gpus_per_node_too_many "${BAD}/gpus-per-node-too-many.yaml:5:18: cluster.gpus_per_node: dgx-h100 has 8 GPUs per node, got 16"
+                 predict ${BAD}/gpus-per-node-too-many.yaml)
+dpcast_cli_error(oversubscription_single_switch "${BAD}/oversubscription-single-switch.yaml:5:56: cluster.network.oversubscription: oversubscription applies to a fat-tree only"
+                 predict ${BAD}/oversubscription-single-switch.yaml)
+dpcast_cli_error(seq_len_not_sequence "${BAD}/seq-len-not-sequence.yaml:5:12: training.seq_len: resnet50 is not a sequence model"
+                 predict ${BAD}/seq-len-not-sequence.yaml)
+dpcast_cli_error(seq_len_too_long "${BAD}/seq-len-too-long.yaml:4:12: training.seq_len: gpt2-small has learned positions for 1024 tokens, got 2048"
+                 predict ${BAD}/seq-len-too-long.yaml)
+dpcast_cli_error(zero_with_parameter_server "${BAD}/zero-with-parameter-server.yaml:5:15: data_parallel.zero_stage: ZeRO shards over the data-parallel ranks; it does not combine with a parameter server"
+                 predict ${BAD}/zero-with-parameter-server.yaml)
+# One configuration that does not fit is an error (in a sweep it would be a row).
+dpcast_cli_error(out_of_memory "${BAD}/out-of-memory.yaml:3:25: training.micro_batch: 1 does not fit in memory: needs 166 GiB of 80.0 GiB (parameters 12.6 GiB, gradients 12.6 GiB, optimizer 75.3 GiB, activations 52.1 GiB, buffers 12.6 GiB, reserved 954 MiB); not even a micro-batch of 1 fits"
+                 predict ${BAD}/out-of-memory.yaml)
+
+# ---- Negative: sweeps ----
+dpcast_cli_error(bad_sweep_key "${BAD}/bad-sweep-key.yaml:4:3: sweep.training.microbatch: unknown key (did you mean 'training.micro_batch'?)"
+                 predict ${BAD}/bad-sweep-key.yaml)
+dpcast_cli_error(bad_sweep_value "${BAD}/bad-sweep-value.yaml:4:25: cluster.nodes: expected a positive integer, got four"
+                 predict ${BAD}/bad-sweep-value.yaml)
+dpcast_cli_error(empty_sweep_list "${BAD}/empty-sweep-list.yaml:4:18: sweep.cluster.nodes: expected a non-empty list"
+                 predict ${BAD}/empty-sweep-list.yaml)
+dpcast_cli_error(sweep_not_a_map "${BAD}/sweep-not-map.yaml:3:8: sweep: expected a map of dotted keys to lists"
+                 predict ${BAD}/sweep-not-map.yaml)
+dpcast_cli_error(sweep_inside_scalar_model "${BAD}/sweep-inside-scalar-model.yaml:4:3: sweep.model.layers: cannot sweep inside model, which is not a map here"
+                 predict ${BAD}/sweep-inside-scalar-model.yaml)
+
+# ---- Negative: custom models ----
+dpcast_cli_error(empty_model_map "${BAD}/empty-model-map.yaml:1:8: model: a model needs one of: zoo, file, template, layers"
+                 predict ${BAD}/empty-model-map.yaml)
+dpcast_cli_error(model_file_not_found "${BAD}/model-file-missing.yaml:1:15: model.file: model file not found: ${BAD}/models/no-such-model.yaml"
+                 predict ${BAD}/model-file-missing.yaml)
+dpcast_cli_error(model_file_unknown_key "${BAD}/models/unknown-key.yaml:3:1: activation: unknown key"
+                 predict ${BAD}/model-file-unknown-key.yaml)
+dpcast_cli_error(template_heads "${BAD}/models/bad-heads.yaml:1:1: d_model 1000 is not divisible by heads 12"
+                 predict ${BAD}/bad-template.yaml)
+dpcast_cli_error(zoo_override_heads "${BAD}/zoo-override-bad.yaml:1:8: model: d_model 4096 is not divisible by heads 24"
+                 predict ${BAD}/zoo-override-bad.yaml)
+dpcast_cli_error(layer_kind "${BAD}/models/bad-layer-kind.yaml:4:12: layers[1].kind: expected one of linear, conv2d, embedding, relu, gelu, silu, layernorm, rmsnorm, batchnorm, maxpool, avgpool, loss, got conv3d (did you mean 'conv2d'?)"
+                 predict ${BAD}/bad-layer-kind.yaml)
+dpcast_cli_error(layer_shape "${BAD}/models/conv-after-linear.yaml:4:5: layers[1]: conv2d needs an image input [channels, height, width]"
+                 predict ${BAD}/conv-after-linear.yaml)

@@ -1,0 +1,32 @@
+# Runs `dpcast predict SCENARIO --json -o OUT` and checks that stdout stays empty, that OUT
+# exists and that it is a JSON array of EXPECT_RECORDS run records, each with a positive
+# step_time_s.
+# -DDPCAST=path -DSCENARIO=file -DOUT=file -DEXPECT_RECORDS=N
+file(REMOVE "${OUT}")
+execute_process(COMMAND "${DPCAST}" predict "${SCENARIO}" --json -o "${OUT}"
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "exit status ${rc}, expected 0\nstderr:\n${err}")
+endif()
+if(NOT out STREQUAL "")
+  message(FATAL_ERROR "-o should leave stdout empty, got:\n${out}")
+endif()
+if(NOT EXISTS "${OUT}")
+  message(FATAL_ERROR "${OUT} was not written")
+endif()
+file(READ "${OUT}" text)
+string(JSON records ERROR_VARIABLE json_error LENGTH "${text}")
+if(json_error)
+  message(FATAL_ERROR "${OUT} is not a JSON array: ${json_error}")
+endif()
+if(NOT records EQUAL EXPECT_RECORDS)
+  message(FATAL_ERROR "${OUT} has ${records} run records, expected ${EXPECT_RECORDS}")
+endif()
+math(EXPR last "${records} - 1")
+foreach(i RANGE ${last})
+  string(JSON step ERROR_VARIABLE json_error GET "${text}" ${i} step_time_s)
+  if(json_error OR NOT step GREATER 0)
+    message(FATAL_ERROR "record ${i} of ${OUT}: step_time_s is '${step}' ${json_error}")
+  endif()
+endforeach()
+message(STATUS "ok: ${OUT} holds ${records} run records")
