@@ -15,27 +15,53 @@ std::vector<std::string> zoo_names() {
   return names;
 }
 
+// Sizes are bounded far above any real model so that a typo can neither overflow nor hang.
+constexpr std::int64_t kMaxWidth = 10'000'000;
+constexpr double kMaxParams = 1e15;
+
+std::optional<std::int64_t> set(std::int64_t v) { return v ? std::optional(v) : std::nullopt; }
+
 TransformerConfig read_transformer(MapReader& r, TransformerConfig c) {
+  const TransformerConfig base = c;
   c.name = r.string("name", c.name);
-  c.vocab = r.positive_int("vocab", c.vocab ? std::optional(c.vocab) : std::nullopt);
-  c.d_model = r.positive_int("d_model", c.d_model ? std::optional(c.d_model) : std::nullopt);
-  c.layers = r.positive_int("layers", c.layers ? std::optional(c.layers) : std::nullopt);
-  c.heads = r.positive_int("heads", c.heads ? std::optional(c.heads) : std::nullopt);
-  c.kv_heads = r.positive_int("kv_heads", c.kv_heads ? c.kv_heads : c.heads);
-  c.ffn = r.positive_int("ffn", c.ffn ? c.ffn : 4 * c.d_model);
+  c.vocab = r.int_in("vocab", 1, kMaxWidth, set(c.vocab));
+  c.d_model = r.int_in("d_model", 1, 1'000'000, set(c.d_model));
+  c.layers = r.int_in("layers", 1, 100'000, set(c.layers));
+  c.heads = r.int_in("heads", 1, 1'000'000, set(c.heads));
+  c.kv_heads = r.int_in("kv_heads", 1, 1'000'000, c.kv_heads ? c.kv_heads : c.heads);
+  // A wider model keeps its feed-forward ratio unless ffn is given (GPT: 4x, Llama 2 7B: 2.6875x).
+  const std::int64_t scaled_ffn = base.ffn && base.d_model ? base.ffn * c.d_model / base.d_model : 4 * c.d_model;
+  c.ffn = r.int_in("ffn", 1, kMaxWidth, scaled_ffn);
   if (auto v = r.optional("ffn_kind")) c.ffn_kind = v->as_choice({"gelu", "swiglu"}) == "gelu" ? FfnKind::Gelu : FfnKind::SwiGlu;
   if (auto v = r.optional("norm"))
     c.norm = v->as_choice({"layernorm", "rmsnorm"}) == "layernorm" ? LayerKind::LayerNorm : LayerKind::RmsNorm;
   c.bias = r.boolean("bias", c.bias);
   c.tied_embeddings = r.boolean("tied_embeddings", c.tied_embeddings);
   if (auto v = r.optional("positions")) c.learned_positions = v->as_choice({"learned", "rotary"}) == "learned";
-  c.max_seq_len = r.positive_int("max_seq_len", c.max_seq_len);
-  c.default_seq_len = r.positive_int("seq_len", std::min(c.default_seq_len, c.max_seq_len));
+  c.max_seq_len = r.int_in("max_seq_len", 1, 100'000'000, c.max_seq_len);
+  const auto seq = r.optional("seq_len");
+  c.default_seq_len = seq ? seq->as_int_in(1, 100'000'000) : std::min(c.default_seq_len, c.max_seq_len);
+  if (seq && c.learned_positions && c.default_seq_len > c.max_seq_len)
+    seq->fail("exceeds max_seq_len " + std::to_string(c.max_seq_len) + " of the learned positions");
   c.encoder = r.boolean("encoder", c.encoder);
-  if (c.d_model % c.heads != 0)
-    r.fail("d_model " + std::to_string(c.d_model) + " is not divisible by heads " + std::to_string(c.heads));
-  if (c.heads % c.kv_heads != 0)
-    r.fail("heads " + std::to_string(c.heads) + " is not a multiple of kv_heads " + std::to_string(c.kv_heads));
+  // Point at the key that breaks a rule (the map itself when only defaults are involved).
+  auto blame = [&](std::string_view key) { return r.has(key) ? r.required(key) : YamlValue(r.file(), {}, r.path()); };
+  if (c.d_model % c.heads != 0) {
+    const std::string why = "d_model " + std::to_string(c.d_model) + " is not divisible by heads " + std::to_string(c.heads);
+    if (r.has("heads")) blame("heads").fail(why);
+    if (r.has("d_model")) blame("d_model").fail(why);
+    r.fail(why);
+  }
+  if (c.heads % c.kv_heads != 0) {
+    const std::string why = "heads " + std::to_string(c.heads) + " is not a multiple of kv_heads " + std::to_string(c.kv_heads);
+    if (r.has("kv_heads")) blame("kv_heads").fail(why);
+    if (r.has("heads")) blame("heads").fail(why);
+    r.fail(why);
+  }
+  const double d = static_cast<double>(c.d_model);
+  const double params = static_cast<double>(c.layers) * (4 * d * d + 3 * d * static_cast<double>(c.ffn)) +
+                        static_cast<double>(c.vocab + c.max_seq_len) * d;
+  if (params > kMaxParams) r.fail("more than 10^15 parameters");
   return c;
 }
 
@@ -43,8 +69,12 @@ MlpConfig read_mlp(MapReader& r, std::string name) {
   MlpConfig m;
   m.name = r.string("name", std::move(name));
   const YamlValue widths = r.required("widths");
-  m.widths = widths.as_positive_int_list();
+  for (const auto& w : widths.as_list()) m.widths.push_back(w.as_int_in(1, kMaxWidth));
   if (m.widths.size() < 2) widths.fail("needs at least two widths (inputs and outputs)");
+  double params = 0;
+  for (std::size_t i = 0; i + 1 < m.widths.size(); ++i)
+    params += static_cast<double>(m.widths[i]) * static_cast<double>(m.widths[i + 1]);
+  if (params > kMaxParams) widths.fail("more than 10^15 parameters");
   return m;
 }
 
@@ -59,24 +89,24 @@ LayerSpec read_layer_spec(const YamlValue& value) {
   s.kind = layer_kind_from_string(kind);
   switch (s.kind) {
     case LayerKind::Linear:
-      s.out = r.positive_int("out");
+      s.out = r.int_in("out", 1, kMaxWidth);
       s.bias = r.boolean("bias", true);
       break;
     case LayerKind::Conv2d:
-      s.out = r.positive_int("out");
-      s.kernel = r.positive_int("kernel");
-      s.stride = r.positive_int("stride", 1);
+      s.out = r.int_in("out", 1, kMaxWidth);
+      s.kernel = r.int_in("kernel", 1, 10'000);
+      s.stride = r.int_in("stride", 1, 10'000, 1);
       if (auto v = r.optional("pad")) s.pad = v->as_int_in(0, 1 << 20);
       s.bias = r.boolean("bias", true);
       break;
     case LayerKind::Embedding:
-      s.vocab = r.positive_int("vocab");
-      s.out = r.positive_int("out");
+      s.vocab = r.int_in("vocab", 1, kMaxWidth);
+      s.out = r.int_in("out", 1, kMaxWidth);
       break;
     case LayerKind::MaxPool:
     case LayerKind::AvgPool:
-      s.kernel = r.positive_int("kernel");
-      s.stride = r.positive_int("stride", s.kernel);
+      s.kernel = r.int_in("kernel", 1, 10'000);
+      s.stride = r.int_in("stride", 1, 10'000, s.kernel);
       if (auto v = r.optional("pad")) s.pad = v->as_int_in(0, 1 << 20);
       break;
     default: break;
@@ -87,7 +117,26 @@ LayerSpec read_layer_spec(const YamlValue& value) {
 
 ModelSpec read_model_map(MapReader& r, const std::string& base_dir);
 
+// The model files being read, innermost last: a file that names itself (directly or not)
+// is an error, not an endless recursion.
+struct OpenFile {
+  std::string canonical;  // to compare
+  std::string shown;      // as the user's files name it
+};
+thread_local std::vector<OpenFile> open_model_files;
+
 ModelSpec read_model_file(const std::string& path, const SourceLocation& where) {
+  const std::string canonical = std::filesystem::weakly_canonical(path).string();
+  for (const auto& f : open_model_files)
+    if (f.canonical == canonical) {
+      std::string chain;
+      for (const auto& g : open_model_files) chain += g.shown + " -> ";
+      throw Error(where, "model.file", "model files include each other: " + chain + path);
+    }
+  open_model_files.push_back({canonical, path});
+  struct Pop {
+    ~Pop() { open_model_files.pop_back(); }
+  } pop;
   MapReader r(path, load_yaml_file(path), "");
   ModelSpec spec = read_model_map(r, std::filesystem::path(path).parent_path().string());
   spec.where = where;
@@ -109,7 +158,12 @@ ModelSpec read_model_map(MapReader& r, const std::string& base_dir) {
     const ZooEntry* e = find_zoo_entry(name);
     if (!e) zoo_value->fail("unknown model '" + name + "'" + suggestion(name, zoo_names()));
     if (e->family == ModelFamily::Mlp) {
-      spec.mlp = r.has("widths") ? read_mlp(r, name) : default_mlp();
+      if (r.has("widths")) {
+        spec.mlp = read_mlp(r, name);
+      } else {
+        spec.mlp = default_mlp();
+        spec.mlp->name = r.string("name", spec.mlp->name);
+      }
       spec.label = spec.mlp->name;
     } else if (e->family == ModelFamily::Transformer) {
       spec.transformer = read_transformer(r, zoo_transformer(name));  // sizes may be overridden
@@ -137,11 +191,19 @@ ModelSpec read_model_map(MapReader& r, const std::string& base_dir) {
   }
   if (auto layers = r.optional("layers")) {
     spec.label = r.string("name", "custom-model");
-    spec.layer_input = r.required("input").as_positive_int_list();
+    const YamlValue input = r.required("input");
+    double input_elements = 1;
+    for (const auto& v : input.as_list()) {
+      spec.layer_input.push_back(v.as_int_in(1, 100'000'000));
+      input_elements *= static_cast<double>(spec.layer_input.back());
+    }
+    if (input_elements > 1e12) input.fail("more than 10^12 elements per sample");
+    if (spec.layer_input.empty() || spec.layer_input.size() > 3) input.fail("expected [features], [tokens] or [channels, height, width]");
     for (const auto& v : layers->as_list()) spec.layer_list.push_back(read_layer_spec(v));
     if (spec.layer_list.empty()) layers->fail("needs at least one layer");
     // Build once now so shape errors point at the file, not at prediction time.
-    (void)spec.build(spec.default_seq_len());
+    if (static_cast<double>(spec.build(spec.default_seq_len()).total_params()) > kMaxParams)
+      layers->fail("more than 10^15 parameters");
     r.finish();
     return spec;
   }
@@ -162,6 +224,9 @@ ModelGraph build_layer_list(const ModelSpec& spec, std::int64_t seq_len) {
     auto bad = [&](const std::string& why) -> Error { return Error(s.where, s.path, why); };
     if (has_loss) throw bad("no layer may follow the loss");
     Layer l;
+    if (static_cast<double>(shape.front()) * static_cast<double>(elements(shape) / shape.front()) *
+            static_cast<double>(std::max<std::int64_t>(s.out, 1)) > kMaxParams)
+      throw bad("more than 10^15 elements or parameters");
     switch (s.kind) {
       case LayerKind::Linear: {
         const std::int64_t tokens = shape.size() == 2 ? shape[0] : 1;

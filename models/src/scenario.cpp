@@ -77,7 +77,13 @@ void note(Scenario& s, const std::optional<YamlValue>& v) {
   if (v) s.locations[v->path()] = v->where();
 }
 
+// Bounds that keep every product of sizes far from overflow.
+constexpr std::int64_t kMaxNodes = 1'000'000;
+constexpr std::int64_t kMaxGpus = 100'000'000;
+constexpr std::int64_t kMaxCount = 1'000'000'000;
+
 void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
+  r.declare({"node", "gpu", "gpus_per_node", "nodes", "gpus", "network"});
   ClusterSpec& c = s.cluster;
   const YamlValue node = r.required("node");
   note(s, node);
@@ -104,7 +110,7 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
   c.gpus_per_node = preset.gpus_per_node;
   if (auto v = r.optional("gpus_per_node")) {
     note(s, v);
-    c.gpus_per_node = static_cast<int>(v->as_positive_int());
+    c.gpus_per_node = static_cast<int>(v->as_int_in(1, 1'000'000));
     if (c.gpus_per_node > preset.gpus_per_node)
       v->fail(preset.name + " has " + std::to_string(preset.gpus_per_node) + " GPUs per node, got " +
               std::to_string(c.gpus_per_node));
@@ -114,9 +120,9 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
   note(s, nodes);
   note(s, gpus);
   if (!nodes && !gpus) r.fail("needs nodes (or gpus, the total GPU count)");
-  if (nodes) c.nodes = static_cast<int>(nodes->as_positive_int());
+  if (nodes) c.nodes = static_cast<int>(nodes->as_int_in(1, kMaxNodes));
   if (gpus) {
-    const std::int64_t total = gpus->as_positive_int();
+    const std::int64_t total = gpus->as_int_in(1, kMaxGpus);
     if (total % c.gpus_per_node != 0)
       gpus->fail(std::to_string(total) + " GPUs are not divisible by " + std::to_string(c.gpus_per_node) +
                  " GPUs per node");
@@ -125,11 +131,14 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
                  std::to_string(c.nodes * c.gpus_per_node));
     c.nodes = static_cast<int>(total / c.gpus_per_node);
   }
+  if (static_cast<std::int64_t>(c.nodes) * c.gpus_per_node > kMaxGpus)
+    (nodes ? *nodes : *gpus).fail("more than " + std::to_string(kMaxGpus) + " GPUs in all");
   // A node using fewer GPUs than its preset keeps the NICs that serve those GPUs.
   c.nics = std::max(1, preset.nics * c.gpus_per_node / preset.gpus_per_node);
   c.intra_link = &cat.link(preset.intra_link);
 
   MapReader net = r.map("network");
+  net.declare({"topology", "link", "oversubscription", "nodes_per_leaf"});
   NetworkSpec& n = c.network;
   if (auto t = net.optional("topology")) {
     note(s, t);
@@ -153,26 +162,31 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
     n.oversubscription = o->as_number_at_least(1);
     if (n.topology != Topology::FatTree) o->fail("oversubscription applies to a fat-tree only");
   }
-  if (auto p = net.optional("nodes_per_leaf")) n.nodes_per_leaf = static_cast<int>(p->as_positive_int());
+  if (auto p = net.optional("nodes_per_leaf")) {
+    n.nodes_per_leaf = static_cast<int>(p->as_int_in(1, kMaxNodes));
+    if (n.topology != Topology::FatTree) p->fail("nodes_per_leaf applies to a fat-tree only");
+  }
   net.finish();
   r.finish();
 }
 
 void read_training(MapReader r, Scenario& s) {
+  r.declare({"micro_batch", "seq_len", "grad_accumulation", "precision", "optimizer", "attention",
+             "activation_checkpointing"});
   TrainingSpec& t = s.training;
   auto mb = r.optional("micro_batch");
   note(s, mb);
-  t.micro_batch = mb ? mb->as_positive_int() : 1;
+  t.micro_batch = mb ? mb->as_int_in(1, kMaxCount) : 1;
   if (auto v = r.optional("seq_len")) {
     note(s, v);
     if (!s.model.is_sequence_model()) v->fail(s.model.label + " is not a sequence model");
-    t.seq_len = v->as_positive_int();
+    t.seq_len = v->as_int_in(1, 100'000'000);
     if (s.model.transformer && s.model.transformer->learned_positions &&
         t.seq_len > s.model.transformer->max_seq_len)
       v->fail(s.model.label + " has learned positions for " + std::to_string(s.model.transformer->max_seq_len) +
               " tokens, got " + std::to_string(t.seq_len));
   }
-  t.grad_accumulation = r.positive_int("grad_accumulation", 1);
+  t.grad_accumulation = r.int_in("grad_accumulation", 1, kMaxCount, 1);
   const Gpu& gpu_entry = *s.cluster.gpu_entry;
   for (Precision p : {Precision::Bf16, Precision::Fp16, Precision::Fp32}) {
     if (gpu_entry.peak_flops.count(p)) {
@@ -202,6 +216,7 @@ void read_training(MapReader r, Scenario& s) {
 }
 
 void read_data_parallel(MapReader r, Scenario& s) {
+  r.declare({"collective", "bucket_mb", "first_bucket_mb", "overlap", "zero_stage", "ps_servers"});
   DataParallelSpec& d = s.data_parallel;
   if (auto v = r.optional("collective")) {
     note(s, v);
@@ -218,12 +233,16 @@ void read_data_parallel(MapReader r, Scenario& s) {
     if (d.zero_stage > 0 && d.collective == Collective::ParameterServer)
       v->fail("ZeRO shards over the data-parallel ranks; it does not combine with a parameter server");
   }
-  if (auto v = r.optional("ps_servers")) d.ps_servers = static_cast<int>(v->as_positive_int());
+  if (auto v = r.optional("ps_servers")) {
+    d.ps_servers = static_cast<int>(v->as_int_in(1, kMaxNodes));
+    if (d.collective != Collective::ParameterServer) v->fail("ps_servers applies to collective: parameter-server only");
+  }
   r.finish();
 }
 
 Scenario read_scenario(const YAML::Node& root, const std::string& file, const Catalogue& cat) {
   MapReader r(file, root, "");
+  r.declare({"name", "model", "cluster", "training", "data_parallel", "sweep"});
   Scenario s;
   s.file = file;
   s.name = r.string("name", std::filesystem::path(file).stem().string());
@@ -265,6 +284,13 @@ std::vector<SweepAxis> read_sweep(const YAML::Node& root, const std::string& fil
   return axes;
 }
 
+// A value as one line of YAML, for sweep columns ("{zoo: mlp, widths: [8, 16]}").
+std::string flow_yaml(const YAML::Node& node) {
+  YAML::Emitter out;
+  out << YAML::Flow << node;
+  return out.c_str();
+}
+
 // Sets a dotted key of `root` to `value` (creating maps on the way).
 void set_dotted(YAML::Node root, const SweepAxis& axis, const YAML::Node& value) {
   std::vector<std::string> parts;
@@ -303,7 +329,7 @@ std::vector<Scenario> parse_scenarios(const std::string& text, const std::string
     for (std::size_t a = 0; a < axes.size(); ++a) {
       const YamlValue& v = axes[a].values[index[a]];
       set_dotted(root, axes[a], v.node());
-      point.emplace_back(axes[a].key, v.node().IsScalar() ? v.node().Scalar() : describe(v.node()));
+      point.emplace_back(axes[a].key, v.node().IsScalar() ? v.node().Scalar() : flow_yaml(v.node()));
     }
     Scenario s = read_scenario(root, file, cat);
     s.sweep_point = std::move(point);
@@ -319,6 +345,7 @@ std::vector<Scenario> parse_scenarios(const std::string& text, const std::string
 }
 
 std::vector<Scenario> load_scenarios(const std::string& path, const Catalogue& cat) {
+  if (std::filesystem::is_directory(path)) throw Error(SourceLocation{path, 0, 0}, "", "is a directory, not a scenario file");
   std::ifstream in(path);
   if (!in) throw Error(SourceLocation{path, 0, 0}, "", "cannot open scenario file");
   std::stringstream text;

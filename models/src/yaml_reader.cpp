@@ -113,9 +113,15 @@ std::int64_t YamlValue::as_positive_int() const {
 
 std::int64_t YamlValue::as_int_in(std::int64_t lo, std::int64_t hi) const {
   const auto v = parse_number(node_);
-  if (!v || *v != std::floor(*v) || *v < static_cast<double>(lo) || *v > static_cast<double>(hi))
-    fail("expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got " +
-         describe(node_));
+  const bool small_range = hi - lo <= 1000;  // a real range (0..3), not a sanity bound
+  if (small_range && (!v || *v != std::floor(*v) || *v < static_cast<double>(lo) || *v > static_cast<double>(hi)))
+    fail("expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got " + describe(node_));
+  if (!v || *v != std::floor(*v) || *v < static_cast<double>(lo)) {
+    if (lo == 1) fail("expected a positive integer, got " + describe(node_));
+    if (lo == 0) fail("expected a non-negative integer, got " + describe(node_));
+    fail("expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got " + describe(node_));
+  }
+  if (*v > static_cast<double>(hi)) fail("expected at most " + std::to_string(hi) + ", got " + describe(node_));
   return static_cast<std::int64_t>(*v);
 }
 
@@ -165,8 +171,8 @@ std::vector<std::int64_t> YamlValue::as_positive_int_list() const {
 
 // ---- MapReader ----
 
-MapReader::MapReader(std::string file, YAML::Node node, std::string path)
-    : file_(std::move(file)), node_(std::move(node)), path_(std::move(path)) {
+MapReader::MapReader(std::string file, YAML::Node node, std::string path, SourceLocation parent)
+    : file_(std::move(file)), node_(std::move(node)), path_(std::move(path)), parent_(std::move(parent)) {
   if (!node_.IsDefined() || node_.IsNull()) {
     node_ = YAML::Node(YAML::NodeType::Map);
   } else if (!node_.IsMap()) {
@@ -181,6 +187,11 @@ std::string MapReader::child_path(std::string_view key) const {
 }
 
 void MapReader::fail(const std::string& detail) const { throw Error(where(), path_, detail); }
+
+SourceLocation MapReader::where() const {
+  SourceLocation here = location_of(file_, node_);
+  return here.line > 0 || parent_.line == 0 ? here : parent_;
+}
 
 bool MapReader::has(std::string_view key) {
   asked_.emplace(key);
@@ -204,7 +215,7 @@ YamlValue MapReader::required(std::string_view key) {
 
 MapReader MapReader::map(std::string_view key) {
   auto v = optional(key);
-  if (!v) return MapReader(file_, YAML::Node(YAML::NodeType::Map), child_path(key));
+  if (!v) return MapReader(file_, YAML::Node(YAML::NodeType::Map), child_path(key), where());
   return MapReader(*v);
 }
 
@@ -230,6 +241,18 @@ bool MapReader::boolean(std::string_view key, std::optional<bool> fallback) {
   auto v = optional(key);
   if (!v && fallback) return *fallback;
   return v ? v->as_bool() : required(key).as_bool();
+}
+
+std::int64_t MapReader::int_in(std::string_view key, std::int64_t lo, std::int64_t hi,
+                              std::optional<std::int64_t> fallback) {
+  auto v = optional(key);
+  if (!v && fallback) return *fallback;
+  return v ? v->as_int_in(lo, hi) : required(key).as_int_in(lo, hi);
+}
+
+void MapReader::declare(std::initializer_list<std::string_view> keys) {
+  for (auto k : keys) asked_.emplace(k);
+  finish();
 }
 
 void MapReader::finish() const {

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <optional>
@@ -11,6 +12,7 @@
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/hardware.hpp"
 #include "dpcast/models/scenario.hpp"
+#include "dpcast/models/yaml_reader.hpp"
 #include "dpcast/models/zoo.hpp"
 #include "dpcast/sim/analytical.hpp"
 #include "dpcast/sim/report.hpp"
@@ -212,12 +214,22 @@ int main(int argc, char** argv) {
   memory->add_option("scenario", scenario, "Scenario file (YAML or JSON)")->required();
   memory->add_flag("--json", json, "JSON");
 
+  // An unknown command gets a did-you-mean rather than CLI11's "a subcommand is required".
+  if (argc > 1 && argv[1][0] != '-') {
+    std::vector<std::string> names;
+    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) names.push_back(sub->get_name());
+    if (std::find(names.begin(), names.end(), argv[1]) == names.end()) {
+      std::cerr << "dpcast: unknown command '" << argv[1] << "'" << models::suggestion(argv[1], names)
+                << "; commands: predict, memory, models, hardware\n";
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    std::cerr << "dpcast: " << e.what() << " (see dpcast --help)\n";  // one line, exit 2
     return 2;
   }
 

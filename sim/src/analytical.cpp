@@ -187,9 +187,10 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
   // ---- optimizer ----
   const double local_params = static_cast<double>(r.params) / (zero >= 1 ? n : 1);
   const double optimizer = compute.streaming(local_params * optimizer_bytes_per_param(s.training.optimizer));
-  const double optimizer_one_gpu = compute.streaming(static_cast<double>(r.params) * optimizer_bytes_per_param(s.training.optimizer));
 
-  r.breakdown.forward_s = (forward + forward_extra) * accumulation;
+  // Forward waiting for ZeRO-3 parameter gathers is exposed communication, not compute.
+  exposed += forward_extra * accumulation;
+  r.breakdown.forward_s = forward * accumulation;
   r.breakdown.backward_s = backward * accumulation;
   r.breakdown.exposed_comm_s = exposed;
   r.breakdown.comm_total_s = comm_total;
@@ -198,7 +199,10 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
   r.step_time_spread_s = {r.step_time_s, r.step_time_s};  // deterministic model: no spread
   r.samples_per_s = static_cast<double>(r.global_batch) / r.step_time_s;
   r.tokens_per_s = r.seq_len > 0 ? r.samples_per_s * static_cast<double>(r.seq_len) : 0;
-  const double one_gpu_step = (forward + backward) * accumulation + optimizer_one_gpu;
+  // Against one GPU doing the same per-GPU work without communication. (With ZeRO the
+  // sharded optimizer is part of that work: a plain 1-GPU baseline would make ZeRO look
+  // super-linear, which says nothing about how well the collectives scale.)
+  const double one_gpu_step = (forward + backward) * accumulation + optimizer;
   r.scaling_efficiency = one_gpu_step / r.step_time_s;
   r.mfu = flops * accumulation / (r.step_time_s * compute.matrix_peak());
   if (gpu.price_per_hour) r.cost_per_step_usd = r.step_time_s * n * *gpu.price_per_hour / 3600.0;

@@ -150,8 +150,8 @@ std::string memory_table(const std::vector<RunRecord>& records) {
   std::vector<std::string> header;
   if (!records.empty())
     for (const auto& [key, _] : records.front().sweep_point) header.push_back(short_key(key));
-  for (const char* h : {"GPUs", "micro-batch", "parameters", "gradients", "optimizer", "activations", "buffers",
-                        "reserved", "total", "capacity", "fits", "max micro-batch"})
+  for (const char* h : {"GPUs", "micro-batch", "ZeRO", "parameters", "gradients", "optimizer", "activations",
+                        "buffers", "reserved", "total", "capacity", "fits", "max micro-batch"})
     header.emplace_back(h);
   Table t(header);
   for (const auto& r : records) {
@@ -159,7 +159,7 @@ std::string memory_table(const std::vector<RunRecord>& records) {
     for (const auto& [_, value] : r.sweep_point) row.push_back(value);
     const auto& m = r.memory;
     for (auto&& cell : std::vector<std::string>{
-             std::to_string(r.gpus), std::to_string(r.micro_batch), human_bytes(m.params_bytes),
+             std::to_string(r.gpus), std::to_string(r.micro_batch), std::to_string(r.zero_stage), human_bytes(m.params_bytes),
              human_bytes(m.grads_bytes), human_bytes(m.optimizer_bytes), human_bytes(m.activations_bytes),
              human_bytes(m.comm_buffers_bytes), human_bytes(m.reserved_bytes), human_bytes(m.total_bytes),
              human_bytes(m.capacity_bytes), r.feasible ? "yes" : "NO", std::to_string(r.max_micro_batch)})
@@ -169,8 +169,7 @@ std::string memory_table(const std::vector<RunRecord>& records) {
   std::ostringstream out;
   if (!records.empty())
     out << records.front().scenario_name << ": memory per GPU, " << records.front().model << " on "
-        << records.front().gpu << ", " << records.front().precision << ", " << records.front().optimizer
-        << ", ZeRO-" << records.front().zero_stage << "\n";
+        << records.front().gpu << ", " << records.front().precision << ", " << records.front().optimizer << "\n";
   t.print(out);
   return out.str();
 }

@@ -146,11 +146,33 @@ dpcast_cli_error(model_file_not_found "${BAD}/model-file-missing.yaml:1:15: mode
                  predict ${BAD}/model-file-missing.yaml)
 dpcast_cli_error(model_file_unknown_key "${BAD}/models/unknown-key.yaml:3:1: activation: unknown key"
                  predict ${BAD}/model-file-unknown-key.yaml)
-dpcast_cli_error(template_heads "${BAD}/models/bad-heads.yaml:1:1: d_model 1000 is not divisible by heads 12"
+dpcast_cli_error(template_heads "${BAD}/models/bad-heads.yaml:5:8: heads: d_model 1000 is not divisible by heads 12"
                  predict ${BAD}/bad-template.yaml)
-dpcast_cli_error(zoo_override_heads "${BAD}/zoo-override-bad.yaml:1:8: model: d_model 4096 is not divisible by heads 24"
+dpcast_cli_error(zoo_override_heads "${BAD}/zoo-override-bad.yaml:1:32: model.heads: d_model 4096 is not divisible by heads 24"
                  predict ${BAD}/zoo-override-bad.yaml)
 dpcast_cli_error(layer_kind "${BAD}/models/bad-layer-kind.yaml:4:12: layers[1].kind: expected one of linear, conv2d, embedding, relu, gelu, silu, layernorm, rmsnorm, batchnorm, maxpool, avgpool, loss, got conv3d (did you mean 'conv2d'?)"
                  predict ${BAD}/bad-layer-kind.yaml)
 dpcast_cli_error(layer_shape "${BAD}/models/conv-after-linear.yaml:4:5: layers[1]: conv2d needs an image input [channels, height, width]"
                  predict ${BAD}/conv-after-linear.yaml)
+
+# Found by review: each once crashed, hung, overflowed or was silently ignored.
+dpcast_cli_error(model_file_self "${BAD}/models/self.yaml:1:7: model.file: model files include each other: ${BAD}/models/self.yaml -> ${BAD}/models/self.yaml"
+                 predict ${BAD}/model-file-self.yaml)
+dpcast_cli_error(model_file_cycle "${BAD}/models/loop-b.yaml:1:7: model.file: model files include each other: ${BAD}/models/loop-a.yaml -> ${BAD}/models/loop-b.yaml -> ${BAD}/models/loop-a.yaml"
+                 predict ${BAD}/model-file-cycle.yaml)
+dpcast_cli_error(huge_layers "${BAD}/huge-layers.yaml:1:34: model.layers: expected at most 100000, got 9000000000000"
+                 predict ${BAD}/huge-layers.yaml)
+dpcast_cli_error(huge_nodes "${BAD}/huge-nodes.yaml:2:34: cluster.nodes: expected at most 1000000, got 3000000000"
+                 predict ${BAD}/huge-nodes.yaml)
+dpcast_cli_error(huge_mlp_out_of_memory "${BAD}/huge-mlp.yaml: training.micro_batch: 1 does not fit in memory: needs 524 TiB of 79.6 GiB (parameters 58.2 TiB, gradients 58.2 TiB, optimizer 349 TiB, activations 30.5 MiB, buffers 58.2 TiB, reserved 954 MiB); not even a micro-batch of 1 fits"
+                 predict ${BAD}/huge-mlp.yaml)
+dpcast_cli_error(unknown_key_before_missing_key "${BAD}/unknown-key-before-missing.yaml:2:27: cluster.nodez: unknown key (did you mean 'nodes'?)"
+                 predict ${BAD}/unknown-key-before-missing.yaml)
+dpcast_cli_error(ps_servers_without_parameter_server "${BAD}/ps-servers-without-ps.yaml:3:47: data_parallel.ps_servers: ps_servers applies to collective: parameter-server only"
+                 predict ${BAD}/ps-servers-without-ps.yaml)
+dpcast_cli_error(nodes_per_leaf_without_fat_tree "${BAD}/nodes-per-leaf-without-fat-tree.yaml:2:88: cluster.network.nodes_per_leaf: nodes_per_leaf applies to a fat-tree only"
+                 predict ${BAD}/nodes-per-leaf-without-fat-tree.yaml)
+dpcast_cli_error(scenario_is_a_directory "scenarios: is a directory, not a scenario file" predict scenarios)
+dpcast_cli_error(unknown_command "dpcast: unknown command 'frobnicate'; commands: predict, memory, models, hardware" frobnicate)
+dpcast_cli_error(unknown_command_did_you_mean "dpcast: unknown command 'predcit' (did you mean 'predict'?); commands: predict, memory, models, hardware" predcit)
+dpcast_cli_error(unknown_flag_one_line "dpcast: The following argument was not expected: --bogus (see dpcast --help)" predict --bogus scenarios/quickstart.yaml)

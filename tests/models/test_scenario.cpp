@@ -308,7 +308,7 @@ TEST(Scenario, ZooTransformerWithOverride) {
   EXPECT_EQ(error_of("model: {zoo: gpt2-small, layerz: 2}\ncluster: {node: dgx-h100, nodes: 1}\n"),
             "s.yaml:1:26: model.layerz: unknown key (did you mean 'layers'?)");
   EXPECT_EQ(error_of("model: {zoo: gpt2-small, heads: 7}\ncluster: {node: dgx-h100, nodes: 1}\n"),
-            "s.yaml:1:8: model: d_model 768 is not divisible by heads 7");
+            "s.yaml:1:33: model.heads: d_model 768 is not divisible by heads 7");
 }
 
 TEST(Scenario, ZooCnnAsAMap) {
@@ -514,6 +514,17 @@ TEST(Scenario, ScenarioKeysAreSweepable) {
   const auto& keys = scenario_keys();
   for (const char* key : {"cluster.nodes", "training.micro_batch", "data_parallel.bucket_mb", "cluster.network.link"})
     EXPECT_NE(std::find(keys.begin(), keys.end(), key), keys.end()) << key;
+}
+
+TEST(Scenario, WiderZooModelKeepsItsFeedForwardRatio) {
+  // GPT-2 has ffn = 4 d; Llama 2 7B 11008 / 4096 = 2.6875 d.
+  EXPECT_EQ(one("model: {zoo: gpt2-small, d_model: 1024, heads: 16}\ncluster: {node: dgx-h100, nodes: 1}\n")
+                .model.transformer->ffn, 4096);
+  EXPECT_EQ(one("model: {zoo: llama2-7b, d_model: 8192, heads: 64}\ncluster: {node: dgx-h100, nodes: 1}\n")
+                .model.transformer->ffn, 22016);
+  EXPECT_EQ(one("model: {zoo: gpt2-small, d_model: 1024, heads: 16, ffn: 1000}\ncluster: {node: dgx-h100, nodes: 1}\n")
+                .model.transformer->ffn, 1000);
+  EXPECT_EQ(one("model: {zoo: mlp, name: my-mlp}\ncluster: {node: dgx-h100, nodes: 1}\n").model.label, "my-mlp");
 }
 
 }  // namespace

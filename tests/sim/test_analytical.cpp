@@ -182,3 +182,24 @@ training: {micro_batch: 2, seq_len: 128}
   EXPECT_NEAR(r.breakdown.forward_s + r.breakdown.backward_s + r.breakdown.exposed_comm_s + r.breakdown.optimizer_s,
               r.step_time_s, 1e-15);
 }
+
+TEST(Analytical, ScalingEfficiencyNeverExceedsOneWithZero) {
+  // The one-GPU baseline does the same per-GPU work, so ZeRO's sharded optimizer is not
+  // mistaken for super-linear scaling.
+  for (int zero : {0, 1, 2, 3}) {
+    auto s = scenario(R"(
+model: gpt2-small
+cluster: {node: test-node, nodes: 4}
+training: {micro_batch: 2, seq_len: 128}
+data_parallel: {collective: ring}
+)");
+    s.data_parallel.zero_stage = zero;
+    const auto r = predict(s);
+    EXPECT_LE(r.scaling_efficiency, 1.0) << "ZeRO-" << zero;
+    EXPECT_NEAR(r.scaling_efficiency,
+                (r.breakdown.forward_s + r.breakdown.backward_s + r.breakdown.optimizer_s) / r.step_time_s, 1e-12);
+    EXPECT_NEAR(r.step_time_s,
+                r.breakdown.forward_s + r.breakdown.backward_s + r.breakdown.exposed_comm_s + r.breakdown.optimizer_s,
+                1e-12);
+  }
+}

@@ -60,7 +60,7 @@ class YamlValue {
 /// A mapping being read. Ask for each key you accept; finish() rejects the rest.
 class MapReader {
  public:
-  MapReader(std::string file, YAML::Node node, std::string path);
+  MapReader(std::string file, YAML::Node node, std::string path, SourceLocation parent = {});
   explicit MapReader(const YamlValue& value);
 
   [[nodiscard]] bool has(std::string_view key);
@@ -73,13 +73,20 @@ class MapReader {
   [[nodiscard]] std::int64_t positive_int(std::string_view key, std::optional<std::int64_t> fallback = {});
   [[nodiscard]] double positive_number(std::string_view key, std::optional<double> fallback = {});
   [[nodiscard]] bool boolean(std::string_view key, std::optional<bool> fallback = {});
+  /// An integer in [lo, hi] (sizes are bounded so a typo cannot overflow or hang).
+  [[nodiscard]] std::int64_t int_in(std::string_view key, std::int64_t lo, std::int64_t hi,
+                                    std::optional<std::int64_t> fallback = {});
+  /// Declares every key this map accepts and rejects the others now, before any check
+  /// that depends on which keys are present.
+  void declare(std::initializer_list<std::string_view> keys);
 
   /// Rejects every key that was not asked for, with a did-you-mean.
   void finish() const;
 
   [[nodiscard]] const std::string& path() const { return path_; }
   [[nodiscard]] const std::string& file() const { return file_; }
-  [[nodiscard]] SourceLocation where() const { return location_of(file_, node_); }
+  /// Where the map is; for a map absent from the file, where its parent is.
+  [[nodiscard]] SourceLocation where() const;
   [[nodiscard]] std::string child_path(std::string_view key) const;
   [[noreturn]] void fail(const std::string& detail) const;
 
@@ -87,6 +94,7 @@ class MapReader {
   std::string file_;
   YAML::Node node_;
   std::string path_;
+  SourceLocation parent_;
   std::set<std::string, std::less<>> asked_;
 };
 

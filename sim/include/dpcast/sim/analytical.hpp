@@ -12,6 +12,7 @@
 // after it; ZeRO-3 all-gathers each bucket's parameters before its forward and backward,
 // prefetching one bucket ahead. Activation checkpointing adds each block's forward to its
 // backward (recomputation) and keeps only block inputs (see memory_model.hpp).
+// Scaling efficiency = (compute + optimizer of one GPU, no communication) / step time.
 #include <map>
 #include <memory>
 #include <string>
