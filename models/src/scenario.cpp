@@ -72,6 +72,16 @@ SourceLocation Scenario::where(const std::string& key) const {
 
 namespace {
 
+// Looks a catalogue name up; an unknown one is an error at the value, with a did-you-mean.
+template <typename Lookup>
+auto resolve(const YamlValue& value, Lookup lookup) {
+  try {
+    return lookup(value.as_string());
+  } catch (const Error& e) {
+    value.fail(e.detail());
+  }
+}
+
 // Remembers where each value was written, for errors found after parsing.
 void note(Scenario& s, const std::optional<YamlValue>& v) {
   if (v) s.locations[v->path()] = v->where();
@@ -88,22 +98,13 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
   const YamlValue node = r.required("node");
   note(s, node);
   c.node = node.as_string();
-  c.node_entry = cat.find_node(c.node);
-  if (!c.node_entry) {
-    std::vector<std::string> names;
-    for (const auto& [n, _] : cat.nodes()) names.push_back(n);
-    node.fail("unknown node preset '" + c.node + "'" + suggestion(c.node, names));
-  }
+  c.node_entry = resolve(node, [&](const std::string& n) { return &cat.node(n); });
   const NodePreset& preset = *c.node_entry;
 
   c.gpu = preset.gpu;
   if (auto gpu = r.optional("gpu")) {
     c.gpu = gpu->as_string();
-    if (!cat.find_gpu(c.gpu)) {
-      std::vector<std::string> names;
-      for (const auto& [n, _] : cat.gpus()) names.push_back(n);
-      gpu->fail("unknown GPU '" + c.gpu + "'" + suggestion(c.gpu, names));
-    }
+    (void)resolve(*gpu, [&](const std::string& n) { return &cat.gpu(n); });
   }
   c.gpu_entry = &cat.gpu(c.gpu);
 
@@ -151,11 +152,7 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
   if (auto l = net.optional("link")) {
     note(s, l);
     n.link = l->as_string();
-    if (!cat.find_link(n.link)) {
-      std::vector<std::string> names;
-      for (const auto& [name, _] : cat.links()) names.push_back(name);
-      l->fail("unknown link '" + n.link + "'" + suggestion(n.link, names));
-    }
+    (void)resolve(*l, [&](const std::string& name) { return &cat.link(name); });
   }
   c.nic_link = &cat.link(n.link);
   if (auto o = net.optional("oversubscription")) {
