@@ -5,13 +5,13 @@ packages=(
   cmake g++ make pkg-config
   libboost-graph-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libgtest-dev
   libsimgrid-dev
-  qt6-base-dev libqt6charts6-dev
+  qt6-base-dev qt6-charts-dev
   libopenmpi-dev openmpi-bin libopenblas-dev
 )
+# Real package names only: a virtual name installs its provider but never reads as installed.
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+for p in "${packages[@]}"; do installed "$p" || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "dpcast: installing missing Debian packages: ${missing[*]}"
 sudo=""
@@ -19,3 +19,6 @@ sudo=""
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+for p in "${missing[@]}"; do
+  installed "$p" || { echo "dpcast: $p did not install" >&2; exit 1; }
+done
