@@ -15,6 +15,9 @@
 #include "dpcast/models/yaml_reader.hpp"
 #include "dpcast/models/zoo.hpp"
 #include "dpcast/sim/analytical.hpp"
+#ifdef DPCAST_HAVE_DES
+#include "dpcast/sim/des/des_engine.hpp"
+#endif
 #include "dpcast/sim/report.hpp"
 #include "dpcast/sim/table.hpp"
 #include "dpcast/sim/units.hpp"
@@ -38,19 +41,35 @@ class Progress {
   bool enabled_;
 };
 
-std::vector<models::RunRecord> predict_all(const std::vector<models::Scenario>& scenarios, bool details) {
+// Sweeps up to this size use the DES by default; larger ones the analytical engine.
+constexpr std::size_t kDesDefaultLimit = 16;
+
+std::vector<models::RunRecord> predict_all(const std::vector<models::Scenario>& scenarios, bool details,
+                                           const std::string& engine_name = "analytical") {
   sim::ModelCache cache;
-  sim::AnalyticalEngine engine;
+  sim::AnalyticalEngine analytical;
+#ifdef DPCAST_HAVE_DES
+  sim::DesEngine des;
+#endif
   std::vector<models::RunRecord> records;
   Progress progress(scenarios.size());
   for (const auto& s : scenarios) {
+    const models::ModelGraph* graph = nullptr;
     try {
-      records.push_back(engine.predict(s, cache.get(s), {details}));
+      graph = &cache.get(s);
     } catch (const Error& e) {
       // A model that cannot be built for this configuration: point at the model key.
       if (e.where().file.empty()) throw Error(s.where("model"), "model", e.detail());
       throw;
     }
+#ifdef DPCAST_HAVE_DES
+    if (engine_name == "des") {
+      records.push_back(des.predict(s, *graph, {details}));
+      progress.tick(records.size());
+      continue;
+    }
+#endif
+    records.push_back(analytical.predict(s, *graph, {details}));
     progress.tick(records.size());
   }
   return records;
@@ -66,11 +85,26 @@ void emit(const std::string& text, const std::string& output) {
 
 int cmd_predict(const std::string& file, bool json, bool csv, const std::string& engine, const std::string& output,
                 bool summary) {
-  if (engine != "analytical")
-    throw Error("--engine: '" + engine + "' is not available in this build (engines: analytical)");
   const auto scenarios = models::load_scenarios(file);
+  std::string chosen = engine;
+  if (chosen.empty()) {
+#ifdef DPCAST_HAVE_DES
+    const bool des_can = std::all_of(scenarios.begin(), scenarios.end(),
+                                     [](const models::Scenario& s) { return s.data_parallel.zero_stage < 3; });
+    chosen = scenarios.size() <= kDesDefaultLimit && des_can ? "des" : "analytical";
+#else
+    chosen = "analytical";
+#endif
+  }
+#ifdef DPCAST_HAVE_DES
+  if (chosen != "analytical" && chosen != "des")
+    throw Error("--engine: unknown engine '" + chosen + "' (engines: des, analytical)");
+#else
+  if (chosen != "analytical")
+    throw Error("--engine: '" + chosen + "' is not available in this build (engines: analytical; des needs SimGrid)");
+#endif
   const bool details = json ? !summary : scenarios.size() == 1;  // a single table row is explained layer by layer
-  const auto records = predict_all(scenarios, details);
+  const auto records = predict_all(scenarios, details, chosen);
   if (records.size() == 1 && !records.front().feasible)
     throw Error(scenarios.front().where("training.micro_batch"), "training.micro_batch",
                 std::to_string(records.front().micro_batch) + " does not fit in memory: " +
@@ -196,13 +230,15 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show every command's options");
 
-  std::string scenario, engine = "analytical", output;
+  std::string scenario, engine, output;
   bool json = false, csv = false, summary = false;
   auto* predict = app.add_subcommand("predict", "Predict one training step for every configuration of a scenario");
   predict->add_option("scenario", scenario, "Scenario file (YAML or JSON)")->required();
   auto* json_flag = predict->add_flag("--json", json, "JSON: one run record per configuration");
   predict->add_flag("--csv", csv, "CSV with snake_case columns that carry their units")->excludes(json_flag);
-  predict->add_option("--engine", engine, "Prediction engine: analytical")->capture_default_str();
+  predict->add_option("--engine", engine,
+                      "des (SimGrid: shared links, contention) or analytical (closed forms). Default: des for "
+                      "scenarios of up to 16 configurations, analytical for larger sweeps and for ZeRO-3");
   predict->add_option("-o,--output", output, "Write to this file (atomically) instead of stdout");
   predict->add_flag("--summary", summary, "JSON without the per-layer and per-bucket entries");
 

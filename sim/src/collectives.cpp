@@ -44,7 +44,9 @@ double tree(double n, const NetworkPath& p) {
   const double alpha = multi ? std::max(p.inter_latency, p.intra_latency) : p.intra_latency;
   const double bw =
       multi ? std::min(p.intra_bandwidth, p.node_bandwidth / p.cross_leaf_factor) : p.intra_bandwidth;
-  return 2 * std::ceil(std::log2(p.gpus)) * alpha + 2 * n / bw;
+  // An inner vertex receives n/2 from each of its children (two, or one in a tree of two).
+  const double fan_in = std::min(2, (multi ? p.nodes : p.gpus) - 1);
+  return 2 * std::ceil(std::log2(p.gpus)) * alpha + 2 * (fan_in / 2) * n / bw;
 }
 
 // One reduce-scatter by recursive halving; the all-gather mirrors it.

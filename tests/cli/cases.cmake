@@ -53,8 +53,13 @@ dpcast_cli_test(bad_flag 2 "" predict --bogus scenarios/quickstart.yaml)
 dpcast_cli_test(no_subcommand 2 "")
 dpcast_cli_test(predict_without_scenario 2 "" predict)
 dpcast_cli_test(json_and_csv 2 "" predict scenarios/quickstart.yaml --json --csv)
-dpcast_cli_error(engine_des "--engine: 'des' is not available in this build (engines: analytical)"
-                 predict scenarios/quickstart.yaml --engine des)
+dpcast_cli_error(engine_unknown "--engine: unknown engine 'foo' (engines: des, analytical)"
+                 predict scenarios/quickstart.yaml --engine foo)
+# The DES on a sweep, and the default engine: des up to 16 configurations, analytical above.
+dpcast_cli_test(engine_des_sweep 0 "engine des" predict scenarios/examples/collectives.yaml --engine des)
+dpcast_cli_test(engine_default_single_is_des 0 "engine des" predict scenarios/examples/gpus-total.yaml)
+dpcast_cli_test(engine_default_zero3_is_analytical 0 "engine analytical" predict scenarios/examples/zero3-single.yaml)
+dpcast_cli_test(engine_default_large_sweep_is_analytical 0 "engine analytical" predict scenarios/quickstart.yaml)
 dpcast_cli_error(missing_scenario_file "${BAD}/does-not-exist.yaml: cannot open scenario file"
                  predict ${BAD}/does-not-exist.yaml)
 dpcast_cli_error(missing_scenario_file_memory "${BAD}/does-not-exist.yaml: cannot open scenario file"

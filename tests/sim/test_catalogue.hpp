@@ -23,6 +23,7 @@ inline models::Catalogue test_catalogue() {
   c.add(models::Link{"fast", "", 100e9, 1e-6, {}});
   c.add(models::Link{"nic", "", 10e9, 5e-6, {}});
   c.add(models::Link{"slow", "", 1e9, 20e-6, {}});
+  c.add(models::Link{"far", "", 100e9, 1e-3, {}});
   models::NodePreset n;
   n.name = "test-node";
   n.gpu = "test-gpu";
@@ -30,6 +31,9 @@ inline models::Catalogue test_catalogue() {
   n.intra_link = "fast";
   n.nics = 4;
   n.nic_link = "nic";
+  c.add(n);
+  n.name = "test-node-1nic";  // four GPUs behind one NIC
+  n.nics = 1;
   c.add(n);
   return c;
 }

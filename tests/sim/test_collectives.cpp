@@ -132,3 +132,12 @@ TEST(Collectives, OversubscriptionSlowsTreeButNotTheNodeOrderedRing) {
   EXPECT_DOUBLE_EQ(collective_time(Collective::Ring, CollectiveOp::AllReduce, 100 * MiB, p), ring);
   EXPECT_GT(collective_time(Collective::Tree, CollectiveOp::AllReduce, 100 * MiB, p), 1.9 * tree);
 }
+
+TEST(Collectives, ATreeOfTwoMovesHalfTheData) {
+  // Two members: each rank sends n/2 up one tree and receives n/2 down the other.
+  EXPECT_DOUBLE_EQ(collective_time(Collective::Tree, CollectiveOp::AllReduce, MiB, one_node(2)),
+                   2 * 1 * 1e-6 + MiB / 100e9);
+  // Two nodes of 8: the node-level trees have two members too.
+  EXPECT_DOUBLE_EQ(collective_time(Collective::Tree, CollectiveOp::AllReduce, MiB, cluster(2)),
+                   2 * 4 * 3e-6 + MiB / 400e9);
+}

@@ -12,6 +12,8 @@
 //                  ordered by node, so leaf uplinks are not the bottleneck.
 //  tree            2·⌈lg p⌉·α + 2·n / B'   (NCCL's pipelined double binary tree: every rank
 //                  sends and receives n per phase); B' = B with the oversubscription applied.
+//                  A tree of two members (ranks, or nodes across nodes) moves n/2 per phase:
+//                  there the bandwidth term is n / B' (found by the DES, see tests/des).
 //  halving-doubling recursive halving reduce-scatter then doubling all-gather, near partners
 //                  first: lg g steps on the intra fabric (n/2, n/4, ...), lg m steps across
 //                  nodes where the g GPUs of a node share B_n; a non-power-of-two p adds a

@@ -1,0 +1,57 @@
+#pragma once
+// A collective as the point-to-point flows it puts on the network, step by step, the way
+// NCCL and MPI run it. The DES plays each step on SimGrid; a step that repeats unchanged
+// (every step of a ring) is played once and its time multiplied, since nothing else uses
+// the network while a collective runs (DDP serialises collectives on one communicator).
+//
+//  ring            c channels (one per NIC across nodes, else 1), each a ring over every rank
+//                  rotated within nodes so that channel j leaves each node through NIC j;
+//                  one step: every rank sends n/(c·p) to its successor on every channel;
+//                  all-reduce repeats it 2(p-1) times, reduce-scatter / all-gather p-1.
+//  tree            NCCL's double binary tree, pipelined: every tree edge streams n/2 at once
+//                  (reduce up, then broadcast down); across nodes the trees join nodes and
+//                  each node edge is g parallel rail-aligned flows. Pipeline fill adds
+//                  2(⌈lg p⌉-1) latencies.
+//  halving-doubling partners at distance 1, 2, 4, ... (the intra-node ones first), n/2, n/4, ...
+//                  then the mirror for the all-gather; a fold before and after when p is
+//                  not a power of two.
+//  hierarchical    ring reduce-scatter inside nodes, g parallel rings across nodes on n/g,
+//                  ring all-gather inside nodes.
+//  parameter-server every worker pushes n/S to each server, then pulls it back.
+#include <vector>
+
+#include "dpcast/models/scenario.hpp"
+#include "dpcast/sim/collectives.hpp"
+
+namespace dpcast::sim::des {
+
+/// A rank, or a parameter server (server s is rank -1 - s).
+struct Flow {
+  int src = 0;
+  int dst = 0;
+  double bytes = 0;
+};
+
+struct FlowStep {
+  std::vector<Flow> flows;
+  int repeat = 1;  // played once, its time counted `repeat` times
+};
+
+struct Schedule {
+  std::vector<FlowStep> steps;
+  int extra_latencies = 0;  // pipeline fill (tree), in units of the slowest route latency
+};
+
+struct Layout {
+  int nodes = 1;
+  int gpus_per_node = 1;
+  int nics = 1;
+  int ps_servers = 1;
+  [[nodiscard]] int gpus() const { return nodes * gpus_per_node; }
+  [[nodiscard]] static Layout from(const models::Scenario& s);
+};
+
+/// The flows of one collective of `bytes` (algorithm not Auto).
+[[nodiscard]] Schedule make_schedule(models::Collective algorithm, CollectiveOp op, double bytes, const Layout& layout);
+
+}  // namespace dpcast::sim::des

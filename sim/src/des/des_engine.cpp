@@ -1,0 +1,286 @@
+#include "dpcast/sim/des/des_engine.hpp"
+
+#include <simgrid/s4u.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+#include <map>
+#include <string>
+
+#include "dpcast/models/error.hpp"
+#include "dpcast/sim/buckets.hpp"
+#include "dpcast/sim/compute_model.hpp"
+#include "dpcast/sim/des/flow_schedule.hpp"
+#include "dpcast/sim/memory_model.hpp"
+#include "platform.hpp"
+
+namespace dpcast::sim {
+namespace sg4 = simgrid::s4u;
+using models::Json;
+
+namespace {
+
+constexpr double kHostSpeed = 1e9;  // as in platform.cpp: t seconds of compute = t·1e9 work
+
+struct BucketPlan {
+  double bytes = 0;
+  models::Collective algorithm = models::Collective::Ring;
+};
+
+// Plays collectives on the platform. A step that repeats is played once and its time
+// counted again by sleeping; a collective already played at the same size is not played
+// again (nothing else shares the network while one runs).
+class CollectivePlayer {
+ public:
+  CollectivePlayer(const des::Platform& platform, const des::Layout& layout) : platform_(platform), layout_(layout) {}
+
+  void play(models::Collective algorithm, CollectiveOp op, double bytes) {
+    const std::string key = std::to_string(static_cast<int>(algorithm)) + ":" + std::to_string(static_cast<int>(op)) +
+                            ":" + std::to_string(bytes);
+    if (const auto it = cache_.find(key); it != cache_.end()) {
+      sg4::this_actor::sleep_for(it->second);
+      return;
+    }
+    const double start = sg4::Engine::get_clock();
+    const auto schedule = des::make_schedule(algorithm, op, bytes, layout_);
+    for (const auto& step : schedule.steps) {
+      const double t0 = sg4::Engine::get_clock();
+      std::vector<sg4::CommPtr> comms;
+      comms.reserve(step.flows.size());
+      for (const auto& f : step.flows)
+        comms.push_back(sg4::Comm::sendto_async(platform_.host(f.src), platform_.host(f.dst),
+                                                static_cast<std::uint64_t>(f.bytes + 0.5)));
+      sg4::Comm::wait_all(comms);
+      if (step.repeat > 1) sg4::this_actor::sleep_for((sg4::Engine::get_clock() - t0) * (step.repeat - 1));
+    }
+    if (schedule.extra_latencies > 0) sg4::this_actor::sleep_for(schedule.extra_latencies * platform_.max_latency_s);
+    cache_[key] = sg4::Engine::get_clock() - start;
+  }
+
+ private:
+  const des::Platform& platform_;
+  des::Layout layout_;
+  std::map<std::string, double> cache_;
+};
+
+struct Timeline {
+  double backward_end = 0;   // last micro-step, from its start of backward
+  double last_comm_end = 0;  // same origin
+  double comm_total = 0;
+  double step = 0;
+  std::vector<double> ready, start, end;
+};
+
+// A SimGrid engine with the network model chosen on purpose (see des_engine.hpp).
+std::unique_ptr<sg4::Engine> make_engine() {
+  int argc = 2;
+  char arg0[] = "dpcast";
+  char arg1[] = "--log=root.thresh:critical";
+  char* argv[] = {arg0, arg1, nullptr};
+  auto engine = std::make_unique<sg4::Engine>(&argc, argv);
+  sg4::Engine::set_config("network/model:CM02");
+  sg4::Engine::set_config("network/TCP-gamma:0");
+  sg4::Engine::set_config("network/crosstraffic:0");
+  return engine;
+}
+
+// Runs one step in this process (a child: SimGrid keeps one simulation per process).
+Timeline simulate(const models::Scenario& s, const models::ModelGraph& graph) {
+  auto engine_owner = make_engine();
+  sg4::Engine& engine = *engine_owner;
+
+  const des::Layout layout = des::Layout::from(s);
+  const auto& dp = s.data_parallel;
+  const bool servers = dp.collective == models::Collective::ParameterServer;
+  const des::Platform platform = des::build_platform(s, layout, servers);
+  const NetworkPath path = NetworkPath::from(s);
+
+  const auto precision = s.training.precision;
+  const double act = models::bytes_per_element(precision);
+  const ComputeModel compute(*s.cluster.gpu_entry, precision);
+  const auto buckets = make_buckets(graph, gradient_bytes_per_param(precision), dp.first_bucket_mb * 1024 * 1024,
+                                    dp.bucket_mb * 1024 * 1024);
+  const auto op = dp.zero_stage == 0 ? CollectiveOp::AllReduce : CollectiveOp::ReduceScatter;
+  std::vector<BucketPlan> plans;
+  std::vector<int> bucket_of(graph.size(), -1);  // the bucket a layer completes, if any
+  for (std::size_t k = 0; k < buckets.size(); ++k) {
+    plans.push_back({buckets[k].bytes, choose_collective(dp.collective, op, buckets[k].bytes, path).algorithm});
+    bucket_of[buckets[k].layers.back()] = static_cast<int>(k);
+  }
+  const auto& order = graph.forward_order();
+  std::vector<PassTime> times(graph.size());
+  for (auto id : order) {
+    const auto& layer = graph.layer(id);
+    times[id] = compute.layer(layer.cost(s.training.micro_batch, act, act), layer.kind);
+    if (s.training.activation_checkpointing && layer.block >= 0) times[id].backward_s += times[id].forward_s;
+  }
+  const double optimizer_s = compute.streaming(static_cast<double>(graph.total_params()) /
+                                               (dp.zero_stage >= 1 ? layout.gpus() : 1) *
+                                               (s.training.optimizer == models::Optimizer::Adam ? 28.0 : 20.0));
+
+  Timeline t;
+  t.ready.assign(buckets.size(), 0);
+  t.start.assign(buckets.size(), 0);
+  t.end.assign(buckets.size(), 0);
+  auto ready = sg4::Semaphore::create(0);
+  auto comm_done = sg4::Semaphore::create(0);
+  double backward_start = 0;
+  CollectivePlayer player(platform, layout);
+  const bool communicate = layout.gpus() > 1;
+
+  sg4::Actor::create("compute", platform.gpus[0], [&] {
+    auto run = [](double seconds) {
+      if (seconds > 0) sg4::this_actor::execute(seconds * kHostSpeed);
+    };
+    for (std::int64_t micro = 0; micro < s.training.grad_accumulation; ++micro) {
+      const bool last = micro + 1 == s.training.grad_accumulation;
+      for (auto id : order) run(times[id].forward_s);
+      backward_start = sg4::Engine::get_clock();
+      for (auto it = order.rbegin(); it != order.rend(); ++it) {
+        run(times[*it].backward_s);
+        const int k = bucket_of[*it];
+        if (k >= 0 && last) {
+          t.ready[k] = sg4::Engine::get_clock() - backward_start;
+          if (dp.overlap) ready->release();
+        }
+      }
+      if (last && !dp.overlap)
+        for (std::size_t k = 0; k < buckets.size(); ++k) ready->release();
+    }
+    t.backward_end = sg4::Engine::get_clock() - backward_start;
+    if (communicate) comm_done->acquire();
+    run(optimizer_s);
+    if (communicate && dp.zero_stage >= 1) {
+      const double params_bytes = static_cast<double>(graph.total_params()) * act;
+      const double before = sg4::Engine::get_clock();
+      player.play(choose_collective(dp.collective, CollectiveOp::AllGather, params_bytes, path).algorithm,
+                  CollectiveOp::AllGather, params_bytes);
+      t.comm_total += sg4::Engine::get_clock() - before;
+    }
+    t.step = sg4::Engine::get_clock();
+  });
+  if (communicate) {
+    sg4::Actor::create("communication", platform.gpus[0], [&] {
+      for (std::size_t k = 0; k < plans.size(); ++k) {
+        ready->acquire();
+        t.start[k] = sg4::Engine::get_clock() - backward_start;
+        player.play(plans[k].algorithm, op, plans[k].bytes);
+        t.end[k] = sg4::Engine::get_clock() - backward_start;
+        t.comm_total += t.end[k] - t.start[k];
+      }
+      t.last_comm_end = plans.empty() ? 0 : t.end.back();
+      comm_done->release();
+    });
+  }
+  engine.run();
+  return t;
+}
+
+Json to_json(const Timeline& t) {
+  return Json{{"backward_end", t.backward_end}, {"last_comm_end", t.last_comm_end}, {"comm_total", t.comm_total},
+              {"step", t.step}, {"ready", t.ready}, {"start", t.start}, {"end", t.end}};
+}
+
+Timeline from_json(const Json& j) {
+  Timeline t;
+  t.backward_end = j.at("backward_end");
+  t.last_comm_end = j.at("last_comm_end");
+  t.comm_total = j.at("comm_total");
+  t.step = j.at("step");
+  t.ready = j.at("ready").get<std::vector<double>>();
+  t.start = j.at("start").get<std::vector<double>>();
+  t.end = j.at("end").get<std::vector<double>>();
+  return t;
+}
+
+// Runs `work` in a child process and brings its JSON answer (or its error) back.
+template <typename Work>
+Json run_isolated(Work work) {
+  int fds[2];
+  if (::pipe(fds) != 0) throw Error("des: cannot create a pipe");
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) throw Error("des: cannot fork");
+  if (pid == 0) {
+    ::close(fds[0]);
+    std::string out;
+    int status = 0;
+    try {
+      out = work().dump();
+    } catch (const std::exception& e) {
+      out = Json{{"error", e.what()}}.dump();
+      status = 1;
+    }
+    for (std::size_t done = 0; done < out.size();) {
+      const ssize_t n = ::write(fds[1], out.data() + done, out.size() - done);
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    ::close(fds[1]);
+    ::_exit(status);
+  }
+  ::close(fds[1]);
+  std::string text;
+  char buf[65536];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (text.empty()) throw Error("des: the simulation process died (status " + std::to_string(status) + ")");
+  const Json j = Json::parse(text);
+  if (j.contains("error")) throw Error("des: " + j.at("error").get<std::string>());
+  return j;
+}
+
+}  // namespace
+
+double DesEngine::collective_time(const models::Scenario& s, models::Collective algorithm, CollectiveOp op,
+                                  double bytes) const {
+  const Json j = run_isolated([&] {
+    auto engine = make_engine();
+    const des::Layout layout = des::Layout::from(s);
+    const des::Platform platform =
+        des::build_platform(s, layout, algorithm == models::Collective::ParameterServer);
+    double time = 0;
+    sg4::Actor::create("collective", platform.gpus[0], [&] {
+      CollectivePlayer(platform, layout).play(algorithm, op, bytes);
+      time = sg4::Engine::get_clock();
+    });
+    engine->run();
+    return Json{{"time", time}};
+  });
+  return j.at("time").get<double>();
+}
+
+models::RunRecord DesEngine::predict(const models::Scenario& s, const models::ModelGraph& graph,
+                                     const PredictOptions& options) const {
+  if (s.data_parallel.zero_stage >= 3)
+    throw Error(s.where("data_parallel.zero_stage"), "data_parallel.zero_stage",
+                "the des engine does not simulate ZeRO-3 yet; use --engine analytical");
+  // The analytical record carries everything that is not timing (memory, FLOPs, layers).
+  models::RunRecord r = AnalyticalEngine{}.predict(s, graph, options);
+  r.engine = "des";
+  if (!r.feasible) return r;
+  const Timeline t = from_json(run_isolated([&] { return to_json(simulate(s, graph)); }));
+  r.mfu *= r.step_time_s / t.step;  // the same FLOPs over the simulated step
+  r.step_time_s = t.step;
+  r.step_time_spread_s = {t.step, t.step};
+  r.breakdown.exposed_comm_s = t.step - r.breakdown.forward_s - r.breakdown.backward_s - r.breakdown.optimizer_s;
+  r.breakdown.comm_total_s = t.comm_total;
+  r.samples_per_s = static_cast<double>(r.global_batch) / r.step_time_s;
+  r.tokens_per_s = r.seq_len > 0 ? r.samples_per_s * static_cast<double>(r.seq_len) : 0;
+  const double work = r.breakdown.forward_s + r.breakdown.backward_s + r.breakdown.optimizer_s;
+  r.scaling_efficiency = work / r.step_time_s;
+  if (r.cost_per_step_usd && s.cluster.gpu_entry->price_per_hour)
+    r.cost_per_step_usd = r.step_time_s * r.gpus * *s.cluster.gpu_entry->price_per_hour / 3600.0;
+  for (std::size_t k = 0; k < r.buckets.size() && k < t.start.size(); ++k) {
+    r.buckets[k].ready_s = t.ready[k];
+    r.buckets[k].start_s = t.start[k];
+    r.buckets[k].end_s = t.end[k];
+  }
+  return r;
+}
+
+}  // namespace dpcast::sim

@@ -1,0 +1,131 @@
+// The SimGrid engine: agreement with the analytical engine where no link is shared, and
+// the slowdowns worked out by hand where links are shared.
+#include <gtest/gtest.h>
+
+#include "dpcast/sim/collectives.hpp"
+#include "dpcast/sim/des/des_engine.hpp"
+#include "test_catalogue.hpp"
+
+using namespace dpcast;
+using models::Collective;
+using sim::CollectiveOp;
+
+namespace {
+constexpr double MiB = 1024.0 * 1024.0;
+
+models::Scenario cluster(int nodes, int gpus_per_node, const std::string& extra = "") {
+  return test_support::scenario("model: {zoo: mlp, widths: [64, 64]}\ncluster: {node: test-node, nodes: " +
+                                std::to_string(nodes) + ", gpus_per_node: " + std::to_string(gpus_per_node) + extra +
+                                "}\n");
+}
+}  // namespace
+
+// Ring, tree and halving-doubling on 2, 4, 8 and 64 ranks, alone on the network: the DES
+// (flows on SimGrid) and the α-β closed forms agree within 1%.
+TEST(Des, AgreesWithTheAnalyticalEngineWhereNoLinkIsShared) {
+  const sim::DesEngine des;
+  for (auto [nodes, g] : {std::pair{1, 2}, {1, 4}, {2, 4}, {16, 4}}) {
+    const auto s = cluster(nodes, g, ", network: {topology: single-switch}");
+    const auto path = sim::NetworkPath::from(s);
+    for (auto c : {Collective::Ring, Collective::Tree, Collective::HalvingDoubling}) {
+      const double expected = sim::collective_time(c, CollectiveOp::AllReduce, 16 * MiB, path);
+      const double simulated = des.collective_time(s, c, CollectiveOp::AllReduce, 16 * MiB);
+      EXPECT_NEAR(simulated / expected, 1.0, 0.01)
+          << to_string(c) << " on " << nodes * g << " ranks: des " << simulated << " s, analytical " << expected << " s";
+    }
+  }
+}
+
+TEST(Des, RingIsExactlyItsHandFormula) {
+  // 2 nodes x 4 GPUs, 4 channels (one per NIC): each step every NIC carries one flow of
+  // n/(4·8) at 10 GB/s after 5 us; 2(p-1) = 14 steps.
+  const double n = 16 * MiB;
+  const double step = 5e-6 + n / 32 / 10e9;
+  EXPECT_NEAR(sim::DesEngine{}.collective_time(cluster(2, 4), Collective::Ring, CollectiveOp::AllReduce, n),
+              14 * step, 1e-12);
+  EXPECT_NEAR(sim::DesEngine{}.collective_time(cluster(2, 4), Collective::Ring, CollectiveOp::ReduceScatter, n),
+              7 * step, 1e-12);
+}
+
+TEST(Des, FourGpusThroughOneNicSlowTheInterNodePhaseFourfold) {
+  // Hierarchical on 2 nodes x 4 GPUs. Inside nodes: 3 ring steps of n/4 per GPU link
+  // (1 us + n/4 / 100 GB/s), twice (reduce-scatter, all-gather). Across nodes: 4 parallel
+  // rings of n/4 over 2 nodes, 2 steps of n/8 per flow. With 4 NICs each flow has 10 GB/s;
+  // behind one NIC the 4 flows share it: 2.5 GB/s each.
+  const double n = 16 * MiB;
+  const double intra = 2 * 3 * (1e-6 + n / 4 / 100e9);
+  const auto own_nics = test_support::scenario("model: {zoo: mlp, widths: [64, 64]}\ncluster: {node: test-node, nodes: 2}\n");
+  const auto one_nic = test_support::scenario("model: {zoo: mlp, widths: [64, 64]}\ncluster: {node: test-node-1nic, nodes: 2}\n");
+  const sim::DesEngine des;
+  EXPECT_NEAR(des.collective_time(own_nics, Collective::Hierarchical, CollectiveOp::AllReduce, n),
+              intra + 2 * (5e-6 + n / 8 / 10e9), 1e-12);
+  EXPECT_NEAR(des.collective_time(one_nic, Collective::Hierarchical, CollectiveOp::AllReduce, n),
+              intra + 2 * (5e-6 + n / 8 / 2.5e9), 1e-12);
+}
+
+TEST(Des, TwoToOneOversubscriptionHalvesTheRingAcrossLeaves) {
+  // 4 nodes x 4 GPUs, one node per leaf: every ring hop between nodes crosses a leaf
+  // uplink of 4 NICs x 10 GB/s / 2 = 20 GB/s shared by the 4 channels: 5 GB/s per flow
+  // instead of the NIC's 10. 2(p-1) = 30 steps of n/(4·16).
+  const double n = 16 * MiB;
+  const sim::DesEngine des;
+  const auto full = cluster(4, 4, ", network: {topology: fat-tree, nodes_per_leaf: 1}");
+  const auto half = cluster(4, 4, ", network: {topology: fat-tree, nodes_per_leaf: 1, oversubscription: 2}");
+  EXPECT_NEAR(des.collective_time(full, Collective::Ring, CollectiveOp::AllReduce, n), 30 * (5e-6 + n / 64 / 10e9), 1e-12);
+  EXPECT_NEAR(des.collective_time(half, Collective::Ring, CollectiveOp::AllReduce, n), 30 * (5e-6 + n / 64 / 5e9), 1e-12);
+  // Within one leaf nothing crosses an uplink: oversubscription changes nothing.
+  const auto one_leaf = cluster(4, 4, ", network: {topology: fat-tree, nodes_per_leaf: 4, oversubscription: 2}");
+  EXPECT_NEAR(des.collective_time(one_leaf, Collective::Ring, CollectiveOp::AllReduce, n), 30 * (5e-6 + n / 64 / 10e9), 1e-12);
+}
+
+TEST(Des, TheNetworkModelIsChosenOnPurpose) {
+  // 1 GB all-reduced by 2 ranks over a 100 GB/s link with 1 ms latency: 2 steps of
+  // 1 ms + 0.5 GB / 100 GB/s = 12 ms. SimGrid's defaults (LV08: latency x13.01, and the
+  // TCP-gamma window capping a flow at gamma / 2·latency) would give several times more.
+  const auto s = test_support::scenario(
+      "model: {zoo: mlp, widths: [64, 64]}\ncluster: {node: test-node, nodes: 2, gpus_per_node: 1, network: {link: far}}\n");
+  EXPECT_NEAR(sim::DesEngine{}.collective_time(s, Collective::Ring, CollectiveOp::AllReduce, 1e9), 2 * (1e-3 + 0.5e9 / 100e9),
+              1e-12);
+}
+
+TEST(Des, BucketsQueueOnOneStreamAndOverlapBackward) {
+  auto s = test_support::scenario(R"(
+model: {zoo: mlp, widths: [2000, 2000, 2000, 2000]}
+cluster: {node: test-node, nodes: 2}
+training: {micro_batch: 64, precision: fp32, optimizer: sgd}
+data_parallel: {collective: ring, bucket_mb: 1, first_bucket_mb: 1}
+)");
+  const auto graph = s.model.build(0);
+  const sim::DesEngine des;
+  const auto r = des.predict(s, graph);
+  const auto a = sim::AnalyticalEngine{}.predict(s, graph);
+  ASSERT_EQ(r.engine, "des");
+  ASSERT_EQ(r.buckets.size(), 3u);
+  double previous_end = 0;
+  for (std::size_t k = 0; k < r.buckets.size(); ++k) {
+    const auto& b = r.buckets[k];
+    EXPECT_NEAR(b.ready_s, a.buckets[k].ready_s, 1e-12);  // the same compute model
+    EXPECT_NEAR(b.start_s, std::max(b.ready_s, previous_end), 1e-12);  // waits for its gradients and the stream
+    EXPECT_NEAR(b.end_s - b.start_s, des.collective_time(s, Collective::Ring, CollectiveOp::AllReduce, b.bytes), 1e-12);
+    previous_end = b.end_s;
+  }
+  // No link shared by two flows of different sizes here: the DES step equals the analytical one.
+  EXPECT_NEAR(r.step_time_s / a.step_time_s, 1.0, 1e-6);
+  EXPECT_NEAR(r.breakdown.exposed_comm_s, r.buckets.back().end_s - r.breakdown.backward_s, 1e-9);
+}
+
+TEST(Des, OneGpuIsPureCompute) {
+  auto s = test_support::scenario("model: gpt2-small\ncluster: {node: test-node, nodes: 1, gpus_per_node: 1}\ntraining: {seq_len: 64}\n");
+  const auto graph = s.model.build(s.seq_len());
+  EXPECT_NEAR(sim::DesEngine{}.predict(s, graph).step_time_s, sim::AnalyticalEngine{}.predict(s, graph).step_time_s, 1e-12);
+}
+
+TEST(Des, SaysWhatItDoesNotSimulate) {
+  auto s = test_support::scenario("model: gpt2-small\ncluster: {node: test-node, nodes: 2}\ndata_parallel: {zero_stage: 3}\n");
+  try {
+    (void)sim::DesEngine{}.predict(s, s.model.build(64));
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "t.yaml:3:29: data_parallel.zero_stage: the des engine does not simulate ZeRO-3 yet; use --engine analytical");
+  }
+}
