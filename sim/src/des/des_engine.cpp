@@ -34,12 +34,13 @@ struct BucketPlan {
 // again (nothing else shares the network while one runs).
 class CollectivePlayer {
  public:
-  CollectivePlayer(const des::Platform& platform, const des::Layout& layout) : platform_(platform), layout_(layout) {}
+  CollectivePlayer(const des::Platform& platform, const des::Layout& layout, bool full_fidelity = false)
+      : platform_(platform), layout_(layout), full_fidelity_(full_fidelity) {}
 
   void play(models::Collective algorithm, CollectiveOp op, double bytes) {
     const std::string key = std::to_string(static_cast<int>(algorithm)) + ":" + std::to_string(static_cast<int>(op)) +
                             ":" + std::to_string(bytes);
-    if (const auto it = cache_.find(key); it != cache_.end()) {
+    if (const auto it = cache_.find(key); it != cache_.end() && !full_fidelity_) {
       sg4::this_actor::sleep_for(it->second);
       return;
     }
@@ -47,13 +48,16 @@ class CollectivePlayer {
     const auto schedule = des::make_schedule(algorithm, op, bytes, layout_);
     for (const auto& step : schedule.steps) {
       const double t0 = sg4::Engine::get_clock();
-      std::vector<sg4::CommPtr> comms;
-      comms.reserve(step.flows.size());
-      for (const auto& f : step.flows)
-        comms.push_back(sg4::Comm::sendto_async(platform_.host(f.src), platform_.host(f.dst),
-                                                static_cast<std::uint64_t>(f.bytes + 0.5)));
-      sg4::Comm::wait_all(comms);
-      if (step.repeat > 1) sg4::this_actor::sleep_for((sg4::Engine::get_clock() - t0) * (step.repeat - 1));
+      const int played = full_fidelity_ ? step.repeat : 1;
+      for (int i = 0; i < played; ++i) {
+        std::vector<sg4::CommPtr> comms;
+        comms.reserve(step.flows.size());
+        for (const auto& f : step.flows)
+          comms.push_back(sg4::Comm::sendto_async(platform_.host(f.src), platform_.host(f.dst),
+                                                  std::max<std::uint64_t>(1, static_cast<std::uint64_t>(f.bytes + 0.5))));
+        sg4::Comm::wait_all(comms);
+      }
+      if (step.repeat > played) sg4::this_actor::sleep_for((sg4::Engine::get_clock() - t0) * (step.repeat - 1));
     }
     if (schedule.extra_latencies > 0) sg4::this_actor::sleep_for(schedule.extra_latencies * platform_.max_latency_s);
     cache_[key] = sg4::Engine::get_clock() - start;
@@ -62,6 +66,7 @@ class CollectivePlayer {
  private:
   const des::Platform& platform_;
   des::Layout layout_;
+  bool full_fidelity_;
   std::map<std::string, double> cache_;
 };
 
@@ -87,7 +92,7 @@ std::unique_ptr<sg4::Engine> make_engine() {
 }
 
 // Runs one step in this process (a child: SimGrid keeps one simulation per process).
-Timeline simulate(const models::Scenario& s, const models::ModelGraph& graph) {
+Timeline simulate(const models::Scenario& s, const models::ModelGraph& graph, bool full_fidelity) {
   auto engine_owner = make_engine();
   sg4::Engine& engine = *engine_owner;
 
@@ -127,7 +132,7 @@ Timeline simulate(const models::Scenario& s, const models::ModelGraph& graph) {
   auto ready = sg4::Semaphore::create(0);
   auto comm_done = sg4::Semaphore::create(0);
   double backward_start = 0;
-  CollectivePlayer player(platform, layout);
+  CollectivePlayer player(platform, layout, full_fidelity);
   const bool communicate = layout.gpus() > 1;
 
   sg4::Actor::create("compute", platform.gpus[0], [&] {
@@ -263,7 +268,7 @@ models::RunRecord DesEngine::predict(const models::Scenario& s, const models::Mo
   models::RunRecord r = AnalyticalEngine{}.predict(s, graph, options);
   r.engine = "des";
   if (!r.feasible) return r;
-  const Timeline t = from_json(run_isolated([&] { return to_json(simulate(s, graph)); }));
+  const Timeline t = from_json(run_isolated([&] { return to_json(simulate(s, graph, options.full_fidelity)); }));
   r.mfu *= r.step_time_s / t.step;  // the same FLOPs over the simulated step
   r.step_time_s = t.step;
   r.step_time_spread_s = {t.step, t.step};

@@ -25,6 +25,7 @@ namespace dpcast::sim {
 
 struct PredictOptions {
   bool details = true;  // per-layer and per-bucket entries in the record
+  bool full_fidelity = false;  // DES: play every step of every collective (for checking the shortcuts)
 };
 
 class AnalyticalEngine {

@@ -1,0 +1,48 @@
+// bench_des: wall seconds for one simulated step of GPT-2 XL, 25 MiB buckets, DGX H100
+// nodes on an NDR fat-tree, at 64, 1,024 and 8,192 GPUs (issue [des]: 1,024 GPUs <= 2 s and
+// 8,192 <= 20 s on 2 cores, within 1% of the engine's full-fidelity result).
+//   build/bin/bench_des [--quick] [--full-fidelity-up-to GPUS]
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "dpcast/models/scenario.hpp"
+#include "dpcast/sim/des/des_engine.hpp"
+
+int main(int argc, char** argv) {
+  using namespace dpcast;
+  bool quick = false;
+  int full_up_to = 64;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--quick") == 0) quick = true;
+    if (std::strcmp(argv[i], "--full-fidelity-up-to") == 0 && i + 1 < argc) full_up_to = std::atoi(argv[++i]);
+  }
+  const std::string base = R"(
+name: bench_des
+model: gpt2-xl
+cluster: {node: dgx-h100, nodes: NODES, network: {topology: fat-tree, link: ib-ndr}}
+training: {micro_batch: 4, seq_len: 1024, attention: flash}
+data_parallel: {collective: auto, bucket_mb: 25}
+)";
+  std::printf("bench_des: one step of GPT-2 XL, 25 MiB buckets, DGX H100 on an NDR fat-tree\n");
+  std::printf("%8s %12s %12s %14s %12s\n", "GPUs", "wall s", "step s", "full-fid. s", "difference");
+  for (int nodes : quick ? std::vector<int>{1} : std::vector<int>{8, 128, 1024}) {
+    std::string text = base;
+    text.replace(text.find("NODES"), 5, std::to_string(nodes));
+    const auto s = models::parse_scenarios(text, "bench_des.yaml").front();
+    const auto graph = s.model.build(s.seq_len());
+    const sim::DesEngine des;
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto r = des.predict(s, graph, {false, false});
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::string full = "-", diff = "-";
+    if (s.cluster.gpus() <= full_up_to) {
+      const auto f = des.predict(s, graph, {false, true});
+      full = std::to_string(f.step_time_s);
+      diff = std::to_string(100 * (r.step_time_s - f.step_time_s) / f.step_time_s) + " %";
+    }
+    std::printf("%8d %12.3f %12.6f %14s %12s\n", s.cluster.gpus(), wall, r.step_time_s, full.c_str(), diff.c_str());
+  }
+  return 0;
+}
