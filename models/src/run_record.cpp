@@ -42,7 +42,8 @@ json to_json(const RunRecord& r, bool with_details) {
                         {"backward", r.breakdown.backward_s},
                         {"exposed_comm", r.breakdown.exposed_comm_s},
                         {"comm_total", r.breakdown.comm_total_s},
-                        {"optimizer", r.breakdown.optimizer_s}};
+                        {"optimizer", r.breakdown.optimizer_s},
+                        {"stragglers", r.breakdown.stragglers_s}};
   }
   const auto& m = r.memory;
   j["memory_bytes"] = {{"params", m.params_bytes},         {"grads", m.grads_bytes},
@@ -145,7 +146,8 @@ RunRecord record_from_json(const json& j) {
       r.breakdown = {get_or<double>(b, "forward", 0, "breakdown_s."), get_or<double>(b, "backward", 0, "breakdown_s."),
                      get_or<double>(b, "exposed_comm", 0, "breakdown_s."),
                      get_or<double>(b, "comm_total", 0, "breakdown_s."),
-                     get_or<double>(b, "optimizer", 0, "breakdown_s.")};
+                     get_or<double>(b, "optimizer", 0, "breakdown_s."),
+                     get_or<double>(b, "stragglers", 0, "breakdown_s.")};
     }
   }
   if (j.contains("memory_bytes")) {

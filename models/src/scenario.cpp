@@ -50,6 +50,10 @@ const std::vector<std::string>& scenario_keys() {
       "training.optimizer",
       "training.attention",
       "training.activation_checkpointing",
+      "training.compute_noise.distribution",
+      "training.compute_noise.cv",
+      "training.compute_noise.seed",
+      "training.compute_noise.steps",
       "data_parallel.collective",
       "data_parallel.bucket_mb",
       "data_parallel.first_bucket_mb",
@@ -169,7 +173,7 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
 
 void read_training(MapReader r, Scenario& s) {
   r.declare({"micro_batch", "seq_len", "grad_accumulation", "precision", "optimizer", "attention",
-             "activation_checkpointing"});
+             "activation_checkpointing", "compute_noise"});
   TrainingSpec& t = s.training;
   auto mb = r.optional("micro_batch");
   note(s, mb);
@@ -203,6 +207,19 @@ void read_training(MapReader r, Scenario& s) {
     t.flash_attention = v->as_choice({"eager", "flash"}) == "flash";
     if (t.flash_attention && !s.model.transformer) v->fail(s.model.label + " has no attention layers");
     if (s.model.transformer) s.model.transformer->flash_attention = t.flash_attention;
+  }
+  if (r.has("compute_noise")) {
+    MapReader n = r.map("compute_noise");
+    n.declare({"distribution", "cv", "seed", "steps"});
+    auto& noise = t.compute_noise;
+    if (auto d = n.optional("distribution"))
+      noise.distribution = d->as_choice({"normal", "lognormal"}) == "normal" ? ComputeNoise::Distribution::Normal
+                                                                           : ComputeNoise::Distribution::LogNormal;
+    const YamlValue cv = n.required("cv");
+    noise.cv = cv.as_number_at_least(0);
+    if (noise.cv > 1) cv.fail("expected a coefficient of variation from 0 to 1, got " + describe(cv.node()));
+    noise.seed = static_cast<std::uint64_t>(n.int_in("seed", 0, std::int64_t{1} << 62, 1));
+    noise.steps = static_cast<int>(n.int_in("steps", 1, 10'000, 20));
   }
   if (auto v = r.optional("activation_checkpointing")) {
     t.activation_checkpointing = v->as_bool();

@@ -7,6 +7,7 @@
 #include "dpcast/sim/collectives.hpp"
 #include "dpcast/sim/compute_model.hpp"
 #include "dpcast/sim/memory_model.hpp"
+#include "dpcast/sim/stragglers.hpp"
 #include "dpcast/sim/units.hpp"
 
 namespace dpcast::sim {
@@ -107,12 +108,17 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
     backward += times[id].backward_s;
     flops += cost.forward_flops + cost.backward_flops();
   }
-  // When each layer's backward ends, from the start of backward.
+  // The step waits for the slowest rank: its compute is the mean rank's times this factor.
+  const double slowest = expected_slowest(s.training.compute_noise, n);
+  const double mean_forward = forward, mean_backward = backward;
+  forward *= slowest;
+  backward *= slowest;
+  // When each layer's backward ends (on the slowest rank), from the start of backward.
   std::vector<double> grad_ready(graph.size(), 0);
   {
     double t = 0;
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
-      t += times[*it].backward_s;
+      t += times[*it].backward_s * slowest;
       grad_ready[*it] = t;
     }
   }
@@ -190,19 +196,20 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
 
   // Forward waiting for ZeRO-3 parameter gathers is exposed communication, not compute.
   exposed += forward_extra * accumulation;
-  r.breakdown.forward_s = forward * accumulation;
-  r.breakdown.backward_s = backward * accumulation;
+  r.breakdown.forward_s = mean_forward * accumulation;
+  r.breakdown.backward_s = mean_backward * accumulation;
+  r.breakdown.stragglers_s = (forward + backward - mean_forward - mean_backward) * accumulation;
   r.breakdown.exposed_comm_s = exposed;
   r.breakdown.comm_total_s = comm_total;
   r.breakdown.optimizer_s = optimizer;
-  r.step_time_s = r.breakdown.forward_s + r.breakdown.backward_s + exposed + optimizer;
+  r.step_time_s = r.breakdown.forward_s + r.breakdown.backward_s + r.breakdown.stragglers_s + exposed + optimizer;
   r.step_time_spread_s = {r.step_time_s, r.step_time_s};  // deterministic model: no spread
   r.samples_per_s = static_cast<double>(r.global_batch) / r.step_time_s;
   r.tokens_per_s = r.seq_len > 0 ? r.samples_per_s * static_cast<double>(r.seq_len) : 0;
   // Against one GPU doing the same per-GPU work without communication. (With ZeRO the
   // sharded optimizer is part of that work: a plain 1-GPU baseline would make ZeRO look
   // super-linear, which says nothing about how well the collectives scale.)
-  const double one_gpu_step = (forward + backward) * accumulation + optimizer;
+  const double one_gpu_step = (mean_forward + mean_backward) * accumulation + optimizer;
   r.scaling_efficiency = one_gpu_step / r.step_time_s;
   r.mfu = flops * accumulation / (r.step_time_s * compute.matrix_peak());
   if (gpu.price_per_hour) r.cost_per_step_usd = r.step_time_s * n * *gpu.price_per_hour / 3600.0;

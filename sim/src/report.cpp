@@ -78,6 +78,7 @@ std::string explain(const RunRecord& r) {
   out << "\nWhere the step goes: forward " << share(r.breakdown.forward_s) << ", backward "
       << share(r.breakdown.backward_s) << ", exposed communication " << share(r.breakdown.exposed_comm_s)
       << " of " << human_time(r.breakdown.comm_total_s) << " in all, optimizer " << share(r.breakdown.optimizer_s)
+      << (r.breakdown.stragglers_s > 0 ? ", waiting for the slowest rank " + share(r.breakdown.stragglers_s) : "")
       << "\n";
   out << "Collective: " << r.collective_algorithm << "; " << r.collective_why << "\n";
   if (r.cost_per_step_usd) out << "Cost: $" << fixed(*r.cost_per_step_usd, 4) << " per step\n";
@@ -116,7 +117,7 @@ std::string predict_csv(const std::vector<RunRecord>& records) {
        {"engine", "model", "gpu", "node", "network", "nodes", "gpus_per_node", "gpus", "micro_batch", "seq_len",
         "grad_accumulation", "global_batch", "precision", "optimizer", "zero_stage", "params", "feasible",
         "step_time_s", "samples_per_s", "tokens_per_s", "scaling_efficiency", "mfu", "forward_s", "backward_s",
-        "exposed_comm_s", "comm_total_s", "optimizer_s", "memory_total_bytes", "memory_capacity_bytes",
+        "exposed_comm_s", "comm_total_s", "optimizer_s", "stragglers_s", "memory_total_bytes", "memory_capacity_bytes",
         "max_micro_batch", "collective", "cost_per_step_usd"})
     header.emplace_back(h);
   std::string out = csv_line(header);
@@ -131,7 +132,8 @@ std::string predict_csv(const std::vector<RunRecord>& records) {
              std::to_string(r.zero_stage), std::to_string(r.params), r.feasible ? "true" : "false",
              num(r.step_time_s), num(r.samples_per_s), num(r.tokens_per_s), num(r.scaling_efficiency), num(r.mfu),
              num(r.breakdown.forward_s), num(r.breakdown.backward_s), num(r.breakdown.exposed_comm_s),
-             num(r.breakdown.comm_total_s), num(r.breakdown.optimizer_s), number(r.memory.total_bytes),
+             num(r.breakdown.comm_total_s), num(r.breakdown.optimizer_s), num(r.breakdown.stragglers_s),
+             number(r.memory.total_bytes),
              number(r.memory.capacity_bytes), std::to_string(r.max_micro_batch), r.collective_algorithm,
              r.cost_per_step_usd && r.feasible ? number(*r.cost_per_step_usd) : ""})
       row.push_back(std::move(cell));

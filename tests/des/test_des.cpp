@@ -129,3 +129,19 @@ TEST(Des, SaysWhatItDoesNotSimulate) {
     EXPECT_STREQ(e.what(), "t.yaml:3:29: data_parallel.zero_stage: the des engine does not simulate ZeRO-3 yet; use --engine analytical");
   }
 }
+
+TEST(Des, StragglersSampledStepsSpreadAroundTheExpectedSlowest) {
+  auto s = test_support::scenario(R"(
+model: gpt2-small
+cluster: {node: test-node, nodes: 2}
+training: {micro_batch: 2, seq_len: 128, compute_noise: {cv: 0.05, steps: 40, seed: 11}}
+)");
+  const auto graph = s.model.build(s.seq_len());
+  const auto des = sim::DesEngine{}.predict(s, graph);
+  const auto analytical = sim::AnalyticalEngine{}.predict(s, graph);
+  EXPECT_LT(des.step_time_spread_s.first, des.step_time_s);
+  EXPECT_GT(des.step_time_spread_s.second, des.step_time_s);
+  EXPECT_GT(des.breakdown.stragglers_s, 0);
+  // The median sampled step against the expected slowest (Blom): within 2%.
+  EXPECT_NEAR(des.step_time_s / analytical.step_time_s, 1.0, 0.02);
+}

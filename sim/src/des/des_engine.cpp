@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <map>
@@ -14,6 +15,7 @@
 #include "dpcast/sim/compute_model.hpp"
 #include "dpcast/sim/des/flow_schedule.hpp"
 #include "dpcast/sim/memory_model.hpp"
+#include "dpcast/sim/stragglers.hpp"
 #include "platform.hpp"
 
 namespace dpcast::sim {
@@ -75,6 +77,7 @@ struct Timeline {
   double last_comm_end = 0;  // same origin
   double comm_total = 0;
   double step = 0;
+  double factor = 1;  // the slowest rank's compute factor this step
   std::vector<double> ready, start, end;
 };
 
@@ -91,8 +94,8 @@ std::unique_ptr<sg4::Engine> make_engine() {
   return engine;
 }
 
-// Runs one step in this process (a child: SimGrid keeps one simulation per process).
-Timeline simulate(const models::Scenario& s, const models::ModelGraph& graph, bool full_fidelity) {
+// Runs the steps in this process (a child: SimGrid keeps one simulation per process).
+std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGraph& graph, bool full_fidelity) {
   auto engine_owner = make_engine();
   sg4::Engine& engine = *engine_owner;
 
@@ -125,67 +128,82 @@ Timeline simulate(const models::Scenario& s, const models::ModelGraph& graph, bo
                                                (dp.zero_stage >= 1 ? layout.gpus() : 1) *
                                                (s.training.optimizer == models::Optimizer::Adam ? 28.0 : 20.0));
 
-  Timeline t;
-  t.ready.assign(buckets.size(), 0);
-  t.start.assign(buckets.size(), 0);
-  t.end.assign(buckets.size(), 0);
+  // Each step the slowest rank (its factor drawn per rank) sets when buckets are ready.
+  const auto& noise = s.training.compute_noise;
+  const int steps = noise.enabled() && layout.gpus() > 1 ? noise.steps : 1;
+  std::vector<Timeline> timelines(static_cast<std::size_t>(steps));
+  for (int step = 0; step < steps; ++step) {
+    auto& t = timelines[static_cast<std::size_t>(step)];
+    const auto factors = draw_factors(noise, layout.gpus(), step);
+    t.factor = noise.enabled() && layout.gpus() > 1 ? *std::max_element(factors.begin(), factors.end()) : 1.0;
+    t.ready.assign(buckets.size(), 0);
+    t.start.assign(buckets.size(), 0);
+    t.end.assign(buckets.size(), 0);
+  }
   auto ready = sg4::Semaphore::create(0);
   auto comm_done = sg4::Semaphore::create(0);
-  double backward_start = 0;
+  std::vector<double> backward_start(static_cast<std::size_t>(steps), 0);
   CollectivePlayer player(platform, layout, full_fidelity);
   const bool communicate = layout.gpus() > 1;
 
   sg4::Actor::create("compute", platform.gpus[0], [&] {
-    auto run = [](double seconds) {
-      if (seconds > 0) sg4::this_actor::execute(seconds * kHostSpeed);
-    };
-    for (std::int64_t micro = 0; micro < s.training.grad_accumulation; ++micro) {
-      const bool last = micro + 1 == s.training.grad_accumulation;
-      for (auto id : order) run(times[id].forward_s);
-      backward_start = sg4::Engine::get_clock();
-      for (auto it = order.rbegin(); it != order.rend(); ++it) {
-        run(times[*it].backward_s);
-        const int k = bucket_of[*it];
-        if (k >= 0 && last) {
-          t.ready[k] = sg4::Engine::get_clock() - backward_start;
-          if (dp.overlap) ready->release();
+    for (int step = 0; step < steps; ++step) {
+      auto& t = timelines[static_cast<std::size_t>(step)];
+      const double step_start = sg4::Engine::get_clock();
+      auto run = [&](double seconds) {
+        if (seconds > 0) sg4::this_actor::execute(seconds * t.factor * kHostSpeed);
+      };
+      for (std::int64_t micro = 0; micro < s.training.grad_accumulation; ++micro) {
+        const bool last = micro + 1 == s.training.grad_accumulation;
+        for (auto id : order) run(times[id].forward_s);
+        backward_start[step] = sg4::Engine::get_clock();
+        for (auto it = order.rbegin(); it != order.rend(); ++it) {
+          run(times[*it].backward_s);
+          const int k = bucket_of[*it];
+          if (k >= 0 && last) {
+            t.ready[k] = sg4::Engine::get_clock() - backward_start[step];
+            if (dp.overlap) ready->release();
+          }
         }
+        if (last && !dp.overlap)
+          for (std::size_t k = 0; k < buckets.size(); ++k) ready->release();
       }
-      if (last && !dp.overlap)
-        for (std::size_t k = 0; k < buckets.size(); ++k) ready->release();
+      t.backward_end = sg4::Engine::get_clock() - backward_start[step];
+      if (communicate) comm_done->acquire();
+      if (optimizer_s > 0) sg4::this_actor::execute(optimizer_s * kHostSpeed);
+      if (communicate && dp.zero_stage >= 1) {
+        const double params_bytes = static_cast<double>(graph.total_params()) * act;
+        const double before = sg4::Engine::get_clock();
+        player.play(choose_collective(dp.collective, CollectiveOp::AllGather, params_bytes, path).algorithm,
+                    CollectiveOp::AllGather, params_bytes);
+        t.comm_total += sg4::Engine::get_clock() - before;
+      }
+      t.step = sg4::Engine::get_clock() - step_start;
     }
-    t.backward_end = sg4::Engine::get_clock() - backward_start;
-    if (communicate) comm_done->acquire();
-    run(optimizer_s);
-    if (communicate && dp.zero_stage >= 1) {
-      const double params_bytes = static_cast<double>(graph.total_params()) * act;
-      const double before = sg4::Engine::get_clock();
-      player.play(choose_collective(dp.collective, CollectiveOp::AllGather, params_bytes, path).algorithm,
-                  CollectiveOp::AllGather, params_bytes);
-      t.comm_total += sg4::Engine::get_clock() - before;
-    }
-    t.step = sg4::Engine::get_clock();
   });
   if (communicate) {
     sg4::Actor::create("communication", platform.gpus[0], [&] {
-      for (std::size_t k = 0; k < plans.size(); ++k) {
-        ready->acquire();
-        t.start[k] = sg4::Engine::get_clock() - backward_start;
-        player.play(plans[k].algorithm, op, plans[k].bytes);
-        t.end[k] = sg4::Engine::get_clock() - backward_start;
-        t.comm_total += t.end[k] - t.start[k];
+      for (int step = 0; step < steps; ++step) {
+        auto& t = timelines[static_cast<std::size_t>(step)];
+        for (std::size_t k = 0; k < plans.size(); ++k) {
+          ready->acquire();
+          t.start[k] = sg4::Engine::get_clock() - backward_start[step];
+          player.play(plans[k].algorithm, op, plans[k].bytes);
+          t.end[k] = sg4::Engine::get_clock() - backward_start[step];
+          t.comm_total += t.end[k] - t.start[k];
+        }
+        t.last_comm_end = plans.empty() ? 0 : t.end.back();
+        comm_done->release();
       }
-      t.last_comm_end = plans.empty() ? 0 : t.end.back();
-      comm_done->release();
     });
   }
   engine.run();
-  return t;
+  return timelines;
 }
 
 Json to_json(const Timeline& t) {
   return Json{{"backward_end", t.backward_end}, {"last_comm_end", t.last_comm_end}, {"comm_total", t.comm_total},
-              {"step", t.step}, {"ready", t.ready}, {"start", t.start}, {"end", t.end}};
+              {"step", t.step}, {"factor", t.factor}, {"ready", t.ready}, {"start", t.start}, {"end", t.end}};
 }
 
 Timeline from_json(const Json& j) {
@@ -194,6 +212,7 @@ Timeline from_json(const Json& j) {
   t.last_comm_end = j.at("last_comm_end");
   t.comm_total = j.at("comm_total");
   t.step = j.at("step");
+  t.factor = j.at("factor");
   t.ready = j.at("ready").get<std::vector<double>>();
   t.start = j.at("start").get<std::vector<double>>();
   t.end = j.at("end").get<std::vector<double>>();
@@ -268,15 +287,30 @@ models::RunRecord DesEngine::predict(const models::Scenario& s, const models::Mo
   models::RunRecord r = AnalyticalEngine{}.predict(s, graph, options);
   r.engine = "des";
   if (!r.feasible) return r;
-  const Timeline t = from_json(run_isolated([&] { return to_json(simulate(s, graph, options.full_fidelity)); }));
+  const Json steps_json = run_isolated([&] {
+    Json all = Json::array();
+    for (const auto& step : simulate(s, graph, options.full_fidelity)) all.push_back(to_json(step));
+    return all;
+  });
+  std::vector<Timeline> steps;
+  for (const auto& j : steps_json) steps.push_back(from_json(j));
+  // Report the median step; p10 and p90 over the sampled steps give the spread.
+  std::vector<double> durations;
+  for (const auto& st : steps) durations.push_back(st.step);
+  std::sort(durations.begin(), durations.end());
+  const auto quantile = [&](double q) { return durations[static_cast<std::size_t>(q * (durations.size() - 1) + 0.5)]; };
+  const double median = quantile(0.5);
+  const Timeline& t = *std::find_if(steps.begin(), steps.end(), [&](const Timeline& st) { return st.step == median; });
   r.mfu *= r.step_time_s / t.step;  // the same FLOPs over the simulated step
   r.step_time_s = t.step;
-  r.step_time_spread_s = {t.step, t.step};
-  r.breakdown.exposed_comm_s = t.step - r.breakdown.forward_s - r.breakdown.backward_s - r.breakdown.optimizer_s;
+  r.step_time_spread_s = {quantile(0.1), quantile(0.9)};
+  r.breakdown.stragglers_s = (t.factor - 1) * (r.breakdown.forward_s + r.breakdown.backward_s);
+  r.breakdown.exposed_comm_s = t.step - r.breakdown.forward_s - r.breakdown.backward_s - r.breakdown.stragglers_s -
+                               r.breakdown.optimizer_s;
   r.breakdown.comm_total_s = t.comm_total;
   r.samples_per_s = static_cast<double>(r.global_batch) / r.step_time_s;
   r.tokens_per_s = r.seq_len > 0 ? r.samples_per_s * static_cast<double>(r.seq_len) : 0;
-  const double work = r.breakdown.forward_s + r.breakdown.backward_s + r.breakdown.optimizer_s;
+  const double work = r.breakdown.forward_s + r.breakdown.backward_s + r.breakdown.optimizer_s;  // the mean rank
   r.scaling_efficiency = work / r.step_time_s;
   if (r.cost_per_step_usd && s.cluster.gpu_entry->price_per_hour)
     r.cost_per_step_usd = r.step_time_s * r.gpus * *s.cluster.gpu_entry->price_per_hour / 3600.0;

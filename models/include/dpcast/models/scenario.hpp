@@ -73,6 +73,17 @@ struct ClusterSpec {
 enum class Optimizer { Sgd, Adam };
 [[nodiscard]] std::string_view to_string(Optimizer o);
 
+/// Per-rank compute noise: each step every rank's compute is multiplied by its own draw
+/// of a factor with mean 1 and coefficient of variation `cv`; the step waits for the slowest.
+struct ComputeNoise {
+  enum class Distribution { Normal, LogNormal };
+  Distribution distribution = Distribution::Normal;
+  double cv = 0;       // 0: no noise
+  std::uint64_t seed = 1;
+  int steps = 20;      // steps the DES samples (their p10, median and p90 are reported)
+  [[nodiscard]] bool enabled() const { return cv > 0; }
+};
+
 struct TrainingSpec {
   std::int64_t micro_batch = 1;
   std::int64_t seq_len = 0;  // 0: the model's default (sequence models only)
@@ -81,6 +92,7 @@ struct TrainingSpec {
   Optimizer optimizer = Optimizer::Adam;
   bool flash_attention = false;  // training.attention: eager | flash
   bool activation_checkpointing = false;
+  ComputeNoise compute_noise;
 };
 
 enum class Collective { Auto, Ring, Tree, HalvingDoubling, Hierarchical, ParameterServer };
