@@ -20,6 +20,7 @@
 #endif
 #include "dpcast/sim/report.hpp"
 #include "dpcast/sim/table.hpp"
+#include "dpcast/sim/trace.hpp"
 #include "dpcast/sim/units.hpp"
 
 namespace {
@@ -84,7 +85,7 @@ void emit(const std::string& text, const std::string& output) {
 }
 
 int cmd_predict(const std::string& file, bool json, bool csv, const std::string& engine, const std::string& output,
-                bool summary) {
+                bool summary, const std::string& trace, int trace_ranks) {
   const auto scenarios = models::load_scenarios(file);
   std::string chosen = engine;
   if (chosen.empty()) {
@@ -103,12 +104,16 @@ int cmd_predict(const std::string& file, bool json, bool csv, const std::string&
   if (chosen != "analytical")
     throw Error("--engine: '" + chosen + "' is not available in this build (engines: analytical; des needs SimGrid)");
 #endif
-  const bool details = json ? !summary : scenarios.size() == 1;  // a single table row is explained layer by layer
+  if (!trace.empty() && scenarios.size() != 1)
+    throw Error("--trace: needs a single configuration; " + file + " has " + std::to_string(scenarios.size()));
+  const bool details = (json ? !summary : scenarios.size() == 1) || !trace.empty();
   const auto records = predict_all(scenarios, details, chosen);
   if (records.size() == 1 && !records.front().feasible)
     throw Error(scenarios.front().where("training.micro_batch"), "training.micro_batch",
                 std::to_string(records.front().micro_batch) + " does not fit in memory: " +
                     sim::out_of_memory_text(records.front()));
+  if (!trace.empty())
+    sim::write_file_atomically(trace, sim::chrome_trace(records.front(), scenarios.front(), trace_ranks).dump() + "\n");
   emit(json ? sim::records_json(records, !summary) : csv ? sim::predict_csv(records) : sim::predict_table(records),
        output);
   return 0;
@@ -230,7 +235,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show every command's options");
 
-  std::string scenario, engine, output;
+  std::string scenario, engine, output, trace;
+  int trace_ranks = 8;
   bool json = false, csv = false, summary = false;
   auto* predict = app.add_subcommand("predict", "Predict one training step for every configuration of a scenario");
   predict->add_option("scenario", scenario, "Scenario file (YAML or JSON)")->required();
@@ -241,6 +247,8 @@ int main(int argc, char** argv) {
                       "scenarios of up to 16 configurations, analytical for larger sweeps and for ZeRO-3");
   predict->add_option("-o,--output", output, "Write to this file (atomically) instead of stdout");
   predict->add_flag("--summary", summary, "JSON without the per-layer and per-bucket entries");
+  predict->add_option("--trace", trace, "Write one step as a Chrome trace (Perfetto): one process per rank");
+  predict->add_option("--trace-ranks", trace_ranks, "Ranks in the trace (default 8)")->check(CLI::Range(1, 100000));
 
   auto* models_cmd = app.add_subcommand("models", "List the built-in model zoo");
   models_cmd->add_flag("--json", json, "JSON");
@@ -270,7 +278,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*predict) return cmd_predict(scenario, json, csv, engine, output, summary);
+    if (*predict) return cmd_predict(scenario, json, csv, engine, output, summary, trace, trace_ranks);
     if (*models_cmd) return cmd_models(json);
     if (*hardware) return cmd_hardware(json);
     if (*memory) return cmd_memory(scenario, json);

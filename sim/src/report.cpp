@@ -80,6 +80,9 @@ std::string explain(const RunRecord& r) {
       << " of " << human_time(r.breakdown.comm_total_s) << " in all, optimizer " << share(r.breakdown.optimizer_s)
       << (r.breakdown.stragglers_s > 0 ? ", waiting for the slowest rank " + share(r.breakdown.stragglers_s) : "")
       << "\n";
+  if (r.step_time_spread_s.first < r.step_time_spread_s.second)
+    out << "Step time over sampled steps: median " << human_time(r.step_time_s) << ", p10 "
+        << human_time(r.step_time_spread_s.first) << ", p90 " << human_time(r.step_time_spread_s.second) << "\n";
   out << "Collective: " << r.collective_algorithm << "; " << r.collective_why << "\n";
   if (r.cost_per_step_usd) out << "Cost: $" << fixed(*r.cost_per_step_usd, 4) << " per step\n";
   if (!r.layers.empty()) {
@@ -116,7 +119,7 @@ std::string predict_csv(const std::vector<RunRecord>& records) {
   for (const char* h :
        {"engine", "model", "gpu", "node", "network", "nodes", "gpus_per_node", "gpus", "micro_batch", "seq_len",
         "grad_accumulation", "global_batch", "precision", "optimizer", "zero_stage", "params", "feasible",
-        "step_time_s", "samples_per_s", "tokens_per_s", "scaling_efficiency", "mfu", "forward_s", "backward_s",
+        "step_time_s", "step_time_p10_s", "step_time_p90_s", "samples_per_s", "tokens_per_s", "scaling_efficiency", "mfu", "forward_s", "backward_s",
         "exposed_comm_s", "comm_total_s", "optimizer_s", "stragglers_s", "memory_total_bytes", "memory_capacity_bytes",
         "max_micro_batch", "collective", "cost_per_step_usd"})
     header.emplace_back(h);
@@ -130,7 +133,7 @@ std::string predict_csv(const std::vector<RunRecord>& records) {
              std::to_string(r.gpus), std::to_string(r.micro_batch), std::to_string(r.seq_len),
              std::to_string(r.grad_accumulation), std::to_string(r.global_batch), r.precision, r.optimizer,
              std::to_string(r.zero_stage), std::to_string(r.params), r.feasible ? "true" : "false",
-             num(r.step_time_s), num(r.samples_per_s), num(r.tokens_per_s), num(r.scaling_efficiency), num(r.mfu),
+             num(r.step_time_s), num(r.step_time_spread_s.first), num(r.step_time_spread_s.second), num(r.samples_per_s), num(r.tokens_per_s), num(r.scaling_efficiency), num(r.mfu),
              num(r.breakdown.forward_s), num(r.breakdown.backward_s), num(r.breakdown.exposed_comm_s),
              num(r.breakdown.comm_total_s), num(r.breakdown.optimizer_s), num(r.breakdown.stragglers_s),
              number(r.memory.total_bytes),

@@ -181,3 +181,8 @@ dpcast_cli_error(scenario_is_a_directory "scenarios: is a directory, not a scena
 dpcast_cli_error(unknown_command "dpcast: unknown command 'frobnicate'; commands: predict, memory, models, hardware" frobnicate)
 dpcast_cli_error(unknown_command_did_you_mean "dpcast: unknown command 'predcit' (did you mean 'predict'?); commands: predict, memory, models, hardware" predcit)
 dpcast_cli_error(unknown_flag_one_line "dpcast: The following argument was not expected: --bogus (see dpcast --help)" predict --bogus scenarios/quickstart.yaml)
+
+# Timelines: a Chrome trace of one configuration; a sweep is refused.
+dpcast_cli_test(trace_written 0 "waiting for the slowest rank" predict scenarios/examples/stragglers-trace.yaml --trace ${CMAKE_CURRENT_BINARY_DIR}/trace.json)
+dpcast_cli_error(trace_needs_one_configuration "--trace: needs a single configuration; scenarios/quickstart.yaml has 24"
+                 predict scenarios/quickstart.yaml --trace ${CMAKE_CURRENT_BINARY_DIR}/never.json)
