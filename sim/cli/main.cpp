@@ -90,9 +90,7 @@ int cmd_predict(const std::string& file, bool json, bool csv, const std::string&
   std::string chosen = engine;
   if (chosen.empty()) {
 #ifdef DPCAST_HAVE_DES
-    const bool des_can = std::all_of(scenarios.begin(), scenarios.end(),
-                                     [](const models::Scenario& s) { return s.data_parallel.zero_stage < 3; });
-    chosen = scenarios.size() <= kDesDefaultLimit && des_can ? "des" : "analytical";
+    chosen = scenarios.size() <= kDesDefaultLimit ? "des" : "analytical";
 #else
     chosen = "analytical";
 #endif
@@ -244,7 +242,7 @@ int main(int argc, char** argv) {
   predict->add_flag("--csv", csv, "CSV with snake_case columns that carry their units")->excludes(json_flag);
   predict->add_option("--engine", engine,
                       "des (SimGrid: shared links, contention) or analytical (closed forms). Default: des for "
-                      "scenarios of up to 16 configurations, analytical for larger sweeps and for ZeRO-3");
+                      "scenarios of up to 16 configurations, analytical for larger sweeps");
   predict->add_option("-o,--output", output, "Write to this file (atomically) instead of stdout");
   predict->add_flag("--summary", summary, "JSON without the per-layer and per-bucket entries");
   predict->add_option("--trace", trace, "Write one step as a Chrome trace (Perfetto): one process per rank");

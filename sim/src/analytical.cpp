@@ -139,7 +139,6 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
   }
 
   double exposed = 0;         // per step
-  double forward_extra = 0;   // ZeRO-3: forward waiting for parameters, per micro-step
   std::vector<double> starts;
   if (n > 1) {
     if (zero < 3) {
@@ -157,36 +156,52 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
         comm_total += gather;
       }
     } else {
-      // ZeRO-3: forward waits for each bucket's parameters (gathered one bucket ahead);
-      // backward gathers them again, then reduce-scatters the gradients.
+      // ZeRO-3, per micro-step, on one stream: the forward gathers (in forward order), then
+      // in backward AG0, AG1, RS0, AG2, RS1, ... (one gather ahead). Compute waits for a
+      // bucket's gather before its first layer; a reduce-scatter waits for its gradients.
+      const std::size_t count = buckets.size();
+      std::vector<int> needs(graph.size(), -1);
       std::vector<double> gather_s;
-      for (const auto& b : buckets)
-        gather_s.push_back(choose_collective(s.data_parallel.collective, CollectiveOp::AllGather, b.params * act_bytes, path).time_s);
-      // Forward: buckets in forward order (the reverse of the gradient-ready order).
-      double comm_free = 0, compute_free = 0;
-      for (std::size_t k = buckets.size(); k-- > 0;) {
-        const double gathered = comm_free + gather_s[k];
-        comm_free = gathered;
-        double work = 0;
-        for (LayerId id : buckets[k].layers) work += times[id].forward_s;
-        compute_free = std::max(compute_free, gathered) + work;
+      for (std::size_t k = 0; k < count; ++k) {
+        for (LayerId id : buckets[k].layers) needs[id] = static_cast<int>(k);
+        gather_s.push_back(choose_collective(s.data_parallel.collective, CollectiveOp::AllGather, buckets[k].params * act_bytes, path).time_s);
       }
-      forward_extra = std::max(0.0, compute_free - forward);
-      // Backward: gather k+1 ahead of reducing k on the one stream.
-      std::vector<CommOp> ops;
-      for (std::size_t k = 0; k < buckets.size(); ++k) {
-        ops.push_back({0.0, gather_s[k]});
-        ops.push_back(grad_ops[k]);
+      double comm = 0, comp = 0;
+      std::vector<double> forward_gathered(count), backward_gathered(count);
+      for (std::size_t k = count; k-- > 0;) forward_gathered[k] = comm += gather_s[k];
+      std::vector<bool> have(count, false);
+      for (LayerId id : order) {
+        if (needs[id] >= 0 && !have[needs[id]]) comp = std::max(comp, forward_gathered[needs[id]]), have[needs[id]] = true;
+        comp += times[id].forward_s * slowest;
       }
-      const double end = run_stream(ops, &starts);
-      // Keep the starts of the reduce-scatters for the bucket records.
-      std::vector<double> rs_starts;
-      for (std::size_t k = 0; k < buckets.size(); ++k) rs_starts.push_back(starts[2 * k + 1]);
-      starts = rs_starts;
-      for (const auto& op : ops) comm_total += op.duration_s;
-      for (double g : gather_s) comm_total += g;  // forward gathers
-      exposed += std::max(0.0, end - backward) * accumulation;
+      const double backward_start = comp;
+      const auto reverse = graph.gradient_ready_order();
+      std::size_t next_layer = 0;
+      have.assign(count, false);
+      auto backward_through = [&](std::size_t bucket) {  // compute until `bucket` is complete (or to the end)
+        while (next_layer < reverse.size()) {
+          const LayerId id = reverse[next_layer++];
+          if (needs[id] >= 0 && !have[needs[id]]) comp = std::max(comp, backward_gathered[needs[id]]), have[needs[id]] = true;
+          comp += times[id].backward_s * slowest;
+          if (bucket < count && id == buckets[bucket].layers.back()) return;
+        }
+      };
+      if (count > 0) backward_gathered[0] = comm += gather_s[0];
+      starts.assign(count, 0);
+      for (std::size_t k = 0; k < count; ++k) {
+        if (k + 1 < count) backward_gathered[k + 1] = comm += gather_s[k + 1];
+        backward_through(k);
+        comm = std::max(comm, comp);
+        starts[k] = comm - backward_start;
+        grad_ops[k].ready_s = comp - backward_start;
+        comm += grad_ops[k].duration_s;
+      }
+      backward_through(count);
+      const double micro_step = std::max(comm, comp);
+      for (std::size_t k = 0; k < count; ++k) comm_total += 2 * gather_s[k] + grad_ops[k].duration_s;
       comm_total *= accumulation;
+      // Everything beyond the slowest rank's compute is waiting for the network.
+      exposed += (micro_step - forward - backward) * accumulation;
     }
   }
 
@@ -194,8 +209,6 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
   const double local_params = static_cast<double>(r.params) / (zero >= 1 ? n : 1);
   const double optimizer = compute.streaming(local_params * optimizer_bytes_per_param(s.training.optimizer));
 
-  // Forward waiting for ZeRO-3 parameter gathers is exposed communication, not compute.
-  exposed += forward_extra * accumulation;
   r.breakdown.forward_s = mean_forward * accumulation;
   r.breakdown.backward_s = mean_backward * accumulation;
   r.breakdown.stragglers_s = (forward + backward - mean_forward - mean_backward) * accumulation;
@@ -246,8 +259,9 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
     }
     for (std::size_t k = 0; k < buckets.size(); ++k) {
       const double start = k < starts.size() ? starts[k] : grad_ops[k].ready_s;
+      const double ready = zero >= 3 && n > 1 ? grad_ops[k].ready_s : grad_ready[buckets[k].layers.back()];
       r.buckets.push_back({static_cast<int>(k), buckets[k].bytes, static_cast<int>(buckets[k].layers.size()),
-                           grad_ready[buckets[k].layers.back()], start, start + grad_ops[k].duration_s,
+                           ready, start, start + grad_ops[k].duration_s,
                            n == 1 ? "none" : std::string(models::to_string(choices[k].algorithm))});
     }
   }

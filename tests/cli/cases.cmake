@@ -58,7 +58,7 @@ dpcast_cli_error(engine_unknown "--engine: unknown engine 'foo' (engines: des, a
 # The DES on a sweep, and the default engine: des up to 16 configurations, analytical above.
 dpcast_cli_test(engine_des_sweep 0 "engine des" predict scenarios/examples/collectives.yaml --engine des)
 dpcast_cli_test(engine_default_single_is_des 0 "engine des" predict scenarios/examples/gpus-total.yaml)
-dpcast_cli_test(engine_default_zero3_is_analytical 0 "engine analytical" predict scenarios/examples/zero3-single.yaml)
+dpcast_cli_test(engine_default_zero3_single_is_des 0 "engine des" predict scenarios/examples/zero3-single.yaml)
 dpcast_cli_test(engine_default_large_sweep_is_analytical 0 "engine analytical" predict scenarios/quickstart.yaml)
 dpcast_cli_error(missing_scenario_file "${BAD}/does-not-exist.yaml: cannot open scenario file"
                  predict ${BAD}/does-not-exist.yaml)

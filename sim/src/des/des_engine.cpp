@@ -146,6 +146,87 @@ std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGra
   CollectivePlayer player(platform, layout, full_fidelity);
   const bool communicate = layout.gpus() > 1;
 
+  if (dp.zero_stage >= 3 && communicate) {
+    // ZeRO-3: parameters live sharded; each bucket's are all-gathered before its forward
+    // and again before its backward, and its gradients reduce-scattered after, every
+    // micro-step, on the one communication stream (gathers prefetched in order).
+    std::vector<int> bucket_needed(graph.size(), -1);  // the bucket whose parameters a layer needs
+    std::vector<double> gather_bytes;
+    for (std::size_t k = 0; k < buckets.size(); ++k) {
+      for (auto id : buckets[k].layers) bucket_needed[id] = static_cast<int>(k);
+      gather_bytes.push_back(buckets[k].params * act);
+    }
+    const std::size_t count = buckets.size();
+    std::vector<sg4::SemaphorePtr> forward_ready, backward_ready;
+    for (std::size_t k = 0; k < count; ++k) {
+      forward_ready.push_back(sg4::Semaphore::create(0));
+      backward_ready.push_back(sg4::Semaphore::create(0));
+    }
+    sg4::Actor::create("compute", platform.gpus[0], [&] {
+      for (int step = 0; step < steps; ++step) {
+        auto& t = timelines[static_cast<std::size_t>(step)];
+        const double step_start = sg4::Engine::get_clock();
+        auto run = [&](double seconds) {
+          if (seconds > 0) sg4::this_actor::execute(seconds * t.factor * kHostSpeed);
+        };
+        for (std::int64_t micro = 0; micro < s.training.grad_accumulation; ++micro) {
+          std::vector<bool> have(count, false);
+          for (auto id : order) {  // forward: buckets in reverse gradient order
+            const int k = bucket_needed[id];
+            if (k >= 0 && !have[k]) forward_ready[k]->acquire(), have[k] = true;
+            run(times[id].forward_s);
+          }
+          backward_start[step] = sg4::Engine::get_clock();
+          have.assign(count, false);
+          for (auto it = order.rbegin(); it != order.rend(); ++it) {
+            const int k = bucket_needed[*it];
+            if (k >= 0 && !have[k]) backward_ready[k]->acquire(), have[k] = true;
+            run(times[*it].backward_s);
+            const int done = bucket_of[*it];
+            if (done >= 0) {
+              t.ready[done] = sg4::Engine::get_clock() - backward_start[step];
+              ready->release();
+            }
+          }
+        }
+        t.backward_end = sg4::Engine::get_clock() - backward_start[step];
+        comm_done->acquire();
+        if (optimizer_s > 0) sg4::this_actor::execute(optimizer_s * kHostSpeed);
+        t.step = sg4::Engine::get_clock() - step_start;
+      }
+    });
+    sg4::Actor::create("communication", platform.gpus[0], [&] {
+      for (int step = 0; step < steps; ++step) {
+        auto& t = timelines[static_cast<std::size_t>(step)];
+        auto gather = [&](std::size_t k) {
+          const double begin = sg4::Engine::get_clock();
+          player.play(choose_collective(dp.collective, CollectiveOp::AllGather, gather_bytes[k], path).algorithm,
+                      CollectiveOp::AllGather, gather_bytes[k]);
+          t.comm_total += sg4::Engine::get_clock() - begin;
+        };
+        for (std::int64_t micro = 0; micro < s.training.grad_accumulation; ++micro) {
+          for (std::size_t k = count; k-- > 0;) {
+            gather(k);
+            forward_ready[k]->release();
+          }
+          // Backward: AG0, AG1, RS0, AG2, RS1, ... (one gather ahead of the reduce-scatters).
+          if (count > 0) gather(0), backward_ready[0]->release();
+          for (std::size_t k = 0; k < count; ++k) {
+            if (k + 1 < count) gather(k + 1), backward_ready[k + 1]->release();
+            ready->acquire();
+            t.start[k] = sg4::Engine::get_clock() - backward_start[step];
+            player.play(plans[k].algorithm, op, plans[k].bytes);
+            t.end[k] = sg4::Engine::get_clock() - backward_start[step];
+            t.comm_total += t.end[k] - t.start[k];
+          }
+        }
+        t.last_comm_end = count ? t.end.back() : 0;
+        comm_done->release();
+      }
+    });
+    engine.run();
+    return timelines;
+  }
   sg4::Actor::create("compute", platform.gpus[0], [&] {
     for (int step = 0; step < steps; ++step) {
       auto& t = timelines[static_cast<std::size_t>(step)];
@@ -155,18 +236,21 @@ std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGra
       };
       for (std::int64_t micro = 0; micro < s.training.grad_accumulation; ++micro) {
         const bool last = micro + 1 == s.training.grad_accumulation;
+        // ZeRO-2 keeps only a shard of the gradients: it reduce-scatters on every micro-step.
+        const bool sync = last || dp.zero_stage == 2;
         for (auto id : order) run(times[id].forward_s);
         backward_start[step] = sg4::Engine::get_clock();
         for (auto it = order.rbegin(); it != order.rend(); ++it) {
           run(times[*it].backward_s);
           const int k = bucket_of[*it];
-          if (k >= 0 && last) {
+          if (k >= 0 && sync) {
             t.ready[k] = sg4::Engine::get_clock() - backward_start[step];
             if (dp.overlap) ready->release();
           }
         }
-        if (last && !dp.overlap)
+        if (sync && !dp.overlap)
           for (std::size_t k = 0; k < buckets.size(); ++k) ready->release();
+        if (sync && !last && communicate) comm_done->acquire();
       }
       t.backward_end = sg4::Engine::get_clock() - backward_start[step];
       if (communicate) comm_done->acquire();
@@ -183,17 +267,20 @@ std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGra
   });
   if (communicate) {
     sg4::Actor::create("communication", platform.gpus[0], [&] {
+      const std::int64_t syncs = dp.zero_stage == 2 ? s.training.grad_accumulation : 1;
       for (int step = 0; step < steps; ++step) {
         auto& t = timelines[static_cast<std::size_t>(step)];
-        for (std::size_t k = 0; k < plans.size(); ++k) {
-          ready->acquire();
-          t.start[k] = sg4::Engine::get_clock() - backward_start[step];
-          player.play(plans[k].algorithm, op, plans[k].bytes);
-          t.end[k] = sg4::Engine::get_clock() - backward_start[step];
-          t.comm_total += t.end[k] - t.start[k];
+        for (std::int64_t sync = 0; sync < syncs; ++sync) {
+          for (std::size_t k = 0; k < plans.size(); ++k) {
+            ready->acquire();
+            t.start[k] = sg4::Engine::get_clock() - backward_start[step];
+            player.play(plans[k].algorithm, op, plans[k].bytes);
+            t.end[k] = sg4::Engine::get_clock() - backward_start[step];
+            t.comm_total += t.end[k] - t.start[k];
+          }
+          comm_done->release();
         }
         t.last_comm_end = plans.empty() ? 0 : t.end.back();
-        comm_done->release();
       }
     });
   }
@@ -280,9 +367,6 @@ double DesEngine::collective_time(const models::Scenario& s, models::Collective 
 
 models::RunRecord DesEngine::predict(const models::Scenario& s, const models::ModelGraph& graph,
                                      const PredictOptions& options) const {
-  if (s.data_parallel.zero_stage >= 3)
-    throw Error(s.where("data_parallel.zero_stage"), "data_parallel.zero_stage",
-                "the des engine does not simulate ZeRO-3 yet; use --engine analytical");
   // The analytical record carries everything that is not timing (memory, FLOPs, layers).
   models::RunRecord r = AnalyticalEngine{}.predict(s, graph, options);
   r.engine = "des";

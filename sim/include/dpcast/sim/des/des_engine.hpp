@@ -10,7 +10,10 @@
 // compute model as the analytical engine; ranks are symmetric, so one represents all);
 // when backward completes a bucket it releases it to the communication actor, which plays
 // the bucket's collective as flows (see flow_schedule.hpp) on one stream, overlapped with
-// the rest of backward. Then the optimizer, and for ZeRO-1/2 the parameter all-gather.
+// the rest of backward. Then the optimizer, and for ZeRO-1/2 the parameter all-gather;
+// ZeRO-2 reduce-scatters on every micro-step; ZeRO-3 gathers each bucket's parameters
+// before its forward and backward (one bucket ahead) and compute waits for them. With
+// compute noise every step waits for its slowest rank; `steps` steps are sampled.
 //
 // SimGrid holds one simulation per process, so each configuration runs in a child process.
 #include "dpcast/models/model_graph.hpp"
@@ -24,7 +27,7 @@ namespace dpcast::sim {
 class DesEngine {
  public:
   /// The same RunRecord as the analytical engine, with engine "des" and simulated timings.
-  /// Throws dpcast::Error for what it cannot simulate (ZeRO-3) or a bad platform.
+  /// Throws dpcast::Error for a platform it cannot build.
   [[nodiscard]] models::RunRecord predict(const models::Scenario& scenario, const models::ModelGraph& graph,
                                           const PredictOptions& options = {}) const;
 
