@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <map>
 #include <string>
@@ -31,25 +33,43 @@ struct BucketPlan {
   models::Collective algorithm = models::Collective::Ring;
 };
 
-// Plays collectives on the platform. A step that repeats is played once and its time
-// counted again by sleeping; a collective already played at the same size is not played
-// again (nothing else shares the network while one runs).
+// Plays collectives on the platform. Three shortcuts, each exact because nothing else
+// shares the network while a collective runs (one communication stream):
+//  * a step that repeats unchanged is played once and its time counted again;
+//  * a collective already played at the same size is not played again;
+//  * a collective already played at another size is scaled: in a step whose flows have
+//    equal sizes and start together, max-min sharing is invariant under scaling every
+//    size by λ, so each transfer time scales by λ. This holds when the step's routes share
+//    one latency (SimGrid charges latency before the transfer) and flows are not rounded
+//    to a few bytes; otherwise the collective is played.
 class CollectivePlayer {
  public:
   CollectivePlayer(const des::Platform& platform, const des::Layout& layout, bool full_fidelity = false)
       : platform_(platform), layout_(layout), full_fidelity_(full_fidelity) {}
 
   void play(models::Collective algorithm, CollectiveOp op, double bytes) {
-    const std::string key = std::to_string(static_cast<int>(algorithm)) + ":" + std::to_string(static_cast<int>(op)) +
-                            ":" + std::to_string(bytes);
+    const std::string shape_key = std::to_string(static_cast<int>(algorithm)) + ":" + std::to_string(static_cast<int>(op));
+    const std::string key = shape_key + ":" + std::to_string(bytes);
     if (const auto it = cache_.find(key); it != cache_.end() && !full_fidelity_) {
       sg4::this_actor::sleep_for(it->second);
       return;
     }
-    const double start = sg4::Engine::get_clock();
     const auto schedule = des::make_schedule(algorithm, op, bytes, layout_);
+    if (const auto it = shapes_.find(shape_key); it != shapes_.end() && !full_fidelity_) {
+      const double scaled = it->second.time(bytes, schedule);
+      if (scaled >= 0) {
+        sg4::this_actor::sleep_for(scaled);
+        cache_[key] = scaled;
+        return;
+      }
+    }
+    const double start = sg4::Engine::get_clock();
+    Shape shape{bytes, {}, {}, true, platform_.max_latency_s};
     for (const auto& step : schedule.steps) {
       const double t0 = sg4::Engine::get_clock();
+      const double latency = common_latency(step);
+      shape.scalable = shape.scalable && latency >= 0 && smallest_flow(step) >= kScalableFlowBytes;
+      shape.latency.push_back(latency);
       const int played = full_fidelity_ ? step.repeat : 1;
       for (int i = 0; i < played; ++i) {
         std::vector<sg4::CommPtr> comms;
@@ -59,17 +79,60 @@ class CollectivePlayer {
                                                   std::max<std::uint64_t>(1, static_cast<std::uint64_t>(f.bytes + 0.5))));
         sg4::Comm::wait_all(comms);
       }
+      shape.step_time.push_back((sg4::Engine::get_clock() - t0) / played);
       if (step.repeat > played) sg4::this_actor::sleep_for((sg4::Engine::get_clock() - t0) * (step.repeat - 1));
     }
     if (schedule.extra_latencies > 0) sg4::this_actor::sleep_for(schedule.extra_latencies * platform_.max_latency_s);
     cache_[key] = sg4::Engine::get_clock() - start;
+    if (shape.scalable) shapes_.emplace(shape_key, std::move(shape));
   }
 
  private:
+  static constexpr double kScalableFlowBytes = 4096;
+
+  // One played schedule: per step its route latency and the time of one play.
+  struct Shape {
+    double bytes = 0;
+    std::vector<double> latency, step_time;
+    bool scalable = true;
+    /// The schedule's time at another size, or -1 when scaling would not be exact.
+    [[nodiscard]] double time(double new_bytes, const des::Schedule& schedule) const {
+      if (schedule.steps.size() != step_time.size()) return -1;
+      const double lambda = new_bytes / bytes;
+      double total = 0;
+      for (std::size_t i = 0; i < schedule.steps.size(); ++i) {
+        if (smallest_flow(schedule.steps[i]) < kScalableFlowBytes) return -1;
+        total += schedule.steps[i].repeat * (latency[i] + lambda * (step_time[i] - latency[i]));
+      }
+      return total + schedule.extra_latencies * max_latency;
+    }
+    double max_latency = 0;
+  };
+
+  static double smallest_flow(const des::FlowStep& step) {
+    double smallest = std::numeric_limits<double>::infinity();
+    for (const auto& f : step.flows) smallest = std::min(smallest, f.bytes);
+    return smallest;
+  }
+
+  // The latency all the step's routes share, or -1 if they differ.
+  double common_latency(const des::FlowStep& step) const {
+    double common = -1;
+    for (const auto& f : step.flows) {
+      std::vector<sg4::Link*> links;
+      double latency = 0;
+      platform_.host(f.src)->route_to(platform_.host(f.dst), links, &latency);
+      if (common < 0) common = latency;
+      if (std::abs(latency - common) > 1e-15) return -1;
+    }
+    return common;
+  }
+
   const des::Platform& platform_;
   des::Layout layout_;
   bool full_fidelity_;
   std::map<std::string, double> cache_;
+  std::map<std::string, Shape> shapes_;
 };
 
 struct Timeline {
