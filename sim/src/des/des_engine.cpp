@@ -209,55 +209,22 @@ std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGra
   CollectivePlayer player(platform, layout, full_fidelity);
   const bool communicate = layout.gpus() > 1;
 
-  if (dp.zero_stage >= 3 && communicate) {
-    // ZeRO-3: parameters live sharded; each bucket's are all-gathered before its forward
-    // and again before its backward, and its gradients reduce-scattered after, every
-    // micro-step, on the one communication stream (gathers prefetched in order).
-    std::vector<int> bucket_needed(graph.size(), -1);  // the bucket whose parameters a layer needs
-    std::vector<double> gather_bytes;
+  // ZeRO-3: which bucket's gathered parameters each layer needs, and when they are there.
+  const bool zero3 = dp.zero_stage >= 3 && communicate;
+  std::vector<int> bucket_needed(graph.size(), -1);
+  std::vector<double> gather_bytes;
+  std::vector<sg4::SemaphorePtr> forward_ready, backward_ready;
+  if (zero3) {
     for (std::size_t k = 0; k < buckets.size(); ++k) {
       for (auto id : buckets[k].layers) bucket_needed[id] = static_cast<int>(k);
       gather_bytes.push_back(buckets[k].params * act);
-    }
-    const std::size_t count = buckets.size();
-    std::vector<sg4::SemaphorePtr> forward_ready, backward_ready;
-    for (std::size_t k = 0; k < count; ++k) {
       forward_ready.push_back(sg4::Semaphore::create(0));
       backward_ready.push_back(sg4::Semaphore::create(0));
     }
-    sg4::Actor::create("compute", platform.gpus[0], [&] {
-      for (int step = 0; step < steps; ++step) {
-        auto& t = timelines[static_cast<std::size_t>(step)];
-        const double step_start = sg4::Engine::get_clock();
-        auto run = [&](double seconds) {
-          if (seconds > 0) sg4::this_actor::execute(seconds * t.factor * kHostSpeed);
-        };
-        for (std::int64_t micro = 0; micro < s.training.grad_accumulation; ++micro) {
-          std::vector<bool> have(count, false);
-          for (auto id : order) {  // forward: buckets in reverse gradient order
-            const int k = bucket_needed[id];
-            if (k >= 0 && !have[k]) forward_ready[k]->acquire(), have[k] = true;
-            run(times[id].forward_s);
-          }
-          backward_start[step] = sg4::Engine::get_clock();
-          have.assign(count, false);
-          for (auto it = order.rbegin(); it != order.rend(); ++it) {
-            const int k = bucket_needed[*it];
-            if (k >= 0 && !have[k]) backward_ready[k]->acquire(), have[k] = true;
-            run(times[*it].backward_s);
-            const int done = bucket_of[*it];
-            if (done >= 0) {
-              t.ready[done] = sg4::Engine::get_clock() - backward_start[step];
-              ready->release();
-            }
-          }
-        }
-        t.backward_end = sg4::Engine::get_clock() - backward_start[step];
-        comm_done->acquire();
-        if (optimizer_s > 0) sg4::this_actor::execute(optimizer_s * kHostSpeed);
-        t.step = sg4::Engine::get_clock() - step_start;
-      }
-    });
+    // Parameters live sharded: each bucket's are all-gathered before its forward and again
+    // before its backward, and its gradients reduce-scattered after, every micro-step, on
+    // the one communication stream (gathers prefetched in order).
+    const std::size_t count = buckets.size();
     sg4::Actor::create("communication", platform.gpus[0], [&] {
       for (int step = 0; step < steps; ++step) {
         auto& t = timelines[static_cast<std::size_t>(step)];
@@ -282,13 +249,11 @@ std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGra
             t.end[k] = sg4::Engine::get_clock() - backward_start[step];
             t.comm_total += t.end[k] - t.start[k];
           }
+          comm_done->release();
         }
         t.last_comm_end = count ? t.end.back() : 0;
-        comm_done->release();
       }
     });
-    engine.run();
-    return timelines;
   }
   sg4::Actor::create("compute", platform.gpus[0], [&] {
     for (int step = 0; step < steps; ++step) {
@@ -299,11 +264,21 @@ std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGra
       };
       for (std::int64_t micro = 0; micro < s.training.grad_accumulation; ++micro) {
         const bool last = micro + 1 == s.training.grad_accumulation;
-        // ZeRO-2 keeps only a shard of the gradients: it reduce-scatters on every micro-step.
-        const bool sync = last || dp.zero_stage == 2;
-        for (auto id : order) run(times[id].forward_s);
+        // ZeRO-2 and 3 keep only a shard of the gradients: they reduce-scatter every micro-step.
+        const bool sync = last || dp.zero_stage >= 2;
+        std::vector<bool> have(zero3 ? buckets.size() : 0, false);
+        auto wait_for_parameters = [&](models::LayerId id, std::vector<sg4::SemaphorePtr>& gathered) {
+          const int k = zero3 ? bucket_needed[id] : -1;
+          if (k >= 0 && !have[k]) gathered[k]->acquire(), have[k] = true;
+        };
+        for (auto id : order) {
+          wait_for_parameters(id, forward_ready);
+          run(times[id].forward_s);
+        }
         backward_start[step] = sg4::Engine::get_clock();
+        have.assign(have.size(), false);
         for (auto it = order.rbegin(); it != order.rend(); ++it) {
+          wait_for_parameters(*it, backward_ready);
           run(times[*it].backward_s);
           const int k = bucket_of[*it];
           if (k >= 0 && sync) {
@@ -318,7 +293,7 @@ std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGra
       t.backward_end = sg4::Engine::get_clock() - backward_start[step];
       if (communicate) comm_done->acquire();
       if (optimizer_s > 0) sg4::this_actor::execute(optimizer_s * kHostSpeed);
-      if (communicate && dp.zero_stage >= 1) {
+      if (communicate && (dp.zero_stage == 1 || dp.zero_stage == 2)) {
         const double params_bytes = static_cast<double>(graph.total_params()) * act;
         const double before = sg4::Engine::get_clock();
         player.play(choose_collective(dp.collective, CollectiveOp::AllGather, params_bytes, path).algorithm,
@@ -328,7 +303,7 @@ std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGra
       t.step = sg4::Engine::get_clock() - step_start;
     }
   });
-  if (communicate) {
+  if (communicate && !zero3) {
     sg4::Actor::create("communication", platform.gpus[0], [&] {
       const std::int64_t syncs = dp.zero_stage == 2 ? s.training.grad_accumulation : 1;
       for (int step = 0; step < steps; ++step) {
