@@ -23,12 +23,6 @@ const models::ModelGraph& ModelCache::get(const models::Scenario& s) {
 
 namespace {
 
-// Optimizer bytes streamed per parameter (reads and writes). Adam: gradient, weights, m and
-// v read; weights, m and v written (28 B in fp32; in mixed precision the 16-bit gradient
-// read and 16-bit weight copy written replace the fp32 ones, also 28 B). SGD with momentum:
-// gradient, weights and momentum read, weights and momentum written (20 B either way).
-double optimizer_bytes_per_param(models::Optimizer o) { return o == models::Optimizer::Adam ? 28.0 : 20.0; }
-
 struct CommOp {
   double ready_s = 0;
   double duration_s = 0;
@@ -96,14 +90,10 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
 
   // ---- compute: forward and backward per layer ----
   const auto& order = graph.forward_order();
-  std::vector<PassTime> times(graph.size());
+  const std::vector<PassTime> times = layer_times(compute, graph, s.training);
   double forward = 0, backward = 0, flops = 0;
   for (LayerId id : order) {
-    const auto& layer = graph.layer(id);
-    const auto cost = layer.cost(mb, act_bytes, act_bytes);
-    times[id] = compute.layer(cost, layer.kind);
-    // Activation checkpointing runs a block's forward again during its backward.
-    if (s.training.activation_checkpointing && layer.block >= 0) times[id].backward_s += times[id].forward_s;
+    const auto cost = graph.layer(id).cost(mb, act_bytes, act_bytes);
     forward += times[id].forward_s;
     backward += times[id].backward_s;
     flops += cost.forward_flops + cost.backward_flops();
@@ -207,7 +197,7 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
 
   // ---- optimizer ----
   const double local_params = static_cast<double>(r.params) / (zero >= 1 ? n : 1);
-  const double optimizer = compute.streaming(local_params * optimizer_bytes_per_param(s.training.optimizer));
+  const double optimizer = optimizer_time(compute, local_params, s.training.optimizer);
 
   r.breakdown.forward_s = mean_forward * accumulation;
   r.breakdown.backward_s = mean_backward * accumulation;

@@ -23,4 +23,20 @@ PassTime ComputeModel::layer(const models::LayerCost& c, models::LayerKind kind)
 
 double ComputeModel::streaming(double bytes) const { return bytes > 0 ? launch_s_ + bytes / memory_rate_ : 0; }
 
+std::vector<PassTime> layer_times(const ComputeModel& compute, const models::ModelGraph& graph,
+                                  const models::TrainingSpec& training) {
+  const double bytes = models::bytes_per_element(training.precision);
+  std::vector<PassTime> times(graph.size());
+  for (models::LayerId id = 0; id < graph.size(); ++id) {
+    const auto& layer = graph.layer(id);
+    times[id] = compute.layer(layer.cost(training.micro_batch, bytes, bytes), layer.kind);
+    if (training.activation_checkpointing && layer.block >= 0) times[id].backward_s += times[id].forward_s;
+  }
+  return times;
+}
+
+double optimizer_time(const ComputeModel& compute, double params, models::Optimizer optimizer) {
+  return compute.streaming(params * (optimizer == models::Optimizer::Adam ? 28.0 : 20.0));
+}
+
 }  // namespace dpcast::sim

@@ -181,15 +181,9 @@ std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGra
     bucket_of[buckets[k].layers.back()] = static_cast<int>(k);
   }
   const auto& order = graph.forward_order();
-  std::vector<PassTime> times(graph.size());
-  for (auto id : order) {
-    const auto& layer = graph.layer(id);
-    times[id] = compute.layer(layer.cost(s.training.micro_batch, act, act), layer.kind);
-    if (s.training.activation_checkpointing && layer.block >= 0) times[id].backward_s += times[id].forward_s;
-  }
-  const double optimizer_s = compute.streaming(static_cast<double>(graph.total_params()) /
-                                               (dp.zero_stage >= 1 ? layout.gpus() : 1) *
-                                               (s.training.optimizer == models::Optimizer::Adam ? 28.0 : 20.0));
+  const std::vector<PassTime> times = layer_times(compute, graph, s.training);
+  const double optimizer_s = optimizer_time(
+      compute, static_cast<double>(graph.total_params()) / (dp.zero_stage >= 1 ? layout.gpus() : 1), s.training.optimizer);
 
   // Each step the slowest rank (its factor drawn per rank) sets when buckets are ready.
   const auto& noise = s.training.compute_noise;

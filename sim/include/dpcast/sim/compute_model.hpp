@@ -4,8 +4,12 @@
 //                                bytes / (memory bandwidth x memory efficiency))
 // Matrix layers use the precision's matrix peak (tensor cores); element-wise layers the
 // vector peak. Efficiencies come from the hardware entry (later: a calibrated profile).
+#include <vector>
+
 #include "dpcast/models/hardware.hpp"
 #include "dpcast/models/layer.hpp"
+#include "dpcast/models/model_graph.hpp"
+#include "dpcast/models/scenario.hpp"
 
 namespace dpcast::sim {
 
@@ -33,5 +37,17 @@ class ComputeModel {
   double launch_s_;
   double matrix_peak_;
 };
+
+/// Forward and backward time of every layer of `graph` (indexed by LayerId) for the
+/// scenario's micro-batch and precision; with activation checkpointing a block's backward
+/// also runs its forward again. Both engines time compute with this.
+[[nodiscard]] std::vector<PassTime> layer_times(const ComputeModel& compute, const models::ModelGraph& graph,
+                                                const models::TrainingSpec& training);
+
+/// One optimizer step over `params` parameters: the bytes it streams through memory. Adam
+/// reads gradient, weights, m and v and writes weights, m and v (28 B per parameter in fp32;
+/// in mixed precision the 16-bit gradient read and 16-bit weight copy replace fp32 ones, also
+/// 28 B). SGD with momentum: 20 B either way.
+[[nodiscard]] double optimizer_time(const ComputeModel& compute, double params, models::Optimizer optimizer);
 
 }  // namespace dpcast::sim
