@@ -120,7 +120,7 @@ NodePreset read_node(const fs::path& file) {
   n.source = SourceLocation{file.string(), 1, 1};
   n.name = entry_name(r, file);
   n.description = r.string("description", "");
-  for (const char* key : {"gpu", "intra_link", "nic_link"})
+  for (const char* key : {"gpu", "intra_link", "nic_link", "host_link"})
     if (auto v = r.optional(key)) n.key_locations[key] = v->where();
   n.gpu = r.string("gpu");
   n.gpus_per_node = static_cast<int>(r.positive_int("gpus_per_node"));
@@ -131,6 +131,14 @@ NodePreset read_node(const fs::path& file) {
   n.intra_link = r.string("intra_link");
   n.nics = static_cast<int>(r.positive_int("nics"));
   n.nic_link = r.string("nic_link");
+  if (auto v = r.optional("pcie_switches")) {
+    n.pcie_switches = static_cast<int>(v->as_int_in(1, n.gpus_per_node));
+    if (n.fabric != IntraFabric::Pcie) v->fail("pcie_switches applies to fabric: pcie only");
+    if (n.gpus_per_node % n.pcie_switches != 0)
+      v->fail(std::to_string(n.gpus_per_node) + " GPUs do not spread evenly over " + std::to_string(n.pcie_switches) +
+              " switches");
+  }
+  n.host_link = r.string("host_link", n.intra_link);
   r.finish();
   return n;
 }
@@ -159,6 +167,7 @@ void Catalogue::add(Link link) {
 }
 
 void Catalogue::add(NodePreset node) {
+  if (node.host_link.empty()) node.host_link = node.intra_link;
   auto check = [&](const std::string& key, const std::string& value, bool known, auto names) {
     const auto at = node.key_locations.find(key);
     if (!known)
@@ -168,6 +177,7 @@ void Catalogue::add(NodePreset node) {
   check("gpu", node.gpu, find_gpu(node.gpu) != nullptr, names_of(gpus_));
   check("intra_link", node.intra_link, find_link(node.intra_link) != nullptr, names_of(links_));
   check("nic_link", node.nic_link, find_link(node.nic_link) != nullptr, names_of(links_));
+  check("host_link", node.host_link, find_link(node.host_link) != nullptr, names_of(links_));
   const std::string name = node.name;
   if (!nodes_.emplace(name, std::move(node)).second)
     throw Error(nodes_.at(name).source, "name", "node preset '" + name + "' is defined twice");

@@ -141,6 +141,7 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
   // A node using fewer GPUs than its preset keeps the NICs that serve those GPUs.
   c.nics = std::max(1, preset.nics * c.gpus_per_node / preset.gpus_per_node);
   c.intra_link = &cat.link(preset.intra_link);
+  c.host_link = &cat.link(preset.host_link.empty() ? preset.intra_link : preset.host_link);
 
   MapReader net = r.map("network");
   net.declare({"topology", "link", "oversubscription", "nodes_per_leaf"});

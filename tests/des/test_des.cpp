@@ -171,3 +171,17 @@ TEST(Des, ShortcutsAreExactEvenWithContention) {
       EXPECT_NEAR(fast.buckets[k].end_s, full.buckets[k].end_s, 1e-12) << collective << " bucket " << k;
   }
 }
+
+TEST(Des, PcieSwitchUplinksAreSharedAcrossSwitches) {
+  // 8 GPUs, two per PCIe switch, every link 100 GB/s with 1 us on the GPU's own link.
+  // Ring (order 0..7): each switch uplink carries one flow per step, so nothing is shared:
+  // 14 steps of 1 us + n/8 / 100 GB/s, as the analytical engine says.
+  // Halving-doubling: distance 1 stays under one switch (n/2 at 100 GB/s); distances 2 and
+  // 4 send both GPUs of a switch through its uplink (n/4 and n/8 at 50 GB/s each).
+  const auto s = test_support::scenario("model: {zoo: mlp, widths: [64, 64]}\ncluster: {node: test-pcie, nodes: 1}\n");
+  const double n = 16 * MiB;
+  const sim::DesEngine des;
+  EXPECT_NEAR(des.collective_time(s, Collective::Ring, CollectiveOp::AllReduce, n), 14 * (1e-6 + n / 8 / 100e9), 1e-12);
+  const double half = 3e-6 + (n / 2) / 100e9 + (n / 4) / 50e9 + (n / 8) / 50e9;
+  EXPECT_NEAR(des.collective_time(s, Collective::HalvingDoubling, CollectiveOp::AllReduce, n), 2 * half, 1e-12);
+}

@@ -217,6 +217,30 @@ TEST_F(TempCatalogue, EfficiencyAboveOneRejected) {
   EXPECT_EQ(load_error(), file + ":6:21: compute_efficiency: expected a fraction in (0, 1], got 1.5");
 }
 
+TEST_F(TempCatalogue, PcieSwitchesNeedAPcieFabricAndAnEvenSpread) {
+  const std::string nvswitch = write("nodes/n2.yaml",
+                                     "name: n2\n"
+                                     "gpu: g1\n"
+                                     "gpus_per_node: 4\n"
+                                     "fabric: nvswitch\n"
+                                     "intra_link: l1\n"
+                                     "nics: 1\n"
+                                     "nic_link: l2\n"
+                                     "pcie_switches: 2\n");
+  EXPECT_EQ(load_error(), nvswitch + ":8:16: pcie_switches: pcie_switches applies to fabric: pcie only");
+  const std::string uneven = write("nodes/n2.yaml",
+                                   "name: n2\n"
+                                   "gpu: g1\n"
+                                   "gpus_per_node: 4\n"
+                                   "fabric: pcie\n"
+                                   "intra_link: l1\n"
+                                   "nics: 1\n"
+                                   "nic_link: l2\n"
+                                   "pcie_switches: 3\n"
+                                   "host_link: l1\n");
+  EXPECT_EQ(load_error(), uneven + ":8:16: pcie_switches: 4 GPUs do not spread evenly over 3 switches");
+}
+
 TEST_F(TempCatalogue, GpuWithoutAnyPrecision) {
   const std::string file = write("gpus/g2.yaml",
                                  "name: g2\n"

@@ -35,6 +35,12 @@ inline models::Catalogue test_catalogue() {
   n.name = "test-node-1nic";  // four GPUs behind one NIC
   n.nics = 1;
   c.add(n);
+  n.name = "test-pcie";  // eight GPUs, two under each of four PCIe switches with 100 GB/s uplinks
+  n.gpus_per_node = 8;
+  n.fabric = models::IntraFabric::Pcie;
+  n.pcie_switches = 4;
+  n.host_link = "fast";
+  c.add(n);
   return c;
 }
 

@@ -21,7 +21,8 @@ sg4::Link* fabric(sg4::NetZone* zone, const std::string& name) {
   return zone->create_link(name, 1e18)->set_sharing_policy(sg4::Link::SharingPolicy::FATPIPE)->set_latency(0)->seal();
 }
 
-void route(sg4::NetZone* zone, simgrid::kernel::routing::NetPoint* from, simgrid::kernel::routing::NetPoint* to, std::initializer_list<sg4::Link*> links) {
+void route(sg4::NetZone* zone, simgrid::kernel::routing::NetPoint* from, simgrid::kernel::routing::NetPoint* to,
+           const std::vector<sg4::Link*>& links) {
   std::vector<sg4::LinkInRoute> in_route;
   for (auto* l : links) in_route.emplace_back(l);
   zone->add_route(from, to, nullptr, nullptr, in_route, false);
@@ -50,14 +51,41 @@ sg4::NetZone* build_node(int node, const models::Scenario& s, const Layout& l, i
     nic_down.push_back(link(zone, p + ".down", c.nic_link->bandwidth_bytes_per_s, 0));
   }
   const bool pcie = c.node_entry->fabric == models::IntraFabric::Pcie;
+  // PCIe: GPUs and NICs spread over switches; between switches traffic goes up one switch's
+  // uplink to the host and down another's. A node using fewer GPUs keeps its share of switches.
+  const int switches =
+      pcie ? std::max(1, c.node_entry->pcie_switches * g / c.node_entry->gpus_per_node) : 1;
+  std::vector<sg4::Link*> switch_up, switch_down;
+  if (pcie) {
+    for (int sw = 0; sw < switches; ++sw) {
+      const std::string p = n + ".pcie_switch" + std::to_string(sw);
+      switch_up.push_back(link(zone, p + ".up", s.cluster.host_link->bandwidth_bytes_per_s, 0));
+      switch_down.push_back(link(zone, p + ".down", s.cluster.host_link->bandwidth_bytes_per_s, 0));
+    }
+  }
+  auto switch_of_gpu = [&](int i) { return i * switches / g; };
+  auto switch_of_nic = [&](int k) { return k * switches / l.nics; };
+  // The links between two switches (none when they are the same one).
+  auto across = [&](int from, int to) {
+    return from == to ? std::vector<sg4::Link*>{} : std::vector<sg4::Link*>{switch_up[from], switch_down[to]};
+  };
+  auto path = [](std::vector<sg4::Link*> a, const std::vector<sg4::Link*>& middle, sg4::Link* b) {
+    a.insert(a.end(), middle.begin(), middle.end());
+    a.push_back(b);
+    return a;
+  };
   for (int i = 0; i < g; ++i) {
     for (int j = 0; j < g; ++j)
-      if (i != j) route(zone, hosts[i]->get_netpoint(), hosts[j]->get_netpoint(), {up[i], down[j]});
-    // GPUDirect RDMA: a GPU reaches its NIC through PCIe; on a PCIe server that is its x16 link.
+      if (i != j)
+        route(zone, hosts[i]->get_netpoint(), hosts[j]->get_netpoint(),
+              pcie ? path({up[i]}, across(switch_of_gpu(i), switch_of_gpu(j)), down[j]) : std::vector{up[i], down[j]});
+    // GPUDirect RDMA: a GPU reaches its NIC through PCIe; on a PCIe server that is its x16
+    // link and, when the NIC sits under another switch, the host.
     const int k = i * l.nics / g;
     if (pcie) {
-      route(zone, hosts[i]->get_netpoint(), gateway, {up[i], nic_up[k]});
-      route(zone, gateway, hosts[i]->get_netpoint(), {nic_down[k], down[i]});
+      route(zone, hosts[i]->get_netpoint(), gateway, path({up[i]}, across(switch_of_gpu(i), switch_of_nic(k)), nic_up[k]));
+      route(zone, gateway, hosts[i]->get_netpoint(),
+            path({nic_down[k]}, across(switch_of_nic(k), switch_of_gpu(i)), down[i]));
     } else {
       route(zone, hosts[i]->get_netpoint(), gateway, {nic_up[k]});
       route(zone, gateway, hosts[i]->get_netpoint(), {nic_down[k]});

@@ -56,6 +56,10 @@ struct NodePreset {
   std::string intra_link;  // per-GPU link into the intra-node fabric
   int nics = 1;            // network cards per node
   std::string nic_link;    // each NIC's link into the inter-node network
+  // PCIe fabric: GPUs (and NICs) spread evenly over PCIe switches; traffic between switches
+  // goes up one switch's link to the host (CPU root complex) and down another's.
+  int pcie_switches = 1;
+  std::string host_link;   // each PCIe switch's uplink to the host (default: intra_link)
   SourceLocation source;
   std::map<std::string, SourceLocation> key_locations;  // where gpu, intra_link, nic_link were written
 };

@@ -66,6 +66,7 @@ struct ClusterSpec {
   const NodePreset* node_entry = nullptr;
   const Link* intra_link = nullptr;
   const Link* nic_link = nullptr;
+  const Link* host_link = nullptr;  // PCIe switch uplinks (PCIe fabric)
   int nics = 1;
   [[nodiscard]] int gpus() const { return nodes * gpus_per_node; }
 };
