@@ -43,6 +43,7 @@ const std::vector<std::string>& scenario_keys() {
       "cluster.network.link",
       "cluster.network.oversubscription",
       "cluster.network.nodes_per_leaf",
+      "cluster.network.switch_ports",
       "training.micro_batch",
       "training.seq_len",
       "training.grad_accumulation",
@@ -62,6 +63,12 @@ const std::vector<std::string>& scenario_keys() {
       "data_parallel.ps_servers",
   };
   return keys;
+}
+
+int ClusterSpec::nodes_per_leaf() const {
+  if (network.nodes_per_leaf > 0) return network.nodes_per_leaf;
+  const int ports = network.switch_ports > 0 ? network.switch_ports : 64;
+  return std::max(1, ports / 2 / std::max(1, nics));
 }
 
 std::int64_t Scenario::seq_len() const {
@@ -144,7 +151,7 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
   c.host_link = &cat.link(preset.host_link.empty() ? preset.intra_link : preset.host_link);
 
   MapReader net = r.map("network");
-  net.declare({"topology", "link", "oversubscription", "nodes_per_leaf"});
+  net.declare({"topology", "link", "oversubscription", "nodes_per_leaf", "switch_ports"});
   NetworkSpec& n = c.network;
   if (auto t = net.optional("topology")) {
     note(s, t);
@@ -167,6 +174,17 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
   if (auto p = net.optional("nodes_per_leaf")) {
     n.nodes_per_leaf = static_cast<int>(p->as_int_in(1, kMaxNodes));
     if (n.topology != Topology::FatTree) p->fail("nodes_per_leaf applies to a fat-tree only");
+  }
+  if (auto p = net.optional("switch_ports")) {
+    n.switch_ports = static_cast<int>(p->as_int_in(4, 100'000));
+    if (n.topology != Topology::FatTree) p->fail("switch_ports applies to a fat-tree only");
+    // A two-level fat-tree of R-port switches: leaves give half their ports to nodes, and
+    // each spine switch reaches at most R leaves.
+    const std::int64_t most = static_cast<std::int64_t>(c.nodes_per_leaf()) * n.switch_ports;
+    if (c.nodes > most)
+      p->fail("a two-level fat-tree of " + std::to_string(n.switch_ports) + "-port switches holds at most " +
+              std::to_string(most) + " nodes of " + std::to_string(c.nics) + " NICs, got " + std::to_string(c.nodes) +
+              " (3-level trees are not modelled yet)");
   }
   net.finish();
   r.finish();

@@ -19,8 +19,7 @@ NetworkPath NetworkPath::from(const models::Scenario& s) {
   p.node_bandwidth = c.nics * c.nic_link->bandwidth_bytes_per_s;
   p.inter_latency = c.nic_link->latency_s;
   // A leaf switch of `ports` ports gives half to nodes; each node takes `nics` ports.
-  const int nodes_per_leaf =
-      c.network.nodes_per_leaf > 0 ? c.network.nodes_per_leaf : std::max(1, 32 / std::max(1, c.nics));
+  const int nodes_per_leaf = c.nodes_per_leaf();
   const bool crosses_leaves = c.network.topology == models::Topology::FatTree && c.nodes > nodes_per_leaf;
   p.cross_leaf_factor = crosses_leaves ? c.network.oversubscription : 1.0;
   p.ps_servers = s.data_parallel.ps_servers > 0 ? s.data_parallel.ps_servers : c.nodes;

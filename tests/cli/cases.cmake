@@ -186,3 +186,5 @@ dpcast_cli_error(unknown_flag_one_line "dpcast: The following argument was not e
 dpcast_cli_test(trace_written 0 "waiting for the slowest rank" predict scenarios/examples/stragglers-trace.yaml --trace ${CMAKE_CURRENT_BINARY_DIR}/trace.json)
 dpcast_cli_error(trace_needs_one_configuration "--trace: needs a single configuration; scenarios/quickstart.yaml has 24"
                  predict scenarios/quickstart.yaml --trace ${CMAKE_CURRENT_BINARY_DIR}/never.json)
+dpcast_cli_error(fat_tree_too_small "${BAD}/fat-tree-too-small.yaml:2:84: cluster.network.switch_ports: a two-level fat-tree of 64-port switches holds at most 256 nodes of 8 NICs, got 1024 (3-level trees are not modelled yet)"
+                 predict ${BAD}/fat-tree-too-small.yaml)

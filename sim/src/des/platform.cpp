@@ -117,7 +117,7 @@ sg4::NetZone* build_node(int node, const models::Scenario& s, const Layout& l, i
 Platform build_platform(const models::Scenario& s, const Layout& l, bool with_servers) {
   Platform out;
   const auto& net = s.cluster.network;
-  const int nodes_per_leaf = net.nodes_per_leaf > 0 ? net.nodes_per_leaf : std::max(1, 32 / std::max(1, l.nics));
+  const int nodes_per_leaf = s.cluster.nodes_per_leaf();
   const bool leaves = net.topology == models::Topology::FatTree && l.nodes > nodes_per_leaf;
   auto* root = sg4::create_star_zone("cluster");
   // Servers: server s lives on node s % nodes.

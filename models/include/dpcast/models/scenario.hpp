@@ -52,7 +52,8 @@ struct NetworkSpec {
   Topology topology = Topology::FatTree;
   std::string link;              // the NIC link (default: the node preset's)
   double oversubscription = 1;   // fat-tree: down/up bandwidth ratio at the leaf switches
-  int nodes_per_leaf = 0;        // 0: derived from a 64-port leaf, half its ports facing nodes
+  int nodes_per_leaf = 0;        // 0: derived from the switch ports, half of a leaf's facing nodes
+  int switch_ports = 0;          // fat-tree switch radix; 0: 64 ports, tree size not limited
 };
 
 struct ClusterSpec {
@@ -69,6 +70,8 @@ struct ClusterSpec {
   const Link* host_link = nullptr;  // PCIe switch uplinks (PCIe fabric)
   int nics = 1;
   [[nodiscard]] int gpus() const { return nodes * gpus_per_node; }
+  /// Nodes under one leaf switch: given, or half a leaf's ports divided by the NICs per node.
+  [[nodiscard]] int nodes_per_leaf() const;
 };
 
 enum class Optimizer { Sgd, Adam };
