@@ -4,6 +4,7 @@
 
 #include "dpcast/sim/collectives.hpp"
 #include "dpcast/sim/des/des_engine.hpp"
+#include "dpcast/sim/des/flow_schedule.hpp"
 #include "test_catalogue.hpp"
 
 using namespace dpcast;
@@ -184,4 +185,22 @@ TEST(Des, PcieSwitchUplinksAreSharedAcrossSwitches) {
   EXPECT_NEAR(des.collective_time(s, Collective::Ring, CollectiveOp::AllReduce, n), 14 * (1e-6 + n / 8 / 100e9), 1e-12);
   const double half = 3e-6 + (n / 2) / 100e9 + (n / 4) / 50e9 + (n / 8) / 50e9;
   EXPECT_NEAR(des.collective_time(s, Collective::HalvingDoubling, CollectiveOp::AllReduce, n), 2 * half, 1e-12);
+}
+
+TEST(Des, SymmetricStepsOnASliceAreExact) {
+  // Ring and hierarchical steps played on a slice (a full leaf and the smaller last one, or
+  // two nodes on one switch) give the whole cluster's result: 7 nodes in leaves of 2, 2:1.
+  for (const char* network : {"{topology: fat-tree, nodes_per_leaf: 2, oversubscription: 2}", "{topology: single-switch}"})
+    for (const char* collective : {"ring", "hierarchical"}) {
+      auto s = test_support::scenario(std::string("model: gpt2-small\ncluster: {node: test-node, nodes: 7, network: ") +
+                                      network + "}\ntraining: {micro_batch: 2, seq_len: 128}\n"
+                                      "data_parallel: {bucket_mb: 10, collective: " + collective + "}\n");
+      ASSERT_TRUE(sim::des::slice_layout(s, sim::des::Layout::from(s)).has_value());
+      const auto graph = s.model.build(s.seq_len());
+      const auto sliced = sim::DesEngine{}.predict(s, graph, {true, false});
+      const auto full = sim::DesEngine{}.predict(s, graph, {true, true});
+      // Exact but for SimGrid's whole-byte flows: a scaled collective differs by at most
+      // 0.5 / flow bytes (here flows are ~100 kB: ~1e-6).
+      EXPECT_NEAR(sliced.step_time_s / full.step_time_s, 1.0, 1e-5) << collective << " on " << network;
+    }
 }

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <memory>
 #include <map>
 #include <string>
@@ -41,11 +42,15 @@ struct BucketPlan {
 //    equal sizes and start together, max-min sharing is invariant under scaling every
 //    size by λ, so each transfer time scales by λ. This holds when the step's routes share
 //    one latency (SimGrid charges latency before the transfer) and flows are not rounded
-//    to a few bytes; otherwise the collective is played.
+//    to a few bytes (SimGrid moves whole bytes: the error is at most 0.5 / flow bytes, below
+//    1.2e-4 for the 4 KiB minimum); otherwise the collective is played;
+//  * a symmetric step (node-ordered rings) is played on a slice of the cluster that puts the
+//    same flows on every link (des::slice_layout).
 class CollectivePlayer {
  public:
-  CollectivePlayer(const des::Platform& platform, const des::Layout& layout, bool full_fidelity = false)
-      : platform_(platform), layout_(layout), full_fidelity_(full_fidelity) {}
+  CollectivePlayer(const des::Platform& platform, const des::Layout& layout, bool full_fidelity = false,
+                   std::optional<des::Layout> slice_layout = std::nullopt)
+      : platform_(platform), layout_(layout), full_fidelity_(full_fidelity), slice_layout_(slice_layout) {}
 
   void play(models::Collective algorithm, CollectiveOp op, double bytes) {
     const std::string shape_key = std::to_string(static_cast<int>(algorithm)) + ":" + std::to_string(static_cast<int>(op));
@@ -65,22 +70,33 @@ class CollectivePlayer {
     }
     const double start = sg4::Engine::get_clock();
     Shape shape{bytes, {}, {}, true, platform_.max_latency_s};
-    for (const auto& step : schedule.steps) {
+    // Symmetric steps are played on the slice (same flows per link, far fewer flows).
+    const bool sliced = platform_.slice && slice_layout_ && !full_fidelity_;
+    const auto slice_schedule =
+        sliced ? des::make_schedule(algorithm, op, bytes, *slice_layout_) : des::Schedule{};
+    for (std::size_t index = 0; index < schedule.steps.size(); ++index) {
+      const auto& full_step = schedule.steps[index];
+      const bool on_slice = sliced && full_step.symmetric && slice_schedule.steps.size() == schedule.steps.size();
+      const des::Platform& where = on_slice ? *platform_.slice : platform_;
+      des::FlowStep step = on_slice ? slice_schedule.steps[index] : full_step;
+      if (on_slice)
+        for (auto& f : step.flows) f.bytes = full_step.flows.front().bytes;  // the whole cluster's flow size
       const double t0 = sg4::Engine::get_clock();
-      const double latency = common_latency(step);
+      const double latency = common_latency(step, where);
       shape.scalable = shape.scalable && latency >= 0 && smallest_flow(step) >= kScalableFlowBytes;
       shape.latency.push_back(latency);
-      const int played = full_fidelity_ ? step.repeat : 1;
+      const int played = full_fidelity_ ? full_step.repeat : 1;
       for (int i = 0; i < played; ++i) {
         std::vector<sg4::CommPtr> comms;
         comms.reserve(step.flows.size());
         for (const auto& f : step.flows)
-          comms.push_back(sg4::Comm::sendto_async(platform_.host(f.src), platform_.host(f.dst),
+          comms.push_back(sg4::Comm::sendto_async(where.host(f.src), where.host(f.dst),
                                                   std::max<std::uint64_t>(1, static_cast<std::uint64_t>(f.bytes + 0.5))));
         sg4::Comm::wait_all(comms);
       }
       shape.step_time.push_back((sg4::Engine::get_clock() - t0) / played);
-      if (step.repeat > played) sg4::this_actor::sleep_for((sg4::Engine::get_clock() - t0) * (step.repeat - 1));
+      if (full_step.repeat > played)
+        sg4::this_actor::sleep_for((sg4::Engine::get_clock() - t0) * (full_step.repeat - 1));
     }
     if (schedule.extra_latencies > 0) sg4::this_actor::sleep_for(schedule.extra_latencies * platform_.max_latency_s);
     cache_[key] = sg4::Engine::get_clock() - start;
@@ -116,12 +132,12 @@ class CollectivePlayer {
   }
 
   // The latency all the step's routes share, or -1 if they differ.
-  double common_latency(const des::FlowStep& step) const {
+  static double common_latency(const des::FlowStep& step, const des::Platform& platform) {
     double common = -1;
     for (const auto& f : step.flows) {
       std::vector<sg4::Link*> links;
       double latency = 0;
-      platform_.host(f.src)->route_to(platform_.host(f.dst), links, &latency);
+      platform.host(f.src)->route_to(platform.host(f.dst), links, &latency);
       if (common < 0) common = latency;
       if (std::abs(latency - common) > 1e-15) return -1;
     }
@@ -131,6 +147,7 @@ class CollectivePlayer {
   const des::Platform& platform_;
   des::Layout layout_;
   bool full_fidelity_;
+  std::optional<des::Layout> slice_layout_;
   std::map<std::string, double> cache_;
   std::map<std::string, Shape> shapes_;
 };
@@ -165,7 +182,8 @@ std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGra
   const des::Layout layout = des::Layout::from(s);
   const auto& dp = s.data_parallel;
   const bool servers = dp.collective == models::Collective::ParameterServer;
-  const des::Platform platform = des::build_platform(s, layout, servers);
+  const auto slice = full_fidelity ? std::nullopt : des::slice_layout(s, layout);
+  const des::Platform platform = des::build_platform(s, layout, servers, slice ? &*slice : nullptr);
   const NetworkPath path = NetworkPath::from(s);
 
   const auto precision = s.training.precision;
@@ -200,7 +218,7 @@ std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGra
   auto ready = sg4::Semaphore::create(0);
   auto comm_done = sg4::Semaphore::create(0);
   std::vector<double> backward_start(static_cast<std::size_t>(steps), 0);
-  CollectivePlayer player(platform, layout, full_fidelity);
+  CollectivePlayer player(platform, layout, full_fidelity, slice);
   const bool communicate = layout.gpus() > 1;
 
   // ZeRO-3: which bucket's gathered parameters each layer needs, and when they are there.
@@ -384,11 +402,12 @@ double DesEngine::collective_time(const models::Scenario& s, models::Collective 
   const Json j = run_isolated([&] {
     auto engine = make_engine();
     const des::Layout layout = des::Layout::from(s);
+    const auto slice = des::slice_layout(s, layout);
     const des::Platform platform =
-        des::build_platform(s, layout, algorithm == models::Collective::ParameterServer);
+        des::build_platform(s, layout, algorithm == models::Collective::ParameterServer, slice ? &*slice : nullptr);
     double time = 0;
     sg4::Actor::create("collective", platform.gpus[0], [&] {
-      CollectivePlayer(platform, layout).play(algorithm, op, bytes);
+      CollectivePlayer(platform, layout, false, slice).play(algorithm, op, bytes);
       time = sg4::Engine::get_clock();
     });
     engine->run();

@@ -26,6 +26,7 @@ FlowStep ring_step(const Layout& l, double bytes, int repeat) {
   const int channels = l.nodes > 1 ? std::max(1, std::min(l.nics, g)) : 1;
   FlowStep step;
   step.repeat = repeat;
+  step.symmetric = true;
   for (int j = 0; j < channels; ++j) {
     std::vector<int> ring;
     const int exit_local = j * g / channels;
@@ -41,6 +42,7 @@ FlowStep intra_ring_step(const Layout& l, double bytes) {
   const int g = l.gpus_per_node;
   FlowStep step;
   step.repeat = g - 1;
+  step.symmetric = true;
   for (int node = 0; node < l.nodes; ++node)
     for (int i = 0; i < g; ++i) step.flows.push_back({rank_of(l, node, i), rank_of(l, node, (i + 1) % g), bytes / g});
   return step;
@@ -51,6 +53,7 @@ FlowStep inter_rings_step(const Layout& l, double bytes, int repeat) {
   const int m = l.nodes;
   FlowStep step;
   step.repeat = repeat;
+  step.symmetric = true;
   for (int i = 0; i < l.gpus_per_node; ++i)
     for (int node = 0; node < m; ++node) step.flows.push_back({rank_of(l, node, i), rank_of(l, (node + 1) % m, i), bytes / m});
   return step;
@@ -140,6 +143,18 @@ Schedule parameter_server(const Layout& l, double bytes) {
 }
 
 }  // namespace
+
+std::optional<Layout> slice_layout(const models::Scenario& s, const Layout& l) {
+  const int per_leaf = s.cluster.nodes_per_leaf();
+  const bool leaves = s.cluster.network.topology == models::Topology::FatTree && l.nodes > per_leaf;
+  const int last = l.nodes % per_leaf;
+  const int nodes = leaves ? per_leaf + (last ? last : per_leaf) : 2;
+  if (nodes >= l.nodes) return std::nullopt;
+  Layout slice = l;
+  slice.nodes = nodes;
+  slice.ps_servers = 0;
+  return slice;
+}
 
 Schedule make_schedule(Collective algorithm, CollectiveOp op, double bytes, const Layout& l) {
   Schedule s;

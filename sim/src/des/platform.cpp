@@ -29,10 +29,11 @@ void route(sg4::NetZone* zone, simgrid::kernel::routing::NetPoint* from, simgrid
 }
 
 // One node: GPUs, their links into the node fabric, NICs, optional parameter servers.
-sg4::NetZone* build_node(int node, const models::Scenario& s, const Layout& l, int servers_here, Platform& out,
-                         sg4::NetZone* parent, simgrid::kernel::routing::NetPoint*& gateway) {
+sg4::NetZone* build_node(const std::string& prefix, int node, const models::Scenario& s, const Layout& l,
+                         int servers_here, Platform& out, sg4::NetZone* parent,
+                         simgrid::kernel::routing::NetPoint*& gateway) {
   const auto& c = s.cluster;
-  const std::string n = "node" + std::to_string(node);
+  const std::string n = prefix + "node" + std::to_string(node);
   auto* zone = sg4::create_full_zone(n);
   zone->set_parent(parent);
   gateway = zone->create_router(n + ".gw");
@@ -112,31 +113,22 @@ sg4::NetZone* build_node(int node, const models::Scenario& s, const Layout& l, i
   return zone;
 }
 
-}  // namespace
-
-Platform build_platform(const models::Scenario& s, const Layout& l, bool with_servers) {
-  Platform out;
+// Adds `l.nodes` nodes (and their leaves) under `root`; every name starts with `prefix`.
+void add_cluster(sg4::NetZone* root, const std::string& prefix, const models::Scenario& s, const Layout& l,
+                 const std::vector<int>& servers_on, Platform& out) {
   const auto& net = s.cluster.network;
   const int nodes_per_leaf = s.cluster.nodes_per_leaf();
   const bool leaves = net.topology == models::Topology::FatTree && l.nodes > nodes_per_leaf;
-  auto* root = sg4::create_star_zone("cluster");
-  // Servers: server s lives on node s % nodes.
-  std::vector<int> servers_on(l.nodes, 0);
-  if (with_servers)
-    for (int srv = 0; srv < l.ps_servers; ++srv) ++servers_on[srv % l.nodes];
-
-  std::vector<std::pair<sg4::NetZone*, simgrid::kernel::routing::NetPoint*>> node_zones;  // zone, gateway
   auto add_node = [&](int node, sg4::NetZone* parent) {
     simgrid::kernel::routing::NetPoint* gw = nullptr;
-    auto* zone = build_node(node, s, l, servers_on[node], out, parent, gw);
-    node_zones.emplace_back(zone, gw);
+    auto* zone = build_node(prefix, node, s, l, servers_on[node], out, parent, gw);
     return std::pair{zone, gw};
   };
   if (!leaves) {
     // One non-blocking switch (single-switch, rail-optimized, or a fat-tree within one leaf).
     for (int node = 0; node < l.nodes; ++node) {
       auto [zone, gw] = add_node(node, root);
-      const std::string n = "node" + std::to_string(node);
+      const std::string n = prefix + "node" + std::to_string(node);
       root->add_route(zone->get_netpoint(), nullptr, gw, nullptr, {sg4::LinkInRoute(fabric(root, n + ".port.up"))}, false);
       root->add_route(nullptr, zone->get_netpoint(), nullptr, gw, {sg4::LinkInRoute(fabric(root, n + ".port.down"))}, false);
     }
@@ -144,7 +136,7 @@ Platform build_platform(const models::Scenario& s, const Layout& l, bool with_se
     // Two-level fat-tree: leaves of nodes_per_leaf nodes (non-blocking inside), their
     // uplinks to a non-blocking spine carrying the oversubscription.
     for (int first = 0, leaf = 0; first < l.nodes; first += nodes_per_leaf, ++leaf) {
-      const std::string name = "leaf" + std::to_string(leaf);
+      const std::string name = prefix + "leaf" + std::to_string(leaf);
       auto* zone = sg4::create_full_zone(name);
       zone->set_parent(root);
       // The leaf's way out is a router in a zone of its own (SimGrid routes zone to zone).
@@ -169,6 +161,24 @@ Platform build_platform(const models::Scenario& s, const Layout& l, bool with_se
       root->add_route(nullptr, zone->get_netpoint(), nullptr, port_gw,
                       {sg4::LinkInRoute(link(root, name + ".downlink", uplink, 0))}, false);
     }
+  }
+}
+
+}  // namespace
+
+Platform build_platform(const models::Scenario& s, const Layout& l, bool with_servers, const Layout* slice) {
+  Platform out;
+  auto* root = sg4::create_star_zone("cluster");
+  // Servers: server s lives on node s % nodes.
+  std::vector<int> servers_on(l.nodes, 0);
+  if (with_servers)
+    for (int srv = 0; srv < l.ps_servers; ++srv) ++servers_on[srv % l.nodes];
+  add_cluster(root, "", s, l, servers_on, out);
+  if (slice) {
+    // A few nodes apart from the cluster, for playing symmetric steps (flow_schedule.hpp).
+    out.slice = std::make_shared<Platform>();
+    add_cluster(root, "slice.", s, *slice, std::vector<int>(slice->nodes, 0), *out.slice);
+    out.slice->max_latency_s = std::max(s.cluster.nic_link->latency_s, s.cluster.intra_link->latency_s);
   }
   root->seal();
   // Servers were created node by node; order them by server index (server s on node s % nodes).

@@ -18,6 +18,7 @@
 //  hierarchical    ring reduce-scatter inside nodes, g parallel rings across nodes on n/g,
 //                  ring all-gather inside nodes.
 //  parameter-server every worker pushes n/S to each server, then pulls it back.
+#include <optional>
 #include <vector>
 
 #include "dpcast/models/scenario.hpp"
@@ -35,6 +36,10 @@ struct Flow {
 struct FlowStep {
   std::vector<Flow> flows;
   int repeat = 1;  // played once, its time counted `repeat` times
+  // Every node (and every leaf) sends and receives the same flows, all of one size, across
+  // node-ordered rings: a slice of the cluster with the same leaves (see slice_layout) puts
+  // exactly the same flows on every link, so the step can be played there instead.
+  bool symmetric = false;
 };
 
 struct Schedule {
@@ -50,6 +55,10 @@ struct Layout {
   [[nodiscard]] int gpus() const { return nodes * gpus_per_node; }
   [[nodiscard]] static Layout from(const models::Scenario& s);
 };
+
+/// The smallest cluster whose symmetric steps take as long as the whole one's: two nodes, or
+/// with several leaves a full leaf and the last (smallest) one. Empty if not smaller.
+[[nodiscard]] std::optional<Layout> slice_layout(const models::Scenario& scenario, const Layout& layout);
 
 /// The flows of one collective of `bytes` (algorithm not Auto).
 [[nodiscard]] Schedule make_schedule(models::Collective algorithm, CollectiveOp op, double bytes, const Layout& layout);
