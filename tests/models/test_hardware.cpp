@@ -2,15 +2,12 @@
 // with one bad file each, whose errors must name the file, line, column and key.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-#include <atomic>
-#include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/hardware.hpp"
+#include "temp_dir.hpp"
 
 namespace dpcast::models {
 namespace {
@@ -100,25 +97,13 @@ TEST(Hardware, PrecisionNamesAndBytes) {
 class TempCatalogue : public ::testing::Test {
  protected:
   void SetUp() override {
-    static std::atomic<int> counter{0};
-    const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-    dir_ = fs::temp_directory_path() /
-           ("dpcast-hw-" + std::to_string(::getpid()) + "-" + std::to_string(stamp) + "-" + std::to_string(counter++));
     for (const char* sub : {"gpus", "links", "nodes"}) fs::create_directories(dir_ / sub);
     write("gpus/g1.yaml", kGpu);
     write("links/l1.yaml", "name: l1\nbandwidth_bytes_per_s: 1.0e+9\nlatency_s: 1.0e-6\n");
     write("links/l2.yaml", "name: l2\nbandwidth_bytes_per_s: 2.0e+9\nlatency_s: 0\n");
     write("nodes/n1.yaml", kNode);
   }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-  std::string write(const std::string& relative, const std::string& text) {
-    const fs::path p = dir_ / relative;
-    std::ofstream(p) << text;
-    return p.string();
-  }
+  std::string write(const std::string& relative, const std::string& text) { return temp_.write(relative, text); }
   std::string load_error() {
     try {
       (void)Catalogue::load(dir_.string());
@@ -145,7 +130,8 @@ class TempCatalogue : public ::testing::Test {
       "intra_link: l1\n"
       "nics: 1\n"
       "nic_link: l2\n";
-  fs::path dir_;
+  test_support::TempDir temp_{"dpcast-hw"};
+  const fs::path& dir_ = temp_.path();
 };
 
 TEST_F(TempCatalogue, ValidCatalogueLoads) {

@@ -2,18 +2,15 @@
 // ("FILE:LINE:COL: key.path: detail"). Uses the built-in hardware catalogue.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
 #include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/scenario.hpp"
+#include "temp_dir.hpp"
 
 namespace dpcast::models {
 namespace {
@@ -363,27 +360,16 @@ TEST(Scenario, LayerListBatchNormAfterALinearNormalisesItsFeatures) {
 class ModelFiles : public ::testing::Test {
  protected:
   void SetUp() override {
-    static std::atomic<int> counter{0};
-    const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-    dir_ = fs::temp_directory_path() / ("dpcast-scenario-" + std::to_string(::getpid()) + "-" + std::to_string(stamp) +
-                                        "-" + std::to_string(counter++));
     fs::create_directories(dir_ / "models");
     scenario_ = (dir_ / "s.yaml").string();
   }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-  std::string write(const std::string& relative, const std::string& text) {
-    const fs::path p = dir_ / relative;
-    std::ofstream(p) << text;
-    return p.string();
-  }
+  std::string write(const std::string& relative, const std::string& text) { return temp_.write(relative, text); }
   // A scenario (not written to disk) in dir_ whose model is {file: `model_file`}.
   Scenario with_model_file(const std::string& model_file) {
     return one("model: {file: " + model_file + "}\ncluster: {node: dgx-h100, nodes: 1}\n", scenario_);
   }
-  fs::path dir_;
+  test_support::TempDir temp_{"dpcast-scenario"};
+  const fs::path& dir_ = temp_.path();
   std::string scenario_;
 };
 

@@ -221,6 +221,15 @@ std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGra
   CollectivePlayer player(platform, layout, full_fidelity, slice);
   const bool communicate = layout.gpus() > 1;
 
+  // A bucket's gradient collective: waits for its gradients, plays it, records when.
+  auto reduce_bucket = [&](Timeline& t, int step, std::size_t k) {
+    ready->acquire();
+    t.start[k] = sg4::Engine::get_clock() - backward_start[step];
+    player.play(plans[k].algorithm, op, plans[k].bytes);
+    t.end[k] = sg4::Engine::get_clock() - backward_start[step];
+    t.comm_total += t.end[k] - t.start[k];
+  };
+
   // ZeRO-3: which bucket's gathered parameters each layer needs, and when they are there.
   const bool zero3 = dp.zero_stage >= 3 && communicate;
   std::vector<int> bucket_needed(graph.size(), -1);
@@ -255,11 +264,7 @@ std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGra
           if (count > 0) gather(0), backward_ready[0]->release();
           for (std::size_t k = 0; k < count; ++k) {
             if (k + 1 < count) gather(k + 1), backward_ready[k + 1]->release();
-            ready->acquire();
-            t.start[k] = sg4::Engine::get_clock() - backward_start[step];
-            player.play(plans[k].algorithm, op, plans[k].bytes);
-            t.end[k] = sg4::Engine::get_clock() - backward_start[step];
-            t.comm_total += t.end[k] - t.start[k];
+            reduce_bucket(t, step, k);
           }
           comm_done->release();
         }
@@ -321,13 +326,7 @@ std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGra
       for (int step = 0; step < steps; ++step) {
         auto& t = timelines[static_cast<std::size_t>(step)];
         for (std::int64_t sync = 0; sync < syncs; ++sync) {
-          for (std::size_t k = 0; k < plans.size(); ++k) {
-            ready->acquire();
-            t.start[k] = sg4::Engine::get_clock() - backward_start[step];
-            player.play(plans[k].algorithm, op, plans[k].bytes);
-            t.end[k] = sg4::Engine::get_clock() - backward_start[step];
-            t.comm_total += t.end[k] - t.start[k];
-          }
+          for (std::size_t k = 0; k < plans.size(); ++k) reduce_bucket(t, step, k);
           comm_done->release();
         }
         t.last_comm_end = plans.empty() ? 0 : t.end.back();
