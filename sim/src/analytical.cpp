@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <map>
 
-#include "dpcast/sim/buckets.hpp"
+#include "dpcast/models/buckets.hpp"
+#include "dpcast/models/record_config.hpp"
 #include "dpcast/sim/collectives.hpp"
 #include "dpcast/sim/compute_model.hpp"
 #include "dpcast/sim/memory_model.hpp"
@@ -39,13 +40,6 @@ double run_stream(std::vector<CommOp>& ops, std::vector<double>* starts = nullpt
   return free_at;
 }
 
-std::string network_label(const models::Scenario& s) {
-  const auto& n = s.cluster.network;
-  std::string label = std::string(models::to_string(n.topology)) + " " + n.link;
-  if (n.topology == models::Topology::FatTree) label += " " + fixed(n.oversubscription, n.oversubscription == std::floor(n.oversubscription) ? 0 : 1) + ":1";
-  return label;
-}
-
 }  // namespace
 
 models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const models::ModelGraph& graph,
@@ -61,27 +55,8 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
   const ComputeModel compute(gpu, precision);
   const NetworkPath path = NetworkPath::from(s);
 
-  models::RunRecord r;
+  models::RunRecord r = models::configured_record(s, graph);
   r.engine = "analytical";
-  r.scenario_name = s.name;
-  r.scenario_file = s.file;
-  r.sweep_point = s.sweep_point;
-  r.model = s.model.label;
-  r.gpu = gpu.name;
-  r.node = s.cluster.node;
-  r.network = network_label(s);
-  r.nodes = s.cluster.nodes;
-  r.gpus_per_node = s.cluster.gpus_per_node;
-  r.gpus = n;
-  r.micro_batch = mb;
-  r.seq_len = s.seq_len();
-  r.grad_accumulation = s.training.grad_accumulation;
-  r.global_batch = n * mb * s.training.grad_accumulation;
-  r.precision = std::string(models::to_string(precision));
-  r.optimizer = std::string(models::to_string(s.training.optimizer));
-  r.zero_stage = zero;
-  r.bucket_bytes = s.data_parallel.bucket_mb * 1024 * 1024;
-  r.params = graph.total_params();
 
   const MemoryEstimate memory = estimate_memory(s, graph);
   r.memory = memory.breakdown;
@@ -114,7 +89,7 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
   }
 
   // ---- communication ----
-  const auto buckets = make_buckets(graph, grad_bytes, s.data_parallel.first_bucket_mb * 1024 * 1024, r.bucket_bytes);
+  const auto buckets = models::make_buckets(graph, grad_bytes, s.data_parallel.first_bucket_mb * 1024 * 1024, r.bucket_bytes);
   const auto grad_op = zero == 0 ? CollectiveOp::AllReduce : CollectiveOp::ReduceScatter;
   std::vector<CommOp> grad_ops;
   std::vector<CollectiveChoice> choices;
@@ -226,7 +201,7 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
   if (n == 1) {
     r.collective_why = "one GPU: no gradient exchange";
   } else {
-    const double largest = buckets.empty() ? 0 : std::max_element(buckets.begin(), buckets.end(), [](const Bucket& a, const Bucket& b) { return a.bytes < b.bytes; })->bytes;
+    const double largest = buckets.empty() ? 0 : std::max_element(buckets.begin(), buckets.end(), [](const models::Bucket& a, const models::Bucket& b) { return a.bytes < b.bytes; })->bytes;
     std::string mix;
     if (bytes_by_algorithm.size() > 1)
       for (const auto& [c, bytes] : bytes_by_algorithm)

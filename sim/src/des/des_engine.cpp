@@ -14,7 +14,7 @@
 #include <string>
 
 #include "dpcast/models/error.hpp"
-#include "dpcast/sim/buckets.hpp"
+#include "dpcast/models/buckets.hpp"
 #include "dpcast/sim/compute_model.hpp"
 #include "dpcast/sim/des/flow_schedule.hpp"
 #include "dpcast/sim/memory_model.hpp"
@@ -189,7 +189,7 @@ std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGra
   const auto precision = s.training.precision;
   const double act = models::bytes_per_element(precision);
   const ComputeModel compute(*s.cluster.gpu_entry, precision);
-  const auto buckets = make_buckets(graph, gradient_bytes_per_param(precision), dp.first_bucket_mb * 1024 * 1024,
+  const auto buckets = models::make_buckets(graph, gradient_bytes_per_param(precision), dp.first_bucket_mb * 1024 * 1024,
                                     dp.bucket_mb * 1024 * 1024);
   const auto op = dp.zero_stage == 0 ? CollectiveOp::AllReduce : CollectiveOp::ReduceScatter;
   std::vector<BucketPlan> plans;

@@ -6,15 +6,15 @@
 
 #include "dpcast/models/model_graph.hpp"
 
-namespace dpcast::sim {
+namespace dpcast::models {
 
 struct Bucket {
-  std::vector<models::LayerId> layers;  // in gradient-ready order; the last one makes it ready
+  std::vector<LayerId> layers;  // in gradient-ready order; the last one makes it ready
   double params = 0;
   double bytes = 0;
 };
 
-[[nodiscard]] std::vector<Bucket> make_buckets(const models::ModelGraph& graph, double bytes_per_param,
+[[nodiscard]] std::vector<Bucket> make_buckets(const ModelGraph& graph, double bytes_per_param,
                                                double first_bucket_bytes, double bucket_bytes);
 
-}  // namespace dpcast::sim
+}  // namespace dpcast::models

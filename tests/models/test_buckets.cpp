@@ -2,14 +2,14 @@
 #include <gtest/gtest.h>
 
 #include "dpcast/models/zoo.hpp"
-#include "dpcast/sim/buckets.hpp"
+#include "dpcast/models/buckets.hpp"
 
 using namespace dpcast;
 
 TEST(Buckets, FilledInGradientReadyOrderWithAFirstBucketCap) {
   // fc0: 100x100+100 = 10,100 params; fc1: 10,100; fc2: 100x10+10 = 1,010 (4 B each).
   const auto g = models::build_mlp({"m", {100, 100, 100, 10}});
-  const auto buckets = sim::make_buckets(g, 4.0, 4000.0, 50000.0);
+  const auto buckets = models::make_buckets(g, 4.0, 4000.0, 50000.0);
   ASSERT_EQ(buckets.size(), 2u);
   // fc2 (4,040 B) alone reaches the 4,000 B first cap; fc1 + fc0 (80,800 B) pass 50,000 only with fc0.
   EXPECT_EQ(g.layer(buckets[0].layers.front()).name, "fc2");
@@ -21,7 +21,7 @@ TEST(Buckets, FilledInGradientReadyOrderWithAFirstBucketCap) {
 
 TEST(Buckets, EveryParameterLandsInExactlyOneBucket) {
   const auto g = models::build_zoo_model("gpt2-small", 128);
-  const auto buckets = sim::make_buckets(g, 2.0, 1 << 20, 25 << 20);
+  const auto buckets = models::make_buckets(g, 2.0, 1 << 20, 25 << 20);
   double params = 0;
   for (const auto& b : buckets) {
     params += b.params;

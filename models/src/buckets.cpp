@@ -1,12 +1,12 @@
-#include "dpcast/sim/buckets.hpp"
+#include "dpcast/models/buckets.hpp"
 
-namespace dpcast::sim {
+namespace dpcast::models {
 
-std::vector<Bucket> make_buckets(const models::ModelGraph& graph, double bytes_per_param, double first_cap,
+std::vector<Bucket> make_buckets(const ModelGraph& graph, double bytes_per_param, double first_cap,
                                  double cap) {
   std::vector<Bucket> buckets;
   Bucket current;
-  for (models::LayerId id : graph.gradient_ready_order()) {
+  for (LayerId id : graph.gradient_ready_order()) {
     const auto params = static_cast<double>(graph.owned_params(id));
     if (params == 0) continue;
     current.layers.push_back(id);
@@ -21,4 +21,4 @@ std::vector<Bucket> make_buckets(const models::ModelGraph& graph, double bytes_p
   return buckets;
 }
 
-}  // namespace dpcast::sim
+}  // namespace dpcast::models

@@ -1,0 +1,19 @@
+#pragma once
+// The configuration half of a RunRecord (scenario, model, cluster, training and data-parallel
+// settings), filled the same way by every engine, predicted or measured, so that `compare`
+// can pair a prediction with the measurement of the same configuration.
+#include <string>
+
+#include "dpcast/models/model_graph.hpp"
+#include "dpcast/models/run_record.hpp"
+#include "dpcast/models/scenario.hpp"
+
+namespace dpcast::models {
+
+/// "fat-tree ib-ndr 1:1", "single-switch eth-10g": topology, link and oversubscription.
+[[nodiscard]] std::string network_label(const Scenario& scenario);
+
+/// A record whose configuration fields describe `scenario` with `graph` (figures left empty).
+[[nodiscard]] RunRecord configured_record(const Scenario& scenario, const ModelGraph& graph);
+
+}  // namespace dpcast::models

@@ -1,0 +1,44 @@
+#include "dpcast/models/record_config.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+namespace dpcast::models {
+
+std::string network_label(const Scenario& s) {
+  const auto& n = s.cluster.network;
+  std::string label = std::string(to_string(n.topology)) + " " + n.link;
+  if (n.topology == Topology::FatTree) {
+    char ratio[32];
+    std::snprintf(ratio, sizeof ratio, n.oversubscription == std::floor(n.oversubscription) ? "%.0f" : "%.1f",
+                  n.oversubscription);
+    label += std::string(" ") + ratio + ":1";
+  }
+  return label;
+}
+
+RunRecord configured_record(const Scenario& s, const ModelGraph& graph) {
+  RunRecord r;
+  r.scenario_name = s.name;
+  r.scenario_file = s.file;
+  r.sweep_point = s.sweep_point;
+  r.model = s.model.label;
+  r.gpu = s.cluster.gpu_entry ? s.cluster.gpu_entry->name : s.cluster.gpu;
+  r.node = s.cluster.node;
+  r.network = network_label(s);
+  r.nodes = s.cluster.nodes;
+  r.gpus_per_node = s.cluster.gpus_per_node;
+  r.gpus = s.cluster.gpus();
+  r.micro_batch = s.training.micro_batch;
+  r.seq_len = s.seq_len();
+  r.grad_accumulation = s.training.grad_accumulation;
+  r.global_batch = r.gpus * r.micro_batch * r.grad_accumulation;
+  r.precision = std::string(to_string(s.training.precision));
+  r.optimizer = std::string(to_string(s.training.optimizer));
+  r.zero_stage = s.data_parallel.zero_stage;
+  r.bucket_bytes = s.data_parallel.bucket_mb * 1024 * 1024;
+  r.params = graph.total_params();
+  return r;
+}
+
+}  // namespace dpcast::models
