@@ -9,6 +9,7 @@
 #include <optional>
 #include <sstream>
 
+#include "dpcast/models/atomic_file.hpp"
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/hardware.hpp"
 #include "dpcast/models/scenario.hpp"
@@ -80,7 +81,7 @@ void emit(const std::string& text, const std::string& output) {
   if (output.empty()) {
     std::cout << text;
   } else {
-    sim::write_file_atomically(output, text);
+    models::write_file_atomically(output, text);
   }
 }
 
@@ -111,7 +112,7 @@ int cmd_predict(const std::string& file, bool json, bool csv, const std::string&
                 std::to_string(records.front().micro_batch) + " does not fit in memory: " +
                     sim::out_of_memory_text(records.front()));
   if (!trace.empty())
-    sim::write_file_atomically(trace, sim::chrome_trace(records.front(), scenarios.front(), trace_ranks).dump() + "\n");
+    models::write_file_atomically(trace, sim::chrome_trace(records.front(), scenarios.front(), trace_ranks).dump() + "\n");
   emit(json ? sim::records_json(records, !summary) : csv ? sim::predict_csv(records) : sim::predict_table(records),
        output);
   return 0;

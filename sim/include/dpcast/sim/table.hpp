@@ -24,8 +24,4 @@ class Table {
 /// A number in full precision for machine output ("%.9g").
 [[nodiscard]] std::string number(double value);
 
-/// Writes `text` to `path` through a temporary file renamed into place, so a reader
-/// never sees half a file and a failure leaves the old one. Throws dpcast::Error.
-void write_file_atomically(const std::string& path, const std::string& text);
-
 }  // namespace dpcast::sim
