@@ -120,7 +120,7 @@ NodePreset read_node(const fs::path& file) {
   n.source = SourceLocation{file.string(), 1, 1};
   n.name = entry_name(r, file);
   n.description = r.string("description", "");
-  for (const char* key : {"gpu", "intra_link", "nic_link", "host_link"})
+  for (const char* key : {"gpu", "intra_link", "nic_link", "host_link", "socket_link"})
     if (auto v = r.optional(key)) n.key_locations[key] = v->where();
   n.gpu = r.string("gpu");
   n.gpus_per_node = static_cast<int>(r.positive_int("gpus_per_node"));
@@ -139,6 +139,17 @@ NodePreset read_node(const fs::path& file) {
               " switches");
   }
   n.host_link = r.string("host_link", n.intra_link);
+  if (auto v = r.optional("sockets")) {
+    n.sockets = static_cast<int>(v->as_int_in(1, n.pcie_switches));
+    if (n.fabric != IntraFabric::Pcie) v->fail("sockets applies to fabric: pcie only");
+    if (n.pcie_switches % n.sockets != 0)
+      v->fail(std::to_string(n.pcie_switches) + " PCIe switches do not spread evenly over " + std::to_string(n.sockets) +
+              " sockets");
+    if (n.sockets > 1 && !r.has("socket_link")) v->fail("sockets: " + std::to_string(n.sockets) + " needs socket_link (the link between sockets)");
+  }
+  n.socket_link = r.string("socket_link", "");
+  if (!n.socket_link.empty() && n.sockets == 1)
+    r.required("socket_link").fail("socket_link needs sockets > 1");
   r.finish();
   return n;
 }
@@ -178,6 +189,8 @@ void Catalogue::add(NodePreset node) {
   check("intra_link", node.intra_link, find_link(node.intra_link) != nullptr, names_of(links_));
   check("nic_link", node.nic_link, find_link(node.nic_link) != nullptr, names_of(links_));
   check("host_link", node.host_link, find_link(node.host_link) != nullptr, names_of(links_));
+  if (node.sockets > 1)
+    check("socket_link", node.socket_link, find_link(node.socket_link) != nullptr, names_of(links_));
   const std::string name = node.name;
   if (!nodes_.emplace(name, std::move(node)).second)
     throw Error(nodes_.at(name).source, "name", "node preset '" + name + "' is defined twice");

@@ -5,15 +5,23 @@
 
 namespace dpcast::models {
 
+namespace {
+std::string ratio(double r) {
+  char text[32];
+  std::snprintf(text, sizeof text, r == std::floor(r) ? "%.0f:1" : "%.1f:1", r);
+  return text;
+}
+}  // namespace
+
 std::string network_label(const Scenario& s) {
   const auto& n = s.cluster.network;
-  std::string label = std::string(to_string(n.topology)) + " " + n.link;
-  if (n.topology == Topology::FatTree) {
-    char ratio[32];
-    std::snprintf(ratio, sizeof ratio, n.oversubscription == std::floor(n.oversubscription) ? "%.0f" : "%.1f",
-                  n.oversubscription);
-    label += std::string(" ") + ratio + ":1";
-  }
+  std::string label(to_string(n.topology));
+  if (n.topology != Topology::SingleSwitch && n.levels == 3) label += " 3-level";
+  label.append(" ").append(n.link);
+  // A fat-tree always states its oversubscription; a rail-optimized network when it has one.
+  if (n.topology == Topology::FatTree || (n.topology == Topology::RailOptimized && n.oversubscription != 1))
+    label.append(" ").append(ratio(n.oversubscription));
+  if (n.levels == 3 && n.pod_oversubscription != 1) label.append(" pods ").append(ratio(n.pod_oversubscription));
   return label;
 }
 

@@ -44,6 +44,9 @@ const std::vector<std::string>& scenario_keys() {
       "cluster.network.oversubscription",
       "cluster.network.nodes_per_leaf",
       "cluster.network.switch_ports",
+      "cluster.network.levels",
+      "cluster.network.leaves_per_pod",
+      "cluster.network.pod_oversubscription",
       "training.micro_batch",
       "training.seq_len",
       "training.grad_accumulation",
@@ -65,10 +68,29 @@ const std::vector<std::string>& scenario_keys() {
   return keys;
 }
 
+namespace {
+int ports_of(const NetworkSpec& n) { return n.switch_ports > 0 ? n.switch_ports : 64; }
+}  // namespace
+
 int ClusterSpec::nodes_per_leaf() const {
   if (network.nodes_per_leaf > 0) return network.nodes_per_leaf;
-  const int ports = network.switch_ports > 0 ? network.switch_ports : 64;
-  return std::max(1, ports / 2 / std::max(1, nics));
+  // A rail switch takes one port per node (NIC k of each); a fat-tree leaf one per NIC.
+  const int per_node = network.topology == Topology::RailOptimized ? 1 : std::max(1, nics);
+  return std::max(1, ports_of(network) / 2 / per_node);
+}
+
+int ClusterSpec::leaves_per_pod() const {
+  if (network.leaves_per_pod > 0) return network.leaves_per_pod;
+  return std::max(1, ports_of(network) / 2);
+}
+
+bool ClusterSpec::spans_leaves() const {
+  return network.topology != Topology::SingleSwitch && nodes > nodes_per_leaf();
+}
+
+bool ClusterSpec::spans_pods() const {
+  return spans_leaves() && network.levels == 3 &&
+         static_cast<std::int64_t>(nodes) > static_cast<std::int64_t>(nodes_per_leaf()) * leaves_per_pod();
 }
 
 std::int64_t Scenario::seq_len() const {
@@ -149,9 +171,11 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
   c.nics = std::max(1, preset.nics * c.gpus_per_node / preset.gpus_per_node);
   c.intra_link = &cat.link(preset.intra_link);
   c.host_link = &cat.link(preset.host_link.empty() ? preset.intra_link : preset.host_link);
+  if (preset.sockets > 1) c.socket_link = &cat.link(preset.socket_link);
 
   MapReader net = r.map("network");
-  net.declare({"topology", "link", "oversubscription", "nodes_per_leaf", "switch_ports"});
+  net.declare({"topology", "link", "oversubscription", "nodes_per_leaf", "switch_ports", "levels", "leaves_per_pod",
+               "pod_oversubscription"});
   NetworkSpec& n = c.network;
   if (auto t = net.optional("topology")) {
     note(s, t);
@@ -167,24 +191,52 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
     (void)resolve(*l, [&](const std::string& name) { return &cat.link(name); });
   }
   c.nic_link = &cat.link(n.link);
+  const bool tree = n.topology != Topology::SingleSwitch;
+  const std::string tree_only = " applies to a fat-tree or a rail-optimized network only";
   if (auto o = net.optional("oversubscription")) {
     n.oversubscription = o->as_number_at_least(1);
-    if (n.topology != Topology::FatTree) o->fail("oversubscription applies to a fat-tree only");
+    if (!tree) o->fail("oversubscription" + tree_only);
   }
   if (auto p = net.optional("nodes_per_leaf")) {
     n.nodes_per_leaf = static_cast<int>(p->as_int_in(1, kMaxNodes));
-    if (n.topology != Topology::FatTree) p->fail("nodes_per_leaf applies to a fat-tree only");
+    if (!tree) p->fail("nodes_per_leaf" + tree_only);
   }
-  if (auto p = net.optional("switch_ports")) {
-    n.switch_ports = static_cast<int>(p->as_int_in(4, 100'000));
-    if (n.topology != Topology::FatTree) p->fail("switch_ports applies to a fat-tree only");
-    // A two-level fat-tree of R-port switches: leaves give half their ports to nodes, and
-    // each spine switch reaches at most R leaves.
-    const std::int64_t most = static_cast<std::int64_t>(c.nodes_per_leaf()) * n.switch_ports;
+  auto ports = net.optional("switch_ports");
+  if (ports) {
+    n.switch_ports = static_cast<int>(ports->as_int_in(4, 100'000));
+    if (!tree) ports->fail("switch_ports" + tree_only);
+  }
+  auto levels = net.optional("levels");
+  if (levels) {
+    n.levels = static_cast<int>(levels->as_int_in(2, 3));
+    if (!tree) levels->fail("levels" + tree_only);
+  }
+  auto three_level_only = [&](const YamlValue& v, const std::string& key) {
+    if (n.levels != 3) v.fail(key + " applies to a three-level tree only (levels: 3)");
+  };
+  // Tree sizes: leaves give half their ports to nodes and half to the level above; a spine
+  // (or core) switch of R ports reaches R leaves (or pods). Without switch_ports the size is
+  // not limited; with it, the fewest levels that hold the nodes unless levels is given.
+  const std::int64_t leaf = c.nodes_per_leaf();
+  const std::int64_t two_level = leaf * ports_of(n);
+  if (ports && !levels && c.nodes > two_level) n.levels = 3;
+  if (auto v = net.optional("leaves_per_pod")) {
+    n.leaves_per_pod = static_cast<int>(v->as_int_in(1, kMaxNodes));
+    three_level_only(*v, "leaves_per_pod");
+  }
+  if (auto v = net.optional("pod_oversubscription")) {
+    n.pod_oversubscription = v->as_number_at_least(1);
+    three_level_only(*v, "pod_oversubscription");
+  }
+  if (ports) {
+    const std::int64_t most = n.levels == 2 ? two_level : leaf * c.leaves_per_pod() * ports_of(n);
+    const std::string nics = n.topology == Topology::RailOptimized ? " (one port per rail switch)"
+                                                                   : " of " + std::to_string(c.nics) + " NICs";
     if (c.nodes > most)
-      p->fail("a two-level fat-tree of " + std::to_string(n.switch_ports) + "-port switches holds at most " +
-              std::to_string(most) + " nodes of " + std::to_string(c.nics) + " NICs, got " + std::to_string(c.nodes) +
-              " (3-level trees are not modelled yet)");
+      (levels ? *levels : *ports)
+          .fail(std::string(n.levels == 2 ? "a two-level" : "a three-level") + " tree of " +
+                std::to_string(n.switch_ports) + "-port switches holds at most " + std::to_string(most) + " nodes" +
+                nics + ", got " + std::to_string(c.nodes) + (n.levels == 2 && levels ? " (levels: 3 holds more)" : ""));
   }
   net.finish();
   r.finish();

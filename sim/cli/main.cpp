@@ -195,10 +195,18 @@ int cmd_hardware(bool json) {
     for (const auto& [name, l] : cat.links())
       out["links"].push_back({{"name", name}, {"description", l.description},
                               {"bandwidth_bytes_per_s", l.bandwidth_bytes_per_s}, {"latency_s", l.latency_s}});
-    for (const auto& [name, n] : cat.nodes())
-      out["nodes"].push_back({{"name", name}, {"description", n.description}, {"gpu", n.gpu},
-                              {"gpus_per_node", n.gpus_per_node}, {"fabric", std::string(models::to_string(n.fabric))},
-                              {"intra_link", n.intra_link}, {"nics", n.nics}, {"nic_link", n.nic_link}});
+    for (const auto& [name, n] : cat.nodes()) {
+      models::Json j{{"name", name}, {"description", n.description}, {"gpu", n.gpu},
+                     {"gpus_per_node", n.gpus_per_node}, {"fabric", std::string(models::to_string(n.fabric))},
+                     {"intra_link", n.intra_link}, {"nics", n.nics}, {"nic_link", n.nic_link}};
+      if (n.fabric == models::IntraFabric::Pcie) {
+        j["pcie_switches"] = n.pcie_switches;
+        j["host_link"] = n.host_link;
+        j["sockets"] = n.sockets;
+        if (n.sockets > 1) j["socket_link"] = n.socket_link;
+      }
+      out["nodes"].push_back(j);
+    }
     std::cout << out.dump(2) << "\n";
     return 0;
   }

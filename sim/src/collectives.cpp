@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "dpcast/sim/units.hpp"
 
@@ -18,10 +19,17 @@ NetworkPath NetworkPath::from(const models::Scenario& s) {
   p.intra_latency = c.intra_link->latency_s;
   p.node_bandwidth = c.nics * c.nic_link->bandwidth_bytes_per_s;
   p.inter_latency = c.nic_link->latency_s;
-  // A leaf switch of `ports` ports gives half to nodes; each node takes `nics` ports.
-  const int nodes_per_leaf = c.nodes_per_leaf();
-  const bool crosses_leaves = c.network.topology == models::Topology::FatTree && c.nodes > nodes_per_leaf;
-  p.cross_leaf_factor = crosses_leaves ? c.network.oversubscription : 1.0;
+  const auto& net = c.network;
+  if (c.spans_leaves()) {
+    p.cross_leaf_factor = net.oversubscription * (c.spans_pods() ? net.pod_oversubscription : 1.0);
+    // The smallest leaf (and pod) is the last one, or a full one.
+    auto smallest = [&](std::int64_t size) { return static_cast<double>(c.nodes % size ? c.nodes % size : size); };
+    const std::int64_t leaf = c.nodes_per_leaf();
+    double factor = std::min(1.0, smallest(leaf) / net.oversubscription);
+    if (c.spans_pods())
+      factor = std::min(factor, smallest(leaf * c.leaves_per_pod()) / (net.oversubscription * net.pod_oversubscription));
+    p.ring_node_factor = factor;
+  }
   p.ps_servers = s.data_parallel.ps_servers > 0 ? s.data_parallel.ps_servers : c.nodes;
   return p;
 }
@@ -33,7 +41,7 @@ double ring(double n, const NetworkPath& p) {
   if (p.gpus == 1) return 0;
   const bool multi = p.nodes > 1;
   const double alpha = multi ? std::max(p.inter_latency, p.intra_latency) : p.intra_latency;
-  const double bw = multi ? std::min(p.intra_bandwidth, p.node_bandwidth) : p.intra_bandwidth;
+  const double bw = multi ? std::min(p.intra_bandwidth, p.node_bandwidth * p.ring_node_factor) : p.intra_bandwidth;
   return 2 * (k - 1) * alpha + 2 * (k - 1) / k * n / bw;
 }
 
@@ -83,7 +91,7 @@ double hierarchical(double n, const NetworkPath& p) {
   const double m = p.nodes;
   const double intra = g > 1 ? (g - 1) * p.intra_latency + (g - 1) / g * n / p.intra_bandwidth : 0;
   const double inter =
-      m > 1 ? 2 * (m - 1) * p.inter_latency + 2 * (m - 1) / m * n / (p.node_bandwidth / p.cross_leaf_factor) : 0;
+      m > 1 ? 2 * (m - 1) * p.inter_latency + 2 * (m - 1) / m * n / (p.node_bandwidth * p.ring_node_factor) : 0;
   return 2 * intra + inter;
 }
 

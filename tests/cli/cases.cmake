@@ -120,7 +120,7 @@ dpcast_cli_error(gpus_disagree "${BAD}/gpus-disagree.yaml:2:43: cluster.gpus: 8 
                  predict ${BAD}/gpus-disagree.yaml)
 dpcast_cli_error(gpus_per_node_too_many "${BAD}/gpus-per-node-too-many.yaml:5:18: cluster.gpus_per_node: dgx-h100 has 8 GPUs per node, got 16"
                  predict ${BAD}/gpus-per-node-too-many.yaml)
-dpcast_cli_error(oversubscription_single_switch "${BAD}/oversubscription-single-switch.yaml:5:56: cluster.network.oversubscription: oversubscription applies to a fat-tree only"
+dpcast_cli_error(oversubscription_single_switch "${BAD}/oversubscription-single-switch.yaml:5:56: cluster.network.oversubscription: oversubscription applies to a fat-tree or a rail-optimized network only"
                  predict ${BAD}/oversubscription-single-switch.yaml)
 dpcast_cli_error(seq_len_not_sequence "${BAD}/seq-len-not-sequence.yaml:5:12: training.seq_len: resnet50 is not a sequence model"
                  predict ${BAD}/seq-len-not-sequence.yaml)
@@ -175,7 +175,7 @@ dpcast_cli_error(unknown_key_before_missing_key "${BAD}/unknown-key-before-missi
                  predict ${BAD}/unknown-key-before-missing.yaml)
 dpcast_cli_error(ps_servers_without_parameter_server "${BAD}/ps-servers-without-ps.yaml:3:47: data_parallel.ps_servers: ps_servers applies to collective: parameter-server only"
                  predict ${BAD}/ps-servers-without-ps.yaml)
-dpcast_cli_error(nodes_per_leaf_without_fat_tree "${BAD}/nodes-per-leaf-without-fat-tree.yaml:2:88: cluster.network.nodes_per_leaf: nodes_per_leaf applies to a fat-tree only"
+dpcast_cli_error(nodes_per_leaf_without_fat_tree "${BAD}/nodes-per-leaf-without-fat-tree.yaml:2:88: cluster.network.nodes_per_leaf: nodes_per_leaf applies to a fat-tree or a rail-optimized network only"
                  predict ${BAD}/nodes-per-leaf-without-fat-tree.yaml)
 dpcast_cli_error(scenario_is_a_directory "scenarios: is a directory, not a scenario file" predict scenarios)
 dpcast_cli_error(unknown_command "dpcast: unknown command 'frobnicate'; commands: predict, memory, models, hardware" frobnicate)
@@ -186,5 +186,7 @@ dpcast_cli_error(unknown_flag_one_line "dpcast: The following argument was not e
 dpcast_cli_test(trace_written 0 "waiting for the slowest rank" predict scenarios/examples/stragglers-trace.yaml --trace ${CMAKE_CURRENT_BINARY_DIR}/trace.json)
 dpcast_cli_error(trace_needs_one_configuration "--trace: needs a single configuration; scenarios/quickstart.yaml has 24"
                  predict scenarios/quickstart.yaml --trace ${CMAKE_CURRENT_BINARY_DIR}/never.json)
-dpcast_cli_error(fat_tree_too_small "${BAD}/fat-tree-too-small.yaml:2:84: cluster.network.switch_ports: a two-level fat-tree of 64-port switches holds at most 256 nodes of 8 NICs, got 1024 (3-level trees are not modelled yet)"
+dpcast_cli_error(fat_tree_too_small "${BAD}/fat-tree-too-small.yaml:2:96: cluster.network.levels: a two-level tree of 64-port switches holds at most 256 nodes of 8 NICs, got 1024 (levels: 3 holds more)"
                  predict ${BAD}/fat-tree-too-small.yaml)
+dpcast_cli_error(three_level_tree_too_small "${BAD}/three-level-tree-too-small.yaml:2:84: cluster.network.switch_ports: a three-level tree of 64-port switches holds at most 8192 nodes of 8 NICs, got 8193"
+                 predict ${BAD}/three-level-tree-too-small.yaml)

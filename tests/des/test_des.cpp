@@ -2,6 +2,8 @@
 // the slowdowns worked out by hand where links are shared.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "dpcast/sim/collectives.hpp"
 #include "dpcast/sim/des/des_engine.hpp"
 #include "dpcast/sim/des/flow_schedule.hpp"
@@ -187,6 +189,21 @@ TEST(Des, PcieSwitchUplinksAreSharedAcrossSwitches) {
   EXPECT_NEAR(des.collective_time(s, Collective::HalvingDoubling, CollectiveOp::AllReduce, n), 2 * half, 1e-12);
 }
 
+TEST(Des, TrafficBetweenSocketsSharesTheirLink) {
+  // test-pcie-2s: 8 GPUs, two under each of 4 PCIe switches, switches 0-1 on socket 0 and
+  // 2-3 on socket 1, one 50 GB/s link each way between the sockets. Halving-doubling:
+  // distance 1 stays under a switch (n/2 at 100 GB/s); distance 2 crosses switch uplinks
+  // within a socket (both GPUs of a switch: n/4 at 50 GB/s); distance 4 sends all 4 GPUs of a
+  // socket through its socket link (n/8 at 12.5 GB/s). The ring crosses sockets at two hops,
+  // one flow each way: 50 GB/s, below the 100 GB/s of the GPU links: 14 steps of n/8 at 50.
+  const auto s = test_support::scenario("model: {zoo: mlp, widths: [64, 64]}\ncluster: {node: test-pcie-2s, nodes: 1}\n");
+  const double n = 16 * MiB;
+  const sim::DesEngine des;
+  const double half = 3e-6 + (n / 2) / 100e9 + (n / 4) / 50e9 + (n / 8) / 12.5e9;
+  EXPECT_NEAR(des.collective_time(s, Collective::HalvingDoubling, CollectiveOp::AllReduce, n), 2 * half, 1e-12);
+  EXPECT_NEAR(des.collective_time(s, Collective::Ring, CollectiveOp::AllReduce, n), 14 * (1e-6 + n / 8 / 50e9), 1e-12);
+}
+
 TEST(Des, SymmetricStepsOnASliceAreExact) {
   // Ring and hierarchical steps played on a slice (a full leaf and the smaller last one, or
   // two nodes on one switch) give the whole cluster's result: 7 nodes in leaves of 2, 2:1.
@@ -203,4 +220,97 @@ TEST(Des, SymmetricStepsOnASliceAreExact) {
       // 0.5 / flow bytes (here flows are ~100 kB: ~1e-6).
       EXPECT_NEAR(sliced.step_time_s / full.step_time_s, 1.0, 1e-5) << collective << " on " << network;
     }
+}
+
+TEST(Des, PodOversubscriptionSlowsTheRingOnlyAcrossPods) {
+  // Three levels: leaves of 1 node, pods of 2 leaves. 4 nodes x 4 GPUs make 2 pods; each
+  // pod's uplink is sized for its 2 nodes x 4 NICs x 10 GB/s / 4 (pod oversubscription) =
+  // 20 GB/s and carries one ring hop per channel (4 channels): 5 GB/s a flow instead of the
+  // NIC's 10. 2(p-1) = 30 steps of n/(4·16). Two nodes in one pod cross no pod uplink.
+  const double n = 16 * MiB;
+  const sim::DesEngine des;
+  const std::string tree = ", network: {topology: fat-tree, levels: 3, nodes_per_leaf: 1, leaves_per_pod: 2";
+  EXPECT_NEAR(des.collective_time(cluster(4, 4, tree + "}"), Collective::Ring, CollectiveOp::AllReduce, n),
+              30 * (5e-6 + n / 64 / 10e9), 1e-12);
+  EXPECT_NEAR(des.collective_time(cluster(4, 4, tree + ", pod_oversubscription: 4}"), Collective::Ring,
+                                  CollectiveOp::AllReduce, n),
+              30 * (5e-6 + n / 64 / 5e9), 1e-12);
+  EXPECT_NEAR(des.collective_time(cluster(2, 4, tree + ", pod_oversubscription: 4}"), Collective::Ring,
+                                  CollectiveOp::AllReduce, n),
+              14 * (5e-6 + n / 32 / 10e9), 1e-12);
+}
+
+TEST(Des, TheNarrowestPodSetsTheRingAcrossPods) {
+  // 7 nodes in pods of 2 leaves of 2 nodes: pods of 4 and 3 nodes. Pod uplinks at 4:1 carry
+  // 4 x 40 GB/s / 4 = 40 GB/s and 3 x 40 / 4 = 30 GB/s, each one hop per channel: the last
+  // pod gives each of the 4 channels 7.5 GB/s. 28 ranks: 54 steps of n/(4·28). The slice (one
+  // full leaf and the last leaf, in pods sized as the first and the last) gives exactly that,
+  // with SimGrid's whole-byte flows (n/112 is not a whole number of bytes).
+  const double n = 16 * MiB;
+  const auto s = cluster(7, 4, ", network: {levels: 3, nodes_per_leaf: 2, leaves_per_pod: 2, pod_oversubscription: 4}");
+  const auto slice = sim::des::slice_layout(s, sim::des::Layout::from(s));
+  ASSERT_TRUE(slice.has_value());
+  EXPECT_EQ(slice->nodes, 3);
+  EXPECT_EQ(slice->pod_uplink_nodes, (std::vector<int>{4, 3}));
+  EXPECT_NEAR(sim::DesEngine{}.collective_time(s, Collective::Ring, CollectiveOp::AllReduce, n),
+              54 * (5e-6 + std::round(n / 112) / 7.5e9), 1e-12);
+}
+
+TEST(Des, ThreeLevelShortcutsAreExact) {
+  // Every algorithm, sliced and scaled, against full fidelity on an oversubscribed
+  // three-level tree with a partial last leaf and a partial last pod.
+  for (const char* collective : {"ring", "tree", "halving-doubling", "hierarchical", "parameter-server"}) {
+    auto s = test_support::scenario(std::string("model: gpt2-small\ncluster: {node: test-node, nodes: 7, network: "
+                                                "{levels: 3, nodes_per_leaf: 2, leaves_per_pod: 2, "
+                                                "oversubscription: 2, pod_oversubscription: 2}}\n"
+                                                "training: {micro_batch: 2, seq_len: 128}\n"
+                                                "data_parallel: {bucket_mb: 10, collective: ") + collective + "}\n");
+    const auto graph = s.model.build(s.seq_len());
+    const auto fast = sim::DesEngine{}.predict(s, graph, {true, false});
+    const auto full = sim::DesEngine{}.predict(s, graph, {true, true});
+    // Whole-byte flows: a sliced, scaled collective differs by at most 0.5 / flow bytes.
+    EXPECT_NEAR(fast.step_time_s / full.step_time_s, 1.0, 1e-5) << collective;
+  }
+}
+
+TEST(Des, RailOptimizedKeepsTheRingInsideAScalableUnit) {
+  // 8-port switches, 4 NICs a node. A fat-tree leaf takes 8/2/4 = 1 node; a rail switch
+  // takes one port per node, so a scalable unit (the 4 rail switches) holds 8/2 = 4 nodes.
+  // 4 nodes at 2:1: the fat-tree ring crosses leaf uplinks of 1 x 40 GB/s / 2 = 20 GB/s,
+  // 5 GB/s for each of 4 channels; rail-optimized, all 4 nodes are in one unit: 10 GB/s.
+  // 8 nodes at 8:1: two units, uplinks 4 x 40 / 8 = 20 GB/s: 5 GB/s a channel again.
+  const double n = 16 * MiB;
+  const sim::DesEngine des;
+  auto ring = [&](int nodes, const std::string& network) {
+    return des.collective_time(cluster(nodes, 4, ", network: " + network), Collective::Ring, CollectiveOp::AllReduce, n);
+  };
+  EXPECT_NEAR(ring(4, "{topology: fat-tree, switch_ports: 8, oversubscription: 2}"), 30 * (5e-6 + n / 64 / 5e9), 1e-12);
+  EXPECT_NEAR(ring(4, "{topology: rail-optimized, switch_ports: 8, oversubscription: 2}"), 30 * (5e-6 + n / 64 / 10e9),
+              1e-12);
+  EXPECT_NEAR(ring(8, "{topology: rail-optimized, switch_ports: 8, oversubscription: 8}"), 62 * (5e-6 + n / 128 / 5e9),
+              1e-12);
+}
+
+TEST(Des, AnalyticalRingsFollowTheNarrowestLeafOrPodAsTheDesDoes) {
+  // Node-ordered rings (ring, and hierarchical's inter-node part) cross each leaf and pod
+  // boundary once per ring; the analytical engine scales the NIC bandwidth by the narrowest
+  // leaf or pod (nodes / oversubscription, when below 1). Both engines agree on partial last
+  // leaves and pods, two and three levels, fat-tree and rail-optimized.
+  const double n = 16 * MiB;
+  const sim::DesEngine des;
+  for (auto [nodes, network] : std::vector<std::pair<int, std::string>>{
+           {4, "{nodes_per_leaf: 1, oversubscription: 2}"},
+           {5, "{nodes_per_leaf: 2, oversubscription: 2}"},
+           {6, "{nodes_per_leaf: 4, oversubscription: 3}"},
+           {4, "{levels: 3, nodes_per_leaf: 1, leaves_per_pod: 2, pod_oversubscription: 4}"},
+           {7, "{levels: 3, nodes_per_leaf: 2, leaves_per_pod: 2, oversubscription: 1.5, pod_oversubscription: 4}"},
+           {8, "{topology: rail-optimized, switch_ports: 8, oversubscription: 8}"}}) {
+    const auto s = cluster(nodes, 4, ", network: " + network);
+    const auto path = sim::NetworkPath::from(s);
+    for (auto c : {Collective::Ring, Collective::Hierarchical}) {
+      const double analytical = sim::collective_time(c, CollectiveOp::AllReduce, n, path);
+      EXPECT_NEAR(des.collective_time(s, c, CollectiveOp::AllReduce, n) / analytical, 1.0, 1e-5)
+          << to_string(c) << " on " << nodes << " nodes, " << network;
+    }
+  }
 }

@@ -33,13 +33,13 @@ TEST(Hardware, BuiltinHasEveryLink) {
   const Catalogue& c = Catalogue::builtin();
   for (const char* name :
        {"nvlink2", "nvlink3", "nvlink4", "nvlink5", "pcie3-x16", "pcie4-x16", "pcie5-x16", "ib-edr", "ib-hdr", "ib-ndr",
-        "eth-10g", "eth-25g", "eth-100g", "eth-200g", "eth-400g", "shared-memory"}) {
+        "eth-10g", "eth-25g", "eth-100g", "eth-200g", "eth-400g", "shared-memory", "upi2"}) {
     const Link* l = c.find_link(name);
     ASSERT_NE(l, nullptr) << name;
     EXPECT_GT(l->bandwidth_bytes_per_s, 0) << name;
     EXPECT_GE(l->latency_s, 0) << name;
   }
-  EXPECT_EQ(c.links().size(), 16u);
+  EXPECT_EQ(c.links().size(), 17u);
   // InfiniBand NDR: 400 Gb/s per direction = 50 GB/s.
   EXPECT_EQ(c.link("ib-ndr").bandwidth_bytes_per_s, 50e9);
 }
@@ -225,6 +225,19 @@ TEST_F(TempCatalogue, PcieSwitchesNeedAPcieFabricAndAnEvenSpread) {
                                    "pcie_switches: 3\n"
                                    "host_link: l1\n");
   EXPECT_EQ(load_error(), uneven + ":8:16: pcie_switches: 4 GPUs do not spread evenly over 3 switches");
+}
+
+TEST_F(TempCatalogue, SocketsNeedPcieSwitchesToSpreadAndALink) {
+  const std::string node = "name: n2\ngpu: g1\ngpus_per_node: 4\nfabric: pcie\nintra_link: l1\nnics: 1\nnic_link: l2\n"
+                           "pcie_switches: 2\n";
+  const std::string no_link = write("nodes/n2.yaml", node + "sockets: 2\n");
+  EXPECT_EQ(load_error(), no_link + ":9:10: sockets: sockets: 2 needs socket_link (the link between sockets)");
+  const std::string too_many = write("nodes/n2.yaml", node + "sockets: 3\nsocket_link: l1\n");
+  EXPECT_EQ(load_error(), too_many + ":9:10: sockets: expected an integer from 1 to 2, got 3");
+  const std::string unknown = write("nodes/n2.yaml", node + "sockets: 2\nsocket_link: l9\n");
+  EXPECT_EQ(load_error(), unknown + ":10:14: socket_link: unknown socket_link 'l9' (did you mean 'l1'?)");
+  const std::string alone = write("nodes/n2.yaml", node + "socket_link: l1\n");
+  EXPECT_EQ(load_error(), alone + ":9:14: socket_link: socket_link needs sockets > 1");
 }
 
 TEST_F(TempCatalogue, GpuWithoutAnyPrecision) {

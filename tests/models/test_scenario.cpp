@@ -277,9 +277,40 @@ TEST(Scenario, ZeroStage) {
             Collective::ParameterServer);
 }
 
-TEST(Scenario, OversubscriptionOnlyOnAFatTree) {
+TEST(Scenario, OversubscriptionOnlyOnATreeOfSwitches) {
   EXPECT_EQ(error_of(kHeader + "  network: {topology: single-switch, oversubscription: 2}\n"),
-            "s.yaml:5:56: cluster.network.oversubscription: oversubscription applies to a fat-tree only");
+            "s.yaml:5:56: cluster.network.oversubscription: oversubscription applies to a fat-tree or a "
+            "rail-optimized network only");
+  EXPECT_EQ(one(kHeader + "  network: {topology: rail-optimized, oversubscription: 2}\n").cluster.network.oversubscription, 2);
+}
+
+TEST(Scenario, LeavesHoldHalfTheirPortsOfNodes) {
+  // 64-port leaves: a DGX H100 (8 NICs) takes 8 ports of a fat-tree leaf, one of each rail switch.
+  EXPECT_EQ(one(kHeader + "  network: {topology: fat-tree}\n").cluster.nodes_per_leaf(), 4);
+  EXPECT_EQ(one(kHeader + "  network: {topology: rail-optimized}\n").cluster.nodes_per_leaf(), 32);
+  EXPECT_EQ(one(kHeader + "  network: {topology: rail-optimized, switch_ports: 16}\n").cluster.nodes_per_leaf(), 8);
+}
+
+TEST(Scenario, SwitchPortsChooseTheFewestLevelsThatHoldTheNodes) {
+  const std::string dgx = "model: gpt2-small\ncluster:\n  node: dgx-h100\n";
+  // 16-port switches, 8 NICs a node: 1 node per leaf, 16 leaves on two levels; three levels
+  // hold 8 leaves per pod x 16 pods.
+  const Scenario two = one(dgx + "  nodes: 16\n  network: {switch_ports: 16}\n");
+  EXPECT_EQ(two.cluster.network.levels, 2);
+  EXPECT_FALSE(two.cluster.spans_pods());
+  const Scenario three = one(dgx + "  nodes: 17\n  network: {switch_ports: 16}\n");
+  EXPECT_EQ(three.cluster.network.levels, 3);
+  EXPECT_EQ(three.cluster.leaves_per_pod(), 8);
+  EXPECT_TRUE(three.cluster.spans_pods());
+  EXPECT_EQ(error_of(dgx + "  nodes: 17\n  network: {switch_ports: 16, levels: 2}\n"),
+            "s.yaml:5:39: cluster.network.levels: a two-level tree of 16-port switches holds at most 16 nodes of 8 "
+            "NICs, got 17 (levels: 3 holds more)");
+  EXPECT_EQ(error_of(dgx + "  nodes: 129\n  network: {switch_ports: 16}\n"),
+            "s.yaml:5:27: cluster.network.switch_ports: a three-level tree of 16-port switches holds at most 128 "
+            "nodes of 8 NICs, got 129");
+  EXPECT_EQ(error_of(dgx + "  nodes: 4\n  network: {pod_oversubscription: 2}\n"),
+            "s.yaml:5:35: cluster.network.pod_oversubscription: pod_oversubscription applies to a three-level "
+            "tree only (levels: 3)");
 }
 
 // ---- Model forms ----

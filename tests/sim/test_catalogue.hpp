@@ -24,6 +24,7 @@ inline models::Catalogue test_catalogue() {
   c.add(models::Link{"nic", "", 10e9, 5e-6, {}});
   c.add(models::Link{"slow", "", 1e9, 20e-6, {}});
   c.add(models::Link{"far", "", 100e9, 1e-3, {}});
+  c.add(models::Link{"socket", "", 50e9, 0, {}});
   models::NodePreset n;
   n.name = "test-node";
   n.gpu = "test-gpu";
@@ -40,6 +41,10 @@ inline models::Catalogue test_catalogue() {
   n.fabric = models::IntraFabric::Pcie;
   n.pcie_switches = 4;
   n.host_link = "fast";
+  c.add(n);
+  n.name = "test-pcie-2s";  // the same, its four switches on two sockets joined by 50 GB/s
+  n.sockets = 2;
+  n.socket_link = "socket";
   c.add(n);
   return c;
 }

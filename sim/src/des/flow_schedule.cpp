@@ -11,6 +11,8 @@ Layout Layout::from(const models::Scenario& s) {
   l.gpus_per_node = s.cluster.gpus_per_node;
   l.nics = s.cluster.nics;
   l.ps_servers = s.data_parallel.ps_servers > 0 ? s.data_parallel.ps_servers : s.cluster.nodes;
+  if (s.cluster.spans_leaves()) l.nodes_per_leaf = s.cluster.nodes_per_leaf();
+  if (s.cluster.spans_pods()) l.leaves_per_pod = s.cluster.leaves_per_pod();
   return l;
 }
 
@@ -144,15 +146,25 @@ Schedule parameter_server(const Layout& l, double bytes) {
 
 }  // namespace
 
-std::optional<Layout> slice_layout(const models::Scenario& s, const Layout& l) {
-  const int per_leaf = s.cluster.nodes_per_leaf();
-  const bool leaves = s.cluster.network.topology == models::Topology::FatTree && l.nodes > per_leaf;
-  const int last = l.nodes % per_leaf;
-  const int nodes = leaves ? per_leaf + (last ? last : per_leaf) : 2;
-  if (nodes >= l.nodes) return std::nullopt;
+std::optional<Layout> slice_layout(const models::Scenario&, const Layout& l) {
   Layout slice = l;
-  slice.nodes = nodes;
   slice.ps_servers = 0;
+  if (l.nodes_per_leaf == 0) {
+    slice.nodes = 2;
+  } else {
+    // A full leaf and the last one (full or not): the same flows on every leaf uplink as any
+    // leaf of the cluster, and among them the narrowest.
+    const int last = l.nodes % l.nodes_per_leaf;
+    slice.nodes = l.nodes_per_leaf + (last ? last : l.nodes_per_leaf);
+    if (l.leaves_per_pod > 0) {
+      // Each leaf in a pod of its own, whose uplinks are the first (full) and the last pod's.
+      const int pod_nodes = l.nodes_per_leaf * l.leaves_per_pod;
+      const int last_pod = l.nodes % pod_nodes;
+      slice.leaves_per_pod = 1;
+      slice.pod_uplink_nodes = {pod_nodes, last_pod ? last_pod : pod_nodes};
+    }
+  }
+  if (slice.nodes >= l.nodes) return std::nullopt;
   return slice;
 }
 

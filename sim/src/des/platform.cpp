@@ -64,11 +64,25 @@ sg4::NetZone* build_node(const std::string& prefix, int node, const models::Scen
       switch_down.push_back(link(zone, p + ".down", s.cluster.host_link->bandwidth_bytes_per_s, 0));
     }
   }
+  // Sockets: switches spread evenly over them (a node using fewer GPUs keeps its share);
+  // one inter-socket link per ordered pair of sockets.
+  const int sockets = pcie ? std::max(1, c.node_entry->sockets * switches / c.node_entry->pcie_switches) : 1;
+  std::vector<std::vector<sg4::Link*>> socket_links(sockets, std::vector<sg4::Link*>(sockets, nullptr));
+  for (int a = 0; a < sockets; ++a)
+    for (int b = 0; b < sockets; ++b)
+      if (a != b)
+        socket_links[a][b] = link(zone, n + ".socket" + std::to_string(a) + "-" + std::to_string(b),
+                                  c.socket_link->bandwidth_bytes_per_s, c.socket_link->latency_s);
   auto switch_of_gpu = [&](int i) { return i * switches / g; };
   auto switch_of_nic = [&](int k) { return k * switches / l.nics; };
-  // The links between two switches (none when they are the same one).
+  auto socket_of_switch = [&](int sw) { return sw * sockets / switches; };
+  // The links between two switches (none when they are the same one), through the sockets'
+  // link when the switches hang from different sockets.
   auto across = [&](int from, int to) {
-    return from == to ? std::vector<sg4::Link*>{} : std::vector<sg4::Link*>{switch_up[from], switch_down[to]};
+    if (from == to) return std::vector<sg4::Link*>{};
+    const int a = socket_of_switch(from), b = socket_of_switch(to);
+    if (a == b) return std::vector<sg4::Link*>{switch_up[from], switch_down[to]};
+    return std::vector<sg4::Link*>{switch_up[from], socket_links[a][b], switch_down[to]};
   };
   auto path = [](std::vector<sg4::Link*> a, const std::vector<sg4::Link*>& middle, sg4::Link* b) {
     a.insert(a.end(), middle.begin(), middle.end());
@@ -113,53 +127,121 @@ sg4::NetZone* build_node(const std::string& prefix, int node, const models::Scen
   return zone;
 }
 
-// Adds `l.nodes` nodes (and their leaves) under `root`; every name starts with `prefix`.
+// A zone whose way out is a router in a zone of its own (SimGrid routes zone to zone).
+struct SwitchZone {
+  sg4::NetZone* zone = nullptr;
+  sg4::NetZone* port = nullptr;                           // the zone of the gateway
+  simgrid::kernel::routing::NetPoint* gateway = nullptr;  // where traffic leaves and enters
+};
+
+SwitchZone switch_zone(const std::string& name, sg4::NetZone* parent) {
+  SwitchZone out;
+  out.zone = sg4::create_full_zone(name);
+  out.zone->set_parent(parent);
+  out.port = sg4::create_empty_zone(name + ".port");
+  out.port->set_parent(out.zone);
+  out.gateway = out.port->create_router(name + ".gw");
+  out.port->seal();
+  return out;
+}
+
+// Inside `parent` (a full zone), every member reaches every other and the parent's own port
+// through `up` links of the source and `down` links of the destination (the switch itself is
+// non-blocking).
+void connect_members(const SwitchZone& parent, const std::vector<SwitchZone>& members,
+                     const std::vector<std::vector<sg4::Link*>>& up, const std::vector<std::vector<sg4::Link*>>& down) {
+  auto join = [](std::vector<sg4::Link*> a, const std::vector<sg4::Link*>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    std::vector<sg4::LinkInRoute> route;
+    for (auto* link : a) route.emplace_back(link);
+    return route;
+  };
+  auto* port = parent.port;
+  for (std::size_t a = 0; a < members.size(); ++a) {
+    for (std::size_t b = 0; b < members.size(); ++b)
+      if (a != b)
+        parent.zone->add_route(members[a].zone->get_netpoint(), members[b].zone->get_netpoint(), members[a].gateway,
+                               members[b].gateway, join(up[a], down[b]), false);
+    parent.zone->add_route(members[a].zone->get_netpoint(), port->get_netpoint(), members[a].gateway, parent.gateway,
+                           join(up[a], {}), false);
+    parent.zone->add_route(port->get_netpoint(), members[a].zone->get_netpoint(), parent.gateway, members[a].gateway,
+                           join({}, down[a]), false);
+  }
+}
+
+// Adds `l.nodes` nodes (and their leaves and pods) under `root`; every name starts with `prefix`.
+// Leaves and pods are full zones whose routes between members cross the members' uplinks
+// (a leaf's carries its nodes' NIC bandwidth / oversubscription; a pod's its leaves' uplinks /
+// pod oversubscription); the switches themselves are non-blocking.
 void add_cluster(sg4::NetZone* root, const std::string& prefix, const models::Scenario& s, const Layout& l,
                  const std::vector<int>& servers_on, Platform& out) {
   const auto& net = s.cluster.network;
-  const int nodes_per_leaf = s.cluster.nodes_per_leaf();
-  const bool leaves = net.topology == models::Topology::FatTree && l.nodes > nodes_per_leaf;
+  const double node_bw = l.nics * s.cluster.nic_link->bandwidth_bytes_per_s;
   auto add_node = [&](int node, sg4::NetZone* parent) {
     simgrid::kernel::routing::NetPoint* gw = nullptr;
     auto* zone = build_node(prefix, node, s, l, servers_on[node], out, parent, gw);
-    return std::pair{zone, gw};
+    return SwitchZone{zone, nullptr, gw};
   };
-  if (!leaves) {
-    // One non-blocking switch (single-switch, rail-optimized, or a fat-tree within one leaf).
+  if (l.nodes_per_leaf == 0) {
+    // One non-blocking switch (single-switch, or a tree within one leaf).
     for (int node = 0; node < l.nodes; ++node) {
-      auto [zone, gw] = add_node(node, root);
+      auto [zone, port, gw] = add_node(node, root);
       const std::string n = prefix + "node" + std::to_string(node);
       root->add_route(zone->get_netpoint(), nullptr, gw, nullptr, {sg4::LinkInRoute(fabric(root, n + ".port.up"))}, false);
       root->add_route(nullptr, zone->get_netpoint(), nullptr, gw, {sg4::LinkInRoute(fabric(root, n + ".port.down"))}, false);
     }
-  } else {
-    // Two-level fat-tree: leaves of nodes_per_leaf nodes (non-blocking inside), their
-    // uplinks to a non-blocking spine carrying the oversubscription.
-    for (int first = 0, leaf = 0; first < l.nodes; first += nodes_per_leaf, ++leaf) {
+    return;
+  }
+  // Leaves of nodes_per_leaf nodes; with pods, pods of leaves_per_pod leaves.
+  const int leaves = (l.nodes + l.nodes_per_leaf - 1) / l.nodes_per_leaf;
+  const int leaves_per_pod = l.leaves_per_pod > 0 ? l.leaves_per_pod : leaves;
+  for (int first_leaf = 0, pod = 0; first_leaf < leaves; first_leaf += leaves_per_pod, ++pod) {
+    const int pod_first_node = first_leaf * l.nodes_per_leaf;
+    const int pod_nodes = std::min(leaves_per_pod * l.nodes_per_leaf, l.nodes - pod_first_node);
+    // Two levels: the leaves hang from the root (a star: the spine). Three: from a pod.
+    SwitchZone pod_zone;
+    sg4::NetZone* leaf_parent = root;
+    if (l.leaves_per_pod > 0) {
+      pod_zone = switch_zone(prefix + "pod" + std::to_string(pod), root);
+      leaf_parent = pod_zone.zone;
+    }
+    std::vector<SwitchZone> leaf_zones;
+    std::vector<std::vector<sg4::Link*>> leaf_up, leaf_down;
+    for (int leaf = first_leaf; leaf < std::min(leaves, first_leaf + leaves_per_pod); ++leaf) {
       const std::string name = prefix + "leaf" + std::to_string(leaf);
-      auto* zone = sg4::create_full_zone(name);
-      zone->set_parent(root);
-      // The leaf's way out is a router in a zone of its own (SimGrid routes zone to zone).
-      auto* port = sg4::create_empty_zone(name + ".port");
-      port->set_parent(zone);
-      auto* port_gw = port->create_router(name + ".gw");
-      port->seal();
-      const int here = std::min(nodes_per_leaf, l.nodes - first);
-      std::vector<std::pair<sg4::NetZone*, simgrid::kernel::routing::NetPoint*>> members;
-      for (int node = first; node < first + here; ++node) members.push_back(add_node(node, zone));
-      auto* switching = fabric(zone, name + ".switch");
-      for (auto [za, ga] : members) {
-        for (auto [zb, gb] : members)
-          if (za != zb) zone->add_route(za->get_netpoint(), zb->get_netpoint(), ga, gb, {sg4::LinkInRoute(switching)}, false);
-        zone->add_route(za->get_netpoint(), port->get_netpoint(), ga, port_gw, {sg4::LinkInRoute(switching)}, false);
-        zone->add_route(port->get_netpoint(), za->get_netpoint(), port_gw, ga, {sg4::LinkInRoute(switching)}, false);
-      }
-      zone->seal();
-      const double uplink = here * l.nics * s.cluster.nic_link->bandwidth_bytes_per_s / net.oversubscription;
-      root->add_route(zone->get_netpoint(), nullptr, port_gw, nullptr,
+      const SwitchZone leaf_zone = switch_zone(name, leaf_parent);
+      const int first = leaf * l.nodes_per_leaf;
+      const int here = std::min(l.nodes_per_leaf, l.nodes - first);
+      std::vector<SwitchZone> members;
+      for (int node = first; node < first + here; ++node) members.push_back(add_node(node, leaf_zone.zone));
+      auto* switch_in = fabric(leaf_zone.zone, name + ".switch.in");
+      auto* switch_out = fabric(leaf_zone.zone, name + ".switch.out");
+      connect_members(leaf_zone, members, std::vector<std::vector<sg4::Link*>>(members.size(), {switch_in}),
+                      std::vector<std::vector<sg4::Link*>>(members.size(), {switch_out}));
+      leaf_zone.zone->seal();
+      const double uplink = here * node_bw / net.oversubscription;
+      auto* parent_zone = leaf_parent;
+      leaf_up.push_back({link(parent_zone, name + ".uplink", uplink, 0)});
+      leaf_down.push_back({link(parent_zone, name + ".downlink", uplink, 0)});
+      leaf_zones.push_back(leaf_zone);
+    }
+    if (l.leaves_per_pod > 0) {
+      connect_members(pod_zone, leaf_zones, leaf_up, leaf_down);
+      pod_zone.zone->seal();
+      const int sized_for = pod < static_cast<int>(l.pod_uplink_nodes.size()) ? l.pod_uplink_nodes[pod] : pod_nodes;
+      const double uplink = sized_for * node_bw / net.oversubscription / net.pod_oversubscription;
+      const std::string name = prefix + "pod" + std::to_string(pod);
+      root->add_route(pod_zone.zone->get_netpoint(), nullptr, pod_zone.gateway, nullptr,
                       {sg4::LinkInRoute(link(root, name + ".uplink", uplink, 0))}, false);
-      root->add_route(nullptr, zone->get_netpoint(), nullptr, port_gw,
+      root->add_route(nullptr, pod_zone.zone->get_netpoint(), nullptr, pod_zone.gateway,
                       {sg4::LinkInRoute(link(root, name + ".downlink", uplink, 0))}, false);
+    } else {
+      for (std::size_t k = 0; k < leaf_zones.size(); ++k) {
+        root->add_route(leaf_zones[k].zone->get_netpoint(), nullptr, leaf_zones[k].gateway, nullptr,
+                        {sg4::LinkInRoute(leaf_up[k][0])}, false);
+        root->add_route(nullptr, leaf_zones[k].zone->get_netpoint(), nullptr, leaf_zones[k].gateway,
+                        {sg4::LinkInRoute(leaf_down[k][0])}, false);
+      }
     }
   }
 }

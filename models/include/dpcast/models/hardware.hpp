@@ -60,6 +60,10 @@ struct NodePreset {
   // goes up one switch's link to the host (CPU root complex) and down another's.
   int pcie_switches = 1;
   std::string host_link;   // each PCIe switch's uplink to the host (default: intra_link)
+  // PCIe fabric: the switches spread evenly over CPU sockets; traffic between switches of
+  // different sockets also crosses the inter-socket link (UPI, Infinity Fabric) of that pair.
+  int sockets = 1;
+  std::string socket_link;  // required with sockets > 1
   SourceLocation source;
   std::map<std::string, SourceLocation> key_locations;  // where gpu, intra_link, nic_link were written
 };

@@ -48,12 +48,19 @@ struct ModelSpec {
 enum class Topology { SingleSwitch, FatTree, RailOptimized };
 [[nodiscard]] std::string_view to_string(Topology t);
 
+/// The network between nodes. A fat-tree puts nodes under leaf switches; a rail-optimized
+/// network puts NIC k of every node of a scalable unit on rail switch k, the unit's rail
+/// switches acting as its leaf. Leaves reach a spine (two levels) or, with three levels,
+/// pods of leaves reach aggregation switches and those a core.
 struct NetworkSpec {
   Topology topology = Topology::FatTree;
   std::string link;              // the NIC link (default: the node preset's)
-  double oversubscription = 1;   // fat-tree: down/up bandwidth ratio at the leaf switches
-  int nodes_per_leaf = 0;        // 0: derived from the switch ports, half of a leaf's facing nodes
-  int switch_ports = 0;          // fat-tree switch radix; 0: 64 ports, tree size not limited
+  double oversubscription = 1;   // down/up bandwidth ratio at the leaf switches
+  int nodes_per_leaf = 0;        // 0: derived from the switch ports (see ClusterSpec::nodes_per_leaf)
+  int switch_ports = 0;          // switch radix; 0: 64 ports, tree size not limited
+  int levels = 2;                // switch levels of a fat-tree or rail-optimized network: 2 or 3
+  int leaves_per_pod = 0;        // three levels: leaves under one pod; 0: half the switch ports
+  double pod_oversubscription = 1;  // three levels: down/up bandwidth ratio at the pods' aggregation switches
 };
 
 struct ClusterSpec {
@@ -68,10 +75,19 @@ struct ClusterSpec {
   const Link* intra_link = nullptr;
   const Link* nic_link = nullptr;
   const Link* host_link = nullptr;  // PCIe switch uplinks (PCIe fabric)
+  const Link* socket_link = nullptr;  // between CPU sockets (PCIe fabric with sockets > 1)
   int nics = 1;
   [[nodiscard]] int gpus() const { return nodes * gpus_per_node; }
-  /// Nodes under one leaf switch: given, or half a leaf's ports divided by the NICs per node.
+  /// Nodes under one leaf: given, or half a leaf's ports (the other half go up) divided by
+  /// the NICs per node; rail-optimized: half a rail switch's ports (one port per node).
   [[nodiscard]] int nodes_per_leaf() const;
+  /// Leaves under one pod (three levels): given, or half the switch ports.
+  [[nodiscard]] int leaves_per_pod() const;
+  /// Whether traffic between some nodes crosses leaf uplinks (a fat-tree or rail-optimized
+  /// network with more nodes than one leaf holds).
+  [[nodiscard]] bool spans_leaves() const;
+  /// Whether some traffic crosses pod uplinks (three levels, more nodes than one pod holds).
+  [[nodiscard]] bool spans_pods() const;
 };
 
 enum class Optimizer { Sgd, Adam };

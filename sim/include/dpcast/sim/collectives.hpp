@@ -7,9 +7,11 @@
 // switches of an oversubscribed fat-tree get B_n / oversubscription. For p ranks on
 // m nodes of g GPUs, all-reducing n bytes (Thakur, Rabenseifner & Gropp 2005; NCCL):
 //
-//  ring            2(p-1)·α + 2(p-1)/p·n / B,    B = B_i on one node, else min(B_i, B_n):
+//  ring            2(p-1)·α + 2(p-1)/p·n / B,    B = B_i on one node, else min(B_i, B_n·f):
 //                  NCCL runs one ring per NIC, each crossing every node boundary once,
-//                  ordered by node, so leaf uplinks are not the bottleneck.
+//                  ordered by node, so a leaf uplink carries one flow per ring: f =
+//                  ring_node_factor, 1 unless a leaf (or pod) has fewer nodes than its
+//                  oversubscription.
 //  tree            2·⌈lg p⌉·α + 2·n / B'   (NCCL's pipelined double binary tree: every rank
 //                  sends and receives n per phase); B' = B with the oversubscription applied.
 //                  A tree of two members (ranks, or nodes across nodes) moves n/2 per phase:
@@ -19,7 +21,8 @@
 //                  nodes where the g GPUs of a node share B_n; a non-power-of-two p adds a
 //                  fold before and after (2·(α + n/B)).
 //  hierarchical    intra reduce-scatter (ring of g) + inter all-reduce of n/g per GPU (ring
-//                  of m, the g GPUs of a node in parallel through B_n) + intra all-gather.
+//                  of m, the g GPUs of a node in parallel through B_n·f, node-ordered as the
+//                  ring) + intra all-gather.
 //  parameter-server S servers (default one per node, sharing its NICs) each hold n/S: every
 //                  worker pushes its gradients and pulls the parameters: 2·(α + p·n/(S·B_server)).
 //
@@ -43,7 +46,12 @@ struct NetworkPath {
   double intra_latency = 0;
   double node_bandwidth = 0;   // bytes/s out of one node: NICs x NIC bandwidth
   double inter_latency = 0;
-  double cross_leaf_factor = 1;  // bandwidth divisor for traffic that crosses oversubscribed leaves
+  double cross_leaf_factor = 1;  // bandwidth divisor for traffic that crosses oversubscribed leaves (and pods)
+  // Node-ordered rings cross each leaf (and pod) boundary once per ring: a leaf's uplink,
+  // sized for its nodes' NICs / oversubscription, carries one flow per ring, so each flow
+  // gets its NIC's bandwidth times min(1, nodes in the smallest leaf / oversubscription,
+  // nodes in the smallest pod / (oversubscription x pod oversubscription)).
+  double ring_node_factor = 1;
   int ps_servers = 1;
 
   [[nodiscard]] static NetworkPath from(const models::Scenario& scenario);

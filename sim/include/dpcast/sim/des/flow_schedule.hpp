@@ -47,17 +47,25 @@ struct Schedule {
   int extra_latencies = 0;  // pipeline fill (tree), in units of the slowest route latency
 };
 
+/// The cluster's shape: nodes of GPUs and NICs, and the switch tree above them. Nodes fill
+/// leaves in order (nodes_per_leaf each, the last leaf maybe partial), leaves fill pods.
 struct Layout {
   int nodes = 1;
   int gpus_per_node = 1;
   int nics = 1;
   int ps_servers = 1;
+  int nodes_per_leaf = 0;  // 0: one non-blocking switch, no leaves
+  int leaves_per_pod = 0;  // 0: two levels (leaves under one spine), no pods
+  // The nodes each pod's uplink is sized for, when not its own (a slice stands in for the
+  // pods of a larger cluster); empty otherwise.
+  std::vector<int> pod_uplink_nodes;
   [[nodiscard]] int gpus() const { return nodes * gpus_per_node; }
   [[nodiscard]] static Layout from(const models::Scenario& s);
 };
 
 /// The smallest cluster whose symmetric steps take as long as the whole one's: two nodes, or
-/// with several leaves a full leaf and the last (smallest) one. Empty if not smaller.
+/// with several leaves a full leaf and the last (smallest) one, each in a pod of its own sized
+/// as the first (full) and the last pod when the cluster spans pods. Empty if not smaller.
 [[nodiscard]] std::optional<Layout> slice_layout(const models::Scenario& scenario, const Layout& layout);
 
 /// The flows of one collective of `bytes` (algorithm not Auto).
