@@ -1,6 +1,7 @@
 #include "dpcast/models/hardware.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 
@@ -38,6 +39,17 @@ double Gpu::matrix_peak(Precision p) const {
   if (it != peak_flops.end()) return it->second;
   const auto fp32 = peak_flops.find(Precision::Fp32);
   return fp32 != peak_flops.end() ? fp32->second : vector_flops;
+}
+
+double EfficiencyCurve::at(double size) const {
+  if (points.empty()) return 0;
+  if (size <= points.front().first) return points.front().second;
+  if (size >= points.back().first) return points.back().second;
+  const auto upper = std::upper_bound(points.begin(), points.end(), size,
+                                      [](double x, const std::pair<double, double>& p) { return x < p.first; });
+  const auto lower = upper - 1;
+  const double f = std::log(size / lower->first) / std::log(upper->first / lower->first);
+  return lower->second + f * (upper->second - lower->second);
 }
 
 std::string_view to_string(IntraFabric f) {

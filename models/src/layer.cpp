@@ -165,6 +165,7 @@ Layer attention(std::string name, std::int64_t s, std::int64_t heads, std::int64
   const std::int64_t d = heads * head_dim;
   const std::int64_t kv = kv_heads * head_dim;
   Layer l = make(std::move(name), LayerKind::Attention, {s, d + 2 * kv}, {s, d});
+  l.heads = heads;
   const double ss = static_cast<double>(s) * static_cast<double>(s);
   const double products = 2.0 * ss * static_cast<double>(d) * 2.0;  // Q K^T and P V
   const double softmax = 5.0 * static_cast<double>(heads) * ss;

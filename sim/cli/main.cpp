@@ -12,6 +12,7 @@
 #include "dpcast/models/atomic_file.hpp"
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/hardware.hpp"
+#include "dpcast/models/profile.hpp"
 #include "dpcast/models/scenario.hpp"
 #include "dpcast/models/yaml_reader.hpp"
 #include "dpcast/models/zoo.hpp"
@@ -47,7 +48,8 @@ class Progress {
 constexpr std::size_t kDesDefaultLimit = 16;
 
 std::vector<models::RunRecord> predict_all(const std::vector<models::Scenario>& scenarios, bool details,
-                                           const std::string& engine_name = "analytical") {
+                                           const std::string& engine_name = "analytical",
+                                           const models::NetworkModelSettings& network = {}) {
   sim::ModelCache cache;
   sim::AnalyticalEngine analytical;
 #ifdef DPCAST_HAVE_DES
@@ -66,7 +68,7 @@ std::vector<models::RunRecord> predict_all(const std::vector<models::Scenario>& 
     }
 #ifdef DPCAST_HAVE_DES
     if (engine_name == "des") {
-      records.push_back(des.predict(s, *graph, {details}));
+      records.push_back(des.predict(s, *graph, {details, false, network}));
       progress.tick(records.size());
       continue;
     }
@@ -86,8 +88,15 @@ void emit(const std::string& text, const std::string& output) {
 }
 
 int cmd_predict(const std::string& file, bool json, bool csv, const std::string& engine, const std::string& output,
-                bool summary, const std::string& trace, int trace_ranks) {
-  const auto scenarios = models::load_scenarios(file);
+                bool summary, const std::string& trace, int trace_ranks, const std::string& profile_file) {
+  // A calibrated profile replaces the catalogue's figures for the GPUs and links it names.
+  std::optional<models::Profile> profile;
+  std::optional<models::Catalogue> calibrated;
+  if (!profile_file.empty()) {
+    profile = models::load_profile(profile_file);
+    calibrated = models::apply_profile(models::Catalogue::builtin(), *profile);
+  }
+  const auto scenarios = models::load_scenarios(file, calibrated ? *calibrated : models::Catalogue::builtin());
   std::string chosen = engine;
   if (chosen.empty()) {
 #ifdef DPCAST_HAVE_DES
@@ -106,7 +115,7 @@ int cmd_predict(const std::string& file, bool json, bool csv, const std::string&
   if (!trace.empty() && scenarios.size() != 1)
     throw Error("--trace: needs a single configuration; " + file + " has " + std::to_string(scenarios.size()));
   const bool details = (json ? !summary : scenarios.size() == 1) || !trace.empty();
-  const auto records = predict_all(scenarios, details, chosen);
+  const auto records = predict_all(scenarios, details, chosen, profile ? profile->network : models::NetworkModelSettings{});
   if (records.size() == 1 && !records.front().feasible)
     throw Error(scenarios.front().where("training.micro_batch"), "training.micro_batch",
                 std::to_string(records.front().micro_batch) + " does not fit in memory: " +
@@ -242,7 +251,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show every command's options");
 
-  std::string scenario, engine, output, trace;
+  std::string scenario, engine, output, trace, profile;
   int trace_ranks = 8;
   bool json = false, csv = false, summary = false;
   auto* predict = app.add_subcommand("predict", "Predict one training step for every configuration of a scenario");
@@ -256,6 +265,9 @@ int main(int argc, char** argv) {
   predict->add_flag("--summary", summary, "JSON without the per-layer and per-bucket entries");
   predict->add_option("--trace", trace, "Write one step as a Chrome trace (Perfetto): one process per rank");
   predict->add_option("--trace-ranks", trace_ranks, "Ranks in the trace (default 8)")->check(CLI::Range(1, 100000));
+  predict->add_option("--profile", profile,
+                      "A calibrated hardware profile (dpcast calibrate): measured efficiencies and link alpha-beta "
+                      "replace the catalogue's for the GPUs and links it names");
 
   auto* models_cmd = app.add_subcommand("models", "List the built-in model zoo");
   models_cmd->add_flag("--json", json, "JSON");
@@ -285,7 +297,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*predict) return cmd_predict(scenario, json, csv, engine, output, summary, trace, trace_ranks);
+    if (*predict) return cmd_predict(scenario, json, csv, engine, output, summary, trace, trace_ranks, profile);
     if (*models_cmd) return cmd_models(json);
     if (*hardware) return cmd_hardware(json);
     if (*memory) return cmd_memory(scenario, json);

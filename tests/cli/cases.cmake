@@ -190,3 +190,9 @@ dpcast_cli_error(fat_tree_too_small "${BAD}/fat-tree-too-small.yaml:2:96: cluste
                  predict ${BAD}/fat-tree-too-small.yaml)
 dpcast_cli_error(three_level_tree_too_small "${BAD}/three-level-tree-too-small.yaml:2:84: cluster.network.switch_ports: a three-level tree of 64-port switches holds at most 8192 nodes of 8 NICs, got 8193"
                  predict ${BAD}/three-level-tree-too-small.yaml)
+
+# ---- Calibrated profiles (--profile) ----
+dpcast_cli_error(profile_unknown_gpu "${BAD}/profile-unknown-gpu.yaml:3:3: gpus.h100-sx: unknown GPU 'h100-sx' (did you mean 'h100-sxm'?)"
+                 predict scenarios/quickstart.yaml --profile ${BAD}/profile-unknown-gpu.yaml)
+dpcast_cli_error(profile_missing "tests/cli/bad/absent-profile.yaml: cannot open file"
+                 predict scenarios/quickstart.yaml --profile tests/cli/bad/absent-profile.yaml)

@@ -314,3 +314,14 @@ TEST(Des, AnalyticalRingsFollowTheNarrowestLeafOrPodAsTheDesDoes) {
     }
   }
 }
+
+TEST(Des, AProfileCanChooseAnotherNetworkModel) {
+  // The same 1 GB all-reduce as above under LV08 (a profile's choice): SimGrid multiplies
+  // latency by 13.01 and bandwidth by 0.97. TCP-gamma stays 0 (no window cap).
+  const auto s = test_support::scenario(
+      "model: {zoo: mlp, widths: [64, 64]}\ncluster: {node: test-node, nodes: 2, gpus_per_node: 1, network: {link: far}}\n");
+  models::NetworkModelSettings lv08;
+  lv08.model = "LV08";
+  EXPECT_NEAR(sim::DesEngine{}.collective_time(s, Collective::Ring, CollectiveOp::AllReduce, 1e9, lv08),
+              2 * (13.01e-3 + 0.5e9 / (0.97 * 100e9)), 1e-9);
+}

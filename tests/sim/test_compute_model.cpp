@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "dpcast/sim/compute_model.hpp"
 #include "test_catalogue.hpp"
 
@@ -25,4 +28,32 @@ TEST(ComputeModel, PrecisionPicksThePeak) {
   const auto gpu = test_support::test_catalogue().gpu("test-gpu");
   EXPECT_DOUBLE_EQ(sim::ComputeModel(gpu, models::Precision::Fp32).matrix_peak(), 10e12);
   EXPECT_DOUBLE_EQ(sim::ComputeModel(gpu, models::Precision::Bf16).matrix_peak(), 100e12);
+}
+
+TEST(ComputeModel, ProfileCurvesTimeEachMatrixProductAtItsOwnSize) {
+  // A calibrated bf16 curve: 10% of peak at 1 MFLOP, 40% at 1 GFLOP, log-interpolated.
+  auto gpu = test_support::test_catalogue().gpu("test-gpu");
+  gpu.matrix_efficiency_curve[models::Precision::Bf16] = models::EfficiencyCurve{{{1e6, 0.1}, {1e9, 0.4}}};
+  gpu.memory_efficiency_curve = models::EfficiencyCurve{{{4096, 2.0}, {1e9, 0.5}}};
+  const sim::ComputeModel m(gpu, models::Precision::Bf16);
+  auto eff = [](double flops) { return 0.1 + 0.3 * std::log10(flops / 1e6) / 3; };
+
+  // Linear 1024 -> 1024 on 64 tokens: one product of 2·64·1024·1024 FLOP forward; backward
+  // the input and weight gradients, each a product of that size.
+  const auto linear = models::linear("fc", 64, 1024, 1024, false);
+  const double f = 2.0 * 64 * 1024 * 1024;
+  const auto cost = linear.cost(1, 2, 2);
+  const auto t = m.layer(cost, linear, 1);
+  EXPECT_NEAR(t.forward_s, f / (100e12 * eff(f)), 1e-15);
+  EXPECT_NEAR(t.backward_s, 2 * f / (100e12 * eff(f)), 1e-15);
+
+  // Attention: scores and values, 2 products per head and sample (12 heads, micro-batch 2).
+  const auto attention = models::attention("attn", 128, 12, 12, 64);
+  const auto a = attention.cost(2, 2, 2);
+  const double per_product = a.forward_flops / (2 * 12 * 2);
+  EXPECT_NEAR(m.layer(a, attention, 2).forward_s,
+              std::max(a.forward_flops / (100e12 * eff(per_product)), a.forward_bytes / (1e12 * 2.0)), 1e-15);
+
+  // A streaming kernel of 4 KiB runs at twice the memory bandwidth (it fits in cache).
+  EXPECT_DOUBLE_EQ(m.streaming(4096), 4096 / 2e12);
 }

@@ -161,22 +161,24 @@ struct Timeline {
   std::vector<double> ready, start, end;
 };
 
-// A SimGrid engine with the network model chosen on purpose (see des_engine.hpp).
-std::unique_ptr<sg4::Engine> make_engine() {
+// A SimGrid engine with the network model chosen on purpose (see des_engine.hpp): CM02,
+// no TCP window, no cross-traffic, unless a calibrated profile says otherwise.
+std::unique_ptr<sg4::Engine> make_engine(const models::NetworkModelSettings& network) {
   int argc = 2;
   char arg0[] = "dpcast";
   char arg1[] = "--log=root.thresh:critical";
   char* argv[] = {arg0, arg1, nullptr};
   auto engine = std::make_unique<sg4::Engine>(&argc, argv);
-  sg4::Engine::set_config("network/model:CM02");
-  sg4::Engine::set_config("network/TCP-gamma:0");
-  sg4::Engine::set_config("network/crosstraffic:0");
+  sg4::Engine::set_config("network/model:" + network.model);
+  sg4::Engine::set_config("network/TCP-gamma:" + std::to_string(network.tcp_gamma_bytes));
+  sg4::Engine::set_config(std::string("network/crosstraffic:") + (network.crosstraffic ? "1" : "0"));
   return engine;
 }
 
 // Runs the steps in this process (a child: SimGrid keeps one simulation per process).
-std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGraph& graph, bool full_fidelity) {
-  auto engine_owner = make_engine();
+std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGraph& graph, bool full_fidelity,
+                               const models::NetworkModelSettings& network) {
+  auto engine_owner = make_engine(network);
   sg4::Engine& engine = *engine_owner;
 
   const des::Layout layout = des::Layout::from(s);
@@ -397,9 +399,9 @@ Json run_isolated(Work work) {
 }  // namespace
 
 double DesEngine::collective_time(const models::Scenario& s, models::Collective algorithm, CollectiveOp op,
-                                  double bytes) const {
+                                  double bytes, const models::NetworkModelSettings& network) const {
   const Json j = run_isolated([&] {
-    auto engine = make_engine();
+    auto engine = make_engine(network);
     const des::Layout layout = des::Layout::from(s);
     const auto slice = des::slice_layout(s, layout);
     const des::Platform platform =
@@ -423,7 +425,7 @@ models::RunRecord DesEngine::predict(const models::Scenario& s, const models::Mo
   if (!r.feasible) return r;
   const Json steps_json = run_isolated([&] {
     Json all = Json::array();
-    for (const auto& step : simulate(s, graph, options.full_fidelity)) all.push_back(to_json(step));
+    for (const auto& step : simulate(s, graph, options.full_fidelity, options.network)) all.push_back(to_json(step));
     return all;
   });
   std::vector<Timeline> steps;

@@ -18,6 +18,15 @@ enum class Precision { Fp32, Tf32, Bf16, Fp16 };
 /// Bytes of one activation / 16-bit or 32-bit model weight at this precision.
 [[nodiscard]] double bytes_per_element(Precision p);
 
+/// A measured efficiency against a size (FLOP of one matrix product, or bytes one kernel
+/// streams), interpolated linearly in log(size) between points and flat beyond the ends.
+/// Calibrated profiles carry them (profile.hpp); the catalogue's GPUs have none.
+struct EfficiencyCurve {
+  std::vector<std::pair<double, double>> points;  // (size, efficiency), sizes increasing
+  [[nodiscard]] bool empty() const { return points.empty(); }
+  [[nodiscard]] double at(double size) const;
+};
+
 struct Gpu {
   std::string name;
   std::string description;
@@ -29,6 +38,11 @@ struct Gpu {
   double memory_efficiency = 0.8;   // fraction of memory bandwidth a streaming kernel reaches
   double reserved_bytes = 0;        // runtime context and allocator overhead
   double launch_overhead_s = 0;     // fixed cost of one kernel (launch + framework dispatch)
+  // From a calibrated profile: efficiency of one matrix product by its FLOP, per precision
+  // (replaces compute_efficiency for matrix layers), and of one streaming kernel by its bytes
+  // (replaces memory_efficiency; may exceed 1 where data fits in cache).
+  std::map<Precision, EfficiencyCurve> matrix_efficiency_curve;
+  EfficiencyCurve memory_efficiency_curve;
   std::optional<double> price_per_hour;  // one GPU, on demand
   SourceLocation source;
 

@@ -77,6 +77,7 @@ struct Layer {
   double io_elements = 0;     // activation elements read and written in forward
   double saved_elements = 0;  // activation elements kept for backward
   int block = -1;  // the repeated block (transformer layer) it belongs to, for activation checkpointing
+  std::int64_t heads = 0;  // attention: query heads (its products are batched per head)
 
   /// Figures for a micro-batch of `micro_batch` samples; activations take
   /// `activation_bytes_per_element`, parameters `param_bytes_per_element`.

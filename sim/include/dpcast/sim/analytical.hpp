@@ -18,14 +18,19 @@
 #include <string>
 
 #include "dpcast/models/model_graph.hpp"
+#include "dpcast/models/profile.hpp"
 #include "dpcast/models/run_record.hpp"
 #include "dpcast/models/scenario.hpp"
 
 namespace dpcast::sim {
 
 struct PredictOptions {
+  PredictOptions() = default;
+  PredictOptions(bool with_details, bool play_everything = false, models::NetworkModelSettings network_model = {})
+      : details(with_details), full_fidelity(play_everything), network(std::move(network_model)) {}
   bool details = true;  // per-layer and per-bucket entries in the record
   bool full_fidelity = false;  // DES: play every step of every collective (for checking the shortcuts)
+  models::NetworkModelSettings network;  // DES: SimGrid's network model (a profile may change it)
 };
 
 class AnalyticalEngine {

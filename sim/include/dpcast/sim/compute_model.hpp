@@ -1,9 +1,13 @@
 #pragma once
 // Time of one layer pass on one GPU: a roofline with efficiencies.
-//   time = launch overhead + max(FLOP / (peak x compute efficiency),
+//   time = launch overhead + max(Σ matrix products' FLOP / (peak x efficiency),
 //                                bytes / (memory bandwidth x memory efficiency))
 // Matrix layers use the precision's matrix peak (tensor cores); element-wise layers the
-// vector peak. Efficiencies come from the hardware entry (later: a calibrated profile).
+// vector peak. Efficiencies come from the hardware entry, or from a calibrated profile's
+// curves: a matrix product's efficiency by its own FLOP (a Linear's backward is two products,
+// input and weight gradient, each at its size; attention is two batched products per head
+// and sample), a streaming kernel's by the bytes it moves.
+#include <cstdint>
 #include <vector>
 
 #include "dpcast/models/hardware.hpp"
@@ -22,20 +26,29 @@ class ComputeModel {
  public:
   ComputeModel(const models::Gpu& gpu, models::Precision precision);
 
-  /// Roofline time of `flops` and `bytes` on the matrix or vector units, plus the launch overhead.
-  [[nodiscard]] double time(double flops, double bytes, bool matrix) const;
-  [[nodiscard]] PassTime layer(const models::LayerCost& cost, models::LayerKind kind) const;
+  /// Roofline time of `flops` and `bytes` on the matrix or vector units, plus the launch
+  /// overhead; matrix work is `products` equal matrix products.
+  [[nodiscard]] double time(double flops, double bytes, bool matrix, double products = 1) const;
+  /// One layer's forward and backward for a micro-batch of `micro_batch` samples.
+  [[nodiscard]] PassTime layer(const models::LayerCost& cost, const models::Layer& layer, std::int64_t micro_batch) const;
   /// Time for a kernel that streams `bytes` through memory (optimizer steps).
   [[nodiscard]] double streaming(double bytes) const;
 
   [[nodiscard]] double matrix_peak() const { return matrix_peak_; }
 
  private:
+  // Seconds of `flops` of matrix work in `products` equal products; of `bytes` streamed.
+  [[nodiscard]] double matrix_seconds(double flops, double products) const;
+  [[nodiscard]] double memory_seconds(double bytes) const;
+
   double matrix_rate_;  // achievable FLOP/s
   double vector_rate_;
   double memory_rate_;  // achievable bytes/s
   double launch_s_;
   double matrix_peak_;
+  models::EfficiencyCurve matrix_curve_;  // from a profile: by one product's FLOP
+  models::EfficiencyCurve memory_curve_;  // from a profile: by one kernel's bytes
+  double memory_bandwidth_;
 };
 
 /// Forward and backward time of every layer of `graph` (indexed by LayerId) for the

@@ -2,9 +2,10 @@
 // The discrete-event engine on SimGrid 3.32 (S4U). One training step is played on a
 // platform built from the scenario's cluster: every GPU a host; inside a node each GPU's
 // link (NVLink bundle, PCIe x16) into the node fabric and the node's NICs; between nodes a
-// single switch or a two-level fat-tree whose leaf uplinks carry the oversubscription.
-// Flows share links under SimGrid's CM02 model with TCP-gamma 0 and no cross-traffic
-// (LV08's latency x13.01 and bandwidth x0.97 and the gamma window would distort it).
+// single switch, or a two- or three-level fat-tree (or rail-optimized units) whose leaf and
+// pod uplinks carry the oversubscription. Flows share links under SimGrid's CM02 model with
+// TCP-gamma 0 and no cross-traffic (LV08's latency x13.01 and bandwidth x0.97 and the gamma
+// window would distort it), unless a calibrated profile chooses otherwise (PredictOptions).
 //
 // Compute: one actor runs forward and backward layer by layer (roofline times, the same
 // compute model as the analytical engine; ranks are symmetric, so one represents all);
@@ -33,7 +34,8 @@ class DesEngine {
 
   /// Simulated time of one collective of `bytes` on the scenario's cluster, alone on the network.
   [[nodiscard]] double collective_time(const models::Scenario& scenario, models::Collective algorithm,
-                                       CollectiveOp op, double bytes) const;
+                                       CollectiveOp op, double bytes,
+                                       const models::NetworkModelSettings& network = {}) const;
 };
 
 }  // namespace dpcast::sim

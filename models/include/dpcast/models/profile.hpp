@@ -1,0 +1,61 @@
+#pragma once
+// A calibrated hardware profile: figures measured on real hardware (by `dpcast calibrate`)
+// that replace the catalogue's for the GPUs and links it names, and the network model the
+// DES runs with. `dpcast predict --profile FILE` applies one.
+//
+//   name: cpu-ci                       # what was calibrated
+//   source: "dpcast calibrate --backend cpu -n 2 on host ..., 2026-11-23"
+//   gpus:
+//     cpu-core:                        # a catalogue GPU name
+//       compute_efficiency: 0.62       # any of the catalogue's efficiency keys, replaced
+//       memory_efficiency: 0.9
+//       launch_overhead_s: 1.0e-6
+//       matrix_efficiency:             # per precision: [FLOP of one matrix product, fraction of peak]
+//         fp32: [[1.0e+6, 0.2], [1.0e+9, 0.8]]
+//       memory_efficiency_curve: [[4096, 1.4], [6.7e+7, 0.8]]   # [bytes one kernel streams, fraction]
+//   links:
+//     shared-memory: {bandwidth_bytes_per_s: 5.1e+9, latency_s: 2.0e-6}   # α-β fitted per link
+//   des: {network_model: CM02, tcp_gamma_bytes: 0, crosstraffic: false}
+#include <map>
+#include <optional>
+#include <string>
+
+#include "dpcast/models/hardware.hpp"
+
+namespace dpcast::models {
+
+/// SimGrid's network model for the DES. The defaults are the ones chosen on purpose (see
+/// the DES field notes): CM02 without the TCP window cap and without reverse traffic.
+struct NetworkModelSettings {
+  std::string model = "CM02";  // CM02 | LV08 | SMPI (SimGrid network/model)
+  double tcp_gamma_bytes = 0;  // network/TCP-gamma: 0 = no window cap
+  bool crosstraffic = false;   // network/crosstraffic
+};
+
+struct GpuProfile {
+  std::optional<double> compute_efficiency;
+  std::optional<double> memory_efficiency;
+  std::optional<double> launch_overhead_s;
+  std::map<Precision, EfficiencyCurve> matrix_efficiency;
+  EfficiencyCurve memory_efficiency_curve;
+};
+
+struct Profile {
+  std::string name;
+  std::string source;
+  std::string file;
+  std::map<std::string, GpuProfile> gpus;  // by catalogue GPU name
+  std::map<std::string, Link> links;       // by catalogue link name (bandwidth and latency)
+  NetworkModelSettings network;
+};
+
+/// Reads a profile; names must exist in `catalogue`. Throws dpcast::Error at the file, line and key.
+[[nodiscard]] Profile load_profile(const std::string& path, const Catalogue& catalogue = Catalogue::builtin());
+[[nodiscard]] Profile parse_profile(const std::string& text, const std::string& file,
+                                    const Catalogue& catalogue = Catalogue::builtin());
+/// YAML text of a profile (what `dpcast calibrate` writes); parse_profile reads it back.
+[[nodiscard]] std::string profile_yaml(const Profile& profile);
+/// The catalogue with the profile's figures in place of its own.
+[[nodiscard]] Catalogue apply_profile(const Catalogue& catalogue, const Profile& profile);
+
+}  // namespace dpcast::models
