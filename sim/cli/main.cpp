@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -17,6 +18,7 @@
 #include "dpcast/models/yaml_reader.hpp"
 #include "dpcast/models/zoo.hpp"
 #include "dpcast/sim/analytical.hpp"
+#include "dpcast/sim/compare.hpp"
 #ifdef DPCAST_HAVE_DES
 #include "dpcast/sim/des/des_engine.hpp"
 #endif
@@ -125,6 +127,40 @@ int cmd_predict(const std::string& file, bool json, bool csv, const std::string&
   emit(json ? sim::records_json(records, !summary) : csv ? sim::predict_csv(records) : sim::predict_table(records),
        output);
   return 0;
+}
+
+// Predicted against measured records of the same configurations; exit status 1 when a
+// pair's error or the MAPE is above its tolerance.
+int cmd_compare(const std::vector<std::string>& files, bool json, bool csv, bool layers, double tolerance,
+                double max_mape, const std::string& output) {
+  std::vector<models::RunRecord> records;
+  for (const auto& f : files) {
+    auto more = sim::load_records(f);
+    records.insert(records.end(), more.begin(), more.end());
+  }
+  const auto comparison = sim::compare_records(records);
+  if (comparison.pairs.empty())
+    throw Error("dpcast compare: no predicted and measured records of the same configuration among " +
+                std::to_string(records.size()) + " records" +
+                (comparison.unpaired.empty() ? "" : " (" + comparison.unpaired.front() + ")"));
+  emit(json ? sim::comparison_json(comparison) : csv ? sim::comparison_csv(comparison)
+                                                     : sim::comparison_table(comparison, layers),
+       output);
+  bool over = false;
+  if (tolerance >= 0)
+    for (const auto& p : comparison.pairs)
+      if (std::abs(p.error()) * 100 > tolerance) {
+        std::cerr << "dpcast compare: " << p.measured.model << " on " << p.measured.gpus << " GPUs, micro-batch "
+                  << p.measured.micro_batch << " (" << p.predicted.engine << "): error "
+                  << sim::fixed(100 * p.error(), 1) << "% is beyond the tolerance of " << sim::fixed(tolerance, 1) << "%\n";
+        over = true;
+      }
+  if (max_mape >= 0 && comparison.mape() * 100 > max_mape) {
+    std::cerr << "dpcast compare: MAPE " << sim::fixed(100 * comparison.mape(), 1) << "% is beyond " << sim::fixed(max_mape, 1)
+              << "%\n";
+    over = true;
+  }
+  return over ? 1 : 0;
 }
 
 int cmd_memory(const std::string& file, bool json) {
@@ -269,6 +305,20 @@ int main(int argc, char** argv) {
                       "A calibrated hardware profile (dpcast calibrate): measured efficiencies and link alpha-beta "
                       "replace the catalogue's for the GPUs and links it names");
 
+  std::vector<std::string> record_files;
+  double tolerance = -1, max_mape = -1;
+  bool layers = false;
+  auto* compare = app.add_subcommand("compare", "Predicted against measured run records of the same configurations");
+  compare->add_option("records", record_files, "Run record files (dpcast predict --json, dpcast-train)")->required();
+  auto* compare_json = compare->add_flag("--json", json, "JSON: every pair, the MAPE and the worst error");
+  compare->add_flag("--csv", csv, "CSV: one row per pair")->excludes(compare_json);
+  compare->add_flag("--layers", layers, "Also compare every layer's forward and backward time");
+  compare->add_option("--tolerance", tolerance, "Exit status 1 when any pair's step-time error exceeds this many percent")
+      ->check(CLI::NonNegativeNumber);
+  compare->add_option("--max-mape", max_mape, "Exit status 1 when the MAPE exceeds this many percent")
+      ->check(CLI::NonNegativeNumber);
+  compare->add_option("-o,--output", output, "Write to this file (atomically) instead of stdout");
+
   auto* models_cmd = app.add_subcommand("models", "List the built-in model zoo");
   models_cmd->add_flag("--json", json, "JSON");
   auto* hardware = app.add_subcommand("hardware", "List the hardware catalogue (GPUs, links, node presets)");
@@ -282,8 +332,10 @@ int main(int argc, char** argv) {
     std::vector<std::string> names;
     for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) names.push_back(sub->get_name());
     if (std::find(names.begin(), names.end(), argv[1]) == names.end()) {
+      std::string list;
+      for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
       std::cerr << "dpcast: unknown command '" << argv[1] << "'" << models::suggestion(argv[1], names)
-                << "; commands: predict, memory, models, hardware\n";
+                << "; commands: " << list << "\n";
       return 2;
     }
   }
@@ -298,6 +350,7 @@ int main(int argc, char** argv) {
 
   try {
     if (*predict) return cmd_predict(scenario, json, csv, engine, output, summary, trace, trace_ranks, profile);
+    if (*compare) return cmd_compare(record_files, json, csv, layers, tolerance, max_mape, output);
     if (*models_cmd) return cmd_models(json);
     if (*hardware) return cmd_hardware(json);
     if (*memory) return cmd_memory(scenario, json);

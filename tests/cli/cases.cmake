@@ -178,8 +178,8 @@ dpcast_cli_error(ps_servers_without_parameter_server "${BAD}/ps-servers-without-
 dpcast_cli_error(nodes_per_leaf_without_fat_tree "${BAD}/nodes-per-leaf-without-fat-tree.yaml:2:88: cluster.network.nodes_per_leaf: nodes_per_leaf applies to a fat-tree or a rail-optimized network only"
                  predict ${BAD}/nodes-per-leaf-without-fat-tree.yaml)
 dpcast_cli_error(scenario_is_a_directory "scenarios: is a directory, not a scenario file" predict scenarios)
-dpcast_cli_error(unknown_command "dpcast: unknown command 'frobnicate'; commands: predict, memory, models, hardware" frobnicate)
-dpcast_cli_error(unknown_command_did_you_mean "dpcast: unknown command 'predcit' (did you mean 'predict'?); commands: predict, memory, models, hardware" predcit)
+dpcast_cli_error(unknown_command "dpcast: unknown command 'frobnicate'; commands: predict, compare, models, hardware, memory" frobnicate)
+dpcast_cli_error(unknown_command_did_you_mean "dpcast: unknown command 'predcit' (did you mean 'predict'?); commands: predict, compare, models, hardware, memory" predcit)
 dpcast_cli_error(unknown_flag_one_line "dpcast: The following argument was not expected: --bogus (see dpcast --help)" predict --bogus scenarios/quickstart.yaml)
 
 # Timelines: a Chrome trace of one configuration; a sweep is refused.
@@ -196,3 +196,23 @@ dpcast_cli_error(profile_unknown_gpu "${BAD}/profile-unknown-gpu.yaml:3:3: gpus.
                  predict scenarios/quickstart.yaml --profile ${BAD}/profile-unknown-gpu.yaml)
 dpcast_cli_error(profile_missing "tests/cli/bad/absent-profile.yaml: cannot open file"
                  predict scenarios/quickstart.yaml --profile tests/cli/bad/absent-profile.yaml)
+
+# ---- compare: predicted against measured records (fixtures in tests/cli/records/) ----
+set(RECORDS tests/cli/records)
+dpcast_cli_test(compare_table 0 "MAPE 10.0% over 2 pairs (step time); worst 10.0%"
+                compare ${RECORDS}/mlp-predicted.json ${RECORDS}/mlp-measured.json)
+dpcast_cli_test(compare_error_column 0 "100 ms (95.0 ms-105 ms)  +10.0%"
+                compare ${RECORDS}/mlp-predicted.json ${RECORDS}/mlp-measured.json)
+dpcast_cli_test(compare_within_tolerance 0 "MAPE" compare ${RECORDS}/mlp-predicted.json ${RECORDS}/mlp-measured.json
+                --tolerance 10.5 --max-mape 10.5)
+dpcast_cli_test(compare_beyond_tolerance 1 "MAPE" compare ${RECORDS}/mlp-predicted.json ${RECORDS}/mlp-measured.json
+                --tolerance 9.5)
+dpcast_cli_test(compare_beyond_max_mape 1 "MAPE" compare ${RECORDS}/mlp-predicted.json ${RECORDS}/mlp-measured.json
+                --max-mape 5)
+dpcast_cli_test(compare_json 0 "\"mape\": 0.1" compare ${RECORDS}/mlp-predicted.json ${RECORDS}/mlp-measured.json --json)
+dpcast_cli_test(compare_csv 0 "predicted_step_time_s,measured_step_time_s" compare ${RECORDS}/mlp-predicted.json
+                ${RECORDS}/mlp-measured.json --csv)
+dpcast_cli_error(compare_nothing_pairs "dpcast compare: no predicted and measured records of the same configuration among 2 records (predicted mlp on 2 cpu-core, micro-batch 32, buckets 25.0 MiB: no measurement of this configuration)"
+                 compare ${RECORDS}/mlp-predicted.json)
+dpcast_cli_error(compare_not_a_record "tests/cli/bad/not-a-record.json: kind: missing in run record"
+                 compare ${RECORDS}/mlp-predicted.json tests/cli/bad/not-a-record.json)
