@@ -73,6 +73,12 @@ Profile parse_profile(const std::string& text, const std::string& file, const Ca
   p.source = r.string("source", "");
   each_entry(r, "gpus", names(catalogue.gpus()), "GPU", [&](const std::string& name, MapReader g) {
     GpuProfile gp;
+    MapReader peaks = g.map("peak_flops");
+    for (Precision pr : {Precision::Fp32, Precision::Tf32, Precision::Bf16, Precision::Fp16})
+      if (auto v = peaks.optional(to_string(pr))) gp.peak_flops[pr] = v->as_positive_number();
+    peaks.finish();
+    if (auto v = g.optional("vector_flops")) gp.vector_flops = v->as_positive_number();
+    if (auto v = g.optional("memory_bandwidth_bytes_per_s")) gp.memory_bandwidth_bytes_per_s = v->as_positive_number();
     gp.compute_efficiency = fraction(g, "compute_efficiency");
     gp.memory_efficiency = fraction(g, "memory_efficiency");
     if (auto v = g.optional("launch_overhead_s")) gp.launch_overhead_s = v->as_number_at_least(0);
@@ -128,6 +134,18 @@ std::string profile_yaml(const Profile& p) {
   if (!p.gpus.empty()) out << "gpus:\n";
   for (const auto& [name, g] : p.gpus) {
     out << "  " << name << ":\n";
+    if (!g.peak_flops.empty()) {
+      out << "    peak_flops: {";
+      bool first = true;
+      for (const auto& [precision, peak] : g.peak_flops) {
+        out << (first ? "" : ", ") << to_string(precision) << ": " << num(peak);
+        first = false;
+      }
+      out << "}\n";
+    }
+    if (g.vector_flops) out << "    vector_flops: " << num(*g.vector_flops) << "\n";
+    if (g.memory_bandwidth_bytes_per_s)
+      out << "    memory_bandwidth_bytes_per_s: " << num(*g.memory_bandwidth_bytes_per_s) << "\n";
     if (g.compute_efficiency) out << "    compute_efficiency: " << num(*g.compute_efficiency) << "\n";
     if (g.memory_efficiency) out << "    memory_efficiency: " << num(*g.memory_efficiency) << "\n";
     if (g.launch_overhead_s) out << "    launch_overhead_s: " << num(*g.launch_overhead_s) << "\n";
@@ -154,6 +172,9 @@ Catalogue apply_profile(const Catalogue& catalogue, const Profile& profile) {
     Gpu g = gpu;
     if (const auto it = profile.gpus.find(name); it != profile.gpus.end()) {
       const GpuProfile& p = it->second;
+      for (const auto& [precision, peak] : p.peak_flops) g.peak_flops[precision] = peak;
+      if (p.vector_flops) g.vector_flops = *p.vector_flops;
+      if (p.memory_bandwidth_bytes_per_s) g.memory_bandwidth_bytes_per_s = *p.memory_bandwidth_bytes_per_s;
       if (p.compute_efficiency) g.compute_efficiency = *p.compute_efficiency;
       if (p.memory_efficiency) g.memory_efficiency = *p.memory_efficiency;
       if (p.launch_overhead_s) g.launch_overhead_s = *p.launch_overhead_s;

@@ -14,6 +14,8 @@ const std::string kProfile = R"(name: test
 source: "hand-written for the test"
 gpus:
   cpu-core:
+    peak_flops: {fp32: 1.1e+11}
+    memory_bandwidth_bytes_per_s: 1.2e+10
     compute_efficiency: 0.5
     launch_overhead_s: 1.0e-6
     matrix_efficiency:
@@ -71,6 +73,10 @@ TEST(Profile, ReplacesOnlyWhatItNames) {
   const Catalogue c = apply_profile(builtin, parse_profile(kProfile, "p.yaml"));
   const Gpu& cpu = c.gpu("cpu-core");
   EXPECT_EQ(cpu.compute_efficiency, 0.5);
+  EXPECT_EQ(cpu.peak_flops.at(Precision::Fp32), 1.1e11);
+  EXPECT_EQ(cpu.peak_flops.at(Precision::Bf16), builtin.gpu("cpu-core").peak_flops.at(Precision::Bf16));
+  EXPECT_EQ(cpu.memory_bandwidth_bytes_per_s, 1.2e10);
+  EXPECT_EQ(cpu.vector_flops, builtin.gpu("cpu-core").vector_flops);
   EXPECT_EQ(cpu.memory_efficiency, builtin.gpu("cpu-core").memory_efficiency);
   EXPECT_EQ(cpu.launch_overhead_s, 1e-6);
   EXPECT_EQ(cpu.matrix_efficiency_curve.at(Precision::Fp32).points.size(), 2u);
@@ -89,6 +95,8 @@ TEST(Profile, WrittenTextReadsBackTheSame) {
             p.gpus.at("cpu-core").matrix_efficiency.at(Precision::Fp32).points);
   EXPECT_EQ(q.gpus.at("cpu-core").memory_efficiency_curve.points, p.gpus.at("cpu-core").memory_efficiency_curve.points);
   EXPECT_EQ(q.links.at("shared-memory").latency_s, 2e-6);
+  EXPECT_EQ(q.gpus.at("cpu-core").peak_flops, p.gpus.at("cpu-core").peak_flops);
+  EXPECT_EQ(q.gpus.at("cpu-core").memory_bandwidth_bytes_per_s, 1.2e10);
   EXPECT_EQ(q.network.model, "LV08");
   EXPECT_TRUE(q.network.crosstraffic);
 }

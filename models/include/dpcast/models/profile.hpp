@@ -7,6 +7,9 @@
 //   source: "dpcast calibrate --backend cpu -n 2 on host ..., 2026-11-23"
 //   gpus:
 //     cpu-core:                        # a catalogue GPU name
+//       peak_flops: {fp32: 1.1e+11}    # measured peaks, where the catalogue's are guesses (optional)
+//       vector_flops: 1.1e+11
+//       memory_bandwidth_bytes_per_s: 1.2e+10
 //       compute_efficiency: 0.62       # any of the catalogue's efficiency keys, replaced
 //       memory_efficiency: 0.9
 //       launch_overhead_s: 1.0e-6
@@ -33,6 +36,11 @@ struct NetworkModelSettings {
 };
 
 struct GpuProfile {
+  // Measured peaks replace the catalogue's where its figure is a guess (a CPU core's FMA
+  // width and clock vary by machine); efficiencies are then relative to these.
+  std::map<Precision, double> peak_flops;
+  std::optional<double> vector_flops;
+  std::optional<double> memory_bandwidth_bytes_per_s;
   std::optional<double> compute_efficiency;
   std::optional<double> memory_efficiency;
   std::optional<double> launch_overhead_s;

@@ -1,0 +1,218 @@
+#include "dpcast/sim/calibrate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <sstream>
+
+#include "dpcast/models/error.hpp"
+#include "dpcast/sim/units.hpp"
+
+namespace dpcast::sim {
+
+AlphaBetaFit fit_allreduce(const std::vector<TimedSize>& samples, int ranks) {
+  if (ranks < 2) throw Error("calibrate: an all-reduce fit needs at least 2 ranks, got " + std::to_string(ranks));
+  if (samples.size() < 2) throw Error("calibrate: an all-reduce fit needs at least 2 sizes");
+  // t = a + b·n with a = 2(p-1)·α and b = 2(p-1)/(p·B); weights 1/t² make the squares relative.
+  double s00 = 0, s01 = 0, s11 = 0, r0 = 0, r1 = 0;
+  for (const auto& x : samples) {
+    if (!(x.seconds > 0) || !(x.size > 0)) throw Error("calibrate: all-reduce sizes and times must be positive");
+    const double w = 1 / (x.seconds * x.seconds);
+    s00 += w;
+    s01 += w * x.size;
+    s11 += w * x.size * x.size;
+    r0 += w * x.seconds;
+    r1 += w * x.size * x.seconds;
+  }
+  const double det = s00 * s11 - s01 * s01;
+  double a = (r0 * s11 - r1 * s01) / det;
+  double b = (s00 * r1 - s01 * r0) / det;
+  if (a < 0) {  // latency below what can be resolved: fit the bandwidth alone
+    a = 0;
+    b = r1 / s11;
+  }
+  if (!(b > 0)) throw Error("calibrate: all-reduce times do not grow with size; cannot fit a bandwidth");
+  const double p = ranks;
+  AlphaBetaFit fit;
+  fit.latency_s = a / (2 * (p - 1));
+  fit.bandwidth_bytes_per_s = 2 * (p - 1) / (p * b);
+  for (const auto& x : samples)
+    fit.max_relative_error = std::max(fit.max_relative_error, std::abs(a + b * x.size - x.seconds) / x.seconds);
+  return fit;
+}
+
+namespace {
+
+std::vector<std::string> tokens(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> out;
+  for (std::string t; in >> t;) out.push_back(t);
+  return out;
+}
+
+bool is_number(const std::string& s, double& value) {
+  char* end = nullptr;
+  value = std::strtod(s.c_str(), &end);
+  return end && *end == '\0' && end != s.c_str();
+}
+
+}  // namespace
+
+AllreduceLog parse_nccl_tests(const std::string& text, const std::string& file) {
+  AllreduceLog log;
+  std::istringstream in(text);
+  int line_no = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    const auto t = tokens(line);
+    if (t.empty()) continue;
+    if (t[0] == "#") {
+      if (t.size() > 1 && t[1] == "Rank") ++log.ranks;
+      continue;
+    }
+    if (t[0][0] == '#') continue;
+    double size = 0, count = 0;
+    if (t.size() < 8 || !is_number(t[0], size) || !is_number(t[1], count)) continue;  // not a result row
+    // size count type redop [root] time algbw busbw #wrong ...: newer versions print a root column.
+    double root = 0, time_us = 0;
+    const std::size_t time_at = is_number(t[4], root) && t.size() >= 9 ? 5 : 4;
+    if (!is_number(t[time_at], time_us) || time_us <= 0)
+      throw Error(SourceLocation{file, line_no, 0}, "", "nccl-tests row without a time: " + line);
+    if (size > 0) log.samples.push_back({size, time_us * 1e-6});
+  }
+  if (log.samples.empty()) throw Error(SourceLocation{file, 0, 0}, "", "no nccl-tests all_reduce_perf rows found");
+  return log;
+}
+
+AllreduceLog parse_osu_allreduce(const std::string& text, const std::string& file) {
+  AllreduceLog log;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    const auto t = tokens(line);
+    double size = 0, latency_us = 0;
+    if (t.size() < 2 || t[0][0] == '#' || !is_number(t[0], size) || !is_number(t[1], latency_us)) continue;
+    if (size > 0 && latency_us > 0) log.samples.push_back({size, latency_us * 1e-6});
+  }
+  if (log.samples.empty()) throw Error(SourceLocation{file, 0, 0}, "", "no OSU osu_allreduce rows (size, latency) found");
+  return log;
+}
+
+models::EfficiencyCurve fit_efficiency_curve(std::vector<TimedSize> samples, double rate, double most) {
+  std::map<long, std::vector<std::pair<double, double>>> bins;  // bin -> (size, efficiency)
+  for (const auto& x : samples)
+    if (x.size > 0 && x.seconds > 0)
+      bins[std::lround(std::floor(4 * std::log10(x.size)))].emplace_back(x.size, x.size / (x.seconds * rate));
+  models::EfficiencyCurve curve;
+  for (auto& [_, points] : bins) {
+    std::sort(points.begin(), points.end(), [](auto& a, auto& b) { return a.second < b.second; });
+    const auto& median = points[points.size() / 2];
+    double log_size = 0;  // the bin's geometric mean size
+    for (const auto& pt : points) log_size += std::log(pt.first);
+    curve.points.emplace_back(std::exp(log_size / static_cast<double>(points.size())), std::min(most, median.second));
+  }
+  return curve;
+}
+
+namespace {
+
+double get_number(const models::Json& j, const char* key, const std::string& where) {
+  if (!j.contains(key) || !j[key].is_number()) throw Error(SourceLocation{where, 0, 0}, key, "missing or not a number");
+  return j[key].get<double>();
+}
+
+}  // namespace
+
+Calibration calibrate_from_microbench(const models::Json& raw, const std::string& file,
+                                      const models::Catalogue& catalogue, const std::string& gpu_name,
+                                      const std::string& link_name) {
+  if (!raw.is_object() || raw.value("kind", "") != "microbench")
+    throw Error(SourceLocation{file, 0, 0}, "kind", "not dpcast-train --microbench output (kind: microbench)");
+  const models::Gpu& gpu = catalogue.gpu(gpu_name);
+  Calibration c;
+  c.profile.name = raw.value("backend", std::string("cpu")) + "-" + raw.value("host", std::string("host"));
+  c.profile.source = "dpcast calibrate from " + file + " (" + raw.value("backend", std::string("?")) + " backend on " +
+                     raw.value("host", std::string("?")) + ", " + std::to_string(raw.value("ranks", 1)) + " ranks, " +
+                     std::to_string(raw.value("threads", 1)) + " thread(s) per rank)";
+  models::GpuProfile g;
+
+  // Peaks measured by the micro-benchmark replace the catalogue's guesses.
+  std::map<models::Precision, double> peak;
+  for (const auto& [p, v] : gpu.peak_flops) peak[p] = v;
+  double bandwidth = gpu.memory_bandwidth_bytes_per_s;
+  if (raw.contains("peak")) {
+    const auto& pk = raw["peak"];
+    if (pk.contains("fp32_flops")) {
+      const double measured = get_number(pk, "fp32_flops", file);
+      if (raw.value("backend", std::string("cpu")) == "cpu") {
+        // A CPU computes every precision in fp32 (see the cpu-core entry).
+        for (auto& [p, v] : peak) v = measured;
+        g.peak_flops = peak;
+        g.vector_flops = measured;
+      } else {
+        peak[models::Precision::Fp32] = measured;
+        g.peak_flops[models::Precision::Fp32] = measured;
+      }
+      c.report.push_back("peak: " + human_rate(measured, "FLOP/s") + " fp32 measured (catalogue " +
+                         human_rate(gpu.matrix_peak(models::Precision::Fp32), "FLOP/s") + ")");
+    }
+    if (pk.contains("memory_bandwidth_bytes_per_s")) {
+      bandwidth = get_number(pk, "memory_bandwidth_bytes_per_s", file);
+      g.memory_bandwidth_bytes_per_s = bandwidth;
+      c.report.push_back("memory bandwidth: " + human_rate(bandwidth, "B/s") + " measured (catalogue " +
+                         human_rate(gpu.memory_bandwidth_bytes_per_s, "B/s") + ")");
+    }
+  }
+
+  // Matrix products: one curve per precision measured.
+  std::map<models::Precision, std::vector<TimedSize>> gemm;
+  for (const auto& e : raw.value("gemm", models::Json::array())) {
+    const auto precision = models::precision_from_string(e.value("precision", std::string("fp32")));
+    if (!precision) throw Error(SourceLocation{file, 0, 0}, "gemm[].precision", "unknown precision");
+    gemm[*precision].push_back({get_number(e, "flops", file), get_number(e, "seconds", file)});
+  }
+  for (auto& [precision, samples] : gemm) {
+    const double rate = peak.count(precision) ? peak[precision] : gpu.matrix_peak(precision);
+    g.matrix_efficiency[precision] = fit_efficiency_curve(samples, rate, 1.0);
+    const auto& pts = g.matrix_efficiency[precision].points;
+    c.report.push_back("matrix products (" + std::string(models::to_string(precision)) + "): " +
+                       std::to_string(samples.size()) + " timings, efficiency " + fixed(100 * pts.front().second, 0) +
+                       "% at " + human_rate(pts.front().first, "FLOP") + " to " + fixed(100 * pts.back().second, 0) +
+                       "% at " + human_rate(pts.back().first, "FLOP"));
+  }
+  // Streaming kernels: efficiency against memory bandwidth (above 1 where data fits in cache).
+  std::vector<TimedSize> streaming;
+  for (const auto& e : raw.value("elementwise", models::Json::array()))
+    streaming.push_back({get_number(e, "bytes", file), get_number(e, "seconds", file)});
+  if (!streaming.empty()) {
+    g.memory_efficiency_curve = fit_efficiency_curve(streaming, bandwidth, 100.0);
+    const auto& pts = g.memory_efficiency_curve.points;
+    c.report.push_back("streaming kernels: " + std::to_string(streaming.size()) + " timings, " +
+                       human_rate(pts.front().second * bandwidth, "B/s") + " at " + human_bytes(pts.front().first) +
+                       " to " + human_rate(pts.back().second * bandwidth, "B/s") + " at " + human_bytes(pts.back().first));
+  }
+  // The curves include each kernel's fixed costs; a separate launch overhead would count them twice.
+  if (!gemm.empty() || !streaming.empty()) g.launch_overhead_s = 0.0;
+  c.profile.gpus[gpu_name] = g;
+
+  // All-reduce: the link's α-β.
+  std::vector<TimedSize> allreduce;
+  for (const auto& e : raw.value("allreduce", models::Json::array()))
+    allreduce.push_back({get_number(e, "bytes", file), get_number(e, "seconds", file)});
+  const int ranks = raw.value("ranks", 1);
+  if (!allreduce.empty() && ranks >= 2) {
+    const auto fit = fit_allreduce(allreduce, ranks);
+    models::Link link = catalogue.link(link_name);
+    link.latency_s = fit.latency_s;
+    link.bandwidth_bytes_per_s = fit.bandwidth_bytes_per_s;
+    c.profile.links[link_name] = link;
+    c.report.push_back("link " + link_name + ": alpha " + human_time(fit.latency_s) + ", bandwidth " +
+                       human_rate(fit.bandwidth_bytes_per_s, "B/s") + " (catalogue " +
+                       human_time(catalogue.link(link_name).latency_s) + ", " +
+                       human_rate(catalogue.link(link_name).bandwidth_bytes_per_s, "B/s") + "), from " +
+                       std::to_string(allreduce.size()) + " all-reduce sizes on " + std::to_string(ranks) +
+                       " ranks, worst fit error " + fixed(100 * fit.max_relative_error, 1) + "%");
+  }
+  return c;
+}
+
+}  // namespace dpcast::sim
