@@ -1,0 +1,44 @@
+#pragma once
+// The dpcast commands, one file per family: predict and memory (predict_command.cpp), compare
+// (compare_command.cpp), calibrate (calibrate_command.cpp), models and hardware
+// (catalogue_commands.cpp). Each returns the exit status; bad input throws dpcast::Error.
+#include <string>
+#include <vector>
+
+#include "dpcast/models/profile.hpp"
+#include "dpcast/models/run_record.hpp"
+#include "dpcast/models/scenario.hpp"
+
+namespace dpcast::cli {
+
+/// Sweeps up to this size use the DES by default; larger ones the analytical engine.
+inline constexpr std::size_t kDesDefaultLimit = 16;
+
+struct PredictArgs {
+  std::string scenario;
+  bool json = false;
+  bool csv = false;
+  std::string engine;  // empty: des up to kDesDefaultLimit configurations, else analytical
+  std::string output;
+  bool summary = false;
+  std::string trace;
+  int trace_ranks = 8;
+  std::string profile;
+};
+
+/// Writes to stdout, or atomically to `output`.
+void emit(const std::string& text, const std::string& output);
+
+/// Predicts every configuration (with a progress bar for long sweeps on a terminal).
+[[nodiscard]] std::vector<models::RunRecord> predict_all(const std::vector<models::Scenario>& scenarios, bool details,
+                                                         const std::string& engine_name = "analytical",
+                                                         const models::NetworkModelSettings& network = {});
+
+int cmd_predict(const PredictArgs& args);
+int cmd_memory(const std::string& file, bool json);
+int cmd_compare(const std::vector<std::string>& files, bool json, bool csv, bool layers, double tolerance,
+                double max_mape, const std::string& output);
+int cmd_models(bool json);
+int cmd_hardware(bool json);
+
+}  // namespace dpcast::cli

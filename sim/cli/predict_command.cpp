@@ -1,0 +1,142 @@
+// dpcast predict and dpcast memory: every configuration of a scenario through an engine.
+#include <unistd.h>
+
+#include <algorithm>
+#include <iostream>
+#include <optional>
+
+#include "commands.hpp"
+#include "dpcast/models/atomic_file.hpp"
+#include "dpcast/models/error.hpp"
+#include "dpcast/sim/analytical.hpp"
+#ifdef DPCAST_HAVE_DES
+#include "dpcast/sim/des/des_engine.hpp"
+#endif
+#include "dpcast/sim/report.hpp"
+#include "dpcast/sim/trace.hpp"
+
+namespace dpcast::cli {
+namespace {
+
+// A progress bar on stderr for long sweeps, only when stderr is a terminal.
+class Progress {
+ public:
+  explicit Progress(std::size_t total) : total_(total), enabled_(total >= 50 && ::isatty(STDERR_FILENO)) {}
+  void tick(std::size_t done) {
+    if (!enabled_ || (done != total_ && done % std::max<std::size_t>(1, total_ / 100) != 0)) return;
+    const int filled = static_cast<int>(30 * done / total_);
+    std::cerr << "\r[" << std::string(filled, '#') << std::string(30 - filled, ' ') << "] " << done << "/" << total_
+              << (done == total_ ? "\n" : "") << std::flush;
+  }
+
+ private:
+  std::size_t total_;
+  bool enabled_;
+};
+
+}  // namespace
+
+void emit(const std::string& text, const std::string& output) {
+  if (output.empty()) {
+    std::cout << text;
+  } else {
+    models::write_file_atomically(output, text);
+  }
+}
+
+std::vector<models::RunRecord> predict_all(const std::vector<models::Scenario>& scenarios, bool details,
+                                           const std::string& engine_name,
+                                           const models::NetworkModelSettings& network) {
+  sim::ModelCache cache;
+  sim::AnalyticalEngine analytical;
+#ifdef DPCAST_HAVE_DES
+  sim::DesEngine des;
+#endif
+  std::vector<models::RunRecord> records;
+  Progress progress(scenarios.size());
+  for (const auto& s : scenarios) {
+    const models::ModelGraph* graph = nullptr;
+    try {
+      graph = &cache.get(s);
+    } catch (const Error& e) {
+      // A model that cannot be built for this configuration: point at the model key.
+      if (e.where().file.empty()) throw Error(s.where("model"), "model", e.detail());
+      throw;
+    }
+#ifdef DPCAST_HAVE_DES
+    if (engine_name == "des") {
+      records.push_back(des.predict(s, *graph, {details, false, network}));
+      progress.tick(records.size());
+      continue;
+    }
+#endif
+    records.push_back(analytical.predict(s, *graph, {details}));
+    progress.tick(records.size());
+  }
+  return records;
+}
+
+int cmd_predict(const PredictArgs& a) {
+  const std::string& file = a.scenario;
+  const std::string& profile_file = a.profile;
+  // A calibrated profile replaces the catalogue's figures for the GPUs and links it names.
+  std::optional<models::Profile> profile;
+  std::optional<models::Catalogue> calibrated;
+  if (!profile_file.empty()) {
+    profile = models::load_profile(profile_file);
+    calibrated = models::apply_profile(models::Catalogue::builtin(), *profile);
+  }
+  const auto scenarios = models::load_scenarios(file, calibrated ? *calibrated : models::Catalogue::builtin());
+  std::string chosen = a.engine;
+  if (chosen.empty()) {
+#ifdef DPCAST_HAVE_DES
+    chosen = scenarios.size() <= kDesDefaultLimit ? "des" : "analytical";
+#else
+    chosen = "analytical";
+#endif
+  }
+#ifdef DPCAST_HAVE_DES
+  if (chosen != "analytical" && chosen != "des")
+    throw Error("--engine: unknown engine '" + chosen + "' (engines: des, analytical)");
+#else
+  if (chosen != "analytical")
+    throw Error("--engine: '" + chosen + "' is not available in this build (engines: analytical; des needs SimGrid)");
+#endif
+  if (!a.trace.empty() && scenarios.size() != 1)
+    throw Error("--trace: needs a single configuration; " + file + " has " + std::to_string(scenarios.size()));
+  const bool details = (a.json ? !a.summary : scenarios.size() == 1) || !a.trace.empty();
+  const auto records = predict_all(scenarios, details, chosen, profile ? profile->network : models::NetworkModelSettings{});
+  if (records.size() == 1 && !records.front().feasible)
+    throw Error(scenarios.front().where("training.micro_batch"), "training.micro_batch",
+                std::to_string(records.front().micro_batch) + " does not fit in memory: " +
+                    sim::out_of_memory_text(records.front()));
+  if (!a.trace.empty())
+    models::write_file_atomically(a.trace, sim::chrome_trace(records.front(), scenarios.front(), a.trace_ranks).dump() + "\n");
+  emit(a.json ? sim::records_json(records, !a.summary) : a.csv ? sim::predict_csv(records) : sim::predict_table(records),
+       a.output);
+  return 0;
+}
+
+int cmd_memory(const std::string& file, bool json) {
+  const auto scenarios = models::load_scenarios(file);
+  const auto records = predict_all(scenarios, false);
+  if (json) {
+    models::Json all = models::Json::array();
+    for (const auto& r : records) {
+      auto j = models::to_json(r, false);
+      all.push_back({{"config", j["config"]},
+                     {"feasible", r.feasible},
+                     {"memory_bytes", j["memory_bytes"]},
+                     {"max_micro_batch", r.max_micro_batch}});
+    }
+    std::cout << all.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << sim::memory_table(records);
+  for (const auto& r : records)
+    if (!r.feasible) std::cout << "out of memory at " << r.gpus << " GPUs, micro-batch " << r.micro_batch << ": "
+                               << sim::out_of_memory_text(r) << "\n";
+  return 0;
+}
+
+}  // namespace dpcast::cli
