@@ -29,12 +29,16 @@ struct PredictArgs {
 /// Writes to stdout, or atomically to `output`.
 void emit(const std::string& text, const std::string& output);
 
-/// Predicts every configuration (with a progress bar for long sweeps on a terminal).
+class MpiSweep;
+
+/// Predicts every configuration (with a progress bar for long sweeps on a terminal); under
+/// mpirun with several ranks, each predicts its share and rank 0 gets them all (mpi_sweep.hpp).
 [[nodiscard]] std::vector<models::RunRecord> predict_all(const std::vector<models::Scenario>& scenarios, bool details,
                                                          const std::string& engine_name = "analytical",
-                                                         const models::NetworkModelSettings& network = {});
+                                                         const models::NetworkModelSettings& network = {},
+                                                         MpiSweep* sweep = nullptr);
 
-int cmd_predict(const PredictArgs& args);
+int cmd_predict(const PredictArgs& args, MpiSweep& sweep);
 int cmd_memory(const std::string& file, bool json);
 int cmd_compare(const std::vector<std::string>& files, bool json, bool csv, bool layers, double tolerance,
                 double max_mape, const std::string& output);

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "mpi_sweep.hpp"
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/yaml_reader.hpp"
 
@@ -79,7 +80,9 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*predict) return cli::cmd_predict({scenario, json, csv, engine, output, summary, trace, trace_ranks, profile});
+    cli::MpiSweep world;  // under mpirun: predict splits its sweep, other commands run on rank 0
+    if (*predict) return cli::cmd_predict({scenario, json, csv, engine, output, summary, trace, trace_ranks, profile}, world);
+    if (!world.writes()) return 0;
     if (*compare) return cli::cmd_compare(record_files, json, csv, layers, tolerance, max_mape, output);
     if (*models_cmd) return cli::cmd_models(json);
     if (*hardware) return cli::cmd_hardware(json);
@@ -87,6 +90,8 @@ int main(int argc, char** argv) {
   } catch (const Error& e) {
     std::cerr << e.what() << "\n";
     return 2;
+  } catch (const cli::FailedOnAnotherRank&) {
+    return 2;  // rank 0 reports it
   } catch (const std::exception& e) {
     std::cerr << "dpcast: internal error: " << e.what() << "\n";
     return 3;

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "commands.hpp"
+#include "mpi_sweep.hpp"
 #include "dpcast/models/atomic_file.hpp"
 #include "dpcast/models/error.hpp"
 #include "dpcast/sim/analytical.hpp"
@@ -46,15 +47,17 @@ void emit(const std::string& text, const std::string& output) {
 
 std::vector<models::RunRecord> predict_all(const std::vector<models::Scenario>& scenarios, bool details,
                                            const std::string& engine_name,
-                                           const models::NetworkModelSettings& network) {
+                                           const models::NetworkModelSettings& network, MpiSweep* sweep) {
   sim::ModelCache cache;
   sim::AnalyticalEngine analytical;
 #ifdef DPCAST_HAVE_DES
   sim::DesEngine des;
 #endif
-  std::vector<models::RunRecord> records;
-  Progress progress(scenarios.size());
-  for (const auto& s : scenarios) {
+  const std::size_t ranks = sweep ? static_cast<std::size_t>(sweep->size()) : 1;
+  Progress progress(sweep && !sweep->writes() ? 0 : (scenarios.size() + ranks - 1) / ranks);
+  std::size_t done = 0;
+  auto predict = [&](std::size_t i) {
+    const models::Scenario& s = scenarios[i];
     const models::ModelGraph* graph = nullptr;
     try {
       graph = &cache.get(s);
@@ -63,20 +66,23 @@ std::vector<models::RunRecord> predict_all(const std::vector<models::Scenario>& 
       if (e.where().file.empty()) throw Error(s.where("model"), "model", e.detail());
       throw;
     }
+    models::RunRecord r;
 #ifdef DPCAST_HAVE_DES
-    if (engine_name == "des") {
-      records.push_back(des.predict(s, *graph, {details, false, network}));
-      progress.tick(records.size());
-      continue;
-    }
+    if (engine_name == "des")
+      r = des.predict(s, *graph, {details, false, network});
+    else
 #endif
-    records.push_back(analytical.predict(s, *graph, {details}));
-    progress.tick(records.size());
-  }
+      r = analytical.predict(s, *graph, {details});
+    progress.tick(++done);
+    return r;
+  };
+  if (sweep) return sweep->map(scenarios.size(), predict, details);
+  std::vector<models::RunRecord> records;
+  for (std::size_t i = 0; i < scenarios.size(); ++i) records.push_back(predict(i));
   return records;
 }
 
-int cmd_predict(const PredictArgs& a) {
+int cmd_predict(const PredictArgs& a, MpiSweep& sweep) {
   const std::string& file = a.scenario;
   const std::string& profile_file = a.profile;
   // A calibrated profile replaces the catalogue's figures for the GPUs and links it names.
@@ -105,7 +111,9 @@ int cmd_predict(const PredictArgs& a) {
   if (!a.trace.empty() && scenarios.size() != 1)
     throw Error("--trace: needs a single configuration; " + file + " has " + std::to_string(scenarios.size()));
   const bool details = (a.json ? !a.summary : scenarios.size() == 1) || !a.trace.empty();
-  const auto records = predict_all(scenarios, details, chosen, profile ? profile->network : models::NetworkModelSettings{});
+  const auto records =
+      predict_all(scenarios, details, chosen, profile ? profile->network : models::NetworkModelSettings{}, &sweep);
+  if (!sweep.writes()) return 0;  // rank 0 writes the result
   if (records.size() == 1 && !records.front().feasible)
     throw Error(scenarios.front().where("training.micro_batch"), "training.micro_batch",
                 std::to_string(records.front().micro_batch) + " does not fit in memory: " +
