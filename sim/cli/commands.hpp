@@ -42,6 +42,21 @@ int cmd_predict(const PredictArgs& args, MpiSweep& sweep);
 int cmd_memory(const std::string& file, bool json);
 int cmd_compare(const std::vector<std::string>& files, bool json, bool csv, bool layers, double tolerance,
                 double max_mape, const std::string& output);
+struct CalibrateArgs {
+  std::string backend = "cpu";  // cpu | cuda
+  int ranks = 2;                // processes for the all-reduce part (mpirun -n), or of an imported log
+  std::string gpu;              // catalogue GPU measured (default: cpu-core for cpu)
+  std::string node;             // node preset whose intra-node link the ranks' all-reduce crosses
+  std::string link;             // or that link, named directly
+  std::string name;
+  std::string output;
+  std::string base;             // a profile to extend
+  std::string microbench;       // fit this dpcast-train --microbench output instead of running it
+  std::string nccl_tests;       // import an all_reduce_perf log
+  std::string osu;              // import an osu_allreduce log
+};
+
+int cmd_calibrate(const CalibrateArgs& args);
 int cmd_models(bool json);
 int cmd_hardware(bool json);
 

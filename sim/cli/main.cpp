@@ -50,6 +50,23 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   compare->add_option("-o,--output", output, "Write to this file (atomically) instead of stdout");
 
+  cli::CalibrateArgs cal;
+  auto* calibrate = app.add_subcommand(
+      "calibrate", "Measure this machine (dpcast-train --microbench) or import nccl-tests / OSU logs into a hardware profile");
+  calibrate->add_option("--backend", cal.backend, "cpu (OpenBLAS + MPI) or cuda (cuBLAS + NCCL); default cpu");
+  calibrate->add_option("-n,--ranks", cal.ranks, "Processes for the all-reduce measurement (mpirun -n), or the ranks of an "
+                                                 "imported OSU log; default 2")
+      ->check(CLI::Range(1, 1 << 20));
+  calibrate->add_option("--gpu", cal.gpu, "Catalogue GPU the measurements describe (default cpu-core for --backend cpu)");
+  calibrate->add_option("--node", cal.node, "Node preset whose intra-node link the all-reduce crosses (default cpu-host)");
+  calibrate->add_option("--link", cal.link, "Catalogue link the all-reduce measures (instead of --node)");
+  calibrate->add_option("--name", cal.name, "Profile name (default: the output file's name)");
+  calibrate->add_option("-o,--output", cal.output, "Where to write the profile (YAML, atomically)");
+  calibrate->add_option("--base", cal.base, "Start from this profile and add what is measured or imported");
+  calibrate->add_option("--from-microbench", cal.microbench, "Fit this dpcast-train --microbench output instead of running it");
+  calibrate->add_option("--nccl-tests", cal.nccl_tests, "Import an nccl-tests all_reduce_perf log into --link's alpha-beta");
+  calibrate->add_option("--osu", cal.osu, "Import an OSU osu_allreduce log (of --ranks ranks) into --link's alpha-beta");
+
   auto* models_cmd = app.add_subcommand("models", "List the built-in model zoo");
   models_cmd->add_flag("--json", json, "JSON");
   auto* hardware = app.add_subcommand("hardware", "List the hardware catalogue (GPUs, links, node presets)");
@@ -83,6 +100,7 @@ int main(int argc, char** argv) {
     cli::MpiSweep world;  // under mpirun: predict splits its sweep, other commands run on rank 0
     if (*predict) return cli::cmd_predict({scenario, json, csv, engine, output, summary, trace, trace_ranks, profile}, world);
     if (!world.writes()) return 0;
+    if (*calibrate) return cli::cmd_calibrate(cal);
     if (*compare) return cli::cmd_compare(record_files, json, csv, layers, tolerance, max_mape, output);
     if (*models_cmd) return cli::cmd_models(json);
     if (*hardware) return cli::cmd_hardware(json);

@@ -178,8 +178,8 @@ dpcast_cli_error(ps_servers_without_parameter_server "${BAD}/ps-servers-without-
 dpcast_cli_error(nodes_per_leaf_without_fat_tree "${BAD}/nodes-per-leaf-without-fat-tree.yaml:2:88: cluster.network.nodes_per_leaf: nodes_per_leaf applies to a fat-tree or a rail-optimized network only"
                  predict ${BAD}/nodes-per-leaf-without-fat-tree.yaml)
 dpcast_cli_error(scenario_is_a_directory "scenarios: is a directory, not a scenario file" predict scenarios)
-dpcast_cli_error(unknown_command "dpcast: unknown command 'frobnicate'; commands: predict, compare, models, hardware, memory" frobnicate)
-dpcast_cli_error(unknown_command_did_you_mean "dpcast: unknown command 'predcit' (did you mean 'predict'?); commands: predict, compare, models, hardware, memory" predcit)
+dpcast_cli_error(unknown_command "dpcast: unknown command 'frobnicate'; commands: predict, compare, calibrate, models, hardware, memory" frobnicate)
+dpcast_cli_error(unknown_command_did_you_mean "dpcast: unknown command 'predcit' (did you mean 'predict'?); commands: predict, compare, calibrate, models, hardware, memory" predcit)
 dpcast_cli_error(unknown_flag_one_line "dpcast: The following argument was not expected: --bogus (see dpcast --help)" predict --bogus scenarios/quickstart.yaml)
 
 # Timelines: a Chrome trace of one configuration; a sweep is refused.
@@ -216,3 +216,18 @@ dpcast_cli_error(compare_nothing_pairs "dpcast compare: no predicted and measure
                  compare ${RECORDS}/mlp-predicted.json)
 dpcast_cli_error(compare_not_a_record "tests/cli/bad/not-a-record.json: kind: missing in run record"
                  compare ${RECORDS}/mlp-predicted.json tests/cli/bad/not-a-record.json)
+
+# ---- calibrate: imported all-reduce logs (generated from known alpha-beta, see tests/sim/data) ----
+set(DATA tests/sim/data)
+dpcast_cli_test(calibrate_nccl_tests 0 "link nvlink4: alpha 4.99997 us, bandwidth 99.9998 GB/s (catalogue 2 us, 450 GB/s), from 13 nccl-tests sizes on 8 ranks"
+                calibrate --nccl-tests ${DATA}/nccl-tests-allreduce-8.log --link nvlink4 -o ${CMAKE_CURRENT_BINARY_DIR}/calibrated-nccl.yaml)
+dpcast_cli_test(calibrate_osu 0 "link eth-10g: alpha 2.00036 us, bandwidth 10.0017 GB/s"
+                calibrate --osu ${DATA}/osu-allreduce-2.log --ranks 2 --link eth-10g -o ${CMAKE_CURRENT_BINARY_DIR}/calibrated-osu.yaml)
+dpcast_cli_error(calibrate_log_needs_link "dpcast calibrate: --link names the catalogue link that ${DATA}/osu-allreduce-2.log measured"
+                 calibrate --osu ${DATA}/osu-allreduce-2.log -o ${CMAKE_CURRENT_BINARY_DIR}/never.yaml)
+dpcast_cli_error(calibrate_unknown_link "unknown link 'nvlnk4' (did you mean 'nvlink4'?)"
+                 calibrate --nccl-tests ${DATA}/nccl-tests-allreduce-8.log --link nvlnk4 -o ${CMAKE_CURRENT_BINARY_DIR}/never.yaml)
+dpcast_cli_error(calibrate_needs_output "dpcast calibrate: -o PROFILE is required (where to write the profile)"
+                 calibrate --nccl-tests ${DATA}/nccl-tests-allreduce-8.log --link nvlink4)
+dpcast_cli_error(calibrate_not_a_log "tests/cli/bad/not-a-record.json: no nccl-tests all_reduce_perf rows found"
+                 calibrate --nccl-tests tests/cli/bad/not-a-record.json --link nvlink4 -o ${CMAKE_CURRENT_BINARY_DIR}/never.yaml)

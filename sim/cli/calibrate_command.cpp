@@ -1,0 +1,159 @@
+// dpcast calibrate: measure (through dpcast-train --microbench) or import (nccl-tests, OSU)
+// timings and fit them into a hardware profile for dpcast predict --profile.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "commands.hpp"
+#include "dpcast/models/atomic_file.hpp"
+#include "dpcast/models/error.hpp"
+#include "dpcast/models/hardware.hpp"
+#include "dpcast/sim/calibrate.hpp"
+
+namespace dpcast::cli {
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(SourceLocation{path, 0, 0}, "", "cannot open file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// dpcast-train sits next to dpcast (build/bin/).
+std::string train_binary() {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const auto beside = self.parent_path() / "dpcast-train";
+  if (ec || !std::filesystem::exists(beside))
+    throw Error("dpcast calibrate: dpcast-train not found beside dpcast (" + beside.string() +
+                "); build the real backend (libopenmpi-dev, libopenblas-dev)");
+  return beside.string();
+}
+
+// Runs the micro-benchmarks on the real backend and returns their JSON output.
+models::Json run_microbench(const CalibrateArgs& a) {
+  const std::string raw = std::filesystem::temp_directory_path() / ("dpcast-microbench-" + std::to_string(::getpid()) + ".json");
+  std::vector<std::string> argv;
+  if (a.ranks > 1) argv = {"mpirun", "-n", std::to_string(a.ranks)};
+  for (const auto& s : {train_binary(), std::string("--microbench"), std::string("--backend"), a.backend,
+                        std::string("-o"), raw})
+    argv.push_back(s);
+  std::string shown;
+  for (const auto& s : argv) shown += (shown.empty() ? "" : " ") + s;
+  std::cerr << "dpcast calibrate: running " << shown << "\n";
+  // As root (CI), OpenMPI refuses to start unless told this is intended.
+  ::setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 0);
+  ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 0);
+  const pid_t pid = ::fork();
+  if (pid < 0) throw Error("dpcast calibrate: cannot start " + shown);
+  if (pid == 0) {
+    std::vector<char*> args;
+    for (auto& s : argv) args.push_back(s.data());
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    std::cerr << "dpcast calibrate: cannot run " << argv[0] << "\n";
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::filesystem::remove(raw);
+    throw Error("dpcast calibrate: " + shown + " failed (exit status " +
+                std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)) + ")");
+  }
+  const models::Json j = models::Json::parse(read_file(raw));
+  std::filesystem::remove(raw);
+  return j;
+}
+
+// Merges `extra` into `into`: later sources win for what they name.
+void merge(models::Profile& into, const models::Profile& extra) {
+  if (into.name.empty()) into.name = extra.name;
+  into.source += (into.source.empty() ? "" : "; ") + extra.source;
+  for (const auto& [name, g] : extra.gpus) into.gpus[name] = g;
+  for (const auto& [name, l] : extra.links) into.links[name] = l;
+}
+
+// α-β of `link` from an all-reduce log.
+sim::Calibration from_log(const sim::AllreduceLog& log, const std::string& file, const std::string& kind,
+                          const std::string& link_name, int ranks) {
+  const int p = log.ranks > 0 ? log.ranks : ranks;
+  if (p < 2) throw Error("dpcast calibrate: " + file + ": the " + kind + " log does not say how many ranks ran; give --ranks");
+  if (link_name.empty()) throw Error("dpcast calibrate: --link names the catalogue link that " + file + " measured");
+  const auto fit = sim::fit_allreduce(log.samples, p);
+  sim::Calibration c;
+  models::Link link = models::Catalogue::builtin().link(link_name);
+  const models::Link catalogue = link;
+  link.latency_s = fit.latency_s;
+  link.bandwidth_bytes_per_s = fit.bandwidth_bytes_per_s;
+  c.profile.links[link_name] = link;
+  c.profile.source = kind + " " + file;
+  std::ostringstream line;
+  line << "link " << link_name << ": alpha " << fit.latency_s * 1e6 << " us, bandwidth " << fit.bandwidth_bytes_per_s / 1e9
+       << " GB/s (catalogue " << catalogue.latency_s * 1e6 << " us, " << catalogue.bandwidth_bytes_per_s / 1e9
+       << " GB/s), from " << log.samples.size() << " " << kind << " sizes on " << p << " ranks, worst fit error "
+       << 100 * fit.max_relative_error << "%";
+  c.report.push_back(line.str());
+  return c;
+}
+
+}  // namespace
+
+int cmd_calibrate(const CalibrateArgs& a) {
+  if (a.output.empty()) throw Error("dpcast calibrate: -o PROFILE is required (where to write the profile)");
+  const auto& catalogue = models::Catalogue::builtin();
+  if (a.backend != "cpu" && a.backend != "cuda")
+    throw Error("dpcast calibrate: --backend: expected cpu or cuda, got '" + a.backend + "'");
+  const std::string gpu = !a.gpu.empty() ? a.gpu : a.backend == "cpu" ? "cpu-core" : "";
+  if (gpu.empty()) throw Error("dpcast calibrate: --gpu names the catalogue GPU measured (e.g. h100-sxm)");
+  (void)catalogue.gpu(gpu);  // an unknown name is an error with a did-you-mean
+  // The all-reduce of ranks on one machine crosses the node's intra-node link.
+  const std::string node = !a.node.empty() ? a.node : a.backend == "cpu" ? "cpu-host" : "";
+  const std::string link = !a.link.empty() ? a.link : !node.empty() ? catalogue.node(node).intra_link : "";
+  if (!link.empty()) (void)catalogue.link(link);
+
+  models::Profile profile;
+  if (!a.base.empty()) profile = models::load_profile(a.base);
+  std::vector<std::string> report;
+  auto add = [&](const sim::Calibration& c) {
+    merge(profile, c.profile);
+    report.insert(report.end(), c.report.begin(), c.report.end());
+  };
+  const bool imports = !a.microbench.empty() || !a.nccl_tests.empty() || !a.osu.empty();
+  if (!a.microbench.empty()) {
+    const models::Json raw = [&] {
+      try {
+        return models::Json::parse(read_file(a.microbench));
+      } catch (const models::Json::parse_error& e) {
+        throw Error(SourceLocation{a.microbench, 0, 0}, "", std::string("not JSON: ") + e.what());
+      }
+    }();
+    add(sim::calibrate_from_microbench(raw, a.microbench, catalogue, gpu, link.empty() ? "shared-memory" : link));
+  }
+  if (!a.nccl_tests.empty())
+    add(from_log(sim::parse_nccl_tests(read_file(a.nccl_tests), a.nccl_tests), a.nccl_tests, "nccl-tests", a.link, a.ranks));
+  if (!a.osu.empty()) add(from_log(sim::parse_osu_allreduce(read_file(a.osu), a.osu), a.osu, "OSU", a.link, a.ranks));
+  if (!imports) {
+    if (link.empty() && a.ranks > 1) throw Error("dpcast calibrate: --link or --node says which link the ranks' all-reduce crosses");
+    add(sim::calibrate_from_microbench(run_microbench(a), "dpcast-train --microbench", catalogue, gpu,
+                                       link.empty() ? "shared-memory" : link));
+  }
+  if (!a.name.empty()) profile.name = a.name;
+  if (profile.name.empty()) profile.name = std::filesystem::path(a.output).stem().string();
+  const std::string text = "# A calibrated hardware profile, written by dpcast calibrate: use it with\n"
+                           "#   dpcast predict SCENARIO --profile " + a.output + "\n" + models::profile_yaml(profile);
+  (void)models::parse_profile(text, a.output);  // what we write reads back
+  models::write_file_atomically(a.output, text);
+  for (const auto& line : report) std::cout << line << "\n";
+  std::cout << "wrote " << a.output << "\n";
+  return 0;
+}
+
+}  // namespace dpcast::cli
