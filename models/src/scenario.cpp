@@ -72,6 +72,18 @@ namespace {
 int ports_of(const NetworkSpec& n) { return n.switch_ports > 0 ? n.switch_ports : 64; }
 }  // namespace
 
+void ClusterSpec::resolve(const Catalogue& cat) {
+  node_entry = &cat.node(node);
+  const NodePreset& preset = *node_entry;
+  gpu_entry = &cat.gpu(gpu);
+  // A node using fewer GPUs than its preset keeps the NICs that serve those GPUs.
+  nics = std::max(1, preset.nics * gpus_per_node / preset.gpus_per_node);
+  intra_link = &cat.link(preset.intra_link);
+  host_link = &cat.link(preset.host_link.empty() ? preset.intra_link : preset.host_link);
+  socket_link = preset.sockets > 1 ? &cat.link(preset.socket_link) : nullptr;
+  nic_link = &cat.link(network.link);
+}
+
 int ClusterSpec::nodes_per_leaf() const {
   if (network.nodes_per_leaf > 0) return network.nodes_per_leaf;
   // A rail switch takes one port per node (NIC k of each); a fat-tree leaf one per NIC.
@@ -167,11 +179,6 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
   }
   if (static_cast<std::int64_t>(c.nodes) * c.gpus_per_node > kMaxGpus)
     (nodes ? *nodes : *gpus).fail("more than " + std::to_string(kMaxGpus) + " GPUs in all");
-  // A node using fewer GPUs than its preset keeps the NICs that serve those GPUs.
-  c.nics = std::max(1, preset.nics * c.gpus_per_node / preset.gpus_per_node);
-  c.intra_link = &cat.link(preset.intra_link);
-  c.host_link = &cat.link(preset.host_link.empty() ? preset.intra_link : preset.host_link);
-  if (preset.sockets > 1) c.socket_link = &cat.link(preset.socket_link);
 
   MapReader net = r.map("network");
   net.declare({"topology", "link", "oversubscription", "nodes_per_leaf", "switch_ports", "levels", "leaves_per_pod",
@@ -190,7 +197,7 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
     n.link = l->as_string();
     (void)resolve(*l, [&](const std::string& name) { return &cat.link(name); });
   }
-  c.nic_link = &cat.link(n.link);
+  c.resolve(cat);
   const bool tree = n.topology != Topology::SingleSwitch;
   const std::string tree_only = " applies to a fat-tree or a rail-optimized network only";
   if (auto o = net.optional("oversubscription")) {

@@ -78,6 +78,11 @@ struct ClusterSpec {
   const Link* socket_link = nullptr;  // between CPU sockets (PCIe fabric with sockets > 1)
   int nics = 1;
   [[nodiscard]] int gpus() const { return nodes * gpus_per_node; }
+  /// Sets the catalogue entries (node, GPU, links) and the NIC count from the names node,
+  /// gpu, gpus_per_node and network.link; throws dpcast::Error for an unknown name. The
+  /// scenario reader checks the names first, with their positions; the planner builds
+  /// configurations in code and calls this.
+  void resolve(const Catalogue& catalogue);
   /// Nodes under one leaf: given, or half a leaf's ports (the other half go up) divided by
   /// the NICs per node; rail-optimized: half a rail switch's ports (one port per node).
   [[nodiscard]] int nodes_per_leaf() const;
