@@ -334,7 +334,7 @@ void read_data_parallel(MapReader r, Scenario& s) {
 
 Scenario read_scenario(const YAML::Node& root, const std::string& file, const Catalogue& cat) {
   MapReader r(file, root, "");
-  r.declare({"name", "model", "cluster", "training", "data_parallel", "sweep"});
+  r.declare({"name", "model", "cluster", "training", "data_parallel", "sweep", "plan"});
   Scenario s;
   s.file = file;
   s.name = r.string("name", std::filesystem::path(file).stem().string());
@@ -345,6 +345,7 @@ Scenario read_scenario(const YAML::Node& root, const std::string& file, const Ca
   read_training(r.map("training"), s);
   read_data_parallel(r.map("data_parallel"), s);
   (void)r.optional("sweep");  // expanded by the caller
+  (void)r.optional("plan");   // read by dpcast plan (plan_spec.hpp); predict uses the rest
   r.finish();
   return s;
 }

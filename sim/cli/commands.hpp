@@ -57,6 +57,22 @@ struct CalibrateArgs {
 };
 
 int cmd_calibrate(const CalibrateArgs& args);
+
+struct PlanArgs {
+  std::string scenario;
+  double tokens = 0;  // overrides of the plan section (0: not given)
+  double samples = 0;
+  double deadline_hours = 0;
+  double budget_usd = 0;
+  std::int64_t max_global_batch = 0;
+  std::vector<std::string> prices;  // GPU=USD per GPU-hour
+  int confirm_up_to = 1024;
+  bool json = false;
+  bool csv = false;
+  std::string output;
+};
+
+int cmd_plan(const PlanArgs& args);
 int cmd_models(bool json);
 int cmd_hardware(bool json);
 

@@ -67,6 +67,23 @@ int main(int argc, char** argv) {
   calibrate->add_option("--nccl-tests", cal.nccl_tests, "Import an nccl-tests all_reduce_perf log into --link's alpha-beta");
   calibrate->add_option("--osu", cal.osu, "Import an OSU osu_allreduce log (of --ranks ranks) into --link's alpha-beta");
 
+  cli::PlanArgs plan_args;
+  auto* plan = app.add_subcommand("plan", "Size a cluster: the Pareto front of time to train against cost, under a "
+                                          "deadline, a budget and a maximum global batch (the scenario's plan section)");
+  plan->add_option("scenario", plan_args.scenario, "Scenario with a plan section")->required();
+  plan->add_option("--tokens", plan_args.tokens, "Tokens to train on (overrides plan.target)")->check(CLI::PositiveNumber);
+  plan->add_option("--samples", plan_args.samples, "Samples to train on (overrides plan.target)")->check(CLI::PositiveNumber);
+  plan->add_option("--deadline-hours", plan_args.deadline_hours, "Deadline in hours")->check(CLI::PositiveNumber);
+  plan->add_option("--budget", plan_args.budget_usd, "Budget in USD")->check(CLI::PositiveNumber);
+  plan->add_option("--max-global-batch", plan_args.max_global_batch, "Largest global batch in samples")->check(CLI::PositiveNumber);
+  plan->add_option("--price", plan_args.prices, "GPU=USD per GPU-hour, overriding the catalogue and the plan (repeatable)");
+  plan->add_option("--confirm-up-to", plan_args.confirm_up_to,
+                   "Play front points of at most this many GPUs on the DES (default 1024; 0: none)")
+      ->check(CLI::Range(0, 1 << 30));
+  auto* plan_json = plan->add_flag("--json", plan_args.json, "JSON: the front, each point with its scenario YAML");
+  plan->add_flag("--csv", plan_args.csv, "CSV: one row per front point")->excludes(plan_json);
+  plan->add_option("-o,--output", plan_args.output, "Write to this file (atomically) instead of stdout");
+
   auto* models_cmd = app.add_subcommand("models", "List the built-in model zoo");
   models_cmd->add_flag("--json", json, "JSON");
   auto* hardware = app.add_subcommand("hardware", "List the hardware catalogue (GPUs, links, node presets)");
@@ -101,6 +118,7 @@ int main(int argc, char** argv) {
     if (*predict) return cli::cmd_predict({scenario, json, csv, engine, output, summary, trace, trace_ranks, profile}, world);
     if (!world.writes()) return 0;
     if (*calibrate) return cli::cmd_calibrate(cal);
+    if (*plan) return cli::cmd_plan(plan_args);
     if (*compare) return cli::cmd_compare(record_files, json, csv, layers, tolerance, max_mape, output);
     if (*models_cmd) return cli::cmd_models(json);
     if (*hardware) return cli::cmd_hardware(json);

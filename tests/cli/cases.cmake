@@ -178,8 +178,8 @@ dpcast_cli_error(ps_servers_without_parameter_server "${BAD}/ps-servers-without-
 dpcast_cli_error(nodes_per_leaf_without_fat_tree "${BAD}/nodes-per-leaf-without-fat-tree.yaml:2:88: cluster.network.nodes_per_leaf: nodes_per_leaf applies to a fat-tree or a rail-optimized network only"
                  predict ${BAD}/nodes-per-leaf-without-fat-tree.yaml)
 dpcast_cli_error(scenario_is_a_directory "scenarios: is a directory, not a scenario file" predict scenarios)
-dpcast_cli_error(unknown_command "dpcast: unknown command 'frobnicate'; commands: predict, compare, calibrate, models, hardware, memory" frobnicate)
-dpcast_cli_error(unknown_command_did_you_mean "dpcast: unknown command 'predcit' (did you mean 'predict'?); commands: predict, compare, calibrate, models, hardware, memory" predcit)
+dpcast_cli_error(unknown_command "dpcast: unknown command 'frobnicate'; commands: predict, compare, calibrate, plan, models, hardware, memory" frobnicate)
+dpcast_cli_error(unknown_command_did_you_mean "dpcast: unknown command 'predcit' (did you mean 'predict'?); commands: predict, compare, calibrate, plan, models, hardware, memory" predcit)
 dpcast_cli_error(unknown_flag_one_line "dpcast: The following argument was not expected: --bogus (see dpcast --help)" predict --bogus scenarios/quickstart.yaml)
 
 # Timelines: a Chrome trace of one configuration; a sweep is refused.
@@ -231,3 +231,20 @@ dpcast_cli_error(calibrate_needs_output "dpcast calibrate: -o PROFILE is require
                  calibrate --nccl-tests ${DATA}/nccl-tests-allreduce-8.log --link nvlink4)
 dpcast_cli_error(calibrate_not_a_log "tests/cli/bad/not-a-record.json: no nccl-tests all_reduce_perf rows found"
                  calibrate --nccl-tests tests/cli/bad/not-a-record.json --link nvlink4 -o ${CMAKE_CURRENT_BINARY_DIR}/never.yaml)
+
+# ---- plan: cluster sizing ----
+set(PLAN scenarios/examples/plan-gpt2-xl.yaml)
+dpcast_cli_test(plan_recommends 0 "the cheapest that meets the 72 h deadline within the $20,000 budget." plan ${PLAN})
+dpcast_cli_test(plan_scaling_reason 0 "exposed communication stays below 30% of the step" plan ${PLAN})
+dpcast_cli_test(plan_json 0 "\"scenario_yaml\"" plan ${PLAN} --json)
+dpcast_cli_test(plan_csv 0 "recommended,gpus,node,gpu,network" plan ${PLAN} --csv)
+dpcast_cli_test(plan_deadline_too_tight 1 "the 1.0 h deadline cannot be met: the fastest configuration" plan ${PLAN} --deadline-hours 1)
+dpcast_cli_test(plan_budget_too_small 1 "budget is below the cheapest configuration" plan ${PLAN} --budget 100)
+dpcast_cli_error(plan_with_sweep "scenarios/quickstart.yaml:23:3: sweep: dpcast plan searches its own space (the plan section); remove the sweep"
+                 plan scenarios/quickstart.yaml)
+dpcast_cli_error(plan_sweep_too "scenarios/examples/cpu-mlp.yaml:14:3: sweep: dpcast plan searches its own space (the plan section); remove the sweep"
+                 plan scenarios/examples/cpu-mlp.yaml)
+dpcast_cli_error(plan_without_plan "scenarios/examples/zero3-single.yaml:5:1: needs a plan section (target, constraints, what to search); see scenarios/README.md"
+                 plan scenarios/examples/zero3-single.yaml)
+dpcast_cli_error(plan_bad_price "dpcast plan: --price: expected GPU=USD, got 'h100-sxm:3'" plan ${PLAN} --price h100-sxm:3)
+dpcast_cli_error(plan_unknown_price_gpu "dpcast plan: --price: unknown GPU 'h100' (did you mean 'h200'?)" plan ${PLAN} --price h100=3)

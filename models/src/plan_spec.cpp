@@ -1,0 +1,174 @@
+#include "dpcast/models/plan_spec.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "dpcast/models/yaml_reader.hpp"
+
+namespace dpcast::models {
+namespace {
+
+std::vector<std::string> names_of_gpus(const Catalogue& c) {
+  std::vector<std::string> out;
+  for (const auto& [n, _] : c.gpus()) out.push_back(n);
+  return out;
+}
+
+// A list of catalogue names, each checked (with a did-you-mean at the entry).
+template <typename Find>
+std::vector<std::string> name_list(const YamlValue& v, Find find, const std::vector<std::string>& known, const char* what) {
+  std::vector<std::string> out;
+  const auto items = v.as_list();
+  if (items.empty()) v.fail("expected a non-empty list");
+  for (const auto& item : items) {
+    const std::string name = item.as_string();
+    if (!find(name)) item.fail("unknown " + std::string(what) + " '" + name + "'" + suggestion(name, known));
+    out.push_back(name);
+  }
+  return out;
+}
+
+template <typename T>
+std::vector<T> int_list(const YamlValue& v, std::int64_t lo, std::int64_t hi) {
+  std::vector<T> out;
+  const auto items = v.as_list();
+  if (items.empty()) v.fail("expected a non-empty list");
+  for (const auto& item : items) out.push_back(static_cast<T>(item.as_int_in(lo, hi)));
+  return out;
+}
+
+}  // namespace
+
+std::vector<int> node_range(int low, int high) {
+  std::vector<int> out;
+  for (std::int64_t n = 1; n <= high; n *= 2)
+    if (n >= low) out.push_back(static_cast<int>(n));
+  if (out.empty() || out.back() != high) out.push_back(high);
+  return out;
+}
+
+PlanScenario parse_plan_scenario(const std::string& text, const std::string& file, const Catalogue& cat) {
+  const YAML::Node root = load_yaml_text(text, file);
+  if (root.IsMap() && root["sweep"].IsDefined())
+    throw Error(location_of(file, root["sweep"]), "sweep", "dpcast plan searches its own space (the plan section); remove the sweep");
+  PlanScenario out{parse_scenarios(text, file, cat).front(), {}};
+  const Scenario& base = out.base;
+  PlanSpec& p = out.plan;
+  MapReader top(file, root, "");
+  if (!top.has("plan")) top.fail("needs a plan section (target, constraints, what to search); see scenarios/README.md");
+  MapReader r = top.map("plan");
+  r.declare({"target", "deadline_hours", "budget_usd", "max_global_batch", "gpus", "node_presets", "nodes", "links",
+             "topologies", "micro_batch", "grad_accumulation", "zero_stage", "prices"});
+  auto note = [&](const std::optional<YamlValue>& v) {
+    if (v) p.locations[v->path()] = v->where();
+  };
+
+  MapReader target = r.map("target");
+  if (!r.has("target")) r.fail("needs target: {tokens: N} or {samples: N}");
+  target.declare({"tokens", "samples"});
+  auto tokens = target.optional("tokens");
+  auto samples = target.optional("samples");
+  note(tokens);
+  note(samples);
+  if (tokens && samples) samples->fail("give tokens or samples, not both");
+  if (!tokens && !samples) target.fail("needs tokens or samples");
+  if (tokens) {
+    p.target_tokens = tokens->as_positive_number();
+    if (!base.model.is_sequence_model()) tokens->fail(base.model.label + " is not a sequence model: give samples");
+  }
+  if (samples) p.target_samples = samples->as_positive_number();
+  target.finish();
+
+  if (auto v = r.optional("deadline_hours")) note(v), p.deadline_s = v->as_positive_number() * 3600;
+  if (auto v = r.optional("budget_usd")) note(v), p.budget_usd = v->as_positive_number();
+  if (auto v = r.optional("max_global_batch")) note(v), p.max_global_batch = v->as_int_in(1, 1'000'000'000'000);
+
+  if (auto v = r.optional("gpus"))
+    p.gpus = name_list(*v, [&](const std::string& n) { return cat.find_gpu(n) != nullptr; }, names_of_gpus(cat), "GPU");
+  if (auto v = r.optional("node_presets")) {
+    std::vector<std::string> known;
+    for (const auto& [n, _] : cat.nodes()) known.push_back(n);
+    p.node_presets = name_list(*v, [&](const std::string& n) { return cat.find_node(n) != nullptr; }, known, "node preset");
+  }
+  if (p.gpus.empty() && p.node_presets.empty()) p.node_presets = {base.cluster.node};
+  if (p.node_presets.empty()) {
+    for (const auto& [name, preset] : cat.nodes())
+      if (std::find(p.gpus.begin(), p.gpus.end(), preset.gpu) != p.gpus.end()) p.node_presets.push_back(name);
+    if (p.node_presets.empty()) r.required("gpus").fail("no node preset of the catalogue has these GPUs; give node_presets");
+  }
+  if (p.gpus.empty())
+    for (const auto& n : p.node_presets) {
+      const std::string g = n == base.cluster.node ? base.cluster.gpu : cat.node(n).gpu;
+      if (std::find(p.gpus.begin(), p.gpus.end(), g) == p.gpus.end()) p.gpus.push_back(g);
+    }
+
+  if (auto v = r.optional("nodes")) {
+    note(v);
+    if (v->node().IsMap()) {
+      MapReader range(*v);
+      const int low = static_cast<int>(range.int_in("min", 1, 1'000'000, 1));
+      const YamlValue high_value = range.required("max");
+      const int high = static_cast<int>(high_value.as_int_in(1, 1'000'000));
+      if (high < low) high_value.fail("max " + std::to_string(high) + " is below min " + std::to_string(low));
+      range.finish();
+      p.nodes = node_range(low, high);
+    } else {
+      p.nodes = int_list<int>(*v, 1, 1'000'000);
+    }
+  } else {
+    p.nodes = node_range(1, std::max(1, base.cluster.nodes));
+  }
+
+  if (auto v = r.optional("links")) {
+    std::vector<std::string> known;
+    for (const auto& [n, _] : cat.links()) known.push_back(n);
+    p.links = name_list(*v, [&](const std::string& n) { return cat.find_link(n) != nullptr; }, known, "link");
+  }
+  if (auto v = r.optional("topologies")) {
+    const auto items = v->as_list();
+    if (items.empty()) v->fail("expected a non-empty list");
+    for (const auto& item : items) {
+      const std::string t = item.as_choice({"single-switch", "fat-tree", "rail-optimized"});
+      p.topologies.push_back(t == "single-switch" ? Topology::SingleSwitch
+                             : t == "fat-tree"    ? Topology::FatTree
+                                                  : Topology::RailOptimized);
+    }
+  } else {
+    p.topologies = {base.cluster.network.topology};
+  }
+  if (auto v = r.optional("micro_batch")) p.micro_batches = int_list<std::int64_t>(*v, 1, 1'000'000'000);
+  else p.micro_batches = {base.training.micro_batch};
+  if (auto v = r.optional("grad_accumulation")) p.grad_accumulations = int_list<std::int64_t>(*v, 1, 1'000'000'000);
+  else p.grad_accumulations = {base.training.grad_accumulation};
+  if (auto v = r.optional("zero_stage")) {
+    p.zero_stages = int_list<int>(*v, 0, 3);
+    if (base.data_parallel.collective == Collective::ParameterServer)
+      for (int z : p.zero_stages)
+        if (z > 0) v->fail("ZeRO does not combine with the scenario's parameter server");
+  } else {
+    p.zero_stages = {base.data_parallel.zero_stage};
+  }
+  if (auto v = r.optional("prices")) {
+    MapReader prices(*v);
+    for (const auto& entry : v->node()) {
+      const std::string name = entry.first.as<std::string>();
+      if (!cat.find_gpu(name))
+        throw Error(location_of(file, entry.first), v->path() + "." + name,
+                    "unknown GPU '" + name + "'" + suggestion(name, names_of_gpus(cat)));
+      p.prices[name] = prices.required(name).as_positive_number();
+    }
+  }
+  r.finish();
+  return out;
+}
+
+PlanScenario load_plan_scenario(const std::string& path, const Catalogue& cat) {
+  std::ifstream in(path);
+  if (!in) throw Error(SourceLocation{path, 0, 0}, "", "cannot open scenario file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_plan_scenario(text.str(), path, cat);
+}
+
+}  // namespace dpcast::models

@@ -1,0 +1,194 @@
+// The planner: the Pareto front against a brute-force search of the same space, the
+// recommendation rules, and answers that say which constraint binds and by how much.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "dpcast/models/error.hpp"
+#include "dpcast/models/plan_spec.hpp"
+#include "dpcast/sim/analytical.hpp"
+#include "dpcast/sim/planner.hpp"
+#include "test_catalogue.hpp"
+
+using namespace dpcast;
+
+namespace {
+const models::Catalogue& catalogue() {
+  static const models::Catalogue c = test_support::test_catalogue();
+  return c;
+}
+
+// test-node: 4 test-gpus at $3.60 per GPU-hour. A 2-layer MLP, 1e6 samples.
+const std::string kScenario = R"(model: {zoo: mlp, widths: [4096, 4096, 4096]}
+cluster: {node: test-node, nodes: 1}
+training: {micro_batch: 64, precision: fp32, optimizer: sgd}
+plan:
+  target: {samples: 1.0e+6}
+  nodes: [1, 2, 4, 8]
+  micro_batch: [32, 64, 128]
+  grad_accumulation: [1, 2]
+)";
+
+models::PlanScenario parse(const std::string& text) { return models::parse_plan_scenario(text, "p.yaml", catalogue()); }
+
+sim::PlanOptions no_des() {
+  sim::PlanOptions o;
+  o.confirm_up_to_gpus = 0;
+  return o;
+}
+
+std::string plan_error(const std::string& text) {
+  try {
+    (void)parse(text);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+}  // namespace
+
+TEST(Planner, FrontIsTheBruteForceParetoFrontWithTimesAndCostsByHand) {
+  const auto ps = parse(kScenario);
+  const auto result = sim::make_plan(ps.base, ps.plan, catalogue(), no_des());
+  EXPECT_EQ(result.evaluated, 4u * 3 * 2);
+  // Every configuration, predicted one by one.
+  struct Point { double time, cost; };
+  std::vector<Point> all;
+  for (int nodes : {1, 2, 4, 8})
+    for (int mb : {32, 64, 128})
+      for (int acc : {1, 2}) {
+        auto s = ps.base;
+        s.cluster.nodes = nodes;
+        s.training.micro_batch = mb;
+        s.training.grad_accumulation = acc;
+        const auto r = sim::AnalyticalEngine{}.predict(s, s.model.build(0), {false});
+        const double steps = std::ceil(1e6 / (4.0 * nodes * mb * acc));
+        all.push_back({steps * r.step_time_s, steps * r.step_time_s / 3600 * 4 * nodes * 3.6});
+      }
+  ASSERT_FALSE(result.front.empty());
+  double previous_time = 0, previous_cost = 1e300;
+  for (const auto& p : result.front) {
+    // Time and cost follow from the step time, the steps and the price.
+    const auto r = sim::AnalyticalEngine{}.predict(p.scenario, p.scenario.model.build(0), {false});
+    EXPECT_EQ(p.steps, static_cast<std::int64_t>(std::ceil(1e6 / static_cast<double>(r.global_batch))));
+    EXPECT_NEAR(p.time_s(), static_cast<double>(p.steps) * r.step_time_s, 1e-9);
+    EXPECT_NEAR(p.cost_usd(), p.time_s() / 3600 * r.gpus * 3.6, 1e-9);
+    // Fastest first, each cheaper than every faster one, and nothing evaluated dominates it.
+    EXPECT_GT(p.time_s(), previous_time);
+    EXPECT_LT(p.cost_usd(), previous_cost);
+    previous_time = p.time_s();
+    previous_cost = p.cost_usd();
+    for (const auto& q : all)
+      EXPECT_FALSE(q.time <= p.time_s() - 1e-12 && q.cost <= p.cost_usd() - 1e-12) << "dominated front point";
+  }
+  // Every configuration is on the front or dominated by a front point.
+  for (const auto& q : all) {
+    bool covered = false;
+    for (const auto& p : result.front) covered |= p.time_s() <= q.time + 1e-9 && p.cost_usd() <= q.cost + 1e-9;
+    EXPECT_TRUE(covered);
+  }
+}
+
+TEST(Planner, RecommendsTheCheapestMeetingTheDeadlineOrTheFastestWithinBudget) {
+  auto ps = parse(kScenario);
+  const auto free = sim::make_plan(ps.base, ps.plan, catalogue(), no_des());
+  ASSERT_GE(free.front.size(), 2u);
+  // A deadline between the two fastest points: the second fastest is cheaper and meets it.
+  ps.plan.deadline_s = (free.front[0].time_s() + free.front[1].time_s()) / 2;
+  auto with_deadline = sim::make_plan(ps.base, ps.plan, catalogue(), no_des());
+  ASSERT_TRUE(with_deadline.recommended);
+  EXPECT_EQ(*with_deadline.recommended, 0u);  // only the fastest meets it
+  // Just above the second fastest: both meet it, the second is the cheaper.
+  ps.plan.deadline_s = free.front[1].time_s() * 1.0001;
+  with_deadline = sim::make_plan(ps.base, ps.plan, catalogue(), no_des());
+  ASSERT_TRUE(with_deadline.recommended);
+  EXPECT_EQ(*with_deadline.recommended, 1u);
+  EXPECT_NE(with_deadline.why.front().find("the cheapest that meets the"), std::string::npos) << with_deadline.why.front();
+  // Budget only: the fastest point whose cost is within it.
+  ps.plan.deadline_s.reset();
+  ps.plan.budget_usd = free.front[1].cost_usd() * 1.0001;
+  const auto with_budget = sim::make_plan(ps.base, ps.plan, catalogue(), no_des());
+  ASSERT_TRUE(with_budget.recommended);
+  const auto& pick = with_budget.front[*with_budget.recommended];
+  EXPECT_LE(pick.cost_usd(), *ps.plan.budget_usd);
+  for (const auto& p : with_budget.front) {
+    if (p.cost_usd() <= *ps.plan.budget_usd) {
+      EXPECT_GE(p.time_s(), pick.time_s());
+    }
+  }
+  EXPECT_NE(with_budget.why.front().find("the fastest within the"), std::string::npos) << with_budget.why.front();
+}
+
+TEST(Planner, SaysWhichConstraintBindsAndByHowMuch) {
+  auto ps = parse(kScenario);
+  const auto free = sim::make_plan(ps.base, ps.plan, catalogue(), no_des());
+  const double fastest = free.front.front().time_s();
+  const double cheapest = free.front.back().cost_usd();
+  // A deadline at half the fastest time: over by exactly that half.
+  ps.plan.deadline_s = fastest / 2;
+  auto r = sim::make_plan(ps.base, ps.plan, catalogue(), no_des());
+  EXPECT_FALSE(r.constraints_met);
+  EXPECT_FALSE(r.recommended);
+  ASSERT_EQ(r.binding.size(), 1u);
+  EXPECT_NE(r.binding[0].find("deadline cannot be met"), std::string::npos) << r.binding[0];
+  EXPECT_FALSE(r.front.empty()) << "the answer still shows what is possible";
+  // A budget below the cheapest.
+  ps.plan.deadline_s.reset();
+  ps.plan.budget_usd = cheapest / 2;
+  r = sim::make_plan(ps.base, ps.plan, catalogue(), no_des());
+  ASSERT_EQ(r.binding.size(), 1u);
+  EXPECT_NE(r.binding[0].find("budget is below the cheapest configuration"), std::string::npos) << r.binding[0];
+  // Each alone possible, both not: the fastest's cost is over a budget the slowest meets.
+  ps.plan.deadline_s = fastest * 1.0001;
+  ps.plan.budget_usd = cheapest * 1.0001;
+  ASSERT_GT(free.front.front().cost_usd(), *ps.plan.budget_usd) << "the fastest must cost more than the cheapest here";
+  r = sim::make_plan(ps.base, ps.plan, catalogue(), no_des());
+  ASSERT_EQ(r.binding.size(), 1u);
+  EXPECT_NE(r.binding[0].find("no configuration meets both"), std::string::npos) << r.binding[0];
+  // A max global batch below the smallest cluster's: 4 GPUs x micro-batch 32.
+  ps.plan.deadline_s.reset();
+  ps.plan.budget_usd.reset();
+  ps.plan.max_global_batch = 100;
+  r = sim::make_plan(ps.base, ps.plan, catalogue(), no_des());
+  EXPECT_TRUE(r.front.empty());
+  ASSERT_EQ(r.binding.size(), 1u);
+  EXPECT_EQ(r.binding[0], "the max global batch of 100 rules out 24 configurations (the smallest cluster has 4 GPUs, so "
+                          "its smallest global batch is 4)");
+}
+
+TEST(Planner, NothingFittingInMemorySaysHowFarOff) {
+  // A 4096 x 4096 layer fits anywhere; a micro-batch of 10^8 samples of its activations does not
+  // fit in test-gpu's 80 GB.
+  auto ps = parse(R"(model: {zoo: mlp, widths: [4096, 4096]}
+cluster: {node: test-node, nodes: 1}
+training: {precision: fp32, optimizer: sgd}
+plan: {target: {samples: 1.0e+9}, micro_batch: [100000000]}
+)");
+  const auto r = sim::make_plan(ps.base, ps.plan, catalogue(), no_des());
+  EXPECT_EQ(r.out_of_memory, 1u);
+  ASSERT_EQ(r.binding.size(), 1u);
+  EXPECT_NE(r.binding[0].find("nothing fits in memory"), std::string::npos) << r.binding[0];
+}
+
+TEST(Planner, PlanSectionDefaultsAndErrors) {
+  const auto ps = parse("model: gpt2-small\ncluster: {node: test-node, nodes: 4}\ntraining: {seq_len: 128}\n"
+                        "plan: {target: {tokens: 1.0e+9}}\n");
+  EXPECT_EQ(ps.plan.target_tokens, 1e9);
+  EXPECT_EQ(ps.plan.nodes, (std::vector<int>{1, 2, 4}));
+  EXPECT_EQ(ps.plan.node_presets, (std::vector<std::string>{"test-node"}));
+  EXPECT_EQ(ps.plan.gpus, (std::vector<std::string>{"test-gpu"}));
+  EXPECT_EQ(models::node_range(3, 20), (std::vector<int>{4, 8, 16, 20}));
+  const std::string head = "model: {zoo: mlp, widths: [8, 8]}\ncluster: {node: test-node, nodes: 1}\n";
+  EXPECT_EQ(plan_error(head), "p.yaml:1:1: needs a plan section (target, constraints, what to search); see scenarios/README.md");
+  EXPECT_EQ(plan_error(head + "plan: {deadline_hours: 3}\n"), "p.yaml:3:7: plan: needs target: {tokens: N} or {samples: N}");
+  EXPECT_EQ(plan_error(head + "plan: {target: {tokens: 5}}\n"),
+            "p.yaml:3:25: plan.target.tokens: mlp is not a sequence model: give samples");
+  EXPECT_EQ(plan_error(head + "plan: {target: {samples: 5}, gpus: [test-gpx]}\n"),
+            "p.yaml:3:37: plan.gpus[0]: unknown GPU 'test-gpx' (did you mean 'test-gpu'?)");
+  EXPECT_EQ(plan_error(head + "plan: {target: {samples: 5}, nodes: {min: 8, max: 4}}\n"),
+            "p.yaml:3:51: plan.nodes.max: max 4 is below min 8");
+  EXPECT_EQ(plan_error(head + "plan: {target: {samples: 5}, deadline: 3}\n"),
+            "p.yaml:3:30: plan.deadline: unknown key");
+  EXPECT_EQ(plan_error(head + "plan: {target: {samples: 5}}\nsweep: {cluster.nodes: [1, 2]}\n"),
+            "p.yaml:4:8: sweep: dpcast plan searches its own space (the plan section); remove the sweep");
+}
