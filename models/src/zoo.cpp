@@ -102,7 +102,11 @@ ModelGraph build_transformer(const TransformerConfig& c, std::int64_t s) {
   LayerId x = wte;
   if (c.learned_positions || c.encoder) {
     std::vector<LayerId> parts{wte};
-    if (c.learned_positions) parts.push_back(g.add(embedding("wpe", s, c.max_seq_len, d), {tokens}));
+    if (c.learned_positions) {
+      Layer wpe = embedding("wpe", s, c.max_seq_len, d);
+      wpe.positional = true;  // indexed by position, not by token id
+      parts.push_back(g.add(std::move(wpe), {tokens}));
+    }
     if (c.encoder) parts.push_back(g.add(embedding("token_type", s, c.token_types, d), {tokens}));
     x = g.add(elementwise("embed.add", LayerKind::Add, act, static_cast<int>(parts.size())), parts);
   }
