@@ -148,7 +148,9 @@ ModelGraph build_transformer(const TransformerConfig& c, std::int64_t s) {
     return g;
   }
   x = g.add(norm("norm_f", c.norm, act, d), {x});
-  const LayerId head = g.add(linear("lm_head", s, d, c.vocab, false), {x});
+  Layer lm_head = linear("lm_head", s, d, c.vocab, false);
+  if (c.tied_embeddings) lm_head.tied_to = g.layer(wte).name;
+  const LayerId head = g.add(std::move(lm_head), {x});
   if (c.tied_embeddings) g.tie(head, wte);
   g.add(loss("loss", s, c.vocab), {head});
   return g;

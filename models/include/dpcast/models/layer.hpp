@@ -88,6 +88,9 @@ struct Layer {
   std::int64_t heads = 0;
   std::int64_t kv_heads = 0;
   std::int64_t head_dim = 0;
+  /// The layer whose parameters this one uses, by name (set with ModelGraph::tie: GPT-2's
+  /// lm_head reads the token embedding table wte as its weight).
+  std::string tied_to;
 
   /// Figures for a micro-batch of `micro_batch` samples; activations take
   /// `activation_bytes_per_element`, parameters `param_bytes_per_element`.
