@@ -107,6 +107,7 @@ Layer embedding(std::string name, std::int64_t tokens, std::int64_t vocab, std::
 Layer linear(std::string name, std::int64_t tokens, std::int64_t in, std::int64_t out, bool bias) {
   Layer l = make(std::move(name), LayerKind::Linear, {tokens, in}, {tokens, out});
   l.params = in * out + (bias ? out : 0);
+  l.bias = bias;
   const double gemm = 2.0 * static_cast<double>(tokens) * static_cast<double>(in) * static_cast<double>(out);
   l.forward_flops = gemm;
   l.backward_input_flops = gemm;
@@ -125,6 +126,7 @@ Layer conv2d(std::string name, std::int64_t cin, std::int64_t h, std::int64_t w,
     throw Error("convolution '" + name + "' has an invalid shape");
   Layer l = make(std::move(name), LayerKind::Conv2d, {cin, h, w}, {cout, ho, wo});
   l.params = cout * (cin / groups) * kh * kw + (bias ? cout : 0);
+  l.bias = bias;
   const double macs = static_cast<double>(ho * wo * cout) * static_cast<double>((cin / groups) * kh * kw);
   l.forward_flops = 2.0 * macs;
   l.backward_input_flops = 2.0 * macs;
@@ -140,6 +142,7 @@ Layer norm(std::string name, LayerKind kind, Shape shape, std::int64_t features,
   Layer l = make(std::move(name), kind, shape, shape);
   const bool has_bias = kind != LayerKind::RmsNorm && affine_bias;
   l.params = features * (has_bias ? 2 : 1);
+  l.bias = has_bias;
   const auto n = static_cast<double>(elements(shape));
   l.forward_flops = flops_per_element(kind) * n;
   l.backward_input_flops = 2.0 * l.forward_flops;
@@ -166,6 +169,8 @@ Layer attention(std::string name, std::int64_t s, std::int64_t heads, std::int64
   const std::int64_t kv = kv_heads * head_dim;
   Layer l = make(std::move(name), LayerKind::Attention, {s, d + 2 * kv}, {s, d});
   l.heads = heads;
+  l.kv_heads = kv_heads;
+  l.head_dim = head_dim;
   const double ss = static_cast<double>(s) * static_cast<double>(s);
   const double products = 2.0 * ss * static_cast<double>(d) * 2.0;  // Q K^T and P V
   const double softmax = 5.0 * static_cast<double>(heads) * ss;

@@ -75,6 +75,8 @@ json to_json(const RunRecord& r, bool with_details) {
                          {"algorithm", b.algorithm}});
     j["buckets"] = buckets;
   }
+  if (!r.loss_per_step.empty()) j["loss_per_step"] = r.loss_per_step;
+  if (!r.step_times_s.empty()) j["step_times_s"] = r.step_times_s;
   return j;
 }
 
@@ -178,6 +180,8 @@ RunRecord record_from_json(const json& j) {
                            get_or<int>(b, "layers", 0, "buckets[]."), get_or<double>(b, "ready_s", 0, "buckets[]."),
                            get_or<double>(b, "start_s", 0, "buckets[]."), get_or<double>(b, "end_s", 0, "buckets[]."),
                            get_or<std::string>(b, "algorithm", "", "buckets[].")});
+  r.loss_per_step = get_or<std::vector<double>>(j, "loss_per_step", {}, "");
+  r.step_times_s = get_or<std::vector<double>>(j, "step_times_s", {}, "");
   return r;
 }
 

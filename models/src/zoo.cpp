@@ -102,7 +102,11 @@ ModelGraph build_transformer(const TransformerConfig& c, std::int64_t s) {
   LayerId x = wte;
   if (c.learned_positions || c.encoder) {
     std::vector<LayerId> parts{wte};
-    if (c.learned_positions) parts.push_back(g.add(embedding("wpe", s, c.max_seq_len, d), {tokens}));
+    if (c.learned_positions) {
+      Layer wpe = embedding("wpe", s, c.max_seq_len, d);
+      wpe.positional = true;  // indexed by position, not by token id
+      parts.push_back(g.add(std::move(wpe), {tokens}));
+    }
     if (c.encoder) parts.push_back(g.add(embedding("token_type", s, c.token_types, d), {tokens}));
     x = g.add(elementwise("embed.add", LayerKind::Add, act, static_cast<int>(parts.size())), parts);
   }
@@ -144,7 +148,9 @@ ModelGraph build_transformer(const TransformerConfig& c, std::int64_t s) {
     return g;
   }
   x = g.add(norm("norm_f", c.norm, act, d), {x});
-  const LayerId head = g.add(linear("lm_head", s, d, c.vocab, false), {x});
+  Layer lm_head = linear("lm_head", s, d, c.vocab, false);
+  if (c.tied_embeddings) lm_head.tied_to = g.layer(wte).name;
+  const LayerId head = g.add(std::move(lm_head), {x});
   if (c.tied_embeddings) g.tie(head, wte);
   g.add(loss("loss", s, c.vocab), {head});
   return g;

@@ -51,6 +51,8 @@ RunRecord full_record() {
   r.layers = {{"h0.attn.qkv", "linear", 1769472, 3.6e9, 7.2e9, 1.1e-4, 2.2e-4, 6.3e6},
               {"loss", "loss", 0, 2.6e8, 1.0e8, 3.0e-5, 1.0e-5, 2.0e8}};
   r.buckets = {{0, 1048576, 3, 0.001, 0.0012, 0.002, "ring"}, {1, 26214400, 40, 0.03, 0.031, 0.04, "tree"}};
+  r.loss_per_step = {6.25, 5.5, 4.125};
+  r.step_times_s = {0.0123, 0.0125};
   return r;
 }
 
@@ -126,6 +128,8 @@ void expect_same(const RunRecord& a, const RunRecord& b) {
     EXPECT_EQ(a.buckets[i].end_s, b.buckets[i].end_s);
     EXPECT_EQ(a.buckets[i].algorithm, b.buckets[i].algorithm);
   }
+  EXPECT_EQ(a.loss_per_step, b.loss_per_step);
+  EXPECT_EQ(a.step_times_s, b.step_times_s);
 }
 
 TEST(RunRecord, RoundTripKeepsEveryField) {
@@ -161,6 +165,23 @@ TEST(RunRecord, WithoutDetailsOmitsLayersAndBuckets) {
   EXPECT_TRUE(back.layers.empty());
   EXPECT_TRUE(back.buckets.empty());
   EXPECT_EQ(back.step_time_s, full_record().step_time_s);
+}
+
+TEST(RunRecord, MeasuredSeriesAreWrittenOnlyWhenPresent) {
+  // A prediction has no loss curve or step samples: its JSON does not grow those keys.
+  RunRecord r = full_record();
+  const json measured = to_json(r);
+  EXPECT_EQ(measured.at("loss_per_step"), json::array({6.25, 5.5, 4.125}));
+  EXPECT_EQ(measured.at("step_times_s").size(), 2u);
+  r.loss_per_step.clear();
+  r.step_times_s.clear();
+  const json predicted = to_json(r);
+  EXPECT_FALSE(predicted.contains("loss_per_step"));
+  EXPECT_FALSE(predicted.contains("step_times_s"));
+  EXPECT_TRUE(round_trip(r).loss_per_step.empty());
+  json wrong = measured;
+  wrong["loss_per_step"] = "falling";
+  EXPECT_THROW((void)record_from_json(wrong), dpcast::Error);
 }
 
 TEST(RunRecord, NoCostStaysAbsent) {

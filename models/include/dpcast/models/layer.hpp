@@ -77,7 +77,21 @@ struct Layer {
   double io_elements = 0;     // activation elements read and written in forward
   double saved_elements = 0;  // activation elements kept for backward
   int block = -1;  // the repeated block (transformer layer) it belongs to, for activation checkpointing
-  std::int64_t heads = 0;  // attention: query heads (its products are batched per head)
+
+  // What executing the layer needs besides its shapes (the real backend reads these; no FLOP
+  // or byte figure depends on them, though a calibrated compute model times attention's
+  // products per head). Set by the factories; `positional` by the model builder.
+  /// Linear: adds a bias vector; LayerNorm/BatchNorm: has a shift (beta) besides the scale.
+  bool bias = false;
+  /// Embedding: the table is indexed by position (0..tokens-1), not by token id (GPT-2's wpe).
+  bool positional = false;
+  /// Attention: query heads, key/value heads (fewer: grouped-query) and the width of one head.
+  std::int64_t heads = 0;
+  std::int64_t kv_heads = 0;
+  std::int64_t head_dim = 0;
+  /// The layer whose parameters this one uses, by name (set with ModelGraph::tie: GPT-2's
+  /// lm_head reads the token embedding table wte as its weight).
+  std::string tied_to;
 
   /// Figures for a micro-batch of `micro_batch` samples; activations take
   /// `activation_bytes_per_element`, parameters `param_bytes_per_element`.

@@ -97,6 +97,10 @@ struct RunRecord {
   std::string collective_why;
   std::vector<LayerTiming> layers;
   std::vector<BucketTiming> buckets;
+
+  // Measured runs only (absent from predictions; written only when non-empty).
+  std::vector<double> loss_per_step;  // the mean loss of every step run, warm-up steps first
+  std::vector<double> step_times_s;   // every measured step's time (the slowest rank's), after warm-up
 };
 
 [[nodiscard]] Json to_json(const RunRecord& r, bool with_details = true);

@@ -1,0 +1,95 @@
+#pragma once
+// The MPI transport: one non-blocking in-place MPI_Iallreduce (sum) per gradient bucket.
+//
+// OpenMPI progresses non-blocking collectives only inside MPI calls, so something must call
+// MPI while backward runs. Two ways, chosen with Progress:
+//  * Test:   the trainer calls progress() (MPI_Test on every open request) after each layer's
+//            backward; completion is seen at layer granularity. MPI_THREAD_FUNNELED.
+//  * Thread: a communication thread owns MPI during backward: it starts each queued bucket's
+//            MPI_Iallreduce and polls MPI_Test, sleeping briefly between polls, until all are
+//            done. Only one thread calls MPI at a time, so MPI_THREAD_SERIALIZED suffices.
+// Measured at 2 ranks on this project's 2-core machine (real/README.md): Test hides as much
+// communication as Thread without a second thread competing with compute for the core, and
+// is the default.
+//
+// Every wait is bounded by `timeout_s`: when another rank dies OpenMPI's runtime normally
+// stops the job within seconds (mpirun kills the survivors), but a rank that hangs, or a
+// launcher that does not clean up, would leave the others in MPI_Wait forever; here they
+// throw CommTimeout instead.
+#include <mpi.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "dpcast/real/communicator.hpp"
+
+namespace dpcast::real::mpi {
+
+enum class Progress { Test, Thread };
+
+/// MPI_Init_thread / MPI_Finalize for the life of the object, at the thread level `progress` needs.
+class MpiSession {
+ public:
+  MpiSession(int& argc, char**& argv, Progress progress);
+  ~MpiSession();
+  MpiSession(const MpiSession&) = delete;
+  MpiSession& operator=(const MpiSession&) = delete;
+  [[nodiscard]] int rank() const;
+  [[nodiscard]] int size() const;
+  /// Ends every rank of the job now (after a fatal error on this one).
+  [[noreturn]] static void abort(int status);
+};
+
+struct MpiOptions {
+  Progress progress = Progress::Test;
+  double timeout_s = 60;  // longest wait for any collective before CommTimeout
+  /// Pause between polls that finish nothing, while waiting (and in the communication thread).
+  double poll_sleep_s = 20e-6;
+};
+
+class MpiCommunicator final : public Communicator {
+ public:
+  MpiCommunicator(Device& device, MpiOptions options = {});
+  ~MpiCommunicator() override;
+
+  [[nodiscard]] int rank() const override { return rank_; }
+  [[nodiscard]] int size() const override { return size_; }
+  [[nodiscard]] std::string name() const override { return "mpi"; }
+  [[nodiscard]] std::string describe() const override;
+  int start_allreduce(float* data, std::size_t count) override;
+  void progress() override;
+  void wait_all() override;
+  [[nodiscard]] RequestTimes times(int index) const override;
+  void clear() override;
+  [[nodiscard]] double sum(double value) override;
+  [[nodiscard]] std::vector<std::vector<double>> gather(const std::vector<double>& mine) override;
+  [[nodiscard]] long long broadcast(long long value) override;
+
+ private:
+  struct Request {
+    float* data = nullptr;
+    std::size_t count = 0;
+    MPI_Request handle = MPI_REQUEST_NULL;
+    bool started = false, done = false;
+    RequestTimes times;
+  };
+  void wait_request(MPI_Request& request, const char* what);  // control exchanges
+  [[noreturn]] void timed_out(const Request& r) const;
+  void pause() const;
+  void thread_loop();
+
+  Device* device_;
+  MpiOptions options_;
+  int rank_ = 0, size_ = 1;
+  std::vector<Request> requests_;
+  // Thread progress:
+  std::thread thread_;
+  mutable std::mutex mutex_;
+  std::condition_variable work_, finished_;
+  std::size_t next_ = 0;  // the next queued request the thread starts
+  bool stop_ = false;
+};
+
+}  // namespace dpcast::real::mpi
