@@ -1,5 +1,7 @@
 #include "dpcast/models/record_config.hpp"
 
+#include "dpcast/models/scenario_yaml.hpp"
+
 #include <cmath>
 #include <cstdio>
 
@@ -25,10 +27,11 @@ std::string network_label(const Scenario& s) {
   return label;
 }
 
-RunRecord configured_record(const Scenario& s, const ModelGraph& graph) {
+RunRecord configured_record(const Scenario& s, const ModelGraph& graph, bool with_scenario_yaml) {
   RunRecord r;
   r.scenario_name = s.name;
   r.scenario_file = s.file;
+  if (with_scenario_yaml) r.scenario_yaml = scenario_yaml(s);
   r.sweep_point = s.sweep_point;
   r.model = s.model.label;
   r.gpu = s.cluster.gpu_entry ? s.cluster.gpu_entry->name : s.cluster.gpu;

@@ -10,6 +10,8 @@ json to_json(const RunRecord& r, bool with_details) {
   j["kind"] = r.kind;
   j["engine"] = r.engine;
   j["scenario"] = {{"name", r.scenario_name}, {"file", r.scenario_file}};
+  if (!r.scenario_yaml.empty()) j["scenario"]["yaml"] = r.scenario_yaml;
+  if (!r.profile.empty()) j["profile"] = r.profile;
   json point = json::object();
   for (const auto& [k, v] : r.sweep_point) point[k] = v;
   j["config"] = {{"sweep_point", point},
@@ -103,10 +105,12 @@ RunRecord record_from_json(const json& j) {
   if (r.kind != "predicted" && r.kind != "measured")
     throw Error(SourceLocation{}, "kind", "expected predicted or measured, got " + r.kind);
   r.engine = get<std::string>(j, "engine", "");
+  r.profile = get_or<std::string>(j, "profile", "", "");
   if (j.contains("scenario")) {
     const json& s = j["scenario"];
     r.scenario_name = get_or<std::string>(s, "name", "", "scenario.");
     r.scenario_file = get_or<std::string>(s, "file", "", "scenario.");
+    r.scenario_yaml = get_or<std::string>(s, "yaml", "", "scenario.");
   }
   const json& c = j.contains("config") ? j["config"] : throw Error(SourceLocation{}, "config", "missing in run record");
   if (c.contains("sweep_point"))

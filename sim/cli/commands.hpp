@@ -40,8 +40,11 @@ class MpiSweep;
 
 int cmd_predict(const PredictArgs& args, MpiSweep& sweep);
 int cmd_memory(const std::string& file, bool json);
+/// With `predict`, every measured record is predicted again from the scenario it carries
+/// (with `engine` and `profile`) and paired with that prediction.
 int cmd_compare(const std::vector<std::string>& files, bool json, bool csv, bool layers, double tolerance,
-                double max_mape, const std::string& output);
+                double max_mape, const std::string& output, bool predict = false, const std::string& engine = "",
+                const std::string& profile = "");
 struct CalibrateArgs {
   std::string backend = "cpu";  // cpu | cuda
   int ranks = 2;                // processes for the all-reduce part (mpirun -n), or of an imported log

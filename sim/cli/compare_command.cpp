@@ -1,9 +1,11 @@
 // dpcast compare: predicted against measured run records of the same configurations.
 #include <cmath>
 #include <iostream>
+#include <optional>
 
 #include "commands.hpp"
 #include "dpcast/models/error.hpp"
+#include "dpcast/models/profile.hpp"
 #include "dpcast/sim/compare.hpp"
 #include "dpcast/sim/units.hpp"
 
@@ -11,12 +13,54 @@ namespace dpcast::cli {
 
 // Predicted against measured records of the same configurations; exit status 1 when a
 // pair's error or the MAPE is above its tolerance.
+namespace {
+
+// Predicts the configuration of every measured record again, from the scenario it carries.
+std::vector<models::RunRecord> repredict(const std::vector<models::RunRecord>& records, const std::string& engine,
+                                         const std::string& profile_file) {
+  std::optional<models::Profile> profile;
+  std::optional<models::Catalogue> calibrated;
+  if (!profile_file.empty()) {
+    profile = models::load_profile(profile_file);
+    calibrated = models::apply_profile(models::Catalogue::builtin(), *profile);
+  }
+  std::vector<models::Scenario> scenarios;
+  for (const auto& r : records) {
+    if (r.kind != "measured") continue;
+    if (r.scenario_yaml.empty())
+      throw Error("dpcast compare --predict: the measured record of " + r.model + " on " + std::to_string(r.gpus) +
+                  " GPUs carries no scenario (scenario.yaml) to predict from");
+    auto parsed = models::parse_scenarios(r.scenario_yaml, r.scenario_file.empty() ? "record" : r.scenario_file,
+                                          calibrated ? *calibrated : models::Catalogue::builtin());
+    scenarios.push_back(parsed.front());
+  }
+  std::string chosen = engine.empty() ? "des" : engine;
+#ifndef DPCAST_HAVE_DES
+  if (engine.empty()) chosen = "analytical";
+#endif
+  if (chosen != "des" && chosen != "analytical")
+    throw Error("--engine: unknown engine '" + chosen + "' (engines: des, analytical)");
+  auto predicted = predict_all(scenarios, true, chosen, profile ? profile->network : models::NetworkModelSettings{});
+  if (profile)
+    for (auto& r : predicted) r.profile = profile->name;
+  return predicted;
+}
+
+}  // namespace
+
 int cmd_compare(const std::vector<std::string>& files, bool json, bool csv, bool layers, double tolerance,
-                double max_mape, const std::string& output) {
+                double max_mape, const std::string& output, bool predict, const std::string& engine,
+                const std::string& profile) {
   std::vector<models::RunRecord> records;
   for (const auto& f : files) {
     auto more = sim::load_records(f);
     records.insert(records.end(), more.begin(), more.end());
+  }
+  if (predict) {
+    auto predicted = repredict(records, engine, profile);
+    records.insert(records.end(), predicted.begin(), predicted.end());
+  } else if (!engine.empty() || !profile.empty()) {
+    throw Error("dpcast compare: --engine and --profile choose how --predict predicts; add --predict");
   }
   const auto comparison = sim::compare_records(records);
   if (comparison.pairs.empty())

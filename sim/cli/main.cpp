@@ -49,6 +49,12 @@ int main(int argc, char** argv) {
   compare->add_option("--max-mape", max_mape, "Exit status 1 when the MAPE exceeds this many percent")
       ->check(CLI::NonNegativeNumber);
   compare->add_option("-o,--output", output, "Write to this file (atomically) instead of stdout");
+  bool repredict = false;
+  std::string compare_engine, compare_profile;
+  compare->add_flag("--predict", repredict,
+                    "Predict every measured record again from the scenario it carries, and compare with that");
+  compare->add_option("--engine", compare_engine, "With --predict: des (default) or analytical");
+  compare->add_option("--profile", compare_profile, "With --predict: a calibrated hardware profile");
 
   cli::CalibrateArgs cal;
   auto* calibrate = app.add_subcommand(
@@ -119,7 +125,9 @@ int main(int argc, char** argv) {
     if (!world.writes()) return 0;
     if (*calibrate) return cli::cmd_calibrate(cal);
     if (*plan) return cli::cmd_plan(plan_args);
-    if (*compare) return cli::cmd_compare(record_files, json, csv, layers, tolerance, max_mape, output);
+    if (*compare)
+      return cli::cmd_compare(record_files, json, csv, layers, tolerance, max_mape, output, repredict, compare_engine,
+                              compare_profile);
     if (*models_cmd) return cli::cmd_models(json);
     if (*hardware) return cli::cmd_hardware(json);
     if (*memory) return cli::cmd_memory(scenario, json);

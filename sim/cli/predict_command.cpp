@@ -111,8 +111,10 @@ int cmd_predict(const PredictArgs& a, MpiSweep& sweep) {
   if (!a.trace.empty() && scenarios.size() != 1)
     throw Error("--trace: needs a single configuration; " + file + " has " + std::to_string(scenarios.size()));
   const bool details = (a.json ? !a.summary : scenarios.size() == 1) || !a.trace.empty();
-  const auto records =
+  auto records =
       predict_all(scenarios, details, chosen, profile ? profile->network : models::NetworkModelSettings{}, &sweep);
+  if (profile)
+    for (auto& r : records) r.profile = profile->name;
   if (!sweep.writes()) return 0;  // rank 0 writes the result
   if (records.size() == 1 && !records.front().feasible)
     throw Error(scenarios.front().where("training.micro_batch"), "training.micro_batch",

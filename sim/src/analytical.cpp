@@ -55,7 +55,7 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
   const ComputeModel compute(gpu, precision);
   const NetworkPath path = NetworkPath::from(s);
 
-  models::RunRecord r = models::configured_record(s, graph);
+  models::RunRecord r = models::configured_record(s, graph, options.details);
   r.engine = "analytical";
 
   const MemoryEstimate memory = estimate_memory(s, graph);

@@ -125,7 +125,8 @@ std::string comparison_table(const Comparison& c, bool layers) {
       std::map<std::string, const models::LayerTiming*> predicted;
       for (const auto& l : p.predicted.layers) predicted[l.name] = &l;
       std::vector<const models::LayerTiming*> measured;
-      for (const auto& l : p.measured.layers) measured.push_back(&l);
+      for (const auto& l : p.measured.layers)
+        if (l.kind != "input") measured.push_back(&l);  // the data: nothing to time
       std::sort(measured.begin(), measured.end(), [](auto* a, auto* b) {
         return a->forward_s + a->backward_s > b->forward_s + b->backward_s;
       });

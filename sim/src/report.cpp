@@ -65,7 +65,7 @@ std::string predict_table(const std::vector<RunRecord>& records) {
   out << first.scenario_name << ": " << first.model << " (" << human_rate(static_cast<double>(first.params), "") << "params), "
       << first.gpu << " on " << first.node << ", " << first.network << ", " << first.precision << ", "
       << first.optimizer << (first.zero_stage ? ", ZeRO-" + std::to_string(first.zero_stage) : "")
-      << "; engine " << first.engine << "\n";
+      << "; engine " << first.engine << (first.profile.empty() ? "" : ", profile " + first.profile) << "\n";
   t.print(out);
   if (records.size() == 1 && first.feasible) out << explain(first);
   return out.str();

@@ -13,7 +13,9 @@ namespace dpcast::models {
 /// "fat-tree ib-ndr 1:1", "single-switch eth-10g": topology, link and oversubscription.
 [[nodiscard]] std::string network_label(const Scenario& scenario);
 
-/// A record whose configuration fields describe `scenario` with `graph` (figures left empty).
-[[nodiscard]] RunRecord configured_record(const Scenario& scenario, const ModelGraph& graph);
+/// A record whose configuration fields describe `scenario` with `graph` (figures left empty);
+/// with the scenario written out as YAML (tens of microseconds: large sweeps skip it).
+[[nodiscard]] RunRecord configured_record(const Scenario& scenario, const ModelGraph& graph,
+                                          bool with_scenario_yaml = true);
 
 }  // namespace dpcast::models

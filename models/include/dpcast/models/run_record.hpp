@@ -61,6 +61,10 @@ struct RunRecord {
   std::string engine;              // analytical | des | cpu | cuda
   std::string scenario_name;
   std::string scenario_file;
+  // The configuration as a scenario file of its own (scenario_yaml.hpp), so a stored record
+  // can be predicted again anywhere; and the calibrated profile a prediction used, if any.
+  std::string scenario_yaml;
+  std::string profile;
   std::vector<std::pair<std::string, std::string>> sweep_point;
 
   // The configuration.
