@@ -318,6 +318,13 @@ void ChartPanel::build_sweep(QChart* chart) {
     log->setMinorTickCount(8);
     log->setRange(min_value / 1.5, max_value * 1.5);
     y = log;
+  } else if (kind_ == ChartKind::Scaling) {  // percent: 0 to 110, in tens
+    auto* axis = new QValueAxis;
+    axis->setTitleText(m.title);
+    axis->setRange(0, std::max(110.0, std::ceil(max_value * 1.05 / 10) * 10));
+    axis->setTickCount(static_cast<int>(axis->max() / 10) + 1);
+    axis->setLabelFormat("%.0f");
+    y = axis;
   } else {
     y = value_axis(m.title, max_value);
   }
