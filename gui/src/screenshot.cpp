@@ -20,6 +20,7 @@ int write_screenshots(const QString& dir, const QStringList& files, std::ostream
     return 2;
   }
   MainWindow window;
+  window.session()->set_remembers_recent(false);  // a rendering, not the user's work
   window.setAttribute(Qt::WA_DontShowOnScreen);
   window.resize(1400, 900);
   window.show();

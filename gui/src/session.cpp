@@ -175,6 +175,7 @@ QStringList Session::recent_files() const {
 }
 
 void Session::remember_recent(const QString& path) {
+  if (!remembers_recent_) return;
   QStringList files = recent_files();
   const QString absolute = QFileInfo(path).absoluteFilePath();
   files.removeAll(absolute);

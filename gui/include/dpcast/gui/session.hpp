@@ -61,6 +61,8 @@ class Session : public QObject {
   void set_sweep_values(const std::string& key, const QStringList& values);
 
   [[nodiscard]] QStringList recent_files() const;
+  /// Whether opening and saving add to the recent files (not for --screenshot runs).
+  void set_remembers_recent(bool remember) { remembers_recent_ = remember; }
 
   // ---- Predictions.
   [[nodiscard]] Engine engine() const { return engine_; }
@@ -157,6 +159,7 @@ class Session : public QObject {
   QString detail_message_;
   std::optional<models::Scenario> detail_configuration_;
   int timeline_ranks_ = 4;
+  bool remembers_recent_ = true;
   std::vector<models::RunRecord> measured_;
   QStringList measured_files_;
   QTimer refresh_timer_;
