@@ -349,11 +349,13 @@ void MainWindow::update_comparison_summary() {
     text =
         tr("%1 measured records from %2.").arg(session_->measured().size()).arg(session_->measured_files().join(", "));
     if (!c.pairs.empty())
-      text += " " + tr("MAPE %1% over %2 pairs (step time); worst %3%.")
+      text += " " + tr("MAPE %1% over %2 (step time); worst %3%.")
                         .arg(qs(sim::fixed(100 * c.mape(), 1)))
-                        .arg(c.pairs.size())
+                        .arg(c.pairs.size() == 1 ? tr("1 pair") : tr("%1 pairs").arg(c.pairs.size()))
                         .arg(qs(sim::fixed(100 * c.worst(), 1)));
-    for (const auto& u : c.unpaired) text += "\n" + qs(u);
+    // Measurements the sweep did not predict (predictions without a measurement are the rule).
+    for (const auto& u : c.unpaired)
+      if (u.rfind("measured ", 0) == 0) text += "\n" + qs(u);
   }
   comparison_summary_->setText(text);
 }

@@ -98,7 +98,7 @@ QValueAxis* value_axis(const QString& title, double max, double min = 0) {
   auto* axis = new QValueAxis;
   axis->setTitleText(title);
   axis->setRange(min, max > min ? max * 1.08 : min + 1);
-  axis->setLabelFormat("%.3g");
+  axis->setLabelFormat("%.4g");
   axis->applyNiceNumbers();
   return axis;
 }
@@ -470,7 +470,13 @@ void ChartPanel::build_breakdown(QChart* chart) {
   series_choice_->clear();
   for (const auto& s : series) series_choice_->addItem(s.empty() ? tr("(all configurations)") : qs(s), qs(s));
   int index = series_choice_->findData(chosen);
-  series_choice_->setCurrentIndex(index < 0 ? 0 : index);
+  for (std::size_t k = 0; k < series.size() && index < 0; ++k)  // else the first series with a configuration that fits
+    for (const auto& r : rows)
+      if (r.series == series[k] && stepped(r)) {
+        index = static_cast<int>(k);
+        break;
+      }
+  series_choice_->setCurrentIndex(std::max(0, index));
   series_choice_->setEnabled(series.size() > 1);
   const std::string label = series_choice_->currentData().toString().toStdString();
 
@@ -572,7 +578,7 @@ void ChartPanel::build_timeline(QChart* chart) {
   auto* x = new QValueAxis;
   x->setTitleText(tr("time from the start of the step (%1)").arg(s.unit));
   x->setRange(0, t.end_s() * s.factor);
-  x->setLabelFormat("%.3g");
+  x->setLabelFormat("%.4g");
   x->applyNiceNumbers();
   auto* y = new QCategoryAxis;
   y->setLabelsPosition(QCategoryAxis::AxisLabelsPositionCenter);
