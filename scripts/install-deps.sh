@@ -6,6 +6,11 @@ packages=(
   libboost-graph-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libgtest-dev
   libsimgrid-dev
   qt6-base-dev qt6-charts-dev
+  # Qt6Charts' CMake package requires Qt6OpenGL, whose CMake files are in libqt6opengl6-dev,
+  # which qt6-base-dev only recommends (and recommends are not installed here).
+  libqt6opengl6-dev
+  # A font for dpcast-gui --screenshot under QT_QPA_PLATFORM=offscreen.
+  fonts-dejavu-core
   libopenmpi-dev openmpi-bin libopenblas-dev
 )
 # Real package names only: a virtual name installs its provider but never reads as installed.

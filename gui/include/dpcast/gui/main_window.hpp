@@ -1,0 +1,103 @@
+#pragma once
+// The dashboard window: the scenario and sweep panels on the left, the views on the right
+// (step time, throughput, scaling, breakdown, memory, timeline, predicted against measured,
+// the table), a banner for files it cannot read, menus for files and exports.
+#include <QMainWindow>
+#include <QString>
+#include <QStringList>
+
+#include <vector>
+
+class QLabel;
+class QPlainTextEdit;
+class QSortFilterProxyModel;
+class QSpinBox;
+class QTabWidget;
+class QTableView;
+class QAbstractItemModel;
+
+namespace dpcast::gui {
+
+class ChartPanel;
+class ScenarioPanel;
+class Session;
+class SweepPanel;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+
+ public:
+  explicit MainWindow(QWidget* parent = nullptr);
+
+  /// One view: a tab of the window, and one screenshot.
+  struct View {
+    QString id;     // file name of its screenshot: "step-time"
+    QString title;  // tab title
+    QWidget* widget = nullptr;
+    ChartPanel* chart = nullptr;                // its chart (every view but the table)
+    QTableView* table = nullptr;                // its table, if it has one
+    const QAbstractItemModel* model = nullptr;  // what "Save CSV" writes for it
+  };
+  [[nodiscard]] const std::vector<View>& views() const { return views_; }
+  [[nodiscard]] const View* view(const QString& id) const;
+  void show_view(const QString& id);
+
+  [[nodiscard]] Session* session() const { return session_; }
+  [[nodiscard]] ScenarioPanel* scenario_panel() const { return scenario_panel_; }
+  [[nodiscard]] SweepPanel* sweep_panel() const { return sweep_panel_; }
+  [[nodiscard]] QSpinBox* timeline_ranks() const { return ranks_; }
+  [[nodiscard]] QLabel* comparison_summary() const { return comparison_summary_; }
+
+  /// Opens scenario files and measured records (JSON run records) as the command line and
+  /// drag-and-drop give them. False, with the message in the banner, when one cannot be read.
+  bool open_files(const QStringList& paths);
+  bool open_scenario(const QString& path);
+  bool open_records(const QStringList& paths);
+  /// Saves the scenario to `path`; false, with the message in the banner, on failure.
+  bool save_to(const QString& path);
+  /// The message of the banner ("" when hidden): why a file could not be read or written.
+  [[nodiscard]] QString message() const;
+  /// Writes a view's table (else the results) as CSV; its chart as PNG. False on failure.
+  bool export_csv(const QString& view_id, const QString& path);
+  bool export_png(const QString& view_id, const QString& path);
+
+  /// Whether a path holds run records rather than a scenario: a JSON file that is not a map
+  /// with model, cluster or sweep keys.
+  [[nodiscard]] static bool is_record_file(const QString& path);
+
+ protected:
+  void closeEvent(class QCloseEvent* event) override;
+  void dragEnterEvent(class QDragEnterEvent* event) override;
+  void dropEvent(class QDropEvent* event) override;
+
+ private:
+  void build_menus();
+  void build_views();
+  void rebuild_recent_menu();
+  void update_title();
+  void show_message(const QString& text);
+  void update_comparison_summary();
+  void update_explanation();
+  /// Asks before unsaved changes are lost; true to go on.
+  bool maybe_save();
+  bool save();
+  bool save_as();
+  [[nodiscard]] const View* current_view() const;
+
+  Session* session_;
+  ScenarioPanel* scenario_panel_ = nullptr;
+  SweepPanel* sweep_panel_ = nullptr;
+  QTabWidget* tabs_ = nullptr;
+  QLabel* banner_ = nullptr;
+  QWidget* banner_frame_ = nullptr;
+  QSpinBox* ranks_ = nullptr;
+  QPlainTextEdit* explanation_ = nullptr;
+  QLabel* comparison_summary_ = nullptr;
+  QTableView* results_table_ = nullptr;
+  QSortFilterProxyModel* results_proxy_ = nullptr;
+  class QMenu* recent_menu_ = nullptr;
+  std::vector<View> views_;
+  bool syncing_selection_ = false;
+};
+
+}  // namespace dpcast::gui

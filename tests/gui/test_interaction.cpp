@@ -1,0 +1,584 @@
+// The dashboard window driven as a user drives it (offscreen): edits redraw the charts, a wrong
+// value is marked at its field with the CLI's message, a sweep runs off the GUI thread and
+// stops when cancelled, measured records become points and error rows, saving and reopening
+// gives the same scenario, and closing asks before unsaved changes are lost.
+#include <QApplication>
+#include <QChart>
+#include <QChartView>
+#include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QScatterSeries>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QUrl>
+#include <QXYSeries>
+#include <QtTest>
+
+#include <fstream>
+
+#include "dpcast/gui/charts.hpp"
+#include "dpcast/gui/item_roles.hpp"
+#include "dpcast/gui/main_window.hpp"
+#include "dpcast/gui/scenario_panel.hpp"
+#include "dpcast/gui/session.hpp"
+#include "dpcast/gui/sweep_panel.hpp"
+#include "dpcast/models/scenario_yaml.hpp"
+#include "dpcast/sim/units.hpp"
+#include "gui_test_support.hpp"
+
+using namespace dpcast;
+using namespace dpcast::gui;
+using namespace dpcast::gui::test;
+
+namespace {
+
+constexpr int kIdleMs = 60000;
+
+constexpr const char* kSingle = R"(name: interaction
+model: gpt2-small
+cluster: {node: dgx-h100, nodes: 2}
+training: {micro_batch: 8}
+)";
+
+void write(const QString& path, const std::string& text) {
+  std::ofstream out(path.toStdString());
+  out << text;
+}
+
+QXYSeries* series_named(QChart* chart, const QString& name) {
+  for (QAbstractSeries* s : chart->series())
+    if (s->name() == name) return qobject_cast<QXYSeries*>(s);
+  return nullptr;
+}
+
+// The GPU counts of a chart's series.
+QList<double> xs(ChartPanel* panel, const QString& name) {
+  QList<double> out;
+  if (QXYSeries* s = series_named(panel->chart(), name))
+    for (const QPointF& p : s->points()) out << p.x();
+  return out;
+}
+
+// Replaces a line edit's text as typing does (textEdited for every key).
+void type(QLineEdit* edit, const QString& text) {
+  edit->selectAll();
+  QTest::keyClick(edit, Qt::Key_Backspace);
+  QTest::keyClicks(edit, text);
+}
+
+void choose(QComboBox* combo, const QString& value) {
+  int index = combo->findData(value);
+  if (index < 0) index = combo->findText(value);
+  QVERIFY2(index >= 0, qPrintable(value));
+  combo->setCurrentIndex(index);
+  Q_EMIT combo->activated(index);
+}
+
+// Answers the next message box with `button`; *shown says whether one came. A new call
+// replaces the previous one if its box never came.
+void answer_next_dialog(QMessageBox::StandardButton button, bool* shown) {
+  static QPointer<QTimer> previous;
+  delete previous.data();
+  *shown = false;
+  auto* poll = new QTimer;
+  previous = poll;
+  QObject::connect(poll, &QTimer::timeout, [poll, button, shown] {
+    if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) {
+      *shown = true;
+      poll->stop();
+      poll->deleteLater();
+      box->button(button)->click();
+    }
+  });
+  poll->start(10);
+  QTimer::singleShot(5000, poll, [poll] {
+    poll->stop();
+    poll->deleteLater();
+  });
+}
+
+struct Window {
+  MainWindow w;
+  Window() {
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+  }
+  Session* s() { return w.session(); }
+  ChartPanel* chart(const QString& id) { return w.view(id)->chart; }
+  bool idle() { return s()->wait_idle(kIdleMs); }
+};
+
+}  // namespace
+
+class InteractionTest : public QObject {
+  Q_OBJECT
+
+  QTemporaryDir dir_;
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QVERIFY(dir_.isValid());
+    isolate_settings(dir_.filePath("settings"));
+  }
+
+  void changing_gpu_counts_updates_the_series() {
+    Window win;
+    QVERIFY(win.w.open_scenario("scenarios/examples/cpu-mlp.yaml"));  // cpu-host: 2 workers per node
+    QVERIFY(win.idle());
+    ChartPanel* step = win.chart("step-time");
+    step->rebuild();
+    QCOMPARE(xs(step, "predicted"), (QList<double>{2, 4, 8, 16}));
+    // The sweep's node counts.
+    type(win.w.sweep_panel()->node_counts(), "1, 3");
+    QVERIFY(win.idle());
+    QTRY_COMPARE(xs(step, "predicted"), (QList<double>{2, 6}));
+    QCOMPARE(xs(win.chart("throughput"), "predicted").size(), 2);
+    // No sweep: the scenario's own node count, edited in the scenario panel.
+    type(win.w.sweep_panel()->node_counts(), "");
+    QVERIFY(win.idle());
+    auto* nodes = qobject_cast<QLineEdit*>(win.w.scenario_panel()->editor("cluster.nodes"));
+    QVERIFY(nodes->isEnabled());  // no longer swept
+    type(nodes, "5");
+    QVERIFY(win.idle());
+    QTRY_COMPARE(xs(step, "predicted"), (QList<double>{10}));
+    QCOMPARE(win.s()->results()->rowCount(), 1);
+    // The y values are the predictions (in the axis' unit, ms here).
+    const auto& r = win.s()->results()->rows().front().record;
+    QCOMPARE(series_named(step->chart(), "predicted")->at(0).y(), r.step_time_s * 1e3);
+  }
+
+  void a_series_per_micro_batch() {
+    Window win;
+    QVERIFY(win.w.open_scenario("scenarios/quickstart.yaml"));
+    QVERIFY(win.idle());
+    QTRY_VERIFY(series_named(win.chart("step-time")->chart(), "micro_batch 16"));
+    choose(win.w.sweep_panel()->series(), "NIC link");
+    QVERIFY(win.idle());
+    type(win.w.sweep_panel()->series_values(), "eth-100g, ib-ndr");
+    QVERIFY(win.idle());
+    QTRY_VERIFY(series_named(win.chart("step-time")->chart(), "link eth-100g"));
+    QVERIFY(series_named(win.chart("scaling")->chart(), "link ib-ndr"));
+    QVERIFY(!series_named(win.chart("step-time")->chart(), "micro_batch 16"));
+    QCOMPARE(win.s()->document().sweep_values("cluster.network.link"),
+             std::optional<std::vector<std::string>>({"eth-100g", "ib-ndr"}));
+    QVERIFY(!win.s()->document().sweep_values("training.micro_batch"));
+    QCOMPARE(win.s()->results()->rowCount(), 16);
+  }
+
+  void a_wrong_value_is_marked_with_the_cli_message_data() {
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("message");  // the detail, exactly
+    QTest::newRow("negative nodes") << "cluster.nodes"
+                                    << "-4"
+                                    << "expected a positive integer, got -4";
+    QTest::newRow("micro-batch abc") << "training.micro_batch"
+                                     << "abc"
+                                     << "expected a positive integer, got abc";
+    QTest::newRow("zero bucket") << "data_parallel.bucket_mb"
+                                 << "0"
+                                 << "expected a positive number, got 0";
+    QTest::newRow("too many GPUs per node") << "cluster.gpus_per_node"
+                                            << "99"
+                                            << "";
+    QTest::newRow("model typo") << "model"
+                                << "gpt2-smal"
+                                << "unknown model 'gpt2-smal' (did you mean 'gpt2-small'?)";
+    QTest::newRow("oversubscription below 1") << "cluster.network.oversubscription"
+                                              << "0.5"
+                                              << "";
+  }
+  void a_wrong_value_is_marked_with_the_cli_message() {
+    QFETCH(QString, key);
+    QFETCH(QString, text);
+    QFETCH(QString, message);
+    const QString path = dir_.filePath("single.yaml");
+    write(path, kSingle);
+    Window win;
+    QVERIFY(win.w.open_scenario(path));
+    QVERIFY(win.idle());
+    ScenarioPanel* panel = win.w.scenario_panel();
+    QWidget* editor = panel->editor(key.toStdString());
+    QVERIFY(editor);
+    if (auto* edit = qobject_cast<QLineEdit*>(editor))
+      type(edit, text);
+    else if (auto* combo = qobject_cast<QComboBox*>(editor))
+      combo->setEditText(text);
+    QVERIFY(win.s()->results_stale());  // at once
+    QVERIFY(win.idle());                // validation runs off the GUI thread
+    const QString shown = panel->error_text(key.toStdString());
+    QVERIFY2(!shown.isEmpty(), "no inline error");
+    if (!message.isEmpty()) QCOMPARE(shown, message);
+    // The same words as `dpcast predict` on the same file.
+    const QString saved = dir_.filePath("single-edited.yaml");
+    QVERIFY(win.w.save_to(saved));
+    const Run cli = run(DPCAST_CLI, {"predict", saved, "--engine", "analytical"});
+    QCOMPARE(cli.code, 2);
+    QVERIFY2(cli.err.trimmed().endsWith(key + ": " + shown), qPrintable(cli.err));
+    // Every other field is clean; the results are marked out of date; Run is off.
+    for (const auto& other : ScenarioPanel::keys())
+      if (other != key.toStdString()) QVERIFY(panel->error_text(other).isEmpty());
+    QVERIFY(win.s()->results_stale());
+    QVERIFY(!win.w.sweep_panel()->run_button()->isEnabled());
+    // Fixing it clears the mark.
+    if (auto* edit = qobject_cast<QLineEdit*>(editor))
+      type(edit, key == "cluster.network.oversubscription" ? "2" : "1");
+    else if (auto* combo = qobject_cast<QComboBox*>(editor))
+      combo->setEditText("gpt2-small");
+    QVERIFY(win.idle());
+    QCOMPARE(panel->error_text(key.toStdString()), QString());
+    QVERIFY(win.s()->validation().ok());
+  }
+
+  void a_wrong_sweep_value_is_marked_in_the_sweep_panel() {
+    Window win;
+    QVERIFY(win.w.open_scenario("scenarios/quickstart.yaml"));
+    QVERIFY(win.idle());
+    type(win.w.sweep_panel()->node_counts(), "1, four");
+    QVERIFY(win.idle());
+    QCOMPARE(win.w.sweep_panel()->error_text(), QString("cluster.nodes: expected a positive integer, got four"));
+    QCOMPARE(win.w.scenario_panel()->banner_text(), QString());
+    QVERIFY(!win.w.sweep_panel()->run_button()->isEnabled());
+    type(win.w.sweep_panel()->node_counts(), "1, 4");
+    QVERIFY(win.idle());
+    QCOMPARE(win.w.sweep_panel()->error_text(), QString());
+  }
+
+  void cancel_stops_the_worker_and_the_window_stays_responsive() {
+    if (!des_available()) QSKIP("this build has no DES (SimGrid); an analytical sweep ends before it can be cancelled");
+    Window win;
+    QVERIFY(win.w.open_scenario("scenarios/quickstart.yaml"));
+    QVERIFY(win.idle());
+    SweepPanel* panel = win.w.sweep_panel();
+    choose(panel->engine(), QString::number(static_cast<int>(Engine::Des)));
+    QCOMPARE(win.s()->engine(), Engine::Des);
+    QVERIFY(win.idle());
+    QSignalSpy progress(win.s(), &Session::sweep_progress);
+    QSignalSpy finished(win.s(), &Session::sweep_finished);
+    int ticks = 0;
+    QTimer ticker;
+    connect(&ticker, &QTimer::timeout, [&ticks] { ++ticks; });
+    ticker.start(5);
+    QTest::mouseClick(panel->run_button(), Qt::LeftButton);
+    // The click returned at once: the 24 DES configurations run on the worker.
+    QVERIFY(win.s()->runner().sweep_running());
+    QCOMPARE(win.s()->results()->finished_rows(), 0);
+    QVERIFY(panel->cancel_button()->isEnabled());
+    QVERIFY(progress.wait(30000));
+    QVERIFY2(ticks > 0, "the event loop did not run while the first configuration was predicted");
+    const int started = win.s()->runner().configurations_started();
+    QTest::mouseClick(panel->cancel_button(), Qt::LeftButton);
+    QVERIFY(finished.wait(10000) || !finished.isEmpty());
+    QCOMPARE(finished.last().at(0).toBool(), true);  // cancelled
+    // Stopped within one configuration: at most the one in progress was finished.
+    QVERIFY(win.s()->runner().configurations_started() <= started + 1);
+    const int done = win.s()->results()->finished_rows();
+    QVERIFY2(done < 24, qPrintable(QString("%1 configurations predicted").arg(done)));
+    QVERIFY(!win.s()->runner().sweep_running());
+    QVERIFY(!panel->cancel_button()->isEnabled());
+    QVERIFY(panel->status_text().startsWith("cancelled after"));
+    const int after = win.s()->runner().configurations_started();
+    QTest::qWait(300);
+    QCOMPARE(win.s()->runner().configurations_started(), after);  // and nothing more runs
+    // The window goes on: the analytical engine re-runs the whole sweep.
+    choose(panel->engine(), QString::number(static_cast<int>(Engine::Analytical)));
+    QVERIFY(win.idle());
+    QCOMPARE(win.s()->results()->finished_rows(), 24);
+  }
+
+  void des_in_the_worker_thread_equals_des_in_the_gui_thread() {
+    if (!des_available()) QSKIP("this build has no DES (SimGrid)");
+    const auto all = models::load_scenarios("scenarios/quickstart.yaml");
+    const std::vector<models::Scenario> some{all[0], all[10], all[23]};  // 8, 64 and 1,024 GPUs
+    PredictionRunner runner;
+    std::vector<PredictionOutcome> outcomes;
+    connect(&runner, &PredictionRunner::sweep_result, [&](const PredictionOutcome& o) { outcomes.push_back(o); });
+    QSignalSpy finished(&runner, &PredictionRunner::sweep_finished);
+    runner.start_sweep(some, Engine::Des);
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(outcomes.size(), std::size_t{3});
+    Predictor here;
+    for (const auto& o : outcomes) {
+      QVERIFY2(o.ok, o.error.c_str());
+      const auto r = here.predict(some[static_cast<std::size_t>(o.index)], Engine::Des, false);
+      QCOMPARE(o.record.engine, std::string("des"));
+      QCOMPARE(o.record.step_time_s, r.step_time_s);
+      QCOMPARE(o.record.breakdown.exposed_comm_s, r.breakdown.exposed_comm_s);
+    }
+  }
+
+  void a_measured_record_becomes_a_point_and_an_error_row() {
+    Window win;
+    QVERIFY(win.w.open_scenario("scenarios/examples/cpu-mlp.yaml"));
+    QVERIFY(win.idle());
+    ChartPanel* compare = win.chart("compare");
+    compare->rebuild();
+    QVERIFY(!series_named(compare->chart(), "measured"));
+    QCOMPARE(win.s()->comparison()->rowCount(), 0);
+    QVERIFY(win.w.open_records({"tests/cli/records/mlp-measured.json"}));
+    QCOMPARE(win.s()->comparison()->rowCount(), 1);  // micro-batch 32 on 2 workers; 64 is not in the sweep
+    const auto& pair = win.s()->comparison()->comparison().pairs.front();
+    QCOMPARE(pair.measured.step_time_s, 0.1);
+    QCOMPARE(win.s()->comparison()->data(win.s()->comparison()->index(0, ComparisonModel::Error), RawRole).toDouble(),
+             (pair.predicted.step_time_s - 0.1) / 0.1);
+    QTRY_VERIFY(series_named(compare->chart(), "measured"));
+    QXYSeries* points = series_named(compare->chart(), "measured");
+    QCOMPARE(points->count(), 1);
+    QCOMPARE(points->at(0).x(), 2.0);
+    QVERIFY(win.w.comparison_summary()->text().contains("micro-batch 64"));
+    QVERIFY(win.w.comparison_summary()->text().contains("no prediction of this configuration"));
+    // The same file again adds nothing; clearing removes the point.
+    QVERIFY(win.w.open_records({"tests/cli/records/mlp-measured.json"}));
+    QCOMPARE(win.s()->measured().size(), std::size_t{2});
+    win.s()->clear_measured();
+    QCOMPARE(win.s()->comparison()->rowCount(), 0);
+    QTRY_VERIFY(!series_named(compare->chart(), "measured"));
+  }
+
+  void dropped_files_open() {
+    Window win;
+    QVERIFY(win.w.open_scenario("scenarios/examples/cpu-mlp.yaml"));
+    QVERIFY(win.idle());
+    QMimeData data;
+    data.setUrls({QUrl::fromLocalFile(source_path("tests/cli/records/mlp-measured.json"))});
+    QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&win.w, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&win.w, &drop);
+    QCOMPARE(win.s()->comparison()->rowCount(), 1);
+    // A scenario dropped opens as the document.
+    QMimeData scenario;
+    scenario.setUrls({QUrl::fromLocalFile(source_path("scenarios/quickstart.yaml"))});
+    QDragEnterEvent enter_scenario(QPoint(10, 10), Qt::CopyAction, &scenario, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&win.w, &enter_scenario);
+    QDropEvent drop_scenario(QPointF(10, 10), Qt::CopyAction, &scenario, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&win.w, &drop_scenario);
+    QCOMPARE(QFileInfo(win.s()->file()).fileName(), QString("quickstart.yaml"));
+  }
+
+  void bad_files_give_a_message_not_a_crash_data() {
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<bool>("records");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("missing scenario") << "scenarios/nope.yaml" << false
+                                      << "scenarios/nope.yaml: cannot open scenario file";
+    QTest::newRow("malformed scenario")
+        << "tests/cli/bad/malformed-yaml.yaml" << false
+        << "tests/cli/bad/malformed-yaml.yaml:3:9: invalid YAML: end of map flow not found";
+    QTest::newRow("not a scenario") << "tests/cli/bad/not-a-map.yaml" << false << "";
+    QTest::newRow("not a record") << "tests/cli/bad/not-a-record.json" << true
+                                  << "tests/cli/bad/not-a-record.json: kind: missing in run record";
+    QTest::newRow("missing records") << "tests/cli/records/nope.json" << true << "";
+    QTest::newRow("predicted, not measured") << "tests/cli/records/mlp-predicted.json" << true
+                                             << "tests/cli/records/mlp-predicted.json: no measured run records "
+                                                "(kind: measured) in this file";
+  }
+  void bad_files_give_a_message_not_a_crash() {
+    QFETCH(QString, file);
+    QFETCH(bool, records);
+    QFETCH(QString, message);
+    Window win;
+    QVERIFY(win.w.open_scenario("scenarios/quickstart.yaml"));
+    QVERIFY(!(records ? win.w.open_records({file}) : win.w.open_scenario(file)));
+    QVERIFY(!win.w.message().isEmpty());
+    if (!message.isEmpty()) QCOMPARE(win.w.message(), message);
+    QVERIFY(win.w.message().startsWith(file));
+    // The document and the window are as they were.
+    QCOMPARE(QFileInfo(win.s()->file()).fileName(), QString("quickstart.yaml"));
+    QVERIFY(win.s()->validation().ok());
+    QVERIFY(win.w.isVisible());
+  }
+
+  void save_then_reopen_gives_the_same_scenario() {
+    const QString path = dir_.filePath("saved.yaml");
+    std::vector<std::string> before;
+    {
+      Window win;
+      QVERIFY(win.w.open_scenario("scenarios/quickstart.yaml"));
+      choose(qobject_cast<QComboBox*>(win.w.scenario_panel()->editor("cluster.network.link")), "ib-hdr");
+      choose(qobject_cast<QComboBox*>(win.w.scenario_panel()->editor("data_parallel.zero_stage")), "2");
+      type(qobject_cast<QLineEdit*>(win.w.scenario_panel()->editor("data_parallel.bucket_mb")), "50");
+      type(win.w.sweep_panel()->node_counts(), "1, 2, 8");
+      QVERIFY(win.idle());
+      QVERIFY(win.s()->validation().ok());
+      QVERIFY(win.s()->is_modified());
+      QVERIFY(win.w.save_to(path));
+      QVERIFY(!win.s()->is_modified());
+      for (const auto& c : win.s()->validation().configurations) before.push_back(models::scenario_yaml(c));
+      QVERIFY(win.idle());
+    }
+    Window again;
+    QVERIFY(again.w.open_scenario(path));
+    QVERIFY(again.idle());
+    std::vector<std::string> after;
+    for (const auto& c : again.s()->validation().configurations) after.push_back(models::scenario_yaml(c));
+    QCOMPARE(after.size(), std::size_t{9});
+    QCOMPARE(after, before);
+    QCOMPARE(
+        qobject_cast<QComboBox*>(again.w.scenario_panel()->editor("cluster.network.link"))->currentData().toString(),
+        QString("ib-hdr"));
+    QCOMPARE(again.w.sweep_panel()->node_counts()->text(), QString("1, 2, 8"));
+    QCOMPARE(again.w.sweep_panel()->series_values()->text(), QString("4, 8, 16"));
+    QVERIFY(again.idle());
+  }
+
+  void modified_flag_and_close_prompt() {
+    const QString path = dir_.filePath("close.yaml");
+    write(path, kSingle);
+    auto* win = new Window;
+    QVERIFY(win->w.open_scenario(path));
+    QVERIFY(!win->w.isWindowModified());
+    QVERIFY(win->w.windowTitle().startsWith("close.yaml[*]"));
+    // Unmodified: closing asks nothing.
+    bool shown = false;
+    answer_next_dialog(QMessageBox::Cancel, &shown);
+    QVERIFY(win->w.close());
+    QTest::qWait(50);
+    QVERIFY(!shown);
+    win->w.show();
+    auto* bucket = qobject_cast<QLineEdit*>(win->w.scenario_panel()->editor("data_parallel.bucket_mb"));
+    type(bucket, "50");
+    QVERIFY(win->w.isWindowModified());
+    // Cancel: the window stays, with its changes.
+    answer_next_dialog(QMessageBox::Cancel, &shown);
+    QVERIFY(!win->w.close());
+    QVERIFY(shown);
+    QVERIFY(win->w.isVisible());
+    QVERIFY(win->w.isWindowModified());
+    // Save: written, then closed.
+    answer_next_dialog(QMessageBox::Save, &shown);
+    QVERIFY(win->w.close());
+    QVERIFY(shown);
+    QVERIFY(!win->w.isWindowModified());
+    QCOMPARE(ScenarioDocument::load(path.toStdString()).value("data_parallel.bucket_mb"),
+             std::optional<std::string>("50"));
+    // Discard: closed, the file as it was.
+    win->w.show();
+    type(bucket, "75");
+    QVERIFY(win->w.isWindowModified());
+    answer_next_dialog(QMessageBox::Discard, &shown);
+    QVERIFY(win->w.close());
+    QVERIFY(shown);
+    QCOMPARE(ScenarioDocument::load(path.toStdString()).value("data_parallel.bucket_mb"),
+             std::optional<std::string>("50"));
+    // Opening another file asks too.
+    win->w.show();
+    type(bucket, "80");
+    answer_next_dialog(QMessageBox::Cancel, &shown);
+    QVERIFY(!win->w.open_scenario("scenarios/quickstart.yaml"));
+    QVERIFY(shown);
+    QCOMPARE(win->s()->file(), path);
+    answer_next_dialog(QMessageBox::Discard, &shown);
+    QVERIFY(win->w.close());
+    delete win;
+  }
+
+  void recent_files_are_remembered() {
+    {
+      Window win;
+      QVERIFY(win.w.open_scenario("scenarios/examples/cpu-mlp.yaml"));
+      QVERIFY(win.w.open_scenario("scenarios/quickstart.yaml"));
+      QVERIFY(win.idle());
+    }
+    Window win;  // a new window reads them from the settings
+    const QStringList recent = win.s()->recent_files();
+    QVERIFY(recent.size() >= 2);
+    QCOMPARE(recent[0], source_path("scenarios/quickstart.yaml"));
+    QCOMPARE(recent[1], source_path("scenarios/examples/cpu-mlp.yaml"));
+    QMenu* menu = nullptr;
+    for (QAction* a : win.w.menuBar()->actions())
+      if (a->menu())
+        for (QAction* b : a->menu()->actions())
+          if (b->menu() && b->text().contains("recent")) menu = b->menu();
+    QVERIFY(menu);
+    QCOMPARE(menu->actions().first()->text(), recent[0]);
+    menu->actions()[1]->trigger();
+    QCOMPARE(win.s()->file(), recent[1]);
+  }
+
+  void selecting_a_configuration_shows_its_timeline() {
+    Window win;
+    QVERIFY(win.w.open_scenario("scenarios/quickstart.yaml"));
+    QVERIFY(win.idle());
+    QCOMPARE(win.s()->timeline()->timeline().gpus, 8);  // the scenario's own: 1 node
+    QVERIFY(!win.s()->timeline()->timeline().spans.empty());
+    auto* table = win.w.view("table")->table;
+    table->selectRow(4);  // nodes 2, micro_batch 8 (sweep order)
+    QCOMPARE(win.s()->selected_row(), 4);
+    QVERIFY(win.idle());
+    QCOMPARE(win.s()->timeline()->timeline().gpus, 16);
+    QCOMPARE(win.s()->detail_record()->micro_batch, std::int64_t{8});
+    win.chart("step-time")->rebuild();
+    QXYSeries* mark = series_named(win.chart("step-time")->chart(), "selected");
+    QVERIFY(mark);
+    QCOMPARE(mark->at(0).x(), 16.0);
+    // Fewer ranks on the timeline.
+    win.w.timeline_ranks()->setValue(2);
+    QCOMPARE(static_cast<int>(win.s()->timeline()->timeline().rank_names.size()), 2);
+  }
+
+  void hovering_a_point_gives_its_figures_with_units() {
+    Window win;
+    QVERIFY(win.w.open_scenario("scenarios/quickstart.yaml"));
+    QVERIFY(win.idle());
+    ChartPanel* step = win.chart("step-time");
+    step->rebuild();
+    QXYSeries* series = series_named(step->chart(), "micro_batch 4");
+    QVERIFY(series);
+    const auto& row = win.s()->results()->rows().front();  // nodes 1, micro_batch 4
+    const QString tip = step->tooltip_at(series, series->at(0));
+    QVERIFY2(tip.startsWith("nodes 1, micro_batch 4\n8 GPUs"), qPrintable(tip));
+    QVERIFY(tip.contains("step time: " + QString::fromStdString(sim::human_time(row.record.step_time_s))));
+    QVERIFY(tip.contains("tokens/s"));
+    // A bar of the breakdown and a span of the timeline.
+    ChartPanel* timeline = win.chart("timeline");
+    timeline->rebuild();
+    const auto& spans = win.s()->timeline()->timeline().spans;
+    const auto bucket = std::find_if(spans.begin(), spans.end(), [](const TimelineSpan& s) { return s.track == 2; });
+    QVERIFY(bucket != spans.end());
+    QString span_tip;  // from the communication area (of one rank, one shade) the span is in
+    for (QAbstractSeries* s : timeline->chart()->series())
+      if (s->name() == "communication" && span_tip.isEmpty())
+        span_tip = timeline->tooltip_at(s, QPointF((bucket->start_s + bucket->duration_s / 2) * 1e3, 0));
+    QVERIFY2(span_tip.contains(", communication: bucket " + QString::number(bucket->sequence)), qPrintable(span_tip));
+    QVERIFY(span_tip.contains("MiB"));
+  }
+
+  void views_export_png_and_csv() {
+    Window win;
+    QVERIFY(win.w.open_scenario("scenarios/quickstart.yaml"));
+    QVERIFY(win.idle());
+    const QString csv = dir_.filePath("results.csv");
+    QVERIFY(win.w.export_csv("table", csv));
+    QFile file(csv);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QStringList lines = QString::fromUtf8(file.readAll()).trimmed().split('\n');
+    QCOMPARE(lines.size(), 25);
+    QVERIFY(lines[0].contains("step_time_s"));
+    const QString timeline_csv = dir_.filePath("timeline.csv");
+    QVERIFY(win.w.export_csv("timeline", timeline_csv));
+    for (const auto& v : win.w.views()) {
+      if (!v.chart) continue;
+      const QString png = dir_.filePath(v.id + ".png");
+      QVERIFY(win.w.export_png(v.id, png));
+      QImage image(png);
+      QVERIFY(!image.isNull());
+      QVERIFY(image.width() > 100);
+    }
+    QVERIFY(!win.w.export_csv("table", dir_.filePath("no/such/dir/x.csv")));
+    QVERIFY(win.w.message().contains("no/such/dir/x.csv"));
+  }
+};
+
+QTEST_MAIN(InteractionTest)
+#include "test_interaction.moc"
