@@ -421,7 +421,9 @@ std::vector<Scenario> parse_scenarios(const std::string& text, const std::string
     std::vector<std::pair<std::string, std::string>> point;
     for (std::size_t a = 0; a < axes.size(); ++a) {
       const YamlValue& v = axes[a].values[index[a]];
-      set_dotted(root, axes[a], v.node());
+      // A clone: assigning the node itself ties each point's memory to the base document, and
+      // parsing grew quadratic (9 ms a configuration at 1,000, 0.2 ms with the clone).
+      set_dotted(root, axes[a], YAML::Clone(v.node()));
       point.emplace_back(axes[a].key, v.node().IsScalar() ? v.node().Scalar() : flow_yaml(v.node()));
     }
     Scenario s = read_scenario(root, file, cat);

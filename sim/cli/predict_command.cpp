@@ -9,10 +9,7 @@
 #include "mpi_sweep.hpp"
 #include "dpcast/models/atomic_file.hpp"
 #include "dpcast/models/error.hpp"
-#include "dpcast/sim/analytical.hpp"
-#ifdef DPCAST_HAVE_DES
-#include "dpcast/sim/des/des_engine.hpp"
-#endif
+#include "dpcast/sim/predictor.hpp"
 #include "dpcast/sim/report.hpp"
 #include "dpcast/sim/trace.hpp"
 
@@ -48,31 +45,13 @@ void emit(const std::string& text, const std::string& output) {
 std::vector<models::RunRecord> predict_all(const std::vector<models::Scenario>& scenarios, bool details,
                                            const std::string& engine_name,
                                            const models::NetworkModelSettings& network, MpiSweep* sweep) {
-  sim::ModelCache cache;
-  sim::AnalyticalEngine analytical;
-#ifdef DPCAST_HAVE_DES
-  sim::DesEngine des;
-#endif
+  sim::Predictor predictor;
+  const auto engine = engine_name == "des" ? sim::Engine::Des : sim::Engine::Analytical;
   const std::size_t ranks = sweep ? static_cast<std::size_t>(sweep->size()) : 1;
   Progress progress(sweep && !sweep->writes() ? 0 : (scenarios.size() + ranks - 1) / ranks);
   std::size_t done = 0;
   auto predict = [&](std::size_t i) {
-    const models::Scenario& s = scenarios[i];
-    const models::ModelGraph* graph = nullptr;
-    try {
-      graph = &cache.get(s);
-    } catch (const Error& e) {
-      // A model that cannot be built for this configuration: point at the model key.
-      if (e.where().file.empty()) throw Error(s.where("model"), "model", e.detail());
-      throw;
-    }
-    models::RunRecord r;
-#ifdef DPCAST_HAVE_DES
-    if (engine_name == "des")
-      r = des.predict(s, *graph, {details, false, network});
-    else
-#endif
-      r = analytical.predict(s, *graph, {details});
+    models::RunRecord r = predictor.predict(scenarios[i], engine, {details, false, network});
     progress.tick(++done);
     return r;
   };

@@ -176,7 +176,7 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
 
   r.breakdown.forward_s = mean_forward * accumulation;
   r.breakdown.backward_s = mean_backward * accumulation;
-  r.breakdown.stragglers_s = (forward + backward - mean_forward - mean_backward) * accumulation;
+  r.breakdown.stragglers_s = ((forward - mean_forward) + (backward - mean_backward)) * accumulation;  // exactly 0 without noise
   r.breakdown.exposed_comm_s = exposed;
   r.breakdown.comm_total_s = comm_total;
   r.breakdown.optimizer_s = optimizer;

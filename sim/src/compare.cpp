@@ -168,15 +168,13 @@ std::string comparison_json(const Comparison& c) {
 
 std::string comparison_csv(const Comparison& c) {
   std::string out = csv_line({"model", "gpu", "gpus", "micro_batch", "grad_accumulation", "bucket_bytes", "engine",
-                              "predicted_step_time_s", "measured_step_time_s", "measured_p10_s", "measured_p90_s", "error"}) +
-                    "\n";
+                              "predicted_step_time_s", "measured_step_time_s", "measured_p10_s", "measured_p90_s", "error"});
   for (const auto& p : c.pairs) {
     const auto& m = p.measured;
     out += csv_line({m.model, m.gpu, std::to_string(m.gpus), std::to_string(m.micro_batch),
                      std::to_string(m.grad_accumulation), number(m.bucket_bytes), p.predicted.engine,
                      number(p.predicted.step_time_s), number(m.step_time_s), number(m.step_time_spread_s.first),
-                     number(m.step_time_spread_s.second), number(p.error())}) +
-           "\n";
+                     number(m.step_time_spread_s.second), number(p.error())});
   }
   return out;
 }

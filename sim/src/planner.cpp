@@ -471,7 +471,7 @@ std::string plan_json(const PlanResult& result, const models::PlanSpec& plan) {
 std::string plan_csv(const PlanResult& result) {
   std::string out = csv_line({"recommended", "gpus", "node", "gpu", "network", "micro_batch", "grad_accumulation",
                               "zero_stage", "global_batch", "step_time_s", "des_step_time_s", "steps", "time_to_train_s",
-                              "cost_usd", "mfu", "exposed_comm_s"}) + "\n";
+                              "cost_usd", "mfu", "exposed_comm_s"});
   for (std::size_t k = 0; k < result.front.size(); ++k) {
     const auto& p = result.front[k];
     const auto& a = p.analytical;
@@ -479,7 +479,7 @@ std::string plan_csv(const PlanResult& result) {
                      std::to_string(a.micro_batch), std::to_string(a.grad_accumulation), std::to_string(a.zero_stage),
                      std::to_string(a.global_batch), number(a.step_time_s), p.des ? number(p.des->step_time_s) : "",
                      std::to_string(p.steps), number(p.time_s()), number(p.cost_usd()), number(a.mfu),
-                     number(a.breakdown.exposed_comm_s)}) + "\n";
+                     number(a.breakdown.exposed_comm_s)});
   }
   return out;
 }

@@ -366,7 +366,10 @@ Json run_isolated(Work work) {
   const pid_t pid = ::fork();
   if (pid < 0) throw Error("des: cannot fork");
   if (pid == 0) {
-    ::close(fds[0]);
+    // Keep only the standard streams and our pipe: a copy of another thread's pipe (forked
+    // from a GUI or planner thread at the same moment) would keep that parent waiting for us.
+    if (fds[1] > 3) ::close_range(3, static_cast<unsigned>(fds[1]) - 1, 0);
+    ::close_range(static_cast<unsigned>(fds[1]) + 1, ~0U, 0);
     std::string out;
     int status = 0;
     try {

@@ -7,7 +7,7 @@
 
 #include "dpcast/models/run_record.hpp"
 #include "dpcast/models/scenario.hpp"
-#include "dpcast/sim/analytical.hpp"
+#include "dpcast/sim/predictor.hpp"
 
 namespace dpcast::gui {
 
@@ -35,7 +35,7 @@ class Predictor {
   [[nodiscard]] PredictionOutcome outcome(const models::Scenario& scenario, Engine engine, bool details, int index);
 
  private:
-  sim::ModelCache cache_;
+  sim::Predictor predictor_;
 };
 
 }  // namespace dpcast::gui

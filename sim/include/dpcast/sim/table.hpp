@@ -19,7 +19,7 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
-/// One CSV line (RFC 4180 quoting) from cells.
+/// One CSV line (RFC 4180 quoting) from cells, with its newline.
 [[nodiscard]] std::string csv_line(const std::vector<std::string>& cells);
 /// A number in full precision for machine output ("%.9g").
 [[nodiscard]] std::string number(double value);

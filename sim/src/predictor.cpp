@@ -1,0 +1,29 @@
+#include "dpcast/sim/predictor.hpp"
+
+#include "dpcast/models/error.hpp"
+#ifdef DPCAST_HAVE_DES
+#include "dpcast/sim/des/des_engine.hpp"
+#endif
+
+namespace dpcast::sim {
+
+models::RunRecord Predictor::predict(const models::Scenario& s, Engine engine, const PredictOptions& options) {
+  const models::ModelGraph* graph = nullptr;
+  try {
+    graph = &cache_.get(s);
+  } catch (const Error& e) {
+    // A model that cannot be built for this configuration: point at the model key.
+    if (e.where().file.empty()) throw Error(s.where("model"), "model", e.detail());
+    throw;
+  }
+  if (engine == Engine::Des) {
+#ifdef DPCAST_HAVE_DES
+    return DesEngine{}.predict(s, *graph, options);
+#else
+    throw Error("des: not available in this build (needs SimGrid)");
+#endif
+  }
+  return AnalyticalEngine{}.predict(s, *graph, options);
+}
+
+}  // namespace dpcast::sim
