@@ -9,11 +9,11 @@
 //            MPI_Iallreduce and polls MPI_Test, sleeping briefly between polls, until all are
 //            done. Only one thread calls MPI at a time, so MPI_THREAD_SERIALIZED suffices.
 // Thread is the default. Measured at 2 ranks on this project's 2-core machine (medians of
-// 5 alternating runs, real/README.md): on a quiet machine the two are within noise of each
-// other (MLP 9.4 ms Test vs 10.4 ms Thread, GPT 25.7 vs 27.1 ms; overlap itself gains little
-// there, the buckets are small), but when other processes share the cores, Test doubles the
-// step (GPT 47.6 vs 23.3 ms, MLP 17.7 vs 7.9 ms): a rank descheduled between two layers
-// stalls the collective for its peer, while a communication thread keeps it moving.
+// 5 alternating runs, real/README.md): on a quiet machine Test is 2-5% faster (MLP 9.7 ms
+// vs 10.2 ms, GPT 21.5 vs 22.0 ms; overlap itself gains little there, the buckets are
+// small), but when other processes share the cores Test doubles the step (GPT 47.6 vs
+// 23.3 ms, MLP 17.7 vs 7.9 ms): a rank descheduled between two layers stalls the collective
+// for its peer, while a communication thread keeps it moving.
 //
 // Every wait is bounded by `timeout_s`: when another rank dies OpenMPI's runtime normally
 // stops the job within seconds (mpirun kills the survivors), but a rank that hangs, or a
