@@ -246,14 +246,6 @@ int main(int argc, char** argv) {
                "every step; run it with mpirun -n <workers>"};
   Options o;
   app.add_option("scenario", o.scenario, "Scenario file (YAML or JSON; with --microbench, adds its shapes)");
-  auto* bench = app.add_flag("--microbench", o.microbench,
-                             "Measure raw kernel, matrix-product and all-reduce times for calibration (with -o)");
-  app.add_option("--sizes", o.sizes,
-                 "--microbench: sizes in bytes of the element-wise operands and all-reduces (default: 4 KiB..64 MiB "
-                 "and 1 KiB..256 MiB by powers of 4)")
-      ->needs(bench)
-      ->check(CLI::PositiveNumber);
-  app.add_flag("--quick", o.quick, "--microbench: a few shapes, two repetitions (smoke test)")->needs(bench)->group("");
   app.add_option("-o,--output", o.output, "Write the measured record here (default: <scenario stem>-measured.json)");
   app.add_option("--trace", o.trace, "Write one measured step as a Chrome trace (Perfetto): one process per rank");
   app.add_option("--steps", o.steps, "Measured steps (default 20)")->check(CLI::Range(1, 1000000));
@@ -264,6 +256,14 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1024));
   app.add_option("--backend", o.backend, "Backend (cpu)");
   app.add_option("--config", o.config, "Which configuration of a sweep to train (0, 1, ...)");
+  auto* bench = app.add_flag("--microbench", o.microbench,
+                             "Measure raw kernel, matrix-product and all-reduce times for calibration (with -o)");
+  app.add_option("--sizes", o.sizes,
+                 "--microbench: sizes in bytes of the element-wise operands and all-reduces (default: 4 KiB..64 MiB "
+                 "and 1 KiB..256 MiB by powers of 4)")
+      ->needs(bench)
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--quick", o.quick, "--microbench: a few shapes, two repetitions (smoke test)")->needs(bench)->group("");
   // Hidden: measurement and test machinery.
   app.add_option("--progress", o.progress, "How MPI progresses during backward: thread (a communication thread; default) or test (MPI_Test between layers)")
       ->check(CLI::IsMember({"test", "thread"}))
