@@ -1,6 +1,7 @@
 // dpcast-train: trains a scenario's model for real — fp32 on CPU, data parallel over MPI —
 // and writes a measured run record that pairs with the prediction of the same scenario.
 //   mpirun -n N dpcast-train SCENARIO [-o RECORD.json] [--trace FILE] [--steps N] ...
+//   mpirun -n N dpcast-train --microbench -o RAW.json [--sizes BYTES...]   (calibration)
 // Bad input: one line on stderr (file:line:col: key: message) from rank 0, exit status 2.
 // A rank that dies or hangs ends the job with an error on every rank (exit status 1).
 #include <CLI/CLI.hpp>
@@ -20,7 +21,9 @@
 #include "dpcast/models/scenario.hpp"
 #include "dpcast/real/cpu/cpu_device.hpp"
 #include "dpcast/real/cpu/cpu_kernels.hpp"
+#include "dpcast/models/zoo.hpp"
 #include "dpcast/real/measurement.hpp"
+#include "dpcast/real/microbench.hpp"
 #include "dpcast/real/mpi/mpi_communicator.hpp"
 #include "dpcast/real/trainable.hpp"
 #include "dpcast/real/trainer.hpp"
@@ -29,7 +32,9 @@ namespace {
 using namespace dpcast;
 
 struct Options {
-  std::string scenario, output, trace, dump_weights, backend = "cpu", progress = "test";
+  std::string scenario, output, trace, dump_weights, backend = "cpu", progress = "thread";
+  bool microbench = false, quick = false;
+  std::vector<double> sizes;
   std::optional<int> config;
   int steps = 20, warmup = 3, threads = 1;
   float lr = 0;
@@ -175,13 +180,72 @@ int train(const Options& o, real::mpi::MpiSession& session) {
   return 0;
 }
 
+// The shapes the zoo MLP and small GPTs train with (and the scenario's, if one is given).
+std::vector<real::GemmShape> microbench_gemms(const Options& o) {
+  std::vector<real::GemmShape> shapes;
+  auto add = [&](const models::ModelGraph& g, std::int64_t micro_batch, const std::string& label) {
+    for (auto& s : real::training_gemms(g, micro_batch, label)) shapes.push_back(std::move(s));
+  };
+  models::TransformerConfig mini = models::zoo_transformer("gpt2-small");
+  mini.name = "gpt-mini";
+  mini.layers = 2;
+  mini.d_model = 128;
+  mini.heads = 4;
+  mini.ffn = 512;
+  mini.vocab = 512;
+  mini.max_seq_len = 64;
+  add(models::build_transformer(mini, 64), 8, "gpt-mini (d 128, seq 64) x 8");
+  if (!o.quick) {
+    add(models::build_mlp(models::default_mlp()), 32, "zoo mlp x 32");
+    models::TransformerConfig small = models::zoo_transformer("gpt2-small");
+    small.layers = 1;  // every block has the same shapes
+    add(models::build_transformer(small, 128), 1, "gpt2-small (seq 128) x 1");
+  }
+  if (!o.scenario.empty()) {
+    const auto all = models::load_scenarios(o.scenario);
+    const models::Scenario s = real::choose_configuration(all, o.config);
+    add(real::trainable_graph(s), s.training.micro_batch, s.model.label + " x " + std::to_string(s.training.micro_batch));
+  }
+  return shapes;
+}
+
+int microbench(const Options& o, real::mpi::MpiSession& session) {
+  if (o.output.empty()) throw Error("--microbench: needs -o FILE for the raw measurements");
+  if (o.backend != "cpu")
+    throw Error("--backend: '" + o.backend + "' is not available in this build (backends: cpu)");
+  real::MicrobenchOptions options;
+  options.sizes = o.sizes;
+  options.gemms = microbench_gemms(o);
+  if (o.quick) {
+    options.square_grid = false;
+    options.min_repetitions = 2;
+    options.min_seconds = 0;
+    options.max_repetitions = 2;
+  }
+  real::cpu::CpuDevice device;
+  real::cpu::CpuKernels kernels(o.threads);
+  real::mpi::MpiOptions mpi_options;
+  mpi_options.progress = o.progress == "thread" ? real::mpi::Progress::Thread : real::mpi::Progress::Test;
+  mpi_options.timeout_s = o.comm_timeout_s;
+  real::mpi::MpiCommunicator comm(device, mpi_options);
+  const models::Json raw = real::run_microbench(device, kernels, comm, o.threads, options);
+  if (session.rank() != 0) return 0;
+  models::write_file_atomically(o.output, raw.dump(2) + "\n");
+  std::cout << "dpcast-train: micro-benchmarks on " << raw["host"].get<std::string>() << " (" << o.threads << " thread"
+            << (o.threads == 1 ? "" : "s") << ", " << session.size() << " rank" << (session.size() == 1 ? "" : "s")
+            << "): " << raw["gemm"].size() << " matrix products, " << raw["elementwise"].size()
+            << " element-wise kernel sizes, " << raw["allreduce"].size() << " all-reduce sizes; wrote " << o.output
+            << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"dpcast-train: train a scenario's model for real (fp32 on CPU, data parallel over MPI) and measure "
                "every step; run it with mpirun -n <workers>"};
   Options o;
-  app.add_option("scenario", o.scenario, "Scenario file (YAML or JSON)")->required();
+  app.add_option("scenario", o.scenario, "Scenario file (YAML or JSON; with --microbench, adds its shapes)");
   app.add_option("-o,--output", o.output, "Write the measured record here (default: <scenario stem>-measured.json)");
   app.add_option("--trace", o.trace, "Write one measured step as a Chrome trace (Perfetto): one process per rank");
   app.add_option("--steps", o.steps, "Measured steps (default 20)")->check(CLI::Range(1, 1000000));
@@ -192,8 +256,16 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1024));
   app.add_option("--backend", o.backend, "Backend (cpu)");
   app.add_option("--config", o.config, "Which configuration of a sweep to train (0, 1, ...)");
+  auto* bench = app.add_flag("--microbench", o.microbench,
+                             "Measure raw kernel, matrix-product and all-reduce times for calibration (with -o)");
+  app.add_option("--sizes", o.sizes,
+                 "--microbench: sizes in bytes of the element-wise operands and all-reduces (default: 4 KiB..64 MiB "
+                 "and 1 KiB..256 MiB by powers of 4)")
+      ->needs(bench)
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--quick", o.quick, "--microbench: a few shapes, two repetitions (smoke test)")->needs(bench)->group("");
   // Hidden: measurement and test machinery.
-  app.add_option("--progress", o.progress, "How MPI progresses during backward: test (MPI_Test between layers) or thread")
+  app.add_option("--progress", o.progress, "How MPI progresses during backward: thread (a communication thread; default) or test (MPI_Test between layers)")
       ->check(CLI::IsMember({"test", "thread"}))
       ->group("");
   app.add_option("--comm-timeout", o.comm_timeout_s, "Seconds any collective may take before the run fails")
@@ -206,6 +278,7 @@ int main(int argc, char** argv) {
   app.add_option("--fault-stop-step", o.stop_step)->group("");
   try {
     app.parse(argc, argv);
+    if (!o.microbench && o.scenario.empty()) throw CLI::RequiredError("scenario");
   } catch (const CLI::Success& e) {
     return launcher_rank() == 0 ? app.exit(e) : 0;
   } catch (const CLI::ParseError& e) {
@@ -225,7 +298,7 @@ int main(int argc, char** argv) {
                 "dpcast-train: rank %d: stopped by SIGTERM (the MPI runtime ends every rank when one fails)\n", rank);
   std::signal(SIGTERM, on_sigterm);
   try {
-    return train(o, *session);
+    return o.microbench ? microbench(o, *session) : train(o, *session);
   } catch (const Error& e) {
     // Bad input is found the same way on every rank: rank 0 says it once.
     if (rank == 0) std::cerr << e.what() << "\n";

@@ -60,6 +60,10 @@ dpcast_train_error(record_into_missing_folder "${CMAKE_CURRENT_BINARY_DIR}/no-su
 dpcast_train_test(no_scenario 2 "")
 dpcast_train_test(steps_zero 2 "" tests/real/scenarios/tiny-mlp-1x8.yaml --steps 0)
 
+# ---- Several threads per rank ----
+dpcast_train_test(two_threads 0 "2 threads per rank" tests/real/scenarios/tiny-gpt-1x4.yaml --threads 2 --steps 2
+                  --warmup 1 -o ${CMAKE_CURRENT_BINARY_DIR}/two-threads.json)
+
 # ---- A sweep point chosen with --config trains ----
 dpcast_train_test(sweep_config 0 "step time: median" ${REAL_BAD}/sweep.yaml --config 1 --steps 2 --warmup 1
                   -o ${CMAKE_CURRENT_BINARY_DIR}/sweep-config-1.json)

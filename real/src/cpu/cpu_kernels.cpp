@@ -1,6 +1,9 @@
 // The CPU kernels. Loops are written for the compiler to vectorise (compiled with
 // -fopenmp-simd for the reductions and -fno-math-errno for sqrt); exp and tanh use a
 // branch-free exp (Cephes' expf polynomial, about 1 ulp) because libm's do not vectorise.
+// The arithmetic-heavy loops (GELU, softmax, LayerNorm, AdamW) are compiled twice, for
+// x86-64 and for x86-64-v3 (AVX2 + FMA), and the loader picks the clone the CPU runs
+// (GCC's target_clones): the binary still runs on any x86-64.
 #include "dpcast/real/cpu/cpu_kernels.hpp"
 
 #include <cblas.h>
@@ -49,9 +52,11 @@ blasint blas_int(std::int64_t v) {
   return static_cast<blasint>(v);
 }
 
+#define DPCAST_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+
 // Causal softmax of one row of scores in place: p[j] = exp(s[j] - max) / sum for j <= last,
 // 0 beyond (future positions).
-inline void causal_softmax_row(float* __restrict p, std::int64_t last, std::int64_t seq) {
+DPCAST_VECTOR_CLONES void causal_softmax_row(float* __restrict p, std::int64_t last, std::int64_t seq) {
   float m = p[0];
 #pragma omp simd reduction(max : m)
   for (std::int64_t j = 1; j <= last; ++j) m = std::max(m, p[j]);
@@ -65,6 +70,122 @@ inline void causal_softmax_row(float* __restrict p, std::int64_t last, std::int6
 #pragma omp simd
   for (std::int64_t j = 0; j <= last; ++j) p[j] *= inv;
   for (std::int64_t j = last + 1; j < seq; ++j) p[j] = 0;
+}
+
+// Through a causal softmax row: d[j] = p[j] (d[j] - sum_k p[k] d[k]) for j <= i, 0 beyond.
+DPCAST_VECTOR_CLONES void softmax_backward_row(const float* __restrict p, float* __restrict d, std::int64_t i,
+                                               std::int64_t seq) {
+  float dot = 0;
+#pragma omp simd reduction(+ : dot)
+  for (std::int64_t j = 0; j <= i; ++j) dot += p[j] * d[j];
+#pragma omp simd
+  for (std::int64_t j = 0; j <= i; ++j) d[j] = p[j] * (d[j] - dot);
+  for (std::int64_t j = i + 1; j < seq; ++j) d[j] = 0;
+}
+
+DPCAST_VECTOR_CLONES void gelu_forward_range(float* __restrict y, const float* __restrict x, std::int64_t i0,
+                                             std::int64_t i1) {
+#pragma omp simd
+  for (std::int64_t i = i0; i < i1; ++i) {
+    const float v = x[i];
+    y[i] = 0.5f * v * (1.0f + fast_tanh(kGeluC * (v + kGeluA * v * v * v)));
+  }
+}
+
+inline float gelu_slope(float v) {
+  const float t = fast_tanh(kGeluC * (v + kGeluA * v * v * v));
+  return 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * kGeluC * (1.0f + 3.0f * kGeluA * v * v);
+}
+
+DPCAST_VECTOR_CLONES void gelu_backward_range(float* __restrict d, const float* __restrict g,
+                                              const float* __restrict x, std::int64_t i0, std::int64_t i1,
+                                              bool accumulate) {
+  if (accumulate) {
+#pragma omp simd
+    for (std::int64_t i = i0; i < i1; ++i) d[i] += g[i] * gelu_slope(x[i]);
+  } else {
+#pragma omp simd
+    for (std::int64_t i = i0; i < i1; ++i) d[i] = g[i] * gelu_slope(x[i]);
+  }
+}
+
+// Softmax of one row of logits into p; returns log(sum exp(x)) (the row's log-partition).
+DPCAST_VECTOR_CLONES float softmax_row(float* __restrict p, const float* __restrict x, std::int64_t classes) {
+  float m = x[0];
+#pragma omp simd reduction(max : m)
+  for (std::int64_t c = 1; c < classes; ++c) m = std::max(m, x[c]);
+  float sum = 0;
+#pragma omp simd reduction(+ : sum)
+  for (std::int64_t c = 0; c < classes; ++c) {
+    p[c] = fast_exp(x[c] - m);
+    sum += p[c];
+  }
+  const float inv = 1.0f / sum;
+#pragma omp simd
+  for (std::int64_t c = 0; c < classes; ++c) p[c] *= inv;
+  return m + std::log(sum);
+}
+
+DPCAST_VECTOR_CLONES void layernorm_forward_row(float* __restrict y, const float* __restrict x,
+                                                const float* __restrict gamma, const float* __restrict beta,
+                                                std::int64_t cols, float eps, float* mean, float* rstd) {
+  float sum = 0;
+#pragma omp simd reduction(+ : sum)
+  for (std::int64_t c = 0; c < cols; ++c) sum += x[c];
+  const float mu = sum / static_cast<float>(cols);
+  float sq = 0;
+#pragma omp simd reduction(+ : sq)
+  for (std::int64_t c = 0; c < cols; ++c) sq += (x[c] - mu) * (x[c] - mu);
+  const float rs = 1.0f / std::sqrt(sq / static_cast<float>(cols) + eps);
+  *mean = mu;
+  *rstd = rs;
+  if (beta) {
+#pragma omp simd
+    for (std::int64_t c = 0; c < cols; ++c) y[c] = (x[c] - mu) * rs * gamma[c] + beta[c];
+  } else {
+#pragma omp simd
+    for (std::int64_t c = 0; c < cols; ++c) y[c] = (x[c] - mu) * rs * gamma[c];
+  }
+}
+
+// One row of LayerNorm's backward: dx (null: not needed), and dgamma/dbeta (null: no shift) added to.
+DPCAST_VECTOR_CLONES void layernorm_backward_row(float* __restrict dx, float* __restrict dg, float* __restrict db,
+                                                 const float* __restrict gr, const float* __restrict xr,
+                                                 const float* __restrict gamma, std::int64_t cols, float mu, float rs,
+                                                 bool accumulate_dx) {
+  float sum_g = 0, sum_gx = 0;
+#pragma omp simd reduction(+ : sum_g, sum_gx)
+  for (std::int64_t c = 0; c < cols; ++c) {
+    const float g = gr[c] * gamma[c];
+    sum_g += g;
+    sum_gx += g * ((xr[c] - mu) * rs);
+  }
+#pragma omp simd
+  for (std::int64_t c = 0; c < cols; ++c) dg[c] += gr[c] * ((xr[c] - mu) * rs);
+  if (db) {
+#pragma omp simd
+    for (std::int64_t c = 0; c < cols; ++c) db[c] += gr[c];
+  }
+  if (!dx) return;
+  const float mean_g = sum_g / static_cast<float>(cols), mean_gx = sum_gx / static_cast<float>(cols);
+  if (accumulate_dx) {
+#pragma omp simd
+    for (std::int64_t c = 0; c < cols; ++c) dx[c] += rs * (gr[c] * gamma[c] - mean_g - (xr[c] - mu) * rs * mean_gx);
+  } else {
+#pragma omp simd
+    for (std::int64_t c = 0; c < cols; ++c) dx[c] = rs * (gr[c] * gamma[c] - mean_g - (xr[c] - mu) * rs * mean_gx);
+  }
+}
+
+DPCAST_VECTOR_CLONES void adamw_range(float* __restrict p, float* __restrict m, float* __restrict v,
+                                      const float* __restrict g, std::int64_t i0, std::int64_t i1, float beta1,
+                                      float beta2, float eps, float decay, float step, float inv_sqrt_bc2) {
+#pragma omp simd
+  for (std::int64_t i = i0; i < i1; ++i) {
+    m[i] = beta1 * m[i] + (1.0f - beta1) * g[i];
+    v[i] = beta2 * v[i] + (1.0f - beta2) * g[i] * g[i];
+    p[i] = p[i] * decay - step * m[i] / (std::sqrt(v[i]) * inv_sqrt_bc2 + eps);
+  }
 }
 
 }  // namespace
@@ -127,27 +248,8 @@ void CpuKernels::embedding_backward(float* dtable, const float* dout, const std:
 void CpuKernels::layernorm_forward(float* y, float* mean, float* rstd, const float* x, const float* gamma,
                                    const float* beta, std::int64_t rows, std::int64_t cols, float eps) {
   pool_->parallel_for(rows, [&](std::int64_t r0, std::int64_t r1, int) {
-    for (std::int64_t r = r0; r < r1; ++r) {
-      const float* __restrict xr = x + r * cols;
-      float* __restrict yr = y + r * cols;
-      float sum = 0;
-#pragma omp simd reduction(+ : sum)
-      for (std::int64_t c = 0; c < cols; ++c) sum += xr[c];
-      const float mu = sum / static_cast<float>(cols);
-      float sq = 0;
-#pragma omp simd reduction(+ : sq)
-      for (std::int64_t c = 0; c < cols; ++c) sq += (xr[c] - mu) * (xr[c] - mu);
-      const float rs = 1.0f / std::sqrt(sq / static_cast<float>(cols) + eps);
-      mean[r] = mu;
-      rstd[r] = rs;
-      if (beta) {
-#pragma omp simd
-        for (std::int64_t c = 0; c < cols; ++c) yr[c] = (xr[c] - mu) * rs * gamma[c] + beta[c];
-      } else {
-#pragma omp simd
-        for (std::int64_t c = 0; c < cols; ++c) yr[c] = (xr[c] - mu) * rs * gamma[c];
-      }
-    }
+    for (std::int64_t r = r0; r < r1; ++r)
+      layernorm_forward_row(y + r * cols, x + r * cols, gamma, beta, cols, eps, mean + r, rstd + r);
   }, 16);
 }
 
@@ -164,36 +266,9 @@ void CpuKernels::layernorm_backward(float* dx, float* dgamma, float* dbeta, cons
   pool_->parallel_for(rows, [&](std::int64_t r0, std::int64_t r1, int w) {
     float* __restrict dg = w == 0 ? dgamma : partial.data() + 2 * (w - 1) * cols;
     float* __restrict db = w == 0 ? dbeta : dg + cols;
-    for (std::int64_t r = r0; r < r1; ++r) {
-      const float* __restrict xr = x + r * cols;
-      const float* __restrict gr = dy + r * cols;
-      const float mu = mean[r], rs = rstd[r];
-      float sum_g = 0, sum_gx = 0;
-#pragma omp simd reduction(+ : sum_g, sum_gx)
-      for (std::int64_t c = 0; c < cols; ++c) {
-        const float g = gr[c] * gamma[c];
-        sum_g += g;
-        sum_gx += g * ((xr[c] - mu) * rs);
-      }
-#pragma omp simd
-      for (std::int64_t c = 0; c < cols; ++c) dg[c] += gr[c] * ((xr[c] - mu) * rs);
-      if (db) {
-#pragma omp simd
-        for (std::int64_t c = 0; c < cols; ++c) db[c] += gr[c];
-      }
-      if (!dx) continue;
-      const float mean_g = sum_g / static_cast<float>(cols), mean_gx = sum_gx / static_cast<float>(cols);
-      float* __restrict dxr = dx + r * cols;
-      if (accumulate_dx) {
-#pragma omp simd
-        for (std::int64_t c = 0; c < cols; ++c)
-          dxr[c] += rs * (gr[c] * gamma[c] - mean_g - (xr[c] - mu) * rs * mean_gx);
-      } else {
-#pragma omp simd
-        for (std::int64_t c = 0; c < cols; ++c)
-          dxr[c] = rs * (gr[c] * gamma[c] - mean_g - (xr[c] - mu) * rs * mean_gx);
-      }
-    }
+    for (std::int64_t r = r0; r < r1; ++r)
+      layernorm_backward_row(dx ? dx + r * cols : nullptr, dg, db, dy + r * cols, x + r * cols, gamma, cols, mean[r],
+                             rstd[r], accumulate_dx);
   }, 16);
   for (int w = 1; w < workers; ++w) {
     const float* dg = partial.data() + 2 * (w - 1) * cols;
@@ -205,34 +280,12 @@ void CpuKernels::layernorm_backward(float* dx, float* dgamma, float* dbeta, cons
 }
 
 void CpuKernels::gelu_forward(float* y, const float* x, std::int64_t n) {
-  pool_->parallel_for(n, [&](std::int64_t i0, std::int64_t i1, int) {
-    float* __restrict yo = y;
-    const float* __restrict xi = x;
-#pragma omp simd
-    for (std::int64_t i = i0; i < i1; ++i) {
-      const float v = xi[i];
-      yo[i] = 0.5f * v * (1.0f + fast_tanh(kGeluC * (v + kGeluA * v * v * v)));
-    }
-  }, 16384);
+  pool_->parallel_for(n, [&](std::int64_t i0, std::int64_t i1, int) { gelu_forward_range(y, x, i0, i1); }, 16384);
 }
 
 void CpuKernels::gelu_backward(float* dx, const float* dy, const float* x, std::int64_t n, bool accumulate) {
-  pool_->parallel_for(n, [&](std::int64_t i0, std::int64_t i1, int) {
-    float* __restrict d = dx;
-    const float* __restrict g = dy;
-    const float* __restrict xi = x;
-    auto slope = [](float v) {
-      const float t = fast_tanh(kGeluC * (v + kGeluA * v * v * v));
-      return 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * kGeluC * (1.0f + 3.0f * kGeluA * v * v);
-    };
-    if (accumulate) {
-#pragma omp simd
-      for (std::int64_t i = i0; i < i1; ++i) d[i] += g[i] * slope(xi[i]);
-    } else {
-#pragma omp simd
-      for (std::int64_t i = i0; i < i1; ++i) d[i] = g[i] * slope(xi[i]);
-    }
-  }, 16384);
+  pool_->parallel_for(
+      n, [&](std::int64_t i0, std::int64_t i1, int) { gelu_backward_range(dx, dy, x, i0, i1, accumulate); }, 16384);
 }
 
 void CpuKernels::relu_forward(float* y, const float* x, std::int64_t n) {
@@ -338,16 +391,7 @@ void CpuKernels::attention_backward(float* dqkv, float* scratch, const float* do
       gemm(true, false, seq, head_dim, seq, 1.0f, p, seq, dO, d, beta, dv, ld);  // dV = P^T dO
       gemm(false, true, seq, seq, head_dim, 1.0f, dO, d, v, ld, 0.0f, ds, seq);  // dP = dO V^T
       // Through the softmax: dS = P * (dP - rowsum(P * dP)); zero above the diagonal.
-      for (std::int64_t i = 0; i < seq; ++i) {
-        const float* __restrict pr = p + i * seq;
-        float* __restrict dr = ds + i * seq;
-        float dot = 0;
-#pragma omp simd reduction(+ : dot)
-        for (std::int64_t j = 0; j <= i; ++j) dot += pr[j] * dr[j];
-#pragma omp simd
-        for (std::int64_t j = 0; j <= i; ++j) dr[j] = pr[j] * (dr[j] - dot);
-        for (std::int64_t j = i + 1; j < seq; ++j) dr[j] = 0;
-      }
+      for (std::int64_t i = 0; i < seq; ++i) softmax_backward_row(p + i * seq, ds + i * seq, i, seq);
       gemm(false, false, seq, head_dim, seq, alpha, ds, seq, k, ld, beta, dq, ld);  // dQ = dS K / sqrt(hd)
       gemm(true, false, seq, head_dim, seq, alpha, ds, seq, q, ld, beta, dk, ld);   // dK = dS^T Q / sqrt(hd)
     }
@@ -360,21 +404,8 @@ void CpuKernels::cross_entropy_forward(float* probs, float* loss, const float* l
   pool_->parallel_for(rows, [&](std::int64_t r0, std::int64_t r1, int w) {
     double total = 0;  // in double: the loss is compared across runs and differenced in checks
     for (std::int64_t r = r0; r < r1; ++r) {
-      const float* __restrict x = logits + r * classes;
-      float* __restrict p = probs + r * classes;
-      float m = x[0];
-#pragma omp simd reduction(max : m)
-      for (std::int64_t c = 1; c < classes; ++c) m = std::max(m, x[c]);
-      float sum = 0;
-#pragma omp simd reduction(+ : sum)
-      for (std::int64_t c = 0; c < classes; ++c) {
-        p[c] = fast_exp(x[c] - m);
-        sum += p[c];
-      }
-      const float inv = 1.0f / sum;
-#pragma omp simd
-      for (std::int64_t c = 0; c < classes; ++c) p[c] *= inv;
-      total += std::log(static_cast<double>(sum)) + m - x[targets[r]];
+      const float* x = logits + r * classes;
+      total += static_cast<double>(softmax_row(probs + r * classes, x, classes)) - x[targets[r]];
     }
     partial[static_cast<std::size_t>(w)] = total;
   }, 8);
@@ -420,16 +451,7 @@ void CpuKernels::adamw(float* param, const float* grad, float* m, float* v, std:
   const float step = s.lr / s.bias_correction1;
   const float inv_sqrt_bc2 = 1.0f / std::sqrt(s.bias_correction2);
   pool_->parallel_for(n, [&](std::int64_t i0, std::int64_t i1, int) {
-    float* __restrict p = param;
-    float* __restrict mm = m;
-    float* __restrict vv = v;
-    const float* __restrict g = grad;
-#pragma omp simd
-    for (std::int64_t i = i0; i < i1; ++i) {
-      mm[i] = s.beta1 * mm[i] + (1.0f - s.beta1) * g[i];
-      vv[i] = s.beta2 * vv[i] + (1.0f - s.beta2) * g[i] * g[i];
-      p[i] = p[i] * decay - step * mm[i] / (std::sqrt(vv[i]) * inv_sqrt_bc2 + s.eps);
-    }
+    adamw_range(param, m, v, grad, i0, i1, s.beta1, s.beta2, s.eps, decay, step, inv_sqrt_bc2);
   }, 65536);
 }
 

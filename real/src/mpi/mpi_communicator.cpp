@@ -117,9 +117,10 @@ void MpiCommunicator::progress() {
   }
 }
 
-void MpiCommunicator::pause() const {
-  // Waiting ranks sleep between polls instead of spinning: a spinning rank takes a core
-  // that another rank (or the system) needs; see MpiOptions::poll_sleep_s.
+void MpiCommunicator::pause(Clock::time_point since) const {
+  // Poll flat out for a short while (small messages finish within microseconds), then sleep
+  // between polls: a rank spinning for long takes a core another rank or process needs.
+  if (Clock::now() - since < std::chrono::duration<double>(options_.spin_s)) return;
   if (options_.poll_sleep_s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(options_.poll_sleep_s));
 }
 
@@ -132,6 +133,7 @@ void MpiCommunicator::timed_out(const Request& r) const {
 }
 
 void MpiCommunicator::wait_all() {
+  const auto since = Clock::now();
   const auto until = deadline(options_.timeout_s);
   if (options_.progress == Progress::Thread) {
     std::unique_lock lock(mutex_);
@@ -153,7 +155,7 @@ void MpiCommunicator::wait_all() {
     if (Clock::now() > until)
       for (const Request& r : requests_)
         if (!r.done) timed_out(r);
-    pause();
+    pause(since);
   }
 }
 
@@ -174,12 +176,15 @@ void MpiCommunicator::thread_loop() {
     MPI_Request handle;
   };
   std::vector<Active> active;
+  auto last_event = Clock::now();  // the last start or completion
   while (true) {
     std::vector<std::pair<std::size_t, Request>> to_start;
     {
       std::unique_lock lock(mutex_);
       if (active.empty()) work_.wait(lock, [&] { return stop_ || next_ < requests_.size(); });
-      if (stop_ && active.empty()) return;
+      // Stopping with requests still open happens only on the way to an abort (a timeout):
+      // leave them, so the destructor's join cannot wait on a peer that is gone.
+      if (stop_) return;
       for (; next_ < requests_.size(); ++next_) to_start.emplace_back(next_, requests_[next_]);
     }
     for (auto& [index, r] : to_start) {
@@ -187,6 +192,7 @@ void MpiCommunicator::thread_loop() {
       const Mark start = device_->mark();
       MPI_Iallreduce(MPI_IN_PLACE, r.data, static_cast<int>(r.count), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, &handle);
       active.push_back({index, handle});
+      last_event = Clock::now();
       std::lock_guard lock(mutex_);
       requests_[index].started = true;
       requests_[index].times.start = start;
@@ -203,6 +209,7 @@ void MpiCommunicator::thread_loop() {
       }
     }
     if (!finished.empty()) {
+      last_event = Clock::now();
       {
         std::lock_guard lock(mutex_);
         for (auto [index, end] : finished) {
@@ -212,19 +219,20 @@ void MpiCommunicator::thread_loop() {
       }
       finished_.notify_all();
     } else if (!active.empty()) {
-      pause();
+      pause(last_event);
     }
   }
 }
 
 void MpiCommunicator::wait_request(MPI_Request& request, const char* what) {
+  const auto since = Clock::now();
   const auto until = deadline(options_.timeout_s);
   while (true) {
     int flag = 0;
     if (MPI_Test(&request, &flag, MPI_STATUS_IGNORE) != MPI_SUCCESS)
       throw CommTimeout("rank " + std::to_string(rank_) + ": " + what + " failed");
     if (flag) return;
-    pause();
+    pause(since);
     if (Clock::now() > until) {
       char seconds[32];
       std::snprintf(seconds, sizeof seconds, "%g", options_.timeout_s);

@@ -13,6 +13,7 @@ namespace {
 
 constexpr double kBoundSeconds = 30;
 
+
 TEST(DeadRank, OthersExitWithAMessageWithinSeconds) {
   const Finished f = run(mpirun(2, "tests/real/scenarios/tiny-gpt-2x2.yaml --steps 200 --fault-kill-rank 1 "
                                    "--fault-kill-step 3 -o /dev/null"),
@@ -26,10 +27,7 @@ TEST(DeadRank, OthersExitWithAMessageWithinSeconds) {
   EXPECT_EQ(f.output.find("step 200/"), std::string::npos) << "the run went on:\n" << f.output;
 }
 
-TEST(DeadRank, AHungRankTripsTheWatchdog) {
-  const Finished f = run(mpirun(2, "tests/real/scenarios/tiny-gpt-2x2.yaml --steps 200 --fault-stop-rank 1 "
-                                   "--fault-stop-step 3 --comm-timeout 2 -o /dev/null"),
-                         60);
+void expect_watchdog_fired(const Finished& f) {
   EXPECT_NE(f.status, 0) << f.output;
   EXPECT_NE(f.status, 124) << "timed out:\n" << f.output;
   EXPECT_LT(f.seconds, kBoundSeconds) << f.output;
@@ -37,5 +35,15 @@ TEST(DeadRank, AHungRankTripsTheWatchdog) {
   EXPECT_NE(f.output.find("has not finished after 2 s: another rank has died or hangs"), std::string::npos) << f.output;
 }
 
+TEST(DeadRank, AHungRankTripsTheWatchdog) {
+  // Both ways of progressing MPI: a communication thread (default) and MPI_Test between layers.
+  for (const std::string progress : {"thread", "test"}) {
+    SCOPED_TRACE("--progress " + progress);
+    const Finished f = run(mpirun(2, "tests/real/scenarios/tiny-gpt-2x2.yaml --steps 200 --fault-stop-rank 1 "
+                                     "--fault-stop-step 3 --comm-timeout 2 -o /dev/null --progress " + progress),
+                           60);
+    expect_watchdog_fired(f);
+  }
+}
 }  // namespace
 }  // namespace dpcast::real::test

@@ -73,6 +73,8 @@ struct StepTimes {
 
 class Trainer {
  public:
+  /// Plans `graph` (which must outlive the trainer), lays out its parameters and gives every
+  /// rank the same initial weights. Throws dpcast::Error for a graph it cannot run.
   Trainer(const models::ModelGraph& graph, TrainConfig config, Device& device, Kernels& kernels,
           Communicator& comm);
   ~Trainer();

@@ -8,9 +8,12 @@
 //  * Thread: a communication thread owns MPI during backward: it starts each queued bucket's
 //            MPI_Iallreduce and polls MPI_Test, sleeping briefly between polls, until all are
 //            done. Only one thread calls MPI at a time, so MPI_THREAD_SERIALIZED suffices.
-// Measured at 2 ranks on this project's 2-core machine (real/README.md): Test hides as much
-// communication as Thread without a second thread competing with compute for the core, and
-// is the default.
+// Thread is the default. Measured at 2 ranks on this project's 2-core machine (medians of
+// 5 alternating runs, real/README.md): on a quiet machine Test is 2-5% faster (MLP 9.7 ms
+// vs 10.2 ms, GPT 21.5 vs 22.0 ms; overlap itself gains little there, the buckets are
+// small), but when other processes share the cores Test doubles the step (GPT 47.6 vs
+// 23.3 ms, MLP 17.7 vs 7.9 ms): a rank descheduled between two layers stalls the collective
+// for its peer, while a communication thread keeps it moving.
 //
 // Every wait is bounded by `timeout_s`: when another rank dies OpenMPI's runtime normally
 // stops the job within seconds (mpirun kills the survivors), but a rank that hangs, or a
@@ -18,6 +21,7 @@
 // throw CommTimeout instead.
 #include <mpi.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -43,9 +47,11 @@ class MpiSession {
 };
 
 struct MpiOptions {
-  Progress progress = Progress::Test;
+  Progress progress = Progress::Thread;
   double timeout_s = 60;  // longest wait for any collective before CommTimeout
-  /// Pause between polls that finish nothing, while waiting (and in the communication thread).
+  /// While waiting (and in the communication thread): poll without pause for spin_s, then
+  /// sleep poll_sleep_s between polls that finish nothing.
+  double spin_s = 100e-6;
   double poll_sleep_s = 20e-6;
 };
 
@@ -77,7 +83,7 @@ class MpiCommunicator final : public Communicator {
   };
   void wait_request(MPI_Request& request, const char* what);  // control exchanges
   [[noreturn]] void timed_out(const Request& r) const;
-  void pause() const;
+  void pause(std::chrono::steady_clock::time_point since) const;
   void thread_loop();
 
   Device* device_;
