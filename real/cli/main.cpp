@@ -23,6 +23,7 @@
 #include "dpcast/real/cpu/cpu_kernels.hpp"
 #include "dpcast/models/zoo.hpp"
 #include "dpcast/real/measurement.hpp"
+#include "dpcast/real/cpu/peak.hpp"
 #include "dpcast/real/microbench.hpp"
 #include "dpcast/real/mpi/mpi_communicator.hpp"
 #include "dpcast/real/trainable.hpp"
@@ -33,7 +34,7 @@ using namespace dpcast;
 
 struct Options {
   std::string scenario, output, trace, dump_weights, backend = "cpu", progress = "thread";
-  bool microbench = false, quick = false;
+  bool microbench = false, quick = false, compute_on_lead_only = false;
   std::vector<double> sizes;
   std::optional<int> config;
   int steps = 20, warmup = 3, threads = 1;
@@ -215,6 +216,7 @@ int microbench(const Options& o, real::mpi::MpiSession& session) {
     throw Error("--backend: '" + o.backend + "' is not available in this build (backends: cpu)");
   real::MicrobenchOptions options;
   options.sizes = o.sizes;
+  options.compute_on_lead_only = o.compute_on_lead_only;
   options.gemms = microbench_gemms(o);
   if (o.quick) {
     options.square_grid = false;
@@ -226,10 +228,14 @@ int microbench(const Options& o, real::mpi::MpiSession& session) {
   real::cpu::CpuKernels kernels(o.threads);
   real::mpi::MpiOptions mpi_options;
   mpi_options.progress = o.progress == "thread" ? real::mpi::Progress::Thread : real::mpi::Progress::Test;
-  mpi_options.timeout_s = o.comm_timeout_s;
+  // The other ranks wait for rank 0's computing benchmarks (minutes on a slow machine).
+  mpi_options.timeout_s = o.compute_on_lead_only ? std::max(o.comm_timeout_s, 1800.0) : o.comm_timeout_s;
   real::mpi::MpiCommunicator comm(device, mpi_options);
-  const models::Json raw = real::run_microbench(device, kernels, comm, o.threads, options);
+  models::Json raw = real::run_microbench(device, kernels, comm, o.threads, options);
   if (session.rank() != 0) return 0;
+  // The machine's own peaks (the catalogue's cpu-core entry guesses them), measured alone.
+  raw["peak"] = {{"fp32_flops", real::cpu::measure_peak_flops()},
+                 {"memory_bandwidth_bytes_per_s", real::cpu::measure_memory_bandwidth()}};
   models::write_file_atomically(o.output, raw.dump(2) + "\n");
   std::cout << "dpcast-train: micro-benchmarks on " << raw["host"].get<std::string>() << " (" << o.threads << " thread"
             << (o.threads == 1 ? "" : "s") << ", " << session.size() << " rank" << (session.size() == 1 ? "" : "s")
@@ -263,6 +269,10 @@ int main(int argc, char** argv) {
                  "and 1 KiB..256 MiB by powers of 4)")
       ->needs(bench)
       ->check(CLI::PositiveNumber);
+  app.add_flag("--compute-on-rank-0", o.compute_on_lead_only,
+               "--microbench: matrix products and element-wise kernels on rank 0 alone, the others idle (as one "
+               "rank training); by default every rank runs them at once")
+      ->needs(bench);
   app.add_flag("--quick", o.quick, "--microbench: a few shapes, two repetitions (smoke test)")->needs(bench)->group("");
   // Hidden: measurement and test machinery.
   app.add_option("--progress", o.progress, "How MPI progresses during backward: thread (a communication thread; default) or test (MPI_Test between layers)")

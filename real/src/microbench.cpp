@@ -76,13 +76,17 @@ models::Json run_microbench(Device& device, Kernels& kernels, Communicator& comm
                             const MicrobenchOptions& o) {
   const bool lead = comm.rank() == 0;
   models::Json result{{"kind", "microbench"}, {"backend", device.name()}, {"host", hostname()},
-                      {"threads", threads},    {"ranks", comm.size()},    {"gemm", models::Json::array()},
+                      {"threads", threads},    {"ranks", comm.size()},
+                      {"compute_ranks", o.compute_on_lead_only ? 1 : comm.size()},
+                      {"gemm", models::Json::array()},
                       {"elementwise", models::Json::array()}, {"allreduce", models::Json::array()}};
+  const bool compute = lead || !o.compute_on_lead_only;
 
   // ---- matrix products ----
   std::vector<GemmShape> shapes = o.gemms;
   if (o.square_grid)
     for (std::int64_t s = 32; s <= 2048; s *= 2) shapes.push_back({s, s, s, false, false, "square " + std::to_string(s)});
+  if (!compute) shapes.clear();
   for (const GemmShape& g : shapes) {
     const std::int64_t a_rows = g.trans_a ? g.k : g.m, a_cols = g.trans_a ? g.m : g.k;
     const std::int64_t b_rows = g.trans_b ? g.n : g.k, b_cols = g.trans_b ? g.k : g.n;
@@ -104,7 +108,8 @@ models::Json run_microbench(Device& device, Kernels& kernels, Communicator& comm
   }
 
   // ---- element-wise kernels: `elements` of the main operand; `bytes` read + written ----
-  const std::vector<double> sizes = o.sizes.empty() ? powers_of_4(4096, 64.0 * 1024 * 1024) : o.sizes;
+  const std::vector<double> sizes =
+      !compute ? std::vector<double>{} : o.sizes.empty() ? powers_of_4(4096, 64.0 * 1024 * 1024) : o.sizes;
   constexpr std::int64_t kRowWidth = 1024;  // row width of the row-wise kernels (norms, softmax)
   for (double size : sizes) {
     const auto n = std::max<std::int64_t>(1, static_cast<std::int64_t>(size / sizeof(float)));
@@ -161,6 +166,7 @@ models::Json run_microbench(Device& device, Kernels& kernels, Communicator& comm
 
   // ---- the all-reduce, as the trainer calls it: in place, started then waited for ----
   if (comm.size() > 1) {
+    (void)comm.sum(0);  // every rank here (rank 0 may have computed alone until now)
     const std::vector<double> ar_sizes = o.sizes.empty() ? powers_of_4(1024, 256.0 * 1024 * 1024) : o.sizes;
     for (double size : ar_sizes) {
       const auto n = std::max<std::size_t>(1, static_cast<std::size_t>(size / sizeof(float)));

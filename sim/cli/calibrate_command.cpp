@@ -42,8 +42,9 @@ models::Json run_microbench(const CalibrateArgs& a) {
   const std::string raw = std::filesystem::temp_directory_path() / ("dpcast-microbench-" + std::to_string(::getpid()) + ".json");
   std::vector<std::string> argv;
   if (a.ranks > 1) argv = {"mpirun", "-n", std::to_string(a.ranks)};
-  for (const auto& s : {train_binary(), std::string("--microbench"), std::string("--backend"), a.backend,
-                        std::string("-o"), raw})
+  // "Calibrate on one rank": the computing benchmarks on rank 0 alone, the all-reduce on all.
+  for (const auto& s : {train_binary(), std::string("--microbench"), std::string("--compute-on-rank-0"),
+                        std::string("--backend"), a.backend, std::string("-o"), raw})
     argv.push_back(s);
   std::string shown;
   for (const auto& s : argv) shown += (shown.empty() ? "" : " ") + s;

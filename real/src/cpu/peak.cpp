@@ -11,16 +11,25 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Each loop runs 12 independent FMA chains (enough to cover FMA latency on two pipes) and
-// returns a value that depends on all of them, so nothing is optimised away.
+// Each loop runs 12 independent FMA chains in registers (enough to cover the FMA latency on
+// two pipes) and returns a value that depends on all of them, so nothing is optimised away.
+// The chains are named variables, not an array: GCC kept an array in memory.
+#define DPCAST_TWELVE(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
+
 __attribute__((target("avx512f"))) float fma_avx512(long iterations, double& flops) {
-  __m512 acc[12];
-  for (int i = 0; i < 12; ++i) acc[i] = _mm512_set1_ps(0.001f * static_cast<float>(i));
+#define DECLARE(i) __m512 c##i = _mm512_set1_ps(0.001f * (i));
+#define STEP(i) c##i = _mm512_fmadd_ps(c##i, a, b);
+#define SUM(i) sum = _mm512_add_ps(sum, c##i);
+  DPCAST_TWELVE(DECLARE)
   const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
-  for (long n = 0; n < iterations; ++n)
-    for (int i = 0; i < 12; ++i) acc[i] = _mm512_fmadd_ps(acc[i], a, b);
-  __m512 sum = acc[0];
-  for (int i = 1; i < 12; ++i) sum = _mm512_add_ps(sum, acc[i]);
+  for (long n = 0; n < iterations; ++n) {
+    DPCAST_TWELVE(STEP)
+  }
+  __m512 sum = _mm512_setzero_ps();
+  DPCAST_TWELVE(SUM)
+#undef DECLARE
+#undef STEP
+#undef SUM
   alignas(64) float out[16];
   _mm512_store_ps(out, sum);
   flops = static_cast<double>(iterations) * 12 * 16 * 2;
@@ -28,13 +37,19 @@ __attribute__((target("avx512f"))) float fma_avx512(long iterations, double& flo
 }
 
 __attribute__((target("avx2,fma"))) float fma_avx2(long iterations, double& flops) {
-  __m256 acc[12];
-  for (int i = 0; i < 12; ++i) acc[i] = _mm256_set1_ps(0.001f * static_cast<float>(i));
+#define DECLARE(i) __m256 c##i = _mm256_set1_ps(0.001f * (i));
+#define STEP(i) c##i = _mm256_fmadd_ps(c##i, a, b);
+#define SUM(i) sum = _mm256_add_ps(sum, c##i);
+  DPCAST_TWELVE(DECLARE)
   const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
-  for (long n = 0; n < iterations; ++n)
-    for (int i = 0; i < 12; ++i) acc[i] = _mm256_fmadd_ps(acc[i], a, b);
-  __m256 sum = acc[0];
-  for (int i = 1; i < 12; ++i) sum = _mm256_add_ps(sum, acc[i]);
+  for (long n = 0; n < iterations; ++n) {
+    DPCAST_TWELVE(STEP)
+  }
+  __m256 sum = _mm256_setzero_ps();
+  DPCAST_TWELVE(SUM)
+#undef DECLARE
+#undef STEP
+#undef SUM
   alignas(32) float out[8];
   _mm256_store_ps(out, sum);
   flops = static_cast<double>(iterations) * 12 * 8 * 2;
@@ -42,18 +57,26 @@ __attribute__((target("avx2,fma"))) float fma_avx2(long iterations, double& flop
 }
 
 float mul_add_sse(long iterations, double& flops) {
-  __m128 acc[12];
-  for (int i = 0; i < 12; ++i) acc[i] = _mm_set1_ps(0.001f * static_cast<float>(i));
+#define DECLARE(i) __m128 c##i = _mm_set1_ps(0.001f * (i));
+#define STEP(i) c##i = _mm_add_ps(_mm_mul_ps(c##i, a), b);
+#define SUM(i) sum = _mm_add_ps(sum, c##i);
+  DPCAST_TWELVE(DECLARE)
   const __m128 a = _mm_set1_ps(0.999999f), b = _mm_set1_ps(1e-7f);
-  for (long n = 0; n < iterations; ++n)
-    for (int i = 0; i < 12; ++i) acc[i] = _mm_add_ps(_mm_mul_ps(acc[i], a), b);
-  __m128 sum = acc[0];
-  for (int i = 1; i < 12; ++i) sum = _mm_add_ps(sum, acc[i]);
+  for (long n = 0; n < iterations; ++n) {
+    DPCAST_TWELVE(STEP)
+  }
+  __m128 sum = _mm_setzero_ps();
+  DPCAST_TWELVE(SUM)
+#undef DECLARE
+#undef STEP
+#undef SUM
   alignas(16) float out[4];
   _mm_store_ps(out, sum);
   flops = static_cast<double>(iterations) * 12 * 4 * 2;
   return out[0] + out[3];
 }
+
+#undef DPCAST_TWELVE
 
 }  // namespace
 
