@@ -307,8 +307,9 @@ void MainWindow::build_views() {
     panel_scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     open_point_ = new QPushButton(tr("Open as scenario"));
     open_point_->setObjectName("plan-open-point");
-    open_point_->setToolTip(tr("Make the selected front point the scenario (untitled), so the other views show it; "
-                               "the file it came from stays as it is"));
+    open_point_->setToolTip(
+        tr("Make the selected front point the scenario (untitled), so the other views show it; "
+           "the file it came from stays as it is"));
     open_point_->setEnabled(false);
     connect(open_point_, &QPushButton::clicked, this, [this] { open_plan_point(session_->plan_selected()); });
     auto* hint = new QLabel(tr("Click a point or select a row, then"));
@@ -406,8 +407,7 @@ void MainWindow::build_menus() {
     session_->run_plan();
   });
   plan->addAction(tr("&Cancel plan"), session_, &Session::cancel_plan);
-  plan->addAction(tr("&Open selected point as scenario"), this,
-                  [this] { open_plan_point(session_->plan_selected()); });
+  plan->addAction(tr("&Open selected point as scenario"), this, [this] { open_plan_point(session_->plan_selected()); });
 }
 
 bool MainWindow::open_plan_point(int row) {
@@ -420,8 +420,8 @@ bool MainWindow::open_plan_point(int row) {
   if (session_->opened_plan_point() < 0 && !maybe_save()) return false;
   if (!session_->open_plan_point(row)) return false;
   show_message({});
-  statusBar()->showMessage(
-      tr("Front point %1 is the scenario now (untitled): the other views show it").arg(row + 1), 6000);
+  statusBar()->showMessage(tr("Front point %1 is the scenario now (untitled): the other views show it").arg(row + 1),
+                           6000);
   return true;
 }
 

@@ -113,7 +113,8 @@ QString plan_point_tooltip(const PlanOutcome& outcome, std::size_t k) {
   text += "\nstep time, DES: " + (p.des ? exact_time(p.des->step_time_s) : QString("not played (see Confirm on DES)"));
   text += qs("\nMFU " + sim::fixed(100 * a.mfu, 1) + "%, exposed communication " +
              sim::fixed(100 * a.breakdown.exposed_comm_s / a.step_time_s, 1) + "% of the step");
-  text += "\nmemory per GPU: " + exact_bytes(a.memory.total_bytes) + " of " + qs(sim::human_bytes(a.memory.capacity_bytes));
+  text +=
+      "\nmemory per GPU: " + exact_bytes(a.memory.total_bytes) + " of " + qs(sim::human_bytes(a.memory.capacity_bytes));
   text += "\n" + qs(plan_verdict_text(p, outcome.plan));
   return text;
 }

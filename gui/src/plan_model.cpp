@@ -82,8 +82,8 @@ QVariant PlanFrontModel::data(const QModelIndex& index, int role) const {
     case Qt::ToolTipRole:
       return plan_point_tooltip(*outcome_, k);
     case Qt::TextAlignmentRole:
-      return QVariant::fromValue(
-          Qt::Alignment(kColumns[column].numeric ? Qt::AlignRight | Qt::AlignVCenter : Qt::AlignLeft | Qt::AlignVCenter));
+      return QVariant::fromValue(Qt::Alignment(kColumns[column].numeric ? Qt::AlignRight | Qt::AlignVCenter
+                                                                        : Qt::AlignLeft | Qt::AlignVCenter));
     case Qt::FontRole:
       if (recommended) {
         QFont bold;

@@ -140,7 +140,8 @@ PlanPanel::PlanPanel(Session* session, QWidget* parent) : QWidget(parent), sessi
       if (!reading_) session_->set_list(key, split_values(text));
     });
   };
-  list(form, {"plan.gpus", "GPU types", "GPU types allowed"}, cat ? tr("\nCatalogue: %1").arg(names_of(cat->gpus())) : "");
+  list(form, {"plan.gpus", "GPU types", "GPU types allowed"},
+       cat ? tr("\nCatalogue: %1").arg(names_of(cat->gpus())) : "");
   list(form, {"plan.node_presets", "Node presets", "Servers allowed (default: the presets of the allowed GPUs)"},
        cat ? tr("\nCatalogue: %1").arg(names_of(cat->nodes())) : "");
   {
@@ -164,7 +165,8 @@ PlanPanel::PlanPanel(Session* session, QWidget* parent) : QWidget(parent), sessi
   }
   list(form, {"plan.links", "NIC links", "NIC links (default: each preset's)"},
        cat ? tr("\nCatalogue: %1").arg(names_of(cat->links())) : "");
-  list(form, {"plan.topologies", "Topologies", "single-switch, fat-tree, rail-optimized (default: the scenario's)"}, "");
+  list(form, {"plan.topologies", "Topologies", "single-switch, fat-tree, rail-optimized (default: the scenario's)"},
+       "");
   list(form, {"plan.micro_batch", "Micro-batches", "Samples per GPU per micro-step (default: the scenario's)"}, "");
   list(form, {"plan.grad_accumulation", "Accumulation", "Micro-steps per optimizer step (default: the scenario's)"},
        "");
@@ -182,9 +184,10 @@ PlanPanel::PlanPanel(Session* session, QWidget* parent) : QWidget(parent), sessi
   confirm_->setRange(0, 1 << 20);
   confirm_->setValue(session_->plan_confirm_up_to());
   confirm_->setSuffix(tr(" GPUs"));
-  confirm_->setToolTip(des_available() ? tr("Front points of at most this many GPUs are played again on the discrete-event "
-                                            "engine, whose step time then counts (dpcast plan --confirm-up-to; 0: none)")
-                                       : tr("This build has no DES (it needs SimGrid)"));
+  confirm_->setToolTip(des_available()
+                           ? tr("Front points of at most this many GPUs are played again on the discrete-event "
+                                "engine, whose step time then counts (dpcast plan --confirm-up-to; 0: none)")
+                           : tr("This build has no DES (it needs SimGrid)"));
   confirm_->setEnabled(des_available());
   connect(confirm_, &QSpinBox::valueChanged, session_, &Session::set_plan_confirm_up_to);
   form->addRow(tr("Confirm on DES up to"), confirm_);
@@ -336,7 +339,7 @@ void PlanPanel::read_document() {
   show(nodes_max_, node_list ? QString() : written("plan.nodes.max"));
   nodes.editor->setPlaceholderText("1");
   nodes_max_->setPlaceholderText(!doc.has("plan.nodes") && spec ? tr("default: %1").arg(spec->nodes.back())
-                                                                  : QString());
+                                                                : QString());
   nodes.note->setText(node_list ? tr("a list: %1 (a range typed here replaces it)").arg(join_names(*node_list))
                       : spec    ? tr("searches %1").arg(join_numbers(spec->nodes))
                                 : QString());
@@ -368,8 +371,9 @@ void PlanPanel::show_validation() {
   QString banner;
   bool error = false;
   if (!pv.has_plan) {
-    banner = tr("This scenario has no plan section. Give a target (and constraints) below to plan; "
-                "see the plan section of scenarios/README.md.");
+    banner =
+        tr("This scenario has no plan section. Give a target (and constraints) below to plan; "
+           "see the plan section of scenarios/README.md.");
   } else if (pv.error && owner.empty()) {
     banner = qs(pv.error->message);  // the CLI's whole line
     error = true;

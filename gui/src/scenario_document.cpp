@@ -393,9 +393,18 @@ std::string scenario_field_for(const ValidationError& error, const std::string& 
 
 const std::vector<std::string>& plan_field_keys() {
   static const std::vector<std::string> keys{
-      "plan.target",       "plan.deadline_hours", "plan.budget_usd",  "plan.max_global_batch",
-      "plan.gpus",         "plan.node_presets",   "plan.nodes",       "plan.links",
-      "plan.topologies",   "plan.micro_batch",    "plan.grad_accumulation", "plan.zero_stage",
+      "plan.target",
+      "plan.deadline_hours",
+      "plan.budget_usd",
+      "plan.max_global_batch",
+      "plan.gpus",
+      "plan.node_presets",
+      "plan.nodes",
+      "plan.links",
+      "plan.topologies",
+      "plan.micro_batch",
+      "plan.grad_accumulation",
+      "plan.zero_stage",
   };
   return keys;
 }

@@ -272,30 +272,65 @@ class DocumentTest : public QObject {
     QTest::addColumn<QString>("value");  // YAML
     QTest::addColumn<QString>("field");  // the plan panel's field, "" for its banner
     QTest::addColumn<QString>("detail");
-    QTest::newRow("negative deadline") << "plan.deadline_hours" << "-3" << "plan.deadline_hours"
+    QTest::newRow("negative deadline") << "plan.deadline_hours"
+                                       << "-3"
+                                       << "plan.deadline_hours"
                                        << "expected a positive number, got -3";
-    QTest::newRow("budget not a number") << "plan.budget_usd" << "lots" << "plan.budget_usd"
+    QTest::newRow("budget not a number") << "plan.budget_usd"
+                                         << "lots"
+                                         << "plan.budget_usd"
                                          << "expected a positive number, got lots";
-    QTest::newRow("max global batch 0") << "plan.max_global_batch" << "0" << "plan.max_global_batch"
+    QTest::newRow("max global batch 0") << "plan.max_global_batch"
+                                        << "0"
+                                        << "plan.max_global_batch"
                                         << "expected a positive integer, got 0";
-    QTest::newRow("GPU typo") << "plan.gpus" << "[h100-sxm, a100-80g]" << "plan.gpus"
+    QTest::newRow("GPU typo") << "plan.gpus"
+                              << "[h100-sxm, a100-80g]"
+                              << "plan.gpus"
                               << "unknown GPU 'a100-80g' (did you mean 'a100-80gb'?)";
-    QTest::newRow("empty link list") << "plan.links" << "[]" << "plan.links" << "expected a non-empty list";
-    QTest::newRow("max below min") << "plan.nodes" << "{min: 8, max: 4}" << "plan.nodes" << "max 4 is below min 8";
-    QTest::newRow("node list item") << "plan.nodes" << "[2, -6]" << "plan.nodes"
+    QTest::newRow("empty link list") << "plan.links"
+                                     << "[]"
+                                     << "plan.links"
+                                     << "expected a non-empty list";
+    QTest::newRow("max below min") << "plan.nodes"
+                                   << "{min: 8, max: 4}"
+                                   << "plan.nodes"
+                                   << "max 4 is below min 8";
+    QTest::newRow("node list item") << "plan.nodes"
+                                    << "[2, -6]"
+                                    << "plan.nodes"
                                     << "expected a positive integer, got -6";
-    QTest::newRow("ZeRO 4") << "plan.zero_stage" << "[0, 4]" << "plan.zero_stage"
+    QTest::newRow("ZeRO 4") << "plan.zero_stage"
+                            << "[0, 4]"
+                            << "plan.zero_stage"
                             << "expected an integer from 0 to 3, got 4";
-    QTest::newRow("micro-batch 0") << "plan.micro_batch" << "[0, 1]" << "plan.micro_batch"
+    QTest::newRow("micro-batch 0") << "plan.micro_batch"
+                                   << "[0, 1]"
+                                   << "plan.micro_batch"
                                    << "expected a positive integer, got 0";
-    QTest::newRow("topology typo") << "plan.topologies" << "[fat-tre]" << "plan.topologies" << "";
-    QTest::newRow("tokens and samples") << "plan.target" << "{tokens: 1.0e+9, samples: 5}" << "plan.target"
+    QTest::newRow("topology typo") << "plan.topologies"
+                                   << "[fat-tre]"
+                                   << "plan.topologies"
+                                   << "";
+    QTest::newRow("tokens and samples") << "plan.target"
+                                        << "{tokens: 1.0e+9, samples: 5}"
+                                        << "plan.target"
                                         << "give tokens or samples, not both";
-    QTest::newRow("no target") << "plan.target" << "{}" << "plan.target" << "needs tokens or samples";
-    QTest::newRow("unknown plan key") << "plan.deadline" << "12" << ""
+    QTest::newRow("no target") << "plan.target"
+                               << "{}"
+                               << "plan.target"
+                               << "needs tokens or samples";
+    QTest::newRow("unknown plan key") << "plan.deadline"
+                                      << "12"
+                                      << ""
                                       << "unknown key";
-    QTest::newRow("price of an unknown GPU") << "plan.prices" << "{h100: 2}" << "" << "";
-    QTest::newRow("a sweep") << "sweep" << "{cluster.nodes: [1, 2]}" << ""
+    QTest::newRow("price of an unknown GPU") << "plan.prices"
+                                             << "{h100: 2}"
+                                             << ""
+                                             << "";
+    QTest::newRow("a sweep") << "sweep"
+                             << "{cluster.nodes: [1, 2]}"
+                             << ""
                              << "dpcast plan searches its own space (the plan section); remove the sweep";
   }
   void wrong_plan_values_give_the_cli_message() {

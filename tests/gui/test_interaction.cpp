@@ -624,8 +624,9 @@ class InteractionTest : public QObject {
     QVERIFY(win.idle());
     type(panel->editor("plan.target"), "1e9");
     QVERIFY(win.idle());
-    QVERIFY2(panel->banner_text().endsWith("sweep: dpcast plan searches its own space (the plan section); remove the sweep"),
-             qPrintable(panel->banner_text()));
+    QVERIFY2(
+        panel->banner_text().endsWith("sweep: dpcast plan searches its own space (the plan section); remove the sweep"),
+        qPrintable(panel->banner_text()));
     QVERIFY(panel->remove_sweep_button()->isVisible());
     QVERIFY(!panel->run_button()->isEnabled());
     QTest::mouseClick(panel->remove_sweep_button(), Qt::LeftButton);
@@ -640,11 +641,18 @@ class InteractionTest : public QObject {
     QTest::addColumn<QString>("key");
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("message");
-    QTest::newRow("negative deadline") << "plan.deadline_hours" << "-3" << "expected a positive number, got -3";
-    QTest::newRow("GPU typo") << "plan.gpus" << "h100-sxm, a100-80g"
+    QTest::newRow("negative deadline") << "plan.deadline_hours"
+                                       << "-3"
+                                       << "expected a positive number, got -3";
+    QTest::newRow("GPU typo") << "plan.gpus"
+                              << "h100-sxm, a100-80g"
                               << "unknown GPU 'a100-80g' (did you mean 'a100-80gb'?)";
-    QTest::newRow("ZeRO 4") << "plan.zero_stage" << "0, 4" << "expected an integer from 0 to 3, got 4";
-    QTest::newRow("max nodes below min") << "plan.nodes.max" << "0" << "expected a positive integer, got 0";
+    QTest::newRow("ZeRO 4") << "plan.zero_stage"
+                            << "0, 4"
+                            << "expected an integer from 0 to 3, got 4";
+    QTest::newRow("max nodes below min") << "plan.nodes.max"
+                                         << "0"
+                                         << "expected a positive integer, got 0";
   }
   void a_wrong_plan_value_is_marked_with_the_cli_message() {
     QFETCH(QString, key);
@@ -670,8 +678,10 @@ class InteractionTest : public QObject {
     QCOMPARE(cli.code, 2);
     QVERIFY2(cli.err.trimmed().endsWith(": " + message), qPrintable(cli.err));
     // Fixed, the mark goes.
-    type(key == "plan.nodes.max" ? panel->nodes_max() : panel->editor(field),
-         key == "plan.deadline_hours" ? "72" : key == "plan.gpus" ? "h100-sxm" : key == "plan.zero_stage" ? "3" : "8");
+    type(key == "plan.nodes.max" ? panel->nodes_max() : panel->editor(field), key == "plan.deadline_hours" ? "72"
+                                                                              : key == "plan.gpus"         ? "h100-sxm"
+                                                                              : key == "plan.zero_stage"   ? "3"
+                                                                                                           : "8");
     QVERIFY(win.idle());
     QCOMPARE(panel->error_text(field), QString());
     QVERIFY(panel->run_button()->isEnabled());
@@ -802,7 +812,8 @@ class InteractionTest : public QObject {
     QVERIFY(win.idle());
     QVERIFY(win.s()->validation().ok());
     QCOMPARE(win.s()->validation().configurations.size(), std::size_t{1});
-    QCOMPARE(models::scenario_yaml(win.s()->validation().configurations.front()), models::scenario_yaml(point.scenario));
+    QCOMPARE(models::scenario_yaml(win.s()->validation().configurations.front()),
+             models::scenario_yaml(point.scenario));
     // The other views show it: the scenario panel, and the sweep's one configuration.
     auto* nodes = qobject_cast<QLineEdit*>(win.w.scenario_panel()->editor("cluster.nodes"));
     QCOMPARE(nodes->text(), QString::number(point.scenario.cluster.nodes));
@@ -857,7 +868,8 @@ class InteractionTest : public QObject {
     QLabel* binding = win.w.plan_binding();
     QVERIFY(binding->isVisible());
     QVERIFY(binding->text().startsWith("No configuration meets the constraints:"));
-    for (const auto& b : expected.binding) QVERIFY2(binding->text().contains(QString::fromStdString(b)), qPrintable(binding->text()));
+    for (const auto& b : expected.binding)
+      QVERIFY2(binding->text().contains(QString::fromStdString(b)), qPrintable(binding->text()));
     QVERIFY(binding->text().contains("the 1.0 h deadline cannot be met: the fastest configuration, "));
     // No recommendation; every point of the front breaks the deadline, and says by how much.
     PlanFrontModel* front = win.s()->plan_front();

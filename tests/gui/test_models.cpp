@@ -290,7 +290,8 @@ class ModelsTest : public QObject {
     QCOMPARE(confirmed > 0, confirm_up_to > 0 && des_available());
     // The labels say what the planner's sentences say.
     if (result.recommended)
-      QVERIFY(result.why.front().find("recommended: " + plan_point_label(result.front[*result.recommended]) + ": ") == 0);
+      QVERIFY(result.why.front().find("recommended: " + plan_point_label(result.front[*result.recommended]) + ": ") ==
+              0);
     model.set_outcome(std::nullopt);
     QCOMPARE(model.rowCount(), 0);
     QCOMPARE(model.recommended_row(), -1);

@@ -770,8 +770,8 @@ void ChartPanel::build_plan(QChart* chart) {
     tips.texts.push_back(plan_point_tooltip(*outcome, k));
     tips.rows.push_back(static_cast<int>(k));
   }
-  for (auto [series, tips] : {std::pair{meets, &meets_tips}, std::pair{breaks, &breaks_tips},
-                              std::pair{recommended, &recommended_tips}}) {
+  for (auto [series, tips] :
+       {std::pair{meets, &meets_tips}, std::pair{breaks, &breaks_tips}, std::pair{recommended, &recommended_tips}}) {
     if (series->count() == 0) {
       delete series;
       continue;
