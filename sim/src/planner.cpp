@@ -23,6 +23,7 @@ namespace {
 
 constexpr double kExposedLimit = 0.30;   // "exposed communication exceeds 30% of the step"
 constexpr double kCheapSlack = 1.10;     // without constraints: the fastest within 10% of the cheapest
+constexpr double kDeadlineSlack = 1.01;  // with a deadline: the fastest within 1% of the cheapest meeting it
 constexpr std::size_t kMaxConfirmed = 32;  // DES plays at most this many front points
 
 // One cluster of the space: everything but the training settings.
@@ -47,17 +48,21 @@ struct Candidate {
   enum class Status { Ok, OutOfMemory, OverMaxBatch } status = Status::Ok;
 };
 
-std::string dollars(double usd) {
+// 286103 -> "286,103"
+std::string grouped(double whole) {
   char buf[64];
-  if (usd >= 100) {
-    std::snprintf(buf, sizeof buf, "%.0f", usd);
-    std::string digits = buf, out;
-    for (std::size_t i = 0; i < digits.size(); ++i) {
-      if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-      out += digits[i];
-    }
-    return "$" + out;
+  std::snprintf(buf, sizeof buf, "%.0f", whole);
+  std::string digits = buf, out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
   }
+  return out;
+}
+
+std::string dollars(double usd) {
+  if (usd >= 100) return std::string("$").append(grouped(usd));
+  char buf[64];
   std::snprintf(buf, sizeof buf, "$%.2f", usd);
   return buf;
 }
@@ -289,10 +294,7 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
     if (plan.deadline_s && !deadline_alone)
       result.binding.push_back("the " + duration(*plan.deadline_s) + " deadline cannot be met: the fastest configuration, " +
                                config(fastest) + ", takes " + duration(all[fastest].time_s) + ", " +
-                               duration(all[fastest].time_s - *plan.deadline_s) + " over" +
-                               (result.over_max_batch > 0 ? " (the max global batch rules out " +
-                                                                std::to_string(result.over_max_batch) + " configurations)"
-                                                          : ""));
+                               duration(all[fastest].time_s - *plan.deadline_s) + " over");
     if (plan.budget_usd && !budget_alone)
       result.binding.push_back("the " + dollars(*plan.budget_usd) + " budget is below the cheapest configuration, " +
                                config(cheapest) + ", at " + dollars(all[cheapest].cost) + " (" +
@@ -310,7 +312,7 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
                                dollars(*plan.budget_usd) + " budget the fastest takes " + duration(time_in_budget) +
                                ", " + duration(time_in_budget - *plan.deadline_s) + " over the deadline");
     }
-    result.why.push_back("the front below is of every configuration that fits, ignoring the deadline and budget");
+    result.why.push_back("the front above is of every configuration that fits, ignoring the deadline and budget");
     return result;
   }
 
@@ -323,7 +325,7 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
   for (std::size_t k = 0; k < result.front.size(); ++k) {
     const auto& p = result.front[k];
     if (!meets(p)) continue;
-    if (plan.deadline_s) {  // the cheapest meeting the deadline (and budget)
+    if (plan.deadline_s) {  // the cheapest meeting the deadline (and budget); refined below
       if (!pick || p.cost_usd() < result.front[*pick].cost_usd()) pick = k;
       reason = "the cheapest that meets the " + duration(*plan.deadline_s) + " deadline" +
                (plan.budget_usd ? " within the " + dollars(*plan.budget_usd) + " budget" : "");
@@ -331,6 +333,20 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
       if (!pick || p.time_s() < result.front[*pick].time_s()) pick = k;
       reason = "the fastest within the " + dollars(*plan.budget_usd) + " budget";
     }
+  }
+  if (plan.deadline_s && pick) {
+    // Hours saved for a few dollars more are worth taking: the fastest meeting the
+    // constraints at most 1% dearer than the cheapest that does.
+    const double cheapest = result.front[*pick].cost_usd();
+    const std::size_t cheapest_pick = *pick;
+    for (std::size_t k = 0; k < result.front.size(); ++k)
+      if (meets(result.front[k]) && result.front[k].cost_usd() <= kDeadlineSlack * cheapest &&
+          result.front[k].time_s() < result.front[*pick].time_s())
+        pick = k;
+    if (*pick != cheapest_pick)
+      reason = "the fastest that meets the " + duration(*plan.deadline_s) + " deadline" +
+               (plan.budget_usd ? " within the " + dollars(*plan.budget_usd) + " budget" : "") +
+               " at most 1% dearer than the cheapest that does (" + dollars(cheapest) + ")";
   }
   if (!plan.deadline_s && !plan.budget_usd) {
     double cheapest = std::numeric_limits<double>::infinity();
@@ -347,7 +363,7 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
   result.recommended = pick;
   const PlanPoint& r = result.front[*pick];
   result.why.push_back("recommended: " + describe(r.scenario) + ": " + duration(r.time_s()) + " and " + dollars(r.cost_usd()) +
-                       " (" + std::to_string(r.steps) + " steps of " + human_time(r.step_time_s()) +
+                       " (" + grouped(static_cast<double>(r.steps)) + " steps of " + human_time(r.step_time_s()) +
                        (r.des ? ", DES-confirmed" : "") + ") — " + reason + ".");
 
   // How far this hardware scales: at each GPU count its fastest configuration within the
