@@ -65,6 +65,17 @@ std::optional<std::string> did_you_mean(std::string_view word, const std::vector
       best = c;
     }
   }
+  // A key written without its unit: "deadline" means "deadline_hours" when that is the only
+  // candidate it begins.
+  if (!best && word.size() >= 4) {
+    std::string prefix(word);
+    prefix += '_';
+    for (const auto& c : candidates) {
+      if (c.compare(0, prefix.size(), prefix) != 0) continue;
+      if (best) return std::nullopt;  // two of them: no guess
+      best = c;
+    }
+  }
   return best;
 }
 

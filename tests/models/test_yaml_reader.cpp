@@ -140,6 +140,11 @@ TEST(YamlReader, DidYouMean) {
   EXPECT_FALSE(did_you_mean("bandwidth", keys).has_value());
   EXPECT_FALSE(did_you_mean("xyz", keys).has_value());
   EXPECT_FALSE(did_you_mean("nodes", {}).has_value());
+  // A key without its unit suffix, when only one candidate begins with it.
+  EXPECT_EQ(did_you_mean("deadline", {"tokens", "deadline_hours", "budget_usd"}),
+            std::optional<std::string>("deadline_hours"));
+  EXPECT_FALSE(did_you_mean("bucket", {"bucket_mb", "bucket_count"}).has_value());
+  EXPECT_FALSE(did_you_mean("gpu", {"gpu_types"}).has_value());  // too short to guess from
   EXPECT_EQ(suggestion("netwrk", keys), " (did you mean 'network'?)");
   EXPECT_EQ(suggestion("zzzzzz", keys), "");
 }
