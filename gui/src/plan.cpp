@@ -42,30 +42,6 @@ PlanOutcome run_plan(const models::PlanScenario& input, const sim::PlanOptions& 
   return out;
 }
 
-// The two below say it as sim/src/planner.cpp's duration() and dollars() do (which are not
-// public yet): the table, the chart and the planner's sentences use the same figures.
-std::string plan_duration(double s) {
-  if (s < 60) return sim::human_time(s);
-  if (s < 3600) return sim::fixed(s / 60, s < 600 ? 1 : 0) + " min";
-  return sim::fixed(s / 3600, s < 36000 ? 1 : 0) + " h";
-}
-
-std::string plan_dollars(double usd) {
-  char buf[64];
-  if (usd >= 100) {
-    std::snprintf(buf, sizeof buf, "%.0f", usd);
-    const std::string digits = buf;
-    std::string out;
-    for (std::size_t i = 0; i < digits.size(); ++i) {
-      if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-      out += digits[i];
-    }
-    return "$" + out;
-  }
-  std::snprintf(buf, sizeof buf, "$%.2f", usd);
-  return buf;
-}
-
 std::string plan_point_label(const sim::PlanPoint& point) {
   const auto& a = point.analytical;  // the configuration, as the planner's describe() writes it
   std::string d = std::to_string(a.nodes) + " x " + a.node + " (" + std::to_string(a.gpus) + " " + a.gpu + ") on " +

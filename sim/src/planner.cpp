@@ -21,6 +21,19 @@
 namespace dpcast::sim {
 namespace {
 
+// 286103 -> "286,103"
+std::string grouped(double whole) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.0f", whole);
+  std::string digits = buf, out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+
 constexpr double kExposedLimit = 0.30;   // "exposed communication exceeds 30% of the step"
 constexpr double kCheapSlack = 1.10;     // without constraints: the fastest within 10% of the cheapest
 constexpr double kDeadlineSlack = 1.01;  // with a deadline: the fastest within 1% of the cheapest meeting it
@@ -47,31 +60,6 @@ struct Candidate {
   double cost = 0;
   enum class Status { Ok, OutOfMemory, OverMaxBatch } status = Status::Ok;
 };
-
-// 286103 -> "286,103"
-std::string grouped(double whole) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.0f", whole);
-  std::string digits = buf, out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
-std::string dollars(double usd) {
-  if (usd >= 100) return std::string("$").append(grouped(usd));
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "$%.2f", usd);
-  return buf;
-}
-
-std::string duration(double s) {
-  if (s < 60) return human_time(s);
-  if (s < 3600) return fixed(s / 60, s < 600 ? 1 : 0) + " min";
-  return fixed(s / 3600, s < 36000 ? 1 : 0) + " h";
-}
 
 models::Scenario configure(const models::Scenario& base, const Variant& v, std::int64_t mb, std::int64_t acc, int zero) {
   models::Scenario s = base;
@@ -109,6 +97,20 @@ std::vector<std::size_t> pareto(const std::vector<Candidate>& all, const std::ve
 }
 
 }  // namespace
+
+std::string plan_dollars(double usd) {
+  if (usd >= 100) return std::string("$").append(grouped(usd));
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "$%.2f", usd);
+  return buf;
+}
+
+std::string plan_duration(double s) {
+  if (s < 60) return human_time(s);
+  if (s < 3600) return fixed(s / 60, s < 600 ? 1 : 0) + " min";
+  return fixed(s / 3600, s < 36000 ? 1 : 0) + " h";
+}
+
 
 PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& plan, const models::Catalogue& cat,
                      const PlanOptions& options) {
@@ -292,13 +294,13 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
     const bool deadline_alone = plan.deadline_s && all[fastest].time_s <= *plan.deadline_s;
     const bool budget_alone = plan.budget_usd && all[cheapest].cost <= *plan.budget_usd;
     if (plan.deadline_s && !deadline_alone)
-      result.binding.push_back("the " + duration(*plan.deadline_s) + " deadline cannot be met: the fastest configuration, " +
-                               config(fastest) + ", takes " + duration(all[fastest].time_s) + ", " +
-                               duration(all[fastest].time_s - *plan.deadline_s) + " over");
+      result.binding.push_back("the " + plan_duration(*plan.deadline_s) + " deadline cannot be met: the fastest configuration, " +
+                               config(fastest) + ", takes " + plan_duration(all[fastest].time_s) + ", " +
+                               plan_duration(all[fastest].time_s - *plan.deadline_s) + " over");
     if (plan.budget_usd && !budget_alone)
-      result.binding.push_back("the " + dollars(*plan.budget_usd) + " budget is below the cheapest configuration, " +
-                               config(cheapest) + ", at " + dollars(all[cheapest].cost) + " (" +
-                               dollars(all[cheapest].cost - *plan.budget_usd) + " short)");
+      result.binding.push_back("the " + plan_dollars(*plan.budget_usd) + " budget is below the cheapest configuration, " +
+                               config(cheapest) + ", at " + plan_dollars(all[cheapest].cost) + " (" +
+                               plan_dollars(all[cheapest].cost - *plan.budget_usd) + " short)");
     if (deadline_alone && budget_alone) {
       // Each alone can be met, not both: what each costs the other.
       double cost_for_deadline = std::numeric_limits<double>::infinity(), time_in_budget = cost_for_deadline;
@@ -306,11 +308,11 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
         if (all[i].time_s <= *plan.deadline_s) cost_for_deadline = std::min(cost_for_deadline, all[i].cost);
         if (all[i].cost <= *plan.budget_usd) time_in_budget = std::min(time_in_budget, all[i].time_s);
       }
-      result.binding.push_back("no configuration meets both: meeting the " + duration(*plan.deadline_s) +
-                               " deadline costs at least " + dollars(cost_for_deadline) + ", " +
-                               dollars(cost_for_deadline - *plan.budget_usd) + " over the budget; within the " +
-                               dollars(*plan.budget_usd) + " budget the fastest takes " + duration(time_in_budget) +
-                               ", " + duration(time_in_budget - *plan.deadline_s) + " over the deadline");
+      result.binding.push_back("no configuration meets both: meeting the " + plan_duration(*plan.deadline_s) +
+                               " deadline costs at least " + plan_dollars(cost_for_deadline) + ", " +
+                               plan_dollars(cost_for_deadline - *plan.budget_usd) + " over the budget; within the " +
+                               plan_dollars(*plan.budget_usd) + " budget the fastest takes " + plan_duration(time_in_budget) +
+                               ", " + plan_duration(time_in_budget - *plan.deadline_s) + " over the deadline");
     }
     result.why.push_back("the front above is of every configuration that fits, ignoring the deadline and budget");
     return result;
@@ -327,11 +329,11 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
     if (!meets(p)) continue;
     if (plan.deadline_s) {  // the cheapest meeting the deadline (and budget); refined below
       if (!pick || p.cost_usd() < result.front[*pick].cost_usd()) pick = k;
-      reason = "the cheapest that meets the " + duration(*plan.deadline_s) + " deadline" +
-               (plan.budget_usd ? " within the " + dollars(*plan.budget_usd) + " budget" : "");
+      reason = "the cheapest that meets the " + plan_duration(*plan.deadline_s) + " deadline" +
+               (plan.budget_usd ? " within the " + plan_dollars(*plan.budget_usd) + " budget" : "");
     } else if (plan.budget_usd) {  // the fastest within budget
       if (!pick || p.time_s() < result.front[*pick].time_s()) pick = k;
-      reason = "the fastest within the " + dollars(*plan.budget_usd) + " budget";
+      reason = "the fastest within the " + plan_dollars(*plan.budget_usd) + " budget";
     }
   }
   if (plan.deadline_s && pick) {
@@ -344,9 +346,9 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
           result.front[k].time_s() < result.front[*pick].time_s())
         pick = k;
     if (*pick != cheapest_pick)
-      reason = "the fastest that meets the " + duration(*plan.deadline_s) + " deadline" +
-               (plan.budget_usd ? " within the " + dollars(*plan.budget_usd) + " budget" : "") +
-               " at most 1% dearer than the cheapest that does (" + dollars(cheapest) + ")";
+      reason = "the fastest that meets the " + plan_duration(*plan.deadline_s) + " deadline" +
+               (plan.budget_usd ? " within the " + plan_dollars(*plan.budget_usd) + " budget" : "") +
+               " at most 1% dearer than the cheapest that does (" + plan_dollars(cheapest) + ")";
   }
   if (!plan.deadline_s && !plan.budget_usd) {
     double cheapest = std::numeric_limits<double>::infinity();
@@ -354,7 +356,7 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
     for (std::size_t k = 0; k < result.front.size(); ++k)
       if (result.front[k].cost_usd() <= kCheapSlack * cheapest && (!pick || result.front[k].time_s() < result.front[*pick].time_s()))
         pick = k;
-    reason = "the fastest costing at most 10% more than the cheapest (" + dollars(cheapest) + ")";
+    reason = "the fastest costing at most 10% more than the cheapest (" + plan_dollars(cheapest) + ")";
   }
   if (!pick) {  // confirmation moved every point out of the constraints
     result.why.push_back("the DES finds every front point slower than the analytical engine did; none meets the constraints");
@@ -362,7 +364,7 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
   }
   result.recommended = pick;
   const PlanPoint& r = result.front[*pick];
-  result.why.push_back("recommended: " + describe(r.scenario) + ": " + duration(r.time_s()) + " and " + dollars(r.cost_usd()) +
+  result.why.push_back("recommended: " + describe(r.scenario) + ": " + plan_duration(r.time_s()) + " and " + plan_dollars(r.cost_usd()) +
                        " (" + grouped(static_cast<double>(r.steps)) + " steps of " + human_time(r.step_time_s()) +
                        (r.des ? ", DES-confirmed" : "") + ") — " + reason + ".");
 
@@ -403,7 +405,7 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
   if (*pick > 0) {
     const PlanPoint& faster = result.front[*pick - 1];
     result.why.push_back("the next faster option, " + describe(faster.scenario) + ", saves " +
-                         duration(r.time_s() - faster.time_s()) + " for " + dollars(faster.cost_usd() - r.cost_usd()) +
+                         plan_duration(r.time_s() - faster.time_s()) + " for " + plan_dollars(faster.cost_usd() - r.cost_usd()) +
                          " more" + (meets(faster) ? "." : ", but breaks a constraint."));
   }
   // Other GPU types: their best on the same terms.
@@ -413,8 +415,8 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
     for (std::size_t i : meeting)
       if (variants[all[i].variant].cluster.gpu == gpu && (!best || all[i].cost < all[*best].cost)) best = i;
     if (best)
-      result.why.push_back("with " + gpu + " the cheapest meeting the constraints costs " + dollars(all[*best].cost) +
-                           " (" + fixed(all[*best].cost / r.cost_usd(), 2) + "x) and takes " + duration(all[*best].time_s) + ".");
+      result.why.push_back("with " + gpu + " the cheapest meeting the constraints costs " + plan_dollars(all[*best].cost) +
+                           " (" + fixed(all[*best].cost / r.cost_usd(), 2) + "x) and takes " + plan_duration(all[*best].time_s) + ".");
     else
       result.why.push_back("no " + gpu + " configuration meets the constraints.");
   }
@@ -446,7 +448,7 @@ std::string plan_table(const PlanResult& result, const models::PlanSpec& plan) {
       t.add_row({result.recommended == k ? "*" : "", std::to_string(a.gpus), a.node, a.gpu, a.network,
                  std::to_string(a.micro_batch), std::to_string(a.grad_accumulation), std::to_string(a.zero_stage),
                  std::to_string(a.global_batch), human_time(a.step_time_s), p.des ? human_time(p.des->step_time_s) : "-",
-                 duration(p.time_s()), dollars(p.cost_usd()), fixed(100 * a.mfu, 1) + "%",
+                 plan_duration(p.time_s()), plan_dollars(p.cost_usd()), fixed(100 * a.mfu, 1) + "%",
                  fixed(100 * a.breakdown.exposed_comm_s / a.step_time_s, 1) + "%"});
     }
     t.print(out);

@@ -323,7 +323,7 @@ class DocumentTest : public QObject {
     QTest::newRow("unknown plan key") << "plan.deadline"
                                       << "12"
                                       << ""
-                                      << "unknown key";
+                                      << "unknown key (did you mean 'deadline_hours'?)";
     QTest::newRow("price of an unknown GPU") << "plan.prices"
                                              << "{h100: 2}"
                                              << ""

@@ -204,7 +204,7 @@ TEST(Planner, PlanSectionDefaultsAndErrors) {
   EXPECT_EQ(plan_error(head + "plan: {target: {samples: 5}, nodes: {min: 8, max: 4}}\n"),
             "p.yaml:3:51: plan.nodes.max: max 4 is below min 8");
   EXPECT_EQ(plan_error(head + "plan: {target: {samples: 5}, deadline: 3}\n"),
-            "p.yaml:3:30: plan.deadline: unknown key");
+            "p.yaml:3:30: plan.deadline: unknown key (did you mean 'deadline_hours'?)");
   EXPECT_EQ(plan_error(head + "plan: {target: {samples: 5}}\nsweep: {cluster.nodes: [1, 2]}\n"),
             "p.yaml:4:8: sweep: dpcast plan searches its own space (the plan section); remove the sweep");
 }

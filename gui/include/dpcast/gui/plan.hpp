@@ -35,10 +35,9 @@ struct PlanOutcome {
 
 // ---- How the plan view says it (as `dpcast plan` prints it).
 
-/// "41.3 h", "12 min", "950 ms": a time to train.
-[[nodiscard]] std::string plan_duration(double seconds);
-/// "$20,000", "$12.50".
-[[nodiscard]] std::string plan_dollars(double usd);
+/// Times to train and costs, as `dpcast plan` says them.
+using sim::plan_dollars;
+using sim::plan_duration;
 /// "8 x dgx-h100 (64 h100-sxm) on fat-tree ib-ndr 1:1, micro-batch 4 x2 accumulation, ZeRO-1".
 [[nodiscard]] std::string plan_point_label(const sim::PlanPoint& point);
 

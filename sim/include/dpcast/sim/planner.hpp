@@ -59,6 +59,10 @@ struct PlanResult {
 [[nodiscard]] PlanResult make_plan(const models::Scenario& base, const models::PlanSpec& plan,
                                    const models::Catalogue& catalogue, const PlanOptions& options = {});
 
+/// "41.3 h", "12 min", "950 ms": a time to train, as the planner's sentences say it.
+[[nodiscard]] std::string plan_duration(double seconds);
+/// "$20,000", "$12.50".
+[[nodiscard]] std::string plan_dollars(double usd);
 [[nodiscard]] std::string plan_table(const PlanResult& result, const models::PlanSpec& plan);
 [[nodiscard]] std::string plan_json(const PlanResult& result, const models::PlanSpec& plan);
 [[nodiscard]] std::string plan_csv(const PlanResult& result);
