@@ -52,8 +52,10 @@ dpcast_train_error(collective_not_auto
 dpcast_train_error(flash_attention
   "${REAL_BAD}/flash-attention.yaml:4:68: training.attention: the real backend runs eager attention, not flash"
   ${REAL_BAD}/flash-attention.yaml)
-dpcast_train_error(backend_unknown "--backend: 'cuda' is not available in this build (backends: cpu)"
-  tests/real/scenarios/tiny-mlp-1x8.yaml --backend cuda)
+if(NOT TARGET dpcast_real_cuda)  # else tests/real/cuda/cli.cmake covers --backend cuda
+  dpcast_train_error(backend_unknown "--backend: 'cuda' is not available in this build (backends: cpu)"
+    tests/real/scenarios/tiny-mlp-1x8.yaml --backend cuda)
+endif()
 dpcast_train_error(record_into_missing_folder "${CMAKE_CURRENT_BINARY_DIR}/no-such-folder/x.json: cannot write file"
   tests/real/scenarios/tiny-mlp-1x8.yaml --steps 1 --warmup 0 -o ${CMAKE_CURRENT_BINARY_DIR}/no-such-folder/x.json)
 # The command line itself (CLI11's message; exit 2).
