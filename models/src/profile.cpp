@@ -88,6 +88,22 @@ Profile parse_profile(const std::string& text, const std::string& file, const Ca
     curves.finish();
     // Kernels on data that fits in cache stream faster than memory: allow up to 100x.
     if (auto v = g.optional("memory_efficiency_curve")) gp.memory_efficiency_curve = read_curve(*v, 100);
+    if (g.has("colocated_slowdown")) {
+      MapReader c = g.map("colocated_slowdown");
+      if (auto v = c.optional("matrix")) gp.colocated_matrix_slowdown = v->as_number_at_least(0.1);
+      if (auto v = c.optional("streaming")) gp.colocated_streaming_slowdown = v->as_number_at_least(0.1);
+      c.finish();
+    }
+    if (auto v = g.optional("layers")) {
+      if (!v->node().IsMap()) v->fail("expected a map of layer signatures to [forward_s, backward_s]");
+      for (const auto& entry : v->node()) {
+        const std::string key = entry.first.as<std::string>();
+        const YamlValue times(v->file(), entry.second, v->path() + "." + key);
+        const auto pair = times.as_list();
+        if (pair.size() != 2) times.fail("expected [forward_s, backward_s], got " + describe(times.node()));
+        gp.layers[key] = {pair[0].as_number_at_least(0), pair[1].as_number_at_least(0)};
+      }
+    }
     g.finish();
     p.gpus[name] = gp;
   });
@@ -106,6 +122,25 @@ Profile parse_profile(const std::string& text, const std::string& file, const Ca
   des.finish();
   r.finish();
   return p;
+}
+
+std::string layer_signature(const Layer& l, std::int64_t micro_batch, Precision precision) {
+  std::ostringstream key;  // (a stream: GCC 12 warns falsely on chains of string +, bug 105651)
+  auto shape = [&](const Shape& sh) {
+    key << '[';
+    for (std::size_t i = 0; i < sh.size(); ++i) key << (i ? "x" : "") << sh[i];
+    key << ']';
+  };
+  key << to_string(l.kind) << ' ';
+  shape(l.input_shape);
+  key << " -> ";
+  shape(l.output_shape);
+  key << " p" << l.params;
+  if (l.heads > 0) key << " h" << l.heads;
+  if (!l.tied_to.empty()) key << " tied";
+  if (l.backward_input_flops == 0 && is_matrix_layer(l.kind)) key << " first";
+  key << " b" << micro_batch << ' ' << to_string(precision);
+  return key.str();
 }
 
 Profile load_profile(const std::string& path, const Catalogue& catalogue) {
@@ -156,6 +191,18 @@ std::string profile_yaml(const Profile& p) {
     if (!g.memory_efficiency_curve.empty())
       out << "    memory_efficiency_curve: " << curve(g.memory_efficiency_curve)
           << "   # [bytes one kernel streams, fraction of memory bandwidth]\n";
+    if (g.colocated_matrix_slowdown || g.colocated_streaming_slowdown) {
+      out << "    colocated_slowdown: {";
+      if (g.colocated_matrix_slowdown) out << "matrix: " << num(*g.colocated_matrix_slowdown);
+      if (g.colocated_matrix_slowdown && g.colocated_streaming_slowdown) out << ", ";
+      if (g.colocated_streaming_slowdown) out << "streaming: " << num(*g.colocated_streaming_slowdown);
+      out << "}   # every worker of a node computing at once\n";
+    }
+    if (!g.layers.empty()) {
+      out << "    layers:   # measured on one worker: [forward_s, backward_s] of one pass\n";
+      for (const auto& [key, t] : g.layers)
+        out << "      \"" << key << "\": [" << num(t.first) << ", " << num(t.second) << "]\n";
+    }
   }
   if (!p.links.empty()) out << "links:\n";
   for (const auto& [name, l] : p.links)
@@ -180,6 +227,9 @@ Catalogue apply_profile(const Catalogue& catalogue, const Profile& profile) {
       if (p.launch_overhead_s) g.launch_overhead_s = *p.launch_overhead_s;
       for (const auto& [precision, curve] : p.matrix_efficiency) g.matrix_efficiency_curve[precision] = curve;
       if (!p.memory_efficiency_curve.empty()) g.memory_efficiency_curve = p.memory_efficiency_curve;
+      for (const auto& [key, t] : p.layers) g.measured_layers[key] = t;
+      if (p.colocated_matrix_slowdown) g.colocated_matrix_slowdown = *p.colocated_matrix_slowdown;
+      if (p.colocated_streaming_slowdown) g.colocated_streaming_slowdown = *p.colocated_streaming_slowdown;
       g.description += " [profile " + profile.name + "]";
     }
     out.add(g);

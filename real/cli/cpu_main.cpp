@@ -64,7 +64,7 @@ int microbench_cpu(const Options& o, real::mpi::MpiSession& session) {
   real::cpu::CpuKernels kernels(o.threads);
   real::mpi::MpiOptions m = mpi_options(o);
   // The other ranks wait for rank 0's computing benchmarks (minutes on a slow machine).
-  if (o.compute_on_lead_only) m.timeout_s = std::max(o.comm_timeout_s, 1800.0);
+  m.timeout_s = std::max(o.comm_timeout_s, 1800.0);
   real::mpi::MpiCommunicator comm(device, m);
   models::Json raw = real::run_microbench(device, kernels, comm, o.threads, options);
   if (session.rank() != 0) return 0;

@@ -110,7 +110,7 @@ int microbench_rank(const Options& o, const Placement& p) {
   for (GemmPrecision precision : {GemmPrecision::Fp32, GemmPrecision::Tf32, GemmPrecision::Bf16, GemmPrecision::Fp16})
     options.precisions.push_back({real::cuda::to_string(precision), [&kernels, precision] { kernels.set_precision(precision); }});
   // With --compute-on-rank-0 the other ranks wait for rank 0's computing benchmarks.
-  const auto comm = make_comm(o, p, device, o.compute_on_lead_only ? std::max(o.comm_timeout_s, 1800.0) : o.comm_timeout_s);
+  const auto comm = make_comm(o, p, device, std::max(o.comm_timeout_s, 1800.0));
   models::Json raw = real::run_microbench(device, kernels, *comm, 1, options);
   if (p.rank == 0) {
     const real::cuda::DeviceInfo& info = device.info();

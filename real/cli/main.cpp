@@ -75,8 +75,8 @@ int main(int argc, char** argv) {
       ->needs(bench)
       ->check(CLI::PositiveNumber);
   app.add_flag("--compute-on-rank-0", o.compute_on_lead_only,
-               "--microbench: matrix products and element-wise kernels on rank 0 alone, the others idle (as one "
-               "rank training); by default every rank runs them at once")
+               "--microbench: matrix products and element-wise kernels on rank 0 alone only (by default, with "
+               "several ranks, also on every rank at once)")
       ->needs(bench);
   app.add_flag("--quick", o.quick, "--microbench: a few shapes, two repetitions (smoke test)")->needs(bench)->group("");
   // Hidden: measurement and test machinery.

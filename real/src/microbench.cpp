@@ -82,52 +82,46 @@ std::vector<GemmShape> training_gemms(const models::ModelGraph& graph, std::int6
   return out;
 }
 
-models::Json run_microbench(Device& device, Kernels& kernels, Communicator& comm, int threads,
-                            const MicrobenchOptions& o) {
-  const bool lead = comm.rank() == 0;
-  models::Json result{{"kind", "microbench"}, {"backend", device.name()}, {"host", hostname()},
-                      {"threads", threads},    {"ranks", comm.size()},
-                      {"compute_ranks", o.compute_on_lead_only ? 1 : comm.size()},
-                      {"gemm", models::Json::array()},
-                      {"elementwise", models::Json::array()}, {"allreduce", models::Json::array()}};
-  const bool compute = lead || !o.compute_on_lead_only;
+namespace {
 
+// Times every matrix product and element-wise kernel, appending entries to `gemm` and
+// `elementwise` (each with its median "seconds").
+void measure_compute(Device& device, Kernels& kernels, const MicrobenchOptions& o, models::Json& gemm,
+                     models::Json& elementwise) {
   // ---- matrix products ----
   std::vector<GemmShape> shapes = o.gemms;
   if (o.square_grid)
     for (std::int64_t s = 32; s <= 2048; s *= 2) shapes.push_back({s, s, s, false, false, "square " + std::to_string(s)});
-  if (!compute) shapes.clear();
   // One pass per precision (or one at the kernels' own).
   std::vector<std::pair<std::string, std::function<void()>>> precisions = o.precisions;
   if (precisions.empty()) precisions.push_back({"", [] {}});
   for (const auto& [precision, use_precision] : precisions) {
-  use_precision();
-  for (const GemmShape& g : shapes) {
-    const std::int64_t a_rows = g.trans_a ? g.k : g.m, a_cols = g.trans_a ? g.m : g.k;
-    const std::int64_t b_rows = g.trans_b ? g.n : g.k, b_cols = g.trans_b ? g.k : g.n;
-    DeviceArray<float> a(device, static_cast<std::size_t>(a_rows * a_cols)), bm(device, static_cast<std::size_t>(b_rows * b_cols)),
-        c(device, static_cast<std::size_t>(g.m * g.n));
-    kernels.fill(a.data(), a_rows * a_cols, 0.5f);
-    kernels.fill(bm.data(), b_rows * b_cols, 0.25f);
-    const double s = time_median(device, o, [&] {
-      kernels.gemm(g.trans_a, g.trans_b, g.m, g.n, g.k, 1.0f, a.data(), a_cols, bm.data(), b_cols, 0.0f, c.data(), g.n);
-    });
-    models::Json entry{{"m", g.m},
-                       {"n", g.n},
-                       {"k", g.k},
-                       {"trans_a", g.trans_a},
-                       {"trans_b", g.trans_b},
-                       {"flops", 2.0 * static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k)},
-                       {"seconds", s},
-                       {"source", g.source}};
-    if (!precision.empty()) entry["precision"] = precision;
-    result["gemm"].push_back(std::move(entry));
-  }
+    use_precision();
+    for (const GemmShape& g : shapes) {
+      const std::int64_t a_rows = g.trans_a ? g.k : g.m, a_cols = g.trans_a ? g.m : g.k;
+      const std::int64_t b_rows = g.trans_b ? g.n : g.k, b_cols = g.trans_b ? g.k : g.n;
+      DeviceArray<float> a(device, static_cast<std::size_t>(a_rows * a_cols)), bm(device, static_cast<std::size_t>(b_rows * b_cols)),
+          c(device, static_cast<std::size_t>(g.m * g.n));
+      kernels.fill(a.data(), a_rows * a_cols, 0.5f);
+      kernels.fill(bm.data(), b_rows * b_cols, 0.25f);
+      const double s = time_median(device, o, [&] {
+        kernels.gemm(g.trans_a, g.trans_b, g.m, g.n, g.k, 1.0f, a.data(), a_cols, bm.data(), b_cols, 0.0f, c.data(), g.n);
+      });
+      models::Json entry{{"m", g.m},
+                         {"n", g.n},
+                         {"k", g.k},
+                         {"trans_a", g.trans_a},
+                         {"trans_b", g.trans_b},
+                         {"flops", 2.0 * static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k)},
+                         {"seconds", s},
+                         {"source", g.source}};
+      if (!precision.empty()) entry["precision"] = precision;
+      gemm.push_back(std::move(entry));
+    }
   }
 
   // ---- element-wise kernels: `elements` of the main operand; `bytes` read + written ----
-  const std::vector<double> sizes =
-      !compute ? std::vector<double>{} : o.sizes.empty() ? powers_of_4(4096, 64.0 * 1024 * 1024) : o.sizes;
+  const std::vector<double> sizes = o.sizes.empty() ? powers_of_4(4096, 64.0 * 1024 * 1024) : o.sizes;
   constexpr std::int64_t kRowWidth = 1024;  // row width of the row-wise kernels (norms, softmax)
   for (double size : sizes) {
     const auto n = std::max<std::int64_t>(1, static_cast<std::int64_t>(size / sizeof(float)));
@@ -178,13 +172,40 @@ models::Json run_microbench(Device& device, Kernels& kernels, Communicator& comm
         {"adamw", 7 * e * f, [&] { kernels.adamw(z.data(), y.data(), w.data(), x.data(), nn, adam); }},
     };
     for (const Case& c : cases)
-      result["elementwise"].push_back(
+      elementwise.push_back(
           {{"kernel", c.kernel}, {"elements", nn}, {"bytes", c.bytes}, {"seconds", time_median(device, o, c.call)}});
+  }
+
+}
+
+}  // namespace
+
+models::Json run_microbench(Device& device, Kernels& kernels, Communicator& comm, int threads,
+                            const MicrobenchOptions& o) {
+  const bool lead = comm.rank() == 0;
+  const bool together = comm.size() > 1 && !o.compute_on_lead_only;
+  models::Json result{{"kind", "microbench"}, {"backend", device.name()}, {"host", hostname()},
+                      {"threads", threads},    {"ranks", comm.size()},
+                      {"gemm", models::Json::array()},
+                      {"elementwise", models::Json::array()}, {"allreduce", models::Json::array()}};
+
+  // Rank 0 alone ("seconds"), the others waiting; then, with several ranks, every rank at
+  // once ("seconds_together"): ranks on one machine share its caches and memory bandwidth.
+  if (lead) measure_compute(device, kernels, o, result["gemm"], result["elementwise"]);
+  if (comm.size() > 1) (void)comm.sum(0);
+  if (together) {
+    models::Json gemm = models::Json::array(), elementwise = models::Json::array();
+    measure_compute(device, kernels, o, gemm, elementwise);
+    if (lead) {
+      for (std::size_t i = 0; i < gemm.size(); ++i) result["gemm"][i]["seconds_together"] = gemm[i]["seconds"];
+      for (std::size_t i = 0; i < elementwise.size(); ++i)
+        result["elementwise"][i]["seconds_together"] = elementwise[i]["seconds"];
+    }
+    (void)comm.sum(0);
   }
 
   // ---- the all-reduce, as the trainer calls it: in place, started then waited for ----
   if (comm.size() > 1) {
-    (void)comm.sum(0);  // every rank here (rank 0 may have computed alone until now)
     const std::vector<double> ar_sizes = o.sizes.empty() ? powers_of_4(1024, 256.0 * 1024 * 1024) : o.sizes;
     for (double size : ar_sizes) {
       const auto n = std::max<std::size_t>(1, static_cast<std::size_t>(size / sizeof(float)));

@@ -14,6 +14,7 @@
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/hardware.hpp"
 #include "dpcast/sim/calibrate.hpp"
+#include "dpcast/sim/compare.hpp"
 
 namespace dpcast::cli {
 namespace {
@@ -42,9 +43,10 @@ models::Json run_microbench(const CalibrateArgs& a) {
   const std::string raw = std::filesystem::temp_directory_path() / ("dpcast-microbench-" + std::to_string(::getpid()) + ".json");
   std::vector<std::string> argv;
   if (a.ranks > 1) argv = {"mpirun", "-n", std::to_string(a.ranks)};
-  // "Calibrate on one rank": the computing benchmarks on rank 0 alone, the all-reduce on all.
-  for (const auto& s : {train_binary(), std::string("--microbench"), std::string("--compute-on-rank-0"),
-                        std::string("--backend"), a.backend, std::string("-o"), raw})
+  // "Calibrate on one rank": the computing benchmarks on rank 0 alone (then on every rank at
+  // once, for the colocated slowdown), the all-reduce on all.
+  for (const auto& s : {train_binary(), std::string("--microbench"), std::string("--backend"), a.backend,
+                        std::string("-o"), raw})
     argv.push_back(s);
   std::string shown;
   for (const auto& s : argv) shown += (shown.empty() ? "" : " ") + s;
@@ -74,11 +76,24 @@ models::Json run_microbench(const CalibrateArgs& a) {
   return j;
 }
 
-// Merges `extra` into `into`: later sources win for what they name.
+// Merges `extra` into `into`: what a later source measures wins; measured layers add up.
 void merge(models::Profile& into, const models::Profile& extra) {
   if (into.name.empty()) into.name = extra.name;
   into.source += (into.source.empty() ? "" : "; ") + extra.source;
-  for (const auto& [name, g] : extra.gpus) into.gpus[name] = g;
+  for (const auto& [name, g] : extra.gpus) {
+    auto& m = into.gpus[name];
+    for (const auto& [p, v] : g.peak_flops) m.peak_flops[p] = v;
+    if (g.vector_flops) m.vector_flops = g.vector_flops;
+    if (g.memory_bandwidth_bytes_per_s) m.memory_bandwidth_bytes_per_s = g.memory_bandwidth_bytes_per_s;
+    if (g.compute_efficiency) m.compute_efficiency = g.compute_efficiency;
+    if (g.memory_efficiency) m.memory_efficiency = g.memory_efficiency;
+    if (g.launch_overhead_s) m.launch_overhead_s = g.launch_overhead_s;
+    for (const auto& [p, c] : g.matrix_efficiency) m.matrix_efficiency[p] = c;
+    if (!g.memory_efficiency_curve.empty()) m.memory_efficiency_curve = g.memory_efficiency_curve;
+    if (g.colocated_matrix_slowdown) m.colocated_matrix_slowdown = g.colocated_matrix_slowdown;
+    if (g.colocated_streaming_slowdown) m.colocated_streaming_slowdown = g.colocated_streaming_slowdown;
+    for (const auto& [key, t] : g.layers) m.layers[key] = t;
+  }
   for (const auto& [name, l] : extra.links) into.links[name] = l;
 }
 
@@ -127,7 +142,7 @@ int cmd_calibrate(const CalibrateArgs& a) {
     merge(profile, c.profile);
     report.insert(report.end(), c.report.begin(), c.report.end());
   };
-  const bool imports = !a.microbench.empty() || !a.nccl_tests.empty() || !a.osu.empty();
+  const bool imports = !a.microbench.empty() || !a.nccl_tests.empty() || !a.osu.empty() || !a.records.empty();
   if (!a.microbench.empty()) {
     const models::Json raw = [&] {
       try {
@@ -138,6 +153,8 @@ int cmd_calibrate(const CalibrateArgs& a) {
     }();
     add(sim::calibrate_from_microbench(raw, a.microbench, catalogue, gpu, link.empty() ? "shared-memory" : link));
   }
+  for (const auto& record_file : a.records)
+    add(sim::calibrate_from_records(sim::load_records(record_file), record_file, catalogue));
   if (!a.nccl_tests.empty())
     add(from_log(sim::parse_nccl_tests(read_file(a.nccl_tests), a.nccl_tests), a.nccl_tests, "nccl-tests", a.link, a.ranks));
   if (!a.osu.empty()) add(from_log(sim::parse_osu_allreduce(read_file(a.osu), a.osu), a.osu, "OSU", a.link, a.ranks));

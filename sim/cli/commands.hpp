@@ -57,6 +57,7 @@ struct CalibrateArgs {
   std::string microbench;       // fit this dpcast-train --microbench output instead of running it
   std::string nccl_tests;       // import an all_reduce_perf log
   std::string osu;              // import an osu_allreduce log
+  std::vector<std::string> records;  // measured records (one worker) whose layers the profile keeps
 };
 
 int cmd_calibrate(const CalibrateArgs& args);

@@ -71,6 +71,9 @@ int main(int argc, char** argv) {
   calibrate->add_option("--base", cal.base, "Start from this profile and add what is measured or imported");
   calibrate->add_option("--from-microbench", cal.microbench, "Fit this dpcast-train --microbench output instead of running it");
   calibrate->add_option("--nccl-tests", cal.nccl_tests, "Import an nccl-tests all_reduce_perf log into --link's alpha-beta");
+  calibrate->add_option("--record", cal.records,
+                        "Measured run records (dpcast-train on one worker) whose layers' times the profile keeps "
+                        "(repeatable); predictions of those layers then use them");
   calibrate->add_option("--osu", cal.osu, "Import an OSU osu_allreduce log (of --ranks ranks) into --link's alpha-beta");
 
   cli::PlanArgs plan_args;

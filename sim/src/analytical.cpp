@@ -52,7 +52,7 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
   const auto accumulation = static_cast<double>(s.training.grad_accumulation);
   const int zero = s.data_parallel.zero_stage;
   const int n = s.cluster.gpus();
-  const ComputeModel compute(gpu, precision);
+  const ComputeModel compute(gpu, precision, s.cluster.gpus_per_node > 1);
   const NetworkPath path = NetworkPath::from(s);
 
   models::RunRecord r = models::configured_record(s, graph, options.details);

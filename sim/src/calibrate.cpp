@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "dpcast/models/error.hpp"
+#include "dpcast/models/scenario.hpp"
 #include "dpcast/sim/units.hpp"
 
 namespace dpcast::sim {
@@ -190,6 +192,23 @@ Calibration calibrate_from_microbench(const models::Json& raw, const std::string
                        human_rate(pts.front().second * bandwidth, "B/s") + " at " + human_bytes(pts.front().first) +
                        " to " + human_rate(pts.back().second * bandwidth, "B/s") + " at " + human_bytes(pts.back().first));
   }
+  // Every rank computing at once against rank 0 alone: the median ratio, per kind of work.
+  auto slowdown = [&](const char* key) -> std::optional<double> {
+    std::vector<double> ratios;
+    for (const auto& e : raw.value(key, models::Json::array()))
+      if (e.contains("seconds_together") && e.value("seconds", 0.0) > 0)
+        ratios.push_back(e["seconds_together"].get<double>() / e["seconds"].get<double>());
+    if (ratios.empty()) return std::nullopt;
+    std::sort(ratios.begin(), ratios.end());
+    return ratios[ratios.size() / 2];
+  };
+  g.colocated_matrix_slowdown = slowdown("gemm");
+  g.colocated_streaming_slowdown = slowdown("elementwise");
+  if (g.colocated_matrix_slowdown || g.colocated_streaming_slowdown)
+    c.report.push_back("every rank computing at once: matrix products " +
+                       fixed(g.colocated_matrix_slowdown.value_or(1), 2) + "x, streaming kernels " +
+                       fixed(g.colocated_streaming_slowdown.value_or(1), 2) + "x the time alone (medians over " +
+                       std::to_string(raw.value("ranks", 1)) + " ranks)");
   // The curves include each kernel's fixed costs; a separate launch overhead would count them twice.
   if (!gemm.empty() || !streaming.empty()) g.launch_overhead_s = 0.0;
   c.profile.gpus[gpu_name] = g;
@@ -212,6 +231,41 @@ Calibration calibrate_from_microbench(const models::Json& raw, const std::string
                        std::to_string(allreduce.size()) + " all-reduce sizes on " + std::to_string(ranks) +
                        " ranks, worst fit error " + fixed(100 * fit.max_relative_error, 1) + "%");
   }
+  return c;
+}
+
+Calibration calibrate_from_records(const std::vector<models::RunRecord>& records, const std::string& file,
+                                   const models::Catalogue& catalogue) {
+  Calibration c;
+  c.profile.source = "layers measured in " + file;
+  std::map<std::string, models::GpuProfile> gpus;
+  for (const auto& r : records) {
+    if (r.kind != "measured") continue;
+    if (r.gpus != 1)
+      throw Error(SourceLocation{file, 0, 0}, "", "layers must be measured on one worker (this record of " + r.model +
+                                                      " ran on " + std::to_string(r.gpus) +
+                                                      " GPUs, and its layers already wait for their peers)");
+    if (r.scenario_yaml.empty())
+      throw Error(SourceLocation{file, 0, 0}, "scenario.yaml", "the record carries no scenario to rebuild its layers from");
+    const auto s = models::parse_scenarios(r.scenario_yaml, file, catalogue).front();
+    const auto graph = s.model.build(s.seq_len());
+    std::map<std::string, const models::Layer*> by_name;
+    for (models::LayerId id = 0; id < graph.size(); ++id) by_name[graph.layer(id).name] = &graph.layer(id);
+    auto& g = gpus[s.cluster.gpu];
+    int count = 0;
+    for (const auto& l : r.layers) {
+      const auto it = by_name.find(l.name);
+      if (it == by_name.end() || it->second->kind == models::LayerKind::Input) continue;
+      g.layers[models::layer_signature(*it->second, s.training.micro_batch, s.training.precision)] = {l.forward_s,
+                                                                                                      l.backward_s};
+      ++count;
+    }
+    c.report.push_back(std::to_string(count) + " layers of " + r.model + " at micro-batch " +
+                       std::to_string(r.micro_batch) + " measured on one " + s.cluster.gpu + " (" +
+                       human_time(r.step_time_s) + " a step)");
+  }
+  if (gpus.empty()) throw Error(SourceLocation{file, 0, 0}, "", "no measured record with layers");
+  c.profile.gpus = gpus;
   return c;
 }
 

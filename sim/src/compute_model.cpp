@@ -1,17 +1,23 @@
 #include "dpcast/sim/compute_model.hpp"
 
+#include "dpcast/models/profile.hpp"
+
 #include <algorithm>
 
 namespace dpcast::sim {
 
-ComputeModel::ComputeModel(const models::Gpu& gpu, models::Precision precision)
+ComputeModel::ComputeModel(const models::Gpu& gpu, models::Precision precision, bool colocated)
     : matrix_rate_(gpu.matrix_peak(precision) * gpu.compute_efficiency),
       vector_rate_(gpu.vector_flops * gpu.compute_efficiency),
       memory_rate_(gpu.memory_bandwidth_bytes_per_s * gpu.memory_efficiency),
       launch_s_(gpu.launch_overhead_s),
       matrix_peak_(gpu.matrix_peak(precision)),
       memory_curve_(gpu.memory_efficiency_curve),
-      memory_bandwidth_(gpu.memory_bandwidth_bytes_per_s) {
+      memory_bandwidth_(gpu.memory_bandwidth_bytes_per_s),
+      precision_(precision),
+      measured_(&gpu.measured_layers),
+      matrix_slowdown_(colocated ? gpu.colocated_matrix_slowdown : 1.0),
+      streaming_slowdown_(colocated ? gpu.colocated_streaming_slowdown : 1.0) {
   if (const auto it = gpu.matrix_efficiency_curve.find(precision); it != gpu.matrix_efficiency_curve.end())
     matrix_curve_ = it->second;
 }
@@ -34,6 +40,16 @@ double ComputeModel::time(double flops, double bytes, bool matrix, double produc
 }
 
 PassTime ComputeModel::layer(const models::LayerCost& c, const models::Layer& layer, std::int64_t micro_batch) const {
+  PassTime t = roofline(c, layer, micro_batch);
+  if (!measured_->empty()) {
+    const auto it = measured_->find(models::layer_signature(layer, micro_batch, precision_));
+    if (it != measured_->end()) t = {it->second.first, it->second.second};
+  }
+  const double slowdown = models::is_matrix_layer(layer.kind) ? matrix_slowdown_ : streaming_slowdown_;
+  return {t.forward_s * slowdown, t.backward_s * slowdown};
+}
+
+PassTime ComputeModel::roofline(const models::LayerCost& c, const models::Layer& layer, std::int64_t micro_batch) const {
   if (!models::is_matrix_layer(layer.kind))
     return {time(c.forward_flops, c.forward_bytes, false), time(c.backward_flops(), c.backward_bytes, false)};
   if (layer.kind == models::LayerKind::Attention) {
@@ -50,7 +66,9 @@ PassTime ComputeModel::layer(const models::LayerCost& c, const models::Layer& la
   return {time(c.forward_flops, c.forward_bytes, true), backward_s};
 }
 
-double ComputeModel::streaming(double bytes) const { return bytes > 0 ? launch_s_ + memory_seconds(bytes) : 0; }
+double ComputeModel::streaming(double bytes) const {
+  return bytes > 0 ? (launch_s_ + memory_seconds(bytes)) * streaming_slowdown_ : 0;
+}
 
 std::vector<PassTime> layer_times(const ComputeModel& compute, const models::ModelGraph& graph,
                                   const models::TrainingSpec& training) {

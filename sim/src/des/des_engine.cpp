@@ -190,7 +190,7 @@ std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGra
 
   const auto precision = s.training.precision;
   const double act = models::bytes_per_element(precision);
-  const ComputeModel compute(*s.cluster.gpu_entry, precision);
+  const ComputeModel compute(*s.cluster.gpu_entry, precision, s.cluster.gpus_per_node > 1);
   const auto buckets = models::make_buckets(graph, gradient_bytes_per_param(precision), dp.first_bucket_mb * 1024 * 1024,
                                     dp.bucket_mb * 1024 * 1024);
   const auto op = dp.zero_stage == 0 ? CollectiveOp::AllReduce : CollectiveOp::ReduceScatter;

@@ -43,6 +43,13 @@ struct Gpu {
   // (replaces memory_efficiency; may exceed 1 where data fits in cache).
   std::map<Precision, EfficiencyCurve> matrix_efficiency_curve;
   EfficiencyCurve memory_efficiency_curve;
+  // From a calibrated profile: layers measured on one worker, by layer_signature()
+  // (forward and backward seconds of one pass), which replace the roofline for those layers;
+  // and how much slower matrix and streaming work runs when every worker of a node computes
+  // at once (CPU cores share caches and memory bandwidth; 1 for devices that share nothing).
+  std::map<std::string, std::pair<double, double>> measured_layers;
+  double colocated_matrix_slowdown = 1;
+  double colocated_streaming_slowdown = 1;
   std::optional<double> price_per_hour;  // one GPU, on demand
   SourceLocation source;
 

@@ -16,6 +16,8 @@
 //       matrix_efficiency:             # per precision: [FLOP of one matrix product, fraction of peak]
 //         fp32: [[1.0e+6, 0.2], [1.0e+9, 0.8]]
 //       memory_efficiency_curve: [[4096, 1.4], [6.7e+7, 0.8]]   # [bytes one kernel streams, fraction]
+//       colocated_slowdown: {matrix: 1.2, streaming: 1.4}   # every worker of a node computing at once
+//       layers: {"linear [1024] -> [1024] p1049600 b64 fp32": [2.1e-3, 4.4e-3]}   # measured on one worker
 //   links:
 //     shared-memory: {bandwidth_bytes_per_s: 5.1e+9, latency_s: 2.0e-6}   # α-β fitted per link
 //   des: {network_model: CM02, tcp_gamma_bytes: 0, crosstraffic: false}
@@ -24,6 +26,7 @@
 #include <string>
 
 #include "dpcast/models/hardware.hpp"
+#include "dpcast/models/layer.hpp"
 
 namespace dpcast::models {
 
@@ -46,7 +49,15 @@ struct GpuProfile {
   std::optional<double> launch_overhead_s;
   std::map<Precision, EfficiencyCurve> matrix_efficiency;
   EfficiencyCurve memory_efficiency_curve;
+  std::map<std::string, std::pair<double, double>> layers;  // layer_signature -> forward_s, backward_s
+  std::optional<double> colocated_matrix_slowdown;
+  std::optional<double> colocated_streaming_slowdown;
 };
+
+/// What identifies a layer's pass timings: its kind, shapes, parameters, heads, whether it
+/// computes an input gradient, the micro-batch and the precision ("linear [128] -> [1024]
+/// p132096 b64 fp32").
+[[nodiscard]] std::string layer_signature(const Layer& layer, std::int64_t micro_batch, Precision precision);
 
 struct Profile {
   std::string name;

@@ -43,9 +43,10 @@ struct MicrobenchOptions {
   int min_repetitions = 5;
   double min_seconds = 0.02;  // keep repeating (up to max_repetitions) until this much time is measured
   int max_repetitions = 50;
-  /// Matrix products and element-wise kernels on rank 0 alone, the other ranks idle (as when
-  /// one rank trains); else on every rank at once, competing for the memory bus as ranks that
-  /// train together do. The all-reduces always run on every rank.
+  /// Matrix products and element-wise kernels are timed on rank 0 alone, the other ranks idle
+  /// (as when one rank trains: "seconds"), then, with several ranks, on every rank at once
+  /// ("seconds_together": ranks sharing a machine share its caches and memory bandwidth);
+  /// with this, only alone. The all-reduces always run on every rank.
   bool compute_on_lead_only = false;
   /// Time every matrix product once per precision: its name ("fp32", "tf32", "bf16", "fp16")
   /// and what switches the kernels to it; each gemm entry then carries "precision". Empty:
@@ -53,10 +54,9 @@ struct MicrobenchOptions {
   std::vector<std::pair<std::string, std::function<void()>>> precisions;
 };
 
-/// Runs the micro-benchmarks (all-reduces need every rank; the rest runs on each, or on rank
-/// 0 alone, and rank 0's figures are kept) and returns, on rank 0, the raw JSON:
-/// {"kind": "microbench", "backend", "host", "threads", "ranks", "compute_ranks", "gemm": [...],
-///  "elementwise": [...], "allreduce": [...]}.
+/// Runs the micro-benchmarks (see MicrobenchOptions; rank 0's figures are kept) and returns,
+/// on rank 0, the raw JSON: {"kind": "microbench", "backend", "host", "threads", "ranks",
+/// "gemm": [...], "elementwise": [...], "allreduce": [...]}.
 [[nodiscard]] models::Json run_microbench(Device& device, Kernels& kernels, Communicator& comm, int threads,
                                           const MicrobenchOptions& options);
 

@@ -54,4 +54,9 @@ struct Calibration {
                                                     const models::Catalogue& catalogue, const std::string& gpu,
                                                     const std::string& link);
 
+/// A profile whose GPUs carry the layers of measured records (each measured on one worker),
+/// by layer_signature: the compute model then uses those layers' own times.
+[[nodiscard]] Calibration calibrate_from_records(const std::vector<models::RunRecord>& records, const std::string& file,
+                                                 const models::Catalogue& catalogue);
+
 }  // namespace dpcast::sim

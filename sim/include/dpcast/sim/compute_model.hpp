@@ -6,8 +6,12 @@
 // vector peak. Efficiencies come from the hardware entry, or from a calibrated profile's
 // curves: a matrix product's efficiency by its own FLOP (a Linear's backward is two products,
 // input and weight gradient, each at its size; attention is two batched products per head
-// and sample), a streaming kernel's by the bytes it moves.
+// and sample), a streaming kernel's by the bytes it moves; and a layer the profile measured
+// (same kind, shapes, micro-batch and precision) takes its measured time. Workers sharing a
+// node (CPU cores) run slower by the profile's colocated slowdowns when all compute at once.
 #include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "dpcast/models/hardware.hpp"
@@ -24,7 +28,9 @@ struct PassTime {
 
 class ComputeModel {
  public:
-  ComputeModel(const models::Gpu& gpu, models::Precision precision);
+  /// `colocated`: every worker of a node computes at once (more than one per node); a
+  /// calibrated profile's colocated slowdowns then apply (CPU cores sharing memory).
+  ComputeModel(const models::Gpu& gpu, models::Precision precision, bool colocated = false);
 
   /// Roofline time of `flops` and `bytes` on the matrix or vector units, plus the launch
   /// overhead; matrix work is `products` equal matrix products.
@@ -37,6 +43,7 @@ class ComputeModel {
   [[nodiscard]] double matrix_peak() const { return matrix_peak_; }
 
  private:
+  [[nodiscard]] PassTime roofline(const models::LayerCost& cost, const models::Layer& layer, std::int64_t micro_batch) const;
   // Seconds of `flops` of matrix work in `products` equal products; of `bytes` streamed.
   [[nodiscard]] double matrix_seconds(double flops, double products) const;
   [[nodiscard]] double memory_seconds(double bytes) const;
@@ -49,6 +56,10 @@ class ComputeModel {
   models::EfficiencyCurve matrix_curve_;  // from a profile: by one product's FLOP
   models::EfficiencyCurve memory_curve_;  // from a profile: by one kernel's bytes
   double memory_bandwidth_;
+  models::Precision precision_;
+  const std::map<std::string, std::pair<double, double>>* measured_;  // from a profile, by layer_signature
+  double matrix_slowdown_ = 1;     // colocated workers (from a profile)
+  double streaming_slowdown_ = 1;
 };
 
 /// Forward and backward time of every layer of `graph` (indexed by LayerId) for the
