@@ -34,10 +34,10 @@ dpcast_train_cuda_no_device(bf16_accepted ${REAL_BAD}/bf16.yaml --backend cuda -
 
 # Wrong use, found before any GPU is looked for.
 dpcast_train_cuda_error(wrong_world_size
-  "tests/real/scenarios/tiny-gpt-2x2.yaml:4:10: cluster: 'tiny GPT, 2 ranks' trains on 2 workers (1 node x 2) but runs on 1 GPU; start it with --gpus 2"
+  "tests/real/scenarios/tiny-gpt-2x2.yaml:5:10: cluster: 'tiny GPT, 2 ranks' trains on 2 workers (1 node x 2) but runs on 1 GPU; start it with --gpus 2"
   tests/real/scenarios/tiny-gpt-2x2.yaml --backend cuda)
 dpcast_train_cuda_error(wrong_gpus
-  "tests/real/scenarios/tiny-gpt-2x2.yaml:4:10: cluster: 'tiny GPT, 2 ranks' trains on 2 workers (1 node x 2) but runs on 3 GPUs; start it with --gpus 2"
+  "tests/real/scenarios/tiny-gpt-2x2.yaml:5:10: cluster: 'tiny GPT, 2 ranks' trains on 2 workers (1 node x 2) but runs on 3 GPUs; start it with --gpus 2"
   tests/real/scenarios/tiny-gpt-2x2.yaml --backend cuda --gpus 3)
 dpcast_train_cuda_error(gpus_without_cuda
   "--gpus: starts one process per GPU for --backend cuda; the CPU backend's ranks come from mpirun -n N"
