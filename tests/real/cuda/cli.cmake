@@ -29,6 +29,10 @@ dpcast_train_cuda_no_device(one_process tests/real/scenarios/tiny-gpt-1x4.yaml -
 dpcast_train_cuda_no_device(two_workers tests/real/scenarios/tiny-gpt-2x2.yaml --backend cuda --gpus 2 --steps 1
                             -o /dev/null)
 dpcast_train_cuda_no_device(microbench --microbench --quick --backend cuda -o /dev/null)
+# The CUDA example scenarios pass every check before the GPU is looked for.
+dpcast_train_cuda_no_device(example_gpt2_small scenarios/real/gpt2-small-cuda.yaml --config 1 --backend cuda --steps 1
+                            -o /dev/null)
+dpcast_train_cuda_no_device(example_gpt scenarios/real/gpt-cuda.yaml --backend cuda --gpus 2 --steps 1 -o /dev/null)
 # The CUDA backend takes every precision (the CPU backend only fp32): bf16 gets as far as the GPU.
 dpcast_train_cuda_no_device(bf16_accepted ${REAL_BAD}/bf16.yaml --backend cuda --steps 1 -o /dev/null)
 
