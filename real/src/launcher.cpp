@@ -247,6 +247,7 @@ LaunchResult launch_workers(const LaunchOptions& options, const std::function<in
         if (x.alive) {
           x.stopped = true;
           ::kill(x.pid, SIGTERM);
+          ::kill(x.pid, SIGCONT);  // a stopped worker (SIGSTOP, a debugger) takes SIGTERM only once continued
         }
     }
     if (kill_at && !killed && now >= *kill_at) {

@@ -86,6 +86,21 @@ TEST(Launcher, AWorkerIgnoringSigtermIsKilled) {
   EXPECT_LT(seconds_since(start), 10);
 }
 
+TEST(Launcher, AStoppedWorkerIsEndedWithoutWaitingForSigkill) {
+  LaunchOptions o;
+  o.workers = 2;
+  o.grace_s = 5;
+  const auto start = Clock::now();
+  const LaunchResult r = launch_workers(o, [](WorkerChannel& c) -> int {
+    if (c.rank() == 1) ::raise(SIGSTOP);  // hung, as a rank stopped mid-step
+    ::usleep(100000);
+    return 1;  // rank 0 gives up on it (as after its all-reduce timed out)
+  });
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_EQ(r.message, "rank 0 exited with status 1; stopped rank 1");
+  EXPECT_LT(seconds_since(start), 3) << "SIGTERM reaches a stopped worker once it is continued";
+}
+
 TEST(Launcher, BadInputOnEveryRankIsLeftToRank0ToReport) {
   LaunchOptions o;
   o.workers = 3;
