@@ -22,6 +22,11 @@ function(dpcast_train_test name expect_rc expect_stdout)
 endfunction()
 
 # ---- Bad input, one class each ----
+if(NOT TARGET dpcast_real_cuda)
+  # A build without the CUDA toolkit (tests/real/cuda/cli.cmake covers the builds with it).
+  dpcast_train_error(cuda_not_built "--backend: 'cuda' is not available in this build (backends: cpu)"
+    scenarios/real/gpt-cuda.yaml --backend cuda --gpus 2)
+endif()
 dpcast_train_error(wrong_world_size
   "scenarios/real/mlp-cpu.yaml:10:3: cluster: 'MLP on 2 CPU workers' trains on 2 workers (1 node x 2) but runs on 1 MPI rank; start it with mpirun -n 2"
   scenarios/real/mlp-cpu.yaml)
