@@ -33,6 +33,7 @@
 
 #include "dpcast/gui/charts.hpp"
 #include "dpcast/gui/item_roles.hpp"
+#include "dpcast/gui/plan_panel.hpp"
 #include "dpcast/gui/scenario_panel.hpp"
 #include "dpcast/gui/session.hpp"
 #include "dpcast/gui/sweep_panel.hpp"
@@ -122,7 +123,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Sess
   });
   connect(session_, &Session::selection_changed, this, [this](int row) {
     for (const auto& v : views_)
-      if (v.chart) v.chart->set_highlight(row);
+      if (v.chart && v.chart->kind() != ChartKind::Plan) v.chart->set_highlight(row);
     syncing_selection_ = true;
     if (row < 0)
       results_table_->clearSelection();
@@ -130,23 +131,43 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Sess
       results_table_->selectRow(results_proxy_->mapFromSource(session_->results()->index(row, 0)).row());
     syncing_selection_ = false;
   });
+  connect(session_, &Session::plan_selection_changed, this, [this](int row) {
+    if (const View* v = view("plan")) v->chart->set_highlight(row);
+    syncing_selection_ = true;
+    if (row < 0)
+      plan_table_->clearSelection();
+    else
+      plan_table_->selectRow(row);
+    syncing_selection_ = false;
+    open_point_->setEnabled(row >= 0);
+  });
+  connect(session_, &Session::plan_finished, this, [this](bool canceled) {
+    update_plan_explanation();
+    if (canceled) statusBar()->showMessage(tr("Plan cancelled"), 4000);
+  });
+  connect(session_, &Session::document_replaced, this, &MainWindow::update_plan_explanation);
   update_title();
   rebuild_recent_menu();
   update_comparison_summary();
   update_explanation();
+  update_plan_explanation();
 }
 
 void MainWindow::build_views() {
   Session* s = session_;
-  const ChartPanel::Sources sources{s->results(), s->comparison(), s->timeline()};
+  const ChartPanel::Sources sources{s->results(), s->comparison(), s->timeline(), s->plan_front()};
   auto add = [this](const QString& id, const QString& title, QWidget* widget, ChartPanel* chart, QTableView* table,
                     const QAbstractItemModel* model) {
     views_.push_back({id, title, widget, chart, table, model});
     tabs_->addTab(widget, title);
-    if (chart) connect(chart, &ChartPanel::point_clicked, session_, &Session::select_row);
+    if (chart && chart->kind() == ChartKind::Plan)
+      connect(chart, &ChartPanel::point_clicked, session_, &Session::select_plan_point);
+    else if (chart)
+      connect(chart, &ChartPanel::point_clicked, session_, &Session::select_row);
   };
   // A view: a row of buttons above a chart (and maybe more below it).
-  auto page = [this](ChartPanel* chart, const QString& id, QWidget* below, QList<QWidget*> extra) {
+  auto page = [this](ChartPanel* chart, const QString& id, QWidget* below, QList<QWidget*> extra,
+                     int below_stretch = 1) {
     auto* widget = new QWidget;
     auto* box = new QVBoxLayout(widget);
     auto* row = new QHBoxLayout;
@@ -174,7 +195,8 @@ void MainWindow::build_views() {
       split->addWidget(chart);
       split->addWidget(below);
       split->setStretchFactor(0, 3);
-      split->setStretchFactor(1, 1);
+      split->setStretchFactor(1, below_stretch);
+      split->setSizes({300, 100 * below_stretch});  // scaled to the room there is when shown
       box->addWidget(split);
     } else {
       box->addWidget(chart);
@@ -272,6 +294,69 @@ void MainWindow::build_views() {
               session_->select_row(results_proxy_->mapToSource(current).row());
             });
   }
+
+  // The plan: its panel, the front as a chart and a table, the recommendation's reasons.
+  {
+    auto* chart = new ChartPanel(ChartKind::Plan, sources);
+    plan_panel_ = new PlanPanel(s);
+    auto* panel_scroll = new QScrollArea;
+    panel_scroll->setWidget(plan_panel_);
+    panel_scroll->setWidgetResizable(true);
+    panel_scroll->setMinimumWidth(320);
+    panel_scroll->setMaximumWidth(420);
+    panel_scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    open_point_ = new QPushButton(tr("Open as scenario"));
+    open_point_->setObjectName("plan-open-point");
+    open_point_->setToolTip(
+        tr("Make the selected front point the scenario (untitled), so the other views show it; "
+           "the file it came from stays as it is"));
+    open_point_->setEnabled(false);
+    connect(open_point_, &QPushButton::clicked, this, [this] { open_plan_point(session_->plan_selected()); });
+    auto* hint = new QLabel(tr("Click a point or select a row, then"));
+    hint->setStyleSheet("color: palette(mid);");
+    auto* below = new QWidget;
+    auto* box = new QVBoxLayout(below);
+    box->setContentsMargins(0, 0, 0, 0);
+    plan_why_ = new QLabel;
+    plan_why_->setObjectName("plan-why");
+    plan_why_->setWordWrap(true);
+    plan_why_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    box->addWidget(plan_why_);
+    plan_table_ = table_view(s->plan_front());
+    // Time, cost and the constraints beside the cluster, before the network (the model keeps
+    // the column order of `dpcast plan --csv`, which Save CSV writes).
+    QHeaderView* header = plan_table_->horizontalHeader();
+    int to = PlanFrontModel::Network;
+    for (int column : {PlanFrontModel::TimeToTrain, PlanFrontModel::Cost, PlanFrontModel::Constraints})
+      header->moveSection(header->visualIndex(column), to++);
+    box->addWidget(plan_table_);
+    connect(plan_table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex& current) {
+              if (!syncing_selection_ && current.isValid()) session_->select_plan_point(current.row());
+            });
+    connect(plan_table_, &QTableView::doubleClicked, this,
+            [this](const QModelIndex& index) { open_plan_point(index.row()); });
+    auto* right = new QWidget;
+    auto* right_box = new QVBoxLayout(right);
+    right_box->setContentsMargins(0, 0, 0, 0);
+    plan_binding_ = new QLabel;
+    plan_binding_->setObjectName("plan-binding");
+    plan_binding_->setWordWrap(true);
+    plan_binding_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    plan_binding_->setStyleSheet(
+        "#plan-binding { background: #fbe3e4; border: 1px solid #c01c28; color: #8a1019; padding: 6px; "
+        "font-weight: bold; }");
+    plan_binding_->hide();
+    right_box->addWidget(plan_binding_);
+    right_box->addWidget(page(chart, "plan", below, {hint, open_point_}, 2), 1);
+    auto* split = new QSplitter;
+    split->setChildrenCollapsible(false);
+    split->addWidget(panel_scroll);
+    split->addWidget(right);
+    split->setStretchFactor(1, 1);
+    split->setSizes({330, 1000});
+    add("plan", tr("Plan"), split, chart, plan_table_, s->plan_front());
+  }
 }
 
 void MainWindow::build_menus() {
@@ -315,6 +400,48 @@ void MainWindow::build_menus() {
   QMenu* sweep = menuBar()->addMenu(tr("&Sweep"));
   sweep->addAction(tr("&Run"), QKeySequence(Qt::CTRL | Qt::Key_R), session_, &Session::run_sweep);
   sweep->addAction(tr("&Cancel"), QKeySequence(Qt::Key_Escape), session_, &Session::cancel_sweep);
+
+  QMenu* plan = menuBar()->addMenu(tr("&Plan"));
+  plan->addAction(tr("&Run plan"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R), this, [this] {
+    show_view("plan");
+    session_->run_plan();
+  });
+  plan->addAction(tr("&Cancel plan"), session_, &Session::cancel_plan);
+  plan->addAction(tr("&Open selected point as scenario"), this, [this] { open_plan_point(session_->plan_selected()); });
+}
+
+bool MainWindow::open_plan_point(int row) {
+  const auto& outcome = session_->plan_outcome();
+  if (!outcome || row < 0 || row >= static_cast<int>(outcome->result.front.size())) {
+    show_message(tr("Select a point of the plan's front first (run the plan if there is none)."));
+    return false;
+  }
+  // An unedited point opened before is replaced without asking: it is one click away.
+  if (session_->opened_plan_point() < 0 && !maybe_save()) return false;
+  if (!session_->open_plan_point(row)) return false;
+  show_message({});
+  statusBar()->showMessage(tr("Front point %1 is the scenario now (untitled): the other views show it").arg(row + 1),
+                           6000);
+  return true;
+}
+
+void MainWindow::update_plan_explanation() {
+  const auto& outcome = session_->plan_outcome();
+  QString binding;
+  QStringList why;
+  if (outcome && outcome->ok) {
+    if (!outcome->result.binding.empty()) {
+      binding = tr("No configuration meets the constraints:");
+      for (const auto& b : outcome->result.binding) binding += "\n\u2022 " + qs(b);
+    }
+    for (const auto& w : outcome->result.why) why << "\u2022 " + qs(w);
+  } else if (outcome) {
+    binding = tr("The plan failed: %1").arg(qs(outcome->error));
+  }
+  plan_binding_->setText(binding);
+  plan_binding_->setVisible(!binding.isEmpty());
+  plan_why_->setText(why.join("\n"));
+  plan_why_->setVisible(!why.isEmpty());
 }
 
 void MainWindow::rebuild_recent_menu() {

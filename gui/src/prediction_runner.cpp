@@ -23,12 +23,21 @@ PredictionRunner::PredictionRunner(QObject* parent) : QObject(parent) {
       Q_EMIT detail_finished(detail_.result(), *detail_configuration_);
     if (pending_detail_) launch_detail();
   });
+  connect(&plan_, &QFutureWatcher<PlanOutcome>::finished, this, [this] {
+    if (!plan_active_) return;  // cancelled: already reported
+    plan_active_ = false;
+    if (plan_.isCanceled() || plan_.future().resultCount() == 0)
+      Q_EMIT plan_finished(PlanOutcome{}, true);
+    else
+      Q_EMIT plan_finished(plan_.result(), false);
+  });
 }
 
 PredictionRunner::~PredictionRunner() {
   pending_detail_.reset();
   sweep_.cancel();
   detail_.cancel();
+  plan_.cancel();
   pool_.waitForDone();
 }
 
@@ -53,6 +62,26 @@ void PredictionRunner::start_sweep(std::vector<models::Scenario> configurations,
 
 void PredictionRunner::cancel_sweep() {
   if (sweep_active_) sweep_.cancel();
+}
+
+void PredictionRunner::start_plan(models::PlanScenario input, sim::PlanOptions options, std::string file) {
+  plan_.cancel();  // a plan still waiting does not run; one running is dropped
+  plan_active_ = true;
+  Q_EMIT plan_started();
+  auto started = plans_started_;
+  plan_.setFuture(QtConcurrent::run(&pool_, [input = std::move(input), options = std::move(options),
+                                             file = std::move(file), started](QPromise<PlanOutcome>& promise) {
+    if (promise.isCanceled()) return;
+    started->fetch_add(1);
+    promise.addResult(run_plan(input, options, file));
+  }));
+}
+
+void PredictionRunner::cancel_plan() {
+  if (!plan_active_) return;
+  plan_.cancel();
+  plan_active_ = false;
+  Q_EMIT plan_finished(PlanOutcome{}, true);
 }
 
 void PredictionRunner::start_detail(models::Scenario configuration, Engine engine) {

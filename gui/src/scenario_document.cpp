@@ -167,12 +167,11 @@ bool ScenarioDocument::has(std::string_view dotted_key) const {
   return node && !node->IsNull();
 }
 
-bool ScenarioDocument::set_value(std::string_view dotted_key, const std::string& value) {
-  if (value.empty()) return remove(dotted_key);
-  if (this->value(dotted_key) == value) return false;
-  const auto parts = split_key(dotted_key);
+namespace {
+// The map that holds the last part of `parts`, made (or made a map) on the way.
+YAML::Node parent_of(YAML::Node& root, const std::vector<std::string>& parts) {
   YAML::Node current;
-  current.reset(root_);
+  current.reset(root);
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
     YAML::Node child = current[parts[i]];
     if (!child.IsDefined() || !child.IsMap()) {
@@ -181,7 +180,55 @@ bool ScenarioDocument::set_value(std::string_view dotted_key, const std::string&
     }
     current.reset(child);
   }
-  current[parts.back()] = YAML::Node(value);
+  return current;
+}
+}  // namespace
+
+bool ScenarioDocument::set_value(std::string_view dotted_key, const std::string& value) {
+  if (value.empty()) return remove(dotted_key);
+  if (this->value(dotted_key) == value) return false;
+  const auto parts = split_key(dotted_key);
+  YAML::Node parent = parent_of(root_, parts);
+  parent[parts.back()] = YAML::Node(value);
+  verbatim_.reset();
+  return true;
+}
+
+std::optional<std::vector<std::string>> ScenarioDocument::list_values(std::string_view dotted_key) const {
+  const auto node = find(root_, split_key(dotted_key));
+  if (!node || !node->IsSequence()) return std::nullopt;
+  std::vector<std::string> values;
+  for (const auto& item : *node) values.push_back(one_line(item));
+  return values;
+}
+
+std::vector<std::pair<std::string, std::string>> ScenarioDocument::entries(std::string_view dotted_key) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  const auto node = find(root_, split_key(dotted_key));
+  if (!node || !node->IsMap()) return out;
+  for (const auto& entry : *node) out.emplace_back(one_line(entry.first), one_line(entry.second));
+  return out;
+}
+
+bool ScenarioDocument::set_list(std::string_view dotted_key, const std::vector<std::string>& values) {
+  if (values.empty()) return remove(dotted_key);
+  if (list_values(dotted_key) == values) return false;
+  const auto parts = split_key(dotted_key);
+  YAML::Node parent = parent_of(root_, parts);
+  YAML::Node list(YAML::NodeType::Sequence);
+  list.SetStyle(YAML::EmitterStyle::Flow);
+  for (const auto& v : values) list.push_back(YAML::Node(v));
+  parent[parts.back()] = list;
+  verbatim_.reset();
+  return true;
+}
+
+bool ScenarioDocument::copy_key(std::string_view dotted_key, const ScenarioDocument& other) {
+  const auto parts = split_key(dotted_key);
+  const auto theirs = find(other.root_, parts);
+  if (!theirs) return remove(dotted_key);
+  YAML::Node parent = parent_of(root_, parts);
+  parent[parts.back()] = YAML::Clone(*theirs);
   verbatim_.reset();
   return true;
 }
@@ -261,17 +308,39 @@ ScenarioDocument ScenarioDocument::without_sweep() const {
   return copy;
 }
 
+namespace {
+ValidationError validation_error(const Error& e, const std::string& text, const std::string& file) {
+  ValidationError error{e.what(), e.detail(), e.key_path(), e.where().file, e.where().line, false};
+  error.in_sweep = error.key_path.rfind("sweep", 0) == 0 || (error.file == file && in_sweep_section(text, error.line));
+  return error;
+}
+}  // namespace
+
+PlanValidation validate_plan(const ScenarioDocument& document, const models::Catalogue& catalogue) {
+  PlanValidation p;
+  p.has_plan = document.has("plan");
+  if (!p.has_plan) return p;
+  const std::string text = document.text();
+  const std::string file = document.error_file();
+  try {
+    p.input = models::parse_plan_scenario(text, file, catalogue);
+  } catch (const Error& e) {
+    p.error = validation_error(e, text, file);
+  } catch (const std::exception& e) {
+    p.error = ValidationError{file + ": " + e.what(), e.what(), "", file, 0, false};
+  }
+  return p;
+}
+
 Validation validate(const ScenarioDocument& document, const models::Catalogue& catalogue) {
   Validation v;
   const std::string text = document.text();
   const std::string file = document.error_file();
+  v.plan = validate_plan(document, catalogue);
   try {
     v.configurations = models::parse_scenarios(text, file, catalogue);
   } catch (const Error& e) {
-    ValidationError error{e.what(), e.detail(), e.key_path(), e.where().file, e.where().line, false};
-    error.in_sweep =
-        error.key_path.rfind("sweep", 0) == 0 || (error.file == file && in_sweep_section(text, error.line));
-    v.error = std::move(error);
+    v.error = validation_error(e, text, file);
     return v;
   } catch (const std::exception& e) {
     v.error = ValidationError{file + ": " + e.what(), e.what(), "", file, 0, false};
@@ -318,6 +387,36 @@ std::string scenario_field_for(const ValidationError& error, const std::string& 
   if (key == "model" || key.rfind("model.", 0) == 0) return "model";
   if (key == "cluster.gpus") return "cluster.nodes";
   for (const auto& k : field_keys())
+    if (k == key) return k;
+  return "";
+}
+
+const std::vector<std::string>& plan_field_keys() {
+  static const std::vector<std::string> keys{
+      "plan.target",
+      "plan.deadline_hours",
+      "plan.budget_usd",
+      "plan.max_global_batch",
+      "plan.gpus",
+      "plan.node_presets",
+      "plan.nodes",
+      "plan.links",
+      "plan.topologies",
+      "plan.micro_batch",
+      "plan.grad_accumulation",
+      "plan.zero_stage",
+  };
+  return keys;
+}
+
+std::string plan_field_for(const ValidationError& error, const std::string& scenario_file) {
+  if (!error.file.empty() && error.file != scenario_file) return "";  // inside a model file
+  std::string key = error.key_path;
+  if (const auto bracket = key.find('['); bracket != std::string::npos) key.resize(bracket);  // plan.gpus[1]
+  auto within = [&](const std::string& field) { return key == field || key.rfind(field + ".", 0) == 0; };
+  if (within("plan.target")) return "plan.target";
+  if (within("plan.nodes")) return "plan.nodes";  // the list, or the range's min or max
+  for (const auto& k : plan_field_keys())
     if (k == key) return k;
   return "";
 }

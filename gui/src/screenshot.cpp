@@ -64,6 +64,24 @@ int write_screenshots(const QString& dir, const QStringList& files, std::ostream
     return true;
   };
   for (const auto& view : window.views()) {
+    if (view.id == "plan") {
+      // The plan view of a scenario with a plan section that `dpcast plan` reads; else a note.
+      const PlanValidation& plan = session->plan_validation();
+      if (!plan.has_plan) {
+        err << "dpcast-gui: " << view.id.toStdString() << ".png not written: " << session->document().error_file()
+            << " has no plan section\n";
+        continue;
+      }
+      if (!plan.ok()) {
+        err << "dpcast-gui: " << view.id.toStdString() << ".png not written: " << plan.error->message << "\n";
+        continue;
+      }
+      session->run_plan();
+      if (!session->wait_idle(kTimeoutMs)) {
+        err << "dpcast-gui: the plan did not finish within " << kTimeoutMs / 1000 << " s\n";
+        return 2;
+      }
+    }
     window.show_view(view.id);
     if (view.chart) view.chart->rebuild();
     session->wait_idle(kTimeoutMs);

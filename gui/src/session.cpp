@@ -8,6 +8,7 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include "dpcast/models/error.hpp"
+#include "dpcast/models/scenario_yaml.hpp"
 #include "dpcast/sim/compare.hpp"
 #include "dpcast/sim/report.hpp"
 
@@ -46,6 +47,17 @@ Session::Session(QObject* parent) : QObject(parent) {
             set_timeline_ranks(timeline_ranks_);  // draws the timeline of the new record
           });
 
+  connect(&runner_, &PredictionRunner::plan_started, this, &Session::plan_started);
+  connect(&runner_, &PredictionRunner::plan_finished, this, [this](const PlanOutcome& outcome, bool canceled) {
+    if (!canceled) {
+      plan_front_.set_outcome(outcome);
+      opened_plan_point_ = -1;
+      plan_selected_ = -2;  // so that the selection below is announced
+      select_plan_point(plan_front_.recommended_row());
+    }
+    Q_EMIT plan_finished(canceled);
+  });
+
   revalidate(Refresh::Now);
 }
 
@@ -55,6 +67,7 @@ Session::~Session() {
 }
 
 void Session::new_document() {
+  forget_plan();
   document_ = ScenarioDocument();
   set_modified(false);
   Q_EMIT file_changed(file());
@@ -68,6 +81,7 @@ std::optional<std::string> Session::open(const QString& path) {
   } catch (const Error& e) {
     return std::string(e.what());
   }
+  forget_plan();
   set_modified(false);
   remember_recent(path);
   Q_EMIT file_changed(file());
@@ -89,8 +103,15 @@ std::optional<std::string> Session::save(const QString& path) {
   return std::nullopt;
 }
 
+namespace {
+// `dpcast predict` ignores the plan section: an edit there changes no prediction.
+bool in_plan(const std::string& key) {
+  return key == "plan" || key.rfind("plan.", 0) == 0;
+}
+}  // namespace
+
 void Session::set_value(const std::string& key, const QString& value) {
-  changed(document_.set_value(key, value.trimmed().toStdString()));
+  changed(document_.set_value(key, value.trimmed().toStdString()), in_plan(key));
 }
 
 void Session::set_model_file(const QString& path) {
@@ -105,9 +126,34 @@ void Session::set_sweep_values(const std::string& key, const QStringList& values
   changed(document_.set_sweep_values(key, list));
 }
 
-void Session::changed(bool document_changed) {
+void Session::set_list(const std::string& key, const QStringList& values) {
+  std::vector<std::string> list;
+  for (const auto& v : values)
+    if (!v.trimmed().isEmpty()) list.push_back(v.trimmed().toStdString());
+  changed(document_.set_list(key, list), in_plan(key));
+}
+
+void Session::set_plan_target(bool tokens, const QString& value) {
+  const std::string kind = tokens ? "tokens" : "samples";
+  const std::string other = tokens ? "samples" : "tokens";
+  bool change = document_.remove("plan.target." + other);
+  change = document_.set_value("plan.target." + kind, value.trimmed().toStdString()) || change;
+  changed(change, true);
+}
+
+void Session::remove_sweep() {
+  changed(document_.remove("sweep"));
+}
+
+void Session::changed(bool document_changed, bool plan_only) {
   if (!document_changed) return;
   set_modified(true);
+  opened_plan_point_ = -1;
+  if (plan_front_.outcome()) set_plan_stale(true);  // until the plan runs again
+  if (plan_only) {
+    revalidate(Refresh::None);  // the predictions on show are still those of this document
+    return;
+  }
   set_stale(true);  // until the sweep runs again
   revalidate(Refresh::AfterPause);
 }
@@ -140,6 +186,10 @@ void Session::validation_done() {
   validation_ = validator_.result();
   Q_EMIT validated();
   const Refresh refresh = std::exchange(refresh_after_validation_, Refresh::None);
+  if (plan_requested_) {
+    plan_requested_ = false;
+    run_plan();
+  }
   if (run_requested_) {
     run_requested_ = false;
     run_sweep();
@@ -322,7 +372,69 @@ void Session::set_stale(bool stale) {
 }
 
 bool Session::busy() const {
-  return validating() || refresh_timer_.isActive() || runner_.busy();
+  return validating() || refresh_timer_.isActive() || runner_.busy() || plan_requested_;
+}
+
+void Session::run_plan() {
+  if (validating()) {
+    plan_requested_ = true;  // when the document on show has been read
+    return;
+  }
+  if (!validation_.plan.ok()) return;
+  set_plan_stale(false);
+  runner_.start_plan(*validation_.plan.input, plan_options(plan_confirm_up_to_), document_.error_file());
+}
+
+void Session::cancel_plan() {
+  if (plan_requested_) {
+    plan_requested_ = false;
+    Q_EMIT plan_finished(true);
+  }
+  runner_.cancel_plan();
+}
+
+void Session::forget_plan() {
+  cancel_plan();
+  plan_front_.set_outcome(std::nullopt);
+  opened_plan_point_ = -1;
+  set_plan_stale(false);
+  select_plan_point(-1);
+}
+
+void Session::select_plan_point(int row) {
+  if (row < -1 || row >= plan_front_.rowCount()) row = -1;
+  if (row == plan_selected_) return;
+  plan_selected_ = row;
+  Q_EMIT plan_selection_changed(row);
+}
+
+bool Session::open_plan_point(int row) {
+  const auto& outcome = plan_front_.outcome();
+  if (!outcome || row < 0 || row >= static_cast<int>(outcome->result.front.size())) return false;
+  const sim::PlanPoint& point = outcome->result.front[static_cast<std::size_t>(row)];
+  ScenarioDocument doc;
+  try {
+    doc = ScenarioDocument::from_text(models::scenario_yaml(point.scenario), "");
+  } catch (const Error&) {
+    return false;  // scenario_yaml writes what the reader reads; tests hold it to that
+  }
+  doc.copy_key("plan", document_);  // the plan stays, to plan again or open another point
+  document_ = std::move(doc);
+  set_modified(true);
+  set_stale(true);
+  Q_EMIT file_changed(file());
+  Q_EMIT document_replaced();
+  revalidate(Refresh::Now);
+  opened_plan_point_ = row;
+  set_plan_stale(false);  // the plan on show is the one this document comes from
+  select_plan_point(row);
+  return true;
+}
+
+void Session::set_plan_stale(bool stale) {
+  if (stale == plan_stale_) return;
+  plan_stale_ = stale;
+  Q_EMIT plan_stale_changed(stale);
 }
 
 bool Session::wait_idle(int timeout_ms) {

@@ -109,6 +109,7 @@ Gpu read_gpu(const fs::path& file) {
   }
   if (auto v = r.optional("reserved_bytes")) g.reserved_bytes = v->as_number_at_least(0);
   if (auto v = r.optional("launch_overhead_s")) g.launch_overhead_s = v->as_number_at_least(0);
+  g.communication_uses_compute = r.boolean("communication_uses_compute", false);
   if (auto v = r.optional("price_per_hour")) g.price_per_hour = v->as_positive_number();
   r.finish();
   return g;

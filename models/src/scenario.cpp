@@ -115,6 +115,10 @@ SourceLocation Scenario::where(const std::string& key) const {
   return it != locations.end() ? it->second : SourceLocation{file, 0, 0};
 }
 
+bool Scenario::overlaps_communication() const {
+  return data_parallel.overlap && !(cluster.gpu_entry && cluster.gpu_entry->communication_uses_compute);
+}
+
 namespace {
 
 // Looks a catalogue name up; an unknown one is an error at the value, with a did-you-mean.

@@ -99,7 +99,7 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
     const auto choice = choose_collective(s.data_parallel.collective, grad_op, b.bytes, path);
     choices.push_back(choice);
     bytes_by_algorithm[choice.algorithm] += b.bytes;
-    const double ready = s.data_parallel.overlap ? grad_ready[b.layers.back()] : backward;
+    const double ready = s.overlaps_communication() ? grad_ready[b.layers.back()] : backward;
     grad_ops.push_back({ready, n > 1 ? choice.time_s : 0});
   }
 
@@ -212,6 +212,9 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
         (mix.empty() ? "" : " (" + mix + ")") + "; " + std::string(grad_op == CollectiveOp::AllReduce ? "all-reduce" : "reduce-scatter") +
         " of the largest bucket (" + human_bytes(largest) + ") on " + std::to_string(n) + " GPUs: " +
         compare_collectives(grad_op, largest, path);
+    if (s.data_parallel.overlap && !s.overlaps_communication())
+      r.collective_why += "; not overlapped with backward: " + gpu.name +
+                          " computes its own communication (communication_uses_compute)";
   }
 
   if (options.details) {

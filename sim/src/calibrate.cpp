@@ -193,6 +193,8 @@ Calibration calibrate_from_microbench(const models::Json& raw, const std::string
                        " to " + human_rate(pts.back().second * bandwidth, "B/s") + " at " + human_bytes(pts.back().first));
   }
   // Every rank computing at once against rank 0 alone: the median ratio, per kind of work.
+  // Sharing a machine cannot make a worker faster: a median below 1 means something else
+  // disturbed the pass alone, and the profile keeps 1.
   auto slowdown = [&](const char* key) -> std::optional<double> {
     std::vector<double> ratios;
     for (const auto& e : raw.value(key, models::Json::array()))
@@ -200,7 +202,7 @@ Calibration calibrate_from_microbench(const models::Json& raw, const std::string
         ratios.push_back(e["seconds_together"].get<double>() / e["seconds"].get<double>());
     if (ratios.empty()) return std::nullopt;
     std::sort(ratios.begin(), ratios.end());
-    return ratios[ratios.size() / 2];
+    return std::max(1.0, ratios[ratios.size() / 2]);
   };
   g.colocated_matrix_slowdown = slowdown("gemm");
   g.colocated_streaming_slowdown = slowdown("elementwise");

@@ -1,5 +1,6 @@
 // The scenario document: edits key by key, the sweep section, text kept as written until the
-// first change; and validation, whose messages must be exactly those of `dpcast predict`.
+// first change; and validation, whose messages must be exactly those of `dpcast predict` (and,
+// for the plan section, of `dpcast plan`).
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -15,6 +16,16 @@ using dpcast::gui::validate;
 using namespace dpcast::gui::test;
 
 namespace {
+// A document holding `value` (YAML) at a dotted key, to copy from.
+ScenarioDocument holding(const std::string& key, const std::string& value) {
+  std::string text, rest = key;
+  int depth = 0;
+  for (std::size_t dot; (dot = rest.find('.')) != std::string::npos; rest = rest.substr(dot + 1), ++depth)
+    text += std::string(2 * depth, ' ') + rest.substr(0, dot) + ":\n";
+  text += std::string(2 * depth, ' ') + rest + ": " + value + "\n";
+  return ScenarioDocument::from_text(text, "patch.yaml");
+}
+
 std::string read(const QString& path) {
   std::ifstream in(path.toStdString());
   std::stringstream text;
@@ -207,6 +218,144 @@ class DocumentTest : public QObject {
     const Run cli = run(DPCAST_CLI, {"predict", path, "--engine", "analytical", "--csv"});
     QCOMPARE(cli.code, 0);
     QCOMPARE(cli.out.trimmed().split('\n').size(), 10);
+  }
+
+  void lists_and_sections() {
+    ScenarioDocument doc = ScenarioDocument::from_text("model: mlp\ncluster: {node: cpu-host, nodes: 1}\n", "m.yaml");
+    QVERIFY(doc.set_list("plan.gpus", {"h100-sxm", "a100-80gb"}));
+    QVERIFY(!doc.set_list("plan.gpus", {"h100-sxm", "a100-80gb"}));  // no change
+    QCOMPARE(doc.list_values("plan.gpus"), std::optional<std::vector<std::string>>({"h100-sxm", "a100-80gb"}));
+    QVERIFY(!doc.list_values("cluster.nodes"));  // a scalar, not a list
+    QVERIFY(doc.text().find("gpus: [h100-sxm, a100-80gb]") != std::string::npos);
+    // A map written where a list was replaces it (a node range instead of a node list).
+    QVERIFY(doc.set_list("plan.nodes", {"2", "6"}));
+    QVERIFY(doc.set_value("plan.nodes.max", "8"));
+    QVERIFY(!doc.list_values("plan.nodes"));
+    QCOMPARE(doc.value("plan.nodes.max"), std::optional<std::string>("8"));
+    const auto entries = doc.entries("plan");
+    QCOMPARE(entries.size(), std::size_t{2});
+    QCOMPARE(entries[0], (std::pair<std::string, std::string>{"gpus", "[h100-sxm, a100-80gb]"}));
+    QCOMPARE(entries[1], (std::pair<std::string, std::string>{"nodes", "{max: 8}"}));
+    // A section copied from another document, which keeps its own.
+    ScenarioDocument other = ScenarioDocument::from_text("model: mlp\ncluster: {node: cpu-host, nodes: 2}\n", "o.yaml");
+    QVERIFY(other.copy_key("plan", doc));
+    QVERIFY(doc.set_list("plan.gpus", {}));  // empty: removed
+    QVERIFY(!doc.has("plan.gpus"));
+    QCOMPARE(other.list_values("plan.gpus"), std::optional<std::vector<std::string>>({"h100-sxm", "a100-80gb"}));
+    QCOMPARE(other.value("cluster.nodes"), std::optional<std::string>("2"));
+    QVERIFY(other.copy_key("plan", ScenarioDocument::from_text("model: mlp\n", "n.yaml")));  // none there: removed
+    QVERIFY(!other.has("plan"));
+  }
+
+  void the_example_plan_reads() {
+    const auto doc = ScenarioDocument::load(source_path("scenarios/examples/plan-gpt2-xl.yaml").toStdString());
+    const auto v = validate(doc);
+    QVERIFY(v.ok());
+    QVERIFY(v.plan.has_plan);
+    QVERIFY2(v.plan.ok(), v.plan.error ? v.plan.error->message.c_str() : "");
+    const auto& plan = v.plan.input->plan;
+    QCOMPARE(plan.target_tokens, 3.0e11);
+    QCOMPARE(plan.deadline_s, std::optional<double>(72 * 3600.0));
+    QCOMPARE(plan.budget_usd, std::optional<double>(20000));
+    QCOMPARE(plan.nodes, (std::vector<int>{1, 2, 4, 8, 16, 32, 64}));
+    QCOMPARE(plan.zero_stages, (std::vector<int>{0, 1, 2, 3}));
+    // A document without a plan section has none, and no error for it.
+    const auto quickstart = validate(ScenarioDocument::load(source_path("scenarios/quickstart.yaml").toStdString()));
+    QVERIFY(!quickstart.plan.has_plan);
+    QVERIFY(!quickstart.plan.error);
+  }
+
+  // A wrong plan value: the message is the line `dpcast plan` prints for the same file, and its
+  // key says which field of the plan panel shows it. `dpcast predict` ignores the plan section.
+  void wrong_plan_values_give_the_cli_message_data() {
+    QTest::addColumn<QString>("key");    // written into the example's plan section ("sweep": a sweep)
+    QTest::addColumn<QString>("value");  // YAML
+    QTest::addColumn<QString>("field");  // the plan panel's field, "" for its banner
+    QTest::addColumn<QString>("detail");
+    QTest::newRow("negative deadline") << "plan.deadline_hours"
+                                       << "-3"
+                                       << "plan.deadline_hours"
+                                       << "expected a positive number, got -3";
+    QTest::newRow("budget not a number") << "plan.budget_usd"
+                                         << "lots"
+                                         << "plan.budget_usd"
+                                         << "expected a positive number, got lots";
+    QTest::newRow("max global batch 0") << "plan.max_global_batch"
+                                        << "0"
+                                        << "plan.max_global_batch"
+                                        << "expected a positive integer, got 0";
+    QTest::newRow("GPU typo") << "plan.gpus"
+                              << "[h100-sxm, a100-80g]"
+                              << "plan.gpus"
+                              << "unknown GPU 'a100-80g' (did you mean 'a100-80gb'?)";
+    QTest::newRow("empty link list") << "plan.links"
+                                     << "[]"
+                                     << "plan.links"
+                                     << "expected a non-empty list";
+    QTest::newRow("max below min") << "plan.nodes"
+                                   << "{min: 8, max: 4}"
+                                   << "plan.nodes"
+                                   << "max 4 is below min 8";
+    QTest::newRow("node list item") << "plan.nodes"
+                                    << "[2, -6]"
+                                    << "plan.nodes"
+                                    << "expected a positive integer, got -6";
+    QTest::newRow("ZeRO 4") << "plan.zero_stage"
+                            << "[0, 4]"
+                            << "plan.zero_stage"
+                            << "expected an integer from 0 to 3, got 4";
+    QTest::newRow("micro-batch 0") << "plan.micro_batch"
+                                   << "[0, 1]"
+                                   << "plan.micro_batch"
+                                   << "expected a positive integer, got 0";
+    QTest::newRow("topology typo") << "plan.topologies"
+                                   << "[fat-tre]"
+                                   << "plan.topologies"
+                                   << "";
+    QTest::newRow("tokens and samples") << "plan.target"
+                                        << "{tokens: 1.0e+9, samples: 5}"
+                                        << "plan.target"
+                                        << "give tokens or samples, not both";
+    QTest::newRow("no target") << "plan.target"
+                               << "{}"
+                               << "plan.target"
+                               << "needs tokens or samples";
+    QTest::newRow("unknown plan key") << "plan.deadline"
+                                      << "12"
+                                      << ""
+                                      << "unknown key";
+    QTest::newRow("price of an unknown GPU") << "plan.prices"
+                                             << "{h100: 2}"
+                                             << ""
+                                             << "";
+    QTest::newRow("a sweep") << "sweep"
+                             << "{cluster.nodes: [1, 2]}"
+                             << ""
+                             << "dpcast plan searches its own space (the plan section); remove the sweep";
+  }
+  void wrong_plan_values_give_the_cli_message() {
+    QFETCH(QString, key);
+    QFETCH(QString, value);
+    QFETCH(QString, field);
+    QFETCH(QString, detail);
+    QTemporaryDir dir;
+    const std::string example = read(source_path("scenarios/examples/plan-gpt2-xl.yaml"));
+    ScenarioDocument doc = ScenarioDocument::from_text(example, "x.yaml");
+    QVERIFY(doc.copy_key(key.toStdString(), holding(key.toStdString(), value.toStdString())));
+    const QString path = dir.filePath("edited.yaml");
+    doc.save(path.toStdString());
+    const auto v = validate(ScenarioDocument::load(path.toStdString()));
+    QVERIFY(v.plan.has_plan);
+    QVERIFY(v.plan.error);
+    QVERIFY(!v.plan.ok());
+    const Run cli = run(DPCAST_CLI, {"plan", path, "--confirm-up-to", "0"});
+    QCOMPARE(cli.code, 2);
+    QCOMPARE(QString::fromStdString(v.plan.error->message), cli.err.trimmed());
+    if (!detail.isEmpty()) QCOMPARE(QString::fromStdString(v.plan.error->detail), detail);
+    QCOMPARE(QString::fromStdString(dpcast::gui::plan_field_for(*v.plan.error, path.toStdString())), field);
+    // `dpcast predict` reads the rest of the scenario: only a sweep with a plan is a problem
+    // for plan alone, and the scenario itself still reads.
+    QVERIFY2(v.ok(), v.error ? v.error->message.c_str() : "");
   }
 
   void sweep_point_labels() {

@@ -28,10 +28,12 @@
 #include "dpcast/gui/charts.hpp"
 #include "dpcast/gui/item_roles.hpp"
 #include "dpcast/gui/main_window.hpp"
+#include "dpcast/gui/plan_panel.hpp"
 #include "dpcast/gui/scenario_panel.hpp"
 #include "dpcast/gui/session.hpp"
 #include "dpcast/gui/sweep_panel.hpp"
 #include "dpcast/models/scenario_yaml.hpp"
+#include "dpcast/sim/planner.hpp"
 #include "dpcast/sim/units.hpp"
 #include "gui_test_support.hpp"
 
@@ -106,6 +108,22 @@ void answer_next_dialog(QMessageBox::StandardButton button, bool* shown) {
   });
 }
 
+constexpr const char* kPlanExample = "scenarios/examples/plan-gpt2-xl.yaml";
+
+std::string file_text(const QString& path) {
+  QFile file(path);
+  if (!file.open(QIODevice::ReadOnly)) return {};
+  return file.readAll().toStdString();
+}
+
+// What `dpcast plan` finds for the example (with the deadline in hours changed when > 0),
+// run here with the options the dashboard gives make_plan.
+sim::PlanResult expected_plan(int confirm_up_to, double deadline_hours = 0) {
+  auto input = models::load_plan_scenario(kPlanExample);
+  if (deadline_hours > 0) input.plan.deadline_s = deadline_hours * 3600;
+  return sim::make_plan(input.base, input.plan, models::Catalogue::builtin(), plan_options(confirm_up_to));
+}
+
 struct Window {
   MainWindow w;
   Window() {
@@ -115,6 +133,16 @@ struct Window {
   Session* s() { return w.session(); }
   ChartPanel* chart(const QString& id) { return w.view(id)->chart; }
   bool idle() { return s()->wait_idle(kIdleMs); }
+  PlanPanel* plan() { return w.plan_panel(); }
+  // Opens the example plan and runs it as a user does: the Plan tab, Run plan.
+  bool run_example_plan() {
+    if (!w.open_scenario(kPlanExample) || !idle()) return false;
+    w.show_view("plan");
+    QSignalSpy finished(s(), &Session::plan_finished);
+    QTest::mouseClick(plan()->run_button(), Qt::LeftButton);
+    if (!finished.wait(kIdleMs) || finished.last().at(0).toBool()) return false;
+    return idle();
+  }
 };
 
 }  // namespace
@@ -552,6 +580,369 @@ class InteractionTest : public QObject {
         span_tip = timeline->tooltip_at(s, QPointF((bucket->start_s + bucket->duration_s / 2) * 1e3, 0));
     QVERIFY2(span_tip.contains(", communication: bucket " + QString::number(bucket->sequence)), qPrintable(span_tip));
     QVERIFY(span_tip.contains("MiB"));
+  }
+
+  void the_plan_panel_reads_the_plan_section() {
+    Window win;
+    QVERIFY(win.w.open_scenario(kPlanExample));
+    QVERIFY(win.idle());
+    PlanPanel* panel = win.plan();
+    QCOMPARE(panel->editor("plan.target")->text(), QString("3.0e+11"));
+    QCOMPARE(panel->target_kind()->currentData().toString(), QString("tokens"));
+    QCOMPARE(panel->editor("plan.deadline_hours")->text(), QString("72"));
+    QCOMPARE(panel->editor("plan.budget_usd")->text(), QString("20000"));
+    QCOMPARE(panel->editor("plan.max_global_batch")->text(), QString("1024"));
+    QCOMPARE(panel->editor("plan.gpus")->text(), QString("h100-sxm, a100-80gb"));
+    QCOMPARE(panel->editor("plan.nodes")->text(), QString("1"));
+    QCOMPARE(panel->nodes_max()->text(), QString("64"));
+    QCOMPARE(panel->editor("plan.micro_batch")->text(), QString("1, 2, 4, 8, 16"));
+    QCOMPARE(panel->editor("plan.zero_stage")->text(), QString("0, 1, 2, 3"));
+    // Keys left out show the default the plan resolves them to.
+    QCOMPARE(panel->editor("plan.topologies")->text(), QString());
+    QCOMPARE(panel->editor("plan.topologies")->placeholderText(), QString("default: fat-tree"));
+    QCOMPARE(panel->banner_text(), QString());
+    QVERIFY(panel->run_button()->isEnabled());
+    // Edits go into the document's plan section, as a list the CLI reads.
+    win.w.show_view("plan");
+    type(panel->editor("plan.links"), "ib-ndr");
+    QVERIFY(win.idle());
+    QCOMPARE(win.s()->document().list_values("plan.links"), std::optional<std::vector<std::string>>({"ib-ndr"}));
+    QCOMPARE(win.s()->plan_validation().input->plan.links, std::vector<std::string>{"ib-ndr"});
+    choose(panel->target_kind(), "samples");
+    QVERIFY(win.idle());
+    QCOMPARE(win.s()->document().value("plan.target.samples"), std::optional<std::string>("3.0e+11"));
+    QVERIFY(!win.s()->document().has("plan.target.tokens"));
+    QCOMPARE(win.s()->plan_validation().input->plan.target_samples, 3.0e11);
+    // A scenario without a plan section says so; one that sweeps gets the CLI's line and a way out.
+    QVERIFY(win.w.save_to(dir_.filePath("plan-edited.yaml")));
+    QVERIFY(win.w.open_scenario("scenarios/examples/zero3-single.yaml"));
+    QVERIFY(win.idle());
+    QVERIFY(panel->banner_text().startsWith("This scenario has no plan section"));
+    QVERIFY(!panel->run_button()->isEnabled());
+    QVERIFY(!panel->remove_sweep_button()->isVisible());
+    QVERIFY(win.w.open_scenario("scenarios/quickstart.yaml"));
+    QVERIFY(win.idle());
+    type(panel->editor("plan.target"), "1e9");
+    QVERIFY(win.idle());
+    QVERIFY2(
+        panel->banner_text().endsWith("sweep: dpcast plan searches its own space (the plan section); remove the sweep"),
+        qPrintable(panel->banner_text()));
+    QVERIFY(panel->remove_sweep_button()->isVisible());
+    QVERIFY(!panel->run_button()->isEnabled());
+    QTest::mouseClick(panel->remove_sweep_button(), Qt::LeftButton);
+    QVERIFY(win.idle());
+    QVERIFY(!win.s()->document().has("sweep"));
+    QCOMPARE(panel->banner_text(), QString());
+    QVERIFY(panel->run_button()->isEnabled());
+    QCOMPARE(win.s()->plan_validation().input->plan.target_tokens, 1e9);
+  }
+
+  void a_wrong_plan_value_is_marked_with_the_cli_message_data() {
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("negative deadline") << "plan.deadline_hours"
+                                       << "-3"
+                                       << "expected a positive number, got -3";
+    QTest::newRow("GPU typo") << "plan.gpus"
+                              << "h100-sxm, a100-80g"
+                              << "unknown GPU 'a100-80g' (did you mean 'a100-80gb'?)";
+    QTest::newRow("ZeRO 4") << "plan.zero_stage"
+                            << "0, 4"
+                            << "expected an integer from 0 to 3, got 4";
+    QTest::newRow("max nodes below min") << "plan.nodes.max"
+                                         << "0"
+                                         << "expected a positive integer, got 0";
+  }
+  void a_wrong_plan_value_is_marked_with_the_cli_message() {
+    QFETCH(QString, key);
+    QFETCH(QString, text);
+    QFETCH(QString, message);
+    Window win;
+    QVERIFY(win.w.open_scenario(kPlanExample));
+    QVERIFY(win.idle());
+    win.w.show_view("plan");
+    PlanPanel* panel = win.plan();
+    const std::string field = key == "plan.nodes.max" ? "plan.nodes" : key.toStdString();
+    type(key == "plan.nodes.max" ? panel->nodes_max() : panel->editor(field), text);
+    QVERIFY(win.idle());
+    QCOMPARE(panel->error_text(field), message);
+    QVERIFY(!panel->run_button()->isEnabled());
+    for (const auto& other : plan_field_keys())
+      if (other != field) QCOMPARE(panel->error_text(other), QString());
+    QVERIFY(win.s()->validation().ok());  // `dpcast predict` ignores the plan: the other views go on
+    // The words of `dpcast plan` on the saved file.
+    const QString saved = dir_.filePath("plan-wrong.yaml");
+    QVERIFY(win.w.save_to(saved));
+    const Run cli = run(DPCAST_CLI, {"plan", saved});
+    QCOMPARE(cli.code, 2);
+    QVERIFY2(cli.err.trimmed().endsWith(": " + message), qPrintable(cli.err));
+    // Fixed, the mark goes.
+    type(key == "plan.nodes.max" ? panel->nodes_max() : panel->editor(field), key == "plan.deadline_hours" ? "72"
+                                                                              : key == "plan.gpus"         ? "h100-sxm"
+                                                                              : key == "plan.zero_stage"   ? "3"
+                                                                                                           : "8");
+    QVERIFY(win.idle());
+    QCOMPARE(panel->error_text(field), QString());
+    QVERIFY(panel->run_button()->isEnabled());
+  }
+
+  void running_the_plan_fills_the_front_and_marks_the_recommendation() {
+    Window win;
+    QVERIFY(win.w.open_scenario(kPlanExample));
+    QVERIFY(win.idle());
+    QCOMPARE(win.s()->plan_front()->rowCount(), 0);
+    win.w.show_view("plan");
+    PlanPanel* panel = win.plan();
+    QSignalSpy started(win.s(), &Session::plan_started);
+    QSignalSpy finished(win.s(), &Session::plan_finished);
+    int ticks = 0;
+    QTimer ticker;
+    connect(&ticker, &QTimer::timeout, [&ticks] { ++ticks; });
+    ticker.start(1);
+    QTest::mouseClick(panel->run_button(), Qt::LeftButton);
+    // The click returned at once: make_plan runs on the worker.
+    QCOMPARE(started.size(), 1);
+    QVERIFY(win.s()->plan_running());
+    QVERIFY(!panel->run_button()->isEnabled());
+    QVERIFY(panel->cancel_button()->isEnabled());
+    QCOMPARE(panel->progress()->maximum(), 0);  // busy: make_plan reports no progress
+    QVERIFY(finished.wait(kIdleMs));
+    QVERIFY2(ticks > 0, "the event loop did not run while the plan was made");
+    QCOMPARE(finished.last().at(0).toBool(), false);
+    QVERIFY(win.idle());
+    QVERIFY(!panel->cancel_button()->isEnabled());
+    QVERIFY(panel->run_button()->isEnabled());
+    QVERIFY2(panel->status_text().startsWith("2240 configurations searched in "), qPrintable(panel->status_text()));
+
+    // The front is the planner's, as `dpcast plan` gives it.
+    const sim::PlanResult expected = expected_plan(win.s()->plan_confirm_up_to());
+    PlanFrontModel* front = win.s()->plan_front();
+    QCOMPARE(front->rowCount(), static_cast<int>(expected.front.size()));
+    QVERIFY(expected.recommended);
+    const int recommended = static_cast<int>(*expected.recommended);
+    QCOMPARE(front->recommended_row(), recommended);
+    for (int i = 0; i < front->rowCount(); ++i) {
+      QCOMPARE(front->outcome()->result.front[static_cast<std::size_t>(i)].cost_usd(),
+               expected.front[static_cast<std::size_t>(i)].cost_usd());
+      QCOMPARE(front->data(front->index(i, PlanFrontModel::Recommended)).toString(),
+               i == recommended ? QString("recommended") : QString());
+    }
+    // The table marks the recommended row and starts with it selected.
+    QTableView* table = win.w.view("plan")->table;
+    QCOMPARE(table->model(), front);
+    QCOMPARE(table->selectionModel()->selectedRows().size(), 1);
+    QCOMPARE(table->selectionModel()->selectedRows().first().row(), recommended);
+    QCOMPARE(win.s()->plan_selected(), recommended);
+    QVERIFY(win.w.open_point_button()->isEnabled());
+    // The reasons, and no binding constraint.
+    QVERIFY(win.w.plan_why()->isVisible());
+    for (const auto& why : expected.why) QVERIFY(win.w.plan_why()->text().contains(QString::fromStdString(why)));
+    QVERIFY(!win.w.plan_binding()->isVisible());
+    // The chart: the front as a line, the recommended point, the deadline and the budget.
+    ChartPanel* chart = win.chart("plan");
+    chart->rebuild();
+    QXYSeries* line = series_named(chart->chart(), "Pareto front");
+    QVERIFY(line);
+    QCOMPARE(line->count(), front->rowCount());
+    QXYSeries* star = series_named(chart->chart(), "recommended");
+    QVERIFY(star);
+    QCOMPARE(star->count(), 1);
+    const auto& r = expected.front[static_cast<std::size_t>(recommended)];
+    QCOMPARE(star->at(0).x(), r.time_s() / 3600);
+    QCOMPARE(star->at(0).y(), r.cost_usd() * 1e-3);  // thousands of dollars
+    QVERIFY(series_named(chart->chart(), "deadline 72 h"));
+    QXYSeries* budget = series_named(chart->chart(), "budget $20,000");
+    QVERIFY(budget);
+    QCOMPARE(budget->at(0).y(), 20.0);
+    QCOMPARE(series_named(chart->chart(), "meets the constraints")->count(), front->rowCount() - 1);
+    QVERIFY(!series_named(chart->chart(), "breaks a constraint"));
+    // Hovering the star gives the point's figures with units.
+    const QString tip = chart->tooltip_at(star, star->at(0));
+    QVERIFY2(tip.startsWith("recommended\n" + QString::fromStdString(plan_point_label(r))), qPrintable(tip));
+    QVERIFY(tip.contains("step time, analytical: " + exact_time(r.analytical.step_time_s)));
+    QVERIFY(tip.contains(" USD at $"));
+    // Clicking a point selects it.
+    QXYSeries* points = series_named(chart->chart(), "meets the constraints");
+    Q_EMIT points->clicked(points->at(0));
+    QCOMPARE(win.s()->plan_selected(), 0);  // the fastest
+    QCOMPARE(table->selectionModel()->selectedRows().first().row(), 0);
+    chart->rebuild();
+    QXYSeries* mark = series_named(chart->chart(), "selected");
+    QVERIFY(mark);
+    QCOMPARE(mark->at(0), points->at(0));
+    // Saved as CSV: `dpcast plan --csv` plus meets_constraints.
+    const QString csv = dir_.filePath("plan.csv");
+    QVERIFY(win.w.export_csv("plan", csv));
+    const QStringList lines = QString::fromStdString(file_text(csv)).trimmed().split('\n');
+    QCOMPARE(lines.size(), front->rowCount() + 1);
+    QCOMPARE(lines[0], QString::fromStdString(sim::plan_csv(expected)).section('\n', 0, 0) + ",meets_constraints");
+    QVERIFY(win.w.export_png("plan", dir_.filePath("plan.png")));
+    QVERIFY(QImage(dir_.filePath("plan.png")).width() > 100);
+  }
+
+  void opening_a_point_makes_it_the_scenario() {
+    Window win;
+    const std::string on_disk = file_text(source_path(kPlanExample));
+    QVERIFY(win.run_example_plan());
+    const auto& outcome = *win.s()->plan_outcome();
+    QVERIFY(outcome.result.front.size() >= 3);
+    // A point that is not the scenario's own: the fastest (64 nodes, micro-batch 2).
+    const int row = 0;
+    const sim::PlanPoint& point = outcome.result.front[row];
+    QVERIFY(point.scenario.cluster.nodes != 1);
+    QTableView* table = win.w.view("plan")->table;
+    table->selectRow(row);
+    QCOMPARE(win.s()->plan_selected(), row);
+    QTest::mouseClick(win.w.open_point_button(), Qt::LeftButton);
+    // The document is that configuration: untitled and modified, the file it came from untouched.
+    const ScenarioDocument& doc = win.s()->document();
+    QCOMPARE(win.s()->file(), QString());
+    QVERIFY(win.s()->is_modified());
+    QVERIFY(win.w.windowTitle().startsWith("untitled.yaml[*]"));
+    QVERIFY(win.w.isWindowModified());
+    QCOMPARE(file_text(source_path(kPlanExample)), on_disk);
+    QCOMPARE(doc.value("cluster.nodes"), std::optional<std::string>(std::to_string(point.scenario.cluster.nodes)));
+    QCOMPARE(doc.value("cluster.gpu"), std::optional<std::string>(point.scenario.cluster.gpu));
+    QCOMPARE(doc.value("cluster.node"), std::optional<std::string>(point.scenario.cluster.node));
+    QCOMPARE(doc.value("training.micro_batch"),
+             std::optional<std::string>(std::to_string(point.scenario.training.micro_batch)));
+    QCOMPARE(doc.value("data_parallel.zero_stage"),
+             std::optional<std::string>(std::to_string(point.scenario.data_parallel.zero_stage)));
+    QVERIFY(win.idle());
+    QVERIFY(win.s()->validation().ok());
+    QCOMPARE(win.s()->validation().configurations.size(), std::size_t{1});
+    QCOMPARE(models::scenario_yaml(win.s()->validation().configurations.front()),
+             models::scenario_yaml(point.scenario));
+    // The other views show it: the scenario panel, and the sweep's one configuration.
+    auto* nodes = qobject_cast<QLineEdit*>(win.w.scenario_panel()->editor("cluster.nodes"));
+    QCOMPARE(nodes->text(), QString::number(point.scenario.cluster.nodes));
+    QCOMPARE(win.s()->results()->rowCount(), 1);
+    const auto& predicted = win.s()->results()->rows().front().record;
+    QCOMPARE(predicted.gpus, point.analytical.gpus);
+    QCOMPARE(predicted.gpu, point.analytical.gpu);
+    QCOMPARE(predicted.micro_batch, point.analytical.micro_batch);
+    QCOMPARE(predicted.step_time_s, point.analytical.step_time_s);  // the same analytical engine
+    // The plan stays, to open another point or plan again.
+    QVERIFY(doc.has("plan.target.tokens"));
+    QCOMPARE(win.s()->plan_front()->rowCount(), static_cast<int>(outcome.result.front.size()));
+    QVERIFY(!win.s()->plan_stale());
+    QCOMPARE(win.s()->opened_plan_point(), row);
+    QVERIFY(win.plan()->status_text().contains("Front point 1 is open as the scenario"));
+    // Another point replaces an unedited one without asking.
+    bool asked = false;
+    answer_next_dialog(QMessageBox::Cancel, &asked);
+    QVERIFY(win.w.open_plan_point(2));
+    QTest::qWait(30);
+    QVERIFY(!asked);
+    QCOMPARE(doc.value("cluster.nodes"),
+             std::optional<std::string>(std::to_string(outcome.result.front[2].scenario.cluster.nodes)));
+    // An edited one is not lost silently: the unsaved-changes prompt, and Cancel keeps it.
+    type(qobject_cast<QLineEdit*>(win.w.scenario_panel()->editor("data_parallel.bucket_mb")), "50");
+    QVERIFY(win.s()->plan_stale());
+    QCOMPARE(win.s()->opened_plan_point(), -1);
+    answer_next_dialog(QMessageBox::Cancel, &asked);
+    QVERIFY(!win.w.open_plan_point(1));
+    QVERIFY(asked);
+    QCOMPARE(doc.value("data_parallel.bucket_mb"), std::optional<std::string>("50"));
+    QVERIFY(win.idle());
+    answer_next_dialog(QMessageBox::Discard, &asked);
+    QVERIFY(win.w.close());
+  }
+
+  void too_tight_constraints_show_the_binding_sentence() {
+    Window win;
+    QVERIFY(win.w.open_scenario(kPlanExample));
+    QVERIFY(win.idle());
+    win.w.show_view("plan");
+    type(win.plan()->editor("plan.deadline_hours"), "1");
+    QVERIFY(win.idle());
+    QVERIFY(win.s()->plan_validation().ok());
+    QSignalSpy finished(win.s(), &Session::plan_finished);
+    QTest::mouseClick(win.plan()->run_button(), Qt::LeftButton);
+    QVERIFY(finished.wait(kIdleMs));
+    QVERIFY(win.idle());
+    const sim::PlanResult expected = expected_plan(win.s()->plan_confirm_up_to(), 1);
+    QVERIFY(!expected.constraints_met);
+    QVERIFY(!expected.binding.empty());
+    QLabel* binding = win.w.plan_binding();
+    QVERIFY(binding->isVisible());
+    QVERIFY(binding->text().startsWith("No configuration meets the constraints:"));
+    for (const auto& b : expected.binding)
+      QVERIFY2(binding->text().contains(QString::fromStdString(b)), qPrintable(binding->text()));
+    QVERIFY(binding->text().contains("the 1.0 h deadline cannot be met: the fastest configuration, "));
+    // No recommendation; every point of the front breaks the deadline, and says by how much.
+    PlanFrontModel* front = win.s()->plan_front();
+    QCOMPARE(front->recommended_row(), -1);
+    QCOMPARE(front->rowCount(), static_cast<int>(expected.front.size()));
+    for (int i = 0; i < front->rowCount(); ++i)
+      QVERIFY(front->data(front->index(i, PlanFrontModel::Constraints)).toString().endsWith(" over the deadline"));
+    ChartPanel* chart = win.chart("plan");
+    chart->rebuild();
+    QVERIFY(!series_named(chart->chart(), "recommended"));
+    QCOMPARE(series_named(chart->chart(), "breaks a constraint")->count(), front->rowCount());
+    QVERIFY(!series_named(chart->chart(), "meets the constraints"));
+    // As `dpcast plan` says it, exit status 1.
+    const QString saved = dir_.filePath("plan-tight.yaml");
+    QVERIFY(win.w.save_to(saved));
+    const Run cli = run(DPCAST_CLI, {"plan", saved});
+    QCOMPARE(cli.code, 1);
+    QVERIFY(cli.out.contains(QString::fromStdString(expected.binding.front())));
+  }
+
+  void the_plan_can_be_cancelled() {
+    Window win;
+    QVERIFY(win.w.open_scenario(kPlanExample));
+    QVERIFY(win.idle());
+    win.w.show_view("plan");
+    PlanPanel* panel = win.plan();
+    QSignalSpy finished(win.s(), &Session::plan_finished);
+    QTest::mouseClick(panel->run_button(), Qt::LeftButton);
+    QVERIFY(win.s()->plan_running());
+    QTest::mouseClick(panel->cancel_button(), Qt::LeftButton);
+    // Reported at once, the window free: make_plan cannot be interrupted, its answer is dropped.
+    QCOMPARE(finished.size(), 1);
+    QCOMPARE(finished.last().at(0).toBool(), true);
+    QVERIFY(!win.s()->plan_running());
+    QVERIFY(panel->run_button()->isEnabled());
+    QVERIFY(!panel->cancel_button()->isEnabled());
+    QCOMPARE(panel->status_text(), QString("Cancelled."));
+    QTRY_VERIFY_WITH_TIMEOUT(!win.s()->runner().worker_busy(), kIdleMs);
+    QTest::qWait(50);
+    QCOMPARE(finished.size(), 1);
+    QCOMPARE(win.s()->plan_front()->rowCount(), 0);
+    QVERIFY(!win.s()->plan_outcome());
+    // And the next run goes through.
+    QTest::mouseClick(panel->run_button(), Qt::LeftButton);
+    QVERIFY(finished.wait(kIdleMs));
+    QCOMPARE(finished.last().at(0).toBool(), false);
+    QVERIFY(win.s()->plan_front()->rowCount() > 0);
+  }
+
+  void a_plan_cancelled_while_waiting_for_the_worker_never_runs() {
+    if (!des_available()) QSKIP("this build has no DES (SimGrid); nothing keeps the worker busy long enough");
+    const auto sweep = models::load_scenarios("scenarios/quickstart.yaml");
+    const auto input = models::load_plan_scenario(kPlanExample);
+    PredictionRunner runner;
+    QSignalSpy plan_finished(&runner, &PredictionRunner::plan_finished);
+    QSignalSpy sweep_finished(&runner, &PredictionRunner::sweep_finished);
+    runner.start_sweep(sweep, Engine::Des);  // keeps the one worker thread busy
+    runner.start_plan(input, plan_options(0), kPlanExample);
+    QVERIFY(runner.plan_running());
+    runner.cancel_plan();
+    QCOMPARE(plan_finished.size(), 1);
+    QCOMPARE(plan_finished.last().at(1).toBool(), true);
+    runner.cancel_sweep();
+    QVERIFY(sweep_finished.wait(kIdleMs));
+    QTRY_VERIFY_WITH_TIMEOUT(!runner.worker_busy(), kIdleMs);
+    QCOMPARE(runner.plans_started(), 0);  // it never began
+    QCOMPARE(plan_finished.size(), 1);
+    // The runner plans on.
+    runner.start_plan(input, plan_options(0), kPlanExample);
+    QVERIFY(plan_finished.wait(kIdleMs));
+    QCOMPARE(runner.plans_started(), 1);
+    QCOMPARE(plan_finished.last().at(1).toBool(), false);
+    QVERIFY(qvariant_cast<PlanOutcome>(plan_finished.last().at(0)).ok);
   }
 
   void views_export_png_and_csv() {

@@ -5,12 +5,14 @@
 
 #include "dpcast/gui/comparison_model.hpp"
 #include "dpcast/gui/item_roles.hpp"
+#include "dpcast/gui/plan_model.hpp"
 #include "dpcast/gui/prediction.hpp"
 #include "dpcast/gui/results_model.hpp"
 #include "dpcast/gui/scenario_document.hpp"
 #include "dpcast/gui/timeline_model.hpp"
 #include "dpcast/models/scenario.hpp"
 #include "dpcast/sim/compare.hpp"
+#include "dpcast/sim/planner.hpp"
 #include "dpcast/sim/table.hpp"
 #include "dpcast/sim/trace.hpp"
 #include "dpcast/sim/units.hpp"
@@ -197,6 +199,112 @@ class ModelsTest : public QObject {
     QCOMPARE(lines.size(), events + 1);
     QCOMPARE(lines[0], QString("rank,track,category,name,start_s,duration_s,detail"));
     QVERIFY(model.data(model.index(0, TimelineModel::Start), Qt::ToolTipRole).toString().contains(" s)"));
+  }
+
+  // The plan's front: what sim::make_plan returns, row for row; its CSV is `dpcast plan --csv`
+  // plus meets_constraints; the figures are those the planner prints.
+  void plan_front_model_data() {
+    QTest::addColumn<double>("deadline_hours");  // 0: as the example has it; -1: none
+    QTest::addColumn<double>("budget_usd");      // 0: as the example has it; -1: none
+    QTest::addColumn<int>("confirm_up_to");
+    QTest::addColumn<bool>("met");
+    QTest::newRow("the example (72 h, $20,000)") << 0.0 << 0.0 << 0 << true;
+    QTest::newRow("a 1 h deadline: nothing meets it") << 1.0 << 0.0 << 0 << false;
+    QTest::newRow("a $100 budget: nothing meets it") << 0.0 << 100.0 << 0 << false;
+    QTest::newRow("no deadline, no budget") << -1.0 << -1.0 << 0 << true;
+    if (des_available()) QTest::newRow("the example, DES-confirmed") << 0.0 << 0.0 << 1024 << true;
+  }
+  void plan_front_model() {
+    QFETCH(double, deadline_hours);
+    QFETCH(double, budget_usd);
+    QFETCH(int, confirm_up_to);
+    QFETCH(bool, met);
+    const QString path = "scenarios/examples/plan-gpt2-xl.yaml";
+    models::PlanScenario input = models::load_plan_scenario(path.toStdString());
+    if (deadline_hours > 0) input.plan.deadline_s = deadline_hours * 3600;
+    if (deadline_hours < 0) input.plan.deadline_s.reset();
+    if (budget_usd > 0) input.plan.budget_usd = budget_usd;
+    if (budget_usd < 0) input.plan.budget_usd.reset();
+    const PlanOutcome outcome = run_plan(input, plan_options(confirm_up_to), path.toStdString());
+    QVERIFY2(outcome.ok, outcome.error.c_str());
+    const auto& result = outcome.result;
+    QCOMPARE(result.constraints_met, met);
+    QVERIFY(!result.front.empty());
+
+    PlanFrontModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QCOMPARE(model.rowCount(), 0);
+    model.set_outcome(outcome);
+    QCOMPARE(model.rowCount(), static_cast<int>(result.front.size()));
+    QCOMPARE(model.recommended_row(), result.recommended ? static_cast<int>(*result.recommended) : -1);
+    QCOMPARE(result.recommended.has_value(), met);
+
+    // CSV: `dpcast plan --csv`'s lines, each with whether the point meets the constraints.
+    const QStringList ours = csv_lines(model);
+    const QStringList theirs = QString::fromStdString(sim::plan_csv(result)).trimmed().split('\n');
+    QCOMPARE(ours.size(), theirs.size());
+    QCOMPARE(ours[0], theirs[0] + ",meets_constraints");
+    // The figures in the table are those `dpcast plan` prints.
+    const QString table = QString::fromStdString(sim::plan_table(result, input.plan));
+    int confirmed = 0;
+    for (int i = 0; i < model.rowCount(); ++i) {
+      const auto& p = result.front[static_cast<std::size_t>(i)];
+      const bool meets = (!input.plan.deadline_s || p.time_s() <= *input.plan.deadline_s) &&
+                         (!input.plan.budget_usd || p.cost_usd() <= *input.plan.budget_usd);
+      QCOMPARE(ours[i + 1], theirs[i + 1] + (meets ? ",true" : ",false"));
+      QCOMPARE(meets, met);  // the front is of the points that meet them, or (none does) of all that fit
+      const QString time = model.data(model.index(i, PlanFrontModel::TimeToTrain)).toString();
+      const QString cost = model.data(model.index(i, PlanFrontModel::Cost)).toString();
+      QVERIFY2(table.contains(QRegularExpression("  " + QRegularExpression::escape(time) + "  +" +
+                                                 QRegularExpression::escape(cost) + "  ")),
+               qPrintable(time + " " + cost + "\n" + table));
+      QCOMPARE(model.data(model.index(i, PlanFrontModel::TimeToTrain), RawRole).toDouble(), p.time_s());
+      QCOMPARE(model.data(model.index(i, PlanFrontModel::Cost), RawRole).toDouble(), p.cost_usd());
+      QCOMPARE(model.data(model.index(i, PlanFrontModel::Gpus), RawRole).toInt(), p.analytical.gpus);
+      QCOMPARE(model.data(model.index(i, PlanFrontModel::Recommended)).toString(),
+               model.recommended_row() == i ? QString("recommended") : QString());
+      QCOMPARE(model.data(model.index(i, PlanFrontModel::Recommended), Qt::FontRole).isValid(),
+               model.recommended_row() == i);
+      const QString constraints = model.data(model.index(i, PlanFrontModel::Constraints)).toString();
+      QVERIFY2(meets ? constraints == "meets the constraints" || constraints == "no deadline or budget"
+                     : constraints.contains(" over the "),
+               qPrintable(constraints));
+      // DES step: the DES's when confirmed.
+      const QVariant des = model.data(model.index(i, PlanFrontModel::DesStepTime), RawRole);
+      if (p.des) {
+        ++confirmed;
+        QCOMPARE(des.toDouble(), p.des->step_time_s);
+      } else {
+        QCOMPARE(model.data(model.index(i, PlanFrontModel::DesStepTime)).toString(), QString("-"));
+      }
+      // The tooltip: configuration, time and cost exactly with units, both step times.
+      const QString tip = model.data(model.index(i, PlanFrontModel::Cost), Qt::ToolTipRole).toString();
+      QVERIFY2(tip.contains(QString::fromStdString(plan_point_label(p))), qPrintable(tip));
+      QVERIFY2(tip.contains("time to train: " + time + " (" + QString::fromStdString(sim::number(p.time_s())) + " s)"),
+               qPrintable(tip));
+      QVERIFY2(tip.contains("cost: " + cost + " (" + QString::fromStdString(sim::number(p.cost_usd())) + " USD"),
+               qPrintable(tip));
+      QVERIFY(tip.contains("step time, analytical: " + exact_time(p.analytical.step_time_s)));
+      QVERIFY(tip.contains("step time, DES: " + (p.des ? exact_time(p.des->step_time_s) : QString("not played"))));
+    }
+    QCOMPARE(confirmed > 0, confirm_up_to > 0 && des_available());
+    // The labels say what the planner's sentences say.
+    if (result.recommended)
+      QVERIFY(result.why.front().find("recommended: " + plan_point_label(result.front[*result.recommended]) + ": ") ==
+              0);
+    model.set_outcome(std::nullopt);
+    QCOMPARE(model.rowCount(), 0);
+    QCOMPARE(model.recommended_row(), -1);
+  }
+
+  void plan_figures_read_as_the_planner_writes_them() {
+    QCOMPARE(plan_duration(42), std::string("42.0 s"));
+    QCOMPARE(plan_duration(90), std::string("1.5 min"));
+    QCOMPARE(plan_duration(4 * 3600 + 0.9 * 3600), std::string("4.9 h"));
+    QCOMPARE(plan_duration(68.4 * 3600), std::string("68 h"));
+    QCOMPARE(plan_dollars(20000), std::string("$20,000"));
+    QCOMPARE(plan_dollars(1234567.4), std::string("$1,234,567"));
+    QCOMPARE(plan_dollars(7.571), std::string("$7.57"));
   }
 
   void csv_quotes_cells() {

@@ -1,5 +1,6 @@
-// `dpcast-gui --screenshot DIR SCENARIO [RECORDS...]`: one PNG per view, none of them blank;
-// bad input is one line on stderr and exit status 2, as the CLI reports it.
+// `dpcast-gui --screenshot DIR SCENARIO [RECORDS...]`: one PNG per view, none of them blank
+// (the plan view for a scenario with a plan section, else a note why not); bad input is one
+// line on stderr and exit status 2, as the CLI reports it.
 #include <QDir>
 #include <QImage>
 #include <QSet>
@@ -42,23 +43,34 @@ class ScreenshotTest : public QObject {
  private Q_SLOTS:
   void every_view_is_written_and_not_blank_data() {
     QTest::addColumn<QStringList>("files");
-    QTest::newRow("quickstart") << QStringList{"scenarios/quickstart.yaml"};
+    QTest::addColumn<QString>("plan_note");  // "": the plan view is written
+    QTest::newRow("quickstart") << QStringList{"scenarios/quickstart.yaml"}
+                                << "dpcast-gui: plan.png not written: scenarios/quickstart.yaml has no plan section";
     QTest::newRow("CPU MLP with measured records")
-        << QStringList{"scenarios/examples/cpu-mlp.yaml", "tests/cli/records/mlp-measured.json"};
-    QTest::newRow("ZeRO stages, some out of memory") << QStringList{"scenarios/examples/zero-stages.yaml"};
+        << QStringList{"scenarios/examples/cpu-mlp.yaml", "tests/cli/records/mlp-measured.json"}
+        << "dpcast-gui: plan.png not written: scenarios/examples/cpu-mlp.yaml has no plan section";
+    QTest::newRow("ZeRO stages, some out of memory")
+        << QStringList{"scenarios/examples/zero-stages.yaml"}
+        << "dpcast-gui: plan.png not written: scenarios/examples/zero-stages.yaml has no plan section";
+    QTest::newRow("a plan") << QStringList{"scenarios/examples/plan-gpt2-xl.yaml"} << "";
   }
   void every_view_is_written_and_not_blank() {
     QFETCH(QStringList, files);
+    QFETCH(QString, plan_note);
     QTemporaryDir dir;
     const QString out = dir.filePath("shots");
     const Run r = run(DPCAST_GUI_EXE, QStringList{"--screenshot", out} + files);
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QStringList written = QDir(out).entryList({"*.png"}, QDir::Files, QDir::Name);
+    QStringList views = kViews;
+    if (plan_note.isEmpty()) views << "plan";
     QStringList expected;
-    for (const QString& v : kViews) expected << v + ".png";
+    for (const QString& v : views) expected << v + ".png";
     expected.sort();
     QCOMPARE(written, expected);
-    for (const QString& v : kViews) {
+    QCOMPARE(r.err.contains(plan_note), true);
+    QCOMPARE(r.err.contains("plan.png not written"), !plan_note.isEmpty());
+    for (const QString& v : views) {
       const QImage image(QDir(out).filePath(v + ".png"));
       QVERIFY2(!image.isNull(), qPrintable(v));
       QVERIFY(image.width() >= 400 && image.height() >= 300);
@@ -67,7 +79,7 @@ class ScreenshotTest : public QObject {
       QVERIFY2(c.most_common_share < 0.97, qPrintable(QString("%1: %2 of one colour").arg(v).arg(c.most_common_share)));
     }
     // stdout names the files written.
-    QCOMPARE(r.out.trimmed().split('\n').size(), kViews.size());
+    QCOMPARE(r.out.trimmed().split('\n').size(), views.size());
   }
 
   void bad_input_exits_2_with_one_line_data() {

@@ -25,6 +25,8 @@ TEST(Hardware, BuiltinHasEveryGpu) {
     EXPECT_GT(g->memory_bandwidth_bytes_per_s, 0) << name;
     EXPECT_FALSE(g->peak_flops.empty()) << name;
     EXPECT_NE(g->source.file.find(name), std::string::npos) << name;
+    // Only a CPU worker moves its gradients on its own compute units.
+    EXPECT_EQ(g->communication_uses_compute, std::string(name) == "cpu-core") << name;
   }
   EXPECT_EQ(c.gpus().size(), 10u);
 }

@@ -70,6 +70,17 @@ data_parallel: {collective: ring, bucket_mb: 1, first_bucket_mb: 1}
   EXPECT_DOUBLE_EQ(serial.buckets.front().start_s, serial.breakdown.backward_s);
   EXPECT_NEAR(serial.breakdown.exposed_comm_s, serial.breakdown.comm_total_s, 1e-15);
   EXPECT_GT(serial.step_time_s, r.step_time_s);
+
+  // A device that copies and reduces gradients on its own cores (a CPU worker) cannot
+  // overlap them either, whatever the scenario asks; the explanation says why.
+  s.data_parallel.overlap = true;
+  models::Gpu cpu_like = *s.cluster.gpu_entry;
+  cpu_like.communication_uses_compute = true;
+  s.cluster.gpu_entry = &cpu_like;
+  const auto shared = predict(s);
+  EXPECT_DOUBLE_EQ(shared.step_time_s, serial.step_time_s);
+  EXPECT_NEAR(shared.breakdown.exposed_comm_s, shared.breakdown.comm_total_s, 1e-15);
+  EXPECT_NE(shared.collective_why.find("not overlapped with backward"), std::string::npos) << shared.collective_why;
 }
 
 TEST(Analytical, GradientAccumulationCommunicatesOnTheLastMicroStepOnly) {

@@ -74,6 +74,22 @@ TEST(Calibrate, EfficiencyCurveTakesTheMedianOfEachBin) {
   EXPECT_EQ(sim::fit_efficiency_curve({{1e9, 1e9 / 2e11}}, 1e11, 1.0).points[0].second, 1.0);
 }
 
+TEST(Calibrate, ColocatedSlowdownIsTheMedianRatioAndNeverASpeedUp) {
+  models::Json raw = {{"kind", "microbench"}, {"backend", "cpu"}, {"host", "ci"}, {"threads", 1}, {"ranks", 2},
+                      {"gemm", models::Json::array()}, {"elementwise", models::Json::array()},
+                      {"allreduce", models::Json::array()}};
+  // Matrix products 1.1x, 1.3x and 2x slower together: the median is 1.3x.
+  for (double ratio : {1.1, 2.0, 1.3})
+    raw["gemm"].push_back({{"m", 1}, {"n", 1}, {"k", 1}, {"flops", 1e8}, {"seconds", 1e-3}, {"seconds_together", ratio * 1e-3}});
+  // Streaming kernels "faster together" (the pass alone was disturbed): kept at 1.
+  for (double ratio : {0.8, 0.9})
+    raw["elementwise"].push_back({{"kernel", "add"}, {"bytes", 1e6}, {"seconds", 1e-4}, {"seconds_together", ratio * 1e-4}});
+  const auto c = sim::calibrate_from_microbench(raw, "raw.json", models::Catalogue::builtin(), "cpu-core", "shared-memory");
+  const auto& g = c.profile.gpus.at("cpu-core");
+  EXPECT_DOUBLE_EQ(*g.colocated_matrix_slowdown, 1.3);
+  EXPECT_DOUBLE_EQ(*g.colocated_streaming_slowdown, 1.0);
+}
+
 TEST(Calibrate, MicrobenchOutputBecomesAProfile) {
   models::Json raw = {{"kind", "microbench"}, {"backend", "cpu"}, {"host", "ci"}, {"threads", 1}, {"ranks", 2},
                       {"peak", {{"fp32_flops", 1.2e11}, {"memory_bandwidth_bytes_per_s", 2e10}}},

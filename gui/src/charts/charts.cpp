@@ -29,6 +29,7 @@
 
 #include "dpcast/gui/comparison_model.hpp"
 #include "dpcast/gui/item_roles.hpp"
+#include "dpcast/gui/plan_model.hpp"
 #include "dpcast/gui/results_model.hpp"
 #include "dpcast/gui/timeline_model.hpp"
 #include "dpcast/sim/report.hpp"
@@ -179,6 +180,7 @@ ChartPanel::ChartPanel(ChartKind kind, Sources sources, QWidget* parent)
   watch(sources_.results);
   watch(sources_.comparison);
   watch(sources_.timeline);
+  watch(sources_.plan);
   rebuild();
 }
 
@@ -213,6 +215,9 @@ void ChartPanel::rebuild() {
       break;
     case ChartKind::Timeline:
       build_timeline(chart);
+      break;
+    case ChartKind::Plan:
+      build_plan(chart);
       break;
     default:
       build_sweep(chart);
@@ -648,6 +653,163 @@ void ChartPanel::build_timeline(QChart* chart) {
       const QString text = tooltip_at(area, point);
       if (!text.isEmpty()) QToolTip::showText(QCursor::pos(), text, view_);
     });
+  }
+}
+
+void ChartPanel::build_plan(QChart* chart) {
+  chart->setTitle(tr("Pareto front: time to train against cost"));
+  static const std::optional<PlanOutcome> none;
+  const std::optional<PlanOutcome>& outcome = sources_.plan ? sources_.plan->outcome() : none;
+  if (!outcome) {
+    chart->setTitle(chart->title() + "\n" + tr("no plan yet: Run plan"));
+    return;
+  }
+  if (!outcome->ok) {
+    chart->setTitle(chart->title() + "\n" + tr("the plan failed: %1").arg(qs(outcome->error)));
+    return;
+  }
+  const auto& front = outcome->result.front;
+  const models::PlanSpec& plan = outcome->plan;
+  if (front.empty()) {
+    chart->setTitle(chart->title() + "\n" + tr("no configuration fits: see why below"));
+    return;
+  }
+  chart->legend()->setAlignment(Qt::AlignRight);  // seven entries: too many for a row under the chart
+  chart->setTitle(tr("Pareto front: time to train against cost (%1 of %2 configurations)")
+                      .arg(front.size())
+                      .arg(outcome->result.evaluated));
+
+  // Hours across, dollars (or thousands of them) up.
+  double min_h = 0, max_h = 0, min_usd = 0, max_usd = 0;
+  for (std::size_t k = 0; k < front.size(); ++k) {
+    const double h = front[k].time_s() / 3600, usd = front[k].cost_usd();
+    min_h = k == 0 ? h : std::min(min_h, h);
+    max_h = std::max(max_h, h);
+    min_usd = k == 0 ? usd : std::min(min_usd, usd);
+    max_usd = std::max(max_usd, usd);
+  }
+  const double deadline_h = plan.deadline_s.value_or(0) / 3600;
+  if (plan.deadline_s) min_h = std::min(min_h, deadline_h), max_h = std::max(max_h, deadline_h);
+  if (plan.budget_usd) min_usd = std::min(min_usd, *plan.budget_usd), max_usd = std::max(max_usd, *plan.budget_usd);
+  const Scale money = max_usd >= 1e4 ? Scale{1e-3, tr("thousand USD")} : Scale{1, tr("USD")};
+
+  QAbstractAxis* x = nullptr;
+  double x_lo = 0, x_hi = 0;
+  if (max_h > 4 * min_h) {  // doubling the GPUs about halves the time: a logarithmic axis spaces the points
+    auto* axis = new QLogValueAxis;
+    axis->setBase(2);
+    axis->setLabelFormat("%g");
+    axis->setMinorTickCount(-1);
+    x_lo = min_h / 1.25, x_hi = max_h * 1.25;
+    axis->setRange(x_lo, x_hi);
+    x = axis;
+  } else {
+    auto* axis = new QValueAxis;
+    axis->setLabelFormat("%.4g");
+    const double pad = std::max(0.05 * (max_h - min_h), 0.05 * max_h);
+    axis->setRange(std::max(0.0, min_h - pad), max_h + pad);
+    axis->applyNiceNumbers();
+    x_lo = axis->min(), x_hi = axis->max();
+    x = axis;
+  }
+  x->setTitleText(tr("time to train (hours)"));
+  auto* y = new QValueAxis;
+  {
+    const double pad = std::max(0.08 * (max_usd - min_usd), 0.02 * max_usd);
+    y->setRange(std::max(0.0, min_usd - pad) * money.factor, (max_usd + pad) * money.factor);
+    y->setLabelFormat("%.4g");
+    y->applyNiceNumbers();
+    y->setTitleText(tr("cost (%1)").arg(money.unit));
+  }
+  chart->addAxis(x, Qt::AlignBottom);
+  chart->addAxis(y, Qt::AlignLeft);
+
+  // The front as a line, fastest first.
+  auto* line = new QLineSeries;
+  line->setName(tr("Pareto front"));
+  line->setPen(QPen(QColor(0x88, 0x88, 0x88), 1.5));
+  Tips line_tips;
+  for (std::size_t k = 0; k < front.size(); ++k) {
+    const QPointF p(front[k].time_s() / 3600, front[k].cost_usd() * money.factor);
+    line->append(p);
+    line_tips.points.push_back(p);
+    line_tips.texts.push_back(plan_point_tooltip(*outcome, k));
+    line_tips.rows.push_back(static_cast<int>(k));
+  }
+  add_with_axes(chart, line, x, y);
+  tips_[line] = std::move(line_tips);
+  connect_tips(line);
+
+  // Its points: within the constraints, breaking them, recommended.
+  const bool constrained = plan.deadline_s || plan.budget_usd;
+  auto* meets = new QScatterSeries;
+  meets->setName(constrained ? tr("meets the constraints") : tr("front point"));
+  meets->setMarkerSize(11);
+  meets->setColor(QColor(0x4c, 0x72, 0xb0));
+  meets->setBorderColor(QColor(0x2a, 0x44, 0x70));
+  auto* breaks = new QScatterSeries;
+  breaks->setName(tr("breaks a constraint"));
+  breaks->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
+  breaks->setMarkerSize(11);
+  breaks->setColor(QColor(0xc0, 0x1c, 0x28));
+  breaks->setBorderColor(QColor(0x70, 0x00, 0x00));
+  auto* recommended = new QScatterSeries;
+  recommended->setName(tr("recommended"));
+  recommended->setMarkerShape(QScatterSeries::MarkerShapeStar);
+  recommended->setMarkerSize(26);
+  recommended->setColor(QColor(0x2e, 0x9e, 0x44));
+  recommended->setBorderColor(QColor(0x10, 0x50, 0x20));
+  Tips meets_tips, breaks_tips, recommended_tips;
+  for (std::size_t k = 0; k < front.size(); ++k) {
+    const QPointF p(front[k].time_s() / 3600, front[k].cost_usd() * money.factor);
+    const bool ok = plan_verdict(front[k], plan).meets();
+    QScatterSeries* series = outcome->result.recommended == k ? recommended : ok ? meets : breaks;
+    Tips& tips = series == recommended ? recommended_tips : series == meets ? meets_tips : breaks_tips;
+    series->append(p);
+    tips.points.push_back(p);
+    tips.texts.push_back(plan_point_tooltip(*outcome, k));
+    tips.rows.push_back(static_cast<int>(k));
+  }
+  for (auto [series, tips] :
+       {std::pair{meets, &meets_tips}, std::pair{breaks, &breaks_tips}, std::pair{recommended, &recommended_tips}}) {
+    if (series->count() == 0) {
+      delete series;
+      continue;
+    }
+    add_with_axes(chart, series, x, y);
+    tips_[series] = std::move(*tips);
+    connect_tips(series);
+  }
+
+  // The constraints, as reference lines.
+  auto reference = [&](const QString& name, QPointF a, QPointF b, const QColor& color) {
+    auto* ref = new QLineSeries;
+    ref->setName(name);
+    QPen pen(color);
+    pen.setStyle(Qt::DashLine);
+    pen.setWidthF(1.5);
+    ref->setPen(pen);
+    ref->append(a);
+    ref->append(b);
+    add_with_axes(chart, ref, x, y);
+  };
+  if (plan.deadline_s)
+    reference(tr("deadline %1").arg(qs(plan_duration(*plan.deadline_s))), QPointF(deadline_h, y->min()),
+              QPointF(deadline_h, y->max()), QColor(0xd0, 0x70, 0x10));
+  if (plan.budget_usd)
+    reference(tr("budget %1").arg(qs(plan_dollars(*plan.budget_usd))), QPointF(x_lo, *plan.budget_usd * money.factor),
+              QPointF(x_hi, *plan.budget_usd * money.factor), QColor(0x81, 0x72, 0xb3));
+
+  // The point selected (the one "Open as scenario" opens).
+  if (highlight_ >= 0 && highlight_ < static_cast<int>(front.size())) {
+    const auto& p = front[static_cast<std::size_t>(highlight_)];
+    auto* mark = new QScatterSeries;
+    mark->setName(tr("selected"));
+    mark->setMarkerSize(34);
+    mark->setBrush(Qt::NoBrush);
+    mark->setPen(QPen(Qt::black, 2));
+    mark->append(p.time_s() / 3600, p.cost_usd() * money.factor);
+    add_with_axes(chart, mark, x, y);
   }
 }
 

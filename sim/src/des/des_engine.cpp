@@ -183,6 +183,7 @@ std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGra
 
   const des::Layout layout = des::Layout::from(s);
   const auto& dp = s.data_parallel;
+  const bool overlap = s.overlaps_communication();
   const bool servers = dp.collective == models::Collective::ParameterServer;
   const auto slice = full_fidelity ? std::nullopt : des::slice_layout(s, layout);
   const des::Platform platform = des::build_platform(s, layout, servers, slice ? &*slice : nullptr);
@@ -302,10 +303,10 @@ std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGra
           const int k = bucket_of[*it];
           if (k >= 0 && sync) {
             t.ready[k] = sg4::Engine::get_clock() - backward_start[step];
-            if (dp.overlap) ready->release();
+            if (overlap) ready->release();
           }
         }
-        if (sync && !dp.overlap)
+        if (sync && !overlap)
           for (std::size_t k = 0; k < buckets.size(); ++k) ready->release();
         if (sync && !last && communicate) comm_done->acquire();
       }

@@ -3,8 +3,8 @@
 // src/charts/charts.cpp: Qt Charts is deprecated from Qt 6.10 in favour of Qt Graphs, and
 // moving means rewriting these two files and nothing else.
 //
-// A chart is drawn from the item models (results, comparison, timeline) and redrawn when they
-// change; it holds no data of its own beyond what it shows.
+// A chart is drawn from the item models (results, comparison, timeline, the plan's front) and
+// redrawn when they change; it holds no data of its own beyond what it shows.
 #include <QString>
 #include <QWidget>
 
@@ -22,8 +22,9 @@ namespace dpcast::gui {
 class SweepResultsModel;
 class ComparisonModel;
 class TimelineModel;
+class PlanFrontModel;
 
-enum class ChartKind { StepTime, Throughput, Scaling, Breakdown, Memory, Timeline, Comparison };
+enum class ChartKind { StepTime, Throughput, Scaling, Breakdown, Memory, Timeline, Comparison, Plan };
 
 class ChartPanel : public QWidget {
   Q_OBJECT
@@ -33,6 +34,7 @@ class ChartPanel : public QWidget {
     const SweepResultsModel* results = nullptr;
     const ComparisonModel* comparison = nullptr;
     const TimelineModel* timeline = nullptr;
+    const PlanFrontModel* plan = nullptr;
   };
 
   ChartPanel(ChartKind kind, Sources sources, QWidget* parent = nullptr);
@@ -42,7 +44,8 @@ class ChartPanel : public QWidget {
   [[nodiscard]] QChartView* chart_view() const { return view_; }
   /// The breakdown's choice of series (null for the other charts).
   [[nodiscard]] QComboBox* series_choice() const { return series_choice_; }
-  /// Marks a configuration (a row of the results) on the sweep charts; -1: none.
+  /// Marks a configuration (a row of the results; on the plan chart, a front point) on the
+  /// chart; -1: none.
   void set_highlight(int row);
   /// The chart as it shows now, as a PNG file.
   [[nodiscard]] bool save_png(const QString& path) const;
@@ -52,7 +55,7 @@ class ChartPanel : public QWidget {
   [[nodiscard]] QString tooltip_at(const QObject* series, const QPointF& value) const;
 
  Q_SIGNALS:
-  /// A configuration's point was clicked (a row of the results).
+  /// A configuration's point was clicked (a row of the results; on the plan chart, of the front).
   void point_clicked(int row);
 
  private:
@@ -66,6 +69,7 @@ class ChartPanel : public QWidget {
   void build_sweep(QChart* chart);
   void build_breakdown(QChart* chart);
   void build_timeline(QChart* chart);
+  void build_plan(QChart* chart);
   void connect_tips(QObject* series);
   [[nodiscard]] int nearest(const Tips& tips, const QObject* series, const QPointF& value) const;
 

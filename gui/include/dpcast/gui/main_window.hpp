@@ -1,7 +1,7 @@
 #pragma once
 // The dashboard window: the scenario and sweep panels on the left, the views on the right
 // (step time, throughput, scaling, breakdown, memory, timeline, predicted against measured,
-// the table), a banner for files it cannot read, menus for files and exports.
+// the table, the plan), a banner for files it cannot read, menus for files and exports.
 #include <QMainWindow>
 #include <QString>
 #include <QStringList>
@@ -10,6 +10,7 @@
 
 class QLabel;
 class QPlainTextEdit;
+class QPushButton;
 class QSortFilterProxyModel;
 class QSpinBox;
 class QTabWidget;
@@ -19,6 +20,7 @@ class QAbstractItemModel;
 namespace dpcast::gui {
 
 class ChartPanel;
+class PlanPanel;
 class ScenarioPanel;
 class Session;
 class SweepPanel;
@@ -47,6 +49,16 @@ class MainWindow : public QMainWindow {
   [[nodiscard]] SweepPanel* sweep_panel() const { return sweep_panel_; }
   [[nodiscard]] QSpinBox* timeline_ranks() const { return ranks_; }
   [[nodiscard]] QLabel* comparison_summary() const { return comparison_summary_; }
+  [[nodiscard]] PlanPanel* plan_panel() const { return plan_panel_; }
+  /// The plan view's banner: the binding constraints when nothing meets them, or why the plan failed.
+  [[nodiscard]] QLabel* plan_binding() const { return plan_binding_; }
+  /// The recommendation and its reasons (the planner's `why`).
+  [[nodiscard]] QLabel* plan_why() const { return plan_why_; }
+  [[nodiscard]] QPushButton* open_point_button() const { return open_point_; }
+
+  /// Opens front point `row` of the plan as the scenario (Session::open_plan_point), first
+  /// asking about unsaved changes (not when the document is an unedited point of the plan).
+  bool open_plan_point(int row);
 
   /// Opens scenario files and measured records (JSON run records) as the command line and
   /// drag-and-drop give them. False, with the message in the banner, when one cannot be read.
@@ -78,6 +90,7 @@ class MainWindow : public QMainWindow {
   void show_message(const QString& text);
   void update_comparison_summary();
   void update_explanation();
+  void update_plan_explanation();
   /// Asks before unsaved changes are lost; true to go on.
   bool maybe_save();
   bool save();
@@ -95,6 +108,11 @@ class MainWindow : public QMainWindow {
   QLabel* comparison_summary_ = nullptr;
   QTableView* results_table_ = nullptr;
   QSortFilterProxyModel* results_proxy_ = nullptr;
+  PlanPanel* plan_panel_ = nullptr;
+  QTableView* plan_table_ = nullptr;
+  QLabel* plan_binding_ = nullptr;
+  QLabel* plan_why_ = nullptr;
+  QPushButton* open_point_ = nullptr;
   class QMenu* recent_menu_ = nullptr;
   std::vector<View> views_;
   bool syncing_selection_ = false;

@@ -1,7 +1,7 @@
 #pragma once
 // Runs predictions off the GUI thread: a sweep (one configuration after another, with progress,
-// cancellable between configurations) and the detailed prediction of one configuration (for
-// the timeline), on one worker thread of its own.
+// cancellable between configurations), the detailed prediction of one configuration (for
+// the timeline) and the cluster-sizing plan (sim::make_plan), on one worker thread of its own.
 //
 // One thread on purpose: the DES forks a child process per configuration and reads its answer
 // from a pipe until end-of-file. Two DES predictions forking from two threads at once would
@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "dpcast/gui/plan.hpp"
 #include "dpcast/gui/prediction.hpp"
 
 namespace dpcast::gui {
@@ -42,7 +43,20 @@ class PredictionRunner : public QObject {
   void start_detail(models::Scenario configuration, Engine engine);
   [[nodiscard]] bool detail_running() const { return detail_active_ || pending_detail_.has_value(); }
 
-  [[nodiscard]] bool busy() const { return sweep_running() || detail_running(); }
+  /// Runs sim::make_plan on the worker (after what is queued there). make_plan cannot be
+  /// interrupted or report progress: plan_started() and plan_finished() frame it.
+  void start_plan(models::PlanScenario input, sim::PlanOptions options, std::string file);
+  /// Abandons the plan: plan_finished(canceled) comes at once. A plan still waiting for the
+  /// worker never runs; one already running finishes there and its answer is dropped.
+  void cancel_plan();
+  /// Whether a plan has been started and its end (or cancellation) not yet reported.
+  [[nodiscard]] bool plan_running() const { return plan_active_; }
+  /// Plans the worker has begun (for tests: a plan cancelled while waiting never begins).
+  [[nodiscard]] int plans_started() const { return plans_started_->load(); }
+  /// Whether the worker thread is computing, reported or not (a cancelled plan still running).
+  [[nodiscard]] bool worker_busy() const { return pool_.activeThreadCount() > 0; }
+
+  [[nodiscard]] bool busy() const { return sweep_running() || detail_running() || plan_running(); }
   /// Configurations the worker has begun predicting since this runner was made (for tests of
   /// cancellation: after cancel_sweep() at most the one in progress is added).
   [[nodiscard]] int configurations_started() const { return started_->load(); }
@@ -53,6 +67,9 @@ class PredictionRunner : public QObject {
   void sweep_progress(int done, int total);
   void sweep_finished(bool canceled);
   void detail_finished(const dpcast::gui::PredictionOutcome& outcome, const dpcast::models::Scenario& configuration);
+  void plan_started();
+  /// The plan's outcome; when `canceled`, an empty outcome.
+  void plan_finished(const dpcast::gui::PlanOutcome& outcome, bool canceled);
 
  private:
   void launch_detail();
@@ -60,10 +77,13 @@ class PredictionRunner : public QObject {
   QThreadPool pool_;
   QFutureWatcher<PredictionOutcome> sweep_;
   QFutureWatcher<PredictionOutcome> detail_;
+  QFutureWatcher<PlanOutcome> plan_;
   std::shared_ptr<std::atomic<int>> started_ = std::make_shared<std::atomic<int>>(0);
   int total_ = 0;
   bool sweep_active_ = false;
   bool detail_active_ = false;
+  bool plan_active_ = false;
+  std::shared_ptr<std::atomic<int>> plans_started_ = std::make_shared<std::atomic<int>>(0);
   std::optional<std::pair<models::Scenario, Engine>> pending_detail_;
   std::optional<models::Scenario> detail_configuration_;
 };

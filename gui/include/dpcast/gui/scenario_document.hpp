@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "dpcast/models/hardware.hpp"
+#include "dpcast/models/plan_spec.hpp"
 #include "dpcast/models/scenario.hpp"
 
 namespace dpcast::gui {
@@ -53,6 +54,19 @@ class ScenarioDocument {
   /// Removes a key, and the sections it leaves empty.
   bool remove(std::string_view dotted_key);
 
+  /// The scalars of the list at a dotted key ("plan.gpus"), as written; nullopt when the key
+  /// holds no list.
+  [[nodiscard]] std::optional<std::vector<std::string>> list_values(std::string_view dotted_key) const;
+  /// Writes a list of scalars as typed (one line: `gpus: [h100-sxm, a100-80gb]`); an empty
+  /// list removes the key so its default applies.
+  bool set_list(std::string_view dotted_key, const std::vector<std::string>& values);
+  /// The entries of the map at a dotted key, in file order: each key and its value as one line
+  /// of YAML ("prices", "{h100-sxm: 2.49}"). Empty when the key holds no map.
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> entries(std::string_view dotted_key) const;
+  /// Writes `other`'s value at a key (a whole section: "plan") here, replacing this one's;
+  /// removes it here when `other` has none.
+  bool copy_key(std::string_view dotted_key, const ScenarioDocument& other);
+
   struct SweepAxis {
     std::string key;                  // dotted key, as written under sweep:
     std::vector<std::string> values;  // scalars as written; maps and lists as one line of YAML
@@ -85,17 +99,32 @@ struct ValidationError {
   bool in_sweep = false;  // the wrong value is written in the sweep section
 };
 
+/// The document read as `dpcast plan` reads it (models::parse_plan_scenario): the base
+/// configuration and the `plan:` section.
+struct PlanValidation {
+  bool has_plan = false;                      // the document has a plan: section
+  std::optional<models::PlanScenario> input;  // when it reads
+  std::optional<ValidationError> error;       // when it has a plan section that does not read
+  [[nodiscard]] bool ok() const { return input.has_value(); }
+};
+
 struct Validation {
   std::vector<models::Scenario> configurations;  // the sweep expanded, in order (one without a sweep)
   std::optional<models::Scenario> base;          // the document without its sweep, or the first configuration
   std::optional<ValidationError> error;
+  PlanValidation plan;  // `dpcast predict` ignores the plan section, so its errors do not make error
   [[nodiscard]] bool ok() const { return !error.has_value(); }
 };
 
 /// Reads the document as `dpcast predict` would (models::parse_scenarios) and, when that
-/// fails, says where: the key and whether it is written in the sweep section.
+/// fails, says where: the key and whether it is written in the sweep section. When the
+/// document has a plan section, also as `dpcast plan` would (validate_plan).
 [[nodiscard]] Validation validate(const ScenarioDocument& document,
                                   const models::Catalogue& catalogue = models::Catalogue::builtin());
+/// Reads the document as `dpcast plan` would (models::parse_plan_scenario); a document without
+/// a plan section gives has_plan false and no error.
+[[nodiscard]] PlanValidation validate_plan(const ScenarioDocument& document,
+                                           const models::Catalogue& catalogue = models::Catalogue::builtin());
 
 /// The dotted keys the scenario panel edits field by field, in its order.
 [[nodiscard]] const std::vector<std::string>& field_keys();
@@ -103,6 +132,13 @@ struct Validation {
 /// panel's banner shows it) or is written in the sweep section (the sweep panel shows it).
 /// Errors inside a model file, and about model.* keys, belong to the model.
 [[nodiscard]] std::string scenario_field_for(const ValidationError& error, const std::string& scenario_file);
+
+/// The dotted keys the plan panel edits field by field, in its order ("plan.nodes" stands for
+/// the range's min and max, "plan.target" for tokens or samples).
+[[nodiscard]] const std::vector<std::string>& plan_field_keys();
+/// The plan field (one of plan_field_keys()) an error of validate_plan belongs to; "" when it
+/// is about none of them (the plan panel's banner shows it).
+[[nodiscard]] std::string plan_field_for(const ValidationError& error, const std::string& scenario_file);
 
 /// "nodes 2, micro_batch 8": a sweep point, each key by its last part.
 [[nodiscard]] std::string sweep_point_label(const std::vector<std::pair<std::string, std::string>>& point,

@@ -1,7 +1,8 @@
 #pragma once
 // What one dashboard window works on, without the widgets: the scenario document and its
 // validation, the sweep and its results, the detailed prediction of one configuration (the
-// timeline), and the measured records compared with the sweep. The panels and views are
+// timeline), the measured records compared with the sweep, and the cluster-sizing plan of
+// the document's plan section (its front, and opening a point of it as the document). The panels and views are
 // drawn from it; tests drive it directly or through the window.
 //
 // Nothing slow runs on the GUI thread. Validation reads the whole sweep as `dpcast predict`
@@ -14,11 +15,13 @@
 #include <QThreadPool>
 #include <QTimer>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "dpcast/gui/comparison_model.hpp"
+#include "dpcast/gui/plan_model.hpp"
 #include "dpcast/gui/prediction_runner.hpp"
 #include "dpcast/gui/results_model.hpp"
 #include "dpcast/gui/scenario_document.hpp"
@@ -98,7 +101,38 @@ class Session : public QObject {
   [[nodiscard]] const std::vector<models::RunRecord>& measured() const { return measured_; }
   [[nodiscard]] const QStringList& measured_files() const { return measured_files_; }
 
-  /// Whether anything is still to come: a pause before a re-run, a sweep, a detailed prediction.
+  // ---- The plan (the document's plan: section, as `dpcast plan` reads and runs it).
+  /// How the plan section reads (validation().plan).
+  [[nodiscard]] const PlanValidation& plan_validation() const { return validation_.plan; }
+  /// Writes a list into the document ("plan.gpus"); empty: removed, so its default applies.
+  void set_list(const std::string& key, const QStringList& values);
+  /// The plan's target: `plan.target.tokens` or `plan.target.samples` (the other one goes).
+  void set_plan_target(bool tokens, const QString& value);
+  /// Removes the document's sweep (`dpcast plan` refuses a scenario that sweeps).
+  void remove_sweep();
+  /// Front points of at most this many GPUs are played again on the DES (`--confirm-up-to`).
+  [[nodiscard]] int plan_confirm_up_to() const { return plan_confirm_up_to_; }
+  void set_plan_confirm_up_to(int gpus) { plan_confirm_up_to_ = std::max(0, gpus); }
+  /// Runs sim::make_plan on the worker when the plan section reads (after validation).
+  void run_plan();
+  void cancel_plan();
+  [[nodiscard]] bool plan_running() const { return runner_.plan_running() || plan_requested_; }
+  [[nodiscard]] PlanFrontModel* plan_front() { return &plan_front_; }
+  /// The last plan's outcome (also when it failed), none before the first.
+  [[nodiscard]] const std::optional<PlanOutcome>& plan_outcome() const { return plan_front_.outcome(); }
+  /// Whether the document changed since the plan on show was run (opening one of its points aside).
+  [[nodiscard]] bool plan_stale() const { return plan_stale_; }
+  /// The front point selected in the plan view (-1: none).
+  [[nodiscard]] int plan_selected() const { return plan_selected_; }
+  void select_plan_point(int row);
+  /// Makes front point `row` the document: its configuration as models::scenario_yaml writes it,
+  /// plus this document's plan section. The document is then untitled and modified, so saving
+  /// asks for a file and the one it came from stays as it is. False when there is no such point.
+  bool open_plan_point(int row);
+  /// The front point the document was made from, while it is unedited since (-1: none).
+  [[nodiscard]] int opened_plan_point() const { return opened_plan_point_; }
+
+  /// Whether anything is still to come: a pause before a re-run, a sweep, a detailed prediction, a plan.
   [[nodiscard]] bool busy() const;
   /// Runs the event loop until nothing is to come, or `timeout_ms` passes; returns whether idle.
   bool wait_idle(int timeout_ms);
@@ -120,6 +154,10 @@ class Session : public QObject {
   /// The detailed prediction (and so the timeline) changed, or failed (detail_message()).
   void detail_changed();
   void measured_changed();
+  void plan_started();
+  void plan_finished(bool canceled);
+  void plan_stale_changed(bool stale);
+  void plan_selection_changed(int row);
 
  public:
   /// Why there is no timeline ("" when there is one).
@@ -127,7 +165,8 @@ class Session : public QObject {
 
  private:
   enum class Refresh { None, AfterPause, Now };
-  void changed(bool document_changed);
+  /// After an edit; `plan_only`: of the plan section, which no prediction depends on.
+  void changed(bool document_changed, bool plan_only = false);
   void revalidate(Refresh refresh);
   void validation_done();
   void schedule_refresh();
@@ -136,6 +175,8 @@ class Session : public QObject {
   void update_comparison();
   void set_modified(bool modified);
   void set_stale(bool stale);
+  void set_plan_stale(bool stale);
+  void forget_plan();
   void remember_recent(const QString& path);
 
   ScenarioDocument document_;
@@ -146,6 +187,7 @@ class Session : public QObject {
   bool validation_pending_ = false;  // the document changed while the validator ran
   Refresh refresh_after_validation_ = Refresh::None;
   bool run_requested_ = false;  // Run was asked for while validating
+  bool plan_requested_ = false;  // Run plan was asked for while validating
   bool modified_ = false;
   Engine engine_ = Engine::Analytical;
   PredictionRunner runner_;
@@ -163,6 +205,11 @@ class Session : public QObject {
   std::vector<models::RunRecord> measured_;
   QStringList measured_files_;
   QTimer refresh_timer_;
+  PlanFrontModel plan_front_;
+  int plan_confirm_up_to_ = 1024;
+  bool plan_stale_ = false;
+  int plan_selected_ = -1;
+  int opened_plan_point_ = -1;
 };
 
 }  // namespace dpcast::gui

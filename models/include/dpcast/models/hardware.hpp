@@ -38,6 +38,9 @@ struct Gpu {
   double memory_efficiency = 0.8;   // fraction of memory bandwidth a streaming kernel reaches
   double reserved_bytes = 0;        // runtime context and allocator overhead
   double launch_overhead_s = 0;     // fixed cost of one kernel (launch + framework dispatch)
+  // The device moves and reduces gradient data itself (a CPU worker: MPI copies on its own
+  // core), so communication time-shares with computation instead of overlapping it.
+  bool communication_uses_compute = false;
   // From a calibrated profile: efficiency of one matrix product by its FLOP, per precision
   // (replaces compute_efficiency for matrix layers), and of one streaming kernel by its bytes
   // (replaces memory_efficiency; may exceed 1 where data fits in cache).

@@ -147,6 +147,9 @@ struct Scenario {
 
   [[nodiscard]] std::int64_t seq_len() const;  // the effective sequence length (0 for non-sequence)
   [[nodiscard]] SourceLocation where(const std::string& key) const;
+  /// Whether gradient buckets are exchanged during backward: `data_parallel.overlap`, unless
+  /// the device computes its own communication (Gpu::communication_uses_compute).
+  [[nodiscard]] bool overlaps_communication() const;
 };
 
 /// Reads a scenario file and expands its sweep into configurations, in order (the first
