@@ -14,10 +14,19 @@ and prints both step-time medians (the slowest rank's step, after warm-up) and t
 (dpcast / PyTorch: below 1 means dpcast-train is faster). Runs alternate, --repeats times,
 and the figure is the median over repeats, so that other load on the machine hits both.
 
-Needs Debian's python3-torch (1.13; `apt-get install python3-torch`), not needed by CI.
+With --cuda (default scenarios: scenarios/real/gpt2-small-cuda.yaml) both run on GPUs: PyTorch
+DDP over NCCL, one process per GPU, the scenario's precision (bf16/fp16 autocast with fp32
+master weights, a GradScaler for fp16; tf32 matmuls for tf32), eager and, with --compile, also
+torch.compile; dpcast-train --backend cuda --gpus N. The issue's target is dpcast-train's
+tokens/s at least 0.8x PyTorch's, eager and compiled: a ratio (step time dpcast / PyTorch) of
+at most 1.25.
+
+Needs Debian's python3-torch (1.13; `apt-get install python3-torch`) on CPU, a CUDA build of
+PyTorch (2.x for --compile) with --cuda; not needed by CI.
 As root, OpenMPI needs OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 (set here).
 
   scripts/bench_vs_pytorch.py [--repeats 3] [--steps 30] [--warmup 5] [SCENARIO ...]
+  scripts/bench_vs_pytorch.py --cuda [--compile] [SCENARIO ...]
 """
 import argparse
 import json
@@ -48,7 +57,8 @@ def load_scenario(path):
     training = s.get("training", {})
     dp = s.get("data_parallel", {})
     cluster = s["cluster"]
-    ranks = cluster.get("nodes", 1) * cluster.get("gpus_per_node", 2)  # cpu-host has 2 workers per node
+    # cpu-host has 2 workers per node; write gpus_per_node for GPU nodes.
+    ranks = cluster.get("nodes", 1) * cluster.get("gpus_per_node", 2)
     cfg = {
         "name": s.get("name", os.path.basename(path)),
         "ranks": ranks,
@@ -57,6 +67,7 @@ def load_scenario(path):
         "optimizer": training.get("optimizer", "adam"),
         "bucket_mb": dp.get("bucket_mb", 25),
         "first_bucket_mb": dp.get("first_bucket_mb", 1),
+        "precision": training.get("precision", "fp32"),
     }
     if not isinstance(model, dict) or model.get("zoo") not in ("mlp", "gpt2-small"):
         sys.exit(f"{path}: only {{zoo: mlp, widths: ...}} and {{zoo: gpt2-small, ...}} models are compared")
@@ -106,7 +117,7 @@ def build_model(cfg):
             q, k, v = self.qkv(self.norm1(x)).split(d, dim=2)
             q, k, v = (t.view(b, s, self.heads, d // self.heads).transpose(1, 2) for t in (q, k, v))
             scores = (q @ k.transpose(-2, -1)) / math.sqrt(d // self.heads)
-            mask = torch.ones(s, s, dtype=torch.bool).triu(1)
+            mask = torch.ones(s, s, dtype=torch.bool, device=x.device).triu(1)
             att = F.softmax(scores.masked_fill(mask, float("-inf")), dim=-1)
             y = (att @ v).transpose(1, 2).reshape(b, s, d)
             x = x + self.proj(y)
@@ -144,7 +155,7 @@ def make_optimizer(cfg, model):
                              lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
 
 
-def torch_worker(rank, cfg, steps, warmup, port, out_path):
+def torch_worker(rank, cfg, steps, warmup, port, out_path, cuda=False, compiled=False):
     import torch
     import torch.distributed as dist
     import torch.nn.functional as F
@@ -153,37 +164,63 @@ def torch_worker(rank, cfg, steps, warmup, port, out_path):
     import faulthandler
 
     faulthandler.dump_traceback_later(600, exit=True)  # a hung worker says where, then ends
-    os.sched_setaffinity(0, {rank % os.cpu_count()})  # one core per rank, as mpirun binds
-    torch.set_num_threads(1)
-    torch.set_num_interop_threads(1)
-    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=cfg["ranks"])
+    if cuda:
+        torch.cuda.set_device(rank)
+        device = torch.device("cuda", rank)
+        torch.backends.cuda.matmul.allow_tf32 = cfg["precision"] == "tf32"
+        torch.backends.cudnn.allow_tf32 = cfg["precision"] == "tf32"
+    else:
+        device = torch.device("cpu")
+        os.sched_setaffinity(0, {rank % os.cpu_count()})  # one core per rank, as mpirun binds
+        torch.set_num_threads(1)
+        torch.set_num_interop_threads(1)
+    dist.init_process_group("nccl" if cuda else "gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
+                            world_size=cfg["ranks"])
     torch.manual_seed(1)
     dist._DEFAULT_FIRST_BUCKET_BYTES = int(cfg["first_bucket_mb"] * 2**20)
-    model = DDP(build_model(cfg), bucket_cap_mb=cfg["bucket_mb"], broadcast_buffers=False)
+    model = DDP(build_model(cfg).to(device), bucket_cap_mb=cfg["bucket_mb"], broadcast_buffers=False)
     opt = make_optimizer(cfg, model)
+    if compiled:
+        model = torch.compile(model)
+    # fp32 master weights; matrix products in the scenario's precision (as dpcast-train --backend cuda).
+    autocast_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(cfg["precision"]) if cuda else None
+    scaler = torch.cuda.amp.GradScaler() if cuda and cfg["precision"] == "fp16" else None
     b = cfg["micro_batch"]
     gen = torch.Generator().manual_seed(100 + rank)
 
     def batch():
         if cfg["kind"] == "mlp":
             w = cfg["widths"]
-            return torch.randn(b, w[0], generator=gen), torch.randint(0, w[-1], (b,), generator=gen)
-        tokens = torch.randint(0, cfg["vocab"], (b, cfg["seq_len"] + 1), generator=gen)
-        return tokens[:, :-1].contiguous(), tokens[:, 1:].contiguous()
+            x, y = torch.randn(b, w[0], generator=gen), torch.randint(0, w[-1], (b,), generator=gen)
+        else:
+            tokens = torch.randint(0, cfg["vocab"], (b, cfg["seq_len"] + 1), generator=gen)
+            x, y = tokens[:, :-1].contiguous(), tokens[:, 1:].contiguous()
+        return x.to(device), y.to(device)
+
+    def sync():
+        if cuda:
+            torch.cuda.synchronize()
 
     times = []
     for step in range(warmup + steps):
         data = [batch() for _ in range(cfg["accumulation"])]  # made before the clock starts
+        sync()
         start = time.perf_counter()
         opt.zero_grad(set_to_none=True)
         for a, (x, y) in enumerate(data):
             last = a + 1 == len(data)
             ctx = model.no_sync() if not last else _nullcontext()
             with ctx:
-                logits = model(x)
-                loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1)) / len(data)
-                loss.backward()
-        opt.step()
+                with torch.autocast("cuda", dtype=autocast_dtype, enabled=autocast_dtype is not None):
+                    logits = model(x)
+                    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), y.reshape(-1)) / len(data)
+                (scaler.scale(loss) if scaler else loss).backward()
+        if scaler:
+            scaler.step(opt)
+            scaler.update()
+        else:
+            opt.step()
+        sync()
         times.append(time.perf_counter() - start)
     every = [None] * cfg["ranks"]
     dist.all_gather_object(every, times)
@@ -212,22 +249,24 @@ def free_port():
         return s.getsockname()[1]
 
 
-def run_torch(cfg, steps, warmup):
+def run_torch(cfg, steps, warmup, cuda=False, compiled=False):
     import torch.multiprocessing as mp
 
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "times.json")
-        mp.spawn(torch_worker, args=(cfg, steps, warmup, free_port(), out), nprocs=cfg["ranks"], join=True)
+        mp.spawn(torch_worker, args=(cfg, steps, warmup, free_port(), out, cuda, compiled), nprocs=cfg["ranks"],
+                 join=True)
         with open(out) as f:
             return statistics.median(json.load(f))
 
 
 # ---------------------------------------------------------------- dpcast-train
 
-def run_dpcast(train, scenario, ranks, steps, warmup, extra):
+def run_dpcast(train, scenario, ranks, steps, warmup, extra, cuda=False):
     with tempfile.TemporaryDirectory() as tmp:
         record = os.path.join(tmp, "record.json")
-        cmd = ["mpirun", "-n", str(ranks), train, scenario, "--steps", str(steps), "--warmup", str(warmup), "-o", record]
+        start = ([train, "--backend", "cuda", "--gpus", str(ranks)] if cuda else ["mpirun", "-n", str(ranks), train])
+        cmd = start + [scenario, "--steps", str(steps), "--warmup", str(warmup), "-o", record]
         cmd += extra.split()
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env={**os.environ, **THREAD_ENV})
         with open(record) as f:
@@ -236,28 +275,40 @@ def run_dpcast(train, scenario, ranks, steps, warmup, extra):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenarios", nargs="*",
-                        default=[os.path.join(ROOT, "scenarios/real/mlp-cpu.yaml"),
-                                 os.path.join(ROOT, "scenarios/real/gpt-cpu.yaml")])
+    parser.add_argument("scenarios", nargs="*")
     parser.add_argument("--train", default=os.path.join(ROOT, "build/bin/dpcast-train"))
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--dpcast-args", default="", help="more arguments for dpcast-train (e.g. '--progress test')")
+    parser.add_argument("--cuda", action="store_true", help="on GPUs: PyTorch DDP over NCCL, dpcast-train --backend cuda")
+    parser.add_argument("--compile", action="store_true", help="--cuda: also PyTorch with torch.compile")
     args = parser.parse_args()
+    if args.compile and not args.cuda:
+        parser.error("--compile needs --cuda")
+    if not args.scenarios:
+        names = ["gpt2-small-cuda.yaml"] if args.cuda else ["mlp-cpu.yaml", "gpt-cpu.yaml"]
+        args.scenarios = [os.path.join(ROOT, "scenarios/real", n) for n in names]
     os.environ.update(THREAD_ENV, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
 
-    print(f"{'scenario':34} {'ranks':>5} {'PyTorch DDP':>12} {'dpcast-train':>13} {'ratio':>7}   (median step time over "
-          f"{args.repeats} alternating runs of {args.steps} steps)")
+    variants = [("PyTorch DDP", False)] + ([("torch.compile", True)] if args.compile else [])
+    print(f"{'scenario':34} {'ranks':>5} " + " ".join(f"{name:>13} {'ratio':>6}" for name, _ in variants) +
+          f" {'dpcast-train':>13}   (median step time over {args.repeats} alternating runs of {args.steps} steps; "
+          "ratio = dpcast / PyTorch)")
     for path in args.scenarios:
         cfg = load_scenario(path)
-        torch_s, dpcast_s = [], []
+        torch_s, dpcast_s = {name: [] for name, _ in variants}, []
         for _ in range(args.repeats):
-            torch_s.append(run_torch(cfg, args.steps, args.warmup))
-            dpcast_s.append(run_dpcast(args.train, path, cfg["ranks"], args.steps, args.warmup, args.dpcast_args))
-        t, d = statistics.median(torch_s), statistics.median(dpcast_s)
-        print(f"{os.path.relpath(path, ROOT):34} {cfg['ranks']:>5} {t * 1e3:>9.2f} ms {d * 1e3:>10.2f} ms {d / t:>7.3f}"
-              f"   (runs: torch {' '.join(f'{x * 1e3:.1f}' for x in torch_s)}; dpcast {' '.join(f'{x * 1e3:.1f}' for x in dpcast_s)})")
+            for name, compiled in variants:
+                torch_s[name].append(run_torch(cfg, args.steps, args.warmup, args.cuda, compiled))
+            dpcast_s.append(run_dpcast(args.train, path, cfg["ranks"], args.steps, args.warmup, args.dpcast_args,
+                                       args.cuda))
+        d = statistics.median(dpcast_s)
+        cells = " ".join(f"{statistics.median(torch_s[n]) * 1e3:>10.2f} ms {d / statistics.median(torch_s[n]):>6.3f}"
+                         for n, _ in variants)
+        runs = "; ".join(f"{n} {' '.join(f'{x * 1e3:.1f}' for x in torch_s[n])}" for n, _ in variants)
+        print(f"{os.path.relpath(path, ROOT):34} {cfg['ranks']:>5} {cells} {d * 1e3:>10.2f} ms"
+              f"   (runs: {runs}; dpcast {' '.join(f'{x * 1e3:.1f}' for x in dpcast_s)})")
 
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@ models::RunRecord measured_record(const models::Scenario& s, const Trainer& trai
   }
   if (s.cluster.gpu_entry)
     r.mfu = flops * static_cast<double>(c.accumulation) /
-            (r.step_time_s * s.cluster.gpu_entry->matrix_peak(models::Precision::Fp32));
+            (r.step_time_s * s.cluster.gpu_entry->matrix_peak(s.training.precision));
   for (const StepTimes& t : steps) r.loss_per_step.push_back(t.loss);
 
   // Memory this rank allocated.

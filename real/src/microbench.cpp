@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <set>
 #include <tuple>
@@ -27,19 +28,28 @@ std::string hostname() {
 }
 
 // The median time of `call`, after one untimed call, over at least min_repetitions calls and
-// at least min_seconds (at most max_repetitions).
+// at least min_seconds (at most max_repetitions). Calls are queued in rounds of
+// min_repetitions with a mark between each, and resolved after each round.
 double time_median(Device& device, const MicrobenchOptions& o, const std::function<void()>& call) {
   call();
   device.synchronize();
+  device.forget_marks();
   std::vector<double> times;
   double total = 0;
+  const int round = std::max(1, o.min_repetitions);
   while (static_cast<int>(times.size()) < o.max_repetitions &&
          (static_cast<int>(times.size()) < o.min_repetitions || total < o.min_seconds)) {
-    const Mark a = device.mark();
-    call();
-    const Mark b = device.mark();
-    times.push_back(device.elapsed(a, b));
-    total += times.back();
+    const int calls = std::min(round, o.max_repetitions - static_cast<int>(times.size()));
+    std::vector<Mark> marks{device.mark()};
+    for (int i = 0; i < calls; ++i) {
+      call();
+      marks.push_back(device.mark());
+    }
+    for (int i = 0; i < calls; ++i) {
+      times.push_back(device.elapsed(marks[static_cast<std::size_t>(i)], marks[static_cast<std::size_t>(i) + 1]));
+      total += times.back();
+    }
+    device.forget_marks();
   }
   return percentile(times, 50);
 }
@@ -82,24 +92,32 @@ void measure_compute(Device& device, Kernels& kernels, const MicrobenchOptions& 
   std::vector<GemmShape> shapes = o.gemms;
   if (o.square_grid)
     for (std::int64_t s = 32; s <= 2048; s *= 2) shapes.push_back({s, s, s, false, false, "square " + std::to_string(s)});
-  for (const GemmShape& g : shapes) {
-    const std::int64_t a_rows = g.trans_a ? g.k : g.m, a_cols = g.trans_a ? g.m : g.k;
-    const std::int64_t b_rows = g.trans_b ? g.n : g.k, b_cols = g.trans_b ? g.k : g.n;
-    DeviceArray<float> a(device, static_cast<std::size_t>(a_rows * a_cols)), bm(device, static_cast<std::size_t>(b_rows * b_cols)),
-        c(device, static_cast<std::size_t>(g.m * g.n));
-    kernels.fill(a.data(), a_rows * a_cols, 0.5f);
-    kernels.fill(bm.data(), b_rows * b_cols, 0.25f);
-    const double s = time_median(device, o, [&] {
-      kernels.gemm(g.trans_a, g.trans_b, g.m, g.n, g.k, 1.0f, a.data(), a_cols, bm.data(), b_cols, 0.0f, c.data(), g.n);
-    });
-    gemm.push_back({{"m", g.m},
-                              {"n", g.n},
-                              {"k", g.k},
-                              {"trans_a", g.trans_a},
-                              {"trans_b", g.trans_b},
-                              {"flops", 2.0 * static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k)},
-                              {"seconds", s},
-                              {"source", g.source}});
+  // One pass per precision (or one at the kernels' own).
+  std::vector<std::pair<std::string, std::function<void()>>> precisions = o.precisions;
+  if (precisions.empty()) precisions.push_back({"", [] {}});
+  for (const auto& [precision, use_precision] : precisions) {
+    use_precision();
+    for (const GemmShape& g : shapes) {
+      const std::int64_t a_rows = g.trans_a ? g.k : g.m, a_cols = g.trans_a ? g.m : g.k;
+      const std::int64_t b_rows = g.trans_b ? g.n : g.k, b_cols = g.trans_b ? g.k : g.n;
+      DeviceArray<float> a(device, static_cast<std::size_t>(a_rows * a_cols)), bm(device, static_cast<std::size_t>(b_rows * b_cols)),
+          c(device, static_cast<std::size_t>(g.m * g.n));
+      kernels.fill(a.data(), a_rows * a_cols, 0.5f);
+      kernels.fill(bm.data(), b_rows * b_cols, 0.25f);
+      const double s = time_median(device, o, [&] {
+        kernels.gemm(g.trans_a, g.trans_b, g.m, g.n, g.k, 1.0f, a.data(), a_cols, bm.data(), b_cols, 0.0f, c.data(), g.n);
+      });
+      models::Json entry{{"m", g.m},
+                         {"n", g.n},
+                         {"k", g.k},
+                         {"trans_a", g.trans_a},
+                         {"trans_b", g.trans_b},
+                         {"flops", 2.0 * static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k)},
+                         {"seconds", s},
+                         {"source", g.source}};
+      if (!precision.empty()) entry["precision"] = precision;
+      gemm.push_back(std::move(entry));
+    }
   }
 
   // ---- element-wise kernels: `elements` of the main operand; `bytes` read + written ----
@@ -198,6 +216,7 @@ models::Json run_microbench(Device& device, Kernels& kernels, Communicator& comm
         // Every rank decides together whether to go on (rank 0's count and time), then starts together.
         if (comm.broadcast(rep >= o.min_repetitions && total >= o.min_seconds ? 1 : 0)) break;
         comm.clear();
+        device.forget_marks();
         const Mark a = device.mark();
         (void)comm.start_allreduce(buffer.data(), n);
         comm.wait_all();
@@ -220,6 +239,24 @@ models::Json run_microbench(Device& device, Kernels& kernels, Communicator& comm
     }
   }
   return lead ? result : models::Json();
+}
+
+std::string allreduce_table(const models::Json& raw) {
+  const models::Json rows = raw.value("allreduce", models::Json::array());
+  if (rows.empty()) return "";
+  const double n = raw.value("ranks", 1);
+  const double bus = n > 1 ? 2.0 * (n - 1) / n : 1.0;
+  std::string out = "#       size         count      type   redop     time   algbw   busbw\n"
+                    "#        (B)    (elements)                       (us)  (GB/s)  (GB/s)\n";
+  for (const auto& r : rows) {
+    const double bytes = r.at("bytes").get<double>(), seconds = r.at("seconds").get<double>();
+    const double algbw = seconds > 0 ? bytes / seconds / 1e9 : 0;
+    char line[160];
+    std::snprintf(line, sizeof line, "%12.0f  %12.0f  %8s  %6s  %8.1f  %6.2f  %6.2f\n", bytes, bytes / sizeof(float),
+                  "float", "sum", seconds * 1e6, algbw, algbw * bus);
+    out += line;
+  }
+  return out;
 }
 
 }  // namespace dpcast::real

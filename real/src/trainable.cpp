@@ -64,8 +64,8 @@ void check_trainable(const models::Scenario& s, const std::string& backend) {
                     std::to_string(d.zero_stage));
   if (d.collective != models::Collective::Auto)
     throw Error(locate(s, "data_parallel.collective"), "data_parallel.collective",
-                "the real backend all-reduces with MPI, which chooses its own algorithm: use auto, not " +
-                    std::string(models::to_string(d.collective)));
+                std::string("the real backend all-reduces with ") + (backend == "cuda" ? "NCCL" : "MPI") +
+                    ", which chooses its own algorithm: use auto, not " + std::string(models::to_string(d.collective)));
   if (t.compute_noise.enabled())
     throw Error(locate(s, "training.compute_noise"), "training.compute_noise",
                 "simulates stragglers for predictions; a measured run has its own (remove it)");
@@ -76,14 +76,14 @@ void check_trainable(const models::Scenario& s, const std::string& backend) {
                 "the real backend keeps every activation; set it to false");
 }
 
-void check_world_size(const models::Scenario& s, int ranks) {
+void check_world_size(const models::Scenario& s, int ranks, const std::string& unit, const std::string& start) {
   const int workers = s.cluster.gpus();
   if (workers == ranks) return;
   throw Error(locate(s, "cluster"), "cluster",
               "'" + s.name + "' trains on " + std::to_string(workers) + " worker" + (workers == 1 ? "" : "s") + " (" +
                   std::to_string(s.cluster.nodes) + " node" + (s.cluster.nodes == 1 ? "" : "s") + " x " +
-                  std::to_string(s.cluster.gpus_per_node) + ") but runs on " + std::to_string(ranks) + " MPI rank" +
-                  (ranks == 1 ? "" : "s") + "; start it with mpirun -n " + std::to_string(workers));
+                  std::to_string(s.cluster.gpus_per_node) + ") but runs on " + std::to_string(ranks) + " " + unit +
+                  (ranks == 1 ? "" : "s") + "; start it with " + start + " " + std::to_string(workers));
 }
 
 models::ModelGraph trainable_graph(const models::Scenario& s) {

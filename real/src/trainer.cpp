@@ -15,6 +15,7 @@ TrainConfig TrainConfig::from(const models::Scenario& s) {
   c.overlap = s.data_parallel.overlap;
   c.first_bucket_bytes = s.data_parallel.first_bucket_mb * 1024 * 1024;
   c.bucket_bytes = s.data_parallel.bucket_mb * 1024 * 1024;
+  c.loss_scaling.enabled = s.training.precision == models::Precision::Fp16;
   return c;
 }
 
@@ -42,7 +43,8 @@ double StepTimes::comm_total_s() const {
 
 std::vector<double> StepTimes::serialize() const {
   std::vector<double> f{static_cast<double>(layers), static_cast<double>(micro), static_cast<double>(buckets),
-                        step_s, loss, backward_start_s, wait_begin_s, wait_end_s, optimizer_begin_s, optimizer_end_s};
+                        step_s, loss, backward_start_s, wait_begin_s, wait_end_s, optimizer_begin_s, optimizer_end_s,
+                        loss_scale, skipped ? 1.0 : 0.0};
   for (const auto* v : {&forward_begin, &forward_end, &backward_begin, &backward_end, &bucket_ready_s,
                         &bucket_start_s, &bucket_end_s})
     f.insert(f.end(), v->begin(), v->end());
@@ -51,7 +53,8 @@ std::vector<double> StepTimes::serialize() const {
 
 StepTimes StepTimes::deserialize(const std::vector<double>& f) {
   StepTimes s;
-  if (f.size() < 10) throw Error("step times: truncated");
+  constexpr std::size_t kFixed = 12;
+  if (f.size() < kFixed) throw Error("step times: truncated");
   s.layers = static_cast<std::size_t>(f[0]);
   s.micro = static_cast<std::size_t>(f[1]);
   s.buckets = static_cast<std::size_t>(f[2]);
@@ -62,8 +65,10 @@ StepTimes StepTimes::deserialize(const std::vector<double>& f) {
   s.wait_end_s = f[7];
   s.optimizer_begin_s = f[8];
   s.optimizer_end_s = f[9];
-  if (f.size() != 10 + 4 * s.layers * s.micro + 3 * s.buckets) throw Error("step times: wrong size");
-  auto at = f.begin() + 10;
+  s.loss_scale = f[10];
+  s.skipped = f[11] != 0;
+  if (f.size() != kFixed + 4 * s.layers * s.micro + 3 * s.buckets) throw Error("step times: wrong size");
+  auto at = f.begin() + kFixed;
   auto take = [&](std::vector<double>& v, std::size_t n) {
     v.assign(at, at + static_cast<std::ptrdiff_t>(n));
     at += static_cast<std::ptrdiff_t>(n);
@@ -134,8 +139,16 @@ Trainer::Trainer(const models::ModelGraph& graph, TrainConfig config, Device& de
       executor_(plan_, layout_, device, kernels, ExecutorOptions{config.micro_batch, false}),
       optimizer_(config.optimizer, config.lr > 0 ? config.lr : default_learning_rate(config.optimizer), layout_, device,
                  kernels),
-      data_(plan_, config.seed) {
+      data_(plan_, config.seed),
+      nonfinite_(device, 1) {
   if (config_.accumulation < 1) throw Error("gradient accumulation must be at least 1");
+  if (config_.loss_scaling.enabled) {
+    const LossScaling& ls = config_.loss_scaling;
+    if (!(ls.initial_scale > 0) || !(ls.growth_factor >= 1) || !(ls.backoff_factor > 0 && ls.backoff_factor < 1) ||
+        ls.growth_interval < 1)
+      throw Error("loss scaling: needs a positive scale, growth >= 1, backoff in (0, 1) and a growth interval >= 1");
+    loss_scale_ = ls.initial_scale;
+  }
   const std::vector<float> init = initial_parameters(plan_, layout_, config_.seed);
   device.upload(executor_.params(), init.data(), init.size() * sizeof(float));
 }
@@ -166,12 +179,14 @@ StepTimes Trainer::step(int t) {
         SyntheticData::sample_index(t, static_cast<std::int64_t>(a), config_.accumulation, comm_->rank(), ranks, b, 0), b));
 
   comm_->clear();
+  device_->forget_marks();  // the previous step's marks were resolved when it ended
   Observer obs(*this, t);
   obs.ready.assign(buckets, 0);
   obs.request.assign(buckets, -1);
   std::vector<Mark> fb(layers * micro), fe(layers * micro), bb(layers * micro), be(layers * micro);
   double loss_sum = 0;
-  const float loss_scale = 1.0f / static_cast<float>(config_.accumulation * ranks);
+  const float scale = loss_scale_;  // this step's (1 without loss scaling)
+  const float loss_scale = scale / static_cast<float>(config_.accumulation * ranks);
 
   const Mark step_start = device_->mark();
   Mark backward_start = step_start;
@@ -187,8 +202,10 @@ StepTimes Trainer::step(int t) {
     else executor_.set_features(batch.features);
     executor_.set_targets(batch.targets);
     executor_.forward(&obs);
-    loss_sum += executor_.loss();
     executor_.backward(loss_scale, a > 0, &obs);
+    // Read after backward (which leaves it alone): on a GPU, reading waits for the device,
+    // and backward's kernels are queued by then.
+    loss_sum += executor_.loss();
     if (last) backward_start = obs.backward_begin[layers - 1];
     std::copy(obs.forward_begin.begin(), obs.forward_begin.end(), fb.begin() + static_cast<std::ptrdiff_t>(a * layers));
     std::copy(obs.forward_end.begin(), obs.forward_end.end(), fe.begin() + static_cast<std::ptrdiff_t>(a * layers));
@@ -204,7 +221,26 @@ StepTimes Trainer::step(int t) {
     comm_->wait_all();
     wait_end = device_->mark();
   }
-  optimizer_.step(executor_.params(), executor_.grads());
+  bool skipped = false;
+  if (config_.loss_scaling.enabled) {
+    // Unscale, and skip the step if anything overflowed (every rank holds the same sums, so
+    // every rank decides the same).
+    Kernels& k = executor_.kernels();
+    k.fill(nonfinite_.data(), 1, 0.0f);
+    k.unscale_check(executor_.grads(), static_cast<std::int64_t>(layout_.total()), 1.0f / scale, nonfinite_.data());
+    float flag = 0;
+    device_->download(&flag, nonfinite_.data(), sizeof flag);
+    skipped = flag != 0;
+    const LossScaling& ls = config_.loss_scaling;
+    if (skipped) {
+      loss_scale_ *= ls.backoff_factor;
+      good_steps_ = 0;
+    } else if (++good_steps_ >= ls.growth_interval) {
+      loss_scale_ *= ls.growth_factor;
+      good_steps_ = 0;
+    }
+  }
+  if (!skipped) optimizer_.step(executor_.params(), executor_.grads());
   device_->synchronize();
   const Mark step_end = device_->mark();
 
@@ -235,6 +271,8 @@ StepTimes Trainer::step(int t) {
   s.optimizer_begin_s = s.wait_end_s;
   s.optimizer_end_s = since(step_end);
   s.step_s = s.optimizer_end_s;
+  s.loss_scale = scale;
+  s.skipped = skipped;
   // The mean loss over the global batch (outside the step's clock).
   s.loss = comm_->sum(loss_sum / static_cast<double>(micro)) / ranks;
   return s;

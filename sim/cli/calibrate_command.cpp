@@ -42,12 +42,15 @@ std::string train_binary() {
 models::Json run_microbench(const CalibrateArgs& a) {
   const std::string raw = std::filesystem::temp_directory_path() / ("dpcast-microbench-" + std::to_string(::getpid()) + ".json");
   std::vector<std::string> argv;
-  if (a.ranks > 1) argv = {"mpirun", "-n", std::to_string(a.ranks)};
+  // CPU ranks come from mpirun; on one node the CUDA backend forks one process per GPU itself.
+  if (a.ranks > 1 && a.backend != "cuda") argv = {"mpirun", "-n", std::to_string(a.ranks)};
   // "Calibrate on one rank": the computing benchmarks on rank 0 alone (then on every rank at
   // once, for the colocated slowdown), the all-reduce on all.
   for (const auto& s : {train_binary(), std::string("--microbench"), std::string("--backend"), a.backend,
                         std::string("-o"), raw})
     argv.push_back(s);
+  if (a.ranks > 1 && a.backend == "cuda")
+    for (const auto& s : {std::string("--gpus"), std::to_string(a.ranks)}) argv.push_back(s);
   std::string shown;
   for (const auto& s : argv) shown += (shown.empty() ? "" : " ") + s;
   std::cerr << "dpcast calibrate: running " << shown << "\n";

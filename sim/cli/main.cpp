@@ -60,8 +60,8 @@ int main(int argc, char** argv) {
   auto* calibrate = app.add_subcommand(
       "calibrate", "Measure this machine (dpcast-train --microbench) or import nccl-tests / OSU logs into a hardware profile");
   calibrate->add_option("--backend", cal.backend, "cpu (OpenBLAS + MPI) or cuda (cuBLAS + NCCL); default cpu");
-  calibrate->add_option("-n,--ranks", cal.ranks, "Processes for the all-reduce measurement (mpirun -n), or the ranks of an "
-                                                 "imported OSU log; default 2")
+  calibrate->add_option("-n,--ranks", cal.ranks, "Processes for the all-reduce measurement (mpirun -n; with --backend cuda, "
+                                                 "GPUs: dpcast-train --gpus), or the ranks of an imported OSU log; default 2")
       ->check(CLI::Range(1, 1 << 20));
   calibrate->add_option("--gpu", cal.gpu, "Catalogue GPU the measurements describe (default cpu-core for --backend cpu)");
   calibrate->add_option("--node", cal.node, "Node preset whose intra-node link the all-reduce crosses (default cpu-host)");

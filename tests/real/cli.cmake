@@ -22,6 +22,11 @@ function(dpcast_train_test name expect_rc expect_stdout)
 endfunction()
 
 # ---- Bad input, one class each ----
+if(NOT TARGET dpcast_real_cuda)
+  # A build without the CUDA toolkit (tests/real/cuda/cli.cmake covers the builds with it).
+  dpcast_train_error(cuda_not_built "--backend: 'cuda' is not available in this build (backends: cpu)"
+    scenarios/real/gpt-cuda.yaml --backend cuda --gpus 2)
+endif()
 dpcast_train_error(wrong_world_size
   "scenarios/real/mlp-cpu.yaml:10:3: cluster: 'MLP on 2 CPU workers' trains on 2 workers (1 node x 2) but runs on 1 MPI rank; start it with mpirun -n 2"
   scenarios/real/mlp-cpu.yaml)
@@ -52,8 +57,10 @@ dpcast_train_error(collective_not_auto
 dpcast_train_error(flash_attention
   "${REAL_BAD}/flash-attention.yaml:4:68: training.attention: the real backend runs eager attention, not flash"
   ${REAL_BAD}/flash-attention.yaml)
-dpcast_train_error(backend_unknown "--backend: 'cuda' is not available in this build (backends: cpu)"
-  tests/real/scenarios/tiny-mlp-1x8.yaml --backend cuda)
+if(NOT TARGET dpcast_real_cuda)  # else tests/real/cuda/cli.cmake covers --backend cuda
+  dpcast_train_error(backend_unknown "--backend: 'cuda' is not available in this build (backends: cpu)"
+    tests/real/scenarios/tiny-mlp-1x8.yaml --backend cuda)
+endif()
 dpcast_train_error(record_into_missing_folder "${CMAKE_CURRENT_BINARY_DIR}/no-such-folder/x.json: cannot write file"
   tests/real/scenarios/tiny-mlp-1x8.yaml --steps 1 --warmup 0 -o ${CMAKE_CURRENT_BINARY_DIR}/no-such-folder/x.json)
 # The command line itself (CLI11's message; exit 2).

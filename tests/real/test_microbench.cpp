@@ -75,5 +75,43 @@ TEST(Microbench, RawJsonOnOneRank) {
   EXPECT_TRUE(j.at("allreduce").empty()) << "one rank: nothing to reduce";
 }
 
+
+TEST(Microbench, OnePassPerPrecisionEachEntryNamed) {
+  // The CUDA backend times every product once per precision, switching its kernels between
+  // passes; each entry says which (calibrate fits one curve per precision).
+  cpu::CpuDevice device;
+  cpu::CpuKernels kernels(1);
+  SelfCommunicator comm(device);
+  MicrobenchOptions o;
+  o.sizes = {4096};
+  o.gemms = {{16, 8, 4, false, true, "a"}, {8, 8, 8, false, false, "b"}};
+  o.square_grid = false;
+  o.min_repetitions = 1;
+  o.min_seconds = 0;
+  o.max_repetitions = 1;
+  std::vector<std::string> switched;
+  for (const char* p : {"fp32", "bf16"}) o.precisions.push_back({p, [&switched, p] { switched.push_back(p); }});
+  const models::Json j = run_microbench(device, kernels, comm, 1, o);
+  EXPECT_EQ(switched, (std::vector<std::string>{"fp32", "bf16"}));
+  ASSERT_EQ(j.at("gemm").size(), 4u);
+  const std::vector<std::pair<std::string, std::string>> expected{{"fp32", "a"}, {"fp32", "b"}, {"bf16", "a"}, {"bf16", "b"}};
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(j.at("gemm")[i].at("precision"), expected[i].first) << i;
+    EXPECT_EQ(j.at("gemm")[i].at("source"), expected[i].second) << i;
+  }
+}
+
+TEST(Microbench, AllReduceTableAsNcclTestsPrintsIt) {
+  // 4 ranks: busbw = algbw x 2 (4 - 1) / 4 = 1.5 algbw.
+  const models::Json raw = {{"ranks", 4},
+                            {"allreduce", {{{"bytes", 1048576}, {"seconds", 1e-3}}, {{"bytes", 1024}, {"seconds", 2e-5}}}}};
+  EXPECT_EQ(allreduce_table(raw),
+            "#       size         count      type   redop     time   algbw   busbw\n"
+            "#        (B)    (elements)                       (us)  (GB/s)  (GB/s)\n"
+            "     1048576        262144     float     sum    1000.0    1.05    1.57\n"
+            "        1024           256     float     sum      20.0    0.05    0.08\n");
+  EXPECT_EQ(allreduce_table({{"ranks", 1}, {"allreduce", models::Json::array()}}), "");
+}
+
 }  // namespace
 }  // namespace dpcast::real

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "dpcast/models/error.hpp"
@@ -113,5 +114,44 @@ TEST(Calibrate, MicrobenchOutputBecomesAProfile) {
   EXPECT_EQ(again.links.at("shared-memory").latency_s, link.latency_s);
   EXPECT_THROW((void)sim::calibrate_from_microbench({{"kind", "record"}}, "x.json", models::Catalogue::builtin(),
                                                     "cpu-core", "shared-memory"),
+               Error);
+}
+
+TEST(Calibrate, CudaMicrobenchGivesOneCurvePerPrecision) {
+  // What dpcast-train --microbench --backend cuda writes: every gemm once per precision, the
+  // fp32 (CUDA-core) peak and the copy bandwidth measured, the device described.
+  models::Json raw = {{"kind", "microbench"},
+                      {"backend", "cuda"},
+                      {"host", "gpu-box"},
+                      {"threads", 1},
+                      {"ranks", 1},
+                      {"peak", {{"fp32_flops", 60e12}, {"memory_bandwidth_bytes_per_s", 3e12}}},
+                      {"device", {{"name", "NVIDIA H100"}, {"compute_capability", "9.0"}, {"nccl", "none"}}},
+                      {"gemm", models::Json::array()},
+                      {"elementwise", models::Json::array()},
+                      {"allreduce", models::Json::array()}};
+  const std::map<std::string, double> efficiency{{"fp32", 0.8}, {"tf32", 0.5}, {"bf16", 0.6}, {"fp16", 0.7}};
+  for (const auto& [precision, e] : efficiency)
+    for (double f : {1e9, 1e12}) {
+      const double peak = precision == "fp32" ? 60e12 : precision == "tf32" ? 494.7e12 : 989.4e12;
+      raw["gemm"].push_back({{"m", 1}, {"n", 1}, {"k", 1}, {"flops", f}, {"seconds", f / (e * peak)},
+                             {"precision", precision}, {"source", "square"}});
+    }
+  raw["elementwise"].push_back({{"kernel", "add_forward"}, {"bytes", 1e9}, {"seconds", 1e9 / 2.4e12}});
+  const auto c = sim::calibrate_from_microbench(raw, "raw.json", models::Catalogue::builtin(), "h100-sxm", "nvlink4");
+  const auto& g = c.profile.gpus.at("h100-sxm");
+  // A GPU's measured fp32 peak replaces only fp32: tensor-core peaks stay the catalogue's.
+  EXPECT_EQ(g.peak_flops.at(models::Precision::Fp32), 60e12);
+  EXPECT_EQ(g.peak_flops.count(models::Precision::Bf16), 0u);
+  for (const auto& [precision, e] : efficiency) {
+    const auto p = *models::precision_from_string(precision);
+    ASSERT_EQ(g.matrix_efficiency.count(p), 1u) << precision;
+    EXPECT_NEAR(g.matrix_efficiency.at(p).at(1e12), e, 1e-9) << precision;
+  }
+  EXPECT_NEAR(g.memory_efficiency_curve.at(1e9), 0.8, 1e-12);
+  EXPECT_EQ(c.profile.links.count("nvlink4"), 0u) << "one rank: no all-reduce to fit";
+  // An unknown precision is an error at its key.
+  raw["gemm"][0]["precision"] = "fp8";
+  EXPECT_THROW((void)sim::calibrate_from_microbench(raw, "raw.json", models::Catalogue::builtin(), "h100-sxm", "nvlink4"),
                Error);
 }

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cfloat>
 #include <climits>
 #include <cmath>
 #include <cstring>
@@ -345,6 +346,18 @@ void CpuKernels::scale(float* x, std::int64_t n, float alpha) {
   float* __restrict v = x;
 #pragma omp simd
   for (std::int64_t i = 0; i < n; ++i) v[i] *= alpha;
+}
+
+void CpuKernels::unscale_check(float* x, std::int64_t n, float alpha, float* nonfinite) {
+  float* __restrict v = x;
+  // |v| <= FLT_MAX is false exactly for infinities and NaN (compiled without -ffinite-math-only).
+  int bad = 0;
+#pragma omp simd reduction(| : bad)
+  for (std::int64_t i = 0; i < n; ++i) {
+    bad |= !(std::abs(v[i]) <= FLT_MAX);
+    v[i] *= alpha;
+  }
+  if (bad) *nonfinite = 1.0f;
 }
 
 void CpuKernels::attention_forward(float* out, float* probs, const float* qkv, std::int64_t batch, std::int64_t seq,

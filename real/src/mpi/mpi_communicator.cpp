@@ -58,6 +58,24 @@ void MpiSession::abort(int status) {
   std::_Exit(status);  // MPI_Abort does not return; this is for the compiler
 }
 
+int MpiSession::local_rank() const {
+  MPI_Comm node = MPI_COMM_NULL;
+  int r = 0;
+  if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) != MPI_SUCCESS)
+    throw Error("MPI_Comm_split_type failed: cannot tell this rank's place on its node");
+  MPI_Comm_rank(node, &r);
+  MPI_Comm_free(&node);
+  return r;
+}
+
+void MpiSession::broadcast_bytes(std::string& bytes) const {
+  long long n = static_cast<long long>(bytes.size());
+  if (MPI_Bcast(&n, 1, MPI_LONG_LONG, 0, MPI_COMM_WORLD) != MPI_SUCCESS) throw Error("MPI_Bcast failed");
+  bytes.resize(static_cast<std::size_t>(n));
+  if (n > 0 && MPI_Bcast(bytes.data(), static_cast<int>(n), MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+    throw Error("MPI_Bcast failed");
+}
+
 MpiCommunicator::MpiCommunicator(Device& device, MpiOptions options) : device_(&device), options_(options) {
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &size_);

@@ -5,7 +5,8 @@
 //
 // Time is a device concern: mark() records a point in the device's stream of work and
 // elapsed() turns two marks into seconds. The CPU reads a steady clock at once; a GPU
-// records an event and resolves it when the work has run.
+// records an event and resolves it when the work has run, so marks cost no synchronisation
+// and are resolved after the step.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -32,6 +33,10 @@ class Device {
   [[nodiscard]] virtual Mark mark() = 0;
   /// Seconds from `from` to `to` (may wait for the device to reach `to`).
   [[nodiscard]] virtual double elapsed(Mark from, Mark to) = 0;
+  /// Says that no mark taken so far will be read again, so a device that keeps state per
+  /// mark (a GPU's events) may reuse it. The trainer calls it at the start of every step and
+  /// the micro-benchmarks before every timing; marks taken before become invalid.
+  virtual void forget_marks() {}
 };
 
 /// An owning array of `T` in device memory.

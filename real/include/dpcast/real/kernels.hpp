@@ -65,6 +65,9 @@ class Kernels {
   virtual void copy(float* dst, const float* src, std::int64_t n, bool accumulate) = 0;
   virtual void fill(float* x, std::int64_t n, float value) = 0;
   virtual void scale(float* x, std::int64_t n, float alpha) = 0;
+  /// x *= alpha, and *nonfinite (one device float) = 1 if any x was infinite or NaN (else it
+  /// is left as it was): unscaling loss-scaled gradients and finding overflow in one pass.
+  virtual void unscale_check(float* x, std::int64_t n, float alpha, float* nonfinite) = 0;
 
   // ---- causal multi-head self-attention core ----
   /// qkv is [batch][seq][3 * heads * head_dim] (queries, keys, values, each heads x head_dim);

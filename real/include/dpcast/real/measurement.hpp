@@ -16,8 +16,8 @@ namespace dpcast::real {
 
 /// How the run was made, for the record.
 struct RunContext {
-  std::string engine;                // the device: "cpu"
-  std::string collective_algorithm;  // the transport: "mpi"; "none" on one rank
+  std::string engine;                // the device: "cpu", "cuda"
+  std::string collective_algorithm;  // the transport: "mpi", "nccl"; "none" on one rank
   std::string collective_why;
 };
 

@@ -4,9 +4,13 @@
 // kernel the executor runs over a range of sizes, and the all-reduce the trainer uses over a
 // range of sizes. Every figure is the median of several timed repetitions after a warm-up,
 // timed with the device's clock through the same Kernels and Communicator calls the trainer
-// makes. Backend-neutral: a CUDA backend measures itself with the same code.
+// makes. Backend-neutral: a CUDA backend measures itself with the same code. Repetitions are
+// queued back to back with a mark between each (on a GPU the host runs ahead, as in training,
+// so a figure is the kernel's time on the device without the host's launch latency).
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dpcast/models/model_graph.hpp"
@@ -44,6 +48,10 @@ struct MicrobenchOptions {
   /// ("seconds_together": ranks sharing a machine share its caches and memory bandwidth);
   /// with this, only alone. The all-reduces always run on every rank.
   bool compute_on_lead_only = false;
+  /// Time every matrix product once per precision: its name ("fp32", "tf32", "bf16", "fp16")
+  /// and what switches the kernels to it; each gemm entry then carries "precision". Empty:
+  /// one pass at the kernels' own precision and no "precision" field (the CPU's fp32).
+  std::vector<std::pair<std::string, std::function<void()>>> precisions;
 };
 
 /// Runs the micro-benchmarks (see MicrobenchOptions; rank 0's figures are kept) and returns,
@@ -51,5 +59,10 @@ struct MicrobenchOptions {
 /// "gemm": [...], "elementwise": [...], "allreduce": [...]}.
 [[nodiscard]] models::Json run_microbench(Device& device, Kernels& kernels, Communicator& comm, int threads,
                                           const MicrobenchOptions& options);
+
+/// The all-reduce figures of a raw result as nccl-tests prints them: size, count, type, redop,
+/// time (us), algbw = bytes / time and busbw = algbw x 2(n-1)/n (GB/s), one line per size
+/// after two header lines; empty when there are none.
+[[nodiscard]] std::string allreduce_table(const models::Json& raw);
 
 }  // namespace dpcast::real

@@ -9,6 +9,12 @@
 // The loss gradient is pre-scaled by 1 / (accumulation x ranks), so the all-reduce is a plain
 // sum and the update follows the mean loss over the global batch.
 //
+// With loss scaling (fp16 matrix products, whose inputs underflow below 6e-8 and overflow
+// above 65504), the loss gradient is also multiplied by a scale S; after the all-reduce the
+// gradients are divided by S and checked: if any is infinite or NaN (the same on every rank,
+// since they hold the same sums) the optimizer step is skipped and S halves, and after
+// `growth_interval` good steps in a row S doubles -- torch.cuda.amp.GradScaler's rule.
+//
 // It is backend-neutral: device, kernels and transport come in as interfaces.
 #include <cstdint>
 #include <functional>
@@ -33,6 +39,15 @@ struct Fault {
   int step = -1;
 };
 
+/// Dynamic loss scaling (off unless the scenario trains in fp16).
+struct LossScaling {
+  bool enabled = false;
+  float initial_scale = 65536.0f;  // 2^16, GradScaler's default
+  float growth_factor = 2.0f;
+  float backoff_factor = 0.5f;
+  int growth_interval = 2000;  // good steps in a row before the scale grows
+};
+
 struct TrainConfig {
   std::int64_t micro_batch = 1;
   std::int64_t accumulation = 1;
@@ -44,8 +59,10 @@ struct TrainConfig {
   int steps = 20;   // measured steps
   int warmup = 3;   // steps run first and not measured
   std::uint64_t seed = 1;
+  LossScaling loss_scaling;
   Fault fault;
-  /// Takes the scenario's micro-batch, accumulation, optimizer, overlap and bucket sizes.
+  /// Takes the scenario's micro-batch, accumulation, optimizer, overlap and bucket sizes, and
+  /// turns loss scaling on for fp16.
   [[nodiscard]] static TrainConfig from(const models::Scenario& scenario);
 };
 
@@ -54,6 +71,8 @@ struct StepTimes {
   std::size_t layers = 0, micro = 0, buckets = 0;  // sizes of the arrays below
   double step_s = 0;
   double loss = 0;  // mean loss over the global batch
+  double loss_scale = 1;  // the scale the loss gradient was multiplied by (1 without loss scaling)
+  bool skipped = false;   // the gradients overflowed: no optimizer step
   // Per micro-step and layer: [micro * layers + plan index].
   std::vector<double> forward_begin, forward_end, backward_begin, backward_end;
   double backward_start_s = 0;  // the last micro-step's backward starts (bucket times count from here)
@@ -95,6 +114,8 @@ class Trainer {
   [[nodiscard]] std::vector<float> parameters();
   /// Samples of the global batch of one step.
   [[nodiscard]] std::int64_t global_batch() const;
+  /// The loss scale the next step uses (1 without loss scaling).
+  [[nodiscard]] float loss_scale() const { return loss_scale_; }
 
  private:
   class Observer;
@@ -106,6 +127,9 @@ class Trainer {
   Executor executor_;
   Optimizer optimizer_;
   SyntheticData data_;
+  float loss_scale_ = 1;
+  int good_steps_ = 0;                // in a row, since the scale last changed
+  DeviceArray<float> nonfinite_;      // one flag: the gradients overflowed (loss scaling)
 };
 
 }  // namespace dpcast::real

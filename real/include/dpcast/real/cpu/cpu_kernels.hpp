@@ -37,6 +37,7 @@ class CpuKernels final : public Kernels {
   void copy(float* dst, const float* src, std::int64_t n, bool accumulate) override;
   void fill(float* x, std::int64_t n, float value) override;
   void scale(float* x, std::int64_t n, float alpha) override;
+  void unscale_check(float* x, std::int64_t n, float alpha, float* nonfinite) override;
   void attention_forward(float* out, float* probs, const float* qkv, std::int64_t batch, std::int64_t seq,
                          std::int64_t heads, std::int64_t head_dim) override;
   [[nodiscard]] std::int64_t attention_scratch(std::int64_t batch, std::int64_t seq, std::int64_t heads) const override;

@@ -24,6 +24,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -44,6 +45,10 @@ class MpiSession {
   [[nodiscard]] int size() const;
   /// Ends every rank of the job now (after a fatal error on this one).
   [[noreturn]] static void abort(int status);
+  /// This rank's index among the ranks on its node (MPI_COMM_TYPE_SHARED): the GPU it drives.
+  [[nodiscard]] int local_rank() const;
+  /// Rank 0's `bytes` on every rank (MPI_Bcast; blocking, for start-up: the NCCL id).
+  void broadcast_bytes(std::string& bytes) const;
 };
 
 struct MpiOptions {

@@ -1,0 +1,23 @@
+# Runs one command and checks its exit status and that stderr is exactly one line matching a
+# regular expression (for messages that quote a library's words, which differ by machine).
+# -DCMD="a;b;c" -DEXPECT_RC=N -DEXPECT_STDERR_REGEX=regex [-DENV="NAME=value;..."]
+foreach(assignment IN LISTS ENV)
+  string(FIND "${assignment}" "=" at)
+  string(SUBSTRING "${assignment}" 0 ${at} name)
+  math(EXPR from "${at} + 1")
+  string(SUBSTRING "${assignment}" ${from} -1 value)
+  set(ENV{${name}} "${value}")
+endforeach()
+execute_process(COMMAND ${CMD} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc STREQUAL EXPECT_RC)
+  message(FATAL_ERROR "exit status ${rc}, expected ${EXPECT_RC}\nstdout:\n${out}\nstderr:\n${err}")
+endif()
+string(STRIP "${err}" err_stripped)
+string(FIND "${err_stripped}" "\n" newline)
+if(NOT newline EQUAL -1)
+  message(FATAL_ERROR "stderr has more than one line:\n${err}")
+endif()
+if(NOT err_stripped MATCHES "${EXPECT_STDERR_REGEX}")
+  message(FATAL_ERROR "stderr:\n  ${err_stripped}\ndoes not match:\n  ${EXPECT_STDERR_REGEX}")
+endif()
+message(STATUS "ok: ${CMD}\n  ${err_stripped}")
