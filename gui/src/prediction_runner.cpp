@@ -70,9 +70,12 @@ void PredictionRunner::start_plan(models::PlanScenario input, sim::PlanOptions o
   Q_EMIT plan_started();
   auto started = plans_started_;
   plan_.setFuture(QtConcurrent::run(&pool_, [input = std::move(input), options = std::move(options),
-                                             file = std::move(file), started](QPromise<PlanOutcome>& promise) {
+                                             file = std::move(file), started](QPromise<PlanOutcome>& promise) mutable {
     if (promise.isCanceled()) return;
     started->fetch_add(1);
+    // A cancelled plan stops within a few hundred configurations (make_plan throws, the
+    // outcome is dropped) instead of finishing on the worker.
+    options.progress = [&promise](std::size_t, std::size_t) { return !promise.isCanceled(); };
     promise.addResult(run_plan(input, options, file));
   }));
 }

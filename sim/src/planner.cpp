@@ -199,11 +199,24 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
                 " lack a price per GPU-hour (give plan.prices or --price GPU=USD), the precision on their GPU, or "
                 "room in a switch tree of switch_ports");
   {
-    // Parallel: each thread predicts a stride of the candidates.
+    // Parallel: each thread predicts a stride of the candidates. The calling thread (0)
+    // reports progress and may be told to stop, which stops them all.
     const int threads = std::max(1, options.threads);
+    const std::size_t total = all.size() + std::min(kMaxConfirmed, all.size());
+    std::atomic<std::size_t> done{0};
+    std::atomic<bool> stop{false};
     auto work = [&](int t) {
       AnalyticalEngine engine;
+      std::size_t mine = 0;
       for (std::size_t i = static_cast<std::size_t>(t); i < all.size(); i += static_cast<std::size_t>(threads)) {
+        if (++mine % 64 == 0) {
+          done += 64;
+          if (stop) return;
+          if (t == 0 && options.progress && !options.progress(done, total)) {
+            stop = true;
+            return;
+          }
+        }
         Candidate& c = all[i];
         if (c.status == Candidate::Status::OverMaxBatch) continue;
         const auto s = configure(base, variants[c.variant], c.micro_batch, c.accumulation, c.zero);
@@ -223,6 +236,7 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
     for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
     work(0);
     for (auto& th : pool) th.join();
+    if (stop || (options.progress && !options.progress(all.size(), total))) throw PlanCancelled();
   }
   result.evaluated = all.size();
 
@@ -276,8 +290,10 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
 #ifdef DPCAST_HAVE_DES
   // The DES confirms the front (up to a size): its step time replaces the analytical one.
   std::size_t confirmed = 0;
+  const std::size_t total = all.size() + std::min(kMaxConfirmed, all.size());
   for (auto& p : result.front)
     if (p.analytical.gpus <= options.confirm_up_to_gpus && confirmed < kMaxConfirmed) {
+      if (options.progress && !options.progress(all.size() + confirmed, total)) throw PlanCancelled();
       p.des = DesEngine{}.predict(p.scenario, graph, {false});
       ++confirmed;
     }

@@ -901,7 +901,7 @@ class InteractionTest : public QObject {
     QTest::mouseClick(panel->run_button(), Qt::LeftButton);
     QVERIFY(win.s()->plan_running());
     QTest::mouseClick(panel->cancel_button(), Qt::LeftButton);
-    // Reported at once, the window free: make_plan cannot be interrupted, its answer is dropped.
+    // Reported at once, the window free; make_plan stops at its next progress report.
     QCOMPARE(finished.size(), 1);
     QCOMPARE(finished.last().at(0).toBool(), true);
     QVERIFY(!win.s()->plan_running());

@@ -208,3 +208,38 @@ TEST(Planner, PlanSectionDefaultsAndErrors) {
   EXPECT_EQ(plan_error(head + "plan: {target: {samples: 5}}\nsweep: {cluster.nodes: [1, 2]}\n"),
             "p.yaml:4:8: sweep: dpcast plan searches its own space (the plan section); remove the sweep");
 }
+
+TEST(Planner, ReportsProgressAndStopsWhenTold) {
+  auto ps = parse(R"(model: {zoo: mlp, widths: [4096, 4096, 4096]}
+cluster: {node: test-node, nodes: 1}
+training: {micro_batch: 64, precision: fp32, optimizer: sgd}
+plan:
+  target: {samples: 1.0e+6}
+  nodes: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]
+  micro_batch: [8, 16, 32, 64, 128, 256]
+  grad_accumulation: [1, 2, 4, 8]
+)");
+  auto options = no_des();
+  std::vector<std::pair<std::size_t, std::size_t>> calls;
+  options.progress = [&](std::size_t done, std::size_t total) {
+    calls.emplace_back(done, total);
+    return true;
+  };
+  const auto whole = sim::make_plan(ps.base, ps.plan, catalogue(), options);
+  ASSERT_FALSE(calls.empty());
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    EXPECT_LE(calls[i].first, calls[i].second);
+    EXPECT_EQ(calls[i].second, calls.front().second);  // the same total throughout
+    if (i > 0) {
+      EXPECT_GE(calls[i].first, calls[i - 1].first);  // never backwards
+    }
+  }
+  EXPECT_GE(calls.front().second, whole.evaluated);
+  EXPECT_FALSE(whole.front.empty());
+
+  // Told to stop at the first report: no answer, an exception saying so.
+  std::size_t reports = 0;
+  options.progress = [&](std::size_t, std::size_t) { return ++reports < 1; };
+  EXPECT_THROW((void)sim::make_plan(ps.base, ps.plan, catalogue(), options), sim::PlanCancelled);
+  EXPECT_EQ(reports, 1u);
+}

@@ -43,11 +43,11 @@ class PredictionRunner : public QObject {
   void start_detail(models::Scenario configuration, Engine engine);
   [[nodiscard]] bool detail_running() const { return detail_active_ || pending_detail_.has_value(); }
 
-  /// Runs sim::make_plan on the worker (after what is queued there). make_plan cannot be
-  /// interrupted or report progress: plan_started() and plan_finished() frame it.
+  /// Runs sim::make_plan on the worker (after what is queued there); plan_started() and
+  /// plan_finished() frame it.
   void start_plan(models::PlanScenario input, sim::PlanOptions options, std::string file);
   /// Abandons the plan: plan_finished(canceled) comes at once. A plan still waiting for the
-  /// worker never runs; one already running finishes there and its answer is dropped.
+  /// worker never runs; one already running stops at its next progress report.
   void cancel_plan();
   /// Whether a plan has been started and its end (or cancellation) not yet reported.
   [[nodiscard]] bool plan_running() const { return plan_active_; }

@@ -14,7 +14,9 @@
 // constraints, the answer says which constraint binds and by how much.
 // (The target does not grow with the global batch: bound it with max_global_batch.)
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,15 @@ struct PlanOptions {
   int confirm_up_to_gpus = 1024;  // DES-confirm front points of at most this many GPUs (0: none)
   int threads = 2;                // analytical evaluation in parallel
   std::map<std::string, double> prices;  // USD per GPU-hour, overriding the plan and the catalogue
+  /// Called now and then with the work done and the work in all (configurations predicted
+  /// analytically, then one unit per DES confirmation); returning false stops the plan, and
+  /// make_plan throws PlanCancelled. Called from the calling thread only.
+  std::function<bool(std::size_t done, std::size_t total)> progress;
+};
+
+/// make_plan stopped because PlanOptions::progress said so.
+struct PlanCancelled : std::runtime_error {
+  PlanCancelled() : std::runtime_error("the plan was cancelled") {}
 };
 
 struct PlanResult {
