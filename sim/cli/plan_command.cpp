@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "progress.hpp"
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/plan_spec.hpp"
 #include "dpcast/models/yaml_reader.hpp"
@@ -44,7 +45,13 @@ int cmd_plan(const PlanArgs& a) {
     if (!(usd > 0)) throw Error("dpcast plan: --price: expected a positive price in USD per GPU-hour, got '" + price + "'");
     options.prices[gpu] = usd;
   }
+  Progress progress;
+  options.progress = [&progress](std::size_t done, std::size_t total) {
+    progress.tick(done, total);
+    return true;
+  };
   const auto result = sim::make_plan(ps.base, plan, models::Catalogue::builtin(), options);
+  progress.finish();
   emit(a.json ? sim::plan_json(result, plan) : a.csv ? sim::plan_csv(result) : sim::plan_table(result, plan), a.output);
   // Contradictory constraints are an answer, not bad input: exit status 1 tells scripts.
   return result.constraints_met ? 0 : 1;

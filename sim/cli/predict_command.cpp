@@ -1,12 +1,11 @@
 // dpcast predict and dpcast memory: every configuration of a scenario through an engine.
-#include <unistd.h>
-
 #include <algorithm>
 #include <iostream>
 #include <optional>
 
 #include "commands.hpp"
 #include "mpi_sweep.hpp"
+#include "progress.hpp"
 #include "dpcast/models/atomic_file.hpp"
 #include "dpcast/models/error.hpp"
 #include "dpcast/sim/predictor.hpp"
@@ -14,25 +13,6 @@
 #include "dpcast/sim/trace.hpp"
 
 namespace dpcast::cli {
-namespace {
-
-// A progress bar on stderr for long sweeps, only when stderr is a terminal.
-class Progress {
- public:
-  explicit Progress(std::size_t total) : total_(total), enabled_(total >= 50 && ::isatty(STDERR_FILENO)) {}
-  void tick(std::size_t done) {
-    if (!enabled_ || (done != total_ && done % std::max<std::size_t>(1, total_ / 100) != 0)) return;
-    const int filled = static_cast<int>(30 * done / total_);
-    std::cerr << "\r[" << std::string(filled, '#') << std::string(30 - filled, ' ') << "] " << done << "/" << total_
-              << (done == total_ ? "\n" : "") << std::flush;
-  }
-
- private:
-  std::size_t total_;
-  bool enabled_;
-};
-
-}  // namespace
 
 void emit(const std::string& text, const std::string& output) {
   if (output.empty()) {
@@ -48,11 +28,13 @@ std::vector<models::RunRecord> predict_all(const std::vector<models::Scenario>& 
   sim::Predictor predictor;
   const auto engine = engine_name == "des" ? sim::Engine::Des : sim::Engine::Analytical;
   const std::size_t ranks = sweep ? static_cast<std::size_t>(sweep->size()) : 1;
-  Progress progress(sweep && !sweep->writes() ? 0 : (scenarios.size() + ranks - 1) / ranks);
+  // Only the rank that writes draws; each rank predicts about 1/ranks of the sweep.
+  const std::size_t total = sweep && !sweep->writes() ? 0 : (scenarios.size() + ranks - 1) / ranks;
+  Progress progress;
   std::size_t done = 0;
   auto predict = [&](std::size_t i) {
     models::RunRecord r = predictor.predict(scenarios[i], engine, {details, false, network});
-    progress.tick(++done);
+    progress.tick(++done, total);
     return r;
   };
   if (sweep) return sweep->map(scenarios.size(), predict, details);

@@ -202,7 +202,7 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
     // Parallel: each thread predicts a stride of the candidates. The calling thread (0)
     // reports progress and may be told to stop, which stops them all.
     const int threads = std::max(1, options.threads);
-    const std::size_t total = all.size() + std::min(kMaxConfirmed, all.size());
+    const std::size_t total = all.size();  // the DES confirmations are added once the front is known
     std::atomic<std::size_t> done{0};
     std::atomic<bool> stop{false};
     auto work = [&](int t) {
@@ -289,14 +289,18 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
   }
 #ifdef DPCAST_HAVE_DES
   // The DES confirms the front (up to a size): its step time replaces the analytical one.
+  std::size_t to_confirm = 0;
+  for (const auto& p : result.front)
+    if (p.analytical.gpus <= options.confirm_up_to_gpus && to_confirm < kMaxConfirmed) ++to_confirm;
+  const std::size_t total = all.size() + to_confirm;
   std::size_t confirmed = 0;
-  const std::size_t total = all.size() + std::min(kMaxConfirmed, all.size());
   for (auto& p : result.front)
     if (p.analytical.gpus <= options.confirm_up_to_gpus && confirmed < kMaxConfirmed) {
       if (options.progress && !options.progress(all.size() + confirmed, total)) throw PlanCancelled();
       p.des = DesEngine{}.predict(p.scenario, graph, {false});
       ++confirmed;
     }
+  if (options.progress && to_confirm > 0 && !options.progress(total, total)) throw PlanCancelled();
 #endif
 
   // ---- binding constraints ----

@@ -41,9 +41,10 @@ struct PlanOptions {
   int confirm_up_to_gpus = 1024;  // DES-confirm front points of at most this many GPUs (0: none)
   int threads = 2;                // analytical evaluation in parallel
   std::map<std::string, double> prices;  // USD per GPU-hour, overriding the plan and the catalogue
-  /// Called now and then with the work done and the work in all (configurations predicted
-  /// analytically, then one unit per DES confirmation); returning false stops the plan, and
-  /// make_plan throws PlanCancelled. Called from the calling thread only.
+  /// Called now and then with the work done and the work in all: configurations predicted
+  /// analytically, then one unit per DES confirmation (added to the total once the front is
+  /// known). Returning false stops the plan: make_plan throws PlanCancelled. Called from the
+  /// calling thread only.
   std::function<bool(std::size_t done, std::size_t total)> progress;
 };
 
