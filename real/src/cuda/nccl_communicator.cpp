@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <cstring>
 #include <thread>
 #include <utility>
@@ -16,20 +15,6 @@
 namespace dpcast::real::cuda {
 namespace {
 using Clock = std::chrono::steady_clock;
-
-std::string human_bytes(double bytes) {
-  char text[32];
-  if (bytes >= 1 << 20) std::snprintf(text, sizeof text, "%.1f MiB", bytes / (1 << 20));
-  else if (bytes >= 1 << 10) std::snprintf(text, sizeof text, "%.1f KiB", bytes / (1 << 10));
-  else std::snprintf(text, sizeof text, "%.0f B", bytes);
-  return text;
-}
-
-std::string seconds_text(double s) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", s);
-  return text;
-}
 
 std::string nccl_error(ncclResult_t r, ncclComm_t comm) {
   std::string text = std::string(ncclGetErrorString(r));
@@ -122,7 +107,7 @@ void NcclCommunicator::settle(int result, const char* call, const std::string& w
     if (state == ncclSuccess) return;
     if (state != ncclInProgress) fail(what + ": " + call + " failed: " + nccl_error(state, comm_));
     if (Clock::now() > until)
-      fail(what + " has not finished after " + seconds_text(options_.timeout_s) + " s: another rank has died or hangs");
+      fail(not_finished(what, options_.timeout_s));
     std::this_thread::sleep_for(std::chrono::microseconds(100));
   }
 }
@@ -145,7 +130,7 @@ void NcclCommunicator::wait_event(cudaEvent_t done, const std::string& what) {
     if (state != ncclSuccess && state != ncclInProgress) fail(what + " failed in NCCL: " + nccl_error(state, comm_));
     const auto now = Clock::now();
     if (now > until)
-      fail(what + " has not finished after " + seconds_text(options_.timeout_s) + " s: another rank has died or hangs");
+      fail(not_finished(what, options_.timeout_s));
     if (now - since > spin && options_.poll_sleep_s > 0)
       std::this_thread::sleep_for(std::chrono::duration<double>(options_.poll_sleep_s));
   }
@@ -160,7 +145,7 @@ int NcclCommunicator::start_allreduce(float* data, std::size_t count) {
   DPCAST_CUDA_CHECK(cudaStreamWaitEvent(stream_, device_->event(ready), 0));
   r.start = device_->mark_on(stream_);
   settle(ncclAllReduce(data, data, count, ncclFloat, ncclSum, comm_, stream_), "ncclAllReduce",
-         "starting an all-reduce of " + human_bytes(static_cast<double>(count) * sizeof(float)));
+         "starting " + allreduce_name(count));
   r.end = device_->mark_on(stream_);
   requests_.push_back(r);
   return static_cast<int>(requests_.size()) - 1;
@@ -173,7 +158,7 @@ void NcclCommunicator::wait_all() {
   DPCAST_CUDA_CHECK(cudaStreamWaitEvent(device_->stream(), device_->event(requests_.back().end), 0));
   // On the host: bounded, so a dead or stuck peer ends this rank instead of hanging it.
   for (const Request& r : requests_)
-    wait_event(device_->event(r.end), "an all-reduce of " + human_bytes(static_cast<double>(r.count) * sizeof(float)));
+    wait_event(device_->event(r.end), allreduce_name(r.count));
 }
 
 RequestTimes NcclCommunicator::times(int index) const {

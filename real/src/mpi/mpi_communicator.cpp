@@ -1,7 +1,6 @@
 #include "dpcast/real/mpi/mpi_communicator.hpp"
 
 #include <chrono>
-#include <cstdio>
 #include <string>
 
 #include "dpcast/models/error.hpp"
@@ -9,14 +8,6 @@
 namespace dpcast::real::mpi {
 namespace {
 using Clock = std::chrono::steady_clock;
-
-std::string human_bytes(double bytes) {
-  char text[32];
-  if (bytes >= 1 << 20) std::snprintf(text, sizeof text, "%.1f MiB", bytes / (1 << 20));
-  else if (bytes >= 1 << 10) std::snprintf(text, sizeof text, "%.1f KiB", bytes / (1 << 10));
-  else std::snprintf(text, sizeof text, "%.0f B", bytes);
-  return text;
-}
 
 Clock::time_point deadline(double seconds) {
   return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
@@ -143,11 +134,7 @@ void MpiCommunicator::pause(Clock::time_point since) const {
 }
 
 void MpiCommunicator::timed_out(const Request& r) const {
-  char seconds[32];
-  std::snprintf(seconds, sizeof seconds, "%g", options_.timeout_s);
-  throw CommTimeout("rank " + std::to_string(rank_) + ": an all-reduce of " +
-                    human_bytes(static_cast<double>(r.count) * sizeof(float)) + " has not finished after " + seconds +
-                    " s: another rank has died or hangs");
+  throw CommTimeout("rank " + std::to_string(rank_) + ": " + not_finished(allreduce_name(r.count), options_.timeout_s));
 }
 
 void MpiCommunicator::wait_all() {
@@ -251,12 +238,8 @@ void MpiCommunicator::wait_request(MPI_Request& request, const char* what) {
       throw CommTimeout("rank " + std::to_string(rank_) + ": " + what + " failed");
     if (flag) return;
     pause(since);
-    if (Clock::now() > until) {
-      char seconds[32];
-      std::snprintf(seconds, sizeof seconds, "%g", options_.timeout_s);
-      throw CommTimeout("rank " + std::to_string(rank_) + ": " + what + " has not finished after " + seconds +
-                        " s: another rank has died or hangs");
-    }
+    if (Clock::now() > until)
+      throw CommTimeout("rank " + std::to_string(rank_) + ": " + not_finished(what, options_.timeout_s));
   }
 }
 

@@ -21,6 +21,11 @@ class CommTimeout : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// "an all-reduce of 1.0 MiB" (of `floats` floats): how failure messages name one.
+[[nodiscard]] std::string allreduce_name(std::size_t floats);
+/// "WHAT has not finished after 60 s: another rank has died or hangs".
+[[nodiscard]] std::string not_finished(const std::string& what, double timeout_s);
+
 /// When a started all-reduce began and ended, on the device clock.
 struct RequestTimes {
   Mark start = 0;
