@@ -1,9 +1,5 @@
 // dpcast-train --backend cpu: fp32 on CPU cores (OpenBLAS), data parallel over MPI.
-#include <unistd.h>
 
-#include <csignal>
-#include <cstdio>
-#include <cstring>
 #include <iostream>
 #include <optional>
 
@@ -33,14 +29,6 @@ models::Json microbench_peaks() {
 }
 
 #ifdef DPCAST_HAVE_MPI
-// When one rank dies, OpenMPI's runtime ends the others with SIGTERM: say so before going.
-char g_sigterm_message[160];
-extern "C" void on_sigterm(int) {
-  const ssize_t ignored = ::write(STDERR_FILENO, g_sigterm_message, std::strlen(g_sigterm_message));
-  (void)ignored;
-  ::_exit(128 + SIGTERM);
-}
-
 real::mpi::MpiOptions mpi_options(const Options& o) {
   real::mpi::MpiOptions m;
   m.progress = o.progress == "thread" ? real::mpi::Progress::Thread : real::mpi::Progress::Test;
@@ -86,9 +74,7 @@ int cpu_main(const Options& o, int& argc, char**& argv) {
     return 1;
   }
   const int rank = session->rank();
-  std::snprintf(g_sigterm_message, sizeof g_sigterm_message,
-                "dpcast-train: rank %d: stopped by SIGTERM (the MPI runtime ends every rank when one fails)\n", rank);
-  std::signal(SIGTERM, on_sigterm);
+  explain_sigterm(rank);
   try {
     return o.microbench ? microbench_cpu(o, *session) : train_cpu(o, *session);
   } catch (const Error& e) {

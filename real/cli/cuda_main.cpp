@@ -10,11 +10,7 @@
 //    rank on the node, and rank 0 broadcasts the NCCL id with MPI.
 // Every wait on another rank is bounded (--comm-timeout): a dead or hung peer ends the run
 // with a message on every rank, never a hang.
-#include <unistd.h>
 
-#include <csignal>
-#include <cstdio>
-#include <cstring>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -152,13 +148,6 @@ int run_rank(const Options& o, const Placement& p) {
 }
 
 #ifdef DPCAST_HAVE_MPI
-char g_sigterm_message[160];
-extern "C" void on_sigterm_cuda(int) {
-  const ssize_t ignored = ::write(STDERR_FILENO, g_sigterm_message, std::strlen(g_sigterm_message));
-  (void)ignored;
-  ::_exit(128 + SIGTERM);
-}
-
 int under_mpirun(const Options& o, int& argc, char**& argv) {
   if (o.gpus > 0)
     throw Error("--gpus: under mpirun every process drives one GPU (its rank on the node); leave --gpus out");
@@ -180,9 +169,7 @@ int under_mpirun(const Options& o, int& argc, char**& argv) {
     session->broadcast_bytes(b);
     return b;
   };
-  std::snprintf(g_sigterm_message, sizeof g_sigterm_message,
-                "dpcast-train: rank %d: stopped by SIGTERM (the MPI runtime ends every rank when one fails)\n", p.rank);
-  std::signal(SIGTERM, on_sigterm_cuda);
+  explain_sigterm(p.rank);
   const int status = run_rank(o, p);
   // A rank that failed on its own ends the job (bad input ends every rank alike).
   if (status == 1 || status == 3) real::mpi::MpiSession::abort(status);

@@ -1,7 +1,10 @@
 #include "run.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -42,7 +45,20 @@ void write_weights(const std::string& path, const std::vector<float>& w) {
   models::write_file_atomically(path, bytes);
 }
 
+char g_sigterm_message[160];
+extern "C" void on_sigterm(int) {
+  const ssize_t ignored = ::write(STDERR_FILENO, g_sigterm_message, std::strlen(g_sigterm_message));
+  (void)ignored;
+  ::_exit(128 + SIGTERM);
+}
+
 }  // namespace
+
+void explain_sigterm(int rank) {
+  std::snprintf(g_sigterm_message, sizeof g_sigterm_message,
+                "dpcast-train: rank %d: stopped by SIGTERM (the MPI runtime ends every rank when one fails)\n", rank);
+  std::signal(SIGTERM, on_sigterm);
+}
 
 int launcher_rank() {
   for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"})

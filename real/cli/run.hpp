@@ -37,6 +37,10 @@ struct Options {
 /// Whether an MPI launcher (mpirun) started this process.
 [[nodiscard]] bool launched_by_mpi();
 
+/// Under mpirun: when one rank dies, OpenMPI's runtime ends the others with SIGTERM; from now
+/// on this rank says so ("dpcast-train: rank R: stopped by SIGTERM ...") before it exits.
+void explain_sigterm(int rank);
+
 /// The scenario's one configuration to train, checked for `backend`, and its graph.
 struct Chosen {
   std::vector<models::Scenario> all;
