@@ -11,13 +11,8 @@
 namespace dpcast::gui {
 namespace {
 
-struct ColumnInfo {
-  const char* title;
-  const char* csv;
-};
-
 // Column names as `dpcast compare --csv` writes them, where it has them.
-constexpr ColumnInfo kColumns[ComparisonModel::ColumnCount] = {
+constexpr Column kColumns[ComparisonModel::ColumnCount] = {
     {"configuration", "configuration"},
     {"GPUs", "gpus"},
     {"engine", "engine"},
@@ -120,10 +115,7 @@ QVariant ComparisonModel::data(const QModelIndex& index, int role) const {
 }
 
 QVariant ComparisonModel::headerData(int section, Qt::Orientation orientation, int role) const {
-  if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount) return {};
-  if (role == Qt::DisplayRole) return QString::fromLatin1(kColumns[section].title);
-  if (role == CsvHeaderRole) return QString::fromLatin1(kColumns[section].csv);
-  return {};
+  return column_header(kColumns, ColumnCount, section, orientation, role);
 }
 
 }  // namespace dpcast::gui

@@ -36,6 +36,13 @@ std::string model_csv(const QAbstractItemModel& model) {
   return out;
 }
 
+QVariant column_header(const Column* columns, int count, int section, Qt::Orientation orientation, int role) {
+  if (orientation != Qt::Horizontal || section < 0 || section >= count) return {};
+  if (role == Qt::DisplayRole) return QString::fromLatin1(columns[section].title);
+  if (role == CsvHeaderRole) return QString::fromLatin1(columns[section].csv);
+  return {};
+}
+
 QString exact_time(double seconds) {
   return QString::fromStdString(sim::human_time(seconds) + " (" + sim::number(seconds) + " s)");
 }

@@ -10,14 +10,8 @@
 namespace dpcast::gui {
 namespace {
 
-struct ColumnInfo {
-  const char* title;
-  const char* csv;
-  bool numeric;
-};
-
 // Column names as `dpcast plan --csv` writes them (sim::plan_csv), then meets_constraints.
-constexpr ColumnInfo kColumns[PlanFrontModel::ColumnCount] = {
+constexpr Column kColumns[PlanFrontModel::ColumnCount] = {
     {"recommended", "recommended", false},
     {"GPUs", "gpus", true},
     {"node", "node", false},
@@ -147,10 +141,7 @@ QVariant PlanFrontModel::data(const QModelIndex& index, int role) const {
 }
 
 QVariant PlanFrontModel::headerData(int section, Qt::Orientation orientation, int role) const {
-  if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount) return {};
-  if (role == Qt::DisplayRole) return QString::fromLatin1(kColumns[section].title);
-  if (role == CsvHeaderRole) return QString::fromLatin1(kColumns[section].csv);
-  return {};
+  return column_header(kColumns, ColumnCount, section, orientation, role);
 }
 
 }  // namespace dpcast::gui

@@ -13,6 +13,7 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include "dpcast/gui/field_cell.hpp"
 #include "dpcast/gui/session.hpp"
 #include "dpcast/gui/sweep_panel.hpp"
 #include "dpcast/sim/units.hpp"
@@ -264,25 +265,10 @@ PlanPanel::PlanPanel(Session* session, QWidget* parent) : QWidget(parent), sessi
 }
 
 QWidget* PlanPanel::field_cell(const std::string& key, QWidget* editors, QLineEdit* editor) {
-  auto* cell = new QWidget;
-  auto* box = new QVBoxLayout(cell);
-  box->setContentsMargins(0, 0, 0, 0);
-  box->setSpacing(1);
-  box->addWidget(editors);
-  Field field{editor, new QLabel, new QLabel};
+  const FieldCell cell = make_field_cell(key, editors);
   if (editor->objectName().isEmpty()) editor->setObjectName(qs(key));
-  field.error->setObjectName(qs("error:" + key));
-  field.error->setWordWrap(true);
-  field.error->setStyleSheet("color: #c01c28;");
-  field.error->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  field.error->hide();
-  field.note->setWordWrap(true);
-  field.note->setStyleSheet("color: palette(mid);");
-  field.note->hide();
-  box->addWidget(field.error);
-  box->addWidget(field.note);
-  fields_[key] = field;
-  return cell;
+  fields_[key] = Field{editor, cell.error, cell.note};
+  return cell.cell;
 }
 
 void PlanPanel::read_document() {
@@ -362,9 +348,7 @@ void PlanPanel::show_validation() {
   const std::string owner = pv.error ? plan_field_for(*pv.error, session_->document().error_file()) : "";
   for (auto& [key, field] : fields_) {
     const bool here = pv.error && key == owner;
-    field.error->setText(here ? qs(pv.error->detail) : QString());
-    field.error->setToolTip(here ? qs(pv.error->message) : QString());
-    field.error->setVisible(here);
+    show_field_error(field.error, here ? &*pv.error : nullptr);
     field.editor->setStyleSheet(here ? QStringLiteral("border: 1px solid #c01c28;") : QString());
   }
   if (nodes_max_) nodes_max_->setStyleSheet(fields_["plan.nodes"].editor->styleSheet());

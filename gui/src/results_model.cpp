@@ -13,14 +13,8 @@
 namespace dpcast::gui {
 namespace {
 
-struct ColumnInfo {
-  const char* title;
-  const char* csv;
-  bool numeric;
-};
-
 // Column names as `dpcast predict --csv` writes them.
-constexpr ColumnInfo kColumns[SweepResultsModel::ColumnCount] = {
+constexpr Column kColumns[SweepResultsModel::ColumnCount] = {
     {"configuration", "sweep_point", false},
     {"GPUs", "gpus", true},
     {"nodes", "nodes", true},
@@ -208,10 +202,7 @@ QVariant SweepResultsModel::data(const QModelIndex& index, int role) const {
 }
 
 QVariant SweepResultsModel::headerData(int section, Qt::Orientation orientation, int role) const {
-  if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount) return {};
-  if (role == Qt::DisplayRole) return QString::fromLatin1(kColumns[section].title);
-  if (role == CsvHeaderRole) return QString::fromLatin1(kColumns[section].csv);
-  return {};
+  return column_header(kColumns, ColumnCount, section, orientation, role);
 }
 
 }  // namespace dpcast::gui

@@ -11,6 +11,7 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include "dpcast/gui/field_cell.hpp"
 #include "dpcast/gui/session.hpp"
 #include "dpcast/models/zoo.hpp"
 
@@ -69,27 +70,13 @@ ScenarioPanel::ScenarioPanel(Session* session, QWidget* parent) : QWidget(parent
 
 void ScenarioPanel::add_field(QFormLayout* form, const std::string& key, const QString& label, QWidget* editor,
                               const QString& tooltip) {
-  auto* cell = new QWidget;
-  auto* box = new QVBoxLayout(cell);
-  box->setContentsMargins(0, 0, 0, 0);
-  box->setSpacing(1);
-  box->addWidget(editor);
-  Field field{key, editor, new QLabel, new QLabel};
-  field.error->setObjectName(qs("error:" + key));
-  field.error->setWordWrap(true);
-  field.error->setStyleSheet("color: #c01c28;");
-  field.error->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  field.error->hide();
-  field.note->setWordWrap(true);
-  field.note->setStyleSheet("color: palette(mid);");
-  field.note->hide();
-  box->addWidget(field.error);
-  box->addWidget(field.note);
+  const FieldCell cell = make_field_cell(key, editor);
+  Field field{key, editor, cell.error, cell.note};
   editor->setObjectName(qs(key));
   editor->setToolTip(tooltip + qs("\n(" + key + ")"));
   auto* title = new QLabel(label);
   title->setToolTip(editor->toolTip());
-  form->addRow(title, cell);
+  form->addRow(title, cell.cell);
   fields_[key] = field;
 
   if (auto* edit = qobject_cast<QLineEdit*>(editor)) {
@@ -264,9 +251,7 @@ void ScenarioPanel::show_validation() {
   if (v.error) owner = scenario_field_for(*v.error, session_->document().error_file());
   for (auto& [key, field] : fields_) {
     const bool here = v.error && key == owner;
-    field.error->setText(here ? qs(v.error->detail) : QString());
-    field.error->setToolTip(here ? qs(v.error->message) : QString());
-    field.error->setVisible(here);
+    show_field_error(field.error, here ? &*v.error : nullptr);
   }
   const bool banner = v.error && owner.empty() && !v.error->in_sweep;
   banner_->setText(banner ? qs(v.error->message) : QString());

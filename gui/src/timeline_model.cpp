@@ -10,12 +10,7 @@
 namespace dpcast::gui {
 namespace {
 
-struct ColumnInfo {
-  const char* title;
-  const char* csv;
-};
-
-constexpr ColumnInfo kColumns[TimelineModel::ColumnCount] = {
+constexpr Column kColumns[TimelineModel::ColumnCount] = {
     {"rank", "rank"},     {"track", "track"},         {"category", "category"}, {"name", "name"},
     {"start", "start_s"}, {"duration", "duration_s"}, {"detail", "detail"},
 };
@@ -129,10 +124,7 @@ QVariant TimelineModel::data(const QModelIndex& index, int role) const {
 }
 
 QVariant TimelineModel::headerData(int section, Qt::Orientation orientation, int role) const {
-  if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount) return {};
-  if (role == Qt::DisplayRole) return QString::fromLatin1(kColumns[section].title);
-  if (role == CsvHeaderRole) return QString::fromLatin1(kColumns[section].csv);
-  return {};
+  return column_header(kColumns, ColumnCount, section, orientation, role);
 }
 
 }  // namespace dpcast::gui

@@ -14,6 +14,19 @@ enum ItemRole {
   CsvHeaderRole,               // headerData(): the CSV column name, carrying its unit
 };
 
+/// One column of a table model: the header people read, the CSV name with its unit (as the
+/// CLI's --csv names it), and whether its figures are right-aligned.
+struct Column {
+  const char* title;
+  const char* csv;
+  bool numeric = false;
+};
+
+/// headerData() of a table whose `count` columns are `columns`: the title (DisplayRole) and
+/// the CSV name (CsvHeaderRole) of a horizontal section.
+[[nodiscard]] QVariant column_header(const Column* columns, int count, int section, Qt::Orientation orientation,
+                                     int role);
+
 /// The model as CSV: the header from CsvHeaderRole (else the display header), then one line
 /// per row with RawRole values (else the displayed text); quoting as RFC 4180 (sim::csv_line).
 [[nodiscard]] std::string model_csv(const QAbstractItemModel& model);

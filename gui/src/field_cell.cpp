@@ -1,0 +1,32 @@
+#include "dpcast/gui/field_cell.hpp"
+
+#include <QVBoxLayout>
+
+namespace dpcast::gui {
+
+FieldCell make_field_cell(const std::string& key, QWidget* editors) {
+  FieldCell f{new QWidget, new QLabel, new QLabel};
+  auto* box = new QVBoxLayout(f.cell);
+  box->setContentsMargins(0, 0, 0, 0);
+  box->setSpacing(1);
+  box->addWidget(editors);
+  f.error->setObjectName(QString::fromStdString("error:" + key));
+  f.error->setWordWrap(true);
+  f.error->setStyleSheet("color: #c01c28;");
+  f.error->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  f.error->hide();
+  f.note->setWordWrap(true);
+  f.note->setStyleSheet("color: palette(mid);");
+  f.note->hide();
+  box->addWidget(f.error);
+  box->addWidget(f.note);
+  return f;
+}
+
+void show_field_error(QLabel* label, const ValidationError* error) {
+  label->setText(error ? QString::fromStdString(error->detail) : QString());
+  label->setToolTip(error ? QString::fromStdString(error->message) : QString());
+  label->setVisible(error != nullptr);
+}
+
+}  // namespace dpcast::gui
