@@ -10,23 +10,13 @@
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/scenario.hpp"
 #include "dpcast/models/zoo.hpp"
-#include "dpcast/real/cpu/cpu_device.hpp"
-#include "dpcast/real/cpu/cpu_kernels.hpp"
-#include "dpcast/real/self_communicator.hpp"
-#include "dpcast/real/trainer.hpp"
+#include "one_rank.hpp"
 
 namespace dpcast::real {
 namespace {
 
-models::ModelGraph tiny_mlp() { return models::build_mlp({"tiny-mlp", {16, 64, 4}}); }
-
-struct OneRank {
-  explicit OneRank(const models::ModelGraph& g, TrainConfig c) : comm(device), trainer(g, c, device, kernels, comm) {}
-  cpu::CpuDevice device;
-  cpu::CpuKernels kernels{1};
-  SelfCommunicator comm;
-  Trainer trainer;
-};
+using test::OneRank;
+using test::tiny_mlp;
 
 TrainConfig config(int steps) {
   TrainConfig c;

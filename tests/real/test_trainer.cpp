@@ -8,10 +8,7 @@
 #include <numeric>
 
 #include "dpcast/models/zoo.hpp"
-#include "dpcast/real/cpu/cpu_device.hpp"
-#include "dpcast/real/cpu/cpu_kernels.hpp"
-#include "dpcast/real/self_communicator.hpp"
-#include "dpcast/real/trainer.hpp"
+#include "one_rank.hpp"
 
 namespace dpcast::real {
 namespace {
@@ -28,15 +25,8 @@ models::ModelGraph tiny_gpt() {
   return models::build_transformer(c, 16);
 }
 
-models::ModelGraph tiny_mlp() { return models::build_mlp({"tiny-mlp", {16, 64, 4}}); }
-
-struct OneRank {
-  explicit OneRank(const models::ModelGraph& g, TrainConfig c) : comm(device), trainer(g, c, device, kernels, comm) {}
-  cpu::CpuDevice device;
-  cpu::CpuKernels kernels{1};
-  SelfCommunicator comm;
-  Trainer trainer;
-};
+using test::OneRank;
+using test::tiny_mlp;
 
 TrainConfig config(models::Optimizer opt, std::int64_t micro_batch, std::int64_t accumulation, int steps) {
   TrainConfig c;

@@ -1,18 +1,15 @@
 #pragma once
 // What the CUDA tests share: how many GPUs there are (asked in a child process, so the test
 // process itself never initialises CUDA before a test forks workers: a CUDA context does not
-// survive fork), a visible skip without enough of them, and running dpcast-train.
+// survive fork), a visible skip without enough of them, and comparing results. Tests that run
+// dpcast-train as processes use ../mpi/process.hpp.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <chrono>
+#include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -67,52 +64,6 @@ inline GpuProbe probe_gpus() {
     if (probe_.count == 0) GTEST_SKIP() << "no CUDA device: " << probe_.why;                            \
     if (probe_.count < (n)) GTEST_SKIP() << "needs " << (n) << " CUDA devices, found " << probe_.count; \
   } while (0)
-
-struct Finished {
-  int status = -1;     // exit status (timeout's 124 or 137 when it ran too long)
-  std::string output;  // stdout and stderr together
-  double seconds = 0;
-};
-
-/// Runs dpcast-train with `args` from the source root, stderr joined to stdout, killed after `timeout_s`.
-inline Finished train(const std::string& args, int timeout_s) {
-  const auto start = std::chrono::steady_clock::now();
-  const std::string full = std::string("cd ") + DPCAST_SOURCE_DIR + " && timeout -k 5 " + std::to_string(timeout_s) +
-                           " " + DPCAST_TRAIN + " " + args + " 2>&1";
-  Finished f;
-  FILE* pipe = ::popen(full.c_str(), "r");
-  if (!pipe) return f;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe)) f.output += buffer.data();
-  const int raw = ::pclose(pipe);
-  f.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-  f.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return f;
-}
-
-/// A fresh folder for one test's files.
-inline std::filesystem::path scratch_dir(const std::string& name) {
-  const auto dir = std::filesystem::path(DPCAST_BINARY_DIR) / "real-cuda" / name;
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
-
-/// Weights written with --dump-weights: a count, then raw floats.
-inline std::vector<float> read_weights(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::uint64_t n = 0;
-  in.read(reinterpret_cast<char*>(&n), sizeof n);
-  std::vector<float> w(static_cast<std::size_t>(n));
-  in.read(reinterpret_cast<char*>(w.data()), static_cast<std::streamsize>(n * sizeof(float)));
-  if (!in) w.clear();
-  return w;
-}
-
-inline std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 /// Largest |a - b| over the largest |b| (0 for empty inputs).
 inline double relative_difference(const std::vector<float>& a, const std::vector<float>& b) {
