@@ -120,6 +120,15 @@ Profile parse_profile(const std::string& text, const std::string& file, const Ca
   if (auto v = des.optional("tcp_gamma_bytes")) p.network.tcp_gamma_bytes = v->as_number_at_least(0);
   p.network.crosstraffic = des.boolean("crosstraffic", false);
   des.finish();
+  if (r.has("validated")) {
+    MapReader v = r.map("validated");
+    ProfileValidation pv;
+    pv.mape_pct = v.required("mape_pct").as_number_at_least(0);
+    pv.pairs = static_cast<int>(v.int_in("pairs", 1, 1'000'000));
+    pv.against = v.string("against");
+    v.finish();
+    p.validated = pv;
+  }
   r.finish();
   return p;
 }
@@ -210,6 +219,9 @@ std::string profile_yaml(const Profile& p) {
         << ", latency_s: " << num(l.latency_s) << "}\n";
   out << "des: {network_model: " << p.network.model << ", tcp_gamma_bytes: " << num(p.network.tcp_gamma_bytes)
       << ", crosstraffic: " << (p.network.crosstraffic ? "true" : "false") << "}\n";
+  if (p.validated)
+    out << "validated: {mape_pct: " << num(p.validated->mape_pct) << ", pairs: " << p.validated->pairs
+        << ", against: \"" << p.validated->against << "\"}   # dpcast compare --predict --profile\n";
   return out.str();
 }
 

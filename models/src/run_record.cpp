@@ -12,6 +12,7 @@ json to_json(const RunRecord& r, bool with_details) {
   j["scenario"] = {{"name", r.scenario_name}, {"file", r.scenario_file}};
   if (!r.scenario_yaml.empty()) j["scenario"]["yaml"] = r.scenario_yaml;
   if (!r.profile.empty()) j["profile"] = r.profile;
+  if (!r.provenance.empty()) j["provenance"] = r.provenance;
   json point = json::object();
   for (const auto& [k, v] : r.sweep_point) point[k] = v;
   j["config"] = {{"sweep_point", point},
@@ -106,6 +107,7 @@ RunRecord record_from_json(const json& j) {
     throw Error(SourceLocation{}, "kind", "expected predicted or measured, got " + r.kind);
   r.engine = get<std::string>(j, "engine", "");
   r.profile = get_or<std::string>(j, "profile", "", "");
+  r.provenance = get_or<std::string>(j, "provenance", "", "");
   if (j.contains("scenario")) {
     const json& s = j["scenario"];
     r.scenario_name = get_or<std::string>(s, "name", "", "scenario.");

@@ -30,6 +30,13 @@ const std::vector<std::string>& collective_names() {
 
 std::string_view to_string(Collective c) { return collective_names()[static_cast<std::size_t>(c)]; }
 
+const std::vector<std::string>& collective_op_names() {
+  static const std::vector<std::string> names{"all-reduce", "reduce-scatter", "all-gather"};
+  return names;
+}
+
+std::string_view to_string(CollectiveOp op) { return collective_op_names()[static_cast<std::size_t>(op)]; }
+
 const std::vector<std::string>& scenario_keys() {
   static const std::vector<std::string> keys{
       "name",
@@ -388,17 +395,20 @@ std::string flow_yaml(const YAML::Node& node) {
   return out.c_str();
 }
 
-// Sets a dotted key of `root` to `value` (creating maps on the way).
-void set_dotted(YAML::Node root, const SweepAxis& axis, const YAML::Node& value) {
+// Sets a dotted key of `root` to `value` (creating maps on the way); `written` is where the
+// key was written, for the error when the path crosses a value that is not a map; `verb` says
+// what was being done there ("sweep", "set a key").
+void set_dotted(YAML::Node root, const std::string& key, const YamlValue& written, const YAML::Node& value,
+                const std::string& verb) {
   std::vector<std::string> parts;
-  std::stringstream ss(axis.key);
+  std::stringstream ss(key);
   for (std::string part; std::getline(ss, part, '.');) parts.push_back(part);
   YAML::Node n;
   n.reset(root);
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
     YAML::Node child = n[parts[i]];
     if (child.IsDefined() && !child.IsNull() && !child.IsMap())
-      axis.key_value.fail("cannot sweep inside " + parts[i] + ", which is not a map here");
+      written.fail("cannot " + verb + " inside " + parts[i] + ", which is not a map here");
     if (!child.IsDefined() || child.IsNull()) {
       n[parts[i]] = YAML::Node(YAML::NodeType::Map);
       child.reset(n[parts[i]]);
@@ -431,7 +441,7 @@ std::vector<Scenario> parse_scenarios(const std::string& text, const std::string
     std::vector<std::pair<std::string, std::string>> point;
     for (std::size_t a = 0; a < axes.size(); ++a) {
       const YAML::Node& v = values[a];
-      set_dotted(root, axes[a], v);
+      set_dotted(root, axes[a].key, axes[a].key_value, v, "sweep");
       point.emplace_back(axes[a].key, v.IsScalar() ? v.Scalar() : flow_yaml(v));
     }
     Scenario s = read_scenario(root, file, cat);
@@ -447,13 +457,52 @@ std::vector<Scenario> parse_scenarios(const std::string& text, const std::string
   }
 }
 
-std::vector<Scenario> load_scenarios(const std::string& path, const Catalogue& cat) {
+Scenario parse_scenario_with(const std::string& text, const std::string& file, const std::vector<KeyOverride>& overrides,
+                             const Catalogue& cat) {
+  YAML::Node root = load_yaml_text(text, file);
+  if (!root.IsMap()) throw Error(location_of(file, root), "", "a scenario must be a map, got " + describe(root));
+  root.remove("sweep");
+  const auto& known = scenario_keys();
+  for (const auto& o : overrides) {
+    if (o.key.rfind("model.", 0) != 0 && std::find(known.begin(), known.end(), o.key) == known.end())
+      throw Error(o.value.where(), o.value.path(), "unknown scenario key '" + o.key + "'" + suggestion(o.key, known));
+    set_dotted(root, o.key, o.value, o.value.node(), "set a key");
+  }
+  try {
+    Scenario s = read_scenario(root, file, cat);
+    for (const auto& o : overrides) {
+      const YAML::Node& v = o.value.node();
+      s.sweep_point.emplace_back(o.key, v.IsScalar() ? v.Scalar() : flow_yaml(v));
+    }
+    return s;
+  } catch (const Error& e) {
+    // A value that came from an override is reported where the override was written.
+    for (const auto& o : overrides)
+      if (e.key_path() == o.key || e.key_path().rfind(o.key + ".", 0) == 0)
+        throw Error(o.value.where(), o.value.path(), e.detail());
+    throw;
+  }
+}
+
+namespace {
+
+std::string read_scenario_text(const std::string& path) {
   if (std::filesystem::is_directory(path)) throw Error(SourceLocation{path, 0, 0}, "", "is a directory, not a scenario file");
   std::ifstream in(path);
   if (!in) throw Error(SourceLocation{path, 0, 0}, "", "cannot open scenario file");
   std::stringstream text;
   text << in.rdbuf();
-  return parse_scenarios(text.str(), path, cat);
+  return text.str();
+}
+
+}  // namespace
+
+std::vector<Scenario> load_scenarios(const std::string& path, const Catalogue& cat) {
+  return parse_scenarios(read_scenario_text(path), path, cat);
+}
+
+Scenario load_scenario_with(const std::string& path, const std::vector<KeyOverride>& overrides, const Catalogue& cat) {
+  return parse_scenario_with(read_scenario_text(path), path, overrides, cat);
 }
 
 }  // namespace dpcast::models

@@ -21,6 +21,7 @@
 //   links:
 //     shared-memory: {bandwidth_bytes_per_s: 5.1e+9, latency_s: 2.0e-6}   # α-β fitted per link
 //   des: {network_model: CM02, tcp_gamma_bytes: 0, crosstraffic: false}
+//   validated: {mape_pct: 6.6, pairs: 8, against: "scenarios/measurements/cpu-2core"}   # what compare measured
 #include <map>
 #include <optional>
 #include <string>
@@ -59,6 +60,14 @@ struct GpuProfile {
 /// p132096 b64 fp32").
 [[nodiscard]] std::string layer_signature(const Layer& layer, std::int64_t micro_batch, Precision precision);
 
+/// The error `dpcast compare --predict --profile` measured with this profile, so that a
+/// prediction made with it can say how far to trust it.
+struct ProfileValidation {
+  double mape_pct = 0;
+  int pairs = 0;
+  std::string against;  // the measured records
+};
+
 struct Profile {
   std::string name;
   std::string source;
@@ -66,6 +75,7 @@ struct Profile {
   std::map<std::string, GpuProfile> gpus;  // by catalogue GPU name
   std::map<std::string, Link> links;       // by catalogue link name (bandwidth and latency)
   NetworkModelSettings network;
+  std::optional<ProfileValidation> validated;
 };
 
 /// Reads a profile; names must exist in `catalogue`. Throws dpcast::Error at the file, line and key.

@@ -65,6 +65,9 @@ struct RunRecord {
   // can be predicted again anywhere; and the calibrated profile a prediction used, if any.
   std::string scenario_yaml;
   std::string profile;
+  // Predictions: where their numbers come from, in one sentence (catalogue defaults and the
+  // validated error of the nearest published data set, or the calibrated profile and its error).
+  std::string provenance;
   std::vector<std::pair<std::string, std::string>> sweep_point;
 
   // The configuration.

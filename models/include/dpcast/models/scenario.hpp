@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "dpcast/models/hardware.hpp"
+#include "dpcast/models/yaml_reader.hpp"
 #include "dpcast/models/model_graph.hpp"
 #include "dpcast/models/zoo.hpp"
 
@@ -124,6 +125,12 @@ enum class Collective { Auto, Ring, Tree, HalvingDoubling, Hierarchical, Paramet
 [[nodiscard]] std::string_view to_string(Collective c);
 [[nodiscard]] const std::vector<std::string>& collective_names();
 
+/// What a collective does (the data-parallel ones: DDP's all-reduce, ZeRO's reduce-scatter
+/// and all-gather), named as nccl-tests names them: "all-reduce", "reduce-scatter", "all-gather".
+enum class CollectiveOp { AllReduce, ReduceScatter, AllGather };
+[[nodiscard]] std::string_view to_string(CollectiveOp op);
+[[nodiscard]] const std::vector<std::string>& collective_op_names();
+
 struct DataParallelSpec {
   Collective collective = Collective::Auto;
   double bucket_mb = 25;       // MiB, as PyTorch's bucket_cap_mb
@@ -159,6 +166,19 @@ struct Scenario {
 /// The same, from text (`file` names it in errors and resolves relative model files).
 [[nodiscard]] std::vector<Scenario> parse_scenarios(const std::string& text, const std::string& file,
                                                     const Catalogue& catalogue = Catalogue::builtin());
+/// One configuration of a scenario with dotted keys set to values written elsewhere (a
+/// validation case's `set:`); the scenario's own sweep is ignored. An unknown key, or a
+/// value the scenario rejects, is reported where the override was written.
+struct KeyOverride {
+  std::string key;  // a dotted key of scenario_keys()
+  YamlValue value;  // where it was written, and its value
+};
+[[nodiscard]] Scenario parse_scenario_with(const std::string& text, const std::string& file,
+                                           const std::vector<KeyOverride>& overrides,
+                                           const Catalogue& catalogue = Catalogue::builtin());
+[[nodiscard]] Scenario load_scenario_with(const std::string& path, const std::vector<KeyOverride>& overrides,
+                                          const Catalogue& catalogue = Catalogue::builtin());
+
 /// Reads a custom model file (a transformer or MLP template, or a list of layers).
 [[nodiscard]] ModelSpec load_model_file(const std::string& path);
 

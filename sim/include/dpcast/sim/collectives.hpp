@@ -35,7 +35,7 @@
 
 namespace dpcast::sim {
 
-enum class CollectiveOp { AllReduce, ReduceScatter, AllGather };
+using models::CollectiveOp;
 
 /// The links a collective crosses, reduced to what the α-β formulas need.
 struct NetworkPath {
