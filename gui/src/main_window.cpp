@@ -120,7 +120,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Sess
   connect(session_, &Session::detail_changed, this, &MainWindow::update_explanation);
   connect(session_, &Session::sweep_finished, this, [this](bool canceled) {
     statusBar()->showMessage(canceled ? tr("Sweep cancelled") : tr("Sweep done"), 4000);
+    update_provenance();
   });
+  provenance_ = new QLabel;
+  provenance_->setObjectName("provenance");
+  provenance_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  statusBar()->addPermanentWidget(provenance_, 1);
   connect(session_, &Session::selection_changed, this, [this](int row) {
     for (const auto& v : views_)
       if (v.chart && v.chart->kind() != ChartKind::Plan) v.chart->set_highlight(row);
@@ -465,6 +470,17 @@ void MainWindow::show_message(const QString& text) {
 
 QString MainWindow::message() const {
   return banner_->text();
+}
+
+void MainWindow::update_provenance() {
+  QStringList sources;
+  for (const auto& row : session_->results()->rows()) {
+    if (row.state != ResultRow::State::Done || row.record.provenance.empty()) continue;
+    const QString source = QString::fromStdString(row.record.provenance);
+    if (!sources.contains(source)) sources << source;
+  }
+  provenance_->setText(sources.isEmpty() ? QString() : tr("Numbers from %1").arg(sources.join("; ")));
+  provenance_->setToolTip(provenance_->text());
 }
 
 void MainWindow::update_comparison_summary() {

@@ -77,6 +77,19 @@ struct PlanArgs {
 };
 
 int cmd_plan(const PlanArgs& args);
+struct ValidateArgs {
+  std::vector<std::string> data_sets;  // empty: all
+  std::string engine = "analytical";
+  std::string corpus;                  // empty: models::default_validation_dir()
+  bool json = false;
+  bool csv = false;
+  bool summary = false;                // only the per-data-set table
+  bool check = false;                  // exit 1 when a data set is beyond its bound (CI)
+  bool write_bounds = false;
+  std::string output;
+};
+
+int cmd_validate(const ValidateArgs& args);
 int cmd_models(bool json);
 int cmd_hardware(bool json);
 

@@ -7,6 +7,7 @@
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/profile.hpp"
 #include "dpcast/sim/compare.hpp"
+#include "dpcast/sim/provenance.hpp"
 #include "dpcast/sim/units.hpp"
 
 namespace dpcast::cli {
@@ -42,7 +43,10 @@ std::vector<models::RunRecord> repredict(const std::vector<models::RunRecord>& r
     throw Error("--engine: unknown engine '" + chosen + "' (engines: des, analytical)");
   auto predicted = predict_all(scenarios, true, chosen, profile ? profile->network : models::NetworkModelSettings{});
   if (profile)
-    for (auto& r : predicted) r.profile = profile->name;
+    for (std::size_t i = 0; i < predicted.size(); ++i) {
+      predicted[i].profile = profile->name;
+      predicted[i].provenance = sim::provenance(scenarios[i], &*profile);
+    }
   return predicted;
 }
 

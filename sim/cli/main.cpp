@@ -93,6 +93,21 @@ int main(int argc, char** argv) {
   plan->add_flag("--csv", plan_args.csv, "CSV: one row per front point")->excludes(plan_json);
   plan->add_option("-o,--output", plan_args.output, "Write to this file (atomically) instead of stdout");
 
+  cli::ValidateArgs val;
+  auto* validate = app.add_subcommand(
+      "validate", "Predict the validation corpus (published measurements of real clusters) from the catalogue defaults");
+  validate->add_option("data_sets", val.data_sets, "Data sets (folders of scenarios/validation/); default: all");
+  validate->add_option("--engine", val.engine, "analytical (default, what the bounds hold) or des");
+  auto* validate_json = validate->add_flag("--json", val.json, "JSON: every case, and per data set its statistics");
+  validate->add_flag("--csv", val.csv, "CSV: one row per case")->excludes(validate_json);
+  validate->add_flag("--summary", val.summary, "Only the table per data set");
+  validate->add_option("-o,--output", val.output, "Write to this file (atomically) instead of stdout");
+  validate->add_flag("--check", val.check,
+                     "Exit status 1 when a data set's MAPE is above its bound in bounds.yaml, or the bound is stale");
+  validate->add_flag("--write-bounds", val.write_bounds,
+                     "Write bounds.yaml: each data set's MAPE rounded up to 0.1% (never raises the bound of unchanged cases)");
+  validate->add_option("--corpus", val.corpus, "The corpus folder (default: scenarios/validation, or $DPCAST_VALIDATION_DIR)");
+
   auto* models_cmd = app.add_subcommand("models", "List the built-in model zoo");
   models_cmd->add_flag("--json", json, "JSON");
   auto* hardware = app.add_subcommand("hardware", "List the hardware catalogue (GPUs, links, node presets)");
@@ -131,6 +146,7 @@ int main(int argc, char** argv) {
     if (*compare)
       return cli::cmd_compare(record_files, json, csv, layers, tolerance, max_mape, output, repredict, compare_engine,
                               compare_profile);
+    if (*validate) return cli::cmd_validate(val);
     if (*models_cmd) return cli::cmd_models(json);
     if (*hardware) return cli::cmd_hardware(json);
     if (*memory) return cli::cmd_memory(scenario, json);

@@ -9,6 +9,7 @@
 #include "dpcast/models/atomic_file.hpp"
 #include "dpcast/models/error.hpp"
 #include "dpcast/sim/predictor.hpp"
+#include "dpcast/sim/provenance.hpp"
 #include "dpcast/sim/report.hpp"
 #include "dpcast/sim/trace.hpp"
 
@@ -75,7 +76,10 @@ int cmd_predict(const PredictArgs& a, MpiSweep& sweep) {
   auto records =
       predict_all(scenarios, details, chosen, profile ? profile->network : models::NetworkModelSettings{}, &sweep);
   if (profile)
-    for (auto& r : records) r.profile = profile->name;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      records[i].profile = profile->name;
+      records[i].provenance = sim::provenance(scenarios[i], &*profile);
+    }
   if (!sweep.writes()) return 0;  // rank 0 writes the result
   if (records.size() == 1 && !records.front().feasible)
     throw Error(scenarios.front().where("training.micro_batch"), "training.micro_batch",

@@ -45,11 +45,6 @@ std::string describe(const RunRecord& r) {
   return d;
 }
 
-std::string signed_percent(double fraction) {
-  std::string out = fraction >= 0 ? "+" : "";
-  return out.append(fixed(100 * fraction, 1)).append("%");
-}
-
 std::string both(double predicted, double measured) { return human_time(predicted) + " / " + human_time(measured); }
 
 }  // namespace

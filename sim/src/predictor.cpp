@@ -1,6 +1,7 @@
 #include "dpcast/sim/predictor.hpp"
 
 #include "dpcast/models/error.hpp"
+#include "dpcast/sim/provenance.hpp"
 #ifdef DPCAST_HAVE_DES
 #include "dpcast/sim/des/des_engine.hpp"
 #endif
@@ -16,14 +17,18 @@ models::RunRecord Predictor::predict(const models::Scenario& s, Engine engine, c
     if (e.where().file.empty()) throw Error(s.where("model"), "model", e.detail());
     throw;
   }
+  models::RunRecord r;
   if (engine == Engine::Des) {
 #ifdef DPCAST_HAVE_DES
-    return DesEngine{}.predict(s, *graph, options);
+    r = DesEngine{}.predict(s, *graph, options);
 #else
     throw Error("des: not available in this build (needs SimGrid)");
 #endif
+  } else {
+    r = AnalyticalEngine{}.predict(s, *graph, options);
   }
-  return AnalyticalEngine{}.predict(s, *graph, options);
+  r.provenance = provenance(s);  // a caller that applied a calibrated profile says so instead
+  return r;
 }
 
 }  // namespace dpcast::sim

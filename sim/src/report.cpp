@@ -68,6 +68,13 @@ std::string predict_table(const std::vector<RunRecord>& records) {
       << "; engine " << first.engine << (first.profile.empty() ? "" : ", profile " + first.profile) << "\n";
   t.print(out);
   if (records.size() == 1 && first.feasible) out << explain(first);
+  // Where the numbers come from: one line per distinct sentence (a sweep over models or GPUs
+  // can be nearest to different published data sets).
+  std::vector<std::string> sources;
+  for (const auto& r : records)
+    if (!r.provenance.empty() && std::find(sources.begin(), sources.end(), r.provenance) == sources.end())
+      sources.push_back(r.provenance);
+  for (const auto& source : sources) out << "numbers from " << source << "\n";
   return out.str();
 }
 

@@ -12,6 +12,11 @@ std::string fixed(double value, int decimals) {
   return buf;
 }
 
+std::string signed_percent(double fraction) {
+  std::string out = fraction >= 0 ? "+" : "";
+  return out.append(fixed(100 * fraction, 1)).append("%");
+}
+
 namespace {
 // Three significant figures.
 std::string sig3(double v) {

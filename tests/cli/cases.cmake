@@ -178,8 +178,8 @@ dpcast_cli_error(ps_servers_without_parameter_server "${BAD}/ps-servers-without-
 dpcast_cli_error(nodes_per_leaf_without_fat_tree "${BAD}/nodes-per-leaf-without-fat-tree.yaml:2:88: cluster.network.nodes_per_leaf: nodes_per_leaf applies to a fat-tree or a rail-optimized network only"
                  predict ${BAD}/nodes-per-leaf-without-fat-tree.yaml)
 dpcast_cli_error(scenario_is_a_directory "scenarios: is a directory, not a scenario file" predict scenarios)
-dpcast_cli_error(unknown_command "dpcast: unknown command 'frobnicate'; commands: predict, compare, calibrate, plan, models, hardware, memory" frobnicate)
-dpcast_cli_error(unknown_command_did_you_mean "dpcast: unknown command 'predcit' (did you mean 'predict'?); commands: predict, compare, calibrate, plan, models, hardware, memory" predcit)
+dpcast_cli_error(unknown_command "dpcast: unknown command 'frobnicate'; commands: predict, compare, calibrate, plan, validate, models, hardware, memory" frobnicate)
+dpcast_cli_error(unknown_command_did_you_mean "dpcast: unknown command 'predcit' (did you mean 'predict'?); commands: predict, compare, calibrate, plan, validate, models, hardware, memory" predcit)
 dpcast_cli_error(unknown_flag_one_line "dpcast: The following argument was not expected: --bogus (see dpcast --help)" predict --bogus scenarios/quickstart.yaml)
 
 # Timelines: a Chrome trace of one configuration; a sweep is refused.
@@ -259,4 +259,46 @@ if(DPCAST_HAVE_DES)
   dpcast_cli_test(stored_measurements_cpu_2core 0 "MAPE 6.6% over 8 pairs"
                   compare --predict --profile scenarios/profiles/cpu-2core-dev.yaml ${STORED_CPU_RECORDS}
                   --tolerance 20 --max-mape 8)
+endif()
+
+# ---- dpcast validate (issue [validation]) on a small made-up corpus (tests/cli/corpus) ----
+dpcast_cli_test(validate_table 0 "tiny-nccl  collective   h100-sxm" validate --corpus tests/cli/corpus)
+dpcast_cli_test(validate_case_row 0 "all-reduce/1073741824  h100-sxm x8 (1 node), all-reduce 1.00 GiB"
+                validate --corpus tests/cli/corpus)
+dpcast_cli_test(validate_one_data_set 0 "in 1 data set" validate tiny-gpt --corpus tests/cli/corpus)
+dpcast_cli_test(validate_check_within_bounds 0 "left out: MAPE" validate --corpus tests/cli/corpus --check)
+dpcast_cli_test(validate_json 0 "\"leave_one_source_out\"" validate --corpus tests/cli/corpus --json)
+dpcast_cli_test(validate_csv 0 "data_set,case,configuration,workload,measure,published,predicted,error,fast"
+                validate --corpus tests/cli/corpus --csv)
+dpcast_cli_test(validate_des 0 "engine des" validate tiny-nccl --corpus tests/cli/corpus --engine des)
+# Beyond its bound: the table still comes, the reason on stderr, exit status 1.
+add_test(NAME cli.validate_check_over_bound
+         COMMAND ${CMAKE_COMMAND} "-DCMD=$<TARGET_FILE:dpcast>;validate;--corpus;${BAD}/corpus-over-bound;--check"
+                 -DEXPECT_RC=1 "-DEXPECT_STDOUT=tiny-gpt"
+                 "-DEXPECT_STDERR=dpcast validate: tiny-gpt: MAPE 8.8% is above its bound of 5.0%" -P ${CHECK}
+         WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+dpcast_cli_error(validate_unknown_data_set
+                 "dpcast validate: no data set 'tiny-gp' in tests/cli/corpus (did you mean 'tiny-gpt'?)"
+                 validate tiny-gp --corpus tests/cli/corpus)
+dpcast_cli_error(validate_engine_unknown "--engine: unknown engine 'fast' (engines: des, analytical)"
+                 validate --corpus tests/cli/corpus --engine fast)
+dpcast_cli_error(validate_write_bounds_of_one
+                 "dpcast validate --write-bounds: bounds are written for the whole corpus; name no data set"
+                 validate tiny-gpt --corpus tests/cli/corpus --write-bounds)
+dpcast_cli_error(validate_bad_case
+                 "tests/cli/bad/corpus-bad-case/bad-case/cases.yaml:3:64: cases[0].set.training.micro_batch: expected a positive integer, got 0"
+                 validate --corpus ${BAD}/corpus-bad-case)
+dpcast_cli_error(validate_no_corpus "validation corpus not found: tests/cli/nope (set DPCAST_VALIDATION_DIR)"
+                 validate --corpus tests/cli/nope)
+dpcast_cli_error(validate_check_without_bounds
+                 "tests/cli/bad/corpus-bad-case/bounds.yaml: no bounds to check against (dpcast validate --write-bounds writes them)"
+                 validate --corpus ${BAD}/corpus-bad-case --check)
+# Every prediction says where its numbers come from: the table's footer and the record's field.
+dpcast_cli_test(predict_provenance_footer 0 "numbers from catalogue defaults: validated to"
+                predict scenarios/examples/llama2-70b.yaml --engine analytical)
+dpcast_cli_test(predict_provenance_json 0 "\"provenance\": \"catalogue defaults" predict scenarios/quickstart.yaml --json --summary)
+if(DPCAST_HAVE_DES)
+  dpcast_cli_test(predict_provenance_profile 0
+                  "numbers from calibrated profile cpu-2core-dev: dpcast compare measured 6.6% MAPE over 8 measured configurations"
+                  predict scenarios/examples/cpu-mlp.yaml --profile scenarios/profiles/cpu-2core-dev.yaml)
 endif()

@@ -202,6 +202,16 @@ class InteractionTest : public QObject {
     QCOMPARE(win.s()->results()->rowCount(), 16);
   }
 
+  // The status line says where the numbers come from, as dpcast predict's footer does.
+  void the_status_line_says_where_the_numbers_come_from() {
+    Window win;
+    QVERIFY(win.w.open_scenario("scenarios/quickstart.yaml"));
+    QVERIFY(win.idle());
+    const auto& r = win.s()->results()->rows().front().record;
+    QVERIFY2(r.provenance.rfind("catalogue defaults", 0) == 0, r.provenance.c_str());
+    QTRY_COMPARE(win.w.provenance()->text(), QString("Numbers from %1").arg(QString::fromStdString(r.provenance)));
+  }
+
   void a_wrong_value_is_marked_with_the_cli_message_data() {
     QTest::addColumn<QString>("key");
     QTest::addColumn<QString>("text");

@@ -426,7 +426,7 @@ models::RunRecord DesEngine::predict(const models::Scenario& s, const models::Mo
   // The analytical record carries everything that is not timing (memory, FLOPs, layers).
   models::RunRecord r = AnalyticalEngine{}.predict(s, graph, options);
   r.engine = "des";
-  if (!r.feasible) return r;
+  if (!r.feasible && !options.time_out_of_memory) return r;
   const Json steps_json = run_isolated([&] {
     Json all = Json::array();
     for (const auto& step : simulate(s, graph, options.full_fidelity, options.network)) all.push_back(to_json(step));

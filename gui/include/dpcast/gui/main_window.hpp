@@ -49,6 +49,9 @@ class MainWindow : public QMainWindow {
   [[nodiscard]] SweepPanel* sweep_panel() const { return sweep_panel_; }
   [[nodiscard]] QSpinBox* timeline_ranks() const { return ranks_; }
   [[nodiscard]] QLabel* comparison_summary() const { return comparison_summary_; }
+  /// The status line's permanent part: where the sweep's numbers come from (catalogue
+  /// defaults and their validated error, see sim/provenance.hpp).
+  [[nodiscard]] QLabel* provenance() const { return provenance_; }
   [[nodiscard]] PlanPanel* plan_panel() const { return plan_panel_; }
   /// The plan view's banner: the binding constraints when nothing meets them, or why the plan failed.
   [[nodiscard]] QLabel* plan_binding() const { return plan_binding_; }
@@ -89,6 +92,7 @@ class MainWindow : public QMainWindow {
   void update_title();
   void show_message(const QString& text);
   void update_comparison_summary();
+  void update_provenance();
   void update_explanation();
   void update_plan_explanation();
   /// Asks before unsaved changes are lost; true to go on.
@@ -106,6 +110,7 @@ class MainWindow : public QMainWindow {
   QSpinBox* ranks_ = nullptr;
   QPlainTextEdit* explanation_ = nullptr;
   QLabel* comparison_summary_ = nullptr;
+  QLabel* provenance_ = nullptr;
   QTableView* results_table_ = nullptr;
   QSortFilterProxyModel* results_proxy_ = nullptr;
   PlanPanel* plan_panel_ = nullptr;

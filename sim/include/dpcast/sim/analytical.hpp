@@ -30,6 +30,10 @@ struct PredictOptions {
       : details(with_details), full_fidelity(play_everything), network(std::move(network_model)) {}
   bool details = true;  // per-layer and per-bucket entries in the record
   bool full_fidelity = false;  // DES: play every step of every collective (for checking the shortcuts)
+  // Time a configuration even where the memory model says it does not fit (feasible stays
+  // false): dpcast validate sets it, since the published run did fit. The analytical engine
+  // always times it; the DES otherwise stops at the memory check.
+  bool time_out_of_memory = false;
   models::NetworkModelSettings network;  // DES: SimGrid's network model (a profile may change it)
 };
 
