@@ -7,11 +7,14 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 run: build
 	$(BUILD_DIR)/bin/dpcast predict scenarios/quickstart.yaml
 
-# Ends with the predicted-vs-measured table of tests/regression (MAPE last).
+# Ends with the predicted-vs-measured table of tests/regression (MAPE last) and the validation
+# corpus's table (published measurements against the catalogue defaults, per data set).
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 	@echo "== predicted vs measured on this machine (tests/regression)"
 	@cat $(BUILD_DIR)/regression/table.txt 2>/dev/null || echo "(not run: the CPU backend or the DES engine did not build)"
+	@echo "== predicted vs published measurements (scenarios/validation, dpcast validate)"
+	@cat $(BUILD_DIR)/validation/table.txt 2>/dev/null || echo "(not run: the dpcast command did not build)"
 
 deps:
 	@scripts/install-deps.sh

@@ -16,7 +16,8 @@ namespace fs = std::filesystem;
 TEST(Hardware, BuiltinHasEveryGpu) {
   const Catalogue& c = Catalogue::builtin();
   for (const char* name :
-       {"h100-sxm", "h200", "a100-40gb", "a100-80gb", "v100", "l40s", "l4", "mi300x", "p100", "cpu-core"}) {
+       {"h100-sxm", "h100-hbm2e-96gb", "h200", "a100-40gb", "a100-80gb", "v100", "v100-16gb", "l40s", "l4", "mi300x",
+        "p100", "cpu-core"}) {
     const Gpu* g = c.find_gpu(name);
     ASSERT_NE(g, nullptr) << name;
     EXPECT_EQ(g->name, name);
@@ -28,20 +29,20 @@ TEST(Hardware, BuiltinHasEveryGpu) {
     // Only a CPU worker moves its gradients on its own compute units.
     EXPECT_EQ(g->communication_uses_compute, std::string(name) == "cpu-core") << name;
   }
-  EXPECT_EQ(c.gpus().size(), 10u);
+  EXPECT_EQ(c.gpus().size(), 12u);
 }
 
 TEST(Hardware, BuiltinHasEveryLink) {
   const Catalogue& c = Catalogue::builtin();
   for (const char* name :
        {"nvlink2", "nvlink3", "nvlink4", "nvlink5", "pcie3-x16", "pcie4-x16", "pcie5-x16", "ib-edr", "ib-hdr", "ib-ndr",
-        "eth-10g", "eth-25g", "eth-100g", "eth-200g", "eth-400g", "shared-memory", "upi2"}) {
+        "eth-10g", "eth-25g", "eth-100g", "eth-200g", "eth-400g", "efa-100g", "shared-memory", "upi2"}) {
     const Link* l = c.find_link(name);
     ASSERT_NE(l, nullptr) << name;
     EXPECT_GT(l->bandwidth_bytes_per_s, 0) << name;
     EXPECT_GE(l->latency_s, 0) << name;
   }
-  EXPECT_EQ(c.links().size(), 17u);
+  EXPECT_EQ(c.links().size(), 18u);
   // InfiniBand NDR: 400 Gb/s per direction = 50 GB/s.
   EXPECT_EQ(c.link("ib-ndr").bandwidth_bytes_per_s, 50e9);
 }
@@ -49,7 +50,8 @@ TEST(Hardware, BuiltinHasEveryLink) {
 TEST(Hardware, BuiltinNodesResolve) {
   const Catalogue& c = Catalogue::builtin();
   for (const char* name :
-       {"dgx-a100", "dgx-h100", "hgx-h200", "l40s-pcie-8", "ndv4-a100", "cpu-host", "dgx-1-v100", "l4-pcie-1"}) {
+       {"dgx-a100", "dgx-h100", "hgx-h200", "l40s-pcie-8", "ndv4-a100", "cpu-host", "dgx-1-v100", "l4-pcie-1",
+        "p4d-24xlarge", "p4de-24xlarge", "p5-48xlarge", "a3-megagpu-8g", "oci-bm-gpu4-8"}) {
     const NodePreset* n = c.find_node(name);
     ASSERT_NE(n, nullptr) << name;
     EXPECT_NE(c.find_gpu(n->gpu), nullptr) << name << ": gpu " << n->gpu;
@@ -58,7 +60,7 @@ TEST(Hardware, BuiltinNodesResolve) {
     EXPECT_GE(n->gpus_per_node, 1) << name;
     EXPECT_GE(n->nics, 1) << name;
   }
-  EXPECT_EQ(c.nodes().size(), 8u);
+  EXPECT_EQ(c.nodes().size(), 13u);
   const NodePreset& dgx = c.node("dgx-h100");
   EXPECT_EQ(dgx.gpu, "h100-sxm");
   EXPECT_EQ(dgx.gpus_per_node, 8);
