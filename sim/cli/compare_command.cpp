@@ -45,7 +45,7 @@ std::vector<models::RunRecord> repredict(const std::vector<models::RunRecord>& r
   if (profile)
     for (std::size_t i = 0; i < predicted.size(); ++i) {
       predicted[i].profile = profile->name;
-      predicted[i].provenance = sim::provenance(scenarios[i], &*profile);
+      predicted[i].provenance = sim::provenance(scenarios[i], &*profile, predicted[i].engine);
     }
   return predicted;
 }

@@ -78,7 +78,7 @@ int cmd_predict(const PredictArgs& a, MpiSweep& sweep) {
   if (profile)
     for (std::size_t i = 0; i < records.size(); ++i) {
       records[i].profile = profile->name;
-      records[i].provenance = sim::provenance(scenarios[i], &*profile);
+      records[i].provenance = sim::provenance(scenarios[i], &*profile, records[i].engine);
     }
   if (!sweep.writes()) return 0;  // rank 0 writes the result
   if (records.size() == 1 && !records.front().feasible)

@@ -14,7 +14,7 @@ namespace dpcast::cli {
 
 int cmd_validate(const ValidateArgs& a) {
   const std::string dir = a.corpus.empty() ? models::default_validation_dir() : a.corpus;
-  const std::string bounds_file = (std::filesystem::path(dir) / "bounds.yaml").string();
+  const std::string bounds_file = models::bounds_file(dir, a.engine);
   if (a.engine != "analytical" && a.engine != "des")
     throw Error("--engine: unknown engine '" + a.engine + "' (engines: des, analytical)");
 #ifndef DPCAST_HAVE_DES

@@ -27,7 +27,7 @@ models::RunRecord Predictor::predict(const models::Scenario& s, Engine engine, c
   } else {
     r = AnalyticalEngine{}.predict(s, *graph, options);
   }
-  r.provenance = provenance(s);  // a caller that applied a calibrated profile says so instead
+  r.provenance = provenance(s, nullptr, r.engine);  // a caller that applied a calibrated profile says so instead
   return r;
 }
 

@@ -1,8 +1,10 @@
 #include "dpcast/sim/provenance.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <optional>
+#include <tuple>
 
 #include "dpcast/models/error.hpp"
 #include "dpcast/sim/units.hpp"
@@ -14,9 +16,11 @@ const models::DataSetBound* nearest_data_set(const models::Scenario& s, const mo
   const int nodes = s.cluster.nodes;
   const models::DataSetBound* best = nullptr;
   auto score = [&](const models::DataSetBound& b) {
+    const double doublings_away = nodes < b.min_nodes   ? std::log2(static_cast<double>(b.min_nodes) / nodes)
+                                  : nodes > b.max_nodes ? std::log2(static_cast<double>(nodes) / b.max_nodes)
+                                                        : 0.0;
     const bool same_gpu = std::find(b.gpus.begin(), b.gpus.end(), s.cluster.gpu) != b.gpus.end();
-    const bool holds_nodes = b.min_nodes <= nodes && nodes <= b.max_nodes;
-    return std::tuple(same_gpu, holds_nodes, b.cases);
+    return std::tuple(-doublings_away, same_gpu, b.cases);
   };
   for (const auto& b : bounds.data_sets) {
     if (std::find(b.workloads.begin(), b.workloads.end(), workload) == b.workloads.end()) continue;
@@ -43,13 +47,11 @@ std::string profile_sentence(const models::Profile& p) {
          (p.validated->against.empty() ? "" : " (" + p.validated->against + ")");
 }
 
-std::optional<models::Bounds> read_default_bounds(std::string& why) {
-  const std::string file = models::default_validation_dir() + "/bounds.yaml";
+std::optional<models::Bounds> read_default_bounds(const std::string& engine) {
   try {
-    return models::load_bounds(file);
-  } catch (const Error& e) {
-    why = e.what();
-    return std::nullopt;
+    return models::load_bounds(models::bounds_file(models::default_validation_dir(), engine));
+  } catch (const Error&) {
+    return std::nullopt;  // the sentence then says the figures could not be read
   }
 }
 
@@ -58,7 +60,7 @@ std::optional<models::Bounds> read_default_bounds(std::string& why) {
 std::string provenance(const models::Scenario& s, const models::Profile* profile, const models::Bounds* bounds) {
   if (profile) return profile_sentence(*profile);
   const std::string defaults = "catalogue defaults";
-  if (!bounds) return defaults + " (not validated: the corpus's bounds.yaml could not be read)";
+  if (!bounds) return defaults + " (not validated: the corpus's bounds could not be read)";
   const models::DataSetBound* b = nearest_data_set(s, *bounds);
   const std::string workload(models::to_string(models::workload_of(s)));
   if (!b) return defaults + ": no published " + workload + " training measurement validates this kind of model yet";
@@ -70,9 +72,10 @@ std::string provenance(const models::Scenario& s, const models::Profile* profile
          joined(b->gpus, " and ") + ", " + nodes + "), the nearest data set (dpcast validate)";
 }
 
-std::string provenance(const models::Scenario& s, const models::Profile* profile) {
-  static std::string why;
-  static const std::optional<models::Bounds> bounds = read_default_bounds(why);
+std::string provenance(const models::Scenario& s, const models::Profile* profile, const std::string& engine) {
+  static const std::optional<models::Bounds> analytical = read_default_bounds("analytical");
+  static const std::optional<models::Bounds> des = read_default_bounds("des");
+  const auto& bounds = engine == "des" ? des : analytical;
   return provenance(s, profile, bounds ? &*bounds : nullptr);
 }
 

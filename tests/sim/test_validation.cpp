@@ -234,6 +234,24 @@ TEST(Provenance, NearestDataSetSharesTheWorkloadThenTheGpu) {
   EXPECT_EQ(nearest_data_set(scenario("gpt2-small", "dgx-a100", 2), b)->data_set, "llama-a100");  // more cases
   EXPECT_EQ(nearest_data_set(scenario("gpt2-small", "dgx-a100", 32), b)->data_set, "mpt");        // holds 32 nodes
   EXPECT_EQ(nearest_data_set(scenario("resnet50", "dgx-h100", 4), b)->data_set, "cnn");
+}
+
+TEST(Provenance, NodeRangeComesBeforeTheGpu) {
+  models::Bounds b;
+  models::DataSetBound one_node_h100;
+  one_node_h100.data_set = "one-node-h100";
+  one_node_h100.workloads = {models::Workload::Transformer};
+  one_node_h100.gpus = {"h100-sxm"};
+  one_node_h100.cases = 100;
+  models::DataSetBound many_nodes_a100 = one_node_h100;
+  many_nodes_a100.data_set = "many-nodes-a100";
+  many_nodes_a100.gpus = {"a100-80gb"};
+  many_nodes_a100.max_nodes = 64;
+  b.data_sets = {one_node_h100, many_nodes_a100};
+  // On one node both hold it, and the same GPU decides; on 16 nodes the one-node data set is
+  // four doublings away and says nothing about traffic between nodes.
+  EXPECT_EQ(nearest_data_set(scenario("gpt2-small", "dgx-h100", 1), b)->data_set, "one-node-h100");
+  EXPECT_EQ(nearest_data_set(scenario("gpt2-small", "dgx-h100", 16), b)->data_set, "many-nodes-a100");
   EXPECT_EQ(nearest_data_set(scenario("{zoo: mlp, widths: [8, 8]}", "dgx-h100", 1), b), nullptr);
 }
 
@@ -245,7 +263,7 @@ TEST(Provenance, Sentences) {
   EXPECT_EQ(provenance(scenario("{zoo: mlp, widths: [8, 8]}", "dgx-h100", 1), nullptr, &b),
             "catalogue defaults: no published mlp training measurement validates this kind of model yet");
   EXPECT_EQ(provenance(scenario("gpt2-small", "dgx-h100", 2), nullptr, nullptr),
-            "catalogue defaults (not validated: the corpus's bounds.yaml could not be read)");
+            "catalogue defaults (not validated: the corpus's bounds could not be read)");
   models::Profile p;
   p.name = "cpu-ci";
   p.file = "scenarios/profiles/cpu-ci.yaml";

@@ -80,7 +80,8 @@ struct DataSet {
 [[nodiscard]] DataSet load_data_set(const std::string& folder, const Catalogue& catalogue = Catalogue::builtin());
 
 /// What CI holds a data set to, and what a prediction's provenance says about it
-/// (scenarios/validation/bounds.yaml, written by `dpcast validate --write-bounds`).
+/// (scenarios/validation/bounds.yaml for the analytical engine, bounds-des.yaml for the DES;
+/// written by `dpcast validate [--engine des] --write-bounds`).
 struct DataSetBound {
   std::string data_set;
   double mape_pct = 0;  // the bound: the data set's MAPE may not rise above it
@@ -98,6 +99,8 @@ struct Bounds {
   [[nodiscard]] const DataSetBound* find(std::string_view data_set) const;
 };
 
+/// The bounds file of an engine ("analytical" or "des") in the corpus folder `dir`.
+[[nodiscard]] std::string bounds_file(const std::string& dir, const std::string& engine);
 [[nodiscard]] Bounds load_bounds(const std::string& path);
 [[nodiscard]] Bounds parse_bounds(const std::string& text, const std::string& file);
 /// The YAML that load_bounds reads back (with the header comment saying how to change it).
