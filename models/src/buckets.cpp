@@ -2,8 +2,7 @@
 
 namespace dpcast::models {
 
-std::vector<Bucket> make_buckets(const ModelGraph& graph, double bytes_per_param, double first_cap,
-                                 double cap) {
+std::vector<Bucket> make_buckets(const ModelGraph& graph, double bytes_per_param, double first_cap, double cap) {
   std::vector<Bucket> buckets;
   Bucket current;
   for (LayerId id : graph.gradient_ready_order()) {

@@ -16,10 +16,14 @@ namespace fs = std::filesystem;
 
 std::string_view to_string(Precision p) {
   switch (p) {
-    case Precision::Fp32: return "fp32";
-    case Precision::Tf32: return "tf32";
-    case Precision::Bf16: return "bf16";
-    case Precision::Fp16: return "fp16";
+    case Precision::Fp32:
+      return "fp32";
+    case Precision::Tf32:
+      return "tf32";
+    case Precision::Bf16:
+      return "bf16";
+    case Precision::Fp16:
+      return "fp16";
   }
   return "fp32";
 }
@@ -54,9 +58,12 @@ double EfficiencyCurve::at(double size) const {
 
 std::string_view to_string(IntraFabric f) {
   switch (f) {
-    case IntraFabric::NvSwitch: return "nvswitch";
-    case IntraFabric::Pcie: return "pcie";
-    case IntraFabric::SharedMemory: return "shared-memory";
+    case IntraFabric::NvSwitch:
+      return "nvswitch";
+    case IntraFabric::Pcie:
+      return "pcie";
+    case IntraFabric::SharedMemory:
+      return "shared-memory";
   }
   return "nvswitch";
 }
@@ -73,8 +80,7 @@ template <typename Map>
 const auto& lookup(const Map& map, std::string_view name, const char* what) {
   const auto it = map.find(name);
   if (it == map.end())
-    throw Error("unknown " + std::string(what) + " '" + std::string(name) + "'" +
-                suggestion(name, names_of(map)));
+    throw Error("unknown " + std::string(what) + " '" + std::string(name) + "'" + suggestion(name, names_of(map)));
   return it->second;
 }
 
@@ -100,8 +106,8 @@ Gpu read_gpu(const fs::path& file) {
   g.vector_flops = r.positive_number("vector_flops");
   g.memory_bytes = r.positive_number("memory_bytes");
   g.memory_bandwidth_bytes_per_s = r.positive_number("memory_bandwidth_bytes_per_s");
-  for (auto [key, field] : {std::pair{"compute_efficiency", &g.compute_efficiency},
-                            std::pair{"memory_efficiency", &g.memory_efficiency}}) {
+  for (auto [key, field] :
+       {std::pair{"compute_efficiency", &g.compute_efficiency}, std::pair{"memory_efficiency", &g.memory_efficiency}}) {
     if (auto v = r.optional(key)) {
       *field = v->as_positive_number();
       if (*field > 1) v->fail("expected a fraction in (0, 1], got " + describe(v->node()));
@@ -156,13 +162,13 @@ NodePreset read_node(const fs::path& file) {
     n.sockets = static_cast<int>(v->as_int_in(1, n.pcie_switches));
     if (n.fabric != IntraFabric::Pcie) v->fail("sockets applies to fabric: pcie only");
     if (n.pcie_switches % n.sockets != 0)
-      v->fail(std::to_string(n.pcie_switches) + " PCIe switches do not spread evenly over " + std::to_string(n.sockets) +
-              " sockets");
-    if (n.sockets > 1 && !r.has("socket_link")) v->fail("sockets: " + std::to_string(n.sockets) + " needs socket_link (the link between sockets)");
+      v->fail(std::to_string(n.pcie_switches) + " PCIe switches do not spread evenly over " +
+              std::to_string(n.sockets) + " sockets");
+    if (n.sockets > 1 && !r.has("socket_link"))
+      v->fail("sockets: " + std::to_string(n.sockets) + " needs socket_link (the link between sockets)");
   }
   n.socket_link = r.string("socket_link", "");
-  if (!n.socket_link.empty() && n.sockets == 1)
-    r.required("socket_link").fail("socket_link needs sockets > 1");
+  if (!n.socket_link.empty() && n.sockets == 1) r.required("socket_link").fail("socket_link needs sockets > 1");
   r.finish();
   return n;
 }
@@ -228,9 +234,15 @@ const Catalogue& Catalogue::builtin() {
   return catalogue;
 }
 
-const Gpu& Catalogue::gpu(std::string_view name) const { return lookup(gpus_, name, "GPU"); }
-const Link& Catalogue::link(std::string_view name) const { return lookup(links_, name, "link"); }
-const NodePreset& Catalogue::node(std::string_view name) const { return lookup(nodes_, name, "node preset"); }
+const Gpu& Catalogue::gpu(std::string_view name) const {
+  return lookup(gpus_, name, "GPU");
+}
+const Link& Catalogue::link(std::string_view name) const {
+  return lookup(links_, name, "link");
+}
+const NodePreset& Catalogue::node(std::string_view name) const {
+  return lookup(nodes_, name, "node preset");
+}
 
 const Gpu* Catalogue::find_gpu(std::string_view name) const {
   const auto it = gpus_.find(name);

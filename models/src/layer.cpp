@@ -8,14 +8,22 @@
 namespace dpcast::models {
 namespace {
 constexpr std::array<std::pair<LayerKind, std::string_view>, 17> kNames{{
-    {LayerKind::Input, "input"},         {LayerKind::Embedding, "embedding"},
-    {LayerKind::Linear, "linear"},       {LayerKind::Conv2d, "conv2d"},
-    {LayerKind::BatchNorm, "batchnorm"}, {LayerKind::LayerNorm, "layernorm"},
-    {LayerKind::RmsNorm, "rmsnorm"},     {LayerKind::Attention, "attention"},
-    {LayerKind::Gelu, "gelu"},           {LayerKind::Relu, "relu"},
-    {LayerKind::Silu, "silu"},           {LayerKind::Multiply, "multiply"},
-    {LayerKind::Add, "add"},             {LayerKind::Concat, "concat"},
-    {LayerKind::MaxPool, "maxpool"},     {LayerKind::AvgPool, "avgpool"},
+    {LayerKind::Input, "input"},
+    {LayerKind::Embedding, "embedding"},
+    {LayerKind::Linear, "linear"},
+    {LayerKind::Conv2d, "conv2d"},
+    {LayerKind::BatchNorm, "batchnorm"},
+    {LayerKind::LayerNorm, "layernorm"},
+    {LayerKind::RmsNorm, "rmsnorm"},
+    {LayerKind::Attention, "attention"},
+    {LayerKind::Gelu, "gelu"},
+    {LayerKind::Relu, "relu"},
+    {LayerKind::Silu, "silu"},
+    {LayerKind::Multiply, "multiply"},
+    {LayerKind::Add, "add"},
+    {LayerKind::Concat, "concat"},
+    {LayerKind::MaxPool, "maxpool"},
+    {LayerKind::AvgPool, "avgpool"},
     {LayerKind::Loss, "loss"},
 }};
 
@@ -53,16 +61,22 @@ double flops_per_element(LayerKind kind) {
   switch (kind) {
     case LayerKind::BatchNorm:
     case LayerKind::LayerNorm:
-    case LayerKind::Loss: return 5;
-    case LayerKind::RmsNorm: return 4;
-    case LayerKind::Gelu: return 8;
-    case LayerKind::Silu: return 4;
+    case LayerKind::Loss:
+      return 5;
+    case LayerKind::RmsNorm:
+      return 4;
+    case LayerKind::Gelu:
+      return 8;
+    case LayerKind::Silu:
+      return 4;
     case LayerKind::Relu:
     case LayerKind::Multiply:
     case LayerKind::Add:
     case LayerKind::MaxPool:
-    case LayerKind::AvgPool: return 1;
-    default: return 0;
+    case LayerKind::AvgPool:
+      return 1;
+    default:
+      return 0;
   }
 }
 
@@ -117,9 +131,8 @@ Layer linear(std::string name, std::int64_t tokens, std::int64_t in, std::int64_
   return l;
 }
 
-Layer conv2d(std::string name, std::int64_t cin, std::int64_t h, std::int64_t w, std::int64_t cout,
-             std::int64_t kh, std::int64_t kw, std::int64_t stride, std::int64_t ph, std::int64_t pw,
-             bool bias, std::int64_t groups) {
+Layer conv2d(std::string name, std::int64_t cin, std::int64_t h, std::int64_t w, std::int64_t cout, std::int64_t kh,
+             std::int64_t kw, std::int64_t stride, std::int64_t ph, std::int64_t pw, bool bias, std::int64_t groups) {
   const std::int64_t ho = conv_out(h, kh, stride, ph);
   const std::int64_t wo = conv_out(w, kw, stride, pw);
   if (ho <= 0 || wo <= 0 || groups <= 0 || cin % groups != 0 || cout % groups != 0)
@@ -163,8 +176,8 @@ Layer elementwise(std::string name, LayerKind kind, Shape shape, int inputs) {
   return l;
 }
 
-Layer attention(std::string name, std::int64_t s, std::int64_t heads, std::int64_t kv_heads,
-                std::int64_t head_dim, bool flash) {
+Layer attention(std::string name, std::int64_t s, std::int64_t heads, std::int64_t kv_heads, std::int64_t head_dim,
+                bool flash) {
   const std::int64_t d = heads * head_dim;
   const std::int64_t kv = kv_heads * head_dim;
   Layer l = make(std::move(name), LayerKind::Attention, {s, d + 2 * kv}, {s, d});
@@ -180,17 +193,17 @@ Layer attention(std::string name, std::int64_t s, std::int64_t heads, std::int64
   const double probs = static_cast<double>(heads) * ss;
   if (flash) {
     l.backward_input_flops = 2.5 * products + 2.0 * softmax;  // Q K^T recomputed in backward
-    l.io_elements = qkv + static_cast<double>(s * d);           // scores stay on chip
-    l.saved_elements = qkv + static_cast<double>(heads * s);    // Q, K, V and a log-sum-exp per row
+    l.io_elements = qkv + static_cast<double>(s * d);         // scores stay on chip
+    l.saved_elements = qkv + static_cast<double>(heads * s);  // Q, K, V and a log-sum-exp per row
     return l;
   }
   l.io_elements = qkv + static_cast<double>(s * d) + 4.0 * probs;  // scores and probabilities pass through memory
-  l.saved_elements = qkv + probs;  // Q, K, V and the softmax probabilities
+  l.saved_elements = qkv + probs;                                  // Q, K, V and the softmax probabilities
   return l;
 }
 
-Layer pool(std::string name, LayerKind kind, std::int64_t c, std::int64_t h, std::int64_t w,
-           std::int64_t kernel, std::int64_t stride, std::int64_t pad) {
+Layer pool(std::string name, LayerKind kind, std::int64_t c, std::int64_t h, std::int64_t w, std::int64_t kernel,
+           std::int64_t stride, std::int64_t pad) {
   const std::int64_t ho = conv_out(h, kernel, stride, pad);
   const std::int64_t wo = conv_out(w, kernel, stride, pad);
   if (ho <= 0 || wo <= 0) throw Error("pooling '" + name + "' has a kernel larger than its padded input");

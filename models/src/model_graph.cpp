@@ -19,9 +19,9 @@ LayerId ModelGraph::add(Layer layer, std::initializer_list<LayerId> inputs) {
 LayerId ModelGraph::add(Layer layer, const std::vector<LayerId>& inputs) {
   for (LayerId u : inputs)
     if (u >= size()) throw Error("layer '" + layer.name + "' reads a layer that does not exist yet");
-  const bool reads_only_data =
-      !inputs.empty() &&
-      std::all_of(inputs.begin(), inputs.end(), [&](LayerId u) { return graph_[u].kind == LayerKind::Input; });
+  const bool reads_only_data = !inputs.empty() && std::all_of(inputs.begin(), inputs.end(), [&](LayerId u) {
+    return graph_[u].kind == LayerKind::Input;
+  });
   if (reads_only_data) layer.backward_input_flops = 0;
   const LayerId v = boost::add_vertex(std::move(layer), graph_);
   for (LayerId u : inputs) boost::add_edge(u, v, graph_);
@@ -32,8 +32,7 @@ LayerId ModelGraph::add(Layer layer, const std::vector<LayerId>& inputs) {
 
 void ModelGraph::tie(LayerId user, LayerId owner) {
   if (graph_[user].params != graph_[owner].params)
-    throw Error("cannot tie '" + graph_[user].name + "' to '" + graph_[owner].name +
-                "': parameter counts differ");
+    throw Error("cannot tie '" + graph_[user].name + "' to '" + graph_[owner].name + "': parameter counts differ");
   tied_to_.at(user) = owner;
 }
 

@@ -19,7 +19,9 @@ std::vector<std::string> zoo_names() {
 constexpr std::int64_t kMaxWidth = 10'000'000;
 constexpr double kMaxParams = 1e15;
 
-std::optional<std::int64_t> set(std::int64_t v) { return v ? std::optional(v) : std::nullopt; }
+std::optional<std::int64_t> set(std::int64_t v) {
+  return v ? std::optional(v) : std::nullopt;
+}
 
 TransformerConfig read_transformer(MapReader& r, TransformerConfig c) {
   const TransformerConfig base = c;
@@ -32,7 +34,8 @@ TransformerConfig read_transformer(MapReader& r, TransformerConfig c) {
   // A wider model keeps its feed-forward ratio unless ffn is given (GPT: 4x, Llama 2 7B: 2.6875x).
   const std::int64_t scaled_ffn = base.ffn && base.d_model ? base.ffn * c.d_model / base.d_model : 4 * c.d_model;
   c.ffn = r.int_in("ffn", 1, kMaxWidth, scaled_ffn);
-  if (auto v = r.optional("ffn_kind")) c.ffn_kind = v->as_choice({"gelu", "swiglu"}) == "gelu" ? FfnKind::Gelu : FfnKind::SwiGlu;
+  if (auto v = r.optional("ffn_kind"))
+    c.ffn_kind = v->as_choice({"gelu", "swiglu"}) == "gelu" ? FfnKind::Gelu : FfnKind::SwiGlu;
   if (auto v = r.optional("norm"))
     c.norm = v->as_choice({"layernorm", "rmsnorm"}) == "layernorm" ? LayerKind::LayerNorm : LayerKind::RmsNorm;
   c.bias = r.boolean("bias", c.bias);
@@ -47,13 +50,15 @@ TransformerConfig read_transformer(MapReader& r, TransformerConfig c) {
   // Point at the key that breaks a rule (the map itself when only defaults are involved).
   auto blame = [&](std::string_view key) { return r.has(key) ? r.required(key) : YamlValue(r.file(), {}, r.path()); };
   if (c.d_model % c.heads != 0) {
-    const std::string why = "d_model " + std::to_string(c.d_model) + " is not divisible by heads " + std::to_string(c.heads);
+    const std::string why =
+        "d_model " + std::to_string(c.d_model) + " is not divisible by heads " + std::to_string(c.heads);
     if (r.has("heads")) blame("heads").fail(why);
     if (r.has("d_model")) blame("d_model").fail(why);
     r.fail(why);
   }
   if (c.heads % c.kv_heads != 0) {
-    const std::string why = "heads " + std::to_string(c.heads) + " is not a multiple of kv_heads " + std::to_string(c.kv_heads);
+    const std::string why =
+        "heads " + std::to_string(c.heads) + " is not a multiple of kv_heads " + std::to_string(c.kv_heads);
     if (r.has("kv_heads")) blame("kv_heads").fail(why);
     if (r.has("heads")) blame("heads").fail(why);
     r.fail(why);
@@ -83,9 +88,9 @@ LayerSpec read_layer_spec(const YamlValue& value) {
   LayerSpec s;
   s.where = value.where();
   s.path = value.path();
-  const std::string kind = r.required("kind").as_choice(
-      {"linear", "conv2d", "embedding", "relu", "gelu", "silu", "layernorm", "rmsnorm", "batchnorm",
-       "maxpool", "avgpool", "loss"});
+  const std::string kind =
+      r.required("kind").as_choice({"linear", "conv2d", "embedding", "relu", "gelu", "silu", "layernorm", "rmsnorm",
+                                    "batchnorm", "maxpool", "avgpool", "loss"});
   s.kind = layer_kind_from_string(kind);
   switch (s.kind) {
     case LayerKind::Linear:
@@ -109,7 +114,8 @@ LayerSpec read_layer_spec(const YamlValue& value) {
       s.stride = r.int_in("stride", 1, 10'000, s.kernel);
       if (auto v = r.optional("pad")) s.pad = v->as_int_in(0, 1 << 20);
       break;
-    default: break;
+    default:
+      break;
   }
   r.finish();
   return s;
@@ -198,7 +204,8 @@ ModelSpec read_model_map(MapReader& r, const std::string& base_dir) {
       input_elements *= static_cast<double>(spec.layer_input.back());
     }
     if (input_elements > 1e12) input.fail("more than 10^12 elements per sample");
-    if (spec.layer_input.empty() || spec.layer_input.size() > 3) input.fail("expected [features], [tokens] or [channels, height, width]");
+    if (spec.layer_input.empty() || spec.layer_input.size() > 3)
+      input.fail("expected [features], [tokens] or [channels, height, width]");
     for (const auto& v : layers->as_list()) spec.layer_list.push_back(read_layer_spec(v));
     if (spec.layer_list.empty()) layers->fail("needs at least one layer");
     // Build once now so shape errors point at the file, not at prediction time.
@@ -225,7 +232,8 @@ ModelGraph build_layer_list(const ModelSpec& spec, std::int64_t seq_len) {
     if (has_loss) throw bad("no layer may follow the loss");
     Layer l;
     if (static_cast<double>(shape.front()) * static_cast<double>(elements(shape) / shape.front()) *
-            static_cast<double>(std::max<std::int64_t>(s.out, 1)) > kMaxParams)
+            static_cast<double>(std::max<std::int64_t>(s.out, 1)) >
+        kMaxParams)
       throw bad("more than 10^15 elements or parameters");
     switch (s.kind) {
       case LayerKind::Linear: {
@@ -306,7 +314,9 @@ std::string ModelSpec::cache_key(std::int64_t seq_len) const {
   return key.str();
 }
 
-ModelSpec load_model_file(const std::string& path) { return read_model_file(path, SourceLocation{path, 0, 0}); }
+ModelSpec load_model_file(const std::string& path) {
+  return read_model_file(path, SourceLocation{path, 0, 0});
+}
 
 // Used by scenario.cpp: the `model:` value of a scenario.
 ModelSpec read_model_value(const YamlValue& value, const std::string& base_dir) {
@@ -316,9 +326,12 @@ ModelSpec read_model_value(const YamlValue& value, const std::string& base_dir) 
     ModelSpec spec;
     spec.where = value.where();
     spec.label = name;
-    if (find_zoo_entry(name)->family == ModelFamily::Transformer) spec.transformer = zoo_transformer(name);
-    else if (name == "mlp") spec.mlp = default_mlp();
-    else spec.zoo = name;
+    if (find_zoo_entry(name)->family == ModelFamily::Transformer)
+      spec.transformer = zoo_transformer(name);
+    else if (name == "mlp")
+      spec.mlp = default_mlp();
+    else
+      spec.zoo = name;
     return spec;
   }
   MapReader r(value);

@@ -17,7 +17,8 @@ std::vector<std::string> names_of_gpus(const Catalogue& c) {
 
 // A list of catalogue names, each checked (with a did-you-mean at the entry).
 template <typename Find>
-std::vector<std::string> name_list(const YamlValue& v, Find find, const std::vector<std::string>& known, const char* what) {
+std::vector<std::string> name_list(const YamlValue& v, Find find, const std::vector<std::string>& known,
+                                   const char* what) {
   std::vector<std::string> out;
   const auto items = v.as_list();
   if (items.empty()) v.fail("expected a non-empty list");
@@ -51,7 +52,8 @@ std::vector<int> node_range(int low, int high) {
 PlanScenario parse_plan_scenario(const std::string& text, const std::string& file, const Catalogue& cat) {
   const YAML::Node root = load_yaml_text(text, file);
   if (root.IsMap() && root["sweep"].IsDefined())
-    throw Error(location_of(file, root["sweep"]), "sweep", "dpcast plan searches its own space (the plan section); remove the sweep");
+    throw Error(location_of(file, root["sweep"]), "sweep",
+                "dpcast plan searches its own space (the plan section); remove the sweep");
   PlanScenario out{parse_scenarios(text, file, cat).front(), {}};
   const Scenario& base = out.base;
   PlanSpec& p = out.plan;
@@ -85,17 +87,20 @@ PlanScenario parse_plan_scenario(const std::string& text, const std::string& fil
   if (auto v = r.optional("max_global_batch")) note(v), p.max_global_batch = v->as_int_in(1, 1'000'000'000'000);
 
   if (auto v = r.optional("gpus"))
-    p.gpus = name_list(*v, [&](const std::string& n) { return cat.find_gpu(n) != nullptr; }, names_of_gpus(cat), "GPU");
+    p.gpus = name_list(
+        *v, [&](const std::string& n) { return cat.find_gpu(n) != nullptr; }, names_of_gpus(cat), "GPU");
   if (auto v = r.optional("node_presets")) {
     std::vector<std::string> known;
     for (const auto& [n, _] : cat.nodes()) known.push_back(n);
-    p.node_presets = name_list(*v, [&](const std::string& n) { return cat.find_node(n) != nullptr; }, known, "node preset");
+    p.node_presets = name_list(
+        *v, [&](const std::string& n) { return cat.find_node(n) != nullptr; }, known, "node preset");
   }
   if (p.gpus.empty() && p.node_presets.empty()) p.node_presets = {base.cluster.node};
   if (p.node_presets.empty()) {
     for (const auto& [name, preset] : cat.nodes())
       if (std::find(p.gpus.begin(), p.gpus.end(), preset.gpu) != p.gpus.end()) p.node_presets.push_back(name);
-    if (p.node_presets.empty()) r.required("gpus").fail("no node preset of the catalogue has these GPUs; give node_presets");
+    if (p.node_presets.empty())
+      r.required("gpus").fail("no node preset of the catalogue has these GPUs; give node_presets");
   }
   if (p.gpus.empty())
     for (const auto& n : p.node_presets) {
@@ -123,7 +128,8 @@ PlanScenario parse_plan_scenario(const std::string& text, const std::string& fil
   if (auto v = r.optional("links")) {
     std::vector<std::string> known;
     for (const auto& [n, _] : cat.links()) known.push_back(n);
-    p.links = name_list(*v, [&](const std::string& n) { return cat.find_link(n) != nullptr; }, known, "link");
+    p.links = name_list(
+        *v, [&](const std::string& n) { return cat.find_link(n) != nullptr; }, known, "link");
   }
   if (auto v = r.optional("topologies")) {
     const auto items = v->as_list();
@@ -137,10 +143,14 @@ PlanScenario parse_plan_scenario(const std::string& text, const std::string& fil
   } else {
     p.topologies = {base.cluster.network.topology};
   }
-  if (auto v = r.optional("micro_batch")) p.micro_batches = int_list<std::int64_t>(*v, 1, 1'000'000'000);
-  else p.micro_batches = {base.training.micro_batch};
-  if (auto v = r.optional("grad_accumulation")) p.grad_accumulations = int_list<std::int64_t>(*v, 1, 1'000'000'000);
-  else p.grad_accumulations = {base.training.grad_accumulation};
+  if (auto v = r.optional("micro_batch"))
+    p.micro_batches = int_list<std::int64_t>(*v, 1, 1'000'000'000);
+  else
+    p.micro_batches = {base.training.micro_batch};
+  if (auto v = r.optional("grad_accumulation"))
+    p.grad_accumulations = int_list<std::int64_t>(*v, 1, 1'000'000'000);
+  else
+    p.grad_accumulations = {base.training.grad_accumulation};
   if (auto v = r.optional("zero_stage")) {
     p.zero_stages = int_list<int>(*v, 0, 3);
     if (base.data_parallel.collective == Collective::ParameterServer)

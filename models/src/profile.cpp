@@ -31,7 +31,9 @@ EfficiencyCurve read_curve(const YamlValue& value, double most) {
     if (pair.size() != 2) point.fail("expected [size, efficiency], got " + describe(point.node()));
     const double size = pair[0].as_positive_number();
     const double efficiency = pair[1].as_positive_number();
-    if (efficiency > most) pair[1].fail("expected an efficiency in (0, " + describe(YAML::Node(most)) + "], got " + describe(pair[1].node()));
+    if (efficiency > most)
+      pair[1].fail("expected an efficiency in (0, " + describe(YAML::Node(most)) + "], got " +
+                   describe(pair[1].node()));
     if (!curve.points.empty() && size <= curve.points.back().first) pair[0].fail("sizes must increase");
     curve.points.emplace_back(size, efficiency);
   }
@@ -195,7 +197,8 @@ std::string profile_yaml(const Profile& p) {
     if (g.launch_overhead_s) out << "    launch_overhead_s: " << num(*g.launch_overhead_s) << "\n";
     if (!g.matrix_efficiency.empty()) {
       out << "    matrix_efficiency:   # [FLOP of one matrix product, fraction of peak]\n";
-      for (const auto& [precision, c] : g.matrix_efficiency) out << "      " << to_string(precision) << ": " << curve(c) << "\n";
+      for (const auto& [precision, c] : g.matrix_efficiency)
+        out << "      " << to_string(precision) << ": " << curve(c) << "\n";
     }
     if (!g.memory_efficiency_curve.empty())
       out << "    memory_efficiency_curve: " << curve(g.memory_efficiency_curve)

@@ -41,18 +41,19 @@ json to_json(const RunRecord& r, bool with_details) {
     j["scaling_efficiency"] = r.scaling_efficiency;
     j["mfu"] = r.mfu;
     if (r.cost_per_step_usd) j["cost_per_step_usd"] = *r.cost_per_step_usd;
-    j["breakdown_s"] = {{"forward", r.breakdown.forward_s},
-                        {"backward", r.breakdown.backward_s},
-                        {"exposed_comm", r.breakdown.exposed_comm_s},
-                        {"comm_total", r.breakdown.comm_total_s},
-                        {"optimizer", r.breakdown.optimizer_s},
-                        {"stragglers", r.breakdown.stragglers_s}};
+    j["breakdown_s"] = {{"forward", r.breakdown.forward_s},           {"backward", r.breakdown.backward_s},
+                        {"exposed_comm", r.breakdown.exposed_comm_s}, {"comm_total", r.breakdown.comm_total_s},
+                        {"optimizer", r.breakdown.optimizer_s},       {"stragglers", r.breakdown.stragglers_s}};
   }
   const auto& m = r.memory;
-  j["memory_bytes"] = {{"params", m.params_bytes},         {"grads", m.grads_bytes},
-                       {"optimizer", m.optimizer_bytes},   {"activations", m.activations_bytes},
-                       {"comm_buffers", m.comm_buffers_bytes}, {"reserved", m.reserved_bytes},
-                       {"total", m.total_bytes},           {"capacity", m.capacity_bytes}};
+  j["memory_bytes"] = {{"params", m.params_bytes},
+                       {"grads", m.grads_bytes},
+                       {"optimizer", m.optimizer_bytes},
+                       {"activations", m.activations_bytes},
+                       {"comm_buffers", m.comm_buffers_bytes},
+                       {"reserved", m.reserved_bytes},
+                       {"total", m.total_bytes},
+                       {"capacity", m.capacity_bytes}};
   j["max_micro_batch"] = r.max_micro_batch;
   j["collective"] = {{"algorithm", r.collective_algorithm}, {"why", r.collective_why}};
   if (with_details) {
@@ -151,11 +152,10 @@ RunRecord record_from_json(const json& j) {
     if (j.contains("cost_per_step_usd")) r.cost_per_step_usd = get<double>(j, "cost_per_step_usd", "");
     if (j.contains("breakdown_s")) {
       const json& b = j["breakdown_s"];
-      r.breakdown = {get_or<double>(b, "forward", 0, "breakdown_s."), get_or<double>(b, "backward", 0, "breakdown_s."),
-                     get_or<double>(b, "exposed_comm", 0, "breakdown_s."),
-                     get_or<double>(b, "comm_total", 0, "breakdown_s."),
-                     get_or<double>(b, "optimizer", 0, "breakdown_s."),
-                     get_or<double>(b, "stragglers", 0, "breakdown_s.")};
+      r.breakdown = {
+          get_or<double>(b, "forward", 0, "breakdown_s."),      get_or<double>(b, "backward", 0, "breakdown_s."),
+          get_or<double>(b, "exposed_comm", 0, "breakdown_s."), get_or<double>(b, "comm_total", 0, "breakdown_s."),
+          get_or<double>(b, "optimizer", 0, "breakdown_s."),    get_or<double>(b, "stragglers", 0, "breakdown_s.")};
     }
   }
   if (j.contains("memory_bytes")) {
@@ -173,13 +173,11 @@ RunRecord record_from_json(const json& j) {
   }
   if (j.contains("layers"))
     for (const auto& l : j["layers"])
-      r.layers.push_back({get<std::string>(l, "name", "layers[]."), get_or<std::string>(l, "kind", "", "layers[]."),
-                          get_or<std::int64_t>(l, "params", 0, "layers[]."),
-                          get_or<double>(l, "forward_flops", 0, "layers[]."),
-                          get_or<double>(l, "backward_flops", 0, "layers[]."),
-                          get_or<double>(l, "forward_s", 0, "layers[]."),
-                          get_or<double>(l, "backward_s", 0, "layers[]."),
-                          get_or<double>(l, "activation_bytes", 0, "layers[].")});
+      r.layers.push_back(
+          {get<std::string>(l, "name", "layers[]."), get_or<std::string>(l, "kind", "", "layers[]."),
+           get_or<std::int64_t>(l, "params", 0, "layers[]."), get_or<double>(l, "forward_flops", 0, "layers[]."),
+           get_or<double>(l, "backward_flops", 0, "layers[]."), get_or<double>(l, "forward_s", 0, "layers[]."),
+           get_or<double>(l, "backward_s", 0, "layers[]."), get_or<double>(l, "activation_bytes", 0, "layers[].")});
   if (j.contains("buckets"))
     for (const auto& b : j["buckets"])
       r.buckets.push_back({get<int>(b, "id", "buckets[]."), get<double>(b, "bytes", "buckets[]."),

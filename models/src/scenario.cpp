@@ -13,29 +13,38 @@ ModelSpec read_model_value(const YamlValue& value, const std::string& base_dir);
 
 std::string_view to_string(Topology t) {
   switch (t) {
-    case Topology::SingleSwitch: return "single-switch";
-    case Topology::FatTree: return "fat-tree";
-    case Topology::RailOptimized: return "rail-optimized";
+    case Topology::SingleSwitch:
+      return "single-switch";
+    case Topology::FatTree:
+      return "fat-tree";
+    case Topology::RailOptimized:
+      return "rail-optimized";
   }
   return "fat-tree";
 }
 
-std::string_view to_string(Optimizer o) { return o == Optimizer::Sgd ? "sgd" : "adam"; }
+std::string_view to_string(Optimizer o) {
+  return o == Optimizer::Sgd ? "sgd" : "adam";
+}
 
 const std::vector<std::string>& collective_names() {
-  static const std::vector<std::string> names{"auto", "ring", "tree", "halving-doubling", "hierarchical",
-                                              "parameter-server"};
+  static const std::vector<std::string> names{
+      "auto", "ring", "tree", "halving-doubling", "hierarchical", "parameter-server"};
   return names;
 }
 
-std::string_view to_string(Collective c) { return collective_names()[static_cast<std::size_t>(c)]; }
+std::string_view to_string(Collective c) {
+  return collective_names()[static_cast<std::size_t>(c)];
+}
 
 const std::vector<std::string>& collective_op_names() {
   static const std::vector<std::string> names{"all-reduce", "reduce-scatter", "all-gather"};
   return names;
 }
 
-std::string_view to_string(CollectiveOp op) { return collective_op_names()[static_cast<std::size_t>(op)]; }
+std::string_view to_string(CollectiveOp op) {
+  return collective_op_names()[static_cast<std::size_t>(op)];
+}
 
 const std::vector<std::string>& scenario_keys() {
   static const std::vector<std::string> keys{
@@ -76,7 +85,9 @@ const std::vector<std::string>& scenario_keys() {
 }
 
 namespace {
-int ports_of(const NetworkSpec& n) { return n.switch_ports > 0 ? n.switch_ports : 64; }
+int ports_of(const NetworkSpec& n) {
+  return n.switch_ports > 0 ? n.switch_ports : 64;
+}
 }  // namespace
 
 void ClusterSpec::resolve(const Catalogue& cat) {
@@ -184,8 +195,8 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
       gpus->fail(std::to_string(total) + " GPUs are not divisible by " + std::to_string(c.gpus_per_node) +
                  " GPUs per node");
     if (nodes && total != static_cast<std::int64_t>(c.nodes) * c.gpus_per_node)
-      gpus->fail(std::to_string(total) + " GPUs disagree with nodes x gpus_per_node = " +
-                 std::to_string(c.nodes * c.gpus_per_node));
+      gpus->fail(std::to_string(total) +
+                 " GPUs disagree with nodes x gpus_per_node = " + std::to_string(c.nodes * c.gpus_per_node));
     c.nodes = static_cast<int>(total / c.gpus_per_node);
   }
   if (static_cast<std::int64_t>(c.nodes) * c.gpus_per_node > kMaxGpus)
@@ -271,8 +282,7 @@ void read_training(MapReader r, Scenario& s) {
     note(s, v);
     if (!s.model.is_sequence_model()) v->fail(s.model.label + " is not a sequence model");
     t.seq_len = v->as_int_in(1, 100'000'000);
-    if (s.model.transformer && s.model.transformer->learned_positions &&
-        t.seq_len > s.model.transformer->max_seq_len)
+    if (s.model.transformer && s.model.transformer->learned_positions && t.seq_len > s.model.transformer->max_seq_len)
       v->fail(s.model.label + " has learned positions for " + std::to_string(s.model.transformer->max_seq_len) +
               " tokens, got " + std::to_string(t.seq_len));
   }
@@ -291,7 +301,8 @@ void read_training(MapReader r, Scenario& s) {
     if (!gpu.peak_flops.count(t.precision))
       v->fail(gpu.name + " has no " + std::string(to_string(t.precision)) + " support");
   }
-  if (auto v = r.optional("optimizer")) t.optimizer = v->as_choice({"sgd", "adam"}) == "sgd" ? Optimizer::Sgd : Optimizer::Adam;
+  if (auto v = r.optional("optimizer"))
+    t.optimizer = v->as_choice({"sgd", "adam"}) == "sgd" ? Optimizer::Sgd : Optimizer::Adam;
   if (auto v = r.optional("attention")) {
     t.flash_attention = v->as_choice({"eager", "flash"}) == "flash";
     if (t.flash_attention && !s.model.transformer) v->fail(s.model.label + " has no attention layers");
@@ -303,7 +314,7 @@ void read_training(MapReader r, Scenario& s) {
     auto& noise = t.compute_noise;
     if (auto d = n.optional("distribution"))
       noise.distribution = d->as_choice({"normal", "lognormal"}) == "normal" ? ComputeNoise::Distribution::Normal
-                                                                           : ComputeNoise::Distribution::LogNormal;
+                                                                             : ComputeNoise::Distribution::LogNormal;
     const YamlValue cv = n.required("cv");
     noise.cv = cv.as_number_at_least(0);
     if (noise.cv > 1) cv.fail("expected a coefficient of variation from 0 to 1, got " + describe(cv.node()));
@@ -457,8 +468,8 @@ std::vector<Scenario> parse_scenarios(const std::string& text, const std::string
   }
 }
 
-Scenario parse_scenario_with(const std::string& text, const std::string& file, const std::vector<KeyOverride>& overrides,
-                             const Catalogue& cat) {
+Scenario parse_scenario_with(const std::string& text, const std::string& file,
+                             const std::vector<KeyOverride>& overrides, const Catalogue& cat) {
   YAML::Node root = load_yaml_text(text, file);
   if (!root.IsMap()) throw Error(location_of(file, root), "", "a scenario must be a map, got " + describe(root));
   root.remove("sweep");
@@ -487,7 +498,8 @@ Scenario parse_scenario_with(const std::string& text, const std::string& file, c
 namespace {
 
 std::string read_scenario_text(const std::string& path) {
-  if (std::filesystem::is_directory(path)) throw Error(SourceLocation{path, 0, 0}, "", "is a directory, not a scenario file");
+  if (std::filesystem::is_directory(path))
+    throw Error(SourceLocation{path, 0, 0}, "", "is a directory, not a scenario file");
   std::ifstream in(path);
   if (!in) throw Error(SourceLocation{path, 0, 0}, "", "cannot open scenario file");
   std::stringstream text;

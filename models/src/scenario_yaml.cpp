@@ -45,9 +45,9 @@ void write_model(YAML::Emitter& out, const ModelSpec& m) {
     return;
   }
   if (m.mlp) {
-    out << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "template" << YAML::Value << "mlp"
-        << YAML::Key << "name" << YAML::Value << m.mlp->name << YAML::Key << "widths" << YAML::Value << YAML::Flow
-        << m.mlp->widths << YAML::EndMap;
+    out << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "template" << YAML::Value << "mlp" << YAML::Key
+        << "name" << YAML::Value << m.mlp->name << YAML::Key << "widths" << YAML::Value << YAML::Flow << m.mlp->widths
+        << YAML::EndMap;
     return;
   }
   if (!m.layer_list.empty()) {
@@ -74,7 +74,8 @@ void write_model(YAML::Emitter& out, const ModelSpec& m) {
           out << YAML::Key << "kernel" << YAML::Value << l.kernel << YAML::Key << "stride" << YAML::Value << l.stride
               << YAML::Key << "pad" << YAML::Value << l.pad;
           break;
-        default: break;
+        default:
+          break;
       }
       out << YAML::EndMap;
     }

@@ -11,8 +11,7 @@ YAML::Node load_yaml_text(const std::string& text, const std::string& file) {
   try {
     return YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    SourceLocation where{file, e.mark.is_null() ? 0 : e.mark.line + 1,
-                         e.mark.is_null() ? 0 : e.mark.column + 1};
+    SourceLocation where{file, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1};
     throw Error(where, "", "invalid YAML: " + e.msg);
   }
 }
@@ -56,7 +55,9 @@ std::string join_quoted(const std::vector<std::string>& words) {
 std::optional<std::string> did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
   std::optional<std::string> best;
   std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
-  auto length_gap = [&](const std::string& c) { return c.size() > word.size() ? c.size() - word.size() : word.size() - c.size(); };
+  auto length_gap = [&](const std::string& c) {
+    return c.size() > word.size() ? c.size() - word.size() : word.size() - c.size();
+  };
   for (const auto& c : candidates) {
     const std::size_t d = edit_distance(word, c);
     // On a tie prefer the candidate of the closer length: "nodez" means "nodes", not "node".
@@ -96,7 +97,9 @@ std::string describe(const YAML::Node& node) {
 YamlValue::YamlValue(std::string file, YAML::Node node, std::string path)
     : file_(std::move(file)), node_(std::move(node)), path_(std::move(path)) {}
 
-void YamlValue::fail(const std::string& detail) const { throw Error(where(), path_, detail); }
+void YamlValue::fail(const std::string& detail) const {
+  throw Error(where(), path_, detail);
+}
 
 std::string YamlValue::as_string() const {
   if (!node_.IsScalar()) fail("expected a string, got " + describe(node_));
@@ -117,8 +120,7 @@ std::optional<double> parse_number(const YAML::Node& node) {
 
 std::int64_t YamlValue::as_positive_int() const {
   const auto v = parse_number(node_);
-  if (!v || *v < 1 || *v != std::floor(*v) || *v > 9.0e15)
-    fail("expected a positive integer, got " + describe(node_));
+  if (!v || *v < 1 || *v != std::floor(*v) || *v > 9.0e15) fail("expected a positive integer, got " + describe(node_));
   return static_cast<std::int64_t>(*v);
 }
 
@@ -197,7 +199,9 @@ std::string MapReader::child_path(std::string_view key) const {
   return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
 }
 
-void MapReader::fail(const std::string& detail) const { throw Error(where(), path_, detail); }
+void MapReader::fail(const std::string& detail) const {
+  throw Error(where(), path_, detail);
+}
 
 SourceLocation MapReader::where() const {
   SourceLocation here = location_of(file_, node_);
@@ -255,7 +259,7 @@ bool MapReader::boolean(std::string_view key, std::optional<bool> fallback) {
 }
 
 std::int64_t MapReader::int_in(std::string_view key, std::int64_t lo, std::int64_t hi,
-                              std::optional<std::int64_t> fallback) {
+                               std::optional<std::int64_t> fallback) {
   auto v = optional(key);
   if (!v && fallback) return *fallback;
   return v ? v->as_int_in(lo, hi) : required(key).as_int_in(lo, hi);

@@ -71,8 +71,8 @@ const std::vector<TransformerConfig>& transformers() {
 }
 
 std::string describe_transformer(const TransformerConfig& c) {
-  std::string s = std::to_string(c.layers) + " layers, d " + std::to_string(c.d_model) + ", " +
-                  std::to_string(c.heads) + " heads";
+  std::string s =
+      std::to_string(c.layers) + " layers, d " + std::to_string(c.d_model) + ", " + std::to_string(c.heads) + " heads";
   if (c.kv_heads && c.kv_heads != c.heads) s += " (" + std::to_string(c.kv_heads) + " KV heads)";
   return s + ", vocab " + std::to_string(c.vocab);
 }
@@ -83,11 +83,10 @@ ModelGraph build_transformer(const TransformerConfig& c, std::int64_t s) {
   if (c.vocab <= 0 || c.d_model <= 0 || c.layers <= 0 || c.heads <= 0 || c.ffn <= 0 || s <= 0)
     throw Error("transformer '" + c.name + "': sizes must be positive");
   if (c.d_model % c.heads != 0)
-    throw Error("transformer '" + c.name + "': d_model " + std::to_string(c.d_model) +
-                " is not divisible by heads " + std::to_string(c.heads));
+    throw Error("transformer '" + c.name + "': d_model " + std::to_string(c.d_model) + " is not divisible by heads " +
+                std::to_string(c.heads));
   const std::int64_t kv_heads = c.kv_heads > 0 ? c.kv_heads : c.heads;
-  if (c.heads % kv_heads != 0)
-    throw Error("transformer '" + c.name + "': heads must be a multiple of kv_heads");
+  if (c.heads % kv_heads != 0) throw Error("transformer '" + c.name + "': heads must be a multiple of kv_heads");
   if (c.learned_positions && s > c.max_seq_len)
     throw Error("transformer '" + c.name + "': sequence length " + std::to_string(s) +
                 " exceeds its learned positions (" + std::to_string(c.max_seq_len) + ")");
@@ -171,7 +170,9 @@ ModelGraph build_mlp(const MlpConfig& c) {
   return g;
 }
 
-MlpConfig default_mlp() { return MlpConfig{"mlp", {1024, 4096, 4096, 1024}}; }
+MlpConfig default_mlp() {
+  return MlpConfig{"mlp", {1024, 4096, 4096, 1024}};
+}
 
 const std::vector<ZooEntry>& zoo() {
   static const std::vector<ZooEntry> entries = [] {
@@ -179,12 +180,12 @@ const std::vector<ZooEntry>& zoo() {
     v.push_back({"mlp", "multilayer perceptron, ReLU; default widths 1024-4096-4096-1024 (any widths)",
                  ModelFamily::Mlp, 0, 0});
     for (const auto& t : transformers())
-      v.push_back({t.name, (t.encoder ? "encoder: " : "decoder: ") + describe_transformer(t),
-                   ModelFamily::Transformer, t.default_seq_len, 0});
+      v.push_back({t.name, (t.encoder ? "encoder: " : "decoder: ") + describe_transformer(t), ModelFamily::Transformer,
+                   t.default_seq_len, 0});
     v.push_back({"resnet50", "ResNet-50 (torchvision), 224x224", ModelFamily::Cnn, 0, 224});
     v.push_back({"vgg16", "VGG-16 (torchvision), 224x224", ModelFamily::Cnn, 0, 224});
-    v.push_back({"inception-v3", "Inception v3 with auxiliary classifier (torchvision), 299x299",
-                 ModelFamily::Cnn, 0, 299});
+    v.push_back(
+        {"inception-v3", "Inception v3 with auxiliary classifier (torchvision), 299x299", ModelFamily::Cnn, 0, 299});
     return v;
   }();
   return entries;
@@ -219,7 +220,8 @@ ModelGraph build_zoo_model(std::string_view name, std::int64_t seq_len) {
       const auto& t = zoo_transformer(name);
       return build_transformer(t, seq_len > 0 ? seq_len : t.default_seq_len);
     }
-    case ModelFamily::Mlp: return build_mlp(default_mlp());
+    case ModelFamily::Mlp:
+      return build_mlp(default_mlp());
     case ModelFamily::Cnn:
       if (name == "resnet50") return build_resnet50(e->image_size);
       if (name == "vgg16") return build_vgg16(e->image_size);

@@ -29,8 +29,12 @@ Conv square(std::int64_t out, std::int64_t k, std::int64_t stride = 1, std::int6
   return {out, k, k, stride, pad, pad};
 }
 // Inception's factorised 1 x k and k x 1 convolutions, padded to keep the size.
-Conv wide(std::int64_t out, std::int64_t k) { return {out, 1, k, 1, 0, k / 2}; }
-Conv tall(std::int64_t out, std::int64_t k) { return {out, k, 1, 1, k / 2, 0}; }
+Conv wide(std::int64_t out, std::int64_t k) {
+  return {out, 1, k, 1, 0, k / 2};
+}
+Conv tall(std::int64_t out, std::int64_t k) {
+  return {out, k, 1, 1, k / 2, 0};
+}
 
 // Total length of PyTorch's adaptive pooling windows along one axis: output cell i
 // averages [floor(i * size / out), ceil((i + 1) * size / out)).
@@ -45,8 +49,7 @@ std::int64_t adaptive_span(std::int64_t size, std::int64_t out) {
 // differ in size. When out divides the input it costs what pool() with kernel = stride =
 // size / out would (kernel 1, the identity, for VGG at 224), except that like
 // global_avg_pool it keeps nothing for backward: an average's gradient needs no input.
-Layer adaptive_avg_pool(std::string name, std::int64_t c, std::int64_t h, std::int64_t w,
-                        std::int64_t out) {
+Layer adaptive_avg_pool(std::string name, std::int64_t c, std::int64_t h, std::int64_t w, std::int64_t out) {
   Layer l;
   l.name = std::move(name);
   l.kind = LayerKind::AvgPool;
@@ -73,9 +76,7 @@ class CnnBuilder {
 
   LayerId conv(std::string name, LayerId x, const Conv& k, bool bias) {
     const Shape& s = shape(x);
-    return g_.add(conv2d(std::move(name), s[0], s[1], s[2], k.out, k.kh, k.kw, k.stride, k.ph, k.pw,
-                         bias),
-                  {x});
+    return g_.add(conv2d(std::move(name), s[0], s[1], s[2], k.out, k.kh, k.kw, k.stride, k.ph, k.pw, bias), {x});
   }
   LayerId relu(std::string name, LayerId x) {
     return g_.add(elementwise(std::move(name), LayerKind::Relu, shape(x)), {x});
@@ -95,12 +96,11 @@ class CnnBuilder {
   };
   // A chain of BasicConv2d modules, each named prefix.step (step alone for an empty prefix).
   LayerId basic_convs(const std::string& prefix, LayerId x, std::initializer_list<Step> steps) {
-    for (const Step& s : steps)
-      x = basic_conv(prefix.empty() ? std::string(s.name) : prefix + "." + s.name, x, s.conv);
+    for (const Step& s : steps) x = basic_conv(prefix.empty() ? std::string(s.name) : prefix + "." + s.name, x, s.conv);
     return x;
   }
-  LayerId pool(std::string name, LayerKind kind, LayerId x, std::int64_t kernel,
-               std::int64_t stride, std::int64_t pad = 0) {
+  LayerId pool(std::string name, LayerKind kind, LayerId x, std::int64_t kernel, std::int64_t stride,
+               std::int64_t pad = 0) {
     const Shape& s = shape(x);
     return g_.add(models::pool(std::move(name), kind, s[0], s[1], s[2], kernel, stride, pad), {x});
   }
@@ -125,9 +125,7 @@ class CnnBuilder {
   LayerId linear(std::string name, LayerId x, std::int64_t out) {
     return g_.add(models::linear(std::move(name), 1, elements(shape(x)), out, true), {x});
   }
-  void loss(std::string name, LayerId logits) {
-    g_.add(models::loss(std::move(name), 1, kClasses), {logits});
-  }
+  void loss(std::string name, LayerId logits) { g_.add(models::loss(std::move(name), 1, kClasses), {logits}); }
   // Global average pool, the Linear to the classes and the loss: names prefix + avgpool/fc/loss.
   void classifier(const std::string& prefix, LayerId x) {
     const Shape& s = shape(x);
@@ -147,8 +145,7 @@ class CnnBuilder {
 // ---- ResNet-50 ----
 
 // torchvision's Bottleneck (v1.5: the stride sits on the 3x3 convolution).
-LayerId bottleneck(CnnBuilder& b, const std::string& p, LayerId x, std::int64_t width,
-                   std::int64_t stride) {
+LayerId bottleneck(CnnBuilder& b, const std::string& p, LayerId x, std::int64_t width, std::int64_t stride) {
   const std::int64_t out = 4 * width;
   LayerId y = b.relu(p + ".relu1", b.conv_bn(p + ".conv1", p + ".bn1", x, square(width, 1)));
   y = b.relu(p + ".relu2", b.conv_bn(p + ".conv2", p + ".bn2", y, square(width, 3, stride, 1)));
@@ -163,8 +160,7 @@ LayerId bottleneck(CnnBuilder& b, const std::string& p, LayerId x, std::int64_t 
 
 LayerId inception_a(CnnBuilder& b, const std::string& p, LayerId x, std::int64_t pool_features) {
   const LayerId b1 = b.basic_conv(p + ".branch1x1", x, square(64, 1));
-  const LayerId b5 =
-      b.basic_convs(p, x, {{"branch5x5_1", square(48, 1)}, {"branch5x5_2", square(64, 5, 1, 2)}});
+  const LayerId b5 = b.basic_convs(p, x, {{"branch5x5_1", square(48, 1)}, {"branch5x5_2", square(64, 5, 1, 2)}});
   const LayerId b3 = b.basic_convs(p, x,
                                    {{"branch3x3dbl_1", square(64, 1)},
                                     {"branch3x3dbl_2", square(96, 3, 1, 1)},
@@ -187,10 +183,8 @@ LayerId inception_b(CnnBuilder& b, const std::string& p, LayerId x) {
 
 LayerId inception_c(CnnBuilder& b, const std::string& p, LayerId x, std::int64_t c7) {
   const LayerId b1 = b.basic_conv(p + ".branch1x1", x, square(192, 1));
-  const LayerId b7 = b.basic_convs(p, x,
-                                   {{"branch7x7_1", square(c7, 1)},
-                                    {"branch7x7_2", wide(c7, 7)},
-                                    {"branch7x7_3", tall(192, 7)}});
+  const LayerId b7 = b.basic_convs(
+      p, x, {{"branch7x7_1", square(c7, 1)}, {"branch7x7_2", wide(c7, 7)}, {"branch7x7_3", tall(192, 7)}});
   const LayerId bd = b.basic_convs(p, x,
                                    {{"branch7x7dbl_1", square(c7, 1)},
                                     {"branch7x7dbl_2", tall(c7, 7)},
@@ -204,8 +198,7 @@ LayerId inception_c(CnnBuilder& b, const std::string& p, LayerId x, std::int64_t
 
 // Grid reduction 17 -> 8.
 LayerId inception_d(CnnBuilder& b, const std::string& p, LayerId x) {
-  const LayerId b3 = b.basic_convs(
-      p, x, {{"branch3x3_1", square(192, 1)}, {"branch3x3_2", square(320, 3, 2)}});
+  const LayerId b3 = b.basic_convs(p, x, {{"branch3x3_1", square(192, 1)}, {"branch3x3_2", square(320, 3, 2)}});
   const LayerId b7 = b.basic_convs(p, x,
                                    {{"branch7x7x3_1", square(192, 1)},
                                     {"branch7x7x3_2", wide(192, 7)},
@@ -220,14 +213,12 @@ LayerId inception_d(CnnBuilder& b, const std::string& p, LayerId x) {
 LayerId inception_e(CnnBuilder& b, const std::string& p, LayerId x) {
   const LayerId b1 = b.basic_conv(p + ".branch1x1", x, square(320, 1));
   const LayerId s3 = b.basic_conv(p + ".branch3x3_1", x, square(384, 1));
-  const LayerId b3 = b.concat(p + ".branch3x3.cat",
-                              {b.basic_conv(p + ".branch3x3_2a", s3, wide(384, 3)),
-                               b.basic_conv(p + ".branch3x3_2b", s3, tall(384, 3))});
-  const LayerId sd = b.basic_convs(
-      p, x, {{"branch3x3dbl_1", square(448, 1)}, {"branch3x3dbl_2", square(384, 3, 1, 1)}});
-  const LayerId bd = b.concat(p + ".branch3x3dbl.cat",
-                              {b.basic_conv(p + ".branch3x3dbl_3a", sd, wide(384, 3)),
-                               b.basic_conv(p + ".branch3x3dbl_3b", sd, tall(384, 3))});
+  const LayerId b3 = b.concat(p + ".branch3x3.cat", {b.basic_conv(p + ".branch3x3_2a", s3, wide(384, 3)),
+                                                     b.basic_conv(p + ".branch3x3_2b", s3, tall(384, 3))});
+  const LayerId sd =
+      b.basic_convs(p, x, {{"branch3x3dbl_1", square(448, 1)}, {"branch3x3dbl_2", square(384, 3, 1, 1)}});
+  const LayerId bd = b.concat(p + ".branch3x3dbl.cat", {b.basic_conv(p + ".branch3x3dbl_3a", sd, wide(384, 3)),
+                                                        b.basic_conv(p + ".branch3x3dbl_3b", sd, tall(384, 3))});
   const LayerId pooled = b.pool(p + ".avg_pool", LayerKind::AvgPool, x, 3, 1, 1);
   const LayerId bp = b.basic_conv(p + ".branch_pool", pooled, square(192, 1));
   return b.concat(p + ".cat", {b1, b3, bd, bp});
@@ -261,8 +252,8 @@ ModelGraph build_resnet50(std::int64_t image_size) {
 
 ModelGraph build_vgg16(std::int64_t image_size) {
   // torchvision's configuration "D": output channels of each 3x3 convolution, 0 for a 2x2 max pool.
-  constexpr std::array<std::int64_t, 18> kFeatures{64,  64,  0,   128, 128, 0,   256, 256, 256,
-                                                   0,   512, 512, 512, 0,   512, 512, 512, 0};
+  constexpr std::array<std::int64_t, 18> kFeatures{64, 64,  0,   128, 128, 0,   256, 256, 256,
+                                                   0,  512, 512, 512, 0,   512, 512, 512, 0};
   CnnBuilder b("vgg16", image_size);
   LayerId x = b.image();
   int index = 0;  // position in torchvision's `features` Sequential (a conv's ReLU is the next)
@@ -288,10 +279,9 @@ ModelGraph build_vgg16(std::int64_t image_size) {
 ModelGraph build_inception_v3(std::int64_t image_size) {
   CnnBuilder b("inception-v3", image_size);
   // Stem, unpadded except Conv2d_2b: 299 -> 149 -> 147 -> 147 -> 73 -> 73 -> 71 -> 35.
-  LayerId x = b.basic_convs("", b.image(),
-                            {{"Conv2d_1a_3x3", square(32, 3, 2)},
-                             {"Conv2d_2a_3x3", square(32, 3)},
-                             {"Conv2d_2b_3x3", square(64, 3, 1, 1)}});
+  LayerId x = b.basic_convs(
+      "", b.image(),
+      {{"Conv2d_1a_3x3", square(32, 3, 2)}, {"Conv2d_2a_3x3", square(32, 3)}, {"Conv2d_2b_3x3", square(64, 3, 1, 1)}});
   x = b.pool("maxpool1", LayerKind::MaxPool, x, 3, 2);
   x = b.basic_convs("", x, {{"Conv2d_3b_1x1", square(80, 1)}, {"Conv2d_4a_3x3", square(192, 3)}});
   x = b.pool("maxpool2", LayerKind::MaxPool, x, 3, 2);

@@ -36,16 +36,20 @@ using real::cuda::GemmPrecision;
 // How this rank was started, and how it gets rank 0's NCCL id.
 struct Placement {
   int rank = 0, size = 1, local_rank = 0;
-  std::string unit = "GPU", start = "--gpus";  // for the world-size error
+  std::string unit = "GPU", start = "--gpus";            // for the world-size error
   std::function<std::string(const std::string&)> share;  // rank 0's bytes, on every rank
 };
 
 GemmPrecision gemm_precision(models::Precision p) {
   switch (p) {
-    case models::Precision::Tf32: return GemmPrecision::Tf32;
-    case models::Precision::Bf16: return GemmPrecision::Bf16;
-    case models::Precision::Fp16: return GemmPrecision::Fp16;
-    case models::Precision::Fp32: break;
+    case models::Precision::Tf32:
+      return GemmPrecision::Tf32;
+    case models::Precision::Bf16:
+      return GemmPrecision::Bf16;
+    case models::Precision::Fp16:
+      return GemmPrecision::Fp16;
+    case models::Precision::Fp32:
+      break;
   }
   return GemmPrecision::Fp32;
 }
@@ -57,8 +61,8 @@ int gpu_of(const Placement& p) {
   const int count = real::cuda::device_count(&why);
   if (count == 0) throw Error("--backend cuda: no CUDA device found (" + why + ")");
   if (p.local_rank >= count)
-    throw Error(p.start == "--gpus" ? "--gpus " + std::to_string(p.size) + ": this machine has " + std::to_string(count) +
-                                          " CUDA device" + (count == 1 ? "" : "s")
+    throw Error(p.start == "--gpus" ? "--gpus " + std::to_string(p.size) + ": this machine has " +
+                                          std::to_string(count) + " CUDA device" + (count == 1 ? "" : "s")
                                     : "rank " + std::to_string(p.rank) + " is local rank " +
                                           std::to_string(p.local_rank) + " on its node, which has " +
                                           std::to_string(count) + " CUDA device" + (count == 1 ? "" : "s"));
@@ -93,8 +97,8 @@ int train_rank(const Options& o, const Placement& p) {
   const GemmPrecision precision = gemm_precision(chosen.scenario.training.precision);
   real::cuda::CudaKernels kernels(device, precision);
   const auto comm = make_comm(o, p, device, o.comm_timeout_s);
-  const int status = train(o, chosen, config, device, kernels, *comm,
-                           hardware_text(device, precision, config.loss_scaling.enabled));
+  const int status =
+      train(o, chosen, config, device, kernels, *comm, hardware_text(device, precision, config.loss_scaling.enabled));
   close_comm(*comm);
   return status;
 }
@@ -104,7 +108,8 @@ int microbench_rank(const Options& o, const Placement& p) {
   real::cuda::CudaDevice device(gpu_of(p));
   real::cuda::CudaKernels kernels(device);
   for (GemmPrecision precision : {GemmPrecision::Fp32, GemmPrecision::Tf32, GemmPrecision::Bf16, GemmPrecision::Fp16})
-    options.precisions.push_back({real::cuda::to_string(precision), [&kernels, precision] { kernels.set_precision(precision); }});
+    options.precisions.push_back(
+        {real::cuda::to_string(precision), [&kernels, precision] { kernels.set_precision(precision); }});
   // With --compute-on-rank-0 the other ranks wait for rank 0's computing benchmarks.
   const auto comm = make_comm(o, p, device, std::max(o.comm_timeout_s, 1800.0));
   models::Json raw = real::run_microbench(device, kernels, *comm, 1, options);
@@ -186,8 +191,9 @@ int cuda_main(const Options& o, int& argc, char**& argv) {
 #else
     (void)argc;
     (void)argv;
-    throw Error("--backend cuda under mpirun: this dpcast-train was built without MPI (DPCAST_REAL_MPI=OFF); on one "
-                "node, run one process with --gpus N");
+    throw Error(
+        "--backend cuda under mpirun: this dpcast-train was built without MPI (DPCAST_REAL_MPI=OFF); on one "
+        "node, run one process with --gpus N");
 #endif
   }
   const int workers = o.gpus > 0 ? o.gpus : 1;

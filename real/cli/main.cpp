@@ -48,9 +48,10 @@ void check_options(const Options& o) {
 int main(int argc, char** argv) {
   using namespace dpcast;
   using cli::Options;
-  CLI::App app{"dpcast-train: train a scenario's model for real and measure every step -- fp32 on CPU cores, data "
-               "parallel over MPI (run it with mpirun -n <workers>), or on NVIDIA GPUs with --backend cuda --gpus "
-               "<workers> (cuBLAS, NCCL)"};
+  CLI::App app{
+      "dpcast-train: train a scenario's model for real and measure every step -- fp32 on CPU cores, data "
+      "parallel over MPI (run it with mpirun -n <workers>), or on NVIDIA GPUs with --backend cuda --gpus "
+      "<workers> (cuBLAS, NCCL)"};
   Options o;
   app.add_option("scenario", o.scenario, "Scenario file (YAML or JSON; with --microbench, adds its shapes)");
   app.add_option("-o,--output", o.output, "Write the measured record here (default: <scenario stem>-measured.json)");
@@ -59,12 +60,14 @@ int main(int argc, char** argv) {
   app.add_option("--warmup", o.warmup, "Steps run first and not measured (default 3)")->check(CLI::Range(0, 1000000));
   app.add_option("--lr", o.lr, "Learning rate (default: 0.1 for sgd, 1e-3 for adam)")->check(CLI::PositiveNumber);
   app.add_option("--seed", o.seed, "Seed of the initial weights and the synthetic data (default 1)");
-  auto* threads = app.add_option("--threads", o.threads, "CPU compute threads per rank (OpenBLAS and kernels; default 1)")
-                      ->check(CLI::Range(1, 1024));
+  auto* threads =
+      app.add_option("--threads", o.threads, "CPU compute threads per rank (OpenBLAS and kernels; default 1)")
+          ->check(CLI::Range(1, 1024));
   app.add_option("--backend", o.backend, "Backend: cpu (default) or cuda (" + cli::built_backends() + " in this build)")
       ->check(CLI::IsMember({"cpu", "cuda"}));
-  app.add_option("--gpus", o.gpus,
-                 "--backend cuda: start one process per GPU on this machine (default 1); across nodes use mpirun instead")
+  app.add_option(
+         "--gpus", o.gpus,
+         "--backend cuda: start one process per GPU on this machine (default 1); across nodes use mpirun instead")
       ->check(CLI::Range(1, 1024));
   app.add_option("--config", o.config, "Which configuration of a sweep to train (0, 1, ...)");
   auto* bench = app.add_flag("--microbench", o.microbench,
@@ -113,7 +116,8 @@ int main(int argc, char** argv) {
 #ifdef DPCAST_HAVE_CPU_BACKEND
     if (o.backend == "cpu") return cli::cpu_main(o, argc, argv);
 #endif
-    throw Error("--backend: '" + o.backend + "' is not available in this build (backends: " + cli::built_backends() + ")");
+    throw Error("--backend: '" + o.backend + "' is not available in this build (backends: " + cli::built_backends() +
+                ")");
   } catch (const Error& e) {
     // Found alike by every process: the first says it.
     if (cli::launcher_rank() == 0) std::cerr << e.what() << "\n";

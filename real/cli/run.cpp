@@ -22,17 +22,23 @@ namespace {
 
 std::string human_time(double s) {
   char text[32];
-  if (s >= 1) std::snprintf(text, sizeof text, "%.2f s", s);
-  else if (s >= 1e-3) std::snprintf(text, sizeof text, "%.2f ms", s * 1e3);
-  else std::snprintf(text, sizeof text, "%.0f us", s * 1e6);
+  if (s >= 1)
+    std::snprintf(text, sizeof text, "%.2f s", s);
+  else if (s >= 1e-3)
+    std::snprintf(text, sizeof text, "%.2f ms", s * 1e3);
+  else
+    std::snprintf(text, sizeof text, "%.0f us", s * 1e6);
   return text;
 }
 
 std::string human_count(double v) {
   char text[32];
-  if (v >= 1e6) std::snprintf(text, sizeof text, "%.2f M", v / 1e6);
-  else if (v >= 1e3) std::snprintf(text, sizeof text, "%.1f k", v / 1e3);
-  else std::snprintf(text, sizeof text, "%.0f", v);
+  if (v >= 1e6)
+    std::snprintf(text, sizeof text, "%.2f M", v / 1e6);
+  else if (v >= 1e3)
+    std::snprintf(text, sizeof text, "%.1f k", v / 1e3);
+  else
+    std::snprintf(text, sizeof text, "%.0f", v);
   return text;
 }
 
@@ -113,8 +119,8 @@ int train(const Options& o, const Chosen& chosen, const real::TrainConfig& confi
   const auto steps = trainer.run([&](int t, const real::StepTimes& st) {
     if (!lead) return;
     char line[160];
-    std::snprintf(line, sizeof line, "step %3d/%d  loss %.4f  %s%s", t + 1, total, st.loss, human_time(st.step_s).c_str(),
-                  t < config.warmup ? "  (warm-up)" : "");
+    std::snprintf(line, sizeof line, "step %3d/%d  loss %.4f  %s%s", t + 1, total, st.loss,
+                  human_time(st.step_s).c_str(), t < config.warmup ? "  (warm-up)" : "");
     std::cout << line;
     if (config.loss_scaling.enabled)
       std::cout << "  loss scale " << st.loss_scale << (st.skipped ? " (overflow: step skipped)" : "");
@@ -155,8 +161,9 @@ int train(const Options& o, const Chosen& chosen, const real::TrainConfig& confi
 
   const auto& r = *record;
   const std::string out = !o.output.empty() ? o.output
-                          : std::filesystem::path(o.scenario).stem().string() +
-                                (chosen.all.size() > 1 ? "-config" + std::to_string(*o.config) : "") + "-measured.json";
+                                            : std::filesystem::path(o.scenario).stem().string() +
+                                                  (chosen.all.size() > 1 ? "-config" + std::to_string(*o.config) : "") +
+                                                  "-measured.json";
   models::write_file_atomically(out, models::to_json(r).dump(2) + "\n");
   if (!o.dump_weights.empty()) write_weights(o.dump_weights, trainer.parameters());
   const auto& b = r.breakdown;

@@ -7,9 +7,12 @@ namespace dpcast::real {
 std::string allreduce_name(std::size_t floats) {
   const double bytes = static_cast<double>(floats) * sizeof(float);
   char text[32];
-  if (bytes >= 1 << 20) std::snprintf(text, sizeof text, "%.1f MiB", bytes / (1 << 20));
-  else if (bytes >= 1 << 10) std::snprintf(text, sizeof text, "%.1f KiB", bytes / (1 << 10));
-  else std::snprintf(text, sizeof text, "%.0f B", bytes);
+  if (bytes >= 1 << 20)
+    std::snprintf(text, sizeof text, "%.1f MiB", bytes / (1 << 20));
+  else if (bytes >= 1 << 10)
+    std::snprintf(text, sizeof text, "%.1f KiB", bytes / (1 << 10));
+  else
+    std::snprintf(text, sizeof text, "%.0f B", bytes);
   return std::string("an all-reduce of ") + text;
 }
 

@@ -39,7 +39,7 @@ Executor::Executor(const GraphPlan& plan, const ParamLayout& layout, Device& dev
       case LayerKind::Loss:
         s.ids = DeviceArray<std::int32_t>(device, rows);
         s.stat_a = DeviceArray<float>(device, rows * static_cast<std::size_t>(p.in_cols));  // probabilities
-        s.stat_b = DeviceArray<float>(device, 1);                                          // the loss
+        s.stat_b = DeviceArray<float>(device, 1);                                           // the loss
         break;
       default:
         s.out = DeviceArray<float>(device, n);
@@ -54,8 +54,8 @@ Executor::Executor(const GraphPlan& plan, const ParamLayout& layout, Device& dev
       s.stat_a = DeviceArray<float>(device, static_cast<std::size_t>(batch_ * p.heads * p.rows * p.rows));
       scratch = std::max(scratch, kernels.attention_scratch(batch_, p.rows, p.heads));
     }
-    activation_bytes_ += static_cast<double>(s.out.bytes() + s.grad.bytes() + s.stat_a.bytes() + s.stat_b.bytes() +
-                                             s.ids.bytes());
+    activation_bytes_ +=
+        static_cast<double>(s.out.bytes() + s.grad.bytes() + s.stat_a.bytes() + s.stat_b.bytes() + s.ids.bytes());
     // Parameter offsets (a tied linear reads its owner's table as [out][in]).
     if (p.param_owner >= 0) {
       switch (p.kind) {
@@ -65,12 +65,15 @@ Executor::Executor(const GraphPlan& plan, const ParamLayout& layout, Device& dev
           if (p.bias) s.bias = layout.offset(i, TensorRole::Bias);
           break;
         }
-        case LayerKind::Embedding: s.weight = layout.offset(i, TensorRole::Table); break;
+        case LayerKind::Embedding:
+          s.weight = layout.offset(i, TensorRole::Table);
+          break;
         case LayerKind::LayerNorm:
           s.weight = layout.offset(i, TensorRole::Scale);
           if (p.bias) s.bias = layout.offset(i, TensorRole::Shift);
           break;
-        default: break;
+        default:
+          break;
       }
     }
   }
@@ -150,7 +153,8 @@ void Executor::forward_node(int i) {
   float* y = s.out.data();
   const float* x = p.inputs.empty() ? nullptr : out(p.inputs[0]);
   switch (p.kind) {
-    case LayerKind::Input: break;
+    case LayerKind::Input:
+      break;
     case LayerKind::Embedding: {
       const std::int32_t* ids = state_[static_cast<std::size_t>(plan_->input_index())].ids.data();
       k.embedding_forward(y, w, p.positional ? nullptr : ids, batch_, p.rows, p.cols);
@@ -167,8 +171,12 @@ void Executor::forward_node(int i) {
     case LayerKind::Attention:
       k.attention_forward(y, s.stat_a.data(), x, batch_, p.rows, p.heads, p.head_dim);
       break;
-    case LayerKind::Gelu: k.gelu_forward(y, x, n); break;
-    case LayerKind::Relu: k.relu_forward(y, x, n); break;
+    case LayerKind::Gelu:
+      k.gelu_forward(y, x, n);
+      break;
+    case LayerKind::Relu:
+      k.relu_forward(y, x, n);
+      break;
     case LayerKind::Add: {
       std::vector<const float*> inputs;
       for (int in : p.inputs) inputs.push_back(out(in));
@@ -178,7 +186,8 @@ void Executor::forward_node(int i) {
     case LayerKind::Loss:
       k.cross_entropy_forward(s.stat_a.data(), s.stat_b.data(), x, s.ids.data(), rows, p.in_cols);
       break;
-    default: throw Error("layer '" + p.name + "': kind not executable");
+    default:
+      throw Error("layer '" + p.name + "': kind not executable");
   }
 }
 
@@ -199,7 +208,8 @@ void Executor::backward_node(int i, float loss_scale, bool accumulate) {
   const bool add_dx = !p.inputs.empty() && !s.first_grad_write[0];
   const float* x = p.inputs.empty() ? nullptr : out(p.inputs[0]);
   switch (p.kind) {
-    case LayerKind::Input: break;
+    case LayerKind::Input:
+      break;
     case LayerKind::Loss:
       if (dx)
         k.cross_entropy_backward(dx, s.stat_a.data(), s.ids.data(), rows, p.in_cols,
@@ -210,7 +220,9 @@ void Executor::backward_node(int i, float loss_scale, bool accumulate) {
       k.gemm(true, false, p.cols, p.in_cols, rows, 1.0f, dy, p.cols, x, p.in_cols, add_params ? 1.0f : 0.0f, gw,
              p.in_cols);
       if (p.bias) k.bias_grad(gb, dy, rows, p.cols, add_params);
-      if (dx) k.gemm(false, false, rows, p.in_cols, p.cols, 1.0f, dy, p.cols, w, p.in_cols, add_dx ? 1.0f : 0.0f, dx, p.in_cols);
+      if (dx)
+        k.gemm(false, false, rows, p.in_cols, p.cols, 1.0f, dy, p.cols, w, p.in_cols, add_dx ? 1.0f : 0.0f, dx,
+               p.in_cols);
       break;
     case LayerKind::Embedding: {
       const std::int32_t* ids = state_[static_cast<std::size_t>(plan_->input_index())].ids.data();
@@ -235,7 +247,8 @@ void Executor::backward_node(int i, float loss_scale, bool accumulate) {
       for (std::size_t in = 0; in < p.inputs.size(); ++in)
         if (float* d = grad(p.inputs[in])) k.copy(d, dy, n, !s.first_grad_write[in]);
       break;
-    default: throw Error("layer '" + p.name + "': kind not executable");
+    default:
+      throw Error("layer '" + p.name + "': kind not executable");
   }
 }
 

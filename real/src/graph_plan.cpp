@@ -12,7 +12,9 @@ constexpr LayerKind kSupported[] = {LayerKind::Input,     LayerKind::Embedding, 
                                     LayerKind::LayerNorm, LayerKind::Attention, LayerKind::Gelu,
                                     LayerKind::Relu,      LayerKind::Add,       LayerKind::Loss};
 
-std::string n(std::int64_t v) { return std::to_string(v); }
+std::string n(std::int64_t v) {
+  return std::to_string(v);
+}
 
 std::string quoted(const models::Layer& l) {
   return "layer '" + l.name + "' (" + std::string(models::to_string(l.kind)) + ")";
@@ -37,8 +39,7 @@ GraphPlan::GraphPlan(const models::ModelGraph& graph) : graph_(&graph), index_of
     p.id = id;
     p.name = l.name;
     p.kind = l.kind;
-    for (auto [e, end] = boost::in_edges(id, g); e != end; ++e)
-      p.inputs.push_back(index_of_[boost::source(*e, g)]);
+    for (auto [e, end] = boost::in_edges(id, g); e != end; ++e) p.inputs.push_back(index_of_[boost::source(*e, g)]);
     const models::Shape& out = l.output_shape;
     p.rows = out.size() == 2 ? out[0] : 1;
     p.cols = p.rows > 0 ? models::elements(out) / p.rows : 0;
@@ -79,7 +80,9 @@ GraphPlan::GraphPlan(const models::ModelGraph& graph) : graph_(&graph), index_of
 
     switch (p.kind) {
       case LayerKind::Input:
-        if (input_ >= 0) throw Error("the real backend needs one input layer; '" + nodes_[static_cast<std::size_t>(input_)].name + "' and '" + l.name + "' are two");
+        if (input_ >= 0)
+          throw Error("the real backend needs one input layer; '" + nodes_[static_cast<std::size_t>(input_)].name +
+                      "' and '" + l.name + "' are two");
         input_ = index_of_[p.id];
         break;
       case LayerKind::Embedding: {
@@ -91,7 +94,8 @@ GraphPlan::GraphPlan(const models::ModelGraph& graph) : graph_(&graph), index_of
                       n(src.elements()));
         p.rows = l.output_shape[0];
         p.cols = l.output_shape[1];
-        if (l.params % p.cols != 0) throw Error(quoted(l) + " has " + n(l.params) + " parameters, not rows x " + n(p.cols));
+        if (l.params % p.cols != 0)
+          throw Error(quoted(l) + " has " + n(l.params) + " parameters, not rows x " + n(p.cols));
         p.table_rows = l.params / p.cols;
         p.positional = l.positional;
         if (p.positional && p.table_rows < p.rows)
@@ -121,10 +125,11 @@ GraphPlan::GraphPlan(const models::ModelGraph& graph) : graph_(&graph), index_of
         if (p.param_owner != index_of_[p.id]) {
           const auto& owner = nodes_[static_cast<std::size_t>(p.param_owner)];
           // A tied weight is read as [out][in]: an embedding table [vocab][dim] fits when out = vocab.
-          const bool fits = !p.bias && ((owner.kind == LayerKind::Embedding && !owner.positional &&
-                                         owner.table_rows == p.cols && owner.cols == p.in_cols) ||
-                                        (owner.kind == LayerKind::Linear && !owner.bias && owner.cols == p.cols &&
-                                         owner.in_cols == p.in_cols));
+          const bool fits =
+              !p.bias &&
+              ((owner.kind == LayerKind::Embedding && !owner.positional && owner.table_rows == p.cols &&
+                owner.cols == p.in_cols) ||
+               (owner.kind == LayerKind::Linear && !owner.bias && owner.cols == p.cols && owner.in_cols == p.in_cols));
           if (!fits) throw Error(quoted(l) + " cannot use the parameters of '" + owner.name + "' as its weight");
         }
         break;
@@ -142,8 +147,10 @@ GraphPlan::GraphPlan(const models::ModelGraph& graph) : graph_(&graph), index_of
           throw Error(quoted(l) + " uses grouped-query attention (" + n(l.heads) + " query heads, " + n(l.kv_heads) +
                       " key/value heads); the real backend needs as many key/value heads as query heads");
         if (l.heads <= 0 || l.head_dim <= 0 || l.input_shape.size() != 2 ||
-            l.input_shape[1] != 3 * l.heads * l.head_dim || l.output_shape != models::Shape{l.input_shape[0], l.heads * l.head_dim})
-          throw Error(quoted(l) + " needs heads and head_dim with shapes [seq, 3 x heads x head_dim] -> [seq, heads x head_dim]");
+            l.input_shape[1] != 3 * l.heads * l.head_dim ||
+            l.output_shape != models::Shape{l.input_shape[0], l.heads * l.head_dim})
+          throw Error(quoted(l) +
+                      " needs heads and head_dim with shapes [seq, 3 x heads x head_dim] -> [seq, heads x head_dim]");
         expect_one_input(in_total);
         p.heads = l.heads;
         p.head_dim = l.head_dim;
@@ -163,16 +170,20 @@ GraphPlan::GraphPlan(const models::ModelGraph& graph) : graph_(&graph), index_of
                         n(p.elements()) + ")");
         break;
       case LayerKind::Loss:
-        if (loss_ >= 0) throw Error("the real backend needs one loss layer; '" + nodes_[static_cast<std::size_t>(loss_)].name + "' and '" + l.name + "' are two");
+        if (loss_ >= 0)
+          throw Error("the real backend needs one loss layer; '" + nodes_[static_cast<std::size_t>(loss_)].name +
+                      "' and '" + l.name + "' are two");
         if (l.input_shape.size() != 2) throw Error(quoted(l) + " needs an input shape [rows, classes]");
         expect_one_input(in_total);
-        if (consumers[static_cast<std::size_t>(index_of_[p.id])] > 0) throw Error(quoted(l) + " must be the last layer");
+        if (consumers[static_cast<std::size_t>(index_of_[p.id])] > 0)
+          throw Error(quoted(l) + " must be the last layer");
         loss_ = index_of_[p.id];
         p.rows = l.input_shape[0];
         p.in_cols = l.input_shape[1];
         p.cols = 1;
         break;
-      default: break;
+      default:
+        break;
     }
   }
   if (input_ < 0) throw Error("the model has no input layer");

@@ -45,16 +45,26 @@ std::vector<float> initial_parameters(const GraphPlan& plan, const ParamLayout& 
     const double fan_in = static_cast<double>(p.in_cols);
     switch (t.role) {
       case TensorRole::Weight:
-        if (gpt) normal(is_residual_projection(plan, t.node) ? 0.02 / std::sqrt(static_cast<double>(residual)) : 0.02);
-        else uniform(1.0 / std::sqrt(fan_in));
+        if (gpt)
+          normal(is_residual_projection(plan, t.node) ? 0.02 / std::sqrt(static_cast<double>(residual)) : 0.02);
+        else
+          uniform(1.0 / std::sqrt(fan_in));
         break;
       case TensorRole::Bias:
-        if (gpt) constant(0.0f);
-        else uniform(1.0 / std::sqrt(fan_in));
+        if (gpt)
+          constant(0.0f);
+        else
+          uniform(1.0 / std::sqrt(fan_in));
         break;
-      case TensorRole::Table: normal(gpt ? 0.02 : 1.0); break;
-      case TensorRole::Scale: constant(1.0f); break;
-      case TensorRole::Shift: constant(0.0f); break;
+      case TensorRole::Table:
+        normal(gpt ? 0.02 : 1.0);
+        break;
+      case TensorRole::Scale:
+        constant(1.0f);
+        break;
+      case TensorRole::Shift:
+        constant(0.0f);
+        break;
     }
   }
   return values;

@@ -69,7 +69,9 @@ std::string how_it_ended(int rank, int status) {
   return text;
 }
 
-bool succeeded(int status) { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
+bool succeeded(int status) {
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
 
 [[noreturn]] void run_worker(int rank, int size, int fd, const std::function<int(WorkerChannel&)>& worker) {
   int rc = 3;
@@ -96,7 +98,8 @@ std::string WorkerChannel::broadcast_from_rank0(const std::string& payload, doub
       throw CommTimeout("rank 0: cannot reach the launcher (" + std::string(std::strerror(errno)) + ")");
     return payload;
   }
-  const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
+  const auto until =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
   std::string inbox;
   while (true) {
     if (auto p = take_frame(inbox)) return *p;
@@ -109,7 +112,8 @@ std::string WorkerChannel::broadcast_from_rank0(const std::string& payload, doub
     }
     pollfd p{fd_, POLLIN, 0};
     const int ready = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 1000)));
-    if (ready < 0 && errno != EINTR) throw CommTimeout("rank " + std::to_string(rank_) + ": poll: " + std::strerror(errno));
+    if (ready < 0 && errno != EINTR)
+      throw CommTimeout("rank " + std::to_string(rank_) + ": poll: " + std::strerror(errno));
     if (ready <= 0) continue;
     char buffer[4096];
     const ssize_t got = ::recv(fd_, buffer, sizeof buffer, 0);
@@ -200,7 +204,8 @@ LaunchResult launch_workers(const LaunchOptions& options, const std::function<in
         fds.push_back({w[static_cast<std::size_t>(r)].fd, POLLIN, 0});
         ranks.push_back(r);
       }
-    if (fds.empty()) ::usleep(20000);
+    if (fds.empty())
+      ::usleep(20000);
     else if (::poll(fds.data(), fds.size(), 20) > 0)
       for (std::size_t i = 0; i < fds.size(); ++i) {
         if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
@@ -217,7 +222,8 @@ LaunchResult launch_workers(const LaunchOptions& options, const std::function<in
         while (auto payload = take_frame(from.inbox)) {
           const std::string f = frame(*payload);
           for (int r = 1; r < n; ++r)
-            if (w[static_cast<std::size_t>(r)].fd >= 0) (void)send_all(w[static_cast<std::size_t>(r)].fd, f.data(), f.size());
+            if (w[static_cast<std::size_t>(r)].fd >= 0)
+              (void)send_all(w[static_cast<std::size_t>(r)].fd, f.data(), f.size());
         }
       }
 

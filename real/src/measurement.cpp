@@ -10,7 +10,9 @@ namespace dpcast::real {
 namespace {
 constexpr double kMicros = 1e6;
 
-double median(std::vector<double> v) { return percentile(std::move(v), 50); }
+double median(std::vector<double> v) {
+  return percentile(std::move(v), 50);
+}
 
 // The median over measured steps of f(step).
 template <typename F>
@@ -30,8 +32,9 @@ double percentile(std::vector<double> v, double p) {
   return v[lo] + (v[hi] - v[lo]) * (at - static_cast<double>(lo));
 }
 
-models::RunRecord measured_record(const models::Scenario& s, const Trainer& trainer, const std::vector<StepTimes>& steps,
-                                  const std::vector<double>& slowest, const RunContext& context) {
+models::RunRecord measured_record(const models::Scenario& s, const Trainer& trainer,
+                                  const std::vector<StepTimes>& steps, const std::vector<double>& slowest,
+                                  const RunContext& context) {
   const TrainConfig& c = trainer.config();
   const auto first = static_cast<std::size_t>(c.warmup);
   if (steps.size() <= first || slowest.size() != steps.size()) throw Error("no measured steps to report");
@@ -53,8 +56,7 @@ models::RunRecord measured_record(const models::Scenario& s, const Trainer& trai
   r.breakdown.comm_total_s = median_of(steps, first, [](const StepTimes& t) { return t.comm_total_s(); });
   r.breakdown.optimizer_s = median_of(steps, first, [](const StepTimes& t) { return t.optimizer_s(); });
   // As the predictors define it: the same per-rank work without communication, over the step.
-  r.scaling_efficiency =
-      (r.breakdown.forward_s + r.breakdown.backward_s + r.breakdown.optimizer_s) / r.step_time_s;
+  r.scaling_efficiency = (r.breakdown.forward_s + r.breakdown.backward_s + r.breakdown.optimizer_s) / r.step_time_s;
   double flops = 0;
   for (const auto& p : plan.nodes()) {
     const auto cost = graph.layer(p.id).cost(c.micro_batch, 4, 4);
@@ -72,7 +74,8 @@ models::RunRecord measured_record(const models::Scenario& s, const Trainer& trai
   r.memory.optimizer_bytes = trainer.optimizer().state_bytes();
   r.memory.activations_bytes = trainer.executor().activation_bytes();
   r.memory.comm_buffers_bytes = 0;  // buckets are all-reduced in place
-  r.memory.total_bytes = r.memory.params_bytes + r.memory.grads_bytes + r.memory.optimizer_bytes + r.memory.activations_bytes;
+  r.memory.total_bytes =
+      r.memory.params_bytes + r.memory.grads_bytes + r.memory.optimizer_bytes + r.memory.activations_bytes;
   if (s.cluster.gpu_entry) r.memory.capacity_bytes = s.cluster.gpu_entry->memory_bytes;
 
   r.collective_algorithm = context.collective_algorithm;
@@ -107,8 +110,14 @@ models::RunRecord measured_record(const models::Scenario& s, const Trainer& trai
 namespace {
 models::Json event(const std::string& name, const std::string& category, double start_s, double duration_s, int pid,
                    int tid, models::Json args = models::Json::object()) {
-  return models::Json{{"name", name},          {"cat", category}, {"ph", "X"},  {"ts", start_s * kMicros},
-                      {"dur", duration_s * kMicros}, {"pid", pid},  {"tid", tid}, {"args", std::move(args)}};
+  return models::Json{{"name", name},
+                      {"cat", category},
+                      {"ph", "X"},
+                      {"ts", start_s * kMicros},
+                      {"dur", duration_s * kMicros},
+                      {"pid", pid},
+                      {"tid", tid},
+                      {"args", std::move(args)}};
 }
 
 models::Json metadata(const std::string& what, int pid, int tid, const std::string& name) {
@@ -128,8 +137,9 @@ models::Json measured_trace(const models::RunRecord& r, const Trainer& trainer, 
     const StepTimes& s = ranks[rank];
     const int pid = static_cast<int>(rank);
     events.push_back(metadata("process_name", pid, -1,
-                              "rank " + std::to_string(rank) + " (node " + std::to_string(pid / std::max(1, r.gpus_per_node)) +
-                                  ", worker " + std::to_string(pid % std::max(1, r.gpus_per_node)) + ")"));
+                              "rank " + std::to_string(rank) + " (node " +
+                                  std::to_string(pid / std::max(1, r.gpus_per_node)) + ", worker " +
+                                  std::to_string(pid % std::max(1, r.gpus_per_node)) + ")"));
     events.push_back(metadata("thread_name", pid, 1, "compute"));
     events.push_back(metadata("thread_name", pid, 2, "communication"));
     for (std::size_t a = 0; a < s.micro; ++a) {

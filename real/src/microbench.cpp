@@ -91,7 +91,8 @@ void measure_compute(Device& device, Kernels& kernels, const MicrobenchOptions& 
   // ---- matrix products ----
   std::vector<GemmShape> shapes = o.gemms;
   if (o.square_grid)
-    for (std::int64_t s = 32; s <= 2048; s *= 2) shapes.push_back({s, s, s, false, false, "square " + std::to_string(s)});
+    for (std::int64_t s = 32; s <= 2048; s *= 2)
+      shapes.push_back({s, s, s, false, false, "square " + std::to_string(s)});
   // One pass per precision (or one at the kernels' own).
   std::vector<std::pair<std::string, std::function<void()>>> precisions = o.precisions;
   if (precisions.empty()) precisions.push_back({"", [] {}});
@@ -100,21 +101,23 @@ void measure_compute(Device& device, Kernels& kernels, const MicrobenchOptions& 
     for (const GemmShape& g : shapes) {
       const std::int64_t a_rows = g.trans_a ? g.k : g.m, a_cols = g.trans_a ? g.m : g.k;
       const std::int64_t b_rows = g.trans_b ? g.n : g.k, b_cols = g.trans_b ? g.k : g.n;
-      DeviceArray<float> a(device, static_cast<std::size_t>(a_rows * a_cols)), bm(device, static_cast<std::size_t>(b_rows * b_cols)),
-          c(device, static_cast<std::size_t>(g.m * g.n));
+      DeviceArray<float> a(device, static_cast<std::size_t>(a_rows * a_cols)),
+          bm(device, static_cast<std::size_t>(b_rows * b_cols)), c(device, static_cast<std::size_t>(g.m * g.n));
       kernels.fill(a.data(), a_rows * a_cols, 0.5f);
       kernels.fill(bm.data(), b_rows * b_cols, 0.25f);
       const double s = time_median(device, o, [&] {
-        kernels.gemm(g.trans_a, g.trans_b, g.m, g.n, g.k, 1.0f, a.data(), a_cols, bm.data(), b_cols, 0.0f, c.data(), g.n);
+        kernels.gemm(g.trans_a, g.trans_b, g.m, g.n, g.k, 1.0f, a.data(), a_cols, bm.data(), b_cols, 0.0f, c.data(),
+                     g.n);
       });
-      models::Json entry{{"m", g.m},
-                         {"n", g.n},
-                         {"k", g.k},
-                         {"trans_a", g.trans_a},
-                         {"trans_b", g.trans_b},
-                         {"flops", 2.0 * static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k)},
-                         {"seconds", s},
-                         {"source", g.source}};
+      models::Json entry{
+          {"m", g.m},
+          {"n", g.n},
+          {"k", g.k},
+          {"trans_a", g.trans_a},
+          {"trans_b", g.trans_b},
+          {"flops", 2.0 * static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k)},
+          {"seconds", s},
+          {"source", g.source}};
       if (!precision.empty()) entry["precision"] = precision;
       gemm.push_back(std::move(entry));
     }
@@ -155,13 +158,17 @@ void measure_compute(Device& device, Kernels& kernels, const MicrobenchOptions& 
         {"bias_add", 2 * e * f, [&] { kernels.add_bias(z.data(), vec.data(), rows, cols); }},
         {"bias_grad", e * f, [&] { kernels.bias_grad(vec2.data(), y.data(), rows, cols, false); }},
         {"layernorm_forward", 2 * e * f,
-         [&] { kernels.layernorm_forward(z.data(), stat.data(), stat2.data(), x.data(), vec.data(), vec2.data(), rows, cols, 1e-5f); }},
+         [&] {
+           kernels.layernorm_forward(z.data(), stat.data(), stat2.data(), x.data(), vec.data(), vec2.data(), rows, cols,
+                                     1e-5f);
+         }},
         {"layernorm_backward", 3 * e * f,
          [&] {
            kernels.layernorm_backward(z.data(), vec2.data(), w.data(), y.data(), x.data(), stat.data(), stat2.data(),
                                       vec.data(), rows, cols, false, false);
          }},
-        {"embedding_forward", 2 * e * f, [&] { kernels.embedding_forward(z.data(), x.data(), nullptr, 1, rows, cols); }},
+        {"embedding_forward", 2 * e * f,
+         [&] { kernels.embedding_forward(z.data(), x.data(), nullptr, 1, rows, cols); }},
         {"embedding_backward", 3 * e * f,
          [&] { kernels.embedding_backward(z.data(), y.data(), nullptr, 1, rows, cols, rows, true); }},
         {"cross_entropy_forward", 2 * e * f,
@@ -175,7 +182,6 @@ void measure_compute(Device& device, Kernels& kernels, const MicrobenchOptions& 
       elementwise.push_back(
           {{"kernel", c.kernel}, {"elements", nn}, {"bytes", c.bytes}, {"seconds", time_median(device, o, c.call)}});
   }
-
 }
 
 }  // namespace
@@ -184,10 +190,14 @@ models::Json run_microbench(Device& device, Kernels& kernels, Communicator& comm
                             const MicrobenchOptions& o) {
   const bool lead = comm.rank() == 0;
   const bool together = comm.size() > 1 && !o.compute_on_lead_only;
-  models::Json result{{"kind", "microbench"}, {"backend", device.name()}, {"host", hostname()},
-                      {"threads", threads},    {"ranks", comm.size()},
+  models::Json result{{"kind", "microbench"},
+                      {"backend", device.name()},
+                      {"host", hostname()},
+                      {"threads", threads},
+                      {"ranks", comm.size()},
                       {"gemm", models::Json::array()},
-                      {"elementwise", models::Json::array()}, {"allreduce", models::Json::array()}};
+                      {"elementwise", models::Json::array()},
+                      {"allreduce", models::Json::array()}};
 
   // Rank 0 alone ("seconds"), the others waiting; then, with several ranks, every rank at
   // once ("seconds_together"): ranks on one machine share its caches and memory bandwidth.
@@ -246,8 +256,9 @@ std::string allreduce_table(const models::Json& raw) {
   if (rows.empty()) return "";
   const double n = raw.value("ranks", 1);
   const double bus = n > 1 ? 2.0 * (n - 1) / n : 1.0;
-  std::string out = "#       size         count      type   redop     time   algbw   busbw\n"
-                    "#        (B)    (elements)                       (us)  (GB/s)  (GB/s)\n";
+  std::string out =
+      "#       size         count      type   redop     time   algbw   busbw\n"
+      "#        (B)    (elements)                       (us)  (GB/s)  (GB/s)\n";
   for (const auto& r : rows) {
     const double bytes = r.at("bytes").get<double>(), seconds = r.at("seconds").get<double>();
     const double algbw = seconds > 0 ? bytes / seconds / 1e9 : 0;

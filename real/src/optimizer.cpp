@@ -4,7 +4,9 @@
 
 namespace dpcast::real {
 
-float default_learning_rate(models::Optimizer kind) { return kind == models::Optimizer::Sgd ? 0.1f : 1e-3f; }
+float default_learning_rate(models::Optimizer kind) {
+  return kind == models::Optimizer::Sgd ? 0.1f : 1e-3f;
+}
 
 Optimizer::Optimizer(models::Optimizer kind, float lr, const ParamLayout& layout, Device& device, Kernels& kernels)
     : kind_(kind), lr_(lr), kernels_(&kernels), first_(device, layout.total()) {

@@ -6,11 +6,16 @@ namespace dpcast::real {
 
 const char* to_string(TensorRole role) {
   switch (role) {
-    case TensorRole::Weight: return "weight";
-    case TensorRole::Bias: return "bias";
-    case TensorRole::Scale: return "scale";
-    case TensorRole::Shift: return "shift";
-    case TensorRole::Table: return "table";
+    case TensorRole::Weight:
+      return "weight";
+    case TensorRole::Bias:
+      return "bias";
+    case TensorRole::Scale:
+      return "scale";
+    case TensorRole::Shift:
+      return "shift";
+    case TensorRole::Table:
+      return "table";
   }
   return "?";
 }
@@ -42,7 +47,8 @@ ParamLayout::ParamLayout(const GraphPlan& plan, double first_bucket_bytes, doubl
           add(TensorRole::Scale, cols, false);
           if (p.bias) add(TensorRole::Shift, cols, false);
           break;
-        default: throw Error("layer '" + p.name + "' has parameters the real backend does not lay out");
+        default:
+          throw Error("layer '" + p.name + "' has parameters the real backend does not lay out");
       }
       span.nodes.push_back(i);
     }

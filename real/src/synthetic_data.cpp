@@ -30,9 +30,9 @@ SyntheticData::SyntheticData(const GraphPlan& plan, std::uint64_t seed)
 }
 
 std::int32_t SyntheticData::successor(std::int32_t token, int k) const {
-  return static_cast<std::int32_t>(hash_keys({seed_, kSuccessor, static_cast<std::uint64_t>(token),
-                                              static_cast<std::uint64_t>(k)}) %
-                                   static_cast<std::uint64_t>(classes_));
+  return static_cast<std::int32_t>(
+      hash_keys({seed_, kSuccessor, static_cast<std::uint64_t>(token), static_cast<std::uint64_t>(k)}) %
+      static_cast<std::uint64_t>(classes_));
 }
 
 Batch SyntheticData::batch(std::int64_t first, std::int64_t count) const {
@@ -48,8 +48,8 @@ Batch SyntheticData::batch(std::int64_t first, std::int64_t count) const {
         int k = 0;
         while (k < 4 && u >= kSuccessorCumulative[k]) ++k;
         token = k < 4 ? successor(token, k)
-                      : static_cast<std::int32_t>(
-                            hash_keys({seed_, kAnyToken, sample, static_cast<std::uint64_t>(t)}) % vocab);
+                      : static_cast<std::int32_t>(hash_keys({seed_, kAnyToken, sample, static_cast<std::uint64_t>(t)}) %
+                                                  vocab);
         out.targets.push_back(token);
       }
     } else {
@@ -62,7 +62,8 @@ Batch SyntheticData::batch(std::int64_t first, std::int64_t count) const {
       for (std::int64_t c = 0; c < classes_; ++c) {
         double score = 0;
         const float* w = teacher_.data() + c * inputs_;
-        for (std::int64_t j = 0; j < inputs_; ++j) score += static_cast<double>(w[j]) * out.features[base + static_cast<std::size_t>(j)];
+        for (std::int64_t j = 0; j < inputs_; ++j)
+          score += static_cast<double>(w[j]) * out.features[base + static_cast<std::size_t>(j)];
         if (c == 0 || score > best_score) best = static_cast<std::int32_t>(c), best_score = score;
       }
       out.targets.push_back(best);

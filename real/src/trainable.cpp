@@ -70,7 +70,8 @@ void check_trainable(const models::Scenario& s, const std::string& backend) {
     throw Error(locate(s, "training.compute_noise"), "training.compute_noise",
                 "simulates stragglers for predictions; a measured run has its own (remove it)");
   if (t.flash_attention)
-    throw Error(locate(s, "training.attention"), "training.attention", "the real backend runs eager attention, not flash");
+    throw Error(locate(s, "training.attention"), "training.attention",
+                "the real backend runs eager attention, not flash");
   if (t.activation_checkpointing)
     throw Error(locate(s, "training.activation_checkpointing"), "training.activation_checkpointing",
                 "the real backend keeps every activation; set it to false");

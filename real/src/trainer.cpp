@@ -42,11 +42,20 @@ double StepTimes::comm_total_s() const {
 }
 
 std::vector<double> StepTimes::serialize() const {
-  std::vector<double> f{static_cast<double>(layers), static_cast<double>(micro), static_cast<double>(buckets),
-                        step_s, loss, backward_start_s, wait_begin_s, wait_end_s, optimizer_begin_s, optimizer_end_s,
-                        loss_scale, skipped ? 1.0 : 0.0};
-  for (const auto* v : {&forward_begin, &forward_end, &backward_begin, &backward_end, &bucket_ready_s,
-                        &bucket_start_s, &bucket_end_s})
+  std::vector<double> f{static_cast<double>(layers),
+                        static_cast<double>(micro),
+                        static_cast<double>(buckets),
+                        step_s,
+                        loss,
+                        backward_start_s,
+                        wait_begin_s,
+                        wait_end_s,
+                        optimizer_begin_s,
+                        optimizer_end_s,
+                        loss_scale,
+                        skipped ? 1.0 : 0.0};
+  for (const auto* v :
+       {&forward_begin, &forward_end, &backward_begin, &backward_end, &bucket_ready_s, &bucket_start_s, &bucket_end_s})
     f.insert(f.end(), v->begin(), v->end());
   return f;
 }
@@ -176,7 +185,8 @@ StepTimes Trainer::step(int t) {
   std::vector<Batch> batches;
   for (std::size_t a = 0; a < micro; ++a)
     batches.push_back(data_.batch(
-        SyntheticData::sample_index(t, static_cast<std::int64_t>(a), config_.accumulation, comm_->rank(), ranks, b, 0), b));
+        SyntheticData::sample_index(t, static_cast<std::int64_t>(a), config_.accumulation, comm_->rank(), ranks, b, 0),
+        b));
 
   comm_->clear();
   device_->forget_marks();  // the previous step's marks were resolved when it ended
@@ -198,8 +208,10 @@ StepTimes Trainer::step(int t) {
     obs.backward_begin.assign(layers, 0);
     obs.backward_end.assign(layers, 0);
     const Batch& batch = batches[a];
-    if (plan_.tokens_in()) executor_.set_tokens(batch.tokens);
-    else executor_.set_features(batch.features);
+    if (plan_.tokens_in())
+      executor_.set_tokens(batch.tokens);
+    else
+      executor_.set_features(batch.features);
     executor_.set_targets(batch.targets);
     executor_.forward(&obs);
     executor_.backward(loss_scale, a > 0, &obs);
@@ -209,7 +221,8 @@ StepTimes Trainer::step(int t) {
     if (last) backward_start = obs.backward_begin[layers - 1];
     std::copy(obs.forward_begin.begin(), obs.forward_begin.end(), fb.begin() + static_cast<std::ptrdiff_t>(a * layers));
     std::copy(obs.forward_end.begin(), obs.forward_end.end(), fe.begin() + static_cast<std::ptrdiff_t>(a * layers));
-    std::copy(obs.backward_begin.begin(), obs.backward_begin.end(), bb.begin() + static_cast<std::ptrdiff_t>(a * layers));
+    std::copy(obs.backward_begin.begin(), obs.backward_begin.end(),
+              bb.begin() + static_cast<std::ptrdiff_t>(a * layers));
     std::copy(obs.backward_end.begin(), obs.backward_end.end(), be.begin() + static_cast<std::ptrdiff_t>(a * layers));
   }
   // Without overlap every bucket starts once backward is done.

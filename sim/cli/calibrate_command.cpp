@@ -40,14 +40,15 @@ std::string train_binary() {
 
 // Runs the micro-benchmarks on the real backend and returns their JSON output.
 models::Json run_microbench(const CalibrateArgs& a) {
-  const std::string raw = std::filesystem::temp_directory_path() / ("dpcast-microbench-" + std::to_string(::getpid()) + ".json");
+  const std::string raw =
+      std::filesystem::temp_directory_path() / ("dpcast-microbench-" + std::to_string(::getpid()) + ".json");
   std::vector<std::string> argv;
   // CPU ranks come from mpirun; on one node the CUDA backend forks one process per GPU itself.
   if (a.ranks > 1 && a.backend != "cuda") argv = {"mpirun", "-n", std::to_string(a.ranks)};
   // "Calibrate on one rank": the computing benchmarks on rank 0 alone (then on every rank at
   // once, for the colocated slowdown), the all-reduce on all.
-  for (const auto& s : {train_binary(), std::string("--microbench"), std::string("--backend"), a.backend,
-                        std::string("-o"), raw})
+  for (const auto& s :
+       {train_binary(), std::string("--microbench"), std::string("--backend"), a.backend, std::string("-o"), raw})
     argv.push_back(s);
   if (a.ranks > 1 && a.backend == "cuda")
     for (const auto& s : {std::string("--gpus"), std::to_string(a.ranks)}) argv.push_back(s);
@@ -104,7 +105,8 @@ void merge(models::Profile& into, const models::Profile& extra) {
 sim::Calibration from_log(const sim::AllreduceLog& log, const std::string& file, const std::string& kind,
                           const std::string& link_name, int ranks) {
   const int p = log.ranks > 0 ? log.ranks : ranks;
-  if (p < 2) throw Error("dpcast calibrate: " + file + ": the " + kind + " log does not say how many ranks ran; give --ranks");
+  if (p < 2)
+    throw Error("dpcast calibrate: " + file + ": the " + kind + " log does not say how many ranks ran; give --ranks");
   if (link_name.empty()) throw Error("dpcast calibrate: --link names the catalogue link that " + file + " measured");
   const auto fit = sim::fit_allreduce(log.samples, p);
   sim::Calibration c;
@@ -115,10 +117,10 @@ sim::Calibration from_log(const sim::AllreduceLog& log, const std::string& file,
   c.profile.links[link_name] = link;
   c.profile.source = kind + " " + file;
   std::ostringstream line;
-  line << "link " << link_name << ": alpha " << fit.latency_s * 1e6 << " us, bandwidth " << fit.bandwidth_bytes_per_s / 1e9
-       << " GB/s (catalogue " << catalogue.latency_s * 1e6 << " us, " << catalogue.bandwidth_bytes_per_s / 1e9
-       << " GB/s), from " << log.samples.size() << " " << kind << " sizes on " << p << " ranks, worst fit error "
-       << 100 * fit.max_relative_error << "%";
+  line << "link " << link_name << ": alpha " << fit.latency_s * 1e6 << " us, bandwidth "
+       << fit.bandwidth_bytes_per_s / 1e9 << " GB/s (catalogue " << catalogue.latency_s * 1e6 << " us, "
+       << catalogue.bandwidth_bytes_per_s / 1e9 << " GB/s), from " << log.samples.size() << " " << kind << " sizes on "
+       << p << " ranks, worst fit error " << 100 * fit.max_relative_error << "%";
   c.report.push_back(line.str());
   return c;
 }
@@ -159,17 +161,21 @@ int cmd_calibrate(const CalibrateArgs& a) {
   for (const auto& record_file : a.records)
     add(sim::calibrate_from_records(sim::load_records(record_file), record_file, catalogue));
   if (!a.nccl_tests.empty())
-    add(from_log(sim::parse_nccl_tests(read_file(a.nccl_tests), a.nccl_tests), a.nccl_tests, "nccl-tests", a.link, a.ranks));
+    add(from_log(sim::parse_nccl_tests(read_file(a.nccl_tests), a.nccl_tests), a.nccl_tests, "nccl-tests", a.link,
+                 a.ranks));
   if (!a.osu.empty()) add(from_log(sim::parse_osu_allreduce(read_file(a.osu), a.osu), a.osu, "OSU", a.link, a.ranks));
   if (!imports) {
-    if (link.empty() && a.ranks > 1) throw Error("dpcast calibrate: --link or --node says which link the ranks' all-reduce crosses");
+    if (link.empty() && a.ranks > 1)
+      throw Error("dpcast calibrate: --link or --node says which link the ranks' all-reduce crosses");
     add(sim::calibrate_from_microbench(run_microbench(a), "dpcast-train --microbench", catalogue, gpu,
                                        link.empty() ? "shared-memory" : link));
   }
   if (!a.name.empty()) profile.name = a.name;
   if (profile.name.empty()) profile.name = std::filesystem::path(a.output).stem().string();
-  const std::string text = "# A calibrated hardware profile, written by dpcast calibrate: use it with\n"
-                           "#   dpcast predict SCENARIO --profile " + a.output + "\n" + models::profile_yaml(profile);
+  const std::string text =
+      "# A calibrated hardware profile, written by dpcast calibrate: use it with\n"
+      "#   dpcast predict SCENARIO --profile " +
+      a.output + "\n" + models::profile_yaml(profile);
   (void)models::parse_profile(text, a.output);  // what we write reads back
   models::write_file_atomically(a.output, text);
   for (const auto& line : report) std::cout << line << "\n";

@@ -46,30 +46,38 @@ int cmd_models(bool json) {
 int cmd_hardware(bool json) {
   const auto& cat = models::Catalogue::builtin();
   if (json) {
-    models::Json out{{"gpus", models::Json::array()}, {"links", models::Json::array()}, {"nodes", models::Json::array()}};
+    models::Json out{
+        {"gpus", models::Json::array()}, {"links", models::Json::array()}, {"nodes", models::Json::array()}};
     for (const auto& [name, g] : cat.gpus()) {
       models::Json peaks;
       for (const auto& [p, v] : g.peak_flops) peaks[std::string(models::to_string(p))] = v;
       models::Json j{{"name", name},
-                       {"description", g.description},
-                       {"peak_flops", peaks},
-                       {"vector_flops", g.vector_flops},
-                       {"memory_bytes", g.memory_bytes},
-                       {"memory_bandwidth_bytes_per_s", g.memory_bandwidth_bytes_per_s},
-                       {"compute_efficiency", g.compute_efficiency},
-                       {"memory_efficiency", g.memory_efficiency},
-                       {"reserved_bytes", g.reserved_bytes},
-                       {"launch_overhead_s", g.launch_overhead_s}};
+                     {"description", g.description},
+                     {"peak_flops", peaks},
+                     {"vector_flops", g.vector_flops},
+                     {"memory_bytes", g.memory_bytes},
+                     {"memory_bandwidth_bytes_per_s", g.memory_bandwidth_bytes_per_s},
+                     {"compute_efficiency", g.compute_efficiency},
+                     {"memory_efficiency", g.memory_efficiency},
+                     {"reserved_bytes", g.reserved_bytes},
+                     {"launch_overhead_s", g.launch_overhead_s}};
       if (g.price_per_hour) j["price_per_hour_usd"] = *g.price_per_hour;
       out["gpus"].push_back(j);
     }
     for (const auto& [name, l] : cat.links())
-      out["links"].push_back({{"name", name}, {"description", l.description},
-                              {"bandwidth_bytes_per_s", l.bandwidth_bytes_per_s}, {"latency_s", l.latency_s}});
+      out["links"].push_back({{"name", name},
+                              {"description", l.description},
+                              {"bandwidth_bytes_per_s", l.bandwidth_bytes_per_s},
+                              {"latency_s", l.latency_s}});
     for (const auto& [name, n] : cat.nodes()) {
-      models::Json j{{"name", name}, {"description", n.description}, {"gpu", n.gpu},
-                     {"gpus_per_node", n.gpus_per_node}, {"fabric", std::string(models::to_string(n.fabric))},
-                     {"intra_link", n.intra_link}, {"nics", n.nics}, {"nic_link", n.nic_link}};
+      models::Json j{{"name", name},
+                     {"description", n.description},
+                     {"gpu", n.gpu},
+                     {"gpus_per_node", n.gpus_per_node},
+                     {"fabric", std::string(models::to_string(n.fabric))},
+                     {"intra_link", n.intra_link},
+                     {"nics", n.nics},
+                     {"nic_link", n.nic_link}};
       if (n.fabric == models::IntraFabric::Pcie) {
         j["pcie_switches"] = n.pcie_switches;
         j["host_link"] = n.host_link;
@@ -82,7 +90,8 @@ int cmd_hardware(bool json) {
     return 0;
   }
   std::cout << "GPUs (" << models::Catalogue::default_dir() << "/gpus)\n";
-  sim::Table gpus({"name", "bf16", "fp32 matrix", "memory", "bandwidth", "efficiency (compute/memory)", "$/GPU-hour", "description"});
+  sim::Table gpus({"name", "bf16", "fp32 matrix", "memory", "bandwidth", "efficiency (compute/memory)", "$/GPU-hour",
+                   "description"});
   for (const auto& [name, g] : cat.gpus()) {
     const auto bf16 = g.peak_flops.find(models::Precision::Bf16);
     gpus.add_row({name, bf16 == g.peak_flops.end() ? "-" : sim::human_rate(bf16->second, "FLOP/s"),

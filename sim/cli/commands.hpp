@@ -53,10 +53,10 @@ struct CalibrateArgs {
   std::string link;             // or that link, named directly
   std::string name;
   std::string output;
-  std::string base;             // a profile to extend
-  std::string microbench;       // fit this dpcast-train --microbench output instead of running it
-  std::string nccl_tests;       // import an all_reduce_perf log
-  std::string osu;              // import an osu_allreduce log
+  std::string base;                  // a profile to extend
+  std::string microbench;            // fit this dpcast-train --microbench output instead of running it
+  std::string nccl_tests;            // import an all_reduce_perf log
+  std::string osu;                   // import an osu_allreduce log
   std::vector<std::string> records;  // measured records (one worker) whose layers the profile keeps
 };
 
@@ -80,11 +80,11 @@ int cmd_plan(const PlanArgs& args);
 struct ValidateArgs {
   std::vector<std::string> data_sets;  // empty: all
   std::string engine = "analytical";
-  std::string corpus;                  // empty: models::default_validation_dir()
+  std::string corpus;  // empty: models::default_validation_dir()
   bool json = false;
   bool csv = false;
-  bool summary = false;                // only the per-data-set table
-  bool check = false;                  // exit 1 when a data set is beyond its bound (CI)
+  bool summary = false;  // only the per-data-set table
+  bool check = false;    // exit 1 when a data set is beyond its bound (CI)
   bool write_bounds = false;
   std::string output;
 };

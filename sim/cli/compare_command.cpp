@@ -71,8 +71,9 @@ int cmd_compare(const std::vector<std::string>& files, bool json, bool csv, bool
     throw Error("dpcast compare: no predicted and measured records of the same configuration among " +
                 std::to_string(records.size()) + " records" +
                 (comparison.unpaired.empty() ? "" : " (" + comparison.unpaired.front() + ")"));
-  emit(json ? sim::comparison_json(comparison) : csv ? sim::comparison_csv(comparison)
-                                                     : sim::comparison_table(comparison, layers),
+  emit(json  ? sim::comparison_json(comparison)
+       : csv ? sim::comparison_csv(comparison)
+             : sim::comparison_table(comparison, layers),
        output);
   bool over = false;
   if (tolerance >= 0)
@@ -80,12 +81,13 @@ int cmd_compare(const std::vector<std::string>& files, bool json, bool csv, bool
       if (std::abs(p.error()) * 100 > tolerance) {
         std::cerr << "dpcast compare: " << p.measured.model << " on " << p.measured.gpus << " GPUs, micro-batch "
                   << p.measured.micro_batch << " (" << p.predicted.engine << "): error "
-                  << sim::fixed(100 * p.error(), 1) << "% is beyond the tolerance of " << sim::fixed(tolerance, 1) << "%\n";
+                  << sim::fixed(100 * p.error(), 1) << "% is beyond the tolerance of " << sim::fixed(tolerance, 1)
+                  << "%\n";
         over = true;
       }
   if (max_mape >= 0 && comparison.mape() * 100 > max_mape) {
-    std::cerr << "dpcast compare: MAPE " << sim::fixed(100 * comparison.mape(), 1) << "% is beyond " << sim::fixed(max_mape, 1)
-              << "%\n";
+    std::cerr << "dpcast compare: MAPE " << sim::fixed(100 * comparison.mape(), 1) << "% is beyond "
+              << sim::fixed(max_mape, 1) << "%\n";
     over = true;
   }
   return over ? 1 : 0;

@@ -7,9 +7,9 @@
 #include <iostream>
 
 #include "commands.hpp"
-#include "mpi_sweep.hpp"
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/yaml_reader.hpp"
+#include "mpi_sweep.hpp"
 
 using namespace dpcast;
 
@@ -44,7 +44,8 @@ int main(int argc, char** argv) {
   auto* compare_json = compare->add_flag("--json", json, "JSON: every pair, the MAPE and the worst error");
   compare->add_flag("--csv", csv, "CSV: one row per pair")->excludes(compare_json);
   compare->add_flag("--layers", layers, "Also compare every layer's forward and backward time");
-  compare->add_option("--tolerance", tolerance, "Exit status 1 when any pair's step-time error exceeds this many percent")
+  compare
+      ->add_option("--tolerance", tolerance, "Exit status 1 when any pair's step-time error exceeds this many percent")
       ->check(CLI::NonNegativeNumber);
   compare->add_option("--max-mape", max_mape, "Exit status 1 when the MAPE exceeds this many percent")
       ->check(CLI::NonNegativeNumber);
@@ -58,34 +59,47 @@ int main(int argc, char** argv) {
 
   cli::CalibrateArgs cal;
   auto* calibrate = app.add_subcommand(
-      "calibrate", "Measure this machine (dpcast-train --microbench) or import nccl-tests / OSU logs into a hardware profile");
+      "calibrate",
+      "Measure this machine (dpcast-train --microbench) or import nccl-tests / OSU logs into a hardware profile");
   calibrate->add_option("--backend", cal.backend, "cpu (OpenBLAS + MPI) or cuda (cuBLAS + NCCL); default cpu");
-  calibrate->add_option("-n,--ranks", cal.ranks, "Processes for the all-reduce measurement (mpirun -n; with --backend cuda, "
-                                                 "GPUs: dpcast-train --gpus), or the ranks of an imported OSU log; default 2")
+  calibrate
+      ->add_option("-n,--ranks", cal.ranks,
+                   "Processes for the all-reduce measurement (mpirun -n; with --backend cuda, "
+                   "GPUs: dpcast-train --gpus), or the ranks of an imported OSU log; default 2")
       ->check(CLI::Range(1, 1 << 20));
-  calibrate->add_option("--gpu", cal.gpu, "Catalogue GPU the measurements describe (default cpu-core for --backend cpu)");
-  calibrate->add_option("--node", cal.node, "Node preset whose intra-node link the all-reduce crosses (default cpu-host)");
+  calibrate->add_option("--gpu", cal.gpu,
+                        "Catalogue GPU the measurements describe (default cpu-core for --backend cpu)");
+  calibrate->add_option("--node", cal.node,
+                        "Node preset whose intra-node link the all-reduce crosses (default cpu-host)");
   calibrate->add_option("--link", cal.link, "Catalogue link the all-reduce measures (instead of --node)");
   calibrate->add_option("--name", cal.name, "Profile name (default: the output file's name)");
   calibrate->add_option("-o,--output", cal.output, "Where to write the profile (YAML, atomically)");
   calibrate->add_option("--base", cal.base, "Start from this profile and add what is measured or imported");
-  calibrate->add_option("--from-microbench", cal.microbench, "Fit this dpcast-train --microbench output instead of running it");
-  calibrate->add_option("--nccl-tests", cal.nccl_tests, "Import an nccl-tests all_reduce_perf log into --link's alpha-beta");
+  calibrate->add_option("--from-microbench", cal.microbench,
+                        "Fit this dpcast-train --microbench output instead of running it");
+  calibrate->add_option("--nccl-tests", cal.nccl_tests,
+                        "Import an nccl-tests all_reduce_perf log into --link's alpha-beta");
   calibrate->add_option("--record", cal.records,
                         "Measured run records (dpcast-train on one worker) whose layers' times the profile keeps "
                         "(repeatable); predictions of those layers then use them");
-  calibrate->add_option("--osu", cal.osu, "Import an OSU osu_allreduce log (of --ranks ranks) into --link's alpha-beta");
+  calibrate->add_option("--osu", cal.osu,
+                        "Import an OSU osu_allreduce log (of --ranks ranks) into --link's alpha-beta");
 
   cli::PlanArgs plan_args;
-  auto* plan = app.add_subcommand("plan", "Size a cluster: the Pareto front of time to train against cost, under a "
-                                          "deadline, a budget and a maximum global batch (the scenario's plan section)");
+  auto* plan = app.add_subcommand("plan",
+                                  "Size a cluster: the Pareto front of time to train against cost, under a "
+                                  "deadline, a budget and a maximum global batch (the scenario's plan section)");
   plan->add_option("scenario", plan_args.scenario, "Scenario with a plan section")->required();
-  plan->add_option("--tokens", plan_args.tokens, "Tokens to train on (overrides plan.target)")->check(CLI::PositiveNumber);
-  plan->add_option("--samples", plan_args.samples, "Samples to train on (overrides plan.target)")->check(CLI::PositiveNumber);
+  plan->add_option("--tokens", plan_args.tokens, "Tokens to train on (overrides plan.target)")
+      ->check(CLI::PositiveNumber);
+  plan->add_option("--samples", plan_args.samples, "Samples to train on (overrides plan.target)")
+      ->check(CLI::PositiveNumber);
   plan->add_option("--deadline-hours", plan_args.deadline_hours, "Deadline in hours")->check(CLI::PositiveNumber);
   plan->add_option("--budget", plan_args.budget_usd, "Budget in USD")->check(CLI::PositiveNumber);
-  plan->add_option("--max-global-batch", plan_args.max_global_batch, "Largest global batch in samples")->check(CLI::PositiveNumber);
-  plan->add_option("--price", plan_args.prices, "GPU=USD per GPU-hour, overriding the catalogue and the plan (repeatable)");
+  plan->add_option("--max-global-batch", plan_args.max_global_batch, "Largest global batch in samples")
+      ->check(CLI::PositiveNumber);
+  plan->add_option("--price", plan_args.prices,
+                   "GPU=USD per GPU-hour, overriding the catalogue and the plan (repeatable)");
   plan->add_option("--confirm-up-to", plan_args.confirm_up_to,
                    "Play front points of at most this many GPUs on the DES (default 1024; 0: none)")
       ->check(CLI::Range(0, 1 << 30));
@@ -95,7 +109,8 @@ int main(int argc, char** argv) {
 
   cli::ValidateArgs val;
   auto* validate = app.add_subcommand(
-      "validate", "Predict the validation corpus (published measurements of real clusters) from the catalogue defaults");
+      "validate",
+      "Predict the validation corpus (published measurements of real clusters) from the catalogue defaults");
   validate->add_option("data_sets", val.data_sets, "Data sets (folders of scenarios/validation/); default: all");
   validate->add_option("--engine", val.engine, "analytical (default, what the bounds hold) or des");
   auto* validate_json = validate->add_flag("--json", val.json, "JSON: every case, and per data set its statistics");
@@ -104,9 +119,11 @@ int main(int argc, char** argv) {
   validate->add_option("-o,--output", val.output, "Write to this file (atomically) instead of stdout");
   validate->add_flag("--check", val.check,
                      "Exit status 1 when a data set's MAPE is above its bound in bounds.yaml, or the bound is stale");
-  validate->add_flag("--write-bounds", val.write_bounds,
-                     "Write bounds.yaml: each data set's MAPE rounded up to 0.1% (never raises the bound of unchanged cases)");
-  validate->add_option("--corpus", val.corpus, "The corpus folder (default: scenarios/validation, or $DPCAST_VALIDATION_DIR)");
+  validate->add_flag(
+      "--write-bounds", val.write_bounds,
+      "Write bounds.yaml: each data set's MAPE rounded up to 0.1% (never raises the bound of unchanged cases)");
+  validate->add_option("--corpus", val.corpus,
+                       "The corpus folder (default: scenarios/validation, or $DPCAST_VALIDATION_DIR)");
 
   auto* models_cmd = app.add_subcommand("models", "List the built-in model zoo");
   models_cmd->add_flag("--json", json, "JSON");
@@ -139,7 +156,8 @@ int main(int argc, char** argv) {
 
   try {
     cli::MpiSweep world;  // under mpirun: predict splits its sweep, other commands run on rank 0
-    if (*predict) return cli::cmd_predict({scenario, json, csv, engine, output, summary, trace, trace_ranks, profile}, world);
+    if (*predict)
+      return cli::cmd_predict({scenario, json, csv, engine, output, summary, trace, trace_ranks, profile}, world);
     if (!world.writes()) return 0;
     if (*calibrate) return cli::cmd_calibrate(cal);
     if (*plan) return cli::cmd_plan(plan_args);

@@ -3,11 +3,11 @@
 #include <thread>
 
 #include "commands.hpp"
-#include "progress.hpp"
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/plan_spec.hpp"
 #include "dpcast/models/yaml_reader.hpp"
 #include "dpcast/sim/planner.hpp"
+#include "progress.hpp"
 
 namespace dpcast::cli {
 
@@ -17,7 +17,8 @@ int cmd_plan(const PlanArgs& a) {
   // Command-line values win over the plan section.
   if (a.tokens > 0 && a.samples > 0) throw Error("dpcast plan: give --tokens or --samples, not both");
   if (a.tokens > 0) {
-    if (!ps.base.model.is_sequence_model()) throw Error("dpcast plan: --tokens: " + ps.base.model.label + " is not a sequence model; give --samples");
+    if (!ps.base.model.is_sequence_model())
+      throw Error("dpcast plan: --tokens: " + ps.base.model.label + " is not a sequence model; give --samples");
     plan.target_tokens = a.tokens, plan.target_samples = 0;
   }
   if (a.samples > 0) plan.target_samples = a.samples, plan.target_tokens = 0;
@@ -42,7 +43,8 @@ int cmd_plan(const PlanArgs& a) {
     } catch (const std::exception&) {
       usd = 0;
     }
-    if (!(usd > 0)) throw Error("dpcast plan: --price: expected a positive price in USD per GPU-hour, got '" + price + "'");
+    if (!(usd > 0))
+      throw Error("dpcast plan: --price: expected a positive price in USD per GPU-hour, got '" + price + "'");
     options.prices[gpu] = usd;
   }
   Progress progress;

@@ -4,14 +4,14 @@
 #include <optional>
 
 #include "commands.hpp"
-#include "mpi_sweep.hpp"
-#include "progress.hpp"
 #include "dpcast/models/atomic_file.hpp"
 #include "dpcast/models/error.hpp"
 #include "dpcast/sim/predictor.hpp"
 #include "dpcast/sim/provenance.hpp"
 #include "dpcast/sim/report.hpp"
 #include "dpcast/sim/trace.hpp"
+#include "mpi_sweep.hpp"
+#include "progress.hpp"
 
 namespace dpcast::cli {
 
@@ -24,8 +24,8 @@ void emit(const std::string& text, const std::string& output) {
 }
 
 std::vector<models::RunRecord> predict_all(const std::vector<models::Scenario>& scenarios, bool details,
-                                           const std::string& engine_name,
-                                           const models::NetworkModelSettings& network, MpiSweep* sweep) {
+                                           const std::string& engine_name, const models::NetworkModelSettings& network,
+                                           MpiSweep* sweep) {
   sim::Predictor predictor;
   const auto engine = engine_name == "des" ? sim::Engine::Des : sim::Engine::Analytical;
   const std::size_t ranks = sweep ? static_cast<std::size_t>(sweep->size()) : 1;
@@ -83,11 +83,14 @@ int cmd_predict(const PredictArgs& a, MpiSweep& sweep) {
   if (!sweep.writes()) return 0;  // rank 0 writes the result
   if (records.size() == 1 && !records.front().feasible)
     throw Error(scenarios.front().where("training.micro_batch"), "training.micro_batch",
-                std::to_string(records.front().micro_batch) + " does not fit in memory: " +
-                    sim::out_of_memory_text(records.front()));
+                std::to_string(records.front().micro_batch) +
+                    " does not fit in memory: " + sim::out_of_memory_text(records.front()));
   if (!a.trace.empty())
-    models::write_file_atomically(a.trace, sim::chrome_trace(records.front(), scenarios.front(), a.trace_ranks).dump() + "\n");
-  emit(a.json ? sim::records_json(records, !a.summary) : a.csv ? sim::predict_csv(records) : sim::predict_table(records),
+    models::write_file_atomically(a.trace,
+                                  sim::chrome_trace(records.front(), scenarios.front(), a.trace_ranks).dump() + "\n");
+  emit(a.json  ? sim::records_json(records, !a.summary)
+       : a.csv ? sim::predict_csv(records)
+               : sim::predict_table(records),
        a.output);
   return 0;
 }
@@ -109,8 +112,9 @@ int cmd_memory(const std::string& file, bool json) {
   }
   std::cout << sim::memory_table(records);
   for (const auto& r : records)
-    if (!r.feasible) std::cout << "out of memory at " << r.gpus << " GPUs, micro-batch " << r.micro_batch << ": "
-                               << sim::out_of_memory_text(r) << "\n";
+    if (!r.feasible)
+      std::cout << "out of memory at " << r.gpus << " GPUs, micro-batch " << r.micro_batch << ": "
+                << sim::out_of_memory_text(r) << "\n";
   return 0;
 }
 

@@ -89,7 +89,8 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
   }
 
   // ---- communication ----
-  const auto buckets = models::make_buckets(graph, grad_bytes, s.data_parallel.first_bucket_mb * 1024 * 1024, r.bucket_bytes);
+  const auto buckets =
+      models::make_buckets(graph, grad_bytes, s.data_parallel.first_bucket_mb * 1024 * 1024, r.bucket_bytes);
   const auto grad_op = zero == 0 ? CollectiveOp::AllReduce : CollectiveOp::ReduceScatter;
   std::vector<CommOp> grad_ops;
   std::vector<CollectiveChoice> choices;
@@ -103,7 +104,7 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
     grad_ops.push_back({ready, n > 1 ? choice.time_s : 0});
   }
 
-  double exposed = 0;         // per step
+  double exposed = 0;  // per step
   std::vector<double> starts;
   if (n > 1) {
     if (zero < 3) {
@@ -116,7 +117,8 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
       if (zero >= 1) {
         // The updated parameter shards are all-gathered after the optimizer step.
         const double params_bytes = static_cast<double>(r.params) * act_bytes;
-        const double gather = choose_collective(s.data_parallel.collective, CollectiveOp::AllGather, params_bytes, path).time_s;
+        const double gather =
+            choose_collective(s.data_parallel.collective, CollectiveOp::AllGather, params_bytes, path).time_s;
         exposed += gather;
         comm_total += gather;
       }
@@ -129,14 +131,17 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
       std::vector<double> gather_s;
       for (std::size_t k = 0; k < count; ++k) {
         for (LayerId id : buckets[k].layers) needs[id] = static_cast<int>(k);
-        gather_s.push_back(choose_collective(s.data_parallel.collective, CollectiveOp::AllGather, buckets[k].params * act_bytes, path).time_s);
+        gather_s.push_back(
+            choose_collective(s.data_parallel.collective, CollectiveOp::AllGather, buckets[k].params * act_bytes, path)
+                .time_s);
       }
       double comm = 0, comp = 0;
       std::vector<double> forward_gathered(count), backward_gathered(count);
       for (std::size_t k = count; k-- > 0;) forward_gathered[k] = comm += gather_s[k];
       std::vector<bool> have(count, false);
       for (LayerId id : order) {
-        if (needs[id] >= 0 && !have[needs[id]]) comp = std::max(comp, forward_gathered[needs[id]]), have[needs[id]] = true;
+        if (needs[id] >= 0 && !have[needs[id]])
+          comp = std::max(comp, forward_gathered[needs[id]]), have[needs[id]] = true;
         comp += times[id].forward_s * slowest;
       }
       const double backward_start = comp;
@@ -146,7 +151,8 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
       auto backward_through = [&](std::size_t bucket) {  // compute until `bucket` is complete (or to the end)
         while (next_layer < reverse.size()) {
           const LayerId id = reverse[next_layer++];
-          if (needs[id] >= 0 && !have[needs[id]]) comp = std::max(comp, backward_gathered[needs[id]]), have[needs[id]] = true;
+          if (needs[id] >= 0 && !have[needs[id]])
+            comp = std::max(comp, backward_gathered[needs[id]]), have[needs[id]] = true;
           comp += times[id].backward_s * slowest;
           if (bucket < count && id == buckets[bucket].layers.back()) return;
         }
@@ -176,7 +182,8 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
 
   r.breakdown.forward_s = mean_forward * accumulation;
   r.breakdown.backward_s = mean_backward * accumulation;
-  r.breakdown.stragglers_s = ((forward - mean_forward) + (backward - mean_backward)) * accumulation;  // exactly 0 without noise
+  r.breakdown.stragglers_s =
+      ((forward - mean_forward) + (backward - mean_backward)) * accumulation;  // exactly 0 without noise
   r.breakdown.exposed_comm_s = exposed;
   r.breakdown.comm_total_s = comm_total;
   r.breakdown.optimizer_s = optimizer;
@@ -201,17 +208,22 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
   if (n == 1) {
     r.collective_why = "one GPU: no gradient exchange";
   } else {
-    const double largest = buckets.empty() ? 0 : std::max_element(buckets.begin(), buckets.end(), [](const models::Bucket& a, const models::Bucket& b) { return a.bytes < b.bytes; })->bytes;
+    const double largest =
+        buckets.empty()
+            ? 0
+            : std::max_element(buckets.begin(), buckets.end(), [](const models::Bucket& a, const models::Bucket& b) {
+                return a.bytes < b.bytes;
+              })->bytes;
     std::string mix;
     if (bytes_by_algorithm.size() > 1)
       for (const auto& [c, bytes] : bytes_by_algorithm)
         mix += (mix.empty() ? "" : ", ") + std::string(models::to_string(c)) + " for " + human_bytes(bytes);
     r.collective_why =
         std::string(s.data_parallel.collective == Collective::Auto ? "auto: least alpha-beta time per bucket"
-                                                                    : "configured") +
-        (mix.empty() ? "" : " (" + mix + ")") + "; " + std::string(grad_op == CollectiveOp::AllReduce ? "all-reduce" : "reduce-scatter") +
-        " of the largest bucket (" + human_bytes(largest) + ") on " + std::to_string(n) + " GPUs: " +
-        compare_collectives(grad_op, largest, path);
+                                                                   : "configured") +
+        (mix.empty() ? "" : " (" + mix + ")") + "; " +
+        std::string(grad_op == CollectiveOp::AllReduce ? "all-reduce" : "reduce-scatter") + " of the largest bucket (" +
+        human_bytes(largest) + ") on " + std::to_string(n) + " GPUs: " + compare_collectives(grad_op, largest, path);
     if (s.data_parallel.overlap && !s.overlaps_communication())
       r.collective_why += "; not overlapped with backward: " + gpu.name +
                           " computes its own communication (communication_uses_compute)";
@@ -228,8 +240,8 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
     for (std::size_t k = 0; k < buckets.size(); ++k) {
       const double start = k < starts.size() ? starts[k] : grad_ops[k].ready_s;
       const double ready = zero >= 3 && n > 1 ? grad_ops[k].ready_s : grad_ready[buckets[k].layers.back()];
-      r.buckets.push_back({static_cast<int>(k), buckets[k].bytes, static_cast<int>(buckets[k].layers.size()),
-                           ready, start, start + grad_ops[k].duration_s,
+      r.buckets.push_back({static_cast<int>(k), buckets[k].bytes, static_cast<int>(buckets[k].layers.size()), ready,
+                           start, start + grad_ops[k].duration_s,
                            n == 1 ? "none" : std::string(models::to_string(choices[k].algorithm))});
     }
   }

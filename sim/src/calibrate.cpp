@@ -95,7 +95,8 @@ AllreduceLog parse_osu_allreduce(const std::string& text, const std::string& fil
     if (t.size() < 2 || t[0][0] == '#' || !is_number(t[0], size) || !is_number(t[1], latency_us)) continue;
     if (size > 0 && latency_us > 0) log.samples.push_back({size, latency_us * 1e-6});
   }
-  if (log.samples.empty()) throw Error(SourceLocation{file, 0, 0}, "", "no OSU osu_allreduce rows (size, latency) found");
+  if (log.samples.empty())
+    throw Error(SourceLocation{file, 0, 0}, "", "no OSU osu_allreduce rows (size, latency) found");
   return log;
 }
 
@@ -176,10 +177,10 @@ Calibration calibrate_from_microbench(const models::Json& raw, const std::string
     const double rate = peak.count(precision) ? peak[precision] : gpu.matrix_peak(precision);
     g.matrix_efficiency[precision] = fit_efficiency_curve(samples, rate, 1.0);
     const auto& pts = g.matrix_efficiency[precision].points;
-    c.report.push_back("matrix products (" + std::string(models::to_string(precision)) + "): " +
-                       std::to_string(samples.size()) + " timings, efficiency " + fixed(100 * pts.front().second, 0) +
-                       "% at " + human_rate(pts.front().first, "FLOP") + " to " + fixed(100 * pts.back().second, 0) +
-                       "% at " + human_rate(pts.back().first, "FLOP"));
+    c.report.push_back("matrix products (" + std::string(models::to_string(precision)) +
+                       "): " + std::to_string(samples.size()) + " timings, efficiency " +
+                       fixed(100 * pts.front().second, 0) + "% at " + human_rate(pts.front().first, "FLOP") + " to " +
+                       fixed(100 * pts.back().second, 0) + "% at " + human_rate(pts.back().first, "FLOP"));
   }
   // Streaming kernels: efficiency against memory bandwidth (above 1 where data fits in cache).
   std::vector<TimedSize> streaming;
@@ -190,7 +191,8 @@ Calibration calibrate_from_microbench(const models::Json& raw, const std::string
     const auto& pts = g.memory_efficiency_curve.points;
     c.report.push_back("streaming kernels: " + std::to_string(streaming.size()) + " timings, " +
                        human_rate(pts.front().second * bandwidth, "B/s") + " at " + human_bytes(pts.front().first) +
-                       " to " + human_rate(pts.back().second * bandwidth, "B/s") + " at " + human_bytes(pts.back().first));
+                       " to " + human_rate(pts.back().second * bandwidth, "B/s") + " at " +
+                       human_bytes(pts.back().first));
   }
   // Every rank computing at once against rank 0 alone: the median ratio, per kind of work.
   // Sharing a machine cannot make a worker faster: a median below 1 means something else
@@ -244,11 +246,12 @@ Calibration calibrate_from_records(const std::vector<models::RunRecord>& records
   for (const auto& r : records) {
     if (r.kind != "measured") continue;
     if (r.gpus != 1)
-      throw Error(SourceLocation{file, 0, 0}, "", "layers must be measured on one worker (this record of " + r.model +
-                                                      " ran on " + std::to_string(r.gpus) +
-                                                      " GPUs, and its layers already wait for their peers)");
+      throw Error(SourceLocation{file, 0, 0}, "",
+                  "layers must be measured on one worker (this record of " + r.model + " ran on " +
+                      std::to_string(r.gpus) + " GPUs, and its layers already wait for their peers)");
     if (r.scenario_yaml.empty())
-      throw Error(SourceLocation{file, 0, 0}, "scenario.yaml", "the record carries no scenario to rebuild its layers from");
+      throw Error(SourceLocation{file, 0, 0}, "scenario.yaml",
+                  "the record carries no scenario to rebuild its layers from");
     const auto s = models::parse_scenarios(r.scenario_yaml, file, catalogue).front();
     const auto graph = s.model.build(s.seq_len());
     std::map<std::string, const models::Layer*> by_name;

@@ -27,7 +27,8 @@ NetworkPath NetworkPath::from(const models::Scenario& s) {
     const std::int64_t leaf = c.nodes_per_leaf();
     double factor = std::min(1.0, smallest(leaf) / net.oversubscription);
     if (c.spans_pods())
-      factor = std::min(factor, smallest(leaf * c.leaves_per_pod()) / (net.oversubscription * net.pod_oversubscription));
+      factor =
+          std::min(factor, smallest(leaf * c.leaves_per_pod()) / (net.oversubscription * net.pod_oversubscription));
     p.ring_node_factor = factor;
   }
   p.ps_servers = s.data_parallel.ps_servers > 0 ? s.data_parallel.ps_servers : c.nodes;
@@ -49,8 +50,7 @@ double tree(double n, const NetworkPath& p) {
   if (p.gpus == 1) return 0;
   const bool multi = p.nodes > 1;
   const double alpha = multi ? std::max(p.inter_latency, p.intra_latency) : p.intra_latency;
-  const double bw =
-      multi ? std::min(p.intra_bandwidth, p.node_bandwidth / p.cross_leaf_factor) : p.intra_bandwidth;
+  const double bw = multi ? std::min(p.intra_bandwidth, p.node_bandwidth / p.cross_leaf_factor) : p.intra_bandwidth;
   // An inner vertex receives n/2 from each of its children (two, or one in a tree of two).
   const double fan_in = std::min(2, (multi ? p.nodes : p.gpus) - 1);
   return 2 * std::ceil(std::log2(p.gpus)) * alpha + 2 * (fan_in / 2) * n / bw;
@@ -110,15 +110,24 @@ double parameter_server(double n, const NetworkPath& p) {
 double collective_time(Collective algorithm, CollectiveOp op, double bytes, const NetworkPath& path) {
   double all_reduce = 0;
   switch (algorithm) {
-    case Collective::Ring: all_reduce = ring(bytes, path); break;
+    case Collective::Ring:
+      all_reduce = ring(bytes, path);
+      break;
     case Collective::Tree:
       // NCCL has no tree reduce-scatter or all-gather: those run as rings.
       all_reduce = op == CollectiveOp::AllReduce ? tree(bytes, path) : ring(bytes, path);
       break;
-    case Collective::HalvingDoubling: all_reduce = halving_doubling(bytes, path); break;
-    case Collective::Hierarchical: all_reduce = hierarchical(bytes, path); break;
-    case Collective::ParameterServer: all_reduce = parameter_server(bytes, path); break;
-    case Collective::Auto: return choose_collective(Collective::Auto, op, bytes, path).time_s;
+    case Collective::HalvingDoubling:
+      all_reduce = halving_doubling(bytes, path);
+      break;
+    case Collective::Hierarchical:
+      all_reduce = hierarchical(bytes, path);
+      break;
+    case Collective::ParameterServer:
+      all_reduce = parameter_server(bytes, path);
+      break;
+    case Collective::Auto:
+      return choose_collective(Collective::Auto, op, bytes, path).time_s;
   }
   return op == CollectiveOp::AllReduce ? all_reduce : all_reduce / 2;
 }

@@ -21,7 +21,9 @@ std::string configuration_key(const RunRecord& r) {
   return key.str();
 }
 
-double ComparedPair::error() const { return (predicted.step_time_s - measured.step_time_s) / measured.step_time_s; }
+double ComparedPair::error() const {
+  return (predicted.step_time_s - measured.step_time_s) / measured.step_time_s;
+}
 
 double Comparison::mape() const {
   if (pairs.empty()) return 0;
@@ -39,13 +41,16 @@ double Comparison::worst() const {
 namespace {
 
 std::string describe(const RunRecord& r) {
-  std::string d = r.model + " on " + std::to_string(r.gpus) + " " + r.gpu + ", micro-batch " + std::to_string(r.micro_batch);
+  std::string d =
+      r.model + " on " + std::to_string(r.gpus) + " " + r.gpu + ", micro-batch " + std::to_string(r.micro_batch);
   if (r.grad_accumulation > 1) d += " x" + std::to_string(r.grad_accumulation);
   d += ", buckets " + human_bytes(r.bucket_bytes);
   return d;
 }
 
-std::string both(double predicted, double measured) { return human_time(predicted) + " / " + human_time(measured); }
+std::string both(double predicted, double measured) {
+  return human_time(predicted) + " / " + human_time(measured);
+}
 
 }  // namespace
 
@@ -67,7 +72,8 @@ Comparison compare_records(const std::vector<RunRecord>& records) {
     prediction_used[key] = true;
   }
   for (const auto& [key, r] : predicted)
-    if (!prediction_used.count(key)) out.unpaired.push_back("predicted " + describe(*r) + ": no measurement of this configuration");
+    if (!prediction_used.count(key))
+      out.unpaired.push_back("predicted " + describe(*r) + ": no measurement of this configuration");
   return out;
 }
 
@@ -122,24 +128,24 @@ std::string comparison_table(const Comparison& c, bool layers) {
       std::vector<const models::LayerTiming*> measured;
       for (const auto& l : p.measured.layers)
         if (l.kind != "input") measured.push_back(&l);  // the data: nothing to time
-      std::sort(measured.begin(), measured.end(), [](auto* a, auto* b) {
-        return a->forward_s + a->backward_s > b->forward_s + b->backward_s;
-      });
+      std::sort(measured.begin(), measured.end(),
+                [](auto* a, auto* b) { return a->forward_s + a->backward_s > b->forward_s + b->backward_s; });
       Table lt({"layer", "kind", "forward pred/meas", "error", "backward pred/meas", "error"});
       for (const auto* l : measured) {
         const auto it = predicted.find(l->name);
         if (it == predicted.end()) continue;
         auto err = [](double q, double m) { return m > 0 ? signed_percent((q - m) / m) : std::string("-"); };
-        lt.add_row({l->name, l->kind, both(it->second->forward_s, l->forward_s), err(it->second->forward_s, l->forward_s),
-                    both(it->second->backward_s, l->backward_s), err(it->second->backward_s, l->backward_s)});
+        lt.add_row({l->name, l->kind, both(it->second->forward_s, l->forward_s),
+                    err(it->second->forward_s, l->forward_s), both(it->second->backward_s, l->backward_s),
+                    err(it->second->backward_s, l->backward_s)});
       }
       lt.print(out);
     }
   if (c.pairs.empty()) {
     out << "no predicted and measured records of the same configuration\n";
   } else {
-    out << "MAPE " << fixed(100 * c.mape(), 1) << "% over " << c.pairs.size() << " pair" << (c.pairs.size() == 1 ? "" : "s")
-        << " (step time); worst " << fixed(100 * c.worst(), 1) << "%\n";
+    out << "MAPE " << fixed(100 * c.mape(), 1) << "% over " << c.pairs.size() << " pair"
+        << (c.pairs.size() == 1 ? "" : "s") << " (step time); worst " << fixed(100 * c.worst(), 1) << "%\n";
   }
   return out.str();
 }
@@ -148,22 +154,24 @@ std::string comparison_json(const Comparison& c) {
   models::Json pairs = models::Json::array();
   for (const auto& p : c.pairs) {
     const auto config = models::to_json(p.measured, false)["config"];
-    pairs.push_back({{"config", config},
-                     {"engine", p.predicted.engine},
-                     {"predicted_step_time_s", p.predicted.step_time_s},
-                     {"measured_step_time_s", p.measured.step_time_s},
-                     {"measured_step_time_spread_s", {p.measured.step_time_spread_s.first, p.measured.step_time_spread_s.second}},
-                     {"error", p.error()},
-                     {"predicted_breakdown_s", models::to_json(p.predicted, false)["breakdown_s"]},
-                     {"measured_breakdown_s", models::to_json(p.measured, false)["breakdown_s"]}});
+    pairs.push_back(
+        {{"config", config},
+         {"engine", p.predicted.engine},
+         {"predicted_step_time_s", p.predicted.step_time_s},
+         {"measured_step_time_s", p.measured.step_time_s},
+         {"measured_step_time_spread_s", {p.measured.step_time_spread_s.first, p.measured.step_time_spread_s.second}},
+         {"error", p.error()},
+         {"predicted_breakdown_s", models::to_json(p.predicted, false)["breakdown_s"]},
+         {"measured_breakdown_s", models::to_json(p.measured, false)["breakdown_s"]}});
   }
   models::Json out{{"pairs", pairs}, {"unpaired", c.unpaired}, {"mape", c.mape()}, {"worst_abs_error", c.worst()}};
   return out.dump(2) + "\n";
 }
 
 std::string comparison_csv(const Comparison& c) {
-  std::string out = csv_line({"model", "gpu", "gpus", "micro_batch", "grad_accumulation", "bucket_bytes", "engine",
-                              "predicted_step_time_s", "measured_step_time_s", "measured_p10_s", "measured_p90_s", "error"});
+  std::string out =
+      csv_line({"model", "gpu", "gpus", "micro_batch", "grad_accumulation", "bucket_bytes", "engine",
+                "predicted_step_time_s", "measured_step_time_s", "measured_p10_s", "measured_p90_s", "error"});
   for (const auto& p : c.pairs) {
     const auto& m = p.measured;
     out += csv_line({m.model, m.gpu, std::to_string(m.gpus), std::to_string(m.micro_batch),

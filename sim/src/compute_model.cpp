@@ -49,7 +49,8 @@ PassTime ComputeModel::layer(const models::LayerCost& c, const models::Layer& la
   return {t.forward_s * slowdown, t.backward_s * slowdown};
 }
 
-PassTime ComputeModel::roofline(const models::LayerCost& c, const models::Layer& layer, std::int64_t micro_batch) const {
+PassTime ComputeModel::roofline(const models::LayerCost& c, const models::Layer& layer,
+                                std::int64_t micro_batch) const {
   if (!models::is_matrix_layer(layer.kind))
     return {time(c.forward_flops, c.forward_bytes, false), time(c.backward_flops(), c.backward_bytes, false)};
   if (layer.kind == models::LayerKind::Attention) {

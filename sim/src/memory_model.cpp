@@ -6,7 +6,9 @@ namespace dpcast::sim {
 using models::Optimizer;
 using models::Precision;
 
-double gradient_bytes_per_param(Precision p) { return models::bytes_per_element(p); }
+double gradient_bytes_per_param(Precision p) {
+  return models::bytes_per_element(p);
+}
 
 MemoryEstimate estimate_memory(const models::Scenario& s, const models::ModelGraph& graph) {
   const double n = s.cluster.gpus();
@@ -22,8 +24,9 @@ MemoryEstimate estimate_memory(const models::Scenario& s, const models::ModelGra
   b.grads_bytes = params * w / (zero >= 2 ? n : 1);
   const double state_per_param = (s.training.optimizer == Optimizer::Adam ? 8.0 : 4.0) + (mixed ? 4.0 : 0.0);
   b.optimizer_bytes = params * state_per_param / (zero >= 1 ? n : 1);
-  m.activation_bytes_per_sample =
-      (s.training.activation_checkpointing ? graph.checkpointed_elements_per_sample() : graph.saved_elements_per_sample()) * w;
+  m.activation_bytes_per_sample = (s.training.activation_checkpointing ? graph.checkpointed_elements_per_sample()
+                                                                       : graph.saved_elements_per_sample()) *
+                                  w;
   b.activations_bytes = m.activation_bytes_per_sample * static_cast<double>(s.training.micro_batch);
   const double bucket = s.data_parallel.bucket_mb * 1024 * 1024;
   b.comm_buffers_bytes = n == 1 ? 0 : zero == 0 ? params * w : 2 * bucket;
@@ -33,8 +36,7 @@ MemoryEstimate estimate_memory(const models::Scenario& s, const models::ModelGra
   b.total_bytes = fixed + b.activations_bytes;
   const double room = b.capacity_bytes - fixed;
   m.max_micro_batch =
-      room <= 0 ? 0
-                : static_cast<std::int64_t>(std::floor(room / std::max(m.activation_bytes_per_sample, 1.0)));
+      room <= 0 ? 0 : static_cast<std::int64_t>(std::floor(room / std::max(m.activation_bytes_per_sample, 1.0)));
   return m;
 }
 

@@ -33,10 +33,9 @@ std::string grouped(double whole) {
   return out;
 }
 
-
-constexpr double kExposedLimit = 0.30;   // "exposed communication exceeds 30% of the step"
-constexpr double kCheapSlack = 1.10;     // without constraints: the fastest within 10% of the cheapest
-constexpr double kDeadlineSlack = 1.01;  // with a deadline: the fastest within 1% of the cheapest meeting it
+constexpr double kExposedLimit = 0.30;     // "exposed communication exceeds 30% of the step"
+constexpr double kCheapSlack = 1.10;       // without constraints: the fastest within 10% of the cheapest
+constexpr double kDeadlineSlack = 1.01;    // with a deadline: the fastest within 1% of the cheapest meeting it
 constexpr std::size_t kMaxConfirmed = 32;  // DES plays at most this many front points
 
 // One cluster of the space: everything but the training settings.
@@ -61,7 +60,8 @@ struct Candidate {
   enum class Status { Ok, OutOfMemory, OverMaxBatch } status = Status::Ok;
 };
 
-models::Scenario configure(const models::Scenario& base, const Variant& v, std::int64_t mb, std::int64_t acc, int zero) {
+models::Scenario configure(const models::Scenario& base, const Variant& v, std::int64_t mb, std::int64_t acc,
+                           int zero) {
   models::Scenario s = base;
   s.cluster = v.cluster;
   s.training.micro_batch = mb;
@@ -111,7 +111,6 @@ std::string plan_duration(double s) {
   return fixed(s / 3600, s < 36000 ? 1 : 0) + " h";
 }
 
-
 PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& plan, const models::Catalogue& cat,
                      const PlanOptions& options) {
   models::Scenario base = base_in;
@@ -130,11 +129,14 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
       const std::vector<std::string> links =
           !plan.links.empty() ? plan.links
                               : std::vector<std::string>{preset_name == base.cluster.node ? base.cluster.network.link
-                                                                                         : preset.nic_link};
+                                                                                          : preset.nic_link};
       double price = 0;
-      if (auto it = options.prices.find(gpu); it != options.prices.end()) price = it->second;
-      else if (auto p = plan.prices.find(gpu); p != plan.prices.end()) price = p->second;
-      else if (cat.gpu(gpu).price_per_hour) price = *cat.gpu(gpu).price_per_hour;
+      if (auto it = options.prices.find(gpu); it != options.prices.end())
+        price = it->second;
+      else if (auto p = plan.prices.find(gpu); p != plan.prices.end())
+        price = p->second;
+      else if (cat.gpu(gpu).price_per_hour)
+        price = *cat.gpu(gpu).price_per_hour;
       for (const auto& link : links)
         for (auto topology : plan.topologies)
           for (int nodes : plan.nodes) {
@@ -157,8 +159,8 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
 
   // ---- every configuration, analytically ----
   const models::ModelGraph graph = base.model.build(base.seq_len());
-  const double target_samples = plan.target_tokens > 0 ? plan.target_tokens / static_cast<double>(base.seq_len())
-                                                       : plan.target_samples;
+  const double target_samples =
+      plan.target_tokens > 0 ? plan.target_tokens / static_cast<double>(base.seq_len()) : plan.target_samples;
   std::vector<Candidate> all;
   for (std::uint32_t v = 0; v < variants.size(); ++v) {
     const auto& var = variants[v];
@@ -169,8 +171,8 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
     bool fits_tree = true;
     if (net.switch_ports > 0 && net.topology != models::Topology::SingleSwitch) {
       const std::int64_t leaf = var.cluster.nodes_per_leaf();
-      const std::int64_t most = net.levels == 2 ? leaf * net.switch_ports
-                                                : leaf * var.cluster.leaves_per_pod() * net.switch_ports;
+      const std::int64_t most =
+          net.levels == 2 ? leaf * net.switch_ports : leaf * var.cluster.leaves_per_pod() * net.switch_ports;
       fits_tree = var.cluster.nodes <= most;
     }
     const std::size_t combos = plan.micro_batches.size() * plan.grad_accumulations.size() * plan.zero_stages.size();
@@ -263,7 +265,8 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
       });
       const auto s = configure(base, variants[best->variant], best->micro_batch, best->accumulation, best->zero);
       result.binding.push_back("nothing fits in memory: the smallest need, " + describe(s) + ", is " +
-                               fixed(best->memory_ratio, 2) + "x the GPU's memory; allow ZeRO stages, smaller "
+                               fixed(best->memory_ratio, 2) +
+                               "x the GPU's memory; allow ZeRO stages, smaller "
                                "micro-batches or GPUs with more memory");
     }
     if (result.over_max_batch > 0) {
@@ -305,8 +308,10 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
 
   // ---- binding constraints ----
   if (meeting.empty()) {
-    const auto fastest = *std::min_element(fitting.begin(), fitting.end(), [&](auto a, auto b) { return all[a].time_s < all[b].time_s; });
-    const auto cheapest = *std::min_element(fitting.begin(), fitting.end(), [&](auto a, auto b) { return all[a].cost < all[b].cost; });
+    const auto fastest = *std::min_element(fitting.begin(), fitting.end(),
+                                           [&](auto a, auto b) { return all[a].time_s < all[b].time_s; });
+    const auto cheapest =
+        *std::min_element(fitting.begin(), fitting.end(), [&](auto a, auto b) { return all[a].cost < all[b].cost; });
     auto config = [&](std::size_t i) {
       const auto& c = all[i];
       return describe(configure(base, variants[c.variant], c.micro_batch, c.accumulation, c.zero));
@@ -314,12 +319,14 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
     const bool deadline_alone = plan.deadline_s && all[fastest].time_s <= *plan.deadline_s;
     const bool budget_alone = plan.budget_usd && all[cheapest].cost <= *plan.budget_usd;
     if (plan.deadline_s && !deadline_alone)
-      result.binding.push_back("the " + plan_duration(*plan.deadline_s) + " deadline cannot be met: the fastest configuration, " +
-                               config(fastest) + ", takes " + plan_duration(all[fastest].time_s) + ", " +
+      result.binding.push_back("the " + plan_duration(*plan.deadline_s) +
+                               " deadline cannot be met: the fastest configuration, " + config(fastest) + ", takes " +
+                               plan_duration(all[fastest].time_s) + ", " +
                                plan_duration(all[fastest].time_s - *plan.deadline_s) + " over");
     if (plan.budget_usd && !budget_alone)
-      result.binding.push_back("the " + plan_dollars(*plan.budget_usd) + " budget is below the cheapest configuration, " +
-                               config(cheapest) + ", at " + plan_dollars(all[cheapest].cost) + " (" +
+      result.binding.push_back("the " + plan_dollars(*plan.budget_usd) +
+                               " budget is below the cheapest configuration, " + config(cheapest) + ", at " +
+                               plan_dollars(all[cheapest].cost) + " (" +
                                plan_dollars(all[cheapest].cost - *plan.budget_usd) + " short)");
     if (deadline_alone && budget_alone) {
       // Each alone can be met, not both: what each costs the other.
@@ -331,8 +338,9 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
       result.binding.push_back("no configuration meets both: meeting the " + plan_duration(*plan.deadline_s) +
                                " deadline costs at least " + plan_dollars(cost_for_deadline) + ", " +
                                plan_dollars(cost_for_deadline - *plan.budget_usd) + " over the budget; within the " +
-                               plan_dollars(*plan.budget_usd) + " budget the fastest takes " + plan_duration(time_in_budget) +
-                               ", " + plan_duration(time_in_budget - *plan.deadline_s) + " over the deadline");
+                               plan_dollars(*plan.budget_usd) + " budget the fastest takes " +
+                               plan_duration(time_in_budget) + ", " + plan_duration(time_in_budget - *plan.deadline_s) +
+                               " over the deadline");
     }
     result.why.push_back("the front above is of every configuration that fits, ignoring the deadline and budget");
     return result;
@@ -340,7 +348,8 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
 
   // ---- the recommendation, on confirmed times ----
   auto meets = [&](const PlanPoint& p) {
-    return (!plan.deadline_s || p.time_s() <= *plan.deadline_s) && (!plan.budget_usd || p.cost_usd() <= *plan.budget_usd);
+    return (!plan.deadline_s || p.time_s() <= *plan.deadline_s) &&
+           (!plan.budget_usd || p.cost_usd() <= *plan.budget_usd);
   };
   std::optional<std::size_t> pick;
   std::string reason;
@@ -374,19 +383,21 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
     double cheapest = std::numeric_limits<double>::infinity();
     for (const auto& p : result.front) cheapest = std::min(cheapest, p.cost_usd());
     for (std::size_t k = 0; k < result.front.size(); ++k)
-      if (result.front[k].cost_usd() <= kCheapSlack * cheapest && (!pick || result.front[k].time_s() < result.front[*pick].time_s()))
+      if (result.front[k].cost_usd() <= kCheapSlack * cheapest &&
+          (!pick || result.front[k].time_s() < result.front[*pick].time_s()))
         pick = k;
     reason = "the fastest costing at most 10% more than the cheapest (" + plan_dollars(cheapest) + ")";
   }
   if (!pick) {  // confirmation moved every point out of the constraints
-    result.why.push_back("the DES finds every front point slower than the analytical engine did; none meets the constraints");
+    result.why.push_back(
+        "the DES finds every front point slower than the analytical engine did; none meets the constraints");
     return result;
   }
   result.recommended = pick;
   const PlanPoint& r = result.front[*pick];
-  result.why.push_back("recommended: " + describe(r.scenario) + ": " + plan_duration(r.time_s()) + " and " + plan_dollars(r.cost_usd()) +
-                       " (" + grouped(static_cast<double>(r.steps)) + " steps of " + human_time(r.step_time_s()) +
-                       (r.des ? ", DES-confirmed" : "") + ") — " + reason + ".");
+  result.why.push_back("recommended: " + describe(r.scenario) + ": " + plan_duration(r.time_s()) + " and " +
+                       plan_dollars(r.cost_usd()) + " (" + grouped(static_cast<double>(r.steps)) + " steps of " +
+                       human_time(r.step_time_s()) + (r.des ? ", DES-confirmed" : "") + ") — " + reason + ".");
 
   // How far this hardware scales: at each GPU count its fastest configuration within the
   // constraints on batch and memory, and the share of its step that is exposed communication.
@@ -405,8 +416,10 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
     double over_fraction = 0;
     for (const auto& [gpus, c] : fastest) {
       if (first_over > 0) break;
-      if (c->exposed_fraction <= kExposedLimit) last_ok = gpus;
-      else first_over = gpus, over_fraction = c->exposed_fraction;
+      if (c->exposed_fraction <= kExposedLimit)
+        last_ok = gpus;
+      else
+        first_over = gpus, over_fraction = c->exposed_fraction;
     }
     const std::string where = rc.gpu + " on " + rc.network.link;
     if (first_over > 0 && last_ok > 0)
@@ -425,8 +438,9 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
   if (*pick > 0) {
     const PlanPoint& faster = result.front[*pick - 1];
     result.why.push_back("the next faster option, " + describe(faster.scenario) + ", saves " +
-                         plan_duration(r.time_s() - faster.time_s()) + " for " + plan_dollars(faster.cost_usd() - r.cost_usd()) +
-                         " more" + (meets(faster) ? "." : ", but breaks a constraint."));
+                         plan_duration(r.time_s() - faster.time_s()) + " for " +
+                         plan_dollars(faster.cost_usd() - r.cost_usd()) + " more" +
+                         (meets(faster) ? "." : ", but breaks a constraint."));
   }
   // Other GPU types: their best on the same terms.
   for (const auto& gpu : plan.gpus) {
@@ -435,16 +449,17 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
     for (std::size_t i : meeting)
       if (variants[all[i].variant].cluster.gpu == gpu && (!best || all[i].cost < all[*best].cost)) best = i;
     if (best)
-      result.why.push_back("with " + gpu + " the cheapest meeting the constraints costs " + plan_dollars(all[*best].cost) +
-                           " (" + fixed(all[*best].cost / r.cost_usd(), 2) + "x) and takes " + plan_duration(all[*best].time_s) + ".");
+      result.why.push_back("with " + gpu + " the cheapest meeting the constraints costs " +
+                           plan_dollars(all[*best].cost) + " (" + fixed(all[*best].cost / r.cost_usd(), 2) +
+                           "x) and takes " + plan_duration(all[*best].time_s) + ".");
     else
       result.why.push_back("no " + gpu + " configuration meets the constraints.");
   }
   if (result.out_of_memory + result.over_max_batch + result.unsupported > 0)
-    result.why.push_back(std::to_string(result.evaluated) + " configurations searched: " +
-                         std::to_string(result.out_of_memory) + " do not fit in memory, " +
-                         std::to_string(result.over_max_batch) + " exceed the max global batch" +
-                         (result.unsupported ? ", " + std::to_string(result.unsupported) + " cannot run or be priced" : "") + ".");
+    result.why.push_back(
+        std::to_string(result.evaluated) + " configurations searched: " + std::to_string(result.out_of_memory) +
+        " do not fit in memory, " + std::to_string(result.over_max_batch) + " exceed the max global batch" +
+        (result.unsupported ? ", " + std::to_string(result.unsupported) + " cannot run or be priced" : "") + ".");
   return result;
 }
 
@@ -467,9 +482,9 @@ std::string plan_table(const PlanResult& result, const models::PlanSpec& plan) {
       const auto& a = p.analytical;
       t.add_row({result.recommended == k ? "*" : "", std::to_string(a.gpus), a.node, a.gpu, a.network,
                  std::to_string(a.micro_batch), std::to_string(a.grad_accumulation), std::to_string(a.zero_stage),
-                 std::to_string(a.global_batch), human_time(a.step_time_s), p.des ? human_time(p.des->step_time_s) : "-",
-                 plan_duration(p.time_s()), plan_dollars(p.cost_usd()), fixed(100 * a.mfu, 1) + "%",
-                 fixed(100 * a.breakdown.exposed_comm_s / a.step_time_s, 1) + "%"});
+                 std::to_string(a.global_batch), human_time(a.step_time_s),
+                 p.des ? human_time(p.des->step_time_s) : "-", plan_duration(p.time_s()), plan_dollars(p.cost_usd()),
+                 fixed(100 * a.mfu, 1) + "%", fixed(100 * a.breakdown.exposed_comm_s / a.step_time_s, 1) + "%"});
     }
     t.print(out);
   }
@@ -508,8 +523,8 @@ std::string plan_json(const PlanResult& result, const models::PlanSpec& plan) {
 
 std::string plan_csv(const PlanResult& result) {
   std::string out = csv_line({"recommended", "gpus", "node", "gpu", "network", "micro_batch", "grad_accumulation",
-                              "zero_stage", "global_batch", "step_time_s", "des_step_time_s", "steps", "time_to_train_s",
-                              "cost_usd", "mfu", "exposed_comm_s"});
+                              "zero_stage", "global_batch", "step_time_s", "des_step_time_s", "steps",
+                              "time_to_train_s", "cost_usd", "mfu", "exposed_comm_s"});
   for (std::size_t k = 0; k < result.front.size(); ++k) {
     const auto& p = result.front[k];
     const auto& a = p.analytical;

@@ -16,16 +16,17 @@ std::string short_key(const std::string& dotted) {
   return dot == std::string::npos ? dotted : dotted.substr(dot + 1);
 }
 
-std::string percent(double fraction) { return fixed(100 * fraction, 1) + "%"; }
+std::string percent(double fraction) {
+  return fixed(100 * fraction, 1) + "%";
+}
 }  // namespace
 
 std::string out_of_memory_text(const RunRecord& r) {
   const auto& m = r.memory;
   return "needs " + human_bytes(m.total_bytes) + " of " + human_bytes(m.capacity_bytes) + " (parameters " +
          human_bytes(m.params_bytes) + ", gradients " + human_bytes(m.grads_bytes) + ", optimizer " +
-         human_bytes(m.optimizer_bytes) + ", activations " + human_bytes(m.activations_bytes) +
-         ", buffers " + human_bytes(m.comm_buffers_bytes) + ", reserved " + human_bytes(m.reserved_bytes) +
-         "); " +
+         human_bytes(m.optimizer_bytes) + ", activations " + human_bytes(m.activations_bytes) + ", buffers " +
+         human_bytes(m.comm_buffers_bytes) + ", reserved " + human_bytes(m.reserved_bytes) + "); " +
          (r.max_micro_batch > 0 ? "the largest micro-batch that fits is " + std::to_string(r.max_micro_batch)
                                 : "not even a micro-batch of 1 fits");
 }
@@ -46,8 +47,8 @@ std::string predict_table(const std::vector<RunRecord>& records) {
     row.push_back(std::to_string(r.gpus));
     row.push_back(std::to_string(r.global_batch));
     if (!r.feasible) {
-      row.push_back("out of memory: " + human_bytes(r.memory.total_bytes) + " > " + human_bytes(r.memory.capacity_bytes) +
-                    ", max micro-batch " + std::to_string(r.max_micro_batch));
+      row.push_back("out of memory: " + human_bytes(r.memory.total_bytes) + " > " +
+                    human_bytes(r.memory.capacity_bytes) + ", max micro-batch " + std::to_string(r.max_micro_batch));
       t.add_row(row);
       continue;
     }
@@ -56,16 +57,17 @@ std::string predict_table(const std::vector<RunRecord>& records) {
     row.push_back(percent(r.scaling_efficiency));
     row.push_back(percent(r.mfu));
     row.push_back(human_time(r.breakdown.forward_s + r.breakdown.backward_s));
-    row.push_back(human_time(r.breakdown.exposed_comm_s) + " (" + percent(r.breakdown.exposed_comm_s / r.step_time_s) + ")");
+    row.push_back(human_time(r.breakdown.exposed_comm_s) + " (" + percent(r.breakdown.exposed_comm_s / r.step_time_s) +
+                  ")");
     row.push_back(human_bytes(r.memory.total_bytes) + " / " + human_bytes(r.memory.capacity_bytes));
     row.push_back(r.collective_algorithm);
     t.add_row(row);
   }
   std::ostringstream out;
-  out << first.scenario_name << ": " << first.model << " (" << human_rate(static_cast<double>(first.params), "") << "params), "
-      << first.gpu << " on " << first.node << ", " << first.network << ", " << first.precision << ", "
-      << first.optimizer << (first.zero_stage ? ", ZeRO-" + std::to_string(first.zero_stage) : "")
-      << "; engine " << first.engine << (first.profile.empty() ? "" : ", profile " + first.profile) << "\n";
+  out << first.scenario_name << ": " << first.model << " (" << human_rate(static_cast<double>(first.params), "")
+      << "params), " << first.gpu << " on " << first.node << ", " << first.network << ", " << first.precision << ", "
+      << first.optimizer << (first.zero_stage ? ", ZeRO-" + std::to_string(first.zero_stage) : "") << "; engine "
+      << first.engine << (first.profile.empty() ? "" : ", profile " + first.profile) << "\n";
   t.print(out);
   if (records.size() == 1 && first.feasible) out << explain(first);
   // Where the numbers come from: one line per distinct sentence (a sweep over models or GPUs
@@ -83,8 +85,8 @@ std::string explain(const RunRecord& r) {
   const double step = r.step_time_s;
   const auto share = [&](double s) { return human_time(s) + " (" + percent(s / step) + ")"; };
   out << "\nWhere the step goes: forward " << share(r.breakdown.forward_s) << ", backward "
-      << share(r.breakdown.backward_s) << ", exposed communication " << share(r.breakdown.exposed_comm_s)
-      << " of " << human_time(r.breakdown.comm_total_s) << " in all, optimizer " << share(r.breakdown.optimizer_s)
+      << share(r.breakdown.backward_s) << ", exposed communication " << share(r.breakdown.exposed_comm_s) << " of "
+      << human_time(r.breakdown.comm_total_s) << " in all, optimizer " << share(r.breakdown.optimizer_s)
       << (r.breakdown.stragglers_s > 0 ? ", waiting for the slowest rank " + share(r.breakdown.stragglers_s) : "")
       << "\n";
   if (r.step_time_spread_s.first < r.step_time_spread_s.second)
@@ -95,9 +97,8 @@ std::string explain(const RunRecord& r) {
   if (!r.layers.empty()) {
     std::vector<const models::LayerTiming*> by_time;
     for (const auto& l : r.layers) by_time.push_back(&l);
-    std::sort(by_time.begin(), by_time.end(), [](auto* a, auto* b) {
-      return a->forward_s + a->backward_s > b->forward_s + b->backward_s;
-    });
+    std::sort(by_time.begin(), by_time.end(),
+              [](auto* a, auto* b) { return a->forward_s + a->backward_s > b->forward_s + b->backward_s; });
     const double compute = r.breakdown.forward_s + r.breakdown.backward_s;
     std::map<std::string, double> by_kind;
     for (const auto& l : r.layers) by_kind[l.kind] += l.forward_s + l.backward_s;
@@ -123,29 +124,82 @@ std::string predict_csv(const std::vector<RunRecord>& records) {
   std::vector<std::string> header{"scenario"};
   if (!records.empty())
     for (const auto& [key, _] : records.front().sweep_point) header.push_back("sweep." + key);
-  for (const char* h :
-       {"engine", "model", "gpu", "node", "network", "nodes", "gpus_per_node", "gpus", "micro_batch", "seq_len",
-        "grad_accumulation", "global_batch", "precision", "optimizer", "zero_stage", "params", "feasible",
-        "step_time_s", "step_time_p10_s", "step_time_p90_s", "samples_per_s", "tokens_per_s", "scaling_efficiency", "mfu", "forward_s", "backward_s",
-        "exposed_comm_s", "comm_total_s", "optimizer_s", "stragglers_s", "memory_total_bytes", "memory_capacity_bytes",
-        "max_micro_batch", "collective", "cost_per_step_usd"})
+  for (const char* h : {"engine",
+                        "model",
+                        "gpu",
+                        "node",
+                        "network",
+                        "nodes",
+                        "gpus_per_node",
+                        "gpus",
+                        "micro_batch",
+                        "seq_len",
+                        "grad_accumulation",
+                        "global_batch",
+                        "precision",
+                        "optimizer",
+                        "zero_stage",
+                        "params",
+                        "feasible",
+                        "step_time_s",
+                        "step_time_p10_s",
+                        "step_time_p90_s",
+                        "samples_per_s",
+                        "tokens_per_s",
+                        "scaling_efficiency",
+                        "mfu",
+                        "forward_s",
+                        "backward_s",
+                        "exposed_comm_s",
+                        "comm_total_s",
+                        "optimizer_s",
+                        "stragglers_s",
+                        "memory_total_bytes",
+                        "memory_capacity_bytes",
+                        "max_micro_batch",
+                        "collective",
+                        "cost_per_step_usd"})
     header.emplace_back(h);
   std::string out = csv_line(header);
   for (const auto& r : records) {
     std::vector<std::string> row{r.scenario_name};
     for (const auto& [_, value] : r.sweep_point) row.push_back(value);
     const auto num = [&](double v) { return r.feasible ? number(v) : std::string(); };
-    for (auto&& cell : std::vector<std::string>{
-             r.engine, r.model, r.gpu, r.node, r.network, std::to_string(r.nodes), std::to_string(r.gpus_per_node),
-             std::to_string(r.gpus), std::to_string(r.micro_batch), std::to_string(r.seq_len),
-             std::to_string(r.grad_accumulation), std::to_string(r.global_batch), r.precision, r.optimizer,
-             std::to_string(r.zero_stage), std::to_string(r.params), r.feasible ? "true" : "false",
-             num(r.step_time_s), num(r.step_time_spread_s.first), num(r.step_time_spread_s.second), num(r.samples_per_s), num(r.tokens_per_s), num(r.scaling_efficiency), num(r.mfu),
-             num(r.breakdown.forward_s), num(r.breakdown.backward_s), num(r.breakdown.exposed_comm_s),
-             num(r.breakdown.comm_total_s), num(r.breakdown.optimizer_s), num(r.breakdown.stragglers_s),
-             number(r.memory.total_bytes),
-             number(r.memory.capacity_bytes), std::to_string(r.max_micro_batch), r.collective_algorithm,
-             r.cost_per_step_usd && r.feasible ? number(*r.cost_per_step_usd) : ""})
+    for (auto&& cell : std::vector<std::string>{r.engine,
+                                                r.model,
+                                                r.gpu,
+                                                r.node,
+                                                r.network,
+                                                std::to_string(r.nodes),
+                                                std::to_string(r.gpus_per_node),
+                                                std::to_string(r.gpus),
+                                                std::to_string(r.micro_batch),
+                                                std::to_string(r.seq_len),
+                                                std::to_string(r.grad_accumulation),
+                                                std::to_string(r.global_batch),
+                                                r.precision,
+                                                r.optimizer,
+                                                std::to_string(r.zero_stage),
+                                                std::to_string(r.params),
+                                                r.feasible ? "true" : "false",
+                                                num(r.step_time_s),
+                                                num(r.step_time_spread_s.first),
+                                                num(r.step_time_spread_s.second),
+                                                num(r.samples_per_s),
+                                                num(r.tokens_per_s),
+                                                num(r.scaling_efficiency),
+                                                num(r.mfu),
+                                                num(r.breakdown.forward_s),
+                                                num(r.breakdown.backward_s),
+                                                num(r.breakdown.exposed_comm_s),
+                                                num(r.breakdown.comm_total_s),
+                                                num(r.breakdown.optimizer_s),
+                                                num(r.breakdown.stragglers_s),
+                                                number(r.memory.total_bytes),
+                                                number(r.memory.capacity_bytes),
+                                                std::to_string(r.max_micro_batch),
+                                                r.collective_algorithm,
+                                                r.cost_per_step_usd && r.feasible ? number(*r.cost_per_step_usd) : ""})
       row.push_back(std::move(cell));
     out += csv_line(row);
   }
@@ -162,8 +216,8 @@ std::string memory_table(const std::vector<RunRecord>& records) {
   std::vector<std::string> header;
   if (!records.empty())
     for (const auto& [key, _] : records.front().sweep_point) header.push_back(short_key(key));
-  for (const char* h : {"GPUs", "micro-batch", "ZeRO", "parameters", "gradients", "optimizer", "activations",
-                        "buffers", "reserved", "total", "capacity", "fits", "max micro-batch"})
+  for (const char* h : {"GPUs", "micro-batch", "ZeRO", "parameters", "gradients", "optimizer", "activations", "buffers",
+                        "reserved", "total", "capacity", "fits", "max micro-batch"})
     header.emplace_back(h);
   Table t(header);
   for (const auto& r : records) {
@@ -171,10 +225,11 @@ std::string memory_table(const std::vector<RunRecord>& records) {
     for (const auto& [_, value] : r.sweep_point) row.push_back(value);
     const auto& m = r.memory;
     for (auto&& cell : std::vector<std::string>{
-             std::to_string(r.gpus), std::to_string(r.micro_batch), std::to_string(r.zero_stage), human_bytes(m.params_bytes),
-             human_bytes(m.grads_bytes), human_bytes(m.optimizer_bytes), human_bytes(m.activations_bytes),
-             human_bytes(m.comm_buffers_bytes), human_bytes(m.reserved_bytes), human_bytes(m.total_bytes),
-             human_bytes(m.capacity_bytes), r.feasible ? "yes" : "NO", std::to_string(r.max_micro_batch)})
+             std::to_string(r.gpus), std::to_string(r.micro_batch), std::to_string(r.zero_stage),
+             human_bytes(m.params_bytes), human_bytes(m.grads_bytes), human_bytes(m.optimizer_bytes),
+             human_bytes(m.activations_bytes), human_bytes(m.comm_buffers_bytes), human_bytes(m.reserved_bytes),
+             human_bytes(m.total_bytes), human_bytes(m.capacity_bytes), r.feasible ? "yes" : "NO",
+             std::to_string(r.max_micro_batch)})
       row.push_back(std::move(cell));
     t.add_row(row);
   }

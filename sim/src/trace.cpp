@@ -13,8 +13,14 @@ constexpr double kMicros = 1e6;
 
 Json event(const std::string& name, const std::string& category, double start_s, double duration_s, int pid, int tid,
            Json args = Json::object()) {
-  return Json{{"name", name},           {"cat", category}, {"ph", "X"},  {"ts", start_s * kMicros},
-              {"dur", duration_s * kMicros}, {"pid", pid},  {"tid", tid}, {"args", std::move(args)}};
+  return Json{{"name", name},
+              {"cat", category},
+              {"ph", "X"},
+              {"ts", start_s * kMicros},
+              {"dur", duration_s * kMicros},
+              {"pid", pid},
+              {"tid", tid},
+              {"args", std::move(args)}};
 }
 
 Json metadata(const std::string& what, int pid, int tid, const std::string& name) {
@@ -78,7 +84,10 @@ Json chrome_trace(const models::RunRecord& r, const models::Scenario& s, int max
   return Json{{"traceEvents", events},
               {"displayTimeUnit", "ms"},
               {"otherData",
-               {{"scenario", r.scenario_name}, {"engine", r.engine}, {"gpus", r.gpus}, {"ranks_shown", ranks},
+               {{"scenario", r.scenario_name},
+                {"engine", r.engine},
+                {"gpus", r.gpus},
+                {"ranks_shown", ranks},
                 {"step_time_s", r.step_time_s}}}};
 }
 

@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
   std::sort(rates.begin(), rates.end());
   std::printf("bench_analytical: GPT-2 small, %zu configurations x %d repeats, %d runs\n", space.size(), repeats, runs);
   std::printf("median: %.0f configurations/s on one core (%.2f us each); target >= 100000/s: %s\n",
-              rates[rates.size() / 2], 1e6 / rates[rates.size() / 2], rates[rates.size() / 2] >= 1e5 ? "met" : "MISSED");
+              rates[rates.size() / 2], 1e6 / rates[rates.size() / 2],
+              rates[rates.size() / 2] >= 1e5 ? "met" : "MISSED");
   std::printf("(checksum %.6g)\n", checksum);
   return checksum > 0 ? 0 : 1;
 }

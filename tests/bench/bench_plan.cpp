@@ -47,11 +47,13 @@ plan:
   std::sort(walls.begin(), walls.end());
   std::size_t confirmed = 0;
   for (const auto& p : result.front) confirmed += p.des.has_value();
-  std::printf("bench_plan: GPT-2 XL, %zu configurations (4 GPU types x 16 node counts x 6 links x 2 topologies x "
-              "6 micro-batches x 5 accumulations x 4 ZeRO stages), %d threads\n",
-              result.evaluated, options.threads);
-  std::printf("median %.2f s wall (%.1f us a configuration); front of %zu points, %zu DES-confirmed; target < 10 s: %s\n",
-              walls[walls.size() / 2], 1e6 * walls[walls.size() / 2] / static_cast<double>(result.evaluated),
-              result.front.size(), confirmed, walls[walls.size() / 2] < 10 ? "met" : "MISSED");
+  std::printf(
+      "bench_plan: GPT-2 XL, %zu configurations (4 GPU types x 16 node counts x 6 links x 2 topologies x "
+      "6 micro-batches x 5 accumulations x 4 ZeRO stages), %d threads\n",
+      result.evaluated, options.threads);
+  std::printf(
+      "median %.2f s wall (%.1f us a configuration); front of %zu points, %zu DES-confirmed; target < 10 s: %s\n",
+      walls[walls.size() / 2], 1e6 * walls[walls.size() / 2] / static_cast<double>(result.evaluated),
+      result.front.size(), confirmed, walls[walls.size() / 2] < 10 ? "met" : "MISSED");
   return result.front.empty() ? 1 : 0;
 }

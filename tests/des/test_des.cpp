@@ -17,9 +17,9 @@ namespace {
 constexpr double MiB = 1024.0 * 1024.0;
 
 models::Scenario cluster(int nodes, int gpus_per_node, const std::string& extra = "") {
-  return test_support::scenario("model: {zoo: mlp, widths: [64, 64]}\ncluster: {node: test-node, nodes: " +
-                                std::to_string(nodes) + ", gpus_per_node: " + std::to_string(gpus_per_node) + extra +
-                                "}\n");
+  return test_support::scenario(
+      "model: {zoo: mlp, widths: [64, 64]}\ncluster: {node: test-node, nodes: " + std::to_string(nodes) +
+      ", gpus_per_node: " + std::to_string(gpus_per_node) + extra + "}\n");
 }
 }  // namespace
 
@@ -33,8 +33,8 @@ TEST(Des, AgreesWithTheAnalyticalEngineWhereNoLinkIsShared) {
     for (auto c : {Collective::Ring, Collective::Tree, Collective::HalvingDoubling}) {
       const double expected = sim::collective_time(c, CollectiveOp::AllReduce, 16 * MiB, path);
       const double simulated = des.collective_time(s, c, CollectiveOp::AllReduce, 16 * MiB);
-      EXPECT_NEAR(simulated / expected, 1.0, 0.01)
-          << to_string(c) << " on " << nodes * g << " ranks: des " << simulated << " s, analytical " << expected << " s";
+      EXPECT_NEAR(simulated / expected, 1.0, 0.01) << to_string(c) << " on " << nodes * g << " ranks: des " << simulated
+                                                   << " s, analytical " << expected << " s";
     }
   }
 }
@@ -44,8 +44,8 @@ TEST(Des, RingIsExactlyItsHandFormula) {
   // n/(4·8) at 10 GB/s after 5 us; 2(p-1) = 14 steps.
   const double n = 16 * MiB;
   const double step = 5e-6 + n / 32 / 10e9;
-  EXPECT_NEAR(sim::DesEngine{}.collective_time(cluster(2, 4), Collective::Ring, CollectiveOp::AllReduce, n),
-              14 * step, 1e-12);
+  EXPECT_NEAR(sim::DesEngine{}.collective_time(cluster(2, 4), Collective::Ring, CollectiveOp::AllReduce, n), 14 * step,
+              1e-12);
   EXPECT_NEAR(sim::DesEngine{}.collective_time(cluster(2, 4), Collective::Ring, CollectiveOp::ReduceScatter, n),
               7 * step, 1e-12);
 }
@@ -57,8 +57,10 @@ TEST(Des, FourGpusThroughOneNicSlowTheInterNodePhaseFourfold) {
   // behind one NIC the 4 flows share it: 2.5 GB/s each.
   const double n = 16 * MiB;
   const double intra = 2 * 3 * (1e-6 + n / 4 / 100e9);
-  const auto own_nics = test_support::scenario("model: {zoo: mlp, widths: [64, 64]}\ncluster: {node: test-node, nodes: 2}\n");
-  const auto one_nic = test_support::scenario("model: {zoo: mlp, widths: [64, 64]}\ncluster: {node: test-node-1nic, nodes: 2}\n");
+  const auto own_nics =
+      test_support::scenario("model: {zoo: mlp, widths: [64, 64]}\ncluster: {node: test-node, nodes: 2}\n");
+  const auto one_nic =
+      test_support::scenario("model: {zoo: mlp, widths: [64, 64]}\ncluster: {node: test-node-1nic, nodes: 2}\n");
   const sim::DesEngine des;
   EXPECT_NEAR(des.collective_time(own_nics, Collective::Hierarchical, CollectiveOp::AllReduce, n),
               intra + 2 * (5e-6 + n / 8 / 10e9), 1e-12);
@@ -74,11 +76,14 @@ TEST(Des, TwoToOneOversubscriptionHalvesTheRingAcrossLeaves) {
   const sim::DesEngine des;
   const auto full = cluster(4, 4, ", network: {topology: fat-tree, nodes_per_leaf: 1}");
   const auto half = cluster(4, 4, ", network: {topology: fat-tree, nodes_per_leaf: 1, oversubscription: 2}");
-  EXPECT_NEAR(des.collective_time(full, Collective::Ring, CollectiveOp::AllReduce, n), 30 * (5e-6 + n / 64 / 10e9), 1e-12);
-  EXPECT_NEAR(des.collective_time(half, Collective::Ring, CollectiveOp::AllReduce, n), 30 * (5e-6 + n / 64 / 5e9), 1e-12);
+  EXPECT_NEAR(des.collective_time(full, Collective::Ring, CollectiveOp::AllReduce, n), 30 * (5e-6 + n / 64 / 10e9),
+              1e-12);
+  EXPECT_NEAR(des.collective_time(half, Collective::Ring, CollectiveOp::AllReduce, n), 30 * (5e-6 + n / 64 / 5e9),
+              1e-12);
   // Within one leaf nothing crosses an uplink: oversubscription changes nothing.
   const auto one_leaf = cluster(4, 4, ", network: {topology: fat-tree, nodes_per_leaf: 4, oversubscription: 2}");
-  EXPECT_NEAR(des.collective_time(one_leaf, Collective::Ring, CollectiveOp::AllReduce, n), 30 * (5e-6 + n / 64 / 10e9), 1e-12);
+  EXPECT_NEAR(des.collective_time(one_leaf, Collective::Ring, CollectiveOp::AllReduce, n), 30 * (5e-6 + n / 64 / 10e9),
+              1e-12);
 }
 
 TEST(Des, TheNetworkModelIsChosenOnPurpose) {
@@ -86,9 +91,10 @@ TEST(Des, TheNetworkModelIsChosenOnPurpose) {
   // 1 ms + 0.5 GB / 100 GB/s = 12 ms. SimGrid's defaults (LV08: latency x13.01, and the
   // TCP-gamma window capping a flow at gamma / 2·latency) would give several times more.
   const auto s = test_support::scenario(
-      "model: {zoo: mlp, widths: [64, 64]}\ncluster: {node: test-node, nodes: 2, gpus_per_node: 1, network: {link: far}}\n");
-  EXPECT_NEAR(sim::DesEngine{}.collective_time(s, Collective::Ring, CollectiveOp::AllReduce, 1e9), 2 * (1e-3 + 0.5e9 / 100e9),
-              1e-12);
+      "model: {zoo: mlp, widths: [64, 64]}\ncluster: {node: test-node, nodes: 2, gpus_per_node: 1, network: {link: "
+      "far}}\n");
+  EXPECT_NEAR(sim::DesEngine{}.collective_time(s, Collective::Ring, CollectiveOp::AllReduce, 1e9),
+              2 * (1e-3 + 0.5e9 / 100e9), 1e-12);
 }
 
 TEST(Des, BucketsQueueOnOneStreamAndOverlapBackward) {
@@ -107,7 +113,7 @@ data_parallel: {collective: ring, bucket_mb: 1, first_bucket_mb: 1}
   double previous_end = 0;
   for (std::size_t k = 0; k < r.buckets.size(); ++k) {
     const auto& b = r.buckets[k];
-    EXPECT_NEAR(b.ready_s, a.buckets[k].ready_s, 1e-12);  // the same compute model
+    EXPECT_NEAR(b.ready_s, a.buckets[k].ready_s, 1e-12);               // the same compute model
     EXPECT_NEAR(b.start_s, std::max(b.ready_s, previous_end), 1e-12);  // waits for its gradients and the stream
     EXPECT_NEAR(b.end_s - b.start_s, des.collective_time(s, Collective::Ring, CollectiveOp::AllReduce, b.bytes), 1e-12);
     previous_end = b.end_s;
@@ -137,9 +143,11 @@ data_parallel: {collective: ring, bucket_mb: 1, first_bucket_mb: 1}
 }
 
 TEST(Des, OneGpuIsPureCompute) {
-  auto s = test_support::scenario("model: gpt2-small\ncluster: {node: test-node, nodes: 1, gpus_per_node: 1}\ntraining: {seq_len: 64}\n");
+  auto s = test_support::scenario(
+      "model: gpt2-small\ncluster: {node: test-node, nodes: 1, gpus_per_node: 1}\ntraining: {seq_len: 64}\n");
   const auto graph = s.model.build(s.seq_len());
-  EXPECT_NEAR(sim::DesEngine{}.predict(s, graph).step_time_s, sim::AnalyticalEngine{}.predict(s, graph).step_time_s, 1e-12);
+  EXPECT_NEAR(sim::DesEngine{}.predict(s, graph).step_time_s, sim::AnalyticalEngine{}.predict(s, graph).step_time_s,
+              1e-12);
 }
 
 TEST(Des, ZeroStagesAndAccumulationFollowTheAnalyticalSchedule) {
@@ -147,8 +155,9 @@ TEST(Des, ZeroStagesAndAccumulationFollowTheAnalyticalSchedule) {
   // reduce-scattering on every micro-step) and ZeRO-3 (gathers one bucket ahead).
   for (int zero : {0, 1, 2, 3})
     for (int accumulation : {1, 2}) {
-      auto s = test_support::scenario("model: gpt2-small\ncluster: {node: test-node, nodes: 2}\n"
-                                      "training: {micro_batch: 2, seq_len: 128}\ndata_parallel: {collective: ring}\n");
+      auto s = test_support::scenario(
+          "model: gpt2-small\ncluster: {node: test-node, nodes: 2}\n"
+          "training: {micro_batch: 2, seq_len: 128}\ndata_parallel: {collective: ring}\n");
       s.data_parallel.zero_stage = zero;
       s.training.grad_accumulation = accumulation;
       const auto graph = s.model.build(s.seq_len());
@@ -183,7 +192,8 @@ TEST(Des, ShortcutsAreExactEvenWithContention) {
     auto s = test_support::scenario(std::string("model: gpt2-small\ncluster: {node: test-node, nodes: 4, network: "
                                                 "{topology: fat-tree, nodes_per_leaf: 2, oversubscription: 2}}\n"
                                                 "training: {micro_batch: 2, seq_len: 128}\n"
-                                                "data_parallel: {bucket_mb: 10, collective: ") + collective + "}\n");
+                                                "data_parallel: {bucket_mb: 10, collective: ") +
+                                    collective + "}\n");
     const auto graph = s.model.build(s.seq_len());
     const auto fast = sim::DesEngine{}.predict(s, graph, {true, false});
     const auto full = sim::DesEngine{}.predict(s, graph, {true, true});
@@ -215,7 +225,8 @@ TEST(Des, TrafficBetweenSocketsSharesTheirLink) {
   // within a socket (both GPUs of a switch: n/4 at 50 GB/s); distance 4 sends all 4 GPUs of a
   // socket through its socket link (n/8 at 12.5 GB/s). The ring crosses sockets at two hops,
   // one flow each way: 50 GB/s, below the 100 GB/s of the GPU links: 14 steps of n/8 at 50.
-  const auto s = test_support::scenario("model: {zoo: mlp, widths: [64, 64]}\ncluster: {node: test-pcie-2s, nodes: 1}\n");
+  const auto s =
+      test_support::scenario("model: {zoo: mlp, widths: [64, 64]}\ncluster: {node: test-pcie-2s, nodes: 1}\n");
   const double n = 16 * MiB;
   const sim::DesEngine des;
   const double half = 3e-6 + (n / 2) / 100e9 + (n / 4) / 50e9 + (n / 8) / 12.5e9;
@@ -226,11 +237,14 @@ TEST(Des, TrafficBetweenSocketsSharesTheirLink) {
 TEST(Des, SymmetricStepsOnASliceAreExact) {
   // Ring and hierarchical steps played on a slice (a full leaf and the smaller last one, or
   // two nodes on one switch) give the whole cluster's result: 7 nodes in leaves of 2, 2:1.
-  for (const char* network : {"{topology: fat-tree, nodes_per_leaf: 2, oversubscription: 2}", "{topology: single-switch}"})
+  for (const char* network :
+       {"{topology: fat-tree, nodes_per_leaf: 2, oversubscription: 2}", "{topology: single-switch}"})
     for (const char* collective : {"ring", "hierarchical"}) {
       auto s = test_support::scenario(std::string("model: gpt2-small\ncluster: {node: test-node, nodes: 7, network: ") +
-                                      network + "}\ntraining: {micro_batch: 2, seq_len: 128}\n"
-                                      "data_parallel: {bucket_mb: 10, collective: " + collective + "}\n");
+                                      network +
+                                      "}\ntraining: {micro_batch: 2, seq_len: 128}\n"
+                                      "data_parallel: {bucket_mb: 10, collective: " +
+                                      collective + "}\n");
       ASSERT_TRUE(sim::des::slice_layout(s, sim::des::Layout::from(s)).has_value());
       const auto graph = s.model.build(s.seq_len());
       const auto sliced = sim::DesEngine{}.predict(s, graph, {true, false});
@@ -283,7 +297,8 @@ TEST(Des, ThreeLevelShortcutsAreExact) {
                                                 "{levels: 3, nodes_per_leaf: 2, leaves_per_pod: 2, "
                                                 "oversubscription: 2, pod_oversubscription: 2}}\n"
                                                 "training: {micro_batch: 2, seq_len: 128}\n"
-                                                "data_parallel: {bucket_mb: 10, collective: ") + collective + "}\n");
+                                                "data_parallel: {bucket_mb: 10, collective: ") +
+                                    collective + "}\n");
     const auto graph = s.model.build(s.seq_len());
     const auto fast = sim::DesEngine{}.predict(s, graph, {true, false});
     const auto full = sim::DesEngine{}.predict(s, graph, {true, true});
@@ -301,7 +316,8 @@ TEST(Des, RailOptimizedKeepsTheRingInsideAScalableUnit) {
   const double n = 16 * MiB;
   const sim::DesEngine des;
   auto ring = [&](int nodes, const std::string& network) {
-    return des.collective_time(cluster(nodes, 4, ", network: " + network), Collective::Ring, CollectiveOp::AllReduce, n);
+    return des.collective_time(cluster(nodes, 4, ", network: " + network), Collective::Ring, CollectiveOp::AllReduce,
+                               n);
   };
   EXPECT_NEAR(ring(4, "{topology: fat-tree, switch_ports: 8, oversubscription: 2}"), 30 * (5e-6 + n / 64 / 5e9), 1e-12);
   EXPECT_NEAR(ring(4, "{topology: rail-optimized, switch_ports: 8, oversubscription: 2}"), 30 * (5e-6 + n / 64 / 10e9),
@@ -338,7 +354,8 @@ TEST(Des, AProfileCanChooseAnotherNetworkModel) {
   // The same 1 GB all-reduce as above under LV08 (a profile's choice): SimGrid multiplies
   // latency by 13.01 and bandwidth by 0.97. TCP-gamma stays 0 (no window cap).
   const auto s = test_support::scenario(
-      "model: {zoo: mlp, widths: [64, 64]}\ncluster: {node: test-node, nodes: 2, gpus_per_node: 1, network: {link: far}}\n");
+      "model: {zoo: mlp, widths: [64, 64]}\ncluster: {node: test-node, nodes: 2, gpus_per_node: 1, network: {link: "
+      "far}}\n");
   models::NetworkModelSettings lv08;
   lv08.model = "LV08";
   EXPECT_NEAR(sim::DesEngine{}.collective_time(s, Collective::Ring, CollectiveOp::AllReduce, 1e9, lv08),

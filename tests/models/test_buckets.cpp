@@ -1,8 +1,8 @@
 // DDP bucketing: reverse order, first bucket cap, then the bucket cap; big tensors alone.
 #include <gtest/gtest.h>
 
-#include "dpcast/models/zoo.hpp"
 #include "dpcast/models/buckets.hpp"
+#include "dpcast/models/zoo.hpp"
 
 using namespace dpcast;
 

@@ -15,9 +15,8 @@ namespace fs = std::filesystem;
 
 TEST(Hardware, BuiltinHasEveryGpu) {
   const Catalogue& c = Catalogue::builtin();
-  for (const char* name :
-       {"h100-sxm", "h100-hbm2e-96gb", "h200", "a100-40gb", "a100-80gb", "v100", "v100-16gb", "l40s", "l4", "mi300x",
-        "p100", "cpu-core"}) {
+  for (const char* name : {"h100-sxm", "h100-hbm2e-96gb", "h200", "a100-40gb", "a100-80gb", "v100", "v100-16gb", "l40s",
+                           "l4", "mi300x", "p100", "cpu-core"}) {
     const Gpu* g = c.find_gpu(name);
     ASSERT_NE(g, nullptr) << name;
     EXPECT_EQ(g->name, name);
@@ -232,8 +231,9 @@ TEST_F(TempCatalogue, PcieSwitchesNeedAPcieFabricAndAnEvenSpread) {
 }
 
 TEST_F(TempCatalogue, SocketsNeedPcieSwitchesToSpreadAndALink) {
-  const std::string node = "name: n2\ngpu: g1\ngpus_per_node: 4\nfabric: pcie\nintra_link: l1\nnics: 1\nnic_link: l2\n"
-                           "pcie_switches: 2\n";
+  const std::string node =
+      "name: n2\ngpu: g1\ngpus_per_node: 4\nfabric: pcie\nintra_link: l1\nnics: 1\nnic_link: l2\n"
+      "pcie_switches: 2\n";
   const std::string no_link = write("nodes/n2.yaml", node + "sockets: 2\n");
   EXPECT_EQ(load_error(), no_link + ":9:10: sockets: sockets: 2 needs socket_link (the link between sockets)");
   const std::string too_many = write("nodes/n2.yaml", node + "sockets: 3\nsocket_link: l1\n");

@@ -281,7 +281,9 @@ TEST(Scenario, OversubscriptionOnlyOnATreeOfSwitches) {
   EXPECT_EQ(error_of(kHeader + "  network: {topology: single-switch, oversubscription: 2}\n"),
             "s.yaml:5:56: cluster.network.oversubscription: oversubscription applies to a fat-tree or a "
             "rail-optimized network only");
-  EXPECT_EQ(one(kHeader + "  network: {topology: rail-optimized, oversubscription: 2}\n").cluster.network.oversubscription, 2);
+  EXPECT_EQ(
+      one(kHeader + "  network: {topology: rail-optimized, oversubscription: 2}\n").cluster.network.oversubscription,
+      2);
 }
 
 TEST(Scenario, LeavesHoldHalfTheirPortsOfNodes) {
@@ -536,11 +538,14 @@ TEST(Scenario, ScenarioKeysAreSweepable) {
 TEST(Scenario, WiderZooModelKeepsItsFeedForwardRatio) {
   // GPT-2 has ffn = 4 d; Llama 2 7B 11008 / 4096 = 2.6875 d.
   EXPECT_EQ(one("model: {zoo: gpt2-small, d_model: 1024, heads: 16}\ncluster: {node: dgx-h100, nodes: 1}\n")
-                .model.transformer->ffn, 4096);
+                .model.transformer->ffn,
+            4096);
   EXPECT_EQ(one("model: {zoo: llama2-7b, d_model: 8192, heads: 64}\ncluster: {node: dgx-h100, nodes: 1}\n")
-                .model.transformer->ffn, 22016);
+                .model.transformer->ffn,
+            22016);
   EXPECT_EQ(one("model: {zoo: gpt2-small, d_model: 1024, heads: 16, ffn: 1000}\ncluster: {node: dgx-h100, nodes: 1}\n")
-                .model.transformer->ffn, 1000);
+                .model.transformer->ffn,
+            1000);
   EXPECT_EQ(one("model: {zoo: mlp, name: my-mlp}\ncluster: {node: dgx-h100, nodes: 1}\n").model.label, "my-mlp");
 }
 

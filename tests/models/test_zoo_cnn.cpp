@@ -163,8 +163,7 @@ TEST(ZooCnn, InceptionV3ConcatenatesEveryBranch) {
 
 TEST(ZooCnn, InceptionV3AuxiliaryClassifierHangsOffMixed6e) {
   const ModelGraph g = build_inception_v3();
-  EXPECT_TRUE(
-      boost::edge(find(g, "Mixed_6e.cat"), find(g, "AuxLogits.avg_pool"), g.graph()).second);
+  EXPECT_TRUE(boost::edge(find(g, "Mixed_6e.cat"), find(g, "AuxLogits.avg_pool"), g.graph()).second);
   EXPECT_EQ(out_shape(g, "AuxLogits.avg_pool"), (Shape{768, 5, 5}));
   const LayerId aux_loss = find(g, "AuxLogits.loss");
   EXPECT_EQ(g.layer(aux_loss).kind, LayerKind::Loss);

@@ -9,7 +9,9 @@
 
 namespace dpcast::real::test {
 
-inline models::ModelGraph tiny_mlp() { return models::build_mlp({"tiny-mlp", {16, 64, 4}}); }
+inline models::ModelGraph tiny_mlp() {
+  return models::build_mlp({"tiny-mlp", {16, 64, 4}});
+}
 
 struct OneRank {
   explicit OneRank(const models::ModelGraph& g, TrainConfig c) : comm(device), trainer(g, c, device, kernels, comm) {}

@@ -107,7 +107,8 @@ TEST(CpuKernels, AttentionIsCausalSoftmaxOfScaledScores) {
         for (std::int64_t j = 0; j <= i; ++j) {
           double dot = 0;
           for (std::int64_t e = 0; e < hd; ++e)
-            dot += static_cast<double>(qkv[(bi * s + i) * 3 * d + hi * hd + e]) * qkv[(bi * s + j) * 3 * d + d + hi * hd + e];
+            dot += static_cast<double>(qkv[(bi * s + i) * 3 * d + hi * hd + e]) *
+                   qkv[(bi * s + j) * 3 * d + d + hi * hd + e];
           score[static_cast<std::size_t>(j)] = dot / std::sqrt(static_cast<double>(hd));
           m = std::max(m, score[static_cast<std::size_t>(j)]);
         }
@@ -152,9 +153,10 @@ TEST(CpuKernels, SeveralThreadsComputeWhatOneDoes) {
     std::vector<float> y, mean, rstd, dx, dg, db;
   };
   auto layernorm = [&](CpuKernels& k) {
-    Out o{std::vector<float>(x.size()), std::vector<float>(rows), std::vector<float>(rows), std::vector<float>(x.size()),
-          std::vector<float>(cols, 1.0f), std::vector<float>(cols, 1.0f)};
-    k.layernorm_forward(o.y.data(), o.mean.data(), o.rstd.data(), x.data(), gamma.data(), beta.data(), rows, cols, 1e-5f);
+    Out o{std::vector<float>(x.size()), std::vector<float>(rows),       std::vector<float>(rows),
+          std::vector<float>(x.size()), std::vector<float>(cols, 1.0f), std::vector<float>(cols, 1.0f)};
+    k.layernorm_forward(o.y.data(), o.mean.data(), o.rstd.data(), x.data(), gamma.data(), beta.data(), rows, cols,
+                        1e-5f);
     k.layernorm_backward(o.dx.data(), o.dg.data(), o.db.data(), dy.data(), x.data(), o.mean.data(), o.rstd.data(),
                          gamma.data(), rows, cols, false, true);
     return o;

@@ -48,8 +48,10 @@ Data random_data(Harness& h, std::uint32_t seed) {
 }
 
 void set_data(Harness& h, const Data& d) {
-  if (h.plan.tokens_in()) h.executor.set_tokens(d.tokens);
-  else h.executor.set_features(d.features);
+  if (h.plan.tokens_in())
+    h.executor.set_tokens(d.tokens);
+  else
+    h.executor.set_features(d.features);
   h.executor.set_targets(d.targets);
 }
 

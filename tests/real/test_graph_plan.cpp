@@ -114,8 +114,9 @@ TEST(GraphPlan, GroupedQueryAttentionIsRejected) {
 TEST(GraphPlan, AnEncoderIsRejected) {
   // BERT's token-type table is not indexed by the token ids.
   const std::string bert = error_of(models::build_zoo_model("bert-large", 16));
-  EXPECT_EQ(bert, "embeddings 'token_type' (2 rows) and 'wte' (30522 rows) both read the token ids; the real "
-                  "backend needs one vocabulary");
+  EXPECT_EQ(bert,
+            "embeddings 'token_type' (2 rows) and 'wte' (30522 rows) both read the token ids; the real "
+            "backend needs one vocabulary");
 }
 
 TEST(GraphPlan, ShapesMustChain) {
@@ -133,8 +134,9 @@ TEST(GraphPlan, ATiedLayerMustNameItsOwner) {
   const auto h = g.add(models::linear("head", 4, 3, 10, false), {e});
   g.tie(h, e);  // without Layer::tied_to
   g.add(models::loss("loss", 4, 10), {h});
-  EXPECT_EQ(error_of(g), "layer 'head' (linear) shares parameters, but not with a layer that owns 30 (Layer::tied_to "
-                         "names '')");
+  EXPECT_EQ(error_of(g),
+            "layer 'head' (linear) shares parameters, but not with a layer that owns 30 (Layer::tied_to "
+            "names '')");
 }
 
 TEST(GraphPlan, EveryLayerMustReachTheLoss) {

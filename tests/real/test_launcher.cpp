@@ -16,7 +16,9 @@ namespace {
 using namespace dpcast::real;
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 // A worker that would wait for ever on a dead peer, as a rank blocked in a collective would.
 [[noreturn]] void wait_forever() {

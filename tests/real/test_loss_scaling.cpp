@@ -90,8 +90,10 @@ TEST(LossScaling, RejectsNonsense) {
 
 TEST(LossScaling, OnlyFp16TurnsItOn) {
   models::Scenario s;
-  for (auto [precision, on] : {std::pair{models::Precision::Fp32, false}, {models::Precision::Tf32, false},
-                               {models::Precision::Bf16, false}, {models::Precision::Fp16, true}}) {
+  for (auto [precision, on] : {std::pair{models::Precision::Fp32, false},
+                               {models::Precision::Tf32, false},
+                               {models::Precision::Bf16, false},
+                               {models::Precision::Fp16, true}}) {
     s.training.precision = precision;
     EXPECT_EQ(TrainConfig::from(s).loss_scaling.enabled, on) << models::to_string(precision);
   }

@@ -31,7 +31,9 @@ model: {zoo: gpt2-small, name: tiny-gpt, layers: 1, d_model: 16, heads: 2, vocab
 cluster: {node: cpu-host, nodes: 1, gpus_per_node: 1}
 training: {micro_batch: 2, seq_len: 8, precision: fp32, optimizer: adam, grad_accumulation: 2}
 data_parallel: {bucket_mb: 0.004, first_bucket_mb: 0.001}
-)", "measured.yaml").front()),
+)",
+                                         "measured.yaml")
+                     .front()),
         graph(trainable_graph(scenario)),
         comm(device),
         trainer(graph, config(), device, kernels, comm),
@@ -129,7 +131,8 @@ TEST(MeasuredTrace, OneProcessPerRankComputeAndCommunicationTracks) {
     if (cat == "communication") {
       ++buckets;
       const int id = e.at("args").at("bucket");
-      EXPECT_EQ(e.at("args").at("bytes").get<double>(), m.trainer.layout().buckets().at(static_cast<std::size_t>(id)).bytes());
+      EXPECT_EQ(e.at("args").at("bytes").get<double>(),
+                m.trainer.layout().buckets().at(static_cast<std::size_t>(id)).bytes());
     }
   }
   EXPECT_EQ(pids, (std::set<int>{0, 1}));

@@ -67,14 +67,14 @@ TEST(Microbench, RawJsonOnOneRank) {
     EXPECT_GT(e.at("seconds").get<double>(), 0) << e.dump();
     EXPECT_GE(e.at("bytes").get<double>(), e.at("elements").get<double>() * 4) << e.dump();
   }
-  for (const char* k : {"add_forward", "add_backward", "gelu_forward", "gelu_backward", "relu_forward", "relu_backward",
-                        "layernorm_forward", "layernorm_backward", "bias_add", "bias_grad", "embedding_forward",
-                        "embedding_backward", "cross_entropy_forward", "cross_entropy_backward", "sgd_momentum", "adamw"})
+  for (const char* k :
+       {"add_forward", "add_backward", "gelu_forward", "gelu_backward", "relu_forward", "relu_backward",
+        "layernorm_forward", "layernorm_backward", "bias_add", "bias_grad", "embedding_forward", "embedding_backward",
+        "cross_entropy_forward", "cross_entropy_backward", "sgd_momentum", "adamw"})
     EXPECT_TRUE(kernels_seen.count(k)) << k;
   EXPECT_EQ(j.at("elementwise").size(), kernels_seen.size() * 2);  // two sizes
   EXPECT_TRUE(j.at("allreduce").empty()) << "one rank: nothing to reduce";
 }
-
 
 TEST(Microbench, OnePassPerPrecisionEachEntryNamed) {
   // The CUDA backend times every product once per precision, switching its kernels between
@@ -94,7 +94,8 @@ TEST(Microbench, OnePassPerPrecisionEachEntryNamed) {
   const models::Json j = run_microbench(device, kernels, comm, 1, o);
   EXPECT_EQ(switched, (std::vector<std::string>{"fp32", "bf16"}));
   ASSERT_EQ(j.at("gemm").size(), 4u);
-  const std::vector<std::pair<std::string, std::string>> expected{{"fp32", "a"}, {"fp32", "b"}, {"bf16", "a"}, {"bf16", "b"}};
+  const std::vector<std::pair<std::string, std::string>> expected{
+      {"fp32", "a"}, {"fp32", "b"}, {"bf16", "a"}, {"bf16", "b"}};
   for (std::size_t i = 0; i < expected.size(); ++i) {
     EXPECT_EQ(j.at("gemm")[i].at("precision"), expected[i].first) << i;
     EXPECT_EQ(j.at("gemm")[i].at("source"), expected[i].second) << i;
@@ -103,8 +104,8 @@ TEST(Microbench, OnePassPerPrecisionEachEntryNamed) {
 
 TEST(Microbench, AllReduceTableAsNcclTestsPrintsIt) {
   // 4 ranks: busbw = algbw x 2 (4 - 1) / 4 = 1.5 algbw.
-  const models::Json raw = {{"ranks", 4},
-                            {"allreduce", {{{"bytes", 1048576}, {"seconds", 1e-3}}, {{"bytes", 1024}, {"seconds", 2e-5}}}}};
+  const models::Json raw = {
+      {"ranks", 4}, {"allreduce", {{{"bytes", 1048576}, {"seconds", 1e-3}}, {{"bytes", 1024}, {"seconds", 2e-5}}}}};
   EXPECT_EQ(allreduce_table(raw),
             "#       size         count      type   redop     time   algbw   busbw\n"
             "#        (B)    (elements)                       (us)  (GB/s)  (GB/s)\n"

@@ -57,8 +57,8 @@ void expect_matches_make_buckets(const models::ModelGraph& g, double first, doub
 TEST(ParamLayout, BucketsAreMakeBucketsContiguously) {
   const auto g = models::build_transformer(tiny(), 16);
   expect_matches_make_buckets(g, 1 << 20, 25 << 20);  // one bucket
-  expect_matches_make_buckets(g, 4096, 16384);         // many
-  expect_matches_make_buckets(g, 1, 1);                // one layer per bucket
+  expect_matches_make_buckets(g, 4096, 16384);        // many
+  expect_matches_make_buckets(g, 1, 1);               // one layer per bucket
   expect_matches_make_buckets(models::build_mlp({"m", {64, 128, 128, 10}}), 1024, 40000);
 }
 

@@ -45,7 +45,8 @@ TEST(SyntheticData, ASampleDependsOnlyOnItsIndex) {
   std::vector<float> joined = first.features;
   joined.insert(joined.end(), second.features.begin(), second.features.end());
   EXPECT_EQ(all.features, joined);
-  EXPECT_EQ(all.targets, (std::vector<std::int32_t>{first.targets[0], first.targets[1], second.targets[0], second.targets[1]}));
+  EXPECT_EQ(all.targets,
+            (std::vector<std::int32_t>{first.targets[0], first.targets[1], second.targets[0], second.targets[1]}));
   EXPECT_NE(SyntheticData(plan, 8).batch(10, 4).features, all.features) << "the seed matters";
 }
 
@@ -97,8 +98,9 @@ TEST(SyntheticData, TargetsMustMatchTheLoss) {
     (void)SyntheticData(plan, 1);
     FAIL() << "no error";
   } catch (const Error& err) {
-    EXPECT_STREQ(err.what(), "loss 'loss' predicts 3 classes at 4 positions; next-token targets need the vocabulary "
-                             "(10) at each of the 4 positions");
+    EXPECT_STREQ(err.what(),
+                 "loss 'loss' predicts 3 classes at 4 positions; next-token targets need the vocabulary "
+                 "(10) at each of the 4 positions");
   }
 }
 

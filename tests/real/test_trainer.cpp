@@ -142,7 +142,8 @@ TEST(Trainer, MlpStartsFromPyTorchsDefaults) {
   for (const ParamTensor& t : run.trainer.layout().tensors()) {
     const double bound = 1.0 / std::sqrt(static_cast<double>(run.trainer.plan().node(t.node).in_cols));
     double largest = 0;
-    for (std::size_t i = t.offset; i < t.offset + t.count; ++i) largest = std::max(largest, std::abs(static_cast<double>(p[i])));
+    for (std::size_t i = t.offset; i < t.offset + t.count; ++i)
+      largest = std::max(largest, std::abs(static_cast<double>(p[i])));
     EXPECT_LE(largest, bound) << t.name;
     EXPECT_GT(largest, 0.8 * bound) << t.name << ": U(-1/sqrt(in), 1/sqrt(in)) reaches near its bound";
   }

@@ -186,8 +186,8 @@ training: {micro_batch: 2, seq_len: 128}
 )");
   const auto r = predict(s);
   const std::string text = sim::predict_table({r});
-  for (const char* expected : {"Where the step goes: forward", "Collective: ", "Compute by layer kind: linear",
-                               "Costliest layers", "Cost: $"})
+  for (const char* expected :
+       {"Where the step goes: forward", "Collective: ", "Compute by layer kind: linear", "Costliest layers", "Cost: $"})
     EXPECT_NE(text.find(expected), std::string::npos) << expected << " missing from:\n" << text;
   // Shares of the step add up to 100%.
   EXPECT_NEAR(r.breakdown.forward_s + r.breakdown.backward_s + r.breakdown.exposed_comm_s + r.breakdown.optimizer_s,

@@ -62,10 +62,11 @@ TEST(Calibrate, OsuLogGivesSizesAndLatencies) {
 
 TEST(Calibrate, EfficiencyCurveTakesTheMedianOfEachBin) {
   // Three timings near 1 MFLOP at 100 GFLOP/s peak: efficiencies 0.1, 0.2, 0.9 -> median 0.2.
-  const auto curve = sim::fit_efficiency_curve(
-      {{1.00e6, 1e6 / (0.1 * 1e11)}, {1.05e6, 1.05e6 / (0.9 * 1e11)}, {1.1e6, 1.1e6 / (0.2 * 1e11)},
-       {1e9, 1e9 / (0.8 * 1e11)}},
-      1e11, 1.0);
+  const auto curve = sim::fit_efficiency_curve({{1.00e6, 1e6 / (0.1 * 1e11)},
+                                                {1.05e6, 1.05e6 / (0.9 * 1e11)},
+                                                {1.1e6, 1.1e6 / (0.2 * 1e11)},
+                                                {1e9, 1e9 / (0.8 * 1e11)}},
+                                               1e11, 1.0);
   ASSERT_EQ(curve.points.size(), 2u);
   EXPECT_NEAR(curve.points[0].second, 0.2, 1e-12);
   EXPECT_NEAR(curve.points[1].second, 0.8, 1e-12);
@@ -75,30 +76,45 @@ TEST(Calibrate, EfficiencyCurveTakesTheMedianOfEachBin) {
 }
 
 TEST(Calibrate, ColocatedSlowdownIsTheMedianRatioAndNeverASpeedUp) {
-  models::Json raw = {{"kind", "microbench"}, {"backend", "cpu"}, {"host", "ci"}, {"threads", 1}, {"ranks", 2},
-                      {"gemm", models::Json::array()}, {"elementwise", models::Json::array()},
+  models::Json raw = {{"kind", "microbench"},
+                      {"backend", "cpu"},
+                      {"host", "ci"},
+                      {"threads", 1},
+                      {"ranks", 2},
+                      {"gemm", models::Json::array()},
+                      {"elementwise", models::Json::array()},
                       {"allreduce", models::Json::array()}};
   // Matrix products 1.1x, 1.3x and 2x slower together: the median is 1.3x.
   for (double ratio : {1.1, 2.0, 1.3})
-    raw["gemm"].push_back({{"m", 1}, {"n", 1}, {"k", 1}, {"flops", 1e8}, {"seconds", 1e-3}, {"seconds_together", ratio * 1e-3}});
+    raw["gemm"].push_back(
+        {{"m", 1}, {"n", 1}, {"k", 1}, {"flops", 1e8}, {"seconds", 1e-3}, {"seconds_together", ratio * 1e-3}});
   // Streaming kernels "faster together" (the pass alone was disturbed): kept at 1.
   for (double ratio : {0.8, 0.9})
-    raw["elementwise"].push_back({{"kernel", "add"}, {"bytes", 1e6}, {"seconds", 1e-4}, {"seconds_together", ratio * 1e-4}});
-  const auto c = sim::calibrate_from_microbench(raw, "raw.json", models::Catalogue::builtin(), "cpu-core", "shared-memory");
+    raw["elementwise"].push_back(
+        {{"kernel", "add"}, {"bytes", 1e6}, {"seconds", 1e-4}, {"seconds_together", ratio * 1e-4}});
+  const auto c =
+      sim::calibrate_from_microbench(raw, "raw.json", models::Catalogue::builtin(), "cpu-core", "shared-memory");
   const auto& g = c.profile.gpus.at("cpu-core");
   EXPECT_DOUBLE_EQ(*g.colocated_matrix_slowdown, 1.3);
   EXPECT_DOUBLE_EQ(*g.colocated_streaming_slowdown, 1.0);
 }
 
 TEST(Calibrate, MicrobenchOutputBecomesAProfile) {
-  models::Json raw = {{"kind", "microbench"}, {"backend", "cpu"}, {"host", "ci"}, {"threads", 1}, {"ranks", 2},
+  models::Json raw = {{"kind", "microbench"},
+                      {"backend", "cpu"},
+                      {"host", "ci"},
+                      {"threads", 1},
+                      {"ranks", 2},
                       {"peak", {{"fp32_flops", 1.2e11}, {"memory_bandwidth_bytes_per_s", 2e10}}},
-                      {"gemm", models::Json::array()}, {"elementwise", models::Json::array()},
+                      {"gemm", models::Json::array()},
+                      {"elementwise", models::Json::array()},
                       {"allreduce", models::Json::array()}};
-  for (double f : {1e6, 1e8, 1e10}) raw["gemm"].push_back({{"m", 1}, {"n", 1}, {"k", 1}, {"flops", f}, {"seconds", f / (0.5e11)}});
+  for (double f : {1e6, 1e8, 1e10})
+    raw["gemm"].push_back({{"m", 1}, {"n", 1}, {"k", 1}, {"flops", f}, {"seconds", f / (0.5e11)}});
   for (double b : {4096.0, 1e8}) raw["elementwise"].push_back({{"kernel", "add"}, {"bytes", b}, {"seconds", b / 1e10}});
   for (double n = 1024; n <= 64e6; n *= 4) raw["allreduce"].push_back({{"bytes", n}, {"seconds", 2 * 4e-6 + n / 5e9}});
-  const auto c = sim::calibrate_from_microbench(raw, "raw.json", models::Catalogue::builtin(), "cpu-core", "shared-memory");
+  const auto c =
+      sim::calibrate_from_microbench(raw, "raw.json", models::Catalogue::builtin(), "cpu-core", "shared-memory");
   const auto& g = c.profile.gpus.at("cpu-core");
   EXPECT_EQ(g.peak_flops.at(models::Precision::Fp32), 1.2e11);
   EXPECT_EQ(g.peak_flops.at(models::Precision::Bf16), 1.2e11);  // a CPU computes bf16 in fp32
@@ -134,8 +150,13 @@ TEST(Calibrate, CudaMicrobenchGivesOneCurvePerPrecision) {
   for (const auto& [precision, e] : efficiency)
     for (double f : {1e9, 1e12}) {
       const double peak = precision == "fp32" ? 60e12 : precision == "tf32" ? 494.7e12 : 989.4e12;
-      raw["gemm"].push_back({{"m", 1}, {"n", 1}, {"k", 1}, {"flops", f}, {"seconds", f / (e * peak)},
-                             {"precision", precision}, {"source", "square"}});
+      raw["gemm"].push_back({{"m", 1},
+                             {"n", 1},
+                             {"k", 1},
+                             {"flops", f},
+                             {"seconds", f / (e * peak)},
+                             {"precision", precision},
+                             {"source", "square"}});
     }
   raw["elementwise"].push_back({{"kernel", "add_forward"}, {"bytes", 1e9}, {"seconds", 1e9 / 2.4e12}});
   const auto c = sim::calibrate_from_microbench(raw, "raw.json", models::Catalogue::builtin(), "h100-sxm", "nvlink4");
@@ -152,6 +173,7 @@ TEST(Calibrate, CudaMicrobenchGivesOneCurvePerPrecision) {
   EXPECT_EQ(c.profile.links.count("nvlink4"), 0u) << "one rank: no all-reduce to fit";
   // An unknown precision is an error at its key.
   raw["gemm"][0]["precision"] = "fp8";
-  EXPECT_THROW((void)sim::calibrate_from_microbench(raw, "raw.json", models::Catalogue::builtin(), "h100-sxm", "nvlink4"),
-               Error);
+  EXPECT_THROW(
+      (void)sim::calibrate_from_microbench(raw, "raw.json", models::Catalogue::builtin(), "h100-sxm", "nvlink4"),
+      Error);
 }

@@ -5,8 +5,8 @@
 
 using namespace dpcast;
 using models::Collective;
-using sim::CollectiveOp;
 using sim::collective_time;
+using sim::CollectiveOp;
 
 namespace {
 // One node of `gpus` GPUs on a 100 GB/s, 1 us fabric.
@@ -88,8 +88,8 @@ TEST(Collectives, HierarchicalIsIntraRingPlusInterRingOnAShard) {
   const double n = 100 * MiB;
   const double intra = 7 * 2e-6 + 7.0 / 8 * n / 450e9;
   const double inter = 2 * 3 * 3e-6 + 2.0 * 3 / 4 * n / 400e9;
-  EXPECT_NEAR(collective_time(Collective::Hierarchical, CollectiveOp::AllReduce, n, cluster(4)),
-              2 * intra + inter, 1e-15);
+  EXPECT_NEAR(collective_time(Collective::Hierarchical, CollectiveOp::AllReduce, n, cluster(4)), 2 * intra + inter,
+              1e-15);
 }
 
 TEST(Collectives, ParameterServerPushAndPull) {

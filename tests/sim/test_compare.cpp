@@ -3,9 +3,9 @@
 
 #include <fstream>
 
+#include "../models/temp_dir.hpp"
 #include "dpcast/models/error.hpp"
 #include "dpcast/sim/compare.hpp"
-#include "../models/temp_dir.hpp"
 
 using namespace dpcast;
 using models::RunRecord;
@@ -34,8 +34,8 @@ RunRecord record(const std::string& kind, const std::string& engine, std::int64_
 
 TEST(Compare, PairsRecordsOfTheSameConfigurationPerEngine) {
   const std::vector<RunRecord> records{record("measured", "cpu", 32, 0.100), record("predicted", "des", 32, 0.110),
-                                       record("predicted", "analytical", 32, 0.095), record("measured", "cpu", 64, 0.200),
-                                       record("predicted", "des", 128, 0.4)};
+                                       record("predicted", "analytical", 32, 0.095),
+                                       record("measured", "cpu", 64, 0.200), record("predicted", "des", 128, 0.4)};
   const auto c = sim::compare_records(records);
   ASSERT_EQ(c.pairs.size(), 2u);
   EXPECT_NEAR(c.pairs[0].error(), 0.10, 1e-12);   // des: +10%
@@ -43,8 +43,10 @@ TEST(Compare, PairsRecordsOfTheSameConfigurationPerEngine) {
   EXPECT_NEAR(c.mape(), 0.075, 1e-12);
   EXPECT_NEAR(c.worst(), 0.10, 1e-12);
   ASSERT_EQ(c.unpaired.size(), 2u);
-  EXPECT_EQ(c.unpaired[0], "measured mlp on 2 cpu-core, micro-batch 64, buckets 25.0 MiB: no prediction of this configuration");
-  EXPECT_EQ(c.unpaired[1], "predicted mlp on 2 cpu-core, micro-batch 128, buckets 25.0 MiB: no measurement of this configuration");
+  EXPECT_EQ(c.unpaired[0],
+            "measured mlp on 2 cpu-core, micro-batch 64, buckets 25.0 MiB: no prediction of this configuration");
+  EXPECT_EQ(c.unpaired[1],
+            "predicted mlp on 2 cpu-core, micro-batch 128, buckets 25.0 MiB: no measurement of this configuration");
 }
 
 TEST(Compare, EveryConfigurationKeyMatters) {
@@ -83,8 +85,8 @@ TEST(Compare, LoadsOneRecordOrAnArrayAndNamesTheBadOne) {
   test_support::TempDir dir("dpcast-compare");
   const std::string one = dir.write("one.json", models::to_json(record("measured", "cpu", 32, 0.1)).dump());
   EXPECT_EQ(sim::load_records(one).size(), 1u);
-  models::Json array = models::Json::array({models::to_json(record("predicted", "des", 32, 0.1)),
-                                            models::to_json(record("predicted", "des", 64, 0.2))});
+  models::Json array = models::Json::array(
+      {models::to_json(record("predicted", "des", 32, 0.1)), models::to_json(record("predicted", "des", 64, 0.2))});
   array[1]["config"].erase("micro_batch");
   const std::string bad = dir.write("bad.json", array.dump());
   try {

@@ -75,7 +75,8 @@ TEST(MemoryModel, CheckpointingAndFlashAreRejectedWhereTheyMeanNothing) {
 model: resnet50
 cluster: {node: test-node, nodes: 1}
 training: {activation_checkpointing: true}
-)"), Error);
+)"),
+               Error);
   try {
     (void)test_support::scenario("model: vgg16\ncluster: {node: test-node, nodes: 1}\ntraining: {attention: flash}\n");
     FAIL() << "expected an error";

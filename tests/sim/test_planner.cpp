@@ -31,7 +31,9 @@ plan:
   grad_accumulation: [1, 2]
 )";
 
-models::PlanScenario parse(const std::string& text) { return models::parse_plan_scenario(text, "p.yaml", catalogue()); }
+models::PlanScenario parse(const std::string& text) {
+  return models::parse_plan_scenario(text, "p.yaml", catalogue());
+}
 
 sim::PlanOptions no_des() {
   sim::PlanOptions o;
@@ -54,7 +56,9 @@ TEST(Planner, FrontIsTheBruteForceParetoFrontWithTimesAndCostsByHand) {
   const auto result = sim::make_plan(ps.base, ps.plan, catalogue(), no_des());
   EXPECT_EQ(result.evaluated, 4u * 3 * 2);
   // Every configuration, predicted one by one.
-  struct Point { double time, cost; };
+  struct Point {
+    double time, cost;
+  };
   std::vector<Point> all;
   for (int nodes : {1, 2, 4, 8})
     for (int mb : {32, 64, 128})
@@ -168,8 +172,9 @@ TEST(Planner, SaysWhichConstraintBindsAndByHowMuch) {
   r = sim::make_plan(ps.base, ps.plan, catalogue(), no_des());
   EXPECT_TRUE(r.front.empty());
   ASSERT_EQ(r.binding.size(), 1u);
-  EXPECT_EQ(r.binding[0], "the max global batch of 100 rules out 24 configurations (the smallest cluster has 4 GPUs, so "
-                          "its smallest global batch is 4)");
+  EXPECT_EQ(r.binding[0],
+            "the max global batch of 100 rules out 24 configurations (the smallest cluster has 4 GPUs, so "
+            "its smallest global batch is 4)");
 }
 
 TEST(Planner, NothingFittingInMemorySaysHowFarOff) {
@@ -187,16 +192,19 @@ plan: {target: {samples: 1.0e+9}, micro_batch: [100000000]}
 }
 
 TEST(Planner, PlanSectionDefaultsAndErrors) {
-  const auto ps = parse("model: gpt2-small\ncluster: {node: test-node, nodes: 4}\ntraining: {seq_len: 128}\n"
-                        "plan: {target: {tokens: 1.0e+9}}\n");
+  const auto ps = parse(
+      "model: gpt2-small\ncluster: {node: test-node, nodes: 4}\ntraining: {seq_len: 128}\n"
+      "plan: {target: {tokens: 1.0e+9}}\n");
   EXPECT_EQ(ps.plan.target_tokens, 1e9);
   EXPECT_EQ(ps.plan.nodes, (std::vector<int>{1, 2, 4}));
   EXPECT_EQ(ps.plan.node_presets, (std::vector<std::string>{"test-node"}));
   EXPECT_EQ(ps.plan.gpus, (std::vector<std::string>{"test-gpu"}));
   EXPECT_EQ(models::node_range(3, 20), (std::vector<int>{4, 8, 16, 20}));
   const std::string head = "model: {zoo: mlp, widths: [8, 8]}\ncluster: {node: test-node, nodes: 1}\n";
-  EXPECT_EQ(plan_error(head), "p.yaml:1:1: needs a plan section (target, constraints, what to search); see scenarios/README.md");
-  EXPECT_EQ(plan_error(head + "plan: {deadline_hours: 3}\n"), "p.yaml:3:7: plan: needs target: {tokens: N} or {samples: N}");
+  EXPECT_EQ(plan_error(head),
+            "p.yaml:1:1: needs a plan section (target, constraints, what to search); see scenarios/README.md");
+  EXPECT_EQ(plan_error(head + "plan: {deadline_hours: 3}\n"),
+            "p.yaml:3:7: plan: needs target: {tokens: N} or {samples: N}");
   EXPECT_EQ(plan_error(head + "plan: {target: {tokens: 5}}\n"),
             "p.yaml:3:25: plan.target.tokens: mlp is not a sequence model: give samples");
   EXPECT_EQ(plan_error(head + "plan: {target: {samples: 5}, gpus: [test-gpx]}\n"),

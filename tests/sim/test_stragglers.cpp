@@ -34,7 +34,8 @@ TEST(Stragglers, BlomsExpectedSlowestAgreesWithSampling) {
 }
 
 TEST(Stragglers, DrawsHaveMeanOneAndTheirCoefficientOfVariation) {
-  for (auto distribution : {models::ComputeNoise::Distribution::Normal, models::ComputeNoise::Distribution::LogNormal}) {
+  for (auto distribution :
+       {models::ComputeNoise::Distribution::Normal, models::ComputeNoise::Distribution::LogNormal}) {
     const auto f = sim::draw_factors({distribution, 0.1, 3, 20}, 200000, 0);
     const double mean = std::accumulate(f.begin(), f.end(), 0.0) / f.size();
     double var = 0;
@@ -59,20 +60,24 @@ training: {micro_batch: 2, seq_len: 128, grad_accumulation: 2, compute_noise: {c
   const auto quiet = sim::AnalyticalEngine{}.predict(s, graph);
   const double slowest = sim::expected_slowest({models::ComputeNoise::Distribution::Normal, 0.05, 1, 20}, 16);
   EXPECT_DOUBLE_EQ(noisy.breakdown.forward_s, quiet.breakdown.forward_s);  // the mean rank
-  EXPECT_NEAR(noisy.breakdown.stragglers_s,
-              (slowest - 1) * (quiet.breakdown.forward_s + quiet.breakdown.backward_s), 1e-12);
+  EXPECT_NEAR(noisy.breakdown.stragglers_s, (slowest - 1) * (quiet.breakdown.forward_s + quiet.breakdown.backward_s),
+              1e-12);
   EXPECT_GT(noisy.step_time_s, quiet.step_time_s);
   EXPECT_LT(noisy.scaling_efficiency, quiet.scaling_efficiency);
   EXPECT_NEAR(noisy.step_time_s,
               noisy.breakdown.forward_s + noisy.breakdown.backward_s + noisy.breakdown.stragglers_s +
-                  noisy.breakdown.exposed_comm_s + noisy.breakdown.optimizer_s, 1e-12);
+                  noisy.breakdown.exposed_comm_s + noisy.breakdown.optimizer_s,
+              1e-12);
 }
 
 TEST(Stragglers, BadNoiseIsRejected) {
   EXPECT_THROW((void)test_support::scenario("model: gpt2-small\ncluster: {node: test-node, nodes: 1}\n"
-                                            "training: {compute_noise: {cv: 2}}\n"), Error);
+                                            "training: {compute_noise: {cv: 2}}\n"),
+               Error);
   EXPECT_THROW((void)test_support::scenario("model: gpt2-small\ncluster: {node: test-node, nodes: 1}\n"
-                                            "training: {compute_noise: {cv: 0.1, distribution: gamma}}\n"), Error);
+                                            "training: {compute_noise: {cv: 0.1, distribution: gamma}}\n"),
+               Error);
   EXPECT_THROW((void)test_support::scenario("model: gpt2-small\ncluster: {node: test-node, nodes: 1}\n"
-                                            "training: {compute_noise: {seed: 3}}\n"), Error);  // cv is required
+                                            "training: {compute_noise: {seed: 3}}\n"),
+               Error);  // cv is required
 }

@@ -28,7 +28,8 @@ data_parallel: {collective: ring}
     pids.insert(pid);
     const std::string cat = e.at("cat");
     EXPECT_EQ(e.at("tid").get<int>(), cat == "communication" ? 2 : 1) << cat;
-    if (cat == "backward") backward_end[pid] = std::max(backward_end[pid], e.at("ts").get<double>() + e.at("dur").get<double>());
+    if (cat == "backward")
+      backward_end[pid] = std::max(backward_end[pid], e.at("ts").get<double>() + e.at("dur").get<double>());
     if (cat == "communication" && pid == 0) {
       const auto& b = r.buckets.at(static_cast<std::size_t>(e.at("args").at("bucket").get<int>()));
       EXPECT_EQ(e.at("args").at("bytes").get<double>(), b.bytes);
@@ -43,7 +44,8 @@ data_parallel: {collective: ring}
 }
 
 TEST(Trace, NeedsTheRecordsLayers) {
-  const auto s = test_support::scenario("model: gpt2-small\ncluster: {node: test-node, nodes: 1}\ntraining: {seq_len: 64}\n");
+  const auto s =
+      test_support::scenario("model: gpt2-small\ncluster: {node: test-node, nodes: 1}\ntraining: {seq_len: 64}\n");
   const auto r = sim::AnalyticalEngine{}.predict(s, s.model.build(s.seq_len()), {false});
   EXPECT_THROW((void)sim::chrome_trace(r, s), Error);
 }

@@ -16,15 +16,22 @@ void* CpuDevice::allocate(std::size_t bytes) {
   return p;
 }
 
-void CpuDevice::release(void* p) noexcept { std::free(p); }
+void CpuDevice::release(void* p) noexcept {
+  std::free(p);
+}
 
-void CpuDevice::upload(void* dst, const void* src, std::size_t bytes) { std::memcpy(dst, src, bytes); }
+void CpuDevice::upload(void* dst, const void* src, std::size_t bytes) {
+  std::memcpy(dst, src, bytes);
+}
 
-void CpuDevice::download(void* dst, const void* src, std::size_t bytes) { std::memcpy(dst, src, bytes); }
+void CpuDevice::download(void* dst, const void* src, std::size_t bytes) {
+  std::memcpy(dst, src, bytes);
+}
 
 Mark CpuDevice::mark() {
   return static_cast<Mark>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count());
 }
 
 double CpuDevice::elapsed(Mark from, Mark to) {

@@ -43,7 +43,9 @@ inline float fast_exp(float x) {
 }
 
 // tanh(u) = 1 - 2 / (exp(2u) + 1): exact limits of +-1, absolute error about 1e-7.
-inline float fast_tanh(float u) { return 1.0f - 2.0f / (fast_exp(2.0f * u) + 1.0f); }
+inline float fast_tanh(float u) {
+  return 1.0f - 2.0f / (fast_exp(2.0f * u) + 1.0f);
+}
 
 constexpr float kGeluC = 0.7978845608028654f;  // sqrt(2 / pi)
 constexpr float kGeluA = 0.044715f;
@@ -98,9 +100,8 @@ inline float gelu_slope(float v) {
   return 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * kGeluC * (1.0f + 3.0f * kGeluA * v * v);
 }
 
-DPCAST_VECTOR_CLONES void gelu_backward_range(float* __restrict d, const float* __restrict g,
-                                              const float* __restrict x, std::int64_t i0, std::int64_t i1,
-                                              bool accumulate) {
+DPCAST_VECTOR_CLONES void gelu_backward_range(float* __restrict d, const float* __restrict g, const float* __restrict x,
+                                              std::int64_t i0, std::int64_t i1, bool accumulate) {
   if (accumulate) {
 #pragma omp simd
     for (std::int64_t i = i0; i < i1; ++i) d[i] += g[i] * gelu_slope(x[i]);
@@ -191,9 +192,13 @@ DPCAST_VECTOR_CLONES void adamw_range(float* __restrict p, float* __restrict m, 
 
 }  // namespace
 
-void set_blas_threads(int threads) { openblas_set_num_threads(std::max(1, threads)); }
+void set_blas_threads(int threads) {
+  openblas_set_num_threads(std::max(1, threads));
+}
 
-CpuKernels::CpuKernels(int threads) : pool_(std::make_unique<ThreadPool>(threads)) { set_blas_threads(threads); }
+CpuKernels::CpuKernels(int threads) : pool_(std::make_unique<ThreadPool>(threads)) {
+  set_blas_threads(threads);
+}
 
 void CpuKernels::gemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k, float alpha,
                       const float* a, std::int64_t lda, const float* b, std::int64_t ldb, float beta, float* c,
@@ -204,13 +209,16 @@ void CpuKernels::gemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n
 }
 
 void CpuKernels::add_bias(float* y, const float* bias, std::int64_t rows, std::int64_t cols) {
-  pool_->parallel_for(rows, [&](std::int64_t r0, std::int64_t r1, int) {
-    for (std::int64_t r = r0; r < r1; ++r) {
-      float* __restrict row = y + r * cols;
+  pool_->parallel_for(
+      rows,
+      [&](std::int64_t r0, std::int64_t r1, int) {
+        for (std::int64_t r = r0; r < r1; ++r) {
+          float* __restrict row = y + r * cols;
 #pragma omp simd
-      for (std::int64_t c = 0; c < cols; ++c) row[c] += bias[c];
-    }
-  }, 64);
+          for (std::int64_t c = 0; c < cols; ++c) row[c] += bias[c];
+        }
+      },
+      64);
 }
 
 void CpuKernels::bias_grad(float* dbias, const float* dy, std::int64_t rows, std::int64_t cols, bool accumulate) {
@@ -248,10 +256,13 @@ void CpuKernels::embedding_backward(float* dtable, const float* dout, const std:
 
 void CpuKernels::layernorm_forward(float* y, float* mean, float* rstd, const float* x, const float* gamma,
                                    const float* beta, std::int64_t rows, std::int64_t cols, float eps) {
-  pool_->parallel_for(rows, [&](std::int64_t r0, std::int64_t r1, int) {
-    for (std::int64_t r = r0; r < r1; ++r)
-      layernorm_forward_row(y + r * cols, x + r * cols, gamma, beta, cols, eps, mean + r, rstd + r);
-  }, 16);
+  pool_->parallel_for(
+      rows,
+      [&](std::int64_t r0, std::int64_t r1, int) {
+        for (std::int64_t r = r0; r < r1; ++r)
+          layernorm_forward_row(y + r * cols, x + r * cols, gamma, beta, cols, eps, mean + r, rstd + r);
+      },
+      16);
 }
 
 void CpuKernels::layernorm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x,
@@ -264,13 +275,16 @@ void CpuKernels::layernorm_backward(float* dx, float* dgamma, float* dbeta, cons
   // Worker 0 adds into dgamma/dbeta; the others into partial sums added at the end.
   const int workers = pool_->threads();
   std::vector<float> partial(workers > 1 ? static_cast<std::size_t>(2 * (workers - 1) * cols) : 0, 0.0f);
-  pool_->parallel_for(rows, [&](std::int64_t r0, std::int64_t r1, int w) {
-    float* __restrict dg = w == 0 ? dgamma : partial.data() + 2 * (w - 1) * cols;
-    float* __restrict db = w == 0 ? dbeta : dg + cols;
-    for (std::int64_t r = r0; r < r1; ++r)
-      layernorm_backward_row(dx ? dx + r * cols : nullptr, dg, db, dy + r * cols, x + r * cols, gamma, cols, mean[r],
-                             rstd[r], accumulate_dx);
-  }, 16);
+  pool_->parallel_for(
+      rows,
+      [&](std::int64_t r0, std::int64_t r1, int w) {
+        float* __restrict dg = w == 0 ? dgamma : partial.data() + 2 * (w - 1) * cols;
+        float* __restrict db = w == 0 ? dbeta : dg + cols;
+        for (std::int64_t r = r0; r < r1; ++r)
+          layernorm_backward_row(dx ? dx + r * cols : nullptr, dg, db, dy + r * cols, x + r * cols, gamma, cols,
+                                 mean[r], rstd[r], accumulate_dx);
+      },
+      16);
   for (int w = 1; w < workers; ++w) {
     const float* dg = partial.data() + 2 * (w - 1) * cols;
     for (std::int64_t c = 0; c < cols; ++c) {
@@ -281,7 +295,8 @@ void CpuKernels::layernorm_backward(float* dx, float* dgamma, float* dbeta, cons
 }
 
 void CpuKernels::gelu_forward(float* y, const float* x, std::int64_t n) {
-  pool_->parallel_for(n, [&](std::int64_t i0, std::int64_t i1, int) { gelu_forward_range(y, x, i0, i1); }, 16384);
+  pool_->parallel_for(
+      n, [&](std::int64_t i0, std::int64_t i1, int) { gelu_forward_range(y, x, i0, i1); }, 16384);
 }
 
 void CpuKernels::gelu_backward(float* dx, const float* dy, const float* x, std::int64_t n, bool accumulate) {
@@ -340,7 +355,9 @@ void CpuKernels::copy(float* dst, const float* src, std::int64_t n, bool accumul
   for (std::int64_t i = 0; i < n; ++i) d[i] += s[i];
 }
 
-void CpuKernels::fill(float* x, std::int64_t n, float value) { std::fill(x, x + n, value); }
+void CpuKernels::fill(float* x, std::int64_t n, float value) {
+  std::fill(x, x + n, value);
+}
 
 void CpuKernels::scale(float* x, std::int64_t n, float alpha) {
   float* __restrict v = x;
@@ -414,14 +431,17 @@ void CpuKernels::attention_backward(float* dqkv, float* scratch, const float* do
 void CpuKernels::cross_entropy_forward(float* probs, float* loss, const float* logits, const std::int32_t* targets,
                                        std::int64_t rows, std::int64_t classes) {
   std::vector<double> partial(static_cast<std::size_t>(pool_->threads()), 0.0);
-  pool_->parallel_for(rows, [&](std::int64_t r0, std::int64_t r1, int w) {
-    double total = 0;  // in double: the loss is compared across runs and differenced in checks
-    for (std::int64_t r = r0; r < r1; ++r) {
-      const float* x = logits + r * classes;
-      total += static_cast<double>(softmax_row(probs + r * classes, x, classes)) - x[targets[r]];
-    }
-    partial[static_cast<std::size_t>(w)] = total;
-  }, 8);
+  pool_->parallel_for(
+      rows,
+      [&](std::int64_t r0, std::int64_t r1, int w) {
+        double total = 0;  // in double: the loss is compared across runs and differenced in checks
+        for (std::int64_t r = r0; r < r1; ++r) {
+          const float* x = logits + r * classes;
+          total += static_cast<double>(softmax_row(probs + r * classes, x, classes)) - x[targets[r]];
+        }
+        partial[static_cast<std::size_t>(w)] = total;
+      },
+      8);
   double total = 0;
   for (double v : partial) total += v;
   *loss = static_cast<float>(total / static_cast<double>(rows));
@@ -429,43 +449,52 @@ void CpuKernels::cross_entropy_forward(float* probs, float* loss, const float* l
 
 void CpuKernels::cross_entropy_backward(float* dlogits, const float* probs, const std::int32_t* targets,
                                         std::int64_t rows, std::int64_t classes, float scale, bool accumulate) {
-  pool_->parallel_for(rows, [&](std::int64_t r0, std::int64_t r1, int) {
-    for (std::int64_t r = r0; r < r1; ++r) {
-      float* __restrict d = dlogits + r * classes;
-      const float* __restrict p = probs + r * classes;
-      if (accumulate) {
+  pool_->parallel_for(
+      rows,
+      [&](std::int64_t r0, std::int64_t r1, int) {
+        for (std::int64_t r = r0; r < r1; ++r) {
+          float* __restrict d = dlogits + r * classes;
+          const float* __restrict p = probs + r * classes;
+          if (accumulate) {
 #pragma omp simd
-        for (std::int64_t c = 0; c < classes; ++c) d[c] += p[c] * scale;
-      } else {
+            for (std::int64_t c = 0; c < classes; ++c) d[c] += p[c] * scale;
+          } else {
 #pragma omp simd
-        for (std::int64_t c = 0; c < classes; ++c) d[c] = p[c] * scale;
-      }
-      d[targets[r]] -= scale;
-    }
-  }, 8);
+            for (std::int64_t c = 0; c < classes; ++c) d[c] = p[c] * scale;
+          }
+          d[targets[r]] -= scale;
+        }
+      },
+      8);
 }
 
 void CpuKernels::sgd_momentum(float* param, const float* grad, float* velocity, std::int64_t n, float lr,
                               float momentum) {
-  pool_->parallel_for(n, [&](std::int64_t i0, std::int64_t i1, int) {
-    float* __restrict p = param;
-    float* __restrict v = velocity;
-    const float* __restrict g = grad;
+  pool_->parallel_for(
+      n,
+      [&](std::int64_t i0, std::int64_t i1, int) {
+        float* __restrict p = param;
+        float* __restrict v = velocity;
+        const float* __restrict g = grad;
 #pragma omp simd
-    for (std::int64_t i = i0; i < i1; ++i) {
-      v[i] = momentum * v[i] + g[i];
-      p[i] -= lr * v[i];
-    }
-  }, 65536);
+        for (std::int64_t i = i0; i < i1; ++i) {
+          v[i] = momentum * v[i] + g[i];
+          p[i] -= lr * v[i];
+        }
+      },
+      65536);
 }
 
 void CpuKernels::adamw(float* param, const float* grad, float* m, float* v, std::int64_t n, const AdamWStep& s) {
   const float decay = 1.0f - s.lr * s.weight_decay;
   const float step = s.lr / s.bias_correction1;
   const float inv_sqrt_bc2 = 1.0f / std::sqrt(s.bias_correction2);
-  pool_->parallel_for(n, [&](std::int64_t i0, std::int64_t i1, int) {
-    adamw_range(param, m, v, grad, i0, i1, s.beta1, s.beta2, s.eps, decay, step, inv_sqrt_bc2);
-  }, 65536);
+  pool_->parallel_for(
+      n,
+      [&](std::int64_t i0, std::int64_t i1, int) {
+        adamw_range(param, m, v, grad, i0, i1, s.beta1, s.beta2, s.eps, decay, step, inv_sqrt_bc2);
+      },
+      65536);
 }
 
 }  // namespace dpcast::real::cpu

@@ -28,7 +28,8 @@ std::pair<std::int64_t, std::int64_t> part(std::int64_t count, int parts, int k)
 void ThreadPool::parallel_for(std::int64_t count, const std::function<void(std::int64_t, std::int64_t, int)>& fn,
                               std::int64_t min_per_thread) {
   if (count <= 0) return;
-  const int parts = static_cast<int>(std::min<std::int64_t>(threads_, std::max<std::int64_t>(1, count / std::max<std::int64_t>(1, min_per_thread))));
+  const int parts = static_cast<int>(
+      std::min<std::int64_t>(threads_, std::max<std::int64_t>(1, count / std::max<std::int64_t>(1, min_per_thread))));
   if (parts <= 1) {
     fn(0, count, 0);
     return;

@@ -20,8 +20,8 @@ CudaDevice::CudaDevice(int ordinal) {
   const int count = device_count(&why);
   if (count == 0) throw Error("no CUDA device found (" + why + ")");
   if (ordinal < 0 || ordinal >= count)
-    throw Error("CUDA device " + std::to_string(ordinal) + " does not exist (this machine has " + std::to_string(count) +
-                ")");
+    throw Error("CUDA device " + std::to_string(ordinal) + " does not exist (this machine has " +
+                std::to_string(count) + ")");
   DPCAST_CUDA_CHECK(cudaSetDevice(ordinal));
   info_ = device_info(ordinal);
   DPCAST_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
@@ -70,7 +70,9 @@ void CudaDevice::download(void* dst, const void* src, std::size_t bytes) {
   DPCAST_CUDA_CHECK(cudaStreamSynchronize(stream_));
 }
 
-void CudaDevice::synchronize() { DPCAST_CUDA_CHECK(cudaStreamSynchronize(stream_)); }
+void CudaDevice::synchronize() {
+  DPCAST_CUDA_CHECK(cudaStreamSynchronize(stream_));
+}
 
 Mark CudaDevice::mark_on(cudaStream_t stream) {
   std::lock_guard lock(mutex_);

@@ -20,14 +20,20 @@ int device_count(std::string* why) {
 
 int fp32_lanes_per_sm(int major, int minor) {
   switch (major) {
-    case 6: return minor == 0 ? 64 : 128;  // P100: 64; Pascal consumer parts: 128
-    case 7: return 64;                     // Volta, Turing
-    case 8: return minor == 0 ? 64 : 128;  // A100: 64; GA10x, Ada: 128
-    case 9: return 128;                    // Hopper
+    case 6:
+      return minor == 0 ? 64 : 128;  // P100: 64; Pascal consumer parts: 128
+    case 7:
+      return 64;  // Volta, Turing
+    case 8:
+      return minor == 0 ? 64 : 128;  // A100: 64; GA10x, Ada: 128
+    case 9:
+      return 128;  // Hopper
     case 10:
     case 11:
-    case 12: return 128;  // Blackwell
-    default: return 0;
+    case 12:
+      return 128;  // Blackwell
+    default:
+      return 0;
   }
 }
 

@@ -19,9 +19,9 @@ namespace dpcast::real::cuda {
 namespace {
 
 // ---- launch shapes ----
-constexpr int kBlock = 256;       // threads of an element-wise block
-constexpr int kRowWarps = 8;      // rows per block for the warp-per-row kernels (256 threads)
-constexpr int kSoftmaxBlock = 512;  // threads per row of the cross-entropy softmax
+constexpr int kBlock = 256;                  // threads of an element-wise block
+constexpr int kRowWarps = 8;                 // rows per block for the warp-per-row kernels (256 threads)
+constexpr int kSoftmaxBlock = 512;           // threads per row of the cross-entropy softmax
 constexpr int kColTile = 32, kRowLanes = 8;  // column sums: 32 columns x 8 row lanes per block
 
 unsigned grid_for(std::int64_t n) {
@@ -115,11 +115,17 @@ __global__ void add_kernel(float* y, AddInputs in, int count, bool into, std::in
   }
 }
 
-__global__ void accumulate_kernel(float* dst, const float* src, std::int64_t n) { DPCAST_GRID_STRIDE(i, n) dst[i] += src[i]; }
+__global__ void accumulate_kernel(float* dst, const float* src, std::int64_t n) {
+  DPCAST_GRID_STRIDE(i, n) dst[i] += src[i];
+}
 
-__global__ void fill_kernel(float* x, std::int64_t n, float value) { DPCAST_GRID_STRIDE(i, n) x[i] = value; }
+__global__ void fill_kernel(float* x, std::int64_t n, float value) {
+  DPCAST_GRID_STRIDE(i, n) x[i] = value;
+}
 
-__global__ void scale_kernel(float* x, std::int64_t n, float alpha) { DPCAST_GRID_STRIDE(i, n) x[i] *= alpha; }
+__global__ void scale_kernel(float* x, std::int64_t n, float alpha) {
+  DPCAST_GRID_STRIDE(i, n) x[i] *= alpha;
+}
 
 __global__ void unscale_check_kernel(float* x, std::int64_t n, float alpha, float* nonfinite) {
   DPCAST_GRID_STRIDE(i, n) {
@@ -186,8 +192,8 @@ __global__ void embedding_forward_kernel(float* out, const float* table, const s
 }
 
 // Token ids: rows repeat anywhere in the batch, so additions are atomic (their order varies).
-__global__ void embedding_backward_ids_kernel(float* dtable, const float* dout, const std::int32_t* ids,
-                                              std::int64_t n, std::int64_t dim) {
+__global__ void embedding_backward_ids_kernel(float* dtable, const float* dout, const std::int32_t* ids, std::int64_t n,
+                                              std::int64_t dim) {
   DPCAST_GRID_STRIDE(i, n) {
     const std::int64_t bt = i / dim, c = i - bt * dim;
     atomicAdd(dtable + static_cast<std::int64_t>(ids[bt]) * dim + c, dout[i]);
@@ -368,29 +374,40 @@ void check_cublas(cublasStatus_t status, const char* expression, const char* fil
 
 cublasComputeType_t compute_type(GemmPrecision p) {
   switch (p) {
-    case GemmPrecision::Tf32: return CUBLAS_COMPUTE_32F_FAST_TF32;
-    case GemmPrecision::Bf16: return CUBLAS_COMPUTE_32F_FAST_16BF;
-    case GemmPrecision::Fp16: return CUBLAS_COMPUTE_32F_FAST_16F;
-    case GemmPrecision::Fp32: break;
+    case GemmPrecision::Tf32:
+      return CUBLAS_COMPUTE_32F_FAST_TF32;
+    case GemmPrecision::Bf16:
+      return CUBLAS_COMPUTE_32F_FAST_16BF;
+    case GemmPrecision::Fp16:
+      return CUBLAS_COMPUTE_32F_FAST_16F;
+    case GemmPrecision::Fp32:
+      break;
   }
   return CUBLAS_COMPUTE_32F;  // true fp32: no TF32 with the default math mode
 }
 
 int blas_int(std::int64_t v, const char* what) {
-  if (v < 0 || v > INT_MAX) throw CudaError(std::string("matrix ") + what + " " + std::to_string(v) + " exceeds cuBLAS's int range");
+  if (v < 0 || v > INT_MAX)
+    throw CudaError(std::string("matrix ") + what + " " + std::to_string(v) + " exceeds cuBLAS's int range");
   return static_cast<int>(v);
 }
 
-cublasOperation_t op(bool transpose) { return transpose ? CUBLAS_OP_T : CUBLAS_OP_N; }
+cublasOperation_t op(bool transpose) {
+  return transpose ? CUBLAS_OP_T : CUBLAS_OP_N;
+}
 
 }  // namespace
 
 const char* to_string(GemmPrecision p) {
   switch (p) {
-    case GemmPrecision::Tf32: return "tf32";
-    case GemmPrecision::Bf16: return "bf16";
-    case GemmPrecision::Fp16: return "fp16";
-    case GemmPrecision::Fp32: break;
+    case GemmPrecision::Tf32:
+      return "tf32";
+    case GemmPrecision::Bf16:
+      return "bf16";
+    case GemmPrecision::Fp16:
+      return "fp16";
+    case GemmPrecision::Fp32:
+      break;
   }
   return "fp32";
 }
@@ -434,11 +451,10 @@ void CudaKernels::gemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t 
                        std::int64_t ldc) {
   if (m == 0 || n == 0) return;
   // Row-major C (m x n) is column-major C^T (n x m) = op(B)^T op(A)^T: swap the operands.
-  DPCAST_CUBLAS_CHECK(cublasGemmEx(handle_, op(trans_b), op(trans_a), blas_int(n, "dimension"),
-                                   blas_int(m, "dimension"), blas_int(k, "dimension"), &alpha, b, CUDA_R_32F,
-                                   blas_int(ldb, "leading dimension"), a, CUDA_R_32F, blas_int(lda, "leading dimension"),
-                                   &beta, c, CUDA_R_32F, blas_int(ldc, "leading dimension"), compute_type(precision_),
-                                   CUBLAS_GEMM_DEFAULT));
+  DPCAST_CUBLAS_CHECK(cublasGemmEx(
+      handle_, op(trans_b), op(trans_a), blas_int(n, "dimension"), blas_int(m, "dimension"), blas_int(k, "dimension"),
+      &alpha, b, CUDA_R_32F, blas_int(ldb, "leading dimension"), a, CUDA_R_32F, blas_int(lda, "leading dimension"),
+      &beta, c, CUDA_R_32F, blas_int(ldc, "leading dimension"), compute_type(precision_), CUBLAS_GEMM_DEFAULT));
 }
 
 void CudaKernels::gemm_batched(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k, float alpha,
@@ -477,7 +493,7 @@ void CudaKernels::bias_grad(float* dbias, const float* dy, std::int64_t rows, st
   float* part = workspace(static_cast<std::size_t>(chunks * cols));
   const dim3 grid(static_cast<unsigned>((cols + kColTile - 1) / kColTile), static_cast<unsigned>(chunks));
   column_partials_kernel<<<grid, dim3(kColTile, kRowLanes), 0, device_->stream()>>>(part, nullptr, dy, nullptr, nullptr,
-                                                                                     nullptr, rows, cols, per_chunk);
+                                                                                    nullptr, rows, cols, per_chunk);
   DPCAST_CUDA_LAUNCHED("column_partials_kernel");
   column_finish_kernel<<<grid_for(cols), kBlock, 0, device_->stream()>>>(dbias, part, chunks, cols, accumulate);
   DPCAST_CUDA_LAUNCHED("column_finish_kernel");
@@ -494,8 +510,8 @@ void CudaKernels::embedding_forward(float* out, const float* table, const std::i
 void CudaKernels::embedding_backward(float* dtable, const float* dout, const std::int32_t* ids, std::int64_t batch,
                                      std::int64_t tokens, std::int64_t dim, std::int64_t table_rows, bool accumulate) {
   if (!accumulate)
-    DPCAST_CUDA_CHECK(cudaMemsetAsync(dtable, 0, static_cast<std::size_t>(table_rows * dim) * sizeof(float),
-                                      device_->stream()));
+    DPCAST_CUDA_CHECK(
+        cudaMemsetAsync(dtable, 0, static_cast<std::size_t>(table_rows * dim) * sizeof(float), device_->stream()));
   const std::int64_t n = batch * tokens * dim;
   if (n == 0) return;
   if (ids) {
@@ -512,7 +528,7 @@ void CudaKernels::layernorm_forward(float* y, float* mean, float* rstd, const fl
                                     const float* beta, std::int64_t rows, std::int64_t cols, float eps) {
   if (rows == 0 || cols == 0) return;
   layernorm_forward_kernel<<<row_grid(rows), kRowWarps * 32, 0, device_->stream()>>>(y, mean, rstd, x, gamma, beta,
-                                                                                      rows, cols, eps);
+                                                                                     rows, cols, eps);
   DPCAST_CUDA_LAUNCHED("layernorm_forward_kernel");
 }
 
@@ -531,8 +547,8 @@ void CudaKernels::layernorm_backward(float* dx, float* dgamma, float* dbeta, con
   float* part_db = workspace(static_cast<std::size_t>(2 * chunks * cols));
   float* part_dg = part_db + chunks * cols;
   const dim3 grid(static_cast<unsigned>((cols + kColTile - 1) / kColTile), static_cast<unsigned>(chunks));
-  column_partials_kernel<<<grid, dim3(kColTile, kRowLanes), 0, device_->stream()>>>(part_db, part_dg, dy, x, mean,
-                                                                                     rstd, rows, cols, per_chunk);
+  column_partials_kernel<<<grid, dim3(kColTile, kRowLanes), 0, device_->stream()>>>(part_db, part_dg, dy, x, mean, rstd,
+                                                                                    rows, cols, per_chunk);
   DPCAST_CUDA_LAUNCHED("column_partials_kernel");
   column_finish_kernel<<<grid_for(cols), kBlock, 0, device_->stream()>>>(dgamma, part_dg, chunks, cols,
                                                                          accumulate_params);
@@ -544,7 +560,7 @@ void CudaKernels::layernorm_backward(float* dx, float* dgamma, float* dbeta, con
   }
   if (dx) {
     layernorm_backward_dx_kernel<<<row_grid(rows), kRowWarps * 32, 0, device_->stream()>>>(dx, dy, x, mean, rstd, gamma,
-                                                                                            rows, cols, accumulate_dx);
+                                                                                           rows, cols, accumulate_dx);
     DPCAST_CUDA_LAUNCHED("layernorm_backward_dx_kernel");
   }
 }

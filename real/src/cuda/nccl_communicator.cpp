@@ -43,7 +43,8 @@ NcclCommunicator::NcclCommunicator(CudaDevice& device, const NcclId& id, int ran
   if (id.size() != sizeof(ncclUniqueId::internal))
     throw Error("NCCL id: expected " + std::to_string(sizeof(ncclUniqueId::internal)) + " bytes, got " +
                 std::to_string(id.size()));
-  if (rank < 0 || rank >= size) throw Error("NCCL rank " + std::to_string(rank) + " outside 0.." + std::to_string(size - 1));
+  if (rank < 0 || rank >= size)
+    throw Error("NCCL rank " + std::to_string(rank) + " outside 0.." + std::to_string(size - 1));
   try {
     DPCAST_CUDA_CHECK(cudaSetDevice(device.ordinal()));
     int least = 0, greatest = 0;
@@ -57,8 +58,7 @@ NcclCommunicator::NcclCommunicator(CudaDevice& device, const NcclId& id, int ran
     ncclComm_t comm = nullptr;
     const ncclResult_t r = ncclCommInitRankConfig(&comm, size, uid, rank, &config);
     comm_ = comm;
-    settle(r, "ncclCommInitRankConfig",
-           "joining the NCCL communicator of " + std::to_string(size) + " ranks");
+    settle(r, "ncclCommInitRankConfig", "joining the NCCL communicator of " + std::to_string(size) + " ranks");
   } catch (...) {
     abort();
     if (control_done_) (void)cudaEventDestroy(control_done_);
@@ -95,19 +95,20 @@ void NcclCommunicator::fail(const std::string& message) {
 void NcclCommunicator::settle(int result, const char* call, const std::string& what) {
   const auto r = static_cast<ncclResult_t>(result);
   if (r == ncclSuccess) return;
-  if (!comm_) throw CommTimeout("rank " + std::to_string(rank_) + ": " + what + ": " + call + " failed: " +
-                                nccl_error(r, nullptr));
+  if (!comm_)
+    throw CommTimeout("rank " + std::to_string(rank_) + ": " + what + ": " + call +
+                      " failed: " + nccl_error(r, nullptr));
   if (r != ncclInProgress) fail(what + ": " + call + " failed: " + nccl_error(r, comm_));
   const auto since = Clock::now();
-  const auto until = since + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options_.timeout_s));
+  const auto until =
+      since + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options_.timeout_s));
   while (true) {
     ncclResult_t state = ncclSuccess;
     const ncclResult_t q = ncclCommGetAsyncError(comm_, &state);
     if (q != ncclSuccess) fail(what + ": ncclCommGetAsyncError failed: " + nccl_error(q, comm_));
     if (state == ncclSuccess) return;
     if (state != ncclInProgress) fail(what + ": " + call + " failed: " + nccl_error(state, comm_));
-    if (Clock::now() > until)
-      fail(not_finished(what, options_.timeout_s));
+    if (Clock::now() > until) fail(not_finished(what, options_.timeout_s));
     std::this_thread::sleep_for(std::chrono::microseconds(100));
   }
 }
@@ -115,7 +116,8 @@ void NcclCommunicator::settle(int result, const char* call, const std::string& w
 void NcclCommunicator::wait_event(cudaEvent_t done, const std::string& what) {
   const auto since = Clock::now();
   const auto spin = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options_.spin_s));
-  const auto until = since + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options_.timeout_s));
+  const auto until =
+      since + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options_.timeout_s));
   while (true) {
     const cudaError_t e = cudaEventQuery(done);
     if (e == cudaSuccess) return;
@@ -129,8 +131,7 @@ void NcclCommunicator::wait_event(cudaEvent_t done, const std::string& what) {
     if (q != ncclSuccess) fail(what + ": ncclCommGetAsyncError failed: " + nccl_error(q, comm_));
     if (state != ncclSuccess && state != ncclInProgress) fail(what + " failed in NCCL: " + nccl_error(state, comm_));
     const auto now = Clock::now();
-    if (now > until)
-      fail(not_finished(what, options_.timeout_s));
+    if (now > until) fail(not_finished(what, options_.timeout_s));
     if (now - since > spin && options_.poll_sleep_s > 0)
       std::this_thread::sleep_for(std::chrono::duration<double>(options_.poll_sleep_s));
   }
@@ -157,8 +158,7 @@ void NcclCommunicator::wait_all() {
   // all-reduce (they run in order on the communication stream).
   DPCAST_CUDA_CHECK(cudaStreamWaitEvent(device_->stream(), device_->event(requests_.back().end), 0));
   // On the host: bounded, so a dead or stuck peer ends this rank instead of hanging it.
-  for (const Request& r : requests_)
-    wait_event(device_->event(r.end), allreduce_name(r.count));
+  for (const Request& r : requests_) wait_event(device_->event(r.end), allreduce_name(r.count));
 }
 
 RequestTimes NcclCommunicator::times(int index) const {
@@ -197,17 +197,19 @@ void NcclCommunicator::exchange(const void* in, std::size_t in_bytes, void* out,
 
 double NcclCommunicator::sum(double value) {
   double total = 0;
-  exchange(&value, sizeof value, &total, sizeof total, "ncclAllReduce", "the loss all-reduce", [&](const void* in, void* out) {
-    return static_cast<int>(ncclAllReduce(in, out, 1, ncclDouble, ncclSum, comm_, stream_));
-  });
+  exchange(&value, sizeof value, &total, sizeof total, "ncclAllReduce", "the loss all-reduce",
+           [&](const void* in, void* out) {
+             return static_cast<int>(ncclAllReduce(in, out, 1, ncclDouble, ncclSum, comm_, stream_));
+           });
   return total;
 }
 
 long long NcclCommunicator::broadcast(long long value) {
   std::int64_t v = value, result = 0;
-  exchange(&v, sizeof v, &result, sizeof result, "ncclBroadcast", "a broadcast from rank 0", [&](const void* in, void* out) {
-    return static_cast<int>(ncclBroadcast(in, out, 1, ncclInt64, 0, comm_, stream_));
-  });
+  exchange(&v, sizeof v, &result, sizeof result, "ncclBroadcast", "a broadcast from rank 0",
+           [&](const void* in, void* out) {
+             return static_cast<int>(ncclBroadcast(in, out, 1, ncclInt64, 0, comm_, stream_));
+           });
   return static_cast<long long>(result);
 }
 
@@ -218,8 +220,7 @@ std::vector<std::vector<double>> NcclCommunicator::gather(const std::vector<doub
   const std::int64_t count = static_cast<std::int64_t>(mine.size());
   std::vector<std::int64_t> counts(ranks, 0);
   exchange(&count, sizeof count, counts.data(), counts.size() * sizeof(std::int64_t), "ncclAllGather",
-           "a gather to rank 0",
-           [&](const void* in, void* out) {
+           "a gather to rank 0", [&](const void* in, void* out) {
              return static_cast<int>(ncclAllGather(in, out, 1, ncclInt64, comm_, stream_));
            });
   const std::int64_t longest = *std::max_element(counts.begin(), counts.end());
@@ -227,8 +228,8 @@ std::vector<std::vector<double>> NcclCommunicator::gather(const std::vector<doub
   if (longest > 0) {
     std::vector<double> padded(mine);
     padded.resize(static_cast<std::size_t>(longest), 0.0);
-    exchange(padded.data(), padded.size() * sizeof(double), all.data(), all.size() * sizeof(double),
-             "ncclAllGather", "a gather to rank 0", [&](const void* in, void* out) {
+    exchange(padded.data(), padded.size() * sizeof(double), all.data(), all.size() * sizeof(double), "ncclAllGather",
+             "a gather to rank 0", [&](const void* in, void* out) {
                return static_cast<int>(
                    ncclAllGather(in, out, static_cast<std::size_t>(longest), ncclDouble, comm_, stream_));
              });
@@ -247,8 +248,7 @@ void NcclCommunicator::shutdown() {
   settle(ncclCommFinalize(comm_), "ncclCommFinalize", "closing the NCCL communicator");
   const ncclResult_t r = ncclCommDestroy(comm_);
   comm_ = nullptr;
-  if (r != ncclSuccess && r != ncclInProgress)
-    throw CudaError("ncclCommDestroy: " + nccl_error(r, nullptr));
+  if (r != ncclSuccess && r != ncclInProgress) throw CudaError("ncclCommDestroy: " + nccl_error(r, nullptr));
 }
 
 }  // namespace dpcast::real::cuda

@@ -1,20 +1,20 @@
 #include "dpcast/sim/des/des_engine.hpp"
 
-#include <simgrid/s4u.hpp>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <simgrid/s4u.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
-#include <optional>
-#include <memory>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 
-#include "dpcast/models/error.hpp"
 #include "dpcast/models/buckets.hpp"
+#include "dpcast/models/error.hpp"
 #include "dpcast/sim/compute_model.hpp"
 #include "dpcast/sim/des/flow_schedule.hpp"
 #include "dpcast/sim/memory_model.hpp"
@@ -53,7 +53,8 @@ class CollectivePlayer {
       : platform_(platform), layout_(layout), full_fidelity_(full_fidelity), slice_layout_(slice_layout) {}
 
   void play(models::Collective algorithm, CollectiveOp op, double bytes) {
-    const std::string shape_key = std::to_string(static_cast<int>(algorithm)) + ":" + std::to_string(static_cast<int>(op));
+    const std::string shape_key =
+        std::to_string(static_cast<int>(algorithm)) + ":" + std::to_string(static_cast<int>(op));
     const std::string key = shape_key + ":" + std::to_string(bytes);
     if (const auto it = cache_.find(key); it != cache_.end() && !full_fidelity_) {
       sg4::this_actor::sleep_for(it->second);
@@ -72,8 +73,7 @@ class CollectivePlayer {
     Shape shape{bytes, {}, {}, true, platform_.max_latency_s};
     // Symmetric steps are played on the slice (same flows per link, far fewer flows).
     const bool sliced = platform_.slice && slice_layout_ && !full_fidelity_;
-    const auto slice_schedule =
-        sliced ? des::make_schedule(algorithm, op, bytes, *slice_layout_) : des::Schedule{};
+    const auto slice_schedule = sliced ? des::make_schedule(algorithm, op, bytes, *slice_layout_) : des::Schedule{};
     for (std::size_t index = 0; index < schedule.steps.size(); ++index) {
       const auto& full_step = schedule.steps[index];
       const bool on_slice = sliced && full_step.symmetric && slice_schedule.steps.size() == schedule.steps.size();
@@ -90,8 +90,9 @@ class CollectivePlayer {
         std::vector<sg4::CommPtr> comms;
         comms.reserve(step.flows.size());
         for (const auto& f : step.flows)
-          comms.push_back(sg4::Comm::sendto_async(where.host(f.src), where.host(f.dst),
-                                                  std::max<std::uint64_t>(1, static_cast<std::uint64_t>(f.bytes + 0.5))));
+          comms.push_back(
+              sg4::Comm::sendto_async(where.host(f.src), where.host(f.dst),
+                                      std::max<std::uint64_t>(1, static_cast<std::uint64_t>(f.bytes + 0.5))));
         sg4::Comm::wait_all(comms);
       }
       shape.step_time.push_back((sg4::Engine::get_clock() - t0) / played);
@@ -192,8 +193,8 @@ std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGra
   const auto precision = s.training.precision;
   const double act = models::bytes_per_element(precision);
   const ComputeModel compute(*s.cluster.gpu_entry, precision, s.cluster.gpus_per_node > 1);
-  const auto buckets = models::make_buckets(graph, gradient_bytes_per_param(precision), dp.first_bucket_mb * 1024 * 1024,
-                                    dp.bucket_mb * 1024 * 1024);
+  const auto buckets = models::make_buckets(graph, gradient_bytes_per_param(precision),
+                                            dp.first_bucket_mb * 1024 * 1024, dp.bucket_mb * 1024 * 1024);
   const auto op = dp.zero_stage == 0 ? CollectiveOp::AllReduce : CollectiveOp::ReduceScatter;
   std::vector<BucketPlan> plans;
   std::vector<int> bucket_of(graph.size(), -1);  // the bucket a layer completes, if any
@@ -203,8 +204,9 @@ std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGra
   }
   const auto& order = graph.forward_order();
   const std::vector<PassTime> times = layer_times(compute, graph, s.training);
-  const double optimizer_s = optimizer_time(
-      compute, static_cast<double>(graph.total_params()) / (dp.zero_stage >= 1 ? layout.gpus() : 1), s.training.optimizer);
+  const double optimizer_s =
+      optimizer_time(compute, static_cast<double>(graph.total_params()) / (dp.zero_stage >= 1 ? layout.gpus() : 1),
+                     s.training.optimizer);
 
   // Each step the slowest rank (its factor drawn per rank) sets when buckets are ready.
   const auto& noise = s.training.compute_noise;
@@ -341,8 +343,14 @@ std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGra
 }
 
 Json to_json(const Timeline& t) {
-  return Json{{"backward_end", t.backward_end}, {"last_comm_end", t.last_comm_end}, {"comm_total", t.comm_total},
-              {"step", t.step}, {"factor", t.factor}, {"ready", t.ready}, {"start", t.start}, {"end", t.end}};
+  return Json{{"backward_end", t.backward_end},
+              {"last_comm_end", t.last_comm_end},
+              {"comm_total", t.comm_total},
+              {"step", t.step},
+              {"factor", t.factor},
+              {"ready", t.ready},
+              {"start", t.start},
+              {"end", t.end}};
 }
 
 Timeline from_json(const Json& j) {
@@ -445,8 +453,8 @@ models::RunRecord DesEngine::predict(const models::Scenario& s, const models::Mo
   r.step_time_s = t.step;
   r.step_time_spread_s = {quantile(0.1), quantile(0.9)};
   r.breakdown.stragglers_s = (t.factor - 1) * (r.breakdown.forward_s + r.breakdown.backward_s);
-  r.breakdown.exposed_comm_s = t.step - r.breakdown.forward_s - r.breakdown.backward_s - r.breakdown.stragglers_s -
-                               r.breakdown.optimizer_s;
+  r.breakdown.exposed_comm_s =
+      t.step - r.breakdown.forward_s - r.breakdown.backward_s - r.breakdown.stragglers_s - r.breakdown.optimizer_s;
   r.breakdown.comm_total_s = t.comm_total;
   r.samples_per_s = static_cast<double>(r.global_batch) / r.step_time_s;
   r.tokens_per_s = r.seq_len > 0 ? r.samples_per_s * static_cast<double>(r.seq_len) : 0;

@@ -18,7 +18,9 @@ Layout Layout::from(const models::Scenario& s) {
 
 namespace {
 
-int rank_of(const Layout& l, int node, int local) { return node * l.gpus_per_node + local; }
+int rank_of(const Layout& l, int node, int local) {
+  return node * l.gpus_per_node + local;
+}
 
 // One ring step over all ranks with c channels; channel j leaves each node from local GPU
 // j·g/c, which sits on NIC j when there are c NICs.
@@ -57,7 +59,8 @@ FlowStep inter_rings_step(const Layout& l, double bytes, int repeat) {
   step.repeat = repeat;
   step.symmetric = true;
   for (int i = 0; i < l.gpus_per_node; ++i)
-    for (int node = 0; node < m; ++node) step.flows.push_back({rank_of(l, node, i), rank_of(l, (node + 1) % m, i), bytes / m});
+    for (int node = 0; node < m; ++node)
+      step.flows.push_back({rank_of(l, node, i), rank_of(l, (node + 1) % m, i), bytes / m});
   return step;
 }
 
@@ -180,9 +183,12 @@ Schedule make_schedule(Collective algorithm, CollectiveOp op, double bytes, cons
     case Collective::Auto:
       s.steps.push_back(ring_step(l, bytes, op == CollectiveOp::AllReduce ? 2 * (p - 1) : p - 1));
       return s;
-    case Collective::HalvingDoubling: return halving_doubling(l, bytes, op);
-    case Collective::Hierarchical: return hierarchical(l, bytes, op);
-    case Collective::ParameterServer: return parameter_server(l, bytes);
+    case Collective::HalvingDoubling:
+      return halving_doubling(l, bytes, op);
+    case Collective::Hierarchical:
+      return hierarchical(l, bytes, op);
+    case Collective::ParameterServer:
+      return parameter_server(l, bytes);
   }
   return s;
 }

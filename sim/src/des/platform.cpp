@@ -54,8 +54,7 @@ sg4::NetZone* build_node(const std::string& prefix, int node, const models::Scen
   const bool pcie = c.node_entry->fabric == models::IntraFabric::Pcie;
   // PCIe: GPUs and NICs spread over switches; between switches traffic goes up one switch's
   // uplink to the host and down another's. A node using fewer GPUs keeps its share of switches.
-  const int switches =
-      pcie ? std::max(1, c.node_entry->pcie_switches * g / c.node_entry->gpus_per_node) : 1;
+  const int switches = pcie ? std::max(1, c.node_entry->pcie_switches * g / c.node_entry->gpus_per_node) : 1;
   std::vector<sg4::Link*> switch_up, switch_down;
   if (pcie) {
     for (int sw = 0; sw < switches; ++sw) {
@@ -98,7 +97,8 @@ sg4::NetZone* build_node(const std::string& prefix, int node, const models::Scen
     // link and, when the NIC sits under another switch, the host.
     const int k = i * l.nics / g;
     if (pcie) {
-      route(zone, hosts[i]->get_netpoint(), gateway, path({up[i]}, across(switch_of_gpu(i), switch_of_nic(k)), nic_up[k]));
+      route(zone, hosts[i]->get_netpoint(), gateway,
+            path({up[i]}, across(switch_of_gpu(i), switch_of_nic(k)), nic_up[k]));
       route(zone, gateway, hosts[i]->get_netpoint(),
             path({nic_down[k]}, across(switch_of_nic(k), switch_of_gpu(i)), down[i]));
     } else {
@@ -107,8 +107,8 @@ sg4::NetZone* build_node(const std::string& prefix, int node, const models::Scen
     }
   }
   // Parameter servers share the node's NICs (their bandwidth split between them).
-  const double server_bw = l.nodes > 1 ? l.nics * c.nic_link->bandwidth_bytes_per_s / servers_here
-                                       : c.intra_link->bandwidth_bytes_per_s;
+  const double server_bw =
+      l.nodes > 1 ? l.nics * c.nic_link->bandwidth_bytes_per_s / servers_here : c.intra_link->bandwidth_bytes_per_s;
   for (int s_i = 0; s_i < servers_here; ++s_i) {
     const std::string p = n + ".server" + std::to_string(s_i);
     auto* host = zone->create_host(p, kHostSpeed);
@@ -187,8 +187,10 @@ void add_cluster(sg4::NetZone* root, const std::string& prefix, const models::Sc
     for (int node = 0; node < l.nodes; ++node) {
       auto [zone, port, gw] = add_node(node, root);
       const std::string n = prefix + "node" + std::to_string(node);
-      root->add_route(zone->get_netpoint(), nullptr, gw, nullptr, {sg4::LinkInRoute(fabric(root, n + ".port.up"))}, false);
-      root->add_route(nullptr, zone->get_netpoint(), nullptr, gw, {sg4::LinkInRoute(fabric(root, n + ".port.down"))}, false);
+      root->add_route(zone->get_netpoint(), nullptr, gw, nullptr, {sg4::LinkInRoute(fabric(root, n + ".port.up"))},
+                      false);
+      root->add_route(nullptr, zone->get_netpoint(), nullptr, gw, {sg4::LinkInRoute(fabric(root, n + ".port.down"))},
+                      false);
     }
     return;
   }

@@ -43,7 +43,8 @@ inline GpuProbe probe_gpus() {
   ::close(fds[1]);
   std::string text;
   char buffer[512];
-  for (ssize_t got; (got = ::read(fds[0], buffer, sizeof buffer)) > 0;) text.append(buffer, static_cast<std::size_t>(got));
+  for (ssize_t got; (got = ::read(fds[0], buffer, sizeof buffer)) > 0;)
+    text.append(buffer, static_cast<std::size_t>(got));
   ::close(fds[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -60,7 +61,7 @@ inline GpuProbe probe_gpus() {
 /// Skips the test (visibly: "no CUDA device: ...") unless the machine has `n` GPUs.
 #define DPCAST_REQUIRE_GPUS(n)                                                                          \
   do {                                                                                                  \
-    const ::dpcast::real::test::GpuProbe probe_ = ::dpcast::real::test::probe_gpus();                    \
+    const ::dpcast::real::test::GpuProbe probe_ = ::dpcast::real::test::probe_gpus();                   \
     if (probe_.count == 0) GTEST_SKIP() << "no CUDA device: " << probe_.why;                            \
     if (probe_.count < (n)) GTEST_SKIP() << "needs " << (n) << " CUDA devices, found " << probe_.count; \
   } while (0)

@@ -131,7 +131,8 @@ TEST_F(CudaKernelsTest, GemmEveryTransposeAndPrecision) {
 TEST_F(CudaKernelsTest, ReducedPrecisionsDoRoundTheInputs) {
   // The precision switch takes effect: bf16 products differ from fp32 ones (a check that can fail).
   const std::int64_t m = 64, n = 64, k = 256;
-  const auto a = random_vector(static_cast<std::size_t>(m * k), 4), b = random_vector(static_cast<std::size_t>(k * n), 5);
+  const auto a = random_vector(static_cast<std::size_t>(m * k), 4),
+             b = random_vector(static_cast<std::size_t>(k * n), 5);
   float *da = put(a), *db = put(b), *dc = put(std::vector<float>(static_cast<std::size_t>(m * n)));
   gpu->set_precision(GemmPrecision::Fp32);
   gpu->gemm(false, false, m, n, k, 1.0f, da, k, db, n, 0.0f, dc, n);
@@ -144,7 +145,8 @@ TEST_F(CudaKernelsTest, ReducedPrecisionsDoRoundTheInputs) {
 
 TEST_F(CudaKernelsTest, ElementWise) {
   const std::int64_t n = 100003;  // not a multiple of any block
-  const auto x = random_vector(static_cast<std::size_t>(n), 10, 2.0f), g = random_vector(static_cast<std::size_t>(n), 11);
+  const auto x = random_vector(static_cast<std::size_t>(n), 10, 2.0f),
+             g = random_vector(static_cast<std::size_t>(n), 11);
   const auto y0 = random_vector(static_cast<std::size_t>(n), 12);
   float *dx = put(x), *dg = put(g);
   auto check = [&](const std::string& what, auto cpu_call, auto gpu_call) {
@@ -156,20 +158,32 @@ TEST_F(CudaKernelsTest, ElementWise) {
   };
   for (bool acc : {false, true}) {
     SCOPED_TRACE(acc ? "accumulate" : "overwrite");
-    check("gelu_backward", [&](float* c) { cpu.gelu_backward(c, g.data(), x.data(), n, acc); },
-          [&](float* d) { gpu->gelu_backward(d, dg, dx, n, acc); });
-    check("relu_backward", [&](float* c) { cpu.relu_backward(c, g.data(), x.data(), n, acc); },
-          [&](float* d) { gpu->relu_backward(d, dg, dx, n, acc); });
-    check("copy", [&](float* c) { cpu.copy(c, x.data(), n, acc); }, [&](float* d) { gpu->copy(d, dx, n, acc); });
+    check(
+        "gelu_backward", [&](float* c) { cpu.gelu_backward(c, g.data(), x.data(), n, acc); },
+        [&](float* d) { gpu->gelu_backward(d, dg, dx, n, acc); });
+    check(
+        "relu_backward", [&](float* c) { cpu.relu_backward(c, g.data(), x.data(), n, acc); },
+        [&](float* d) { gpu->relu_backward(d, dg, dx, n, acc); });
+    check(
+        "copy", [&](float* c) { cpu.copy(c, x.data(), n, acc); }, [&](float* d) { gpu->copy(d, dx, n, acc); });
   }
-  check("gelu_forward", [&](float* c) { cpu.gelu_forward(c, x.data(), n); }, [&](float* d) { gpu->gelu_forward(d, dx, n); });
-  check("relu_forward", [&](float* c) { cpu.relu_forward(c, x.data(), n); }, [&](float* d) { gpu->relu_forward(d, dx, n); });
-  check("fill", [&](float* c) { cpu.fill(c, n, 0.25f); }, [&](float* d) { gpu->fill(d, n, 0.25f); });
-  check("scale", [&](float* c) { cpu.scale(c, n, -1.5f); }, [&](float* d) { gpu->scale(d, n, -1.5f); });
-  check("sgd_momentum", [&](float* c) {
-    std::vector<float> v = g;
-    cpu.sgd_momentum(c, x.data(), v.data(), n, 0.1f, 0.9f);
-  }, [&](float* d) { gpu->sgd_momentum(d, dx, put(g), n, 0.1f, 0.9f); });
+  check(
+      "gelu_forward", [&](float* c) { cpu.gelu_forward(c, x.data(), n); },
+      [&](float* d) { gpu->gelu_forward(d, dx, n); });
+  check(
+      "relu_forward", [&](float* c) { cpu.relu_forward(c, x.data(), n); },
+      [&](float* d) { gpu->relu_forward(d, dx, n); });
+  check(
+      "fill", [&](float* c) { cpu.fill(c, n, 0.25f); }, [&](float* d) { gpu->fill(d, n, 0.25f); });
+  check(
+      "scale", [&](float* c) { cpu.scale(c, n, -1.5f); }, [&](float* d) { gpu->scale(d, n, -1.5f); });
+  check(
+      "sgd_momentum",
+      [&](float* c) {
+        std::vector<float> v = g;
+        cpu.sgd_momentum(c, x.data(), v.data(), n, 0.1f, 0.9f);
+      },
+      [&](float* d) { gpu->sgd_momentum(d, dx, put(g), n, 0.1f, 0.9f); });
   AdamWStep s;
   s.lr = 1e-2f;
   s.weight_decay = 0.01f;
@@ -180,8 +194,9 @@ TEST_F(CudaKernelsTest, ElementWise) {
   for (float& v : v0) v = v * v;
   std::vector<float> cm = m0, cv = v0;
   float *gm = put(m0), *gv = put(v0);
-  check("adamw", [&](float* c) { cpu.adamw(c, x.data(), cm.data(), cv.data(), n, s); },
-        [&](float* d) { gpu->adamw(d, dx, gm, gv, n, s); });
+  check(
+      "adamw", [&](float* c) { cpu.adamw(c, x.data(), cm.data(), cv.data(), n, s); },
+      [&](float* d) { gpu->adamw(d, dx, gm, gv, n, s); });
   expect_close(get(gm, m0.size()), cm, 1e-5, 1e-7, "adamw first moment");
   expect_close(get(gv, v0.size()), cv, 1e-5, 1e-9, "adamw second moment");
 }
@@ -191,7 +206,8 @@ TEST_F(CudaKernelsTest, AddOfManyInputs) {
   for (int count : {2, 3, 8, 11}) {  // 11: more inputs than one launch takes
     std::vector<std::vector<float>> in;
     std::vector<const float*> host_ptrs, dev_ptrs;
-    for (int k = 0; k < count; ++k) in.push_back(random_vector(static_cast<std::size_t>(n), 20 + static_cast<unsigned>(k)));
+    for (int k = 0; k < count; ++k)
+      in.push_back(random_vector(static_cast<std::size_t>(n), 20 + static_cast<unsigned>(k)));
     for (int k = 0; k < count; ++k) {
       host_ptrs.push_back(in[static_cast<std::size_t>(k)].data());
       dev_ptrs.push_back(put(in[static_cast<std::size_t>(k)]));
@@ -223,7 +239,8 @@ TEST_F(CudaKernelsTest, UnscaleCheckFindsInfinitiesAndNaN) {
 
 TEST_F(CudaKernelsTest, BiasAddAndGradient) {
   const std::int64_t rows = 1000, cols = 77;  // several chunks of rows, a partial column tile
-  const auto y0 = random_vector(static_cast<std::size_t>(rows * cols), 40), bias = random_vector(static_cast<std::size_t>(cols), 41);
+  const auto y0 = random_vector(static_cast<std::size_t>(rows * cols), 40),
+             bias = random_vector(static_cast<std::size_t>(cols), 41);
   std::vector<float> c = y0;
   cpu.add_bias(c.data(), bias.data(), rows, cols);
   float* d = put(y0);
@@ -271,14 +288,15 @@ TEST_F(CudaKernelsTest, Embeddings) {
 TEST_F(CudaKernelsTest, LayerNorm) {
   const std::int64_t rows = 300, cols = 129;  // rows not a multiple of 8 warps, cols not of 32 lanes
   const auto x = random_vector(static_cast<std::size_t>(rows * cols), 60, 3.0f);
-  const auto gamma = random_vector(static_cast<std::size_t>(cols), 61), beta = random_vector(static_cast<std::size_t>(cols), 62);
+  const auto gamma = random_vector(static_cast<std::size_t>(cols), 61),
+             beta = random_vector(static_cast<std::size_t>(cols), 62);
   const auto dy = random_vector(static_cast<std::size_t>(rows * cols), 63);
   const std::size_t n = x.size(), r = static_cast<std::size_t>(rows), c = static_cast<std::size_t>(cols);
   for (bool shift : {true, false}) {
     SCOPED_TRACE(shift ? "with shift" : "without shift");
     std::vector<float> y(n), mean(r), rstd(r);
-    cpu.layernorm_forward(y.data(), mean.data(), rstd.data(), x.data(), gamma.data(), shift ? beta.data() : nullptr, rows,
-                          cols, 1e-5f);
+    cpu.layernorm_forward(y.data(), mean.data(), rstd.data(), x.data(), gamma.data(), shift ? beta.data() : nullptr,
+                          rows, cols, 1e-5f);
     float *gy = put(std::vector<float>(n)), *gm = put(std::vector<float>(r)), *gr = put(std::vector<float>(r));
     float *gx = put(x), *gg = put(gamma);
     gpu->layernorm_forward(gy, gm, gr, gx, gg, shift ? put(beta) : nullptr, rows, cols, 1e-5f);
@@ -293,8 +311,8 @@ TEST_F(CudaKernelsTest, LayerNorm) {
       cpu.layernorm_backward(dx.data(), dg.data(), shift ? db.data() : nullptr, dy.data(), x.data(), mean.data(),
                              rstd.data(), gamma.data(), rows, cols, acc_dx, acc_params);
       float *gdx = put(dx0), *gdg = put(dg0), *gdb = put(db0);
-      gpu->layernorm_backward(gdx, gdg, shift ? gdb : nullptr, put(dy), gx, put(mean), put(rstd), gg, rows, cols, acc_dx,
-                              acc_params);
+      gpu->layernorm_backward(gdx, gdg, shift ? gdb : nullptr, put(dy), gx, put(mean), put(rstd), gg, rows, cols,
+                              acc_dx, acc_params);
       expect_close(get(gdx, n), dx, 1e-4, 1e-5, "dx");
       expect_close(get(gdg, c), dg, 1e-4, 1e-4, "dgamma");
       if (shift) expect_close(get(gdb, c), db, 1e-4, 1e-4, "dbeta");
@@ -312,7 +330,8 @@ TEST_F(CudaKernelsTest, LayerNorm) {
 TEST_F(CudaKernelsTest, CausalAttention) {
   const std::int64_t batch = 2, seq = 17, heads = 3, hd = 8, d = heads * hd;
   const auto qkv = random_vector(static_cast<std::size_t>(batch * seq * 3 * d), 70);
-  const std::size_t out_n = static_cast<std::size_t>(batch * seq * d), p_n = static_cast<std::size_t>(batch * heads * seq * seq);
+  const std::size_t out_n = static_cast<std::size_t>(batch * seq * d),
+                    p_n = static_cast<std::size_t>(batch * heads * seq * seq);
   std::vector<float> out(out_n), probs(p_n);
   cpu.attention_forward(out.data(), probs.data(), qkv.data(), batch, seq, heads, hd);
   float *gout = put(std::vector<float>(out_n)), *gp = put(std::vector<float>(p_n)), *gqkv = put(qkv);
@@ -323,7 +342,8 @@ TEST_F(CudaKernelsTest, CausalAttention) {
   for (bool acc : {false, true}) {
     const auto dqkv0 = random_vector(qkv.size(), 72);
     std::vector<float> dqkv = dqkv0, scratch(static_cast<std::size_t>(cpu.attention_scratch(batch, seq, heads)));
-    cpu.attention_backward(dqkv.data(), scratch.data(), dout.data(), qkv.data(), probs.data(), batch, seq, heads, hd, acc);
+    cpu.attention_backward(dqkv.data(), scratch.data(), dout.data(), qkv.data(), probs.data(), batch, seq, heads, hd,
+                           acc);
     float* gd = put(dqkv0);
     float* gs = put(std::vector<float>(static_cast<std::size_t>(gpu->attention_scratch(batch, seq, heads))));
     gpu->attention_backward(gd, gs, put(dout), gqkv, gp, batch, seq, heads, hd, acc);

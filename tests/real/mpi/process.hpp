@@ -16,7 +16,7 @@
 namespace dpcast::real::test {
 
 struct Finished {
-  int status = -1;  // exit status (timeout's 124 or 137 when it ran too long)
+  int status = -1;     // exit status (timeout's 124 or 137 when it ran too long)
   std::string output;  // stdout and stderr together
   double seconds = 0;
 };
@@ -28,8 +28,8 @@ inline Finished run(const std::string& command, int timeout_s) {
   ::setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
   ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
   const auto start = std::chrono::steady_clock::now();
-  const std::string full =
-      std::string("cd ") + DPCAST_SOURCE_DIR + " && timeout -k 5 " + std::to_string(timeout_s) + " " + command + " 2>&1";
+  const std::string full = std::string("cd ") + DPCAST_SOURCE_DIR + " && timeout -k 5 " + std::to_string(timeout_s) +
+                           " " + command + " 2>&1";
   Finished f;
   FILE* pipe = ::popen(full.c_str(), "r");
   if (!pipe) return f;
@@ -42,7 +42,9 @@ inline Finished run(const std::string& command, int timeout_s) {
 }
 
 /// dpcast-train as one process.
-inline std::string train(const std::string& args) { return std::string(DPCAST_TRAIN) + " " + args; }
+inline std::string train(const std::string& args) {
+  return std::string(DPCAST_TRAIN) + " " + args;
+}
 
 /// The same under mpirun with `ranks` processes.
 inline std::string mpirun(int ranks, const std::string& args) {

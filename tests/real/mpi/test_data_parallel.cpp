@@ -40,7 +40,8 @@ void expect_same_weights(const std::string& model, const std::string& two, const
                               60);
   ASSERT_EQ(halved.status, 0) << halved.output;
 
-  const auto w2 = read_weights(dir / "two.bin"), w1 = read_weights(dir / "one.bin"), wh = read_weights(dir / "half.bin");
+  const auto w2 = read_weights(dir / "two.bin"), w1 = read_weights(dir / "one.bin"),
+             wh = read_weights(dir / "half.bin");
   ASSERT_FALSE(w1.empty());
   ASSERT_EQ(w1.size(), w2.size());
   // fp32: the same sums in another order (per-rank partial sums, then the all-reduce).

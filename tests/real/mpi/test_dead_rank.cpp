@@ -13,10 +13,10 @@ namespace {
 
 constexpr double kBoundSeconds = 30;
 
-
 TEST(DeadRank, OthersExitWithAMessageWithinSeconds) {
-  const Finished f = run(mpirun(2, "tests/real/scenarios/tiny-gpt-2x2.yaml --steps 200 --fault-kill-rank 1 "
-                                   "--fault-kill-step 3 -o /dev/null"),
+  const Finished f = run(mpirun(2,
+                                "tests/real/scenarios/tiny-gpt-2x2.yaml --steps 200 --fault-kill-rank 1 "
+                                "--fault-kill-step 3 -o /dev/null"),
                          60);
   EXPECT_NE(f.status, 0) << f.output;
   EXPECT_NE(f.status, 124) << "timed out:\n" << f.output;
@@ -39,8 +39,10 @@ TEST(DeadRank, AHungRankTripsTheWatchdog) {
   // Both ways of progressing MPI: a communication thread (default) and MPI_Test between layers.
   for (const std::string progress : {"thread", "test"}) {
     SCOPED_TRACE("--progress " + progress);
-    const Finished f = run(mpirun(2, "tests/real/scenarios/tiny-gpt-2x2.yaml --steps 200 --fault-stop-rank 1 "
-                                     "--fault-stop-step 3 --comm-timeout 2 -o /dev/null --progress " + progress),
+    const Finished f = run(mpirun(2,
+                                  "tests/real/scenarios/tiny-gpt-2x2.yaml --steps 200 --fault-stop-rank 1 "
+                                  "--fault-stop-step 3 --comm-timeout 2 -o /dev/null --progress " +
+                                      progress),
                            60);
     expect_watchdog_fired(f);
   }

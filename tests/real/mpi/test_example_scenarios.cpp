@@ -29,9 +29,13 @@ void expect_trains(const std::string& scenario, double drop) {
   EXPECT_GT(r.step_time_s, 0);
 }
 
-TEST(ExampleScenarios, MlpCpuTrainsOnTwoRanks) { expect_trains("mlp-cpu.yaml", 0.1); }
+TEST(ExampleScenarios, MlpCpuTrainsOnTwoRanks) {
+  expect_trains("mlp-cpu.yaml", 0.1);
+}
 
-TEST(ExampleScenarios, GptCpuTrainsOnTwoRanks) { expect_trains("gpt-cpu.yaml", 1.0); }
+TEST(ExampleScenarios, GptCpuTrainsOnTwoRanks) {
+  expect_trains("gpt-cpu.yaml", 1.0);
+}
 
 }  // namespace
 }  // namespace dpcast::real::test

@@ -186,7 +186,7 @@ class Session : public QObject {
   bool validating_ = false;          // from a validation's start to its result's delivery
   bool validation_pending_ = false;  // the document changed while the validator ran
   Refresh refresh_after_validation_ = Refresh::None;
-  bool run_requested_ = false;  // Run was asked for while validating
+  bool run_requested_ = false;   // Run was asked for while validating
   bool plan_requested_ = false;  // Run plan was asked for while validating
   bool modified_ = false;
   Engine engine_ = Engine::Analytical;

@@ -74,7 +74,7 @@ enum class IntraFabric { NvSwitch, Pcie, SharedMemory };
 struct NodePreset {
   std::string name;
   std::string description;
-  std::string gpu;         // Gpu name
+  std::string gpu;  // Gpu name
   int gpus_per_node = 1;
   IntraFabric fabric = IntraFabric::NvSwitch;
   std::string intra_link;  // per-GPU link into the intra-node fabric
@@ -83,7 +83,7 @@ struct NodePreset {
   // PCIe fabric: GPUs (and NICs) spread evenly over PCIe switches; traffic between switches
   // goes up one switch's link to the host (CPU root complex) and down another's.
   int pcie_switches = 1;
-  std::string host_link;   // each PCIe switch's uplink to the host (default: intra_link)
+  std::string host_link;  // each PCIe switch's uplink to the host (default: intra_link)
   // PCIe fabric: the switches spread evenly over CPU sockets; traffic between switches of
   // different sockets also crosses the inter-socket link (UPI, Infinity Fabric) of that pair.
   int sockets = 1;

@@ -76,7 +76,7 @@ struct Layer {
   double backward_weight_flops = 0;
   double io_elements = 0;     // activation elements read and written in forward
   double saved_elements = 0;  // activation elements kept for backward
-  int block = -1;  // the repeated block (transformer layer) it belongs to, for activation checkpointing
+  int block = -1;             // the repeated block (transformer layer) it belongs to, for activation checkpointing
 
   // What executing the layer needs besides its shapes (the real backend reads these; no FLOP
   // or byte figure depends on them, though a calibrated compute model times attention's
@@ -110,30 +110,27 @@ struct Layer {
 /// Token lookup: `tokens` ids -> tokens x dim. Backward scatters into the table.
 [[nodiscard]] Layer embedding(std::string name, std::int64_t tokens, std::int64_t vocab, std::int64_t dim);
 /// y = x W^T (+ b) on `tokens` rows (1 for a plain vector per sample).
-[[nodiscard]] Layer linear(std::string name, std::int64_t tokens, std::int64_t in_features,
-                           std::int64_t out_features, bool bias);
+[[nodiscard]] Layer linear(std::string name, std::int64_t tokens, std::int64_t in_features, std::int64_t out_features,
+                           bool bias);
 /// Square-padded 2D convolution on a C x H x W input.
-[[nodiscard]] Layer conv2d(std::string name, std::int64_t in_channels, std::int64_t height,
-                           std::int64_t width, std::int64_t out_channels, std::int64_t kernel_h,
-                           std::int64_t kernel_w, std::int64_t stride, std::int64_t pad_h,
-                           std::int64_t pad_w, bool bias, std::int64_t groups = 1);
+[[nodiscard]] Layer conv2d(std::string name, std::int64_t in_channels, std::int64_t height, std::int64_t width,
+                           std::int64_t out_channels, std::int64_t kernel_h, std::int64_t kernel_w, std::int64_t stride,
+                           std::int64_t pad_h, std::int64_t pad_w, bool bias, std::int64_t groups = 1);
 /// Normalisations over the last dimension (LayerNorm/RmsNorm) or per channel (BatchNorm).
-[[nodiscard]] Layer norm(std::string name, LayerKind kind, Shape shape, std::int64_t features,
-                         bool affine_bias = true);
+[[nodiscard]] Layer norm(std::string name, LayerKind kind, Shape shape, std::int64_t features, bool affine_bias = true);
 /// Element-wise layer (activation, add, multiply) on `shape`; `inputs` operands.
 [[nodiscard]] Layer elementwise(std::string name, LayerKind kind, Shape shape, int inputs = 1);
 /// Attention core for `tokens` tokens, `heads` query heads of `head_dim`, `kv_heads` key/value heads.
 /// Eager attention writes the scores and probabilities to memory and keeps the probabilities
 /// for backward. Flash attention (Dao 2023, FlashAttention-2) keeps neither: it saves one
 /// log-sum-exp per row and recomputes Q K^T in backward (backward = 2.5x the forward products).
-[[nodiscard]] Layer attention(std::string name, std::int64_t tokens, std::int64_t heads,
-                              std::int64_t kv_heads, std::int64_t head_dim, bool flash = false);
+[[nodiscard]] Layer attention(std::string name, std::int64_t tokens, std::int64_t heads, std::int64_t kv_heads,
+                              std::int64_t head_dim, bool flash = false);
 /// Max or average pooling; output size from kernel, stride, padding (floor, like PyTorch).
 [[nodiscard]] Layer pool(std::string name, LayerKind kind, std::int64_t channels, std::int64_t height,
                          std::int64_t width, std::int64_t kernel, std::int64_t stride, std::int64_t pad);
 /// Global average pooling: C x H x W -> C.
-[[nodiscard]] Layer global_avg_pool(std::string name, std::int64_t channels, std::int64_t height,
-                                    std::int64_t width);
+[[nodiscard]] Layer global_avg_pool(std::string name, std::int64_t channels, std::int64_t height, std::int64_t width);
 /// Channel concatenation of several C_i x H x W inputs.
 [[nodiscard]] Layer concat(std::string name, std::vector<std::int64_t> channels, std::int64_t height,
                            std::int64_t width);
@@ -141,7 +138,6 @@ struct Layer {
 [[nodiscard]] Layer loss(std::string name, std::int64_t tokens, std::int64_t classes);
 
 /// Output spatial size of a convolution or pooling (floor division, like PyTorch).
-[[nodiscard]] std::int64_t conv_out(std::int64_t size, std::int64_t kernel, std::int64_t stride,
-                                    std::int64_t pad);
+[[nodiscard]] std::int64_t conv_out(std::int64_t size, std::int64_t kernel, std::int64_t stride, std::int64_t pad);
 
 }  // namespace dpcast::models

@@ -41,7 +41,7 @@ struct PlanSpec {
   std::vector<std::int64_t> micro_batches;
   std::vector<std::int64_t> grad_accumulations;
   std::vector<int> zero_stages;
-  std::map<std::string, double> prices;  // GPU name -> USD per GPU-hour
+  std::map<std::string, double> prices;             // GPU name -> USD per GPU-hour
   std::map<std::string, SourceLocation> locations;  // where each key was written
 };
 
@@ -53,7 +53,8 @@ struct PlanScenario {
 
 /// Reads the scenario and its `plan:` section; lists left out default to the base scenario's
 /// value. Throws dpcast::Error at the file, line and key.
-[[nodiscard]] PlanScenario load_plan_scenario(const std::string& path, const Catalogue& catalogue = Catalogue::builtin());
+[[nodiscard]] PlanScenario load_plan_scenario(const std::string& path,
+                                              const Catalogue& catalogue = Catalogue::builtin());
 [[nodiscard]] PlanScenario parse_plan_scenario(const std::string& text, const std::string& file,
                                                const Catalogue& catalogue = Catalogue::builtin());
 

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "dpcast/models/hardware.hpp"
-#include "dpcast/models/yaml_reader.hpp"
 #include "dpcast/models/model_graph.hpp"
+#include "dpcast/models/yaml_reader.hpp"
 #include "dpcast/models/zoo.hpp"
 
 namespace dpcast::models {
@@ -55,12 +55,12 @@ enum class Topology { SingleSwitch, FatTree, RailOptimized };
 /// pods of leaves reach aggregation switches and those a core.
 struct NetworkSpec {
   Topology topology = Topology::FatTree;
-  std::string link;              // the NIC link (default: the node preset's)
-  double oversubscription = 1;   // down/up bandwidth ratio at the leaf switches
-  int nodes_per_leaf = 0;        // 0: derived from the switch ports (see ClusterSpec::nodes_per_leaf)
-  int switch_ports = 0;          // switch radix; 0: 64 ports, tree size not limited
-  int levels = 2;                // switch levels of a fat-tree or rail-optimized network: 2 or 3
-  int leaves_per_pod = 0;        // three levels: leaves under one pod; 0: half the switch ports
+  std::string link;                 // the NIC link (default: the node preset's)
+  double oversubscription = 1;      // down/up bandwidth ratio at the leaf switches
+  int nodes_per_leaf = 0;           // 0: derived from the switch ports (see ClusterSpec::nodes_per_leaf)
+  int switch_ports = 0;             // switch radix; 0: 64 ports, tree size not limited
+  int levels = 2;                   // switch levels of a fat-tree or rail-optimized network: 2 or 3
+  int leaves_per_pod = 0;           // three levels: leaves under one pod; 0: half the switch ports
   double pod_oversubscription = 1;  // three levels: down/up bandwidth ratio at the pods' aggregation switches
 };
 
@@ -75,7 +75,7 @@ struct ClusterSpec {
   const NodePreset* node_entry = nullptr;
   const Link* intra_link = nullptr;
   const Link* nic_link = nullptr;
-  const Link* host_link = nullptr;  // PCIe switch uplinks (PCIe fabric)
+  const Link* host_link = nullptr;    // PCIe switch uplinks (PCIe fabric)
   const Link* socket_link = nullptr;  // between CPU sockets (PCIe fabric with sockets > 1)
   int nics = 1;
   [[nodiscard]] int gpus() const { return nodes * gpus_per_node; }
@@ -104,9 +104,9 @@ enum class Optimizer { Sgd, Adam };
 struct ComputeNoise {
   enum class Distribution { Normal, LogNormal };
   Distribution distribution = Distribution::Normal;
-  double cv = 0;       // 0: no noise
+  double cv = 0;  // 0: no noise
   std::uint64_t seed = 1;
-  int steps = 20;      // steps the DES samples (their p10, median and p90 are reported)
+  int steps = 20;  // steps the DES samples (their p10, median and p90 are reported)
   [[nodiscard]] bool enabled() const { return cv > 0; }
 };
 

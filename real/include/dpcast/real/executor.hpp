@@ -35,8 +35,7 @@ class Executor {
   /// LayerNorm's epsilon (GPT-2, PyTorch's default).
   static constexpr float kLayerNormEps = 1e-5f;
 
-  Executor(const GraphPlan& plan, const ParamLayout& layout, Device& device, Kernels& kernels,
-           ExecutorOptions options);
+  Executor(const GraphPlan& plan, const ParamLayout& layout, Device& device, Kernels& kernels, ExecutorOptions options);
 
   // ---- one micro-batch of data (host arrays, micro_batch samples) ----
   void set_features(const std::vector<float>& features);
@@ -65,10 +64,10 @@ class Executor {
 
  private:
   struct NodeState {
-    DeviceArray<float> out;   // output activations (features, for the input)
-    DeviceArray<float> grad;  // gradient of the loss with respect to out
-    DeviceArray<float> stat_a, stat_b;  // LayerNorm mean and 1/std; attention/loss probabilities (a)
-    DeviceArray<std::int32_t> ids;      // token ids (input) or targets (loss)
+    DeviceArray<float> out;              // output activations (features, for the input)
+    DeviceArray<float> grad;             // gradient of the loss with respect to out
+    DeviceArray<float> stat_a, stat_b;   // LayerNorm mean and 1/std; attention/loss probabilities (a)
+    DeviceArray<std::int32_t> ids;       // token ids (input) or targets (loss)
     std::vector<bool> first_grad_write;  // per input: the first to write that input's gradient in backward
     bool first_param_write = false;      // the first to write its parameters' gradient in backward
     std::size_t weight = 0, bias = 0;    // parameter offsets

@@ -16,16 +16,16 @@ struct PlanNode {
   models::LayerId id = 0;
   std::string name;
   models::LayerKind kind = models::LayerKind::Input;
-  std::vector<int> inputs;  // plan indices of the layers it reads, in the graph's edge order
-  std::int64_t rows = 1;    // output rows per sample (tokens; 1 for a plain vector)
-  std::int64_t cols = 1;    // output width
+  std::vector<int> inputs;      // plan indices of the layers it reads, in the graph's edge order
+  std::int64_t rows = 1;        // output rows per sample (tokens; 1 for a plain vector)
+  std::int64_t cols = 1;        // output width
   std::int64_t in_cols = 0;     // Linear: input features; Loss: classes
   std::int64_t table_rows = 0;  // Embedding: rows of the table (vocabulary or positions)
   bool bias = false;            // Linear, LayerNorm
   bool positional = false;      // Embedding indexed by position
   std::int64_t heads = 0;       // Attention
   std::int64_t head_dim = 0;    // Attention
-  int param_owner = -1;  // plan index of the layer whose parameters it uses (itself, or the tied owner)
+  int param_owner = -1;         // plan index of the layer whose parameters it uses (itself, or the tied owner)
   bool is_token_input = false;  // Input: token ids (read by embeddings) rather than features
 
   [[nodiscard]] std::int64_t elements() const { return rows * cols; }

@@ -15,7 +15,7 @@ struct AdamWStep {
   float beta1 = 0.9f;
   float beta2 = 0.999f;
   float eps = 1e-8f;
-  float weight_decay = 0;  // decoupled: param -= lr * weight_decay * param
+  float weight_decay = 0;      // decoupled: param -= lr * weight_decay * param
   float bias_correction1 = 1;  // 1 - beta1^t
   float bias_correction2 = 1;  // 1 - beta2^t
 };

@@ -18,7 +18,7 @@ enum class TensorRole { Weight, Bias, Scale, Shift, Table };
 struct ParamTensor {
   int node = -1;  // plan index of the layer that owns it
   TensorRole role = TensorRole::Weight;
-  std::string name;  // "h0.attn.qkv.weight"
+  std::string name;        // "h0.attn.qkv.weight"
   std::size_t offset = 0;  // in floats, into the flat buffer
   std::size_t count = 0;
   /// Matrices (linear weights, embedding tables) take weight decay; biases and norms do not.

@@ -39,8 +39,8 @@ class SyntheticData {
  private:
   std::uint64_t seed_;
   bool tokens_;
-  std::int64_t inputs_;   // features or tokens per sample
-  std::int64_t classes_;  // classes (feature models) or vocabulary
+  std::int64_t inputs_;         // features or tokens per sample
+  std::int64_t classes_;        // classes (feature models) or vocabulary
   std::vector<float> teacher_;  // classes x features
 };
 

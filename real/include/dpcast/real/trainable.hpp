@@ -2,8 +2,8 @@
 // What the real backend accepts from a scenario, checked before anything runs. Settings it
 // cannot honour are errors at their key (file:line:col: key: message), never ignored:
 // one configuration (not a sweep), fp32 on the CPU (any precision on CUDA), ZeRO stage 0, the
-// transport's own all-reduce algorithm (collective: auto: MPI's or NCCL's), no simulated stragglers, eager attention, no activation
-// checkpointing, as many ranks as the scenario's workers, and a model it can execute.
+// transport's own all-reduce algorithm (collective: auto: MPI's or NCCL's), no simulated stragglers, eager attention,
+// no activation checkpointing, as many ranks as the scenario's workers, and a model it can execute.
 #include <optional>
 #include <string>
 #include <vector>

@@ -56,8 +56,8 @@ struct TrainConfig {
   bool overlap = true;
   double first_bucket_bytes = 1 << 20;
   double bucket_bytes = 25 << 20;
-  int steps = 20;   // measured steps
-  int warmup = 3;   // steps run first and not measured
+  int steps = 20;  // measured steps
+  int warmup = 3;  // steps run first and not measured
   std::uint64_t seed = 1;
   LossScaling loss_scaling;
   Fault fault;
@@ -70,14 +70,14 @@ struct TrainConfig {
 struct StepTimes {
   std::size_t layers = 0, micro = 0, buckets = 0;  // sizes of the arrays below
   double step_s = 0;
-  double loss = 0;  // mean loss over the global batch
+  double loss = 0;        // mean loss over the global batch
   double loss_scale = 1;  // the scale the loss gradient was multiplied by (1 without loss scaling)
   bool skipped = false;   // the gradients overflowed: no optimizer step
   // Per micro-step and layer: [micro * layers + plan index].
   std::vector<double> forward_begin, forward_end, backward_begin, backward_end;
   double backward_start_s = 0;  // the last micro-step's backward starts (bucket times count from here)
   std::vector<double> bucket_ready_s, bucket_start_s, bucket_end_s;  // per bucket
-  double wait_begin_s = 0, wait_end_s = 0;  // waiting for the all-reduces after backward
+  double wait_begin_s = 0, wait_end_s = 0;                           // waiting for the all-reduces after backward
   double optimizer_begin_s = 0, optimizer_end_s = 0;
 
   [[nodiscard]] double forward_s() const;   // all micro-steps
@@ -94,8 +94,7 @@ class Trainer {
  public:
   /// Plans `graph` (which must outlive the trainer), lays out its parameters and gives every
   /// rank the same initial weights. Throws dpcast::Error for a graph it cannot run.
-  Trainer(const models::ModelGraph& graph, TrainConfig config, Device& device, Kernels& kernels,
-          Communicator& comm);
+  Trainer(const models::ModelGraph& graph, TrainConfig config, Device& device, Kernels& kernels, Communicator& comm);
   ~Trainer();
 
   /// Runs warmup + steps steps from the initial weights; `on_step(step, times)` after each.
@@ -128,8 +127,8 @@ class Trainer {
   Optimizer optimizer_;
   SyntheticData data_;
   float loss_scale_ = 1;
-  int good_steps_ = 0;                // in a row, since the scale last changed
-  DeviceArray<float> nonfinite_;      // one flag: the gradients overflowed (loss scaling)
+  int good_steps_ = 0;            // in a row, since the scale last changed
+  DeviceArray<float> nonfinite_;  // one flag: the gradients overflowed (loss scaling)
 };
 
 }  // namespace dpcast::real

@@ -28,7 +28,7 @@ struct PredictOptions {
   PredictOptions() = default;
   PredictOptions(bool with_details, bool play_everything = false, models::NetworkModelSettings network_model = {})
       : details(with_details), full_fidelity(play_everything), network(std::move(network_model)) {}
-  bool details = true;  // per-layer and per-bucket entries in the record
+  bool details = true;         // per-layer and per-bucket entries in the record
   bool full_fidelity = false;  // DES: play every step of every collective (for checking the shortcuts)
   // Time a configuration even where the memory model says it does not fit (feasible stays
   // false): dpcast validate sets it, since the published run did fit. The analytical engine

@@ -44,7 +44,7 @@ struct NetworkPath {
   int gpus_per_node = 1;
   double intra_bandwidth = 0;  // bytes/s per GPU into the intra-node fabric
   double intra_latency = 0;
-  double node_bandwidth = 0;   // bytes/s out of one node: NICs x NIC bandwidth
+  double node_bandwidth = 0;  // bytes/s out of one node: NICs x NIC bandwidth
   double inter_latency = 0;
   double cross_leaf_factor = 1;  // bandwidth divisor for traffic that crosses oversubscribed leaves (and pods)
   // Node-ordered rings cross each leaf (and pod) boundary once per ring: a leaf's uplink,

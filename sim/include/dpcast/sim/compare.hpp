@@ -20,10 +20,10 @@ struct ComparedPair {
 };
 
 struct Comparison {
-  std::vector<ComparedPair> pairs;        // in the order the measured records came
-  std::vector<std::string> unpaired;      // "measured mlp on 2 GPUs, ...: no prediction", one per record
-  [[nodiscard]] double mape() const;      // mean |error| over the pairs, as a fraction
-  [[nodiscard]] double worst() const;     // largest |error|
+  std::vector<ComparedPair> pairs;     // in the order the measured records came
+  std::vector<std::string> unpaired;   // "measured mlp on 2 GPUs, ...: no prediction", one per record
+  [[nodiscard]] double mape() const;   // mean |error| over the pairs, as a fraction
+  [[nodiscard]] double worst() const;  // largest |error|
 };
 
 /// Pairs every measured record with every predicted record of the same configuration (one

@@ -36,14 +36,16 @@ class ComputeModel {
   /// overhead; matrix work is `products` equal matrix products.
   [[nodiscard]] double time(double flops, double bytes, bool matrix, double products = 1) const;
   /// One layer's forward and backward for a micro-batch of `micro_batch` samples.
-  [[nodiscard]] PassTime layer(const models::LayerCost& cost, const models::Layer& layer, std::int64_t micro_batch) const;
+  [[nodiscard]] PassTime layer(const models::LayerCost& cost, const models::Layer& layer,
+                               std::int64_t micro_batch) const;
   /// Time for a kernel that streams `bytes` through memory (optimizer steps).
   [[nodiscard]] double streaming(double bytes) const;
 
   [[nodiscard]] double matrix_peak() const { return matrix_peak_; }
 
  private:
-  [[nodiscard]] PassTime roofline(const models::LayerCost& cost, const models::Layer& layer, std::int64_t micro_batch) const;
+  [[nodiscard]] PassTime roofline(const models::LayerCost& cost, const models::Layer& layer,
+                                  std::int64_t micro_batch) const;
   // Seconds of `flops` of matrix work in `products` equal products; of `bytes` streamed.
   [[nodiscard]] double matrix_seconds(double flops, double products) const;
   [[nodiscard]] double memory_seconds(double bytes) const;
@@ -58,7 +60,7 @@ class ComputeModel {
   double memory_bandwidth_;
   models::Precision precision_;
   const std::map<std::string, std::pair<double, double>>* measured_;  // from a profile, by layer_signature
-  double matrix_slowdown_ = 1;     // colocated workers (from a profile)
+  double matrix_slowdown_ = 1;                                        // colocated workers (from a profile)
   double streaming_slowdown_ = 1;
 };
 

@@ -27,8 +27,8 @@
 namespace dpcast::sim {
 
 struct PlanPoint {
-  models::Scenario scenario;        // the configuration
-  models::RunRecord analytical;     // its prediction (summary)
+  models::Scenario scenario;             // the configuration
+  models::RunRecord analytical;          // its prediction (summary)
   std::optional<models::RunRecord> des;  // the DES's, for confirmed points
   double price_per_gpu_hour = 0;
   std::int64_t steps = 0;
@@ -38,8 +38,8 @@ struct PlanPoint {
 };
 
 struct PlanOptions {
-  int confirm_up_to_gpus = 1024;  // DES-confirm front points of at most this many GPUs (0: none)
-  int threads = 2;                // analytical evaluation in parallel
+  int confirm_up_to_gpus = 1024;         // DES-confirm front points of at most this many GPUs (0: none)
+  int threads = 2;                       // analytical evaluation in parallel
   std::map<std::string, double> prices;  // USD per GPU-hour, overriding the plan and the catalogue
   /// Called now and then with the work done and the work in all: configurations predicted
   /// analytically, then one unit per DES confirmation (added to the total once the front is
@@ -54,16 +54,16 @@ struct PlanCancelled : std::runtime_error {
 };
 
 struct PlanResult {
-  std::size_t evaluated = 0;             // configurations predicted
+  std::size_t evaluated = 0;  // configurations predicted
   std::size_t out_of_memory = 0;
   std::size_t over_max_batch = 0;
-  std::size_t unsupported = 0;           // precision the GPU lacks, tree too small, no price
-  std::vector<PlanPoint> front;          // Pareto front of the configurations meeting every constraint
-                                         // (when none does: of those that fit), fastest first
-  bool constraints_met = false;          // whether some configuration meets deadline and budget
+  std::size_t unsupported = 0;             // precision the GPU lacks, tree too small, no price
+  std::vector<PlanPoint> front;            // Pareto front of the configurations meeting every constraint
+                                           // (when none does: of those that fit), fastest first
+  bool constraints_met = false;            // whether some configuration meets deadline and budget
   std::optional<std::size_t> recommended;  // index into front
-  std::vector<std::string> why;          // the recommendation and its reasons, one sentence each
-  std::vector<std::string> binding;      // when nothing meets the constraints: which binds, by how much
+  std::vector<std::string> why;            // the recommendation and its reasons, one sentence each
+  std::vector<std::string> binding;        // when nothing meets the constraints: which binds, by how much
 };
 
 /// Plans over `plan`'s space from `base`. Throws dpcast::Error when nothing can be evaluated

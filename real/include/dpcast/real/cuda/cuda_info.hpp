@@ -14,10 +14,10 @@ namespace dpcast::real::cuda {
 
 struct DeviceInfo {
   int ordinal = 0;
-  std::string name;             // "NVIDIA H100 80GB HBM3"
-  int major = 0, minor = 0;     // compute capability
+  std::string name;          // "NVIDIA H100 80GB HBM3"
+  int major = 0, minor = 0;  // compute capability
   int multiprocessors = 0;
-  double clock_hz = 0;          // peak SM clock
+  double clock_hz = 0;  // peak SM clock
   double memory_bytes = 0;
   double memory_clock_hz = 0;
   int memory_bus_bits = 0;

@@ -33,9 +33,8 @@ class DesEngine {
                                           const PredictOptions& options = {}) const;
 
   /// Simulated time of one collective of `bytes` on the scenario's cluster, alone on the network.
-  [[nodiscard]] double collective_time(const models::Scenario& scenario, models::Collective algorithm,
-                                       CollectiveOp op, double bytes,
-                                       const models::NetworkModelSettings& network = {}) const;
+  [[nodiscard]] double collective_time(const models::Scenario& scenario, models::Collective algorithm, CollectiveOp op,
+                                       double bytes, const models::NetworkModelSettings& network = {}) const;
 };
 
 }  // namespace dpcast::sim
