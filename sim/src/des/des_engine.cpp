@@ -5,14 +5,12 @@
 #include <simgrid/s4u.hpp>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
-#include <limits>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "collective_player.hpp"
 #include "dpcast/models/buckets.hpp"
 #include "dpcast/models/error.hpp"
 #include "dpcast/sim/compute_model.hpp"
@@ -32,125 +30,6 @@ constexpr double kHostSpeed = 1e9;  // as in platform.cpp: t seconds of compute 
 struct BucketPlan {
   double bytes = 0;
   models::Collective algorithm = models::Collective::Ring;
-};
-
-// Plays collectives on the platform. Three shortcuts, each exact because nothing else
-// shares the network while a collective runs (one communication stream):
-//  * a step that repeats unchanged is played once and its time counted again;
-//  * a collective already played at the same size is not played again;
-//  * a collective already played at another size is scaled: in a step whose flows have
-//    equal sizes and start together, max-min sharing is invariant under scaling every
-//    size by λ, so each transfer time scales by λ. This holds when the step's routes share
-//    one latency (SimGrid charges latency before the transfer) and flows are not rounded
-//    to a few bytes (SimGrid moves whole bytes: the error is at most 0.5 / flow bytes, below
-//    1.2e-4 for the 4 KiB minimum); otherwise the collective is played;
-//  * a symmetric step (node-ordered rings) is played on a slice of the cluster that puts the
-//    same flows on every link (des::slice_layout).
-class CollectivePlayer {
- public:
-  CollectivePlayer(const des::Platform& platform, const des::Layout& layout, bool full_fidelity = false,
-                   std::optional<des::Layout> slice_layout = std::nullopt)
-      : platform_(platform), layout_(layout), full_fidelity_(full_fidelity), slice_layout_(slice_layout) {}
-
-  void play(models::Collective algorithm, CollectiveOp op, double bytes) {
-    const std::string shape_key =
-        std::to_string(static_cast<int>(algorithm)) + ":" + std::to_string(static_cast<int>(op));
-    const std::string key = shape_key + ":" + std::to_string(bytes);
-    if (const auto it = cache_.find(key); it != cache_.end() && !full_fidelity_) {
-      sg4::this_actor::sleep_for(it->second);
-      return;
-    }
-    const auto schedule = des::make_schedule(algorithm, op, bytes, layout_);
-    if (const auto it = shapes_.find(shape_key); it != shapes_.end() && !full_fidelity_) {
-      const double scaled = it->second.time(bytes, schedule);
-      if (scaled >= 0) {
-        sg4::this_actor::sleep_for(scaled);
-        cache_[key] = scaled;
-        return;
-      }
-    }
-    const double start = sg4::Engine::get_clock();
-    Shape shape{bytes, {}, {}, true, platform_.max_latency_s};
-    // Symmetric steps are played on the slice (same flows per link, far fewer flows).
-    const bool sliced = platform_.slice && slice_layout_ && !full_fidelity_;
-    const auto slice_schedule = sliced ? des::make_schedule(algorithm, op, bytes, *slice_layout_) : des::Schedule{};
-    for (std::size_t index = 0; index < schedule.steps.size(); ++index) {
-      const auto& full_step = schedule.steps[index];
-      const bool on_slice = sliced && full_step.symmetric && slice_schedule.steps.size() == schedule.steps.size();
-      const des::Platform& where = on_slice ? *platform_.slice : platform_;
-      des::FlowStep step = on_slice ? slice_schedule.steps[index] : full_step;
-      if (on_slice)
-        for (auto& f : step.flows) f.bytes = full_step.flows.front().bytes;  // the whole cluster's flow size
-      const double t0 = sg4::Engine::get_clock();
-      const double latency = common_latency(step, where);
-      shape.scalable = shape.scalable && latency >= 0 && smallest_flow(step) >= kScalableFlowBytes;
-      shape.latency.push_back(latency);
-      const int played = full_fidelity_ ? full_step.repeat : 1;
-      for (int i = 0; i < played; ++i) {
-        std::vector<sg4::CommPtr> comms;
-        comms.reserve(step.flows.size());
-        for (const auto& f : step.flows)
-          comms.push_back(
-              sg4::Comm::sendto_async(where.host(f.src), where.host(f.dst),
-                                      std::max<std::uint64_t>(1, static_cast<std::uint64_t>(f.bytes + 0.5))));
-        sg4::Comm::wait_all(comms);
-      }
-      shape.step_time.push_back((sg4::Engine::get_clock() - t0) / played);
-      if (full_step.repeat > played)
-        sg4::this_actor::sleep_for((sg4::Engine::get_clock() - t0) * (full_step.repeat - 1));
-    }
-    if (schedule.extra_latencies > 0) sg4::this_actor::sleep_for(schedule.extra_latencies * platform_.max_latency_s);
-    cache_[key] = sg4::Engine::get_clock() - start;
-    if (shape.scalable) shapes_.emplace(shape_key, std::move(shape));
-  }
-
- private:
-  static constexpr double kScalableFlowBytes = 4096;
-
-  // One played schedule: per step its route latency and the time of one play.
-  struct Shape {
-    double bytes = 0;
-    std::vector<double> latency, step_time;
-    bool scalable = true;
-    /// The schedule's time at another size, or -1 when scaling would not be exact.
-    [[nodiscard]] double time(double new_bytes, const des::Schedule& schedule) const {
-      if (schedule.steps.size() != step_time.size()) return -1;
-      const double lambda = new_bytes / bytes;
-      double total = 0;
-      for (std::size_t i = 0; i < schedule.steps.size(); ++i) {
-        if (smallest_flow(schedule.steps[i]) < kScalableFlowBytes) return -1;
-        total += schedule.steps[i].repeat * (latency[i] + lambda * (step_time[i] - latency[i]));
-      }
-      return total + schedule.extra_latencies * max_latency;
-    }
-    double max_latency = 0;
-  };
-
-  static double smallest_flow(const des::FlowStep& step) {
-    double smallest = std::numeric_limits<double>::infinity();
-    for (const auto& f : step.flows) smallest = std::min(smallest, f.bytes);
-    return smallest;
-  }
-
-  // The latency all the step's routes share, or -1 if they differ.
-  static double common_latency(const des::FlowStep& step, const des::Platform& platform) {
-    double common = -1;
-    for (const auto& f : step.flows) {
-      std::vector<sg4::Link*> links;
-      double latency = 0;
-      platform.host(f.src)->route_to(platform.host(f.dst), links, &latency);
-      if (common < 0) common = latency;
-      if (std::abs(latency - common) > 1e-15) return -1;
-    }
-    return common;
-  }
-
-  const des::Platform& platform_;
-  des::Layout layout_;
-  bool full_fidelity_;
-  std::optional<des::Layout> slice_layout_;
-  std::map<std::string, double> cache_;
-  std::map<std::string, Shape> shapes_;
 };
 
 struct Timeline {
@@ -223,7 +102,7 @@ std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGra
   auto ready = sg4::Semaphore::create(0);
   auto comm_done = sg4::Semaphore::create(0);
   std::vector<double> backward_start(static_cast<std::size_t>(steps), 0);
-  CollectivePlayer player(platform, layout, full_fidelity, slice);
+  des::CollectivePlayer player(platform, layout, full_fidelity, slice);
   const bool communicate = layout.gpus() > 1;
 
   // A bucket's gradient collective: waits for its gradients, plays it, records when.
@@ -420,7 +299,7 @@ double DesEngine::collective_time(const models::Scenario& s, models::Collective 
         des::build_platform(s, layout, algorithm == models::Collective::ParameterServer, slice ? &*slice : nullptr);
     double time = 0;
     sg4::Actor::create("collective", platform.gpus[0], [&] {
-      CollectivePlayer(platform, layout, false, slice).play(algorithm, op, bytes);
+      des::CollectivePlayer(platform, layout, false, slice).play(algorithm, op, bytes);
       time = sg4::Engine::get_clock();
     });
     engine->run();
