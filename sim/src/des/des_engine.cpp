@@ -1,17 +1,15 @@
 #include "dpcast/sim/des/des_engine.hpp"
 
-#include <sys/wait.h>
-#include <unistd.h>
 #include <simgrid/s4u.hpp>
 
 #include <algorithm>
-#include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "collective_player.hpp"
 #include "dpcast/models/buckets.hpp"
+#include "dpcast/models/child_process.hpp"
 #include "dpcast/models/error.hpp"
 #include "dpcast/sim/compute_model.hpp"
 #include "dpcast/sim/des/flow_schedule.hpp"
@@ -245,44 +243,19 @@ Timeline from_json(const Json& j) {
   return t;
 }
 
-// Runs `work` in a child process and brings its JSON answer (or its error) back.
+// Runs `work` (returning JSON) in a child process and brings its answer (or its error) back.
 template <typename Work>
 Json run_isolated(Work work) {
-  int fds[2];
-  if (::pipe(fds) != 0) throw Error("des: cannot create a pipe");
-  std::fflush(nullptr);
-  const pid_t pid = ::fork();
-  if (pid < 0) throw Error("des: cannot fork");
-  if (pid == 0) {
-    // Keep only the standard streams and our pipe: a copy of another thread's pipe (forked
-    // from a GUI or planner thread at the same moment) would keep that parent waiting for us.
-    if (fds[1] > 3) ::close_range(3, static_cast<unsigned>(fds[1]) - 1, 0);
-    ::close_range(static_cast<unsigned>(fds[1]) + 1, ~0U, 0);
-    std::string out;
-    int status = 0;
+  const models::ChildOutput child = models::run_in_child("des", [&] {
     try {
-      out = work().dump();
+      return work().dump();
     } catch (const std::exception& e) {
-      out = Json{{"error", e.what()}}.dump();
-      status = 1;
+      return Json{{"error", e.what()}}.dump();
     }
-    for (std::size_t done = 0; done < out.size();) {
-      const ssize_t n = ::write(fds[1], out.data() + done, out.size() - done);
-      if (n <= 0) break;
-      done += static_cast<std::size_t>(n);
-    }
-    ::close(fds[1]);
-    ::_exit(status);
-  }
-  ::close(fds[1]);
-  std::string text;
-  char buf[65536];
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (text.empty()) throw Error("des: the simulation process died (status " + std::to_string(status) + ")");
-  const Json j = Json::parse(text);
+  });
+  if (child.text.empty())
+    throw Error("des: the simulation process died (status " + std::to_string(child.wait_status) + ")");
+  const Json j = Json::parse(child.text);
   if (j.contains("error")) throw Error("des: " + j.at("error").get<std::string>());
   return j;
 }
