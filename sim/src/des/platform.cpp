@@ -9,8 +9,6 @@ namespace sg4 = simgrid::s4u;
 
 namespace {
 
-constexpr double kHostSpeed = 1e9;  // work units per second: a compute of t seconds executes t·1e9
-
 sg4::Link* link(sg4::NetZone* zone, const std::string& name, double bandwidth, double latency) {
   if (!(bandwidth > 0)) throw Error("platform: link " + name + " has no bandwidth");
   return zone->create_link(name, bandwidth)->set_latency(latency)->seal();
