@@ -1,3 +1,4 @@
+// Playing a collective as flows on the DES platform: see collective_player.hpp.
 #include "collective_player.hpp"
 
 #include <simgrid/s4u.hpp>

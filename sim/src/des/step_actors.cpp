@@ -1,3 +1,4 @@
+// The DES step actors: compute, the gradient stream, the ZeRO-3 stream (see step_actors.hpp).
 #include "step_actors.hpp"
 
 namespace dpcast::sim::des {
