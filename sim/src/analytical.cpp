@@ -30,9 +30,9 @@ struct CommOp {
 };
 
 // Runs collectives on one stream in order; returns the end of the last.
-double run_stream(std::vector<CommOp>& ops, std::vector<double>* starts = nullptr) {
+double run_stream(const std::vector<CommOp>& ops, std::vector<double>* starts = nullptr) {
   double free_at = 0;
-  for (auto& op : ops) {
+  for (const auto& op : ops) {
     const double start = std::max(op.ready_s, free_at);
     if (starts) starts->push_back(start);
     free_at = start + op.duration_s;
@@ -47,8 +47,8 @@ struct ComputePass {
   double slowest = 1;                              // the slowest rank's compute: the mean rank's times this factor
   double forward_s = 0, backward_s = 0;            // the slowest rank's (the step waits for it)
   double flops = 0;                                // forward and backward, per GPU
-  std::vector<double>
-      gradient_ready_s;  // per layer: when its backward ends on the slowest rank, from the start of backward
+  // Per layer: when its backward ends on the slowest rank, from the start of backward.
+  std::vector<double> gradient_ready_s;
 };
 
 ComputePass compute_pass(const models::Scenario& s, const models::ModelGraph& graph, const ComputeModel& compute) {
@@ -112,7 +112,8 @@ struct CommSchedule {
 // ZeRO 0 to 2: the buckets' collectives on one stream after (or overlapped with) backward;
 // ZeRO-1 and 2 then all-gather the updated parameter shards after the optimizer step.
 CommSchedule schedule_gradient_stream(const models::Scenario& s, const ComputePass& pass,
-                                      GradientCollectives& gradients, const NetworkPath& path, std::int64_t params) {
+                                      const GradientCollectives& gradients, const NetworkPath& path,
+                                      std::int64_t params) {
   CommSchedule comm;
   const int zero = s.data_parallel.zero_stage;
   const double end = run_stream(gradients.ops, &comm.starts_s);
