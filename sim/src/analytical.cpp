@@ -30,9 +30,9 @@ struct CommOp {
 };
 
 // Runs collectives on one stream in order; returns the end of the last.
-double run_stream(std::vector<CommOp>& ops, std::vector<double>* starts = nullptr) {
+double run_stream(const std::vector<CommOp>& ops, std::vector<double>* starts = nullptr) {
   double free_at = 0;
-  for (auto& op : ops) {
+  for (const auto& op : ops) {
     const double start = std::max(op.ready_s, free_at);
     if (starts) starts->push_back(start);
     free_at = start + op.duration_s;
@@ -40,211 +40,274 @@ double run_stream(std::vector<CommOp>& ops, std::vector<double>* starts = nullpt
   return free_at;
 }
 
-}  // namespace
+// One micro-step's forward and backward, layer by layer.
+struct ComputePass {
+  std::vector<PassTime> times;                     // per layer, on the mean rank
+  double mean_forward_s = 0, mean_backward_s = 0;  // the mean rank
+  double slowest = 1;                              // the slowest rank's compute: the mean rank's times this factor
+  double forward_s = 0, backward_s = 0;            // the slowest rank's (the step waits for it)
+  double flops = 0;                                // forward and backward, per GPU
+  // Per layer: when its backward ends on the slowest rank, from the start of backward.
+  std::vector<double> gradient_ready_s;
+};
 
-models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const models::ModelGraph& graph,
-                                            const PredictOptions& options) const {
-  const auto& gpu = *s.cluster.gpu_entry;
-  const auto precision = s.training.precision;
-  const double act_bytes = models::bytes_per_element(precision);
-  const double grad_bytes = gradient_bytes_per_param(precision);
-  const auto mb = s.training.micro_batch;
-  const auto accumulation = static_cast<double>(s.training.grad_accumulation);
-  const int zero = s.data_parallel.zero_stage;
-  const int n = s.cluster.gpus();
-  const ComputeModel compute(gpu, precision, s.cluster.gpus_per_node > 1);
-  const NetworkPath path = NetworkPath::from(s);
-
-  models::RunRecord r = models::configured_record(s, graph, options.details);
-  r.engine = "analytical";
-
-  const MemoryEstimate memory = estimate_memory(s, graph);
-  r.memory = memory.breakdown;
-  r.max_micro_batch = memory.max_micro_batch;
-  r.feasible = memory.fits();
-
-  // ---- compute: forward and backward per layer ----
+ComputePass compute_pass(const models::Scenario& s, const models::ModelGraph& graph, const ComputeModel& compute) {
+  ComputePass pass;
+  const double act_bytes = models::bytes_per_element(s.training.precision);
   const auto& order = graph.forward_order();
-  const std::vector<PassTime> times = layer_times(compute, graph, s.training);
-  double forward = 0, backward = 0, flops = 0;
+  pass.times = layer_times(compute, graph, s.training);
+  double forward = 0, backward = 0;
   for (LayerId id : order) {
-    const auto cost = graph.layer(id).cost(mb, act_bytes, act_bytes);
-    forward += times[id].forward_s;
-    backward += times[id].backward_s;
-    flops += cost.forward_flops + cost.backward_flops();
+    const auto cost = graph.layer(id).cost(s.training.micro_batch, act_bytes, act_bytes);
+    forward += pass.times[id].forward_s;
+    backward += pass.times[id].backward_s;
+    pass.flops += cost.forward_flops + cost.backward_flops();
   }
-  // The step waits for the slowest rank: its compute is the mean rank's times this factor.
-  const double slowest = expected_slowest(s.training.compute_noise, n);
-  const double mean_forward = forward, mean_backward = backward;
-  forward *= slowest;
-  backward *= slowest;
-  // When each layer's backward ends (on the slowest rank), from the start of backward.
-  std::vector<double> grad_ready(graph.size(), 0);
-  {
-    double t = 0;
-    for (auto it = order.rbegin(); it != order.rend(); ++it) {
-      t += times[*it].backward_s * slowest;
-      grad_ready[*it] = t;
-    }
+  pass.slowest = expected_slowest(s.training.compute_noise, s.cluster.gpus());
+  pass.mean_forward_s = forward;
+  pass.mean_backward_s = backward;
+  pass.forward_s = forward * pass.slowest;
+  pass.backward_s = backward * pass.slowest;
+  pass.gradient_ready_s.assign(graph.size(), 0);
+  double t = 0;
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    t += pass.times[*it].backward_s * pass.slowest;
+    pass.gradient_ready_s[*it] = t;
   }
+  return pass;
+}
 
-  // ---- communication ----
-  const auto buckets =
-      models::make_buckets(graph, grad_bytes, s.data_parallel.first_bucket_mb * 1024 * 1024, r.bucket_bytes);
-  const auto grad_op = zero == 0 ? CollectiveOp::AllReduce : CollectiveOp::ReduceScatter;
-  std::vector<CommOp> grad_ops;
-  std::vector<CollectiveChoice> choices;
+// The gradient buckets, the collective each one plays, and when it may start.
+struct GradientCollectives {
+  std::vector<models::Bucket> buckets;
+  CollectiveOp op = CollectiveOp::AllReduce;  // reduce-scatter with ZeRO
+  std::vector<CollectiveChoice> choices;      // per bucket
   std::map<Collective, double> bytes_by_algorithm;
-  double comm_total = 0;
-  for (const auto& b : buckets) {
-    const auto choice = choose_collective(s.data_parallel.collective, grad_op, b.bytes, path);
-    choices.push_back(choice);
-    bytes_by_algorithm[choice.algorithm] += b.bytes;
-    const double ready = s.overlaps_communication() ? grad_ready[b.layers.back()] : backward;
-    grad_ops.push_back({ready, n > 1 ? choice.time_s : 0});
-  }
+  std::vector<CommOp> ops;  // per bucket: ready (from the start of backward) and duration (0 on one GPU)
+};
 
-  double exposed = 0;  // per step
-  std::vector<double> starts;
-  if (n > 1) {
-    if (zero < 3) {
-      const double end = run_stream(grad_ops, &starts);
-      const double per_sync = std::max(0.0, end - backward);
-      for (const auto& op : grad_ops) comm_total += op.duration_s;
-      const double syncs = zero == 2 ? accumulation : 1.0;
-      exposed += per_sync * syncs;
-      comm_total *= syncs;
-      if (zero >= 1) {
-        // The updated parameter shards are all-gathered after the optimizer step.
-        const double params_bytes = static_cast<double>(r.params) * act_bytes;
-        const double gather =
-            choose_collective(s.data_parallel.collective, CollectiveOp::AllGather, params_bytes, path).time_s;
-        exposed += gather;
-        comm_total += gather;
-      }
-    } else {
-      // ZeRO-3, per micro-step, on one stream: the forward gathers (in forward order), then
-      // in backward AG0, AG1, RS0, AG2, RS1, ... (one gather ahead). Compute waits for a
-      // bucket's gather before its first layer; a reduce-scatter waits for its gradients.
-      const std::size_t count = buckets.size();
-      std::vector<int> needs(graph.size(), -1);
-      std::vector<double> gather_s;
-      for (std::size_t k = 0; k < count; ++k) {
-        for (LayerId id : buckets[k].layers) needs[id] = static_cast<int>(k);
-        gather_s.push_back(
-            choose_collective(s.data_parallel.collective, CollectiveOp::AllGather, buckets[k].params * act_bytes, path)
-                .time_s);
-      }
-      double comm = 0, comp = 0;
-      std::vector<double> forward_gathered(count), backward_gathered(count);
-      for (std::size_t k = count; k-- > 0;) forward_gathered[k] = comm += gather_s[k];
-      std::vector<bool> have(count, false);
-      for (LayerId id : order) {
-        if (needs[id] >= 0 && !have[needs[id]])
-          comp = std::max(comp, forward_gathered[needs[id]]), have[needs[id]] = true;
-        comp += times[id].forward_s * slowest;
-      }
-      const double backward_start = comp;
-      const auto reverse = graph.gradient_ready_order();
-      std::size_t next_layer = 0;
-      have.assign(count, false);
-      auto backward_through = [&](std::size_t bucket) {  // compute until `bucket` is complete (or to the end)
-        while (next_layer < reverse.size()) {
-          const LayerId id = reverse[next_layer++];
-          if (needs[id] >= 0 && !have[needs[id]])
-            comp = std::max(comp, backward_gathered[needs[id]]), have[needs[id]] = true;
-          comp += times[id].backward_s * slowest;
-          if (bucket < count && id == buckets[bucket].layers.back()) return;
-        }
-      };
-      if (count > 0) backward_gathered[0] = comm += gather_s[0];
-      starts.assign(count, 0);
-      for (std::size_t k = 0; k < count; ++k) {
-        if (k + 1 < count) backward_gathered[k + 1] = comm += gather_s[k + 1];
-        backward_through(k);
-        comm = std::max(comm, comp);
-        starts[k] = comm - backward_start;
-        grad_ops[k].ready_s = comp - backward_start;
-        comm += grad_ops[k].duration_s;
-      }
-      backward_through(count);
-      const double micro_step = std::max(comm, comp);
-      for (std::size_t k = 0; k < count; ++k) comm_total += 2 * gather_s[k] + grad_ops[k].duration_s;
-      comm_total *= accumulation;
-      // Everything beyond the slowest rank's compute is waiting for the network.
-      exposed += (micro_step - forward - backward) * accumulation;
+GradientCollectives gradient_collectives(const models::Scenario& s, const models::ModelGraph& graph,
+                                         const ComputePass& pass, const NetworkPath& path, double bucket_bytes) {
+  GradientCollectives g;
+  const double grad_bytes = gradient_bytes_per_param(s.training.precision);
+  g.buckets = models::make_buckets(graph, grad_bytes, s.data_parallel.first_bucket_mb * 1024 * 1024, bucket_bytes);
+  g.op = s.data_parallel.zero_stage == 0 ? CollectiveOp::AllReduce : CollectiveOp::ReduceScatter;
+  for (const auto& b : g.buckets) {
+    const auto choice = choose_collective(s.data_parallel.collective, g.op, b.bytes, path);
+    g.choices.push_back(choice);
+    g.bytes_by_algorithm[choice.algorithm] += b.bytes;
+    const double ready = s.overlaps_communication() ? pass.gradient_ready_s[b.layers.back()] : pass.backward_s;
+    g.ops.push_back({ready, s.cluster.gpus() > 1 ? choice.time_s : 0});
+  }
+  return g;
+}
+
+// The step's communication: how much of it the step waits for.
+struct CommSchedule {
+  double exposed_s = 0;          // per step
+  double total_s = 0;            // per step
+  std::vector<double> starts_s;  // per bucket: its collective's start, from the start of backward (none on one GPU)
+};
+
+// ZeRO 0 to 2: the buckets' collectives on one stream after (or overlapped with) backward;
+// ZeRO-1 and 2 then all-gather the updated parameter shards after the optimizer step.
+CommSchedule schedule_gradient_stream(const models::Scenario& s, const ComputePass& pass,
+                                      const GradientCollectives& gradients, const NetworkPath& path,
+                                      std::int64_t params) {
+  CommSchedule comm;
+  const int zero = s.data_parallel.zero_stage;
+  const double end = run_stream(gradients.ops, &comm.starts_s);
+  const double per_sync = std::max(0.0, end - pass.backward_s);
+  for (const auto& op : gradients.ops) comm.total_s += op.duration_s;
+  const double syncs = zero == 2 ? static_cast<double>(s.training.grad_accumulation) : 1.0;
+  comm.exposed_s += per_sync * syncs;
+  comm.total_s *= syncs;
+  if (zero >= 1) {
+    const double params_bytes = static_cast<double>(params) * models::bytes_per_element(s.training.precision);
+    const double gather =
+        choose_collective(s.data_parallel.collective, CollectiveOp::AllGather, params_bytes, path).time_s;
+    comm.exposed_s += gather;
+    comm.total_s += gather;
+  }
+  return comm;
+}
+
+// ZeRO-3, per micro-step, on one stream: the forward gathers (in forward order), then in
+// backward AG0, AG1, RS0, AG2, RS1, ... (one gather ahead). Compute waits for a bucket's
+// gather before its first layer; a reduce-scatter waits for its gradients, and its ready
+// time in `gradients.ops` becomes when they are ready in this schedule.
+CommSchedule schedule_zero3_stream(const models::Scenario& s, const models::ModelGraph& graph, const ComputePass& pass,
+                                   GradientCollectives& gradients, const NetworkPath& path) {
+  CommSchedule comm;
+  const auto& buckets = gradients.buckets;
+  auto& grad_ops = gradients.ops;
+  const double act_bytes = models::bytes_per_element(s.training.precision);
+  const std::size_t count = buckets.size();
+  std::vector<int> needs(graph.size(), -1);
+  std::vector<double> gather_s;
+  for (std::size_t k = 0; k < count; ++k) {
+    for (LayerId id : buckets[k].layers) needs[id] = static_cast<int>(k);
+    gather_s.push_back(
+        choose_collective(s.data_parallel.collective, CollectiveOp::AllGather, buckets[k].params * act_bytes, path)
+            .time_s);
+  }
+  double stream = 0, compute = 0;
+  std::vector<double> forward_gathered(count), backward_gathered(count);
+  for (std::size_t k = count; k-- > 0;) forward_gathered[k] = stream += gather_s[k];
+  std::vector<bool> have(count, false);
+  for (LayerId id : graph.forward_order()) {
+    if (needs[id] >= 0 && !have[needs[id]])
+      compute = std::max(compute, forward_gathered[needs[id]]), have[needs[id]] = true;
+    compute += pass.times[id].forward_s * pass.slowest;
+  }
+  const double backward_start = compute;
+  const auto reverse = graph.gradient_ready_order();
+  std::size_t next_layer = 0;
+  have.assign(count, false);
+  auto backward_through = [&](std::size_t bucket) {  // compute until `bucket` is complete (or to the end)
+    while (next_layer < reverse.size()) {
+      const LayerId id = reverse[next_layer++];
+      if (needs[id] >= 0 && !have[needs[id]])
+        compute = std::max(compute, backward_gathered[needs[id]]), have[needs[id]] = true;
+      compute += pass.times[id].backward_s * pass.slowest;
+      if (bucket < count && id == buckets[bucket].layers.back()) return;
     }
+  };
+  if (count > 0) backward_gathered[0] = stream += gather_s[0];
+  comm.starts_s.assign(count, 0);
+  for (std::size_t k = 0; k < count; ++k) {
+    if (k + 1 < count) backward_gathered[k + 1] = stream += gather_s[k + 1];
+    backward_through(k);
+    stream = std::max(stream, compute);
+    comm.starts_s[k] = stream - backward_start;
+    grad_ops[k].ready_s = compute - backward_start;
+    stream += grad_ops[k].duration_s;
   }
+  backward_through(count);
+  const double micro_step = std::max(stream, compute);
+  for (std::size_t k = 0; k < count; ++k) comm.total_s += 2 * gather_s[k] + grad_ops[k].duration_s;
+  const auto accumulation = static_cast<double>(s.training.grad_accumulation);
+  comm.total_s *= accumulation;
+  // Everything beyond the slowest rank's compute is waiting for the network.
+  comm.exposed_s += (micro_step - pass.forward_s - pass.backward_s) * accumulation;
+  return comm;
+}
 
-  // ---- optimizer ----
-  const double local_params = static_cast<double>(r.params) / (zero >= 1 ? n : 1);
-  const double optimizer = optimizer_time(compute, local_params, s.training.optimizer);
+CommSchedule schedule_communication(const models::Scenario& s, const models::ModelGraph& graph, const ComputePass& pass,
+                                    GradientCollectives& gradients, const NetworkPath& path, std::int64_t params) {
+  if (s.cluster.gpus() == 1) return {};
+  if (s.data_parallel.zero_stage < 3) return schedule_gradient_stream(s, pass, gradients, path, params);
+  return schedule_zero3_stream(s, graph, pass, gradients, path);
+}
 
-  r.breakdown.forward_s = mean_forward * accumulation;
-  r.breakdown.backward_s = mean_backward * accumulation;
-  r.breakdown.stragglers_s =
-      ((forward - mean_forward) + (backward - mean_backward)) * accumulation;  // exactly 0 without noise
-  r.breakdown.exposed_comm_s = exposed;
-  r.breakdown.comm_total_s = comm_total;
-  r.breakdown.optimizer_s = optimizer;
-  r.step_time_s = r.breakdown.forward_s + r.breakdown.backward_s + r.breakdown.stragglers_s + exposed + optimizer;
+// Step time, its breakdown, throughput, scaling, MFU and cost, from the steps' results.
+void set_timings(models::RunRecord& r, const models::Scenario& s, const ComputePass& pass, const CommSchedule& comm,
+                 double optimizer_s, const ComputeModel& compute) {
+  const auto accumulation = static_cast<double>(s.training.grad_accumulation);
+  r.breakdown.forward_s = pass.mean_forward_s * accumulation;
+  r.breakdown.backward_s = pass.mean_backward_s * accumulation;
+  r.breakdown.stragglers_s = ((pass.forward_s - pass.mean_forward_s) + (pass.backward_s - pass.mean_backward_s)) *
+                             accumulation;  // exactly 0 without noise
+  r.breakdown.exposed_comm_s = comm.exposed_s;
+  r.breakdown.comm_total_s = comm.total_s;
+  r.breakdown.optimizer_s = optimizer_s;
+  r.step_time_s =
+      r.breakdown.forward_s + r.breakdown.backward_s + r.breakdown.stragglers_s + comm.exposed_s + optimizer_s;
   r.step_time_spread_s = {r.step_time_s, r.step_time_s};  // deterministic model: no spread
   r.samples_per_s = static_cast<double>(r.global_batch) / r.step_time_s;
   r.tokens_per_s = r.seq_len > 0 ? r.samples_per_s * static_cast<double>(r.seq_len) : 0;
   // Against one GPU doing the same per-GPU work without communication. (With ZeRO the
   // sharded optimizer is part of that work: a plain 1-GPU baseline would make ZeRO look
   // super-linear, which says nothing about how well the collectives scale.)
-  const double one_gpu_step = (mean_forward + mean_backward) * accumulation + optimizer;
+  const double one_gpu_step = (pass.mean_forward_s + pass.mean_backward_s) * accumulation + optimizer_s;
   r.scaling_efficiency = one_gpu_step / r.step_time_s;
-  r.mfu = flops * accumulation / (r.step_time_s * compute.matrix_peak());
-  if (gpu.price_per_hour) r.cost_per_step_usd = r.step_time_s * n * *gpu.price_per_hour / 3600.0;
+  r.mfu = pass.flops * accumulation / (r.step_time_s * compute.matrix_peak());
+  const auto& gpu = *s.cluster.gpu_entry;
+  if (gpu.price_per_hour) r.cost_per_step_usd = r.step_time_s * s.cluster.gpus() * *gpu.price_per_hour / 3600.0;
+}
 
-  // ---- which collective, and why ----
-  Collective main = choices.empty() ? Collective::Ring : choices.front().algorithm;
+// The collective that moves the most bytes names the step's; the why says how it was chosen.
+void explain_collective(models::RunRecord& r, const models::Scenario& s, const GradientCollectives& gradients,
+                        const NetworkPath& path) {
+  const int n = s.cluster.gpus();
+  Collective main = gradients.choices.empty() ? Collective::Ring : gradients.choices.front().algorithm;
   double main_bytes = -1;
-  for (const auto& [c, bytes] : bytes_by_algorithm)
+  for (const auto& [c, bytes] : gradients.bytes_by_algorithm)
     if (bytes > main_bytes) main = c, main_bytes = bytes;
   r.collective_algorithm = n == 1 ? "none" : std::string(models::to_string(main));
   if (n == 1) {
     r.collective_why = "one GPU: no gradient exchange";
-  } else {
-    const double largest =
-        buckets.empty()
-            ? 0
-            : std::max_element(buckets.begin(), buckets.end(), [](const models::Bucket& a, const models::Bucket& b) {
-                return a.bytes < b.bytes;
-              })->bytes;
-    std::string mix;
-    if (bytes_by_algorithm.size() > 1)
-      for (const auto& [c, bytes] : bytes_by_algorithm)
-        mix += (mix.empty() ? "" : ", ") + std::string(models::to_string(c)) + " for " + human_bytes(bytes);
-    r.collective_why =
-        std::string(s.data_parallel.collective == Collective::Auto ? "auto: least alpha-beta time per bucket"
-                                                                   : "configured") +
-        (mix.empty() ? "" : " (" + mix + ")") + "; " +
-        std::string(grad_op == CollectiveOp::AllReduce ? "all-reduce" : "reduce-scatter") + " of the largest bucket (" +
-        human_bytes(largest) + ") on " + std::to_string(n) + " GPUs: " + compare_collectives(grad_op, largest, path);
-    if (s.data_parallel.overlap && !s.overlaps_communication())
-      r.collective_why += "; not overlapped with backward: " + gpu.name +
-                          " computes its own communication (communication_uses_compute)";
+    return;
   }
+  const auto& buckets = gradients.buckets;
+  const double largest =
+      buckets.empty()
+          ? 0
+          : std::max_element(buckets.begin(), buckets.end(), [](const models::Bucket& a, const models::Bucket& b) {
+              return a.bytes < b.bytes;
+            })->bytes;
+  std::string mix;
+  if (gradients.bytes_by_algorithm.size() > 1)
+    for (const auto& [c, bytes] : gradients.bytes_by_algorithm)
+      mix += (mix.empty() ? "" : ", ") + std::string(models::to_string(c)) + " for " + human_bytes(bytes);
+  const CollectiveOp op = gradients.op;
+  r.collective_why =
+      std::string(s.data_parallel.collective == Collective::Auto ? "auto: least alpha-beta time per bucket"
+                                                                 : "configured") +
+      (mix.empty() ? "" : " (" + mix + ")") + "; " +
+      std::string(op == CollectiveOp::AllReduce ? "all-reduce" : "reduce-scatter") + " of the largest bucket (" +
+      human_bytes(largest) + ") on " + std::to_string(n) + " GPUs: " + compare_collectives(op, largest, path);
+  if (s.data_parallel.overlap && !s.overlaps_communication())
+    r.collective_why += "; not overlapped with backward: " + s.cluster.gpu_entry->name +
+                        " computes its own communication (communication_uses_compute)";
+}
 
-  if (options.details) {
-    for (LayerId id : order) {
-      const auto& layer = graph.layer(id);
-      const auto cost = layer.cost(mb, act_bytes, act_bytes);
-      r.layers.push_back({layer.name, std::string(models::to_string(layer.kind)), graph.owned_params(id),
-                          cost.forward_flops, cost.backward_flops(), times[id].forward_s, times[id].backward_s,
-                          cost.activation_bytes});
-    }
-    for (std::size_t k = 0; k < buckets.size(); ++k) {
-      const double start = k < starts.size() ? starts[k] : grad_ops[k].ready_s;
-      const double ready = zero >= 3 && n > 1 ? grad_ops[k].ready_s : grad_ready[buckets[k].layers.back()];
-      r.buckets.push_back({static_cast<int>(k), buckets[k].bytes, static_cast<int>(buckets[k].layers.size()), ready,
-                           start, start + grad_ops[k].duration_s,
-                           n == 1 ? "none" : std::string(models::to_string(choices[k].algorithm))});
-    }
+// The record's per-layer and per-bucket entries.
+void add_details(models::RunRecord& r, const models::Scenario& s, const models::ModelGraph& graph,
+                 const ComputePass& pass, const GradientCollectives& gradients, const CommSchedule& comm) {
+  const double act_bytes = models::bytes_per_element(s.training.precision);
+  for (LayerId id : graph.forward_order()) {
+    const auto& layer = graph.layer(id);
+    const auto cost = layer.cost(s.training.micro_batch, act_bytes, act_bytes);
+    r.layers.push_back({layer.name, std::string(models::to_string(layer.kind)), graph.owned_params(id),
+                        cost.forward_flops, cost.backward_flops(), pass.times[id].forward_s, pass.times[id].backward_s,
+                        cost.activation_bytes});
   }
+  const int n = s.cluster.gpus();
+  const auto& buckets = gradients.buckets;
+  const auto& ops = gradients.ops;
+  for (std::size_t k = 0; k < buckets.size(); ++k) {
+    const double start = k < comm.starts_s.size() ? comm.starts_s[k] : ops[k].ready_s;
+    const double ready =
+        s.data_parallel.zero_stage >= 3 && n > 1 ? ops[k].ready_s : pass.gradient_ready_s[buckets[k].layers.back()];
+    r.buckets.push_back({static_cast<int>(k), buckets[k].bytes, static_cast<int>(buckets[k].layers.size()), ready,
+                         start, start + ops[k].duration_s,
+                         n == 1 ? "none" : std::string(models::to_string(gradients.choices[k].algorithm))});
+  }
+}
+
+}  // namespace
+
+models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const models::ModelGraph& graph,
+                                            const PredictOptions& options) const {
+  const ComputeModel compute(*s.cluster.gpu_entry, s.training.precision, s.cluster.gpus_per_node > 1);
+  const NetworkPath path = NetworkPath::from(s);
+
+  models::RunRecord r = models::configured_record(s, graph, options.details);
+  r.engine = "analytical";
+  const MemoryEstimate memory = estimate_memory(s, graph);
+  r.memory = memory.breakdown;
+  r.max_micro_batch = memory.max_micro_batch;
+  r.feasible = memory.fits();
+
+  const ComputePass pass = compute_pass(s, graph, compute);
+  GradientCollectives gradients = gradient_collectives(s, graph, pass, path, r.bucket_bytes);
+  const CommSchedule comm = schedule_communication(s, graph, pass, gradients, path, r.params);
+  const double local_params = static_cast<double>(r.params) / (s.data_parallel.zero_stage >= 1 ? s.cluster.gpus() : 1);
+  const double optimizer_s = optimizer_time(compute, local_params, s.training.optimizer);
+  set_timings(r, s, pass, comm, optimizer_s, compute);
+  explain_collective(r, s, gradients, path);
+  if (options.details) add_details(r, s, graph, pass, gradients, comm);
   return r;
 }
 

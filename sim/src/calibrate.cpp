@@ -123,6 +123,122 @@ double get_number(const models::Json& j, const char* key, const std::string& whe
   return j[key].get<double>();
 }
 
+// The peaks the micro-benchmark measured replace the catalogue's guesses.
+struct MeasuredPeaks {
+  std::map<models::Precision, double> flops;  // per precision
+  double memory_bandwidth_bytes_per_s = 0;
+};
+
+MeasuredPeaks fit_peaks(const models::Json& raw, const std::string& file, const models::Gpu& gpu, models::GpuProfile& g,
+                        std::vector<std::string>& report) {
+  MeasuredPeaks peaks;
+  for (const auto& [p, v] : gpu.peak_flops) peaks.flops[p] = v;
+  peaks.memory_bandwidth_bytes_per_s = gpu.memory_bandwidth_bytes_per_s;
+  if (!raw.contains("peak")) return peaks;
+  const auto& pk = raw["peak"];
+  if (pk.contains("fp32_flops")) {
+    const double measured = get_number(pk, "fp32_flops", file);
+    if (raw.value("backend", std::string("cpu")) == "cpu") {
+      // A CPU computes every precision in fp32 (see the cpu-core entry).
+      for (auto& [p, v] : peaks.flops) v = measured;
+      g.peak_flops = peaks.flops;
+      g.vector_flops = measured;
+    } else {
+      peaks.flops[models::Precision::Fp32] = measured;
+      g.peak_flops[models::Precision::Fp32] = measured;
+    }
+    report.push_back("peak: " + human_rate(measured, "FLOP/s") + " fp32 measured (catalogue " +
+                     human_rate(gpu.matrix_peak(models::Precision::Fp32), "FLOP/s") + ")");
+  }
+  if (pk.contains("memory_bandwidth_bytes_per_s")) {
+    peaks.memory_bandwidth_bytes_per_s = get_number(pk, "memory_bandwidth_bytes_per_s", file);
+    g.memory_bandwidth_bytes_per_s = peaks.memory_bandwidth_bytes_per_s;
+    report.push_back("memory bandwidth: " + human_rate(peaks.memory_bandwidth_bytes_per_s, "B/s") +
+                     " measured (catalogue " + human_rate(gpu.memory_bandwidth_bytes_per_s, "B/s") + ")");
+  }
+  return peaks;
+}
+
+// Matrix products: one curve per precision measured. Returns whether there were any.
+bool fit_matrix_products(const models::Json& raw, const std::string& file, const models::Gpu& gpu,
+                         const MeasuredPeaks& peaks, models::GpuProfile& g, std::vector<std::string>& report) {
+  std::map<models::Precision, std::vector<TimedSize>> gemm;
+  for (const auto& e : raw.value("gemm", models::Json::array())) {
+    const auto precision = models::precision_from_string(e.value("precision", std::string("fp32")));
+    if (!precision) throw Error(SourceLocation{file, 0, 0}, "gemm[].precision", "unknown precision");
+    gemm[*precision].push_back({get_number(e, "flops", file), get_number(e, "seconds", file)});
+  }
+  for (auto& [precision, samples] : gemm) {
+    const double rate = peaks.flops.count(precision) ? peaks.flops.at(precision) : gpu.matrix_peak(precision);
+    g.matrix_efficiency[precision] = fit_efficiency_curve(samples, rate, 1.0);
+    const auto& pts = g.matrix_efficiency[precision].points;
+    report.push_back("matrix products (" + std::string(models::to_string(precision)) +
+                     "): " + std::to_string(samples.size()) + " timings, efficiency " +
+                     fixed(100 * pts.front().second, 0) + "% at " + human_rate(pts.front().first, "FLOP") + " to " +
+                     fixed(100 * pts.back().second, 0) + "% at " + human_rate(pts.back().first, "FLOP"));
+  }
+  return !gemm.empty();
+}
+
+// Streaming kernels: efficiency against memory bandwidth (above 1 where data fits in cache).
+// Returns whether there were any.
+bool fit_streaming_kernels(const models::Json& raw, const std::string& file, double bandwidth, models::GpuProfile& g,
+                           std::vector<std::string>& report) {
+  std::vector<TimedSize> streaming;
+  for (const auto& e : raw.value("elementwise", models::Json::array()))
+    streaming.push_back({get_number(e, "bytes", file), get_number(e, "seconds", file)});
+  if (streaming.empty()) return false;
+  g.memory_efficiency_curve = fit_efficiency_curve(streaming, bandwidth, 100.0);
+  const auto& pts = g.memory_efficiency_curve.points;
+  report.push_back("streaming kernels: " + std::to_string(streaming.size()) + " timings, " +
+                   human_rate(pts.front().second * bandwidth, "B/s") + " at " + human_bytes(pts.front().first) +
+                   " to " + human_rate(pts.back().second * bandwidth, "B/s") + " at " + human_bytes(pts.back().first));
+  return true;
+}
+
+// Every rank computing at once against rank 0 alone: the median ratio, per kind of work.
+// Sharing a machine cannot make a worker faster: a median below 1 means something else
+// disturbed the pass alone, and the profile keeps 1.
+void fit_colocated_slowdown(const models::Json& raw, models::GpuProfile& g, std::vector<std::string>& report) {
+  auto slowdown = [&](const char* key) -> std::optional<double> {
+    std::vector<double> ratios;
+    for (const auto& e : raw.value(key, models::Json::array()))
+      if (e.contains("seconds_together") && e.value("seconds", 0.0) > 0)
+        ratios.push_back(e["seconds_together"].get<double>() / e["seconds"].get<double>());
+    if (ratios.empty()) return std::nullopt;
+    std::sort(ratios.begin(), ratios.end());
+    return std::max(1.0, ratios[ratios.size() / 2]);
+  };
+  g.colocated_matrix_slowdown = slowdown("gemm");
+  g.colocated_streaming_slowdown = slowdown("elementwise");
+  if (g.colocated_matrix_slowdown || g.colocated_streaming_slowdown)
+    report.push_back("every rank computing at once: matrix products " +
+                     fixed(g.colocated_matrix_slowdown.value_or(1), 2) + "x, streaming kernels " +
+                     fixed(g.colocated_streaming_slowdown.value_or(1), 2) + "x the time alone (medians over " +
+                     std::to_string(raw.value("ranks", 1)) + " ranks)");
+}
+
+// All-reduce: the link's α-β, when more than one rank measured it.
+void fit_link(const models::Json& raw, const std::string& file, const models::Catalogue& catalogue,
+              const std::string& link_name, Calibration& c) {
+  std::vector<TimedSize> allreduce;
+  for (const auto& e : raw.value("allreduce", models::Json::array()))
+    allreduce.push_back({get_number(e, "bytes", file), get_number(e, "seconds", file)});
+  const int ranks = raw.value("ranks", 1);
+  if (allreduce.empty() || ranks < 2) return;
+  const auto fit = fit_allreduce(allreduce, ranks);
+  models::Link link = catalogue.link(link_name);
+  link.latency_s = fit.latency_s;
+  link.bandwidth_bytes_per_s = fit.bandwidth_bytes_per_s;
+  c.profile.links[link_name] = link;
+  c.report.push_back("link " + link_name + ": alpha " + human_time(fit.latency_s) + ", bandwidth " +
+                     human_rate(fit.bandwidth_bytes_per_s, "B/s") + " (catalogue " +
+                     human_time(catalogue.link(link_name).latency_s) + ", " +
+                     human_rate(catalogue.link(link_name).bandwidth_bytes_per_s, "B/s") + "), from " +
+                     std::to_string(allreduce.size()) + " all-reduce sizes on " + std::to_string(ranks) +
+                     " ranks, worst fit error " + fixed(100 * fit.max_relative_error, 1) + "%");
+}
+
 }  // namespace
 
 Calibration calibrate_from_microbench(const models::Json& raw, const std::string& file,
@@ -137,104 +253,14 @@ Calibration calibrate_from_microbench(const models::Json& raw, const std::string
                      raw.value("host", std::string("?")) + ", " + std::to_string(raw.value("ranks", 1)) + " ranks, " +
                      std::to_string(raw.value("threads", 1)) + " thread(s) per rank)";
   models::GpuProfile g;
-
-  // Peaks measured by the micro-benchmark replace the catalogue's guesses.
-  std::map<models::Precision, double> peak;
-  for (const auto& [p, v] : gpu.peak_flops) peak[p] = v;
-  double bandwidth = gpu.memory_bandwidth_bytes_per_s;
-  if (raw.contains("peak")) {
-    const auto& pk = raw["peak"];
-    if (pk.contains("fp32_flops")) {
-      const double measured = get_number(pk, "fp32_flops", file);
-      if (raw.value("backend", std::string("cpu")) == "cpu") {
-        // A CPU computes every precision in fp32 (see the cpu-core entry).
-        for (auto& [p, v] : peak) v = measured;
-        g.peak_flops = peak;
-        g.vector_flops = measured;
-      } else {
-        peak[models::Precision::Fp32] = measured;
-        g.peak_flops[models::Precision::Fp32] = measured;
-      }
-      c.report.push_back("peak: " + human_rate(measured, "FLOP/s") + " fp32 measured (catalogue " +
-                         human_rate(gpu.matrix_peak(models::Precision::Fp32), "FLOP/s") + ")");
-    }
-    if (pk.contains("memory_bandwidth_bytes_per_s")) {
-      bandwidth = get_number(pk, "memory_bandwidth_bytes_per_s", file);
-      g.memory_bandwidth_bytes_per_s = bandwidth;
-      c.report.push_back("memory bandwidth: " + human_rate(bandwidth, "B/s") + " measured (catalogue " +
-                         human_rate(gpu.memory_bandwidth_bytes_per_s, "B/s") + ")");
-    }
-  }
-
-  // Matrix products: one curve per precision measured.
-  std::map<models::Precision, std::vector<TimedSize>> gemm;
-  for (const auto& e : raw.value("gemm", models::Json::array())) {
-    const auto precision = models::precision_from_string(e.value("precision", std::string("fp32")));
-    if (!precision) throw Error(SourceLocation{file, 0, 0}, "gemm[].precision", "unknown precision");
-    gemm[*precision].push_back({get_number(e, "flops", file), get_number(e, "seconds", file)});
-  }
-  for (auto& [precision, samples] : gemm) {
-    const double rate = peak.count(precision) ? peak[precision] : gpu.matrix_peak(precision);
-    g.matrix_efficiency[precision] = fit_efficiency_curve(samples, rate, 1.0);
-    const auto& pts = g.matrix_efficiency[precision].points;
-    c.report.push_back("matrix products (" + std::string(models::to_string(precision)) +
-                       "): " + std::to_string(samples.size()) + " timings, efficiency " +
-                       fixed(100 * pts.front().second, 0) + "% at " + human_rate(pts.front().first, "FLOP") + " to " +
-                       fixed(100 * pts.back().second, 0) + "% at " + human_rate(pts.back().first, "FLOP"));
-  }
-  // Streaming kernels: efficiency against memory bandwidth (above 1 where data fits in cache).
-  std::vector<TimedSize> streaming;
-  for (const auto& e : raw.value("elementwise", models::Json::array()))
-    streaming.push_back({get_number(e, "bytes", file), get_number(e, "seconds", file)});
-  if (!streaming.empty()) {
-    g.memory_efficiency_curve = fit_efficiency_curve(streaming, bandwidth, 100.0);
-    const auto& pts = g.memory_efficiency_curve.points;
-    c.report.push_back("streaming kernels: " + std::to_string(streaming.size()) + " timings, " +
-                       human_rate(pts.front().second * bandwidth, "B/s") + " at " + human_bytes(pts.front().first) +
-                       " to " + human_rate(pts.back().second * bandwidth, "B/s") + " at " +
-                       human_bytes(pts.back().first));
-  }
-  // Every rank computing at once against rank 0 alone: the median ratio, per kind of work.
-  // Sharing a machine cannot make a worker faster: a median below 1 means something else
-  // disturbed the pass alone, and the profile keeps 1.
-  auto slowdown = [&](const char* key) -> std::optional<double> {
-    std::vector<double> ratios;
-    for (const auto& e : raw.value(key, models::Json::array()))
-      if (e.contains("seconds_together") && e.value("seconds", 0.0) > 0)
-        ratios.push_back(e["seconds_together"].get<double>() / e["seconds"].get<double>());
-    if (ratios.empty()) return std::nullopt;
-    std::sort(ratios.begin(), ratios.end());
-    return std::max(1.0, ratios[ratios.size() / 2]);
-  };
-  g.colocated_matrix_slowdown = slowdown("gemm");
-  g.colocated_streaming_slowdown = slowdown("elementwise");
-  if (g.colocated_matrix_slowdown || g.colocated_streaming_slowdown)
-    c.report.push_back("every rank computing at once: matrix products " +
-                       fixed(g.colocated_matrix_slowdown.value_or(1), 2) + "x, streaming kernels " +
-                       fixed(g.colocated_streaming_slowdown.value_or(1), 2) + "x the time alone (medians over " +
-                       std::to_string(raw.value("ranks", 1)) + " ranks)");
+  const MeasuredPeaks peaks = fit_peaks(raw, file, gpu, g, c.report);
+  const bool matrix = fit_matrix_products(raw, file, gpu, peaks, g, c.report);
+  const bool streaming = fit_streaming_kernels(raw, file, peaks.memory_bandwidth_bytes_per_s, g, c.report);
+  fit_colocated_slowdown(raw, g, c.report);
   // The curves include each kernel's fixed costs; a separate launch overhead would count them twice.
-  if (!gemm.empty() || !streaming.empty()) g.launch_overhead_s = 0.0;
+  if (matrix || streaming) g.launch_overhead_s = 0.0;
   c.profile.gpus[gpu_name] = g;
-
-  // All-reduce: the link's α-β.
-  std::vector<TimedSize> allreduce;
-  for (const auto& e : raw.value("allreduce", models::Json::array()))
-    allreduce.push_back({get_number(e, "bytes", file), get_number(e, "seconds", file)});
-  const int ranks = raw.value("ranks", 1);
-  if (!allreduce.empty() && ranks >= 2) {
-    const auto fit = fit_allreduce(allreduce, ranks);
-    models::Link link = catalogue.link(link_name);
-    link.latency_s = fit.latency_s;
-    link.bandwidth_bytes_per_s = fit.bandwidth_bytes_per_s;
-    c.profile.links[link_name] = link;
-    c.report.push_back("link " + link_name + ": alpha " + human_time(fit.latency_s) + ", bandwidth " +
-                       human_rate(fit.bandwidth_bytes_per_s, "B/s") + " (catalogue " +
-                       human_time(catalogue.link(link_name).latency_s) + ", " +
-                       human_rate(catalogue.link(link_name).bandwidth_bytes_per_s, "B/s") + "), from " +
-                       std::to_string(allreduce.size()) + " all-reduce sizes on " + std::to_string(ranks) +
-                       " ranks, worst fit error " + fixed(100 * fit.max_relative_error, 1) + "%");
-  }
+  fit_link(raw, file, catalogue, link_name, c);
   return c;
 }
 

@@ -1,166 +1,29 @@
 #include "dpcast/sim/des/des_engine.hpp"
 
-#include <sys/wait.h>
-#include <unistd.h>
 #include <simgrid/s4u.hpp>
 
 #include <algorithm>
-#include <cmath>
-#include <cstdio>
-#include <limits>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "collective_player.hpp"
 #include "dpcast/models/buckets.hpp"
+#include "dpcast/models/child_process.hpp"
 #include "dpcast/models/error.hpp"
 #include "dpcast/sim/compute_model.hpp"
 #include "dpcast/sim/des/flow_schedule.hpp"
 #include "dpcast/sim/memory_model.hpp"
 #include "dpcast/sim/stragglers.hpp"
 #include "platform.hpp"
+#include "step_actors.hpp"
 
 namespace dpcast::sim {
 namespace sg4 = simgrid::s4u;
+using des::Timeline;
 using models::Json;
 
 namespace {
-
-constexpr double kHostSpeed = 1e9;  // as in platform.cpp: t seconds of compute = t·1e9 work
-
-struct BucketPlan {
-  double bytes = 0;
-  models::Collective algorithm = models::Collective::Ring;
-};
-
-// Plays collectives on the platform. Three shortcuts, each exact because nothing else
-// shares the network while a collective runs (one communication stream):
-//  * a step that repeats unchanged is played once and its time counted again;
-//  * a collective already played at the same size is not played again;
-//  * a collective already played at another size is scaled: in a step whose flows have
-//    equal sizes and start together, max-min sharing is invariant under scaling every
-//    size by λ, so each transfer time scales by λ. This holds when the step's routes share
-//    one latency (SimGrid charges latency before the transfer) and flows are not rounded
-//    to a few bytes (SimGrid moves whole bytes: the error is at most 0.5 / flow bytes, below
-//    1.2e-4 for the 4 KiB minimum); otherwise the collective is played;
-//  * a symmetric step (node-ordered rings) is played on a slice of the cluster that puts the
-//    same flows on every link (des::slice_layout).
-class CollectivePlayer {
- public:
-  CollectivePlayer(const des::Platform& platform, const des::Layout& layout, bool full_fidelity = false,
-                   std::optional<des::Layout> slice_layout = std::nullopt)
-      : platform_(platform), layout_(layout), full_fidelity_(full_fidelity), slice_layout_(slice_layout) {}
-
-  void play(models::Collective algorithm, CollectiveOp op, double bytes) {
-    const std::string shape_key =
-        std::to_string(static_cast<int>(algorithm)) + ":" + std::to_string(static_cast<int>(op));
-    const std::string key = shape_key + ":" + std::to_string(bytes);
-    if (const auto it = cache_.find(key); it != cache_.end() && !full_fidelity_) {
-      sg4::this_actor::sleep_for(it->second);
-      return;
-    }
-    const auto schedule = des::make_schedule(algorithm, op, bytes, layout_);
-    if (const auto it = shapes_.find(shape_key); it != shapes_.end() && !full_fidelity_) {
-      const double scaled = it->second.time(bytes, schedule);
-      if (scaled >= 0) {
-        sg4::this_actor::sleep_for(scaled);
-        cache_[key] = scaled;
-        return;
-      }
-    }
-    const double start = sg4::Engine::get_clock();
-    Shape shape{bytes, {}, {}, true, platform_.max_latency_s};
-    // Symmetric steps are played on the slice (same flows per link, far fewer flows).
-    const bool sliced = platform_.slice && slice_layout_ && !full_fidelity_;
-    const auto slice_schedule = sliced ? des::make_schedule(algorithm, op, bytes, *slice_layout_) : des::Schedule{};
-    for (std::size_t index = 0; index < schedule.steps.size(); ++index) {
-      const auto& full_step = schedule.steps[index];
-      const bool on_slice = sliced && full_step.symmetric && slice_schedule.steps.size() == schedule.steps.size();
-      const des::Platform& where = on_slice ? *platform_.slice : platform_;
-      des::FlowStep step = on_slice ? slice_schedule.steps[index] : full_step;
-      if (on_slice)
-        for (auto& f : step.flows) f.bytes = full_step.flows.front().bytes;  // the whole cluster's flow size
-      const double t0 = sg4::Engine::get_clock();
-      const double latency = common_latency(step, where);
-      shape.scalable = shape.scalable && latency >= 0 && smallest_flow(step) >= kScalableFlowBytes;
-      shape.latency.push_back(latency);
-      const int played = full_fidelity_ ? full_step.repeat : 1;
-      for (int i = 0; i < played; ++i) {
-        std::vector<sg4::CommPtr> comms;
-        comms.reserve(step.flows.size());
-        for (const auto& f : step.flows)
-          comms.push_back(
-              sg4::Comm::sendto_async(where.host(f.src), where.host(f.dst),
-                                      std::max<std::uint64_t>(1, static_cast<std::uint64_t>(f.bytes + 0.5))));
-        sg4::Comm::wait_all(comms);
-      }
-      shape.step_time.push_back((sg4::Engine::get_clock() - t0) / played);
-      if (full_step.repeat > played)
-        sg4::this_actor::sleep_for((sg4::Engine::get_clock() - t0) * (full_step.repeat - 1));
-    }
-    if (schedule.extra_latencies > 0) sg4::this_actor::sleep_for(schedule.extra_latencies * platform_.max_latency_s);
-    cache_[key] = sg4::Engine::get_clock() - start;
-    if (shape.scalable) shapes_.emplace(shape_key, std::move(shape));
-  }
-
- private:
-  static constexpr double kScalableFlowBytes = 4096;
-
-  // One played schedule: per step its route latency and the time of one play.
-  struct Shape {
-    double bytes = 0;
-    std::vector<double> latency, step_time;
-    bool scalable = true;
-    /// The schedule's time at another size, or -1 when scaling would not be exact.
-    [[nodiscard]] double time(double new_bytes, const des::Schedule& schedule) const {
-      if (schedule.steps.size() != step_time.size()) return -1;
-      const double lambda = new_bytes / bytes;
-      double total = 0;
-      for (std::size_t i = 0; i < schedule.steps.size(); ++i) {
-        if (smallest_flow(schedule.steps[i]) < kScalableFlowBytes) return -1;
-        total += schedule.steps[i].repeat * (latency[i] + lambda * (step_time[i] - latency[i]));
-      }
-      return total + schedule.extra_latencies * max_latency;
-    }
-    double max_latency = 0;
-  };
-
-  static double smallest_flow(const des::FlowStep& step) {
-    double smallest = std::numeric_limits<double>::infinity();
-    for (const auto& f : step.flows) smallest = std::min(smallest, f.bytes);
-    return smallest;
-  }
-
-  // The latency all the step's routes share, or -1 if they differ.
-  static double common_latency(const des::FlowStep& step, const des::Platform& platform) {
-    double common = -1;
-    for (const auto& f : step.flows) {
-      std::vector<sg4::Link*> links;
-      double latency = 0;
-      platform.host(f.src)->route_to(platform.host(f.dst), links, &latency);
-      if (common < 0) common = latency;
-      if (std::abs(latency - common) > 1e-15) return -1;
-    }
-    return common;
-  }
-
-  const des::Platform& platform_;
-  des::Layout layout_;
-  bool full_fidelity_;
-  std::optional<des::Layout> slice_layout_;
-  std::map<std::string, double> cache_;
-  std::map<std::string, Shape> shapes_;
-};
-
-struct Timeline {
-  double backward_end = 0;   // last micro-step, from its start of backward
-  double last_comm_end = 0;  // same origin
-  double comm_total = 0;
-  double step = 0;
-  double factor = 1;  // the slowest rank's compute factor this step
-  std::vector<double> ready, start, end;
-};
 
 // A SimGrid engine with the network model chosen on purpose (see des_engine.hpp): CM02,
 // no TCP window, no cross-traffic, unless a calibrated profile says otherwise.
@@ -176,169 +39,82 @@ std::unique_ptr<sg4::Engine> make_engine(const models::NetworkModelSettings& net
   return engine;
 }
 
-// Runs the steps in this process (a child: SimGrid keeps one simulation per process).
-std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGraph& graph, bool full_fidelity,
-                               const models::NetworkModelSettings& network) {
-  auto engine_owner = make_engine(network);
-  sg4::Engine& engine = *engine_owner;
-
-  const des::Layout layout = des::Layout::from(s);
+// The buckets, their collectives, the layers' times and what ZeRO adds, for `gpus` GPUs.
+des::StepPlan plan_step(const models::Scenario& s, const models::ModelGraph& graph, int gpus) {
+  des::StepPlan plan;
   const auto& dp = s.data_parallel;
-  const bool overlap = s.overlaps_communication();
-  const bool servers = dp.collective == models::Collective::ParameterServer;
-  const auto slice = full_fidelity ? std::nullopt : des::slice_layout(s, layout);
-  const des::Platform platform = des::build_platform(s, layout, servers, slice ? &*slice : nullptr);
   const NetworkPath path = NetworkPath::from(s);
-
   const auto precision = s.training.precision;
   const double act = models::bytes_per_element(precision);
   const ComputeModel compute(*s.cluster.gpu_entry, precision, s.cluster.gpus_per_node > 1);
   const auto buckets = models::make_buckets(graph, gradient_bytes_per_param(precision),
                                             dp.first_bucket_mb * 1024 * 1024, dp.bucket_mb * 1024 * 1024);
-  const auto op = dp.zero_stage == 0 ? CollectiveOp::AllReduce : CollectiveOp::ReduceScatter;
-  std::vector<BucketPlan> plans;
-  std::vector<int> bucket_of(graph.size(), -1);  // the bucket a layer completes, if any
-  for (std::size_t k = 0; k < buckets.size(); ++k) {
-    plans.push_back({buckets[k].bytes, choose_collective(dp.collective, op, buckets[k].bytes, path).algorithm});
-    bucket_of[buckets[k].layers.back()] = static_cast<int>(k);
-  }
-  const auto& order = graph.forward_order();
-  const std::vector<PassTime> times = layer_times(compute, graph, s.training);
-  const double optimizer_s =
-      optimizer_time(compute, static_cast<double>(graph.total_params()) / (dp.zero_stage >= 1 ? layout.gpus() : 1),
-                     s.training.optimizer);
-
-  // Each step the slowest rank (its factor drawn per rank) sets when buckets are ready.
   const auto& noise = s.training.compute_noise;
-  const int steps = noise.enabled() && layout.gpus() > 1 ? noise.steps : 1;
-  std::vector<Timeline> timelines(static_cast<std::size_t>(steps));
-  for (int step = 0; step < steps; ++step) {
-    auto& t = timelines[static_cast<std::size_t>(step)];
-    const auto factors = draw_factors(noise, layout.gpus(), step);
-    t.factor = noise.enabled() && layout.gpus() > 1 ? *std::max_element(factors.begin(), factors.end()) : 1.0;
-    t.ready.assign(buckets.size(), 0);
-    t.start.assign(buckets.size(), 0);
-    t.end.assign(buckets.size(), 0);
+  plan.steps = noise.enabled() && gpus > 1 ? noise.steps : 1;
+  plan.micro_steps = s.training.grad_accumulation;
+  plan.zero_stage = dp.zero_stage;
+  plan.overlap = s.overlaps_communication();
+  plan.communicate = gpus > 1;
+  plan.zero3 = dp.zero_stage >= 3 && plan.communicate;
+  plan.order = graph.forward_order();
+  plan.times = layer_times(compute, graph, s.training);
+  plan.gradient_op = dp.zero_stage == 0 ? CollectiveOp::AllReduce : CollectiveOp::ReduceScatter;
+  plan.bucket_of.assign(graph.size(), -1);
+  for (std::size_t k = 0; k < buckets.size(); ++k) {
+    plan.gradients.push_back(
+        {buckets[k].bytes, choose_collective(dp.collective, plan.gradient_op, buckets[k].bytes, path).algorithm});
+    plan.bucket_of[buckets[k].layers.back()] = static_cast<int>(k);
   }
-  auto ready = sg4::Semaphore::create(0);
-  auto comm_done = sg4::Semaphore::create(0);
-  std::vector<double> backward_start(static_cast<std::size_t>(steps), 0);
-  CollectivePlayer player(platform, layout, full_fidelity, slice);
-  const bool communicate = layout.gpus() > 1;
-
-  // A bucket's gradient collective: waits for its gradients, plays it, records when.
-  auto reduce_bucket = [&](Timeline& t, int step, std::size_t k) {
-    ready->acquire();
-    t.start[k] = sg4::Engine::get_clock() - backward_start[step];
-    player.play(plans[k].algorithm, op, plans[k].bytes);
-    t.end[k] = sg4::Engine::get_clock() - backward_start[step];
-    t.comm_total += t.end[k] - t.start[k];
+  plan.optimizer_s = optimizer_time(
+      compute, static_cast<double>(graph.total_params()) / (dp.zero_stage >= 1 ? gpus : 1), s.training.optimizer);
+  const auto all_gather = [&](double bytes) {
+    return des::CollectiveCall{bytes, choose_collective(dp.collective, CollectiveOp::AllGather, bytes, path).algorithm};
   };
-
-  // ZeRO-3: which bucket's gathered parameters each layer needs, and when they are there.
-  const bool zero3 = dp.zero_stage >= 3 && communicate;
-  std::vector<int> bucket_needed(graph.size(), -1);
-  std::vector<double> gather_bytes;
-  std::vector<sg4::SemaphorePtr> forward_ready, backward_ready;
-  if (zero3) {
+  if (plan.communicate && (dp.zero_stage == 1 || dp.zero_stage == 2))
+    plan.parameter_gather = all_gather(static_cast<double>(graph.total_params()) * act);
+  if (plan.zero3) {
+    plan.bucket_needed.assign(graph.size(), -1);
     for (std::size_t k = 0; k < buckets.size(); ++k) {
-      for (auto id : buckets[k].layers) bucket_needed[id] = static_cast<int>(k);
-      gather_bytes.push_back(buckets[k].params * act);
-      forward_ready.push_back(sg4::Semaphore::create(0));
-      backward_ready.push_back(sg4::Semaphore::create(0));
+      for (auto id : buckets[k].layers) plan.bucket_needed[id] = static_cast<int>(k);
+      plan.bucket_gathers.push_back(all_gather(buckets[k].params * act));
     }
-    // Parameters live sharded: each bucket's are all-gathered before its forward and again
-    // before its backward, and its gradients reduce-scattered after, every micro-step, on
-    // the one communication stream (gathers prefetched in order).
-    const std::size_t count = buckets.size();
-    sg4::Actor::create("communication", platform.gpus[0], [&] {
-      for (int step = 0; step < steps; ++step) {
-        auto& t = timelines[static_cast<std::size_t>(step)];
-        auto gather = [&](std::size_t k) {
-          const double begin = sg4::Engine::get_clock();
-          player.play(choose_collective(dp.collective, CollectiveOp::AllGather, gather_bytes[k], path).algorithm,
-                      CollectiveOp::AllGather, gather_bytes[k]);
-          t.comm_total += sg4::Engine::get_clock() - begin;
-        };
-        for (std::int64_t micro = 0; micro < s.training.grad_accumulation; ++micro) {
-          for (std::size_t k = count; k-- > 0;) {
-            gather(k);
-            forward_ready[k]->release();
-          }
-          // Backward: AG0, AG1, RS0, AG2, RS1, ... (one gather ahead of the reduce-scatters).
-          if (count > 0) gather(0), backward_ready[0]->release();
-          for (std::size_t k = 0; k < count; ++k) {
-            if (k + 1 < count) gather(k + 1), backward_ready[k + 1]->release();
-            reduce_bucket(t, step, k);
-          }
-          comm_done->release();
-        }
-        t.last_comm_end = count ? t.end.back() : 0;
-      }
-    });
   }
-  sg4::Actor::create("compute", platform.gpus[0], [&] {
-    for (int step = 0; step < steps; ++step) {
-      auto& t = timelines[static_cast<std::size_t>(step)];
-      const double step_start = sg4::Engine::get_clock();
-      auto run = [&](double seconds) {
-        if (seconds > 0) sg4::this_actor::execute(seconds * t.factor * kHostSpeed);
-      };
-      for (std::int64_t micro = 0; micro < s.training.grad_accumulation; ++micro) {
-        const bool last = micro + 1 == s.training.grad_accumulation;
-        // ZeRO-2 and 3 keep only a shard of the gradients: they reduce-scatter every micro-step.
-        const bool sync = last || dp.zero_stage >= 2;
-        std::vector<bool> have(zero3 ? buckets.size() : 0, false);
-        auto wait_for_parameters = [&](models::LayerId id, std::vector<sg4::SemaphorePtr>& gathered) {
-          const int k = zero3 ? bucket_needed[id] : -1;
-          if (k >= 0 && !have[k]) gathered[k]->acquire(), have[k] = true;
-        };
-        for (auto id : order) {
-          wait_for_parameters(id, forward_ready);
-          run(times[id].forward_s);
-        }
-        backward_start[step] = sg4::Engine::get_clock();
-        have.assign(have.size(), false);
-        for (auto it = order.rbegin(); it != order.rend(); ++it) {
-          wait_for_parameters(*it, backward_ready);
-          run(times[*it].backward_s);
-          const int k = bucket_of[*it];
-          if (k >= 0 && sync) {
-            t.ready[k] = sg4::Engine::get_clock() - backward_start[step];
-            if (overlap) ready->release();
-          }
-        }
-        if (sync && !overlap)
-          for (std::size_t k = 0; k < buckets.size(); ++k) ready->release();
-        if (sync && !last && communicate) comm_done->acquire();
-      }
-      t.backward_end = sg4::Engine::get_clock() - backward_start[step];
-      if (communicate) comm_done->acquire();
-      if (optimizer_s > 0) sg4::this_actor::execute(optimizer_s * kHostSpeed);
-      if (communicate && (dp.zero_stage == 1 || dp.zero_stage == 2)) {
-        const double params_bytes = static_cast<double>(graph.total_params()) * act;
-        const double before = sg4::Engine::get_clock();
-        player.play(choose_collective(dp.collective, CollectiveOp::AllGather, params_bytes, path).algorithm,
-                    CollectiveOp::AllGather, params_bytes);
-        t.comm_total += sg4::Engine::get_clock() - before;
-      }
-      t.step = sg4::Engine::get_clock() - step_start;
-    }
-  });
-  if (communicate && !zero3) {
-    sg4::Actor::create("communication", platform.gpus[0], [&] {
-      const std::int64_t syncs = dp.zero_stage == 2 ? s.training.grad_accumulation : 1;
-      for (int step = 0; step < steps; ++step) {
-        auto& t = timelines[static_cast<std::size_t>(step)];
-        for (std::int64_t sync = 0; sync < syncs; ++sync) {
-          for (std::size_t k = 0; k < plans.size(); ++k) reduce_bucket(t, step, k);
-          comm_done->release();
-        }
-        t.last_comm_end = plans.empty() ? 0 : t.end.back();
-      }
-    });
+  return plan;
+}
+
+// One empty timeline per step, each with its slowest rank's compute factor (drawn per rank).
+std::vector<Timeline> empty_timelines(const models::ComputeNoise& noise, int gpus, const des::StepPlan& plan) {
+  std::vector<Timeline> timelines(static_cast<std::size_t>(plan.steps));
+  for (int step = 0; step < plan.steps; ++step) {
+    auto& t = timelines[static_cast<std::size_t>(step)];
+    const auto factors = draw_factors(noise, gpus, step);
+    t.factor = noise.enabled() && gpus > 1 ? *std::max_element(factors.begin(), factors.end()) : 1.0;
+    t.ready.assign(plan.gradients.size(), 0);
+    t.start.assign(plan.gradients.size(), 0);
+    t.end.assign(plan.gradients.size(), 0);
   }
-  engine.run();
+  return timelines;
+}
+
+// Runs the steps in this process (a child: SimGrid keeps one simulation per process).
+std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGraph& graph, bool full_fidelity,
+                               const models::NetworkModelSettings& network) {
+  auto engine = make_engine(network);
+  const des::Layout layout = des::Layout::from(s);
+  const bool servers = s.data_parallel.collective == models::Collective::ParameterServer;
+  const auto slice = full_fidelity ? std::nullopt : des::slice_layout(s, layout);
+  const des::Platform platform = des::build_platform(s, layout, servers, slice ? &*slice : nullptr);
+
+  const des::StepPlan plan = plan_step(s, graph, layout.gpus());
+  std::vector<Timeline> timelines = empty_timelines(s.training.compute_noise, layout.gpus(), plan);
+  des::CollectivePlayer player(platform, layout, full_fidelity, slice);
+  des::StepState state(plan, player, timelines);
+  // Created in this order, the actors start in it: the ZeRO-3 stream, compute, the gradient stream.
+  if (plan.zero3) sg4::Actor::create("communication", platform.gpus[0], des::Zero3Stream(state));
+  sg4::Actor::create("compute", platform.gpus[0], des::ComputeActor(state));
+  if (plan.communicate && !plan.zero3)
+    sg4::Actor::create("communication", platform.gpus[0], des::GradientStream(state));
+  engine->run();
   return timelines;
 }
 
@@ -366,44 +142,19 @@ Timeline from_json(const Json& j) {
   return t;
 }
 
-// Runs `work` in a child process and brings its JSON answer (or its error) back.
+// Runs `work` (returning JSON) in a child process and brings its answer (or its error) back.
 template <typename Work>
 Json run_isolated(Work work) {
-  int fds[2];
-  if (::pipe(fds) != 0) throw Error("des: cannot create a pipe");
-  std::fflush(nullptr);
-  const pid_t pid = ::fork();
-  if (pid < 0) throw Error("des: cannot fork");
-  if (pid == 0) {
-    // Keep only the standard streams and our pipe: a copy of another thread's pipe (forked
-    // from a GUI or planner thread at the same moment) would keep that parent waiting for us.
-    if (fds[1] > 3) ::close_range(3, static_cast<unsigned>(fds[1]) - 1, 0);
-    ::close_range(static_cast<unsigned>(fds[1]) + 1, ~0U, 0);
-    std::string out;
-    int status = 0;
+  const models::ChildOutput child = models::run_in_child("des", [&] {
     try {
-      out = work().dump();
+      return work().dump();
     } catch (const std::exception& e) {
-      out = Json{{"error", e.what()}}.dump();
-      status = 1;
+      return Json{{"error", e.what()}}.dump();
     }
-    for (std::size_t done = 0; done < out.size();) {
-      const ssize_t n = ::write(fds[1], out.data() + done, out.size() - done);
-      if (n <= 0) break;
-      done += static_cast<std::size_t>(n);
-    }
-    ::close(fds[1]);
-    ::_exit(status);
-  }
-  ::close(fds[1]);
-  std::string text;
-  char buf[65536];
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (text.empty()) throw Error("des: the simulation process died (status " + std::to_string(status) + ")");
-  const Json j = Json::parse(text);
+  });
+  if (child.text.empty())
+    throw Error("des: the simulation process died (status " + std::to_string(child.wait_status) + ")");
+  const Json j = Json::parse(child.text);
   if (j.contains("error")) throw Error("des: " + j.at("error").get<std::string>());
   return j;
 }
@@ -420,7 +171,7 @@ double DesEngine::collective_time(const models::Scenario& s, models::Collective 
         des::build_platform(s, layout, algorithm == models::Collective::ParameterServer, slice ? &*slice : nullptr);
     double time = 0;
     sg4::Actor::create("collective", platform.gpus[0], [&] {
-      CollectivePlayer(platform, layout, false, slice).play(algorithm, op, bytes);
+      des::CollectivePlayer(platform, layout, false, slice).play(algorithm, op, bytes);
       time = sg4::Engine::get_clock();
     });
     engine->run();

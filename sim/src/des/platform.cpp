@@ -1,6 +1,7 @@
 #include "platform.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "dpcast/models/error.hpp"
 
@@ -8,8 +9,6 @@ namespace dpcast::sim::des {
 namespace sg4 = simgrid::s4u;
 
 namespace {
-
-constexpr double kHostSpeed = 1e9;  // work units per second: a compute of t seconds executes t·1e9
 
 sg4::Link* link(sg4::NetZone* zone, const std::string& name, double bandwidth, double latency) {
   if (!(bandwidth > 0)) throw Error("platform: link " + name + " has no bandwidth");
@@ -28,6 +27,125 @@ void route(sg4::NetZone* zone, simgrid::kernel::routing::NetPoint* from, simgrid
   zone->add_route(from, to, nullptr, nullptr, in_route, false);
 }
 
+// A node's GPUs and their links into the node fabric, and its NICs' links.
+struct NodeLinks {
+  std::vector<sg4::Host*> gpus;
+  std::vector<sg4::Link*> up, down, nic_up, nic_down;
+};
+
+NodeLinks add_gpus_and_nics(sg4::NetZone* zone, const std::string& n, const models::ClusterSpec& c, const Layout& l) {
+  NodeLinks out;
+  for (int i = 0; i < l.gpus_per_node; ++i) {
+    const std::string p = n + ".gpu" + std::to_string(i);
+    out.gpus.push_back(zone->create_host(p, kHostSpeed));
+    out.up.push_back(link(zone, p + ".up", c.intra_link->bandwidth_bytes_per_s, c.intra_link->latency_s));
+    out.down.push_back(link(zone, p + ".down", c.intra_link->bandwidth_bytes_per_s, 0));
+  }
+  for (int k = 0; k < l.nics; ++k) {
+    const std::string p = n + ".nic" + std::to_string(k);
+    out.nic_up.push_back(link(zone, p + ".up", c.nic_link->bandwidth_bytes_per_s, c.nic_link->latency_s));
+    out.nic_down.push_back(link(zone, p + ".down", c.nic_link->bandwidth_bytes_per_s, 0));
+  }
+  return out;
+}
+
+// A PCIe server's tree: GPUs and NICs spread over switches; between switches traffic goes up
+// one switch's uplink to the host and down another's, across sockets through the sockets'
+// link. A node using fewer GPUs keeps its share of switches and sockets.
+class PcieTree {
+ public:
+  PcieTree(sg4::NetZone* zone, const std::string& n, const models::ClusterSpec& c, const Layout& l)
+      : gpus_(l.gpus_per_node), nics_(l.nics) {
+    switches_ = std::max(1, c.node_entry->pcie_switches * gpus_ / c.node_entry->gpus_per_node);
+    for (int sw = 0; sw < switches_; ++sw) {
+      const std::string p = n + ".pcie_switch" + std::to_string(sw);
+      switch_up_.push_back(link(zone, p + ".up", c.host_link->bandwidth_bytes_per_s, 0));
+      switch_down_.push_back(link(zone, p + ".down", c.host_link->bandwidth_bytes_per_s, 0));
+    }
+    // Switches spread evenly over the sockets; one inter-socket link per ordered pair.
+    sockets_ = std::max(1, c.node_entry->sockets * switches_ / c.node_entry->pcie_switches);
+    socket_links_.assign(sockets_, std::vector<sg4::Link*>(sockets_, nullptr));
+    for (int a = 0; a < sockets_; ++a)
+      for (int b = 0; b < sockets_; ++b)
+        if (a != b)
+          socket_links_[a][b] = link(zone, n + ".socket" + std::to_string(a) + "-" + std::to_string(b),
+                                     c.socket_link->bandwidth_bytes_per_s, c.socket_link->latency_s);
+  }
+
+  [[nodiscard]] int switch_of_gpu(int i) const { return i * switches_ / gpus_; }
+  [[nodiscard]] int switch_of_nic(int k) const { return k * switches_ / nics_; }
+
+  /// The links between two switches (none when they are the same one), through the
+  /// sockets' link when the switches hang from different sockets.
+  [[nodiscard]] std::vector<sg4::Link*> across(int from, int to) const {
+    if (from == to) return {};
+    const int a = socket_of_switch(from), b = socket_of_switch(to);
+    if (a == b) return {switch_up_[from], switch_down_[to]};
+    return {switch_up_[from], socket_links_[a][b], switch_down_[to]};
+  }
+
+ private:
+  [[nodiscard]] int socket_of_switch(int sw) const { return sw * sockets_ / switches_; }
+
+  int gpus_, nics_;
+  int switches_ = 1, sockets_ = 1;
+  std::vector<sg4::Link*> switch_up_, switch_down_;
+  std::vector<std::vector<sg4::Link*>> socket_links_;
+};
+
+// `first`, then `middle`, then `last`.
+std::vector<sg4::Link*> path(std::vector<sg4::Link*> first, const std::vector<sg4::Link*>& middle, sg4::Link* last) {
+  first.insert(first.end(), middle.begin(), middle.end());
+  first.push_back(last);
+  return first;
+}
+
+// Every GPU to every other, and to and from the node's gateway through its NIC. With GPUDirect
+// RDMA a GPU reaches its NIC through PCIe: on a PCIe server that is its x16 link and, when the
+// NIC sits under another switch, the host.
+void add_gpu_routes(sg4::NetZone* zone, simgrid::kernel::routing::NetPoint* gateway, const NodeLinks& node,
+                    const PcieTree* pcie, int nics) {
+  const int g = static_cast<int>(node.gpus.size());
+  for (int i = 0; i < g; ++i) {
+    for (int j = 0; j < g; ++j)
+      if (i != j)
+        route(zone, node.gpus[i]->get_netpoint(), node.gpus[j]->get_netpoint(),
+              pcie ? path({node.up[i]}, pcie->across(pcie->switch_of_gpu(i), pcie->switch_of_gpu(j)), node.down[j])
+                   : std::vector{node.up[i], node.down[j]});
+    const int k = i * nics / g;
+    if (pcie) {
+      route(zone, node.gpus[i]->get_netpoint(), gateway,
+            path({node.up[i]}, pcie->across(pcie->switch_of_gpu(i), pcie->switch_of_nic(k)), node.nic_up[k]));
+      route(zone, gateway, node.gpus[i]->get_netpoint(),
+            path({node.nic_down[k]}, pcie->across(pcie->switch_of_nic(k), pcie->switch_of_gpu(i)), node.down[i]));
+    } else {
+      route(zone, node.gpus[i]->get_netpoint(), gateway, {node.nic_up[k]});
+      route(zone, gateway, node.gpus[i]->get_netpoint(), {node.nic_down[k]});
+    }
+  }
+}
+
+// Parameter servers share the node's NICs (their bandwidth split between them).
+void add_servers(sg4::NetZone* zone, simgrid::kernel::routing::NetPoint* gateway, const std::string& n,
+                 const models::ClusterSpec& c, const Layout& l, int servers_here, const NodeLinks& node,
+                 Platform& out) {
+  const double server_bw =
+      l.nodes > 1 ? l.nics * c.nic_link->bandwidth_bytes_per_s / servers_here : c.intra_link->bandwidth_bytes_per_s;
+  for (int s_i = 0; s_i < servers_here; ++s_i) {
+    const std::string p = n + ".server" + std::to_string(s_i);
+    auto* host = zone->create_host(p, kHostSpeed);
+    auto* in = link(zone, p + ".in", server_bw, 0);
+    auto* outl = link(zone, p + ".out", server_bw, l.nodes > 1 ? c.nic_link->latency_s : c.intra_link->latency_s);
+    for (std::size_t i = 0; i < node.gpus.size(); ++i) {
+      route(zone, node.gpus[i]->get_netpoint(), host->get_netpoint(), {node.up[i], in});
+      route(zone, host->get_netpoint(), node.gpus[i]->get_netpoint(), {outl, node.down[i]});
+    }
+    route(zone, host->get_netpoint(), gateway, {outl});
+    route(zone, gateway, host->get_netpoint(), {in});
+    out.servers.push_back(host);
+  }
+}
+
 // One node: GPUs, their links into the node fabric, NICs, optional parameter servers.
 sg4::NetZone* build_node(const std::string& prefix, int node, const models::Scenario& s, const Layout& l,
                          int servers_here, Platform& out, sg4::NetZone* parent,
@@ -37,93 +155,13 @@ sg4::NetZone* build_node(const std::string& prefix, int node, const models::Scen
   auto* zone = sg4::create_full_zone(n);
   zone->set_parent(parent);
   gateway = zone->create_router(n + ".gw");
-  const int g = l.gpus_per_node;
-  std::vector<sg4::Host*> hosts;
-  std::vector<sg4::Link*> up, down, nic_up, nic_down;
-  for (int i = 0; i < g; ++i) {
-    const std::string p = n + ".gpu" + std::to_string(i);
-    hosts.push_back(zone->create_host(p, kHostSpeed));
-    up.push_back(link(zone, p + ".up", c.intra_link->bandwidth_bytes_per_s, c.intra_link->latency_s));
-    down.push_back(link(zone, p + ".down", c.intra_link->bandwidth_bytes_per_s, 0));
-  }
-  for (int k = 0; k < l.nics; ++k) {
-    const std::string p = n + ".nic" + std::to_string(k);
-    nic_up.push_back(link(zone, p + ".up", c.nic_link->bandwidth_bytes_per_s, c.nic_link->latency_s));
-    nic_down.push_back(link(zone, p + ".down", c.nic_link->bandwidth_bytes_per_s, 0));
-  }
-  const bool pcie = c.node_entry->fabric == models::IntraFabric::Pcie;
-  // PCIe: GPUs and NICs spread over switches; between switches traffic goes up one switch's
-  // uplink to the host and down another's. A node using fewer GPUs keeps its share of switches.
-  const int switches = pcie ? std::max(1, c.node_entry->pcie_switches * g / c.node_entry->gpus_per_node) : 1;
-  std::vector<sg4::Link*> switch_up, switch_down;
-  if (pcie) {
-    for (int sw = 0; sw < switches; ++sw) {
-      const std::string p = n + ".pcie_switch" + std::to_string(sw);
-      switch_up.push_back(link(zone, p + ".up", s.cluster.host_link->bandwidth_bytes_per_s, 0));
-      switch_down.push_back(link(zone, p + ".down", s.cluster.host_link->bandwidth_bytes_per_s, 0));
-    }
-  }
-  // Sockets: switches spread evenly over them (a node using fewer GPUs keeps its share);
-  // one inter-socket link per ordered pair of sockets.
-  const int sockets = pcie ? std::max(1, c.node_entry->sockets * switches / c.node_entry->pcie_switches) : 1;
-  std::vector<std::vector<sg4::Link*>> socket_links(sockets, std::vector<sg4::Link*>(sockets, nullptr));
-  for (int a = 0; a < sockets; ++a)
-    for (int b = 0; b < sockets; ++b)
-      if (a != b)
-        socket_links[a][b] = link(zone, n + ".socket" + std::to_string(a) + "-" + std::to_string(b),
-                                  c.socket_link->bandwidth_bytes_per_s, c.socket_link->latency_s);
-  auto switch_of_gpu = [&](int i) { return i * switches / g; };
-  auto switch_of_nic = [&](int k) { return k * switches / l.nics; };
-  auto socket_of_switch = [&](int sw) { return sw * sockets / switches; };
-  // The links between two switches (none when they are the same one), through the sockets'
-  // link when the switches hang from different sockets.
-  auto across = [&](int from, int to) {
-    if (from == to) return std::vector<sg4::Link*>{};
-    const int a = socket_of_switch(from), b = socket_of_switch(to);
-    if (a == b) return std::vector<sg4::Link*>{switch_up[from], switch_down[to]};
-    return std::vector<sg4::Link*>{switch_up[from], socket_links[a][b], switch_down[to]};
-  };
-  auto path = [](std::vector<sg4::Link*> a, const std::vector<sg4::Link*>& middle, sg4::Link* b) {
-    a.insert(a.end(), middle.begin(), middle.end());
-    a.push_back(b);
-    return a;
-  };
-  for (int i = 0; i < g; ++i) {
-    for (int j = 0; j < g; ++j)
-      if (i != j)
-        route(zone, hosts[i]->get_netpoint(), hosts[j]->get_netpoint(),
-              pcie ? path({up[i]}, across(switch_of_gpu(i), switch_of_gpu(j)), down[j]) : std::vector{up[i], down[j]});
-    // GPUDirect RDMA: a GPU reaches its NIC through PCIe; on a PCIe server that is its x16
-    // link and, when the NIC sits under another switch, the host.
-    const int k = i * l.nics / g;
-    if (pcie) {
-      route(zone, hosts[i]->get_netpoint(), gateway,
-            path({up[i]}, across(switch_of_gpu(i), switch_of_nic(k)), nic_up[k]));
-      route(zone, gateway, hosts[i]->get_netpoint(),
-            path({nic_down[k]}, across(switch_of_nic(k), switch_of_gpu(i)), down[i]));
-    } else {
-      route(zone, hosts[i]->get_netpoint(), gateway, {nic_up[k]});
-      route(zone, gateway, hosts[i]->get_netpoint(), {nic_down[k]});
-    }
-  }
-  // Parameter servers share the node's NICs (their bandwidth split between them).
-  const double server_bw =
-      l.nodes > 1 ? l.nics * c.nic_link->bandwidth_bytes_per_s / servers_here : c.intra_link->bandwidth_bytes_per_s;
-  for (int s_i = 0; s_i < servers_here; ++s_i) {
-    const std::string p = n + ".server" + std::to_string(s_i);
-    auto* host = zone->create_host(p, kHostSpeed);
-    auto* in = link(zone, p + ".in", server_bw, 0);
-    auto* outl = link(zone, p + ".out", server_bw, l.nodes > 1 ? c.nic_link->latency_s : c.intra_link->latency_s);
-    for (int i = 0; i < g; ++i) {
-      route(zone, hosts[i]->get_netpoint(), host->get_netpoint(), {up[i], in});
-      route(zone, host->get_netpoint(), hosts[i]->get_netpoint(), {outl, down[i]});
-    }
-    route(zone, host->get_netpoint(), gateway, {outl});
-    route(zone, gateway, host->get_netpoint(), {in});
-    out.servers.push_back(host);
-  }
+  const NodeLinks links = add_gpus_and_nics(zone, n, c, l);
+  std::optional<PcieTree> pcie_tree;
+  if (c.node_entry->fabric == models::IntraFabric::Pcie) pcie_tree.emplace(zone, n, c, l);
+  add_gpu_routes(zone, gateway, links, pcie_tree ? &*pcie_tree : nullptr, l.nics);
+  add_servers(zone, gateway, n, c, l, servers_here, links, out);
   zone->seal();
-  out.gpus.insert(out.gpus.end(), hosts.begin(), hosts.end());
+  out.gpus.insert(out.gpus.end(), links.gpus.begin(), links.gpus.end());
   return zone;
 }
 

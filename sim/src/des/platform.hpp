@@ -10,6 +10,9 @@
 
 namespace dpcast::sim::des {
 
+/// Work units a host executes per second: a compute of t seconds executes t·1e9.
+inline constexpr double kHostSpeed = 1e9;
+
 struct Platform {
   std::vector<simgrid::s4u::Host*> gpus;     // by rank
   std::vector<simgrid::s4u::Host*> servers;  // parameter servers, if any

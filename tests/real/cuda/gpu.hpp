@@ -1,11 +1,9 @@
 #pragma once
-// What the CUDA tests share: how many GPUs there are (asked in a child process, so the test
-// process itself never initialises CUDA before a test forks workers: a CUDA context does not
-// survive fork), a visible skip without enough of them, and comparing results. Tests that run
-// dpcast-train as processes use ../mpi/process.hpp.
+// What the CUDA tests share: how many GPUs there are (asked in a child process through
+// models::run_in_child, so the test process itself never initialises CUDA before a test forks
+// workers: a CUDA context does not survive fork), a visible skip without enough of them, and
+// comparing results. Tests that run dpcast-train as processes use ../mpi/process.hpp.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -13,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "dpcast/models/child_process.hpp"
+#include "dpcast/models/error.hpp"
 #include "dpcast/real/cuda/cuda_info.hpp"
 
 namespace dpcast::real::test {
@@ -25,36 +25,24 @@ struct GpuProbe {
 /// The CUDA devices this machine has, counted by a child process.
 inline GpuProbe probe_gpus() {
   GpuProbe probe;
-  int fds[2];
-  if (::pipe(fds) != 0) {
-    probe.why = "pipe failed";
+  models::ChildOutput child;
+  try {
+    child = models::run_in_child("probe", [] {
+      std::string why;
+      const int n = cuda::device_count(&why);
+      return std::to_string(n) + "\n" + why;
+    });
+  } catch (const Error& e) {
+    probe.why = e.what();
     return probe;
   }
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::close(fds[0]);
-    std::string why;
-    const int n = cuda::device_count(&why);
-    const std::string text = std::to_string(n) + "\n" + why;
-    const ssize_t ignored = ::write(fds[1], text.data(), text.size());
-    (void)ignored;
-    ::_exit(0);
-  }
-  ::close(fds[1]);
-  std::string text;
-  char buffer[512];
-  for (ssize_t got; (got = ::read(fds[0], buffer, sizeof buffer)) > 0;)
-    text.append(buffer, static_cast<std::size_t>(got));
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  const auto newline = text.find('\n');
+  const auto newline = child.text.find('\n');
   if (newline == std::string::npos) {
-    probe.why = "the probe process failed (wait status " + std::to_string(status) + ")";
+    probe.why = "the probe process failed (wait status " + std::to_string(child.wait_status) + ")";
     return probe;
   }
-  probe.count = std::atoi(text.substr(0, newline).c_str());
-  probe.why = text.substr(newline + 1);
+  probe.count = std::atoi(child.text.substr(0, newline).c_str());
+  probe.why = child.text.substr(newline + 1);
   return probe;
 }
 

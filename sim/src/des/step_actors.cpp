@@ -1,0 +1,144 @@
+// The DES step actors: compute, the gradient stream, the ZeRO-3 stream (see step_actors.hpp).
+#include "step_actors.hpp"
+
+namespace dpcast::sim::des {
+namespace sg4 = simgrid::s4u;
+
+namespace {
+
+double now() {
+  return sg4::Engine::get_clock();
+}
+
+// `seconds` of the mean rank's compute, on a rank `factor` times slower.
+void run(double seconds, double factor) {
+  if (seconds > 0) sg4::this_actor::execute(seconds * factor * kHostSpeed);
+}
+
+// A bucket's gradient collective: waits for its gradients, plays it, records when.
+void reduce_bucket(StepState& state, Timeline& t, int step, std::size_t k) {
+  state.gradients_ready->acquire();
+  t.start[k] = now() - state.backward_start[step];
+  state.player.play(state.plan.gradients[k].algorithm, state.plan.gradient_op, state.plan.gradients[k].bytes);
+  t.end[k] = now() - state.backward_start[step];
+  t.comm_total += t.end[k] - t.start[k];
+}
+
+// A parameter all-gather, its time counted in the step's communication.
+void gather_parameters(StepState& state, Timeline& t, const CollectiveCall& gather) {
+  const double begin = now();
+  state.player.play(gather.algorithm, CollectiveOp::AllGather, gather.bytes);
+  t.comm_total += now() - begin;
+}
+
+}  // namespace
+
+StepState::StepState(const StepPlan& step_plan, CollectivePlayer& collective_player,
+                     std::vector<Timeline>& step_timelines)
+    : plan(step_plan),
+      player(collective_player),
+      timelines(step_timelines),
+      backward_start(static_cast<std::size_t>(step_plan.steps), 0),
+      gradients_ready(sg4::Semaphore::create(0)),
+      collectives_done(sg4::Semaphore::create(0)) {
+  if (!plan.zero3) return;
+  for (std::size_t k = 0; k < plan.gradients.size(); ++k) {
+    forward_gathered.push_back(sg4::Semaphore::create(0));
+    backward_gathered.push_back(sg4::Semaphore::create(0));
+  }
+}
+
+void ComputeActor::operator()() {
+  for (int step = 0; step < state_->plan.steps; ++step) play_step(step);
+}
+
+void ComputeActor::play_step(int step) {
+  const StepPlan& plan = state_->plan;
+  auto& t = state_->timelines[static_cast<std::size_t>(step)];
+  const double step_start = now();
+  for (std::int64_t micro = 0; micro < plan.micro_steps; ++micro) {
+    const bool last = micro + 1 == plan.micro_steps;
+    // ZeRO-2 and 3 keep only a shard of the gradients: they reduce-scatter every micro-step.
+    const bool sync = last || plan.zero_stage >= 2;
+    forward(t);
+    backward(step, t, sync);
+    if (sync && !last && plan.communicate) state_->collectives_done->acquire();
+  }
+  t.backward_end = now() - state_->backward_start[step];
+  if (plan.communicate) state_->collectives_done->acquire();
+  if (plan.optimizer_s > 0) sg4::this_actor::execute(plan.optimizer_s * kHostSpeed);
+  if (plan.parameter_gather) gather_parameters(*state_, t, *plan.parameter_gather);
+  t.step = now() - step_start;
+}
+
+void ComputeActor::forward(const Timeline& t) {
+  const StepPlan& plan = state_->plan;
+  have_.assign(plan.zero3 ? plan.gradients.size() : 0, false);
+  for (auto id : plan.order) {
+    wait_for_parameters(id, state_->forward_gathered);
+    run(plan.times[id].forward_s, t.factor);
+  }
+}
+
+void ComputeActor::backward(int step, Timeline& t, bool sync) {
+  const StepPlan& plan = state_->plan;
+  state_->backward_start[step] = now();
+  have_.assign(have_.size(), false);
+  for (auto it = plan.order.rbegin(); it != plan.order.rend(); ++it) {
+    wait_for_parameters(*it, state_->backward_gathered);
+    run(plan.times[*it].backward_s, t.factor);
+    const int k = plan.bucket_of[*it];
+    if (k >= 0 && sync) {
+      t.ready[k] = now() - state_->backward_start[step];
+      if (plan.overlap) state_->gradients_ready->release();
+    }
+  }
+  if (sync && !plan.overlap)
+    for (std::size_t k = 0; k < plan.gradients.size(); ++k) state_->gradients_ready->release();
+}
+
+void ComputeActor::wait_for_parameters(models::LayerId id, std::vector<sg4::SemaphorePtr>& gathered) {
+  const int k = state_->plan.zero3 ? state_->plan.bucket_needed[id] : -1;
+  if (k >= 0 && !have_[k]) gathered[k]->acquire(), have_[k] = true;
+}
+
+void GradientStream::operator()() {
+  const StepPlan& plan = state_->plan;
+  const std::int64_t syncs = plan.zero_stage == 2 ? plan.micro_steps : 1;
+  for (int step = 0; step < plan.steps; ++step) {
+    auto& t = state_->timelines[static_cast<std::size_t>(step)];
+    for (std::int64_t sync = 0; sync < syncs; ++sync) {
+      for (std::size_t k = 0; k < plan.gradients.size(); ++k) reduce_bucket(*state_, t, step, k);
+      state_->collectives_done->release();
+    }
+    t.last_comm_end = plan.gradients.empty() ? 0 : t.end.back();
+  }
+}
+
+void Zero3Stream::operator()() {
+  const StepPlan& plan = state_->plan;
+  const std::size_t count = plan.gradients.size();
+  for (int step = 0; step < plan.steps; ++step) {
+    auto& t = state_->timelines[static_cast<std::size_t>(step)];
+    for (std::int64_t micro = 0; micro < plan.micro_steps; ++micro) {
+      for (std::size_t k = count; k-- > 0;) {
+        gather(t, k);
+        state_->forward_gathered[k]->release();
+      }
+      // Backward: AG0, AG1, RS0, AG2, RS1, ... (one gather ahead of the reduce-scatters).
+      if (count > 0) gather(t, 0), state_->backward_gathered[0]->release();
+      for (std::size_t k = 0; k < count; ++k) {
+        if (k + 1 < count) gather(t, k + 1), state_->backward_gathered[k + 1]->release();
+        reduce_bucket(*state_, t, step, k);
+      }
+      state_->collectives_done->release();
+    }
+    t.last_comm_end = count ? t.end.back() : 0;
+  }
+}
+
+void Zero3Stream::gather(Timeline& t, std::size_t bucket) {
+  gather_parameters(*state_, t, state_->plan.bucket_gathers[bucket]);
+}
+
+}  // namespace dpcast::sim::des
