@@ -2,6 +2,7 @@
 #include "dpcast/sim/plan_report.hpp"
 
 #include <cstdio>
+#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -29,6 +30,66 @@ std::string grouped(double whole) {
 // " within the $20,000 budget", or nothing without a budget.
 std::string within_budget(const models::PlanSpec& plan) {
   return plan.budget_usd ? " within the " + plan_dollars(*plan.budget_usd) + " budget" : "";
+}
+
+// One column of the table or the CSV: its name and how a front point writes it.
+struct PlanColumn {
+  const char* name;
+  std::string (*value)(const PlanPoint& point, bool recommended);
+};
+
+std::string exposed_percent(const PlanPoint& p) {
+  return fixed(100 * p.analytical.breakdown.exposed_comm_s / p.analytical.step_time_s, 1) + "%";
+}
+
+const PlanColumn kTableColumns[] = {
+    {"", [](const PlanPoint&, bool recommended) -> std::string { return recommended ? "*" : ""; }},
+    {"GPUs", [](const PlanPoint& p, bool) { return std::to_string(p.analytical.gpus); }},
+    {"node", [](const PlanPoint& p, bool) { return p.analytical.node; }},
+    {"GPU", [](const PlanPoint& p, bool) { return p.analytical.gpu; }},
+    {"network", [](const PlanPoint& p, bool) { return p.analytical.network; }},
+    {"micro_batch", [](const PlanPoint& p, bool) { return std::to_string(p.analytical.micro_batch); }},
+    {"accumulation", [](const PlanPoint& p, bool) { return std::to_string(p.analytical.grad_accumulation); }},
+    {"ZeRO", [](const PlanPoint& p, bool) { return std::to_string(p.analytical.zero_stage); }},
+    {"batch", [](const PlanPoint& p, bool) { return std::to_string(p.analytical.global_batch); }},
+    {"step", [](const PlanPoint& p, bool) { return human_time(p.analytical.step_time_s); }},
+    {"DES step", [](const PlanPoint& p, bool) { return p.des ? human_time(p.des->step_time_s) : "-"; }},
+    {"time to train", [](const PlanPoint& p, bool) { return plan_duration(p.time_s()); }},
+    {"cost", [](const PlanPoint& p, bool) { return plan_dollars(p.cost_usd()); }},
+    {"MFU", [](const PlanPoint& p, bool) { return fixed(100 * p.analytical.mfu, 1) + "%"; }},
+    {"exposed comm", [](const PlanPoint& p, bool) { return exposed_percent(p); }},
+};
+
+// `dpcast plan --csv`: snake_case names whose units are in them, numbers in full precision.
+const PlanColumn kCsvColumns[] = {
+    {"recommended", [](const PlanPoint&, bool recommended) -> std::string { return recommended ? "true" : "false"; }},
+    {"gpus", [](const PlanPoint& p, bool) { return std::to_string(p.analytical.gpus); }},
+    {"node", [](const PlanPoint& p, bool) { return p.analytical.node; }},
+    {"gpu", [](const PlanPoint& p, bool) { return p.analytical.gpu; }},
+    {"network", [](const PlanPoint& p, bool) { return p.analytical.network; }},
+    {"micro_batch", [](const PlanPoint& p, bool) { return std::to_string(p.analytical.micro_batch); }},
+    {"grad_accumulation", [](const PlanPoint& p, bool) { return std::to_string(p.analytical.grad_accumulation); }},
+    {"zero_stage", [](const PlanPoint& p, bool) { return std::to_string(p.analytical.zero_stage); }},
+    {"global_batch", [](const PlanPoint& p, bool) { return std::to_string(p.analytical.global_batch); }},
+    {"step_time_s", [](const PlanPoint& p, bool) { return number(p.analytical.step_time_s); }},
+    {"des_step_time_s", [](const PlanPoint& p, bool) { return p.des ? number(p.des->step_time_s) : ""; }},
+    {"steps", [](const PlanPoint& p, bool) { return std::to_string(p.steps); }},
+    {"time_to_train_s", [](const PlanPoint& p, bool) { return number(p.time_s()); }},
+    {"cost_usd", [](const PlanPoint& p, bool) { return number(p.cost_usd()); }},
+    {"mfu", [](const PlanPoint& p, bool) { return number(p.analytical.mfu); }},
+    {"exposed_comm_s", [](const PlanPoint& p, bool) { return number(p.analytical.breakdown.exposed_comm_s); }},
+};
+
+std::vector<std::string> column_names(std::span<const PlanColumn> columns) {
+  std::vector<std::string> names;
+  for (const auto& column : columns) names.emplace_back(column.name);
+  return names;
+}
+
+std::vector<std::string> row(std::span<const PlanColumn> columns, const PlanPoint& point, bool recommended) {
+  std::vector<std::string> cells;
+  for (const auto& column : columns) cells.push_back(column.value(point, recommended));
+  return cells;
 }
 
 }  // namespace
@@ -81,17 +142,9 @@ std::string plan_table(const PlanResult& result, const models::PlanSpec& plan) {
         << (plan.target_tokens > 0 ? ", target " + human_rate(plan.target_tokens, "tokens")
                                    : ", target " + human_rate(plan.target_samples, "samples"))
         << ":\n";
-    Table t({"", "GPUs", "node", "GPU", "network", "micro_batch", "accumulation", "ZeRO", "batch", "step", "DES step",
-             "time to train", "cost", "MFU", "exposed comm"});
-    for (std::size_t k = 0; k < result.front.size(); ++k) {
-      const auto& p = result.front[k];
-      const auto& a = p.analytical;
-      t.add_row({result.recommended == k ? "*" : "", std::to_string(a.gpus), a.node, a.gpu, a.network,
-                 std::to_string(a.micro_batch), std::to_string(a.grad_accumulation), std::to_string(a.zero_stage),
-                 std::to_string(a.global_batch), human_time(a.step_time_s),
-                 p.des ? human_time(p.des->step_time_s) : "-", plan_duration(p.time_s()), plan_dollars(p.cost_usd()),
-                 fixed(100 * a.mfu, 1) + "%", fixed(100 * a.breakdown.exposed_comm_s / a.step_time_s, 1) + "%"});
-    }
+    Table t(column_names(kTableColumns));
+    for (std::size_t k = 0; k < result.front.size(); ++k)
+      t.add_row(row(kTableColumns, result.front[k], result.recommended == k));
     t.print(out);
   }
   for (const auto& w : result.why) out << w << "\n";
@@ -128,18 +181,9 @@ std::string plan_json(const PlanResult& result, const models::PlanSpec& plan) {
 }
 
 std::string plan_csv(const PlanResult& result) {
-  std::string out = csv_line({"recommended", "gpus", "node", "gpu", "network", "micro_batch", "grad_accumulation",
-                              "zero_stage", "global_batch", "step_time_s", "des_step_time_s", "steps",
-                              "time_to_train_s", "cost_usd", "mfu", "exposed_comm_s"});
-  for (std::size_t k = 0; k < result.front.size(); ++k) {
-    const auto& p = result.front[k];
-    const auto& a = p.analytical;
-    out += csv_line({result.recommended == k ? "true" : "false", std::to_string(a.gpus), a.node, a.gpu, a.network,
-                     std::to_string(a.micro_batch), std::to_string(a.grad_accumulation), std::to_string(a.zero_stage),
-                     std::to_string(a.global_batch), number(a.step_time_s), p.des ? number(p.des->step_time_s) : "",
-                     std::to_string(p.steps), number(p.time_s()), number(p.cost_usd()), number(a.mfu),
-                     number(a.breakdown.exposed_comm_s)});
-  }
+  std::string out = csv_line(column_names(kCsvColumns));
+  for (std::size_t k = 0; k < result.front.size(); ++k)
+    out += csv_line(row(kCsvColumns, result.front[k], result.recommended == k));
   return out;
 }
 
