@@ -42,6 +42,7 @@ std::string exposed_percent(const PlanPoint& p) {
   return fixed(100 * p.analytical.breakdown.exposed_comm_s / p.analytical.step_time_s, 1) + "%";
 }
 
+// `dpcast plan`'s table: figures as people read them ("431 ms", "34 h", "$15,066").
 const PlanColumn kTableColumns[] = {
     {"", [](const PlanPoint&, bool recommended) -> std::string { return recommended ? "*" : ""; }},
     {"GPUs", [](const PlanPoint& p, bool) { return std::to_string(p.analytical.gpus); }},
@@ -60,7 +61,8 @@ const PlanColumn kTableColumns[] = {
     {"exposed comm", [](const PlanPoint& p, bool) { return exposed_percent(p); }},
 };
 
-// `dpcast plan --csv`: snake_case names whose units are in them, numbers in full precision.
+// `dpcast plan --csv`: the table's figures for machines (snake_case names that carry their units,
+// numbers in full precision, the step count), so a list of its own and not a copy to merge.
 const PlanColumn kCsvColumns[] = {
     {"recommended", [](const PlanPoint&, bool recommended) -> std::string { return recommended ? "true" : "false"; }},
     {"gpus", [](const PlanPoint& p, bool) { return std::to_string(p.analytical.gpus); }},
