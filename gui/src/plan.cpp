@@ -42,32 +42,6 @@ PlanOutcome run_plan(const models::PlanScenario& input, const sim::PlanOptions& 
   return out;
 }
 
-std::string plan_point_label(const sim::PlanPoint& point) {
-  const auto& a = point.analytical;  // the configuration, as the planner's describe() writes it
-  std::string d = std::to_string(a.nodes) + " x " + a.node + " (" + std::to_string(a.gpus) + " " + a.gpu + ") on " +
-                  a.network + ", micro-batch " + std::to_string(a.micro_batch);
-  if (a.grad_accumulation > 1) d += " x" + std::to_string(a.grad_accumulation) + " accumulation";
-  if (a.zero_stage > 0) d += ", ZeRO-" + std::to_string(a.zero_stage);
-  return d;
-}
-
-PlanVerdict plan_verdict(const sim::PlanPoint& point, const models::PlanSpec& plan) {
-  PlanVerdict v;
-  v.over_deadline = plan.deadline_s && point.time_s() > *plan.deadline_s;
-  v.over_budget = plan.budget_usd && point.cost_usd() > *plan.budget_usd;
-  return v;
-}
-
-std::string plan_verdict_text(const sim::PlanPoint& point, const models::PlanSpec& plan) {
-  const PlanVerdict v = plan_verdict(point, plan);
-  if (v.meets()) return plan.deadline_s || plan.budget_usd ? "meets the constraints" : "no deadline or budget";
-  std::string text;
-  if (v.over_deadline) text = plan_duration(point.time_s() - *plan.deadline_s) + " over the deadline";
-  if (v.over_budget)
-    text += (text.empty() ? "" : ", ") + plan_dollars(point.cost_usd() - *plan.budget_usd) + " over the budget";
-  return text;
-}
-
 QString plan_point_tooltip(const PlanOutcome& outcome, std::size_t k) {
   const auto& front = outcome.result.front;
   if (k >= front.size()) return {};

@@ -6,7 +6,7 @@
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/plan_spec.hpp"
 #include "dpcast/models/yaml_reader.hpp"
-#include "dpcast/sim/planner.hpp"
+#include "dpcast/sim/plan_report.hpp"
 #include "progress.hpp"
 
 namespace dpcast::cli {

@@ -1,37 +1,24 @@
+// The planner's search: the space of clusters and configurations, each predicted analytically,
+// the Pareto front, its DES confirmations, the recommendation and its reasons (worded by
+// plan_report.cpp).
 #include "dpcast/sim/planner.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 #include <map>
-#include <sstream>
 #include <thread>
 
 #include "dpcast/models/error.hpp"
-#include "dpcast/models/record_config.hpp"
-#include "dpcast/models/scenario_yaml.hpp"
 #include "dpcast/sim/analytical.hpp"
+#include "dpcast/sim/plan_report.hpp"
 #ifdef DPCAST_HAVE_DES
 #include "dpcast/sim/des/des_engine.hpp"
 #endif
-#include "dpcast/sim/table.hpp"
-#include "dpcast/sim/units.hpp"
 
 namespace dpcast::sim {
 namespace {
-
-// 286103 -> "286,103"
-std::string grouped(double whole) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.0f", whole);
-  std::string digits = buf, out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
 
 constexpr double kExposedLimit = 0.30;     // "exposed communication exceeds 30% of the step"
 constexpr double kCheapSlack = 1.10;       // without constraints: the fastest within 10% of the cheapest
@@ -60,65 +47,55 @@ struct Candidate {
   enum class Status { Ok, OutOfMemory, OverMaxBatch } status = Status::Ok;
 };
 
-models::Scenario configure(const models::Scenario& base, const Variant& v, std::int64_t mb, std::int64_t acc,
-                           int zero) {
-  models::Scenario s = base;
-  s.cluster = v.cluster;
-  s.training.micro_batch = mb;
-  s.training.grad_accumulation = acc;
-  s.data_parallel.zero_stage = zero;
-  s.sweep_point.clear();
-  return s;
+// The space searched: the base scenario and its model's graph, the clusters of the plan, and
+// every configuration on them that can run and be priced.
+struct Space {
+  models::Scenario base;
+  std::vector<Variant> variants;
+  models::ModelGraph graph;
+  std::vector<Candidate> candidates = {};  // filled by add_configurations
+  std::size_t unsupported = 0;             // configurations left out: precision the GPU lacks, tree too small, no price
+
+  [[nodiscard]] const models::ClusterSpec& cluster(const Candidate& c) const { return variants[c.variant].cluster; }
+  // The scenario of one configuration.
+  [[nodiscard]] models::Scenario scenario(const Candidate& c) const {
+    models::Scenario s = base;
+    s.cluster = variants[c.variant].cluster;
+    s.training.micro_batch = c.micro_batch;
+    s.training.grad_accumulation = c.accumulation;
+    s.data_parallel.zero_stage = c.zero;
+    s.sweep_point.clear();
+    return s;
+  }
+  [[nodiscard]] std::string label(const Candidate& c) const { return plan_point_label(scenario(c)); }
+};
+
+// The configurations that fit (in memory and the max global batch), and those of them that
+// meet the deadline and budget: indices into Space::candidates.
+struct Shortlist {
+  std::vector<std::size_t> fitting;
+  std::vector<std::size_t> meeting;
+};
+
+// The recommended front point, and the rule that picked it.
+struct Recommendation {
+  std::optional<std::size_t> pick;  // index into the front; none when no point meets the constraints
+  PlanRule rule = PlanRule::FastestNearCheapest;
+  double cheapest_usd = 0;  // the cost the rule compares with
+};
+
+// USD per GPU-hour: the command line's, the plan's, else the catalogue's (0: none).
+double price_per_gpu_hour(const std::string& gpu, const models::PlanSpec& plan, const models::Catalogue& cat,
+                          const PlanOptions& options) {
+  if (auto it = options.prices.find(gpu); it != options.prices.end()) return it->second;
+  if (auto p = plan.prices.find(gpu); p != plan.prices.end()) return p->second;
+  if (cat.gpu(gpu).price_per_hour) return *cat.gpu(gpu).price_per_hour;
+  return 0;
 }
 
-std::string describe(const models::Scenario& s) {
-  const auto& c = s.cluster;
-  std::string d = std::to_string(c.nodes) + " x " + c.node + " (" + std::to_string(c.gpus()) + " " + c.gpu + ") on " +
-                  models::network_label(s) + ", micro-batch " + std::to_string(s.training.micro_batch);
-  if (s.training.grad_accumulation > 1) d += " x" + std::to_string(s.training.grad_accumulation) + " accumulation";
-  if (s.data_parallel.zero_stage > 0) d += ", ZeRO-" + std::to_string(s.data_parallel.zero_stage);
-  return d;
-}
-
-// The Pareto front of (time, cost): fastest first, each cheaper than every faster one.
-std::vector<std::size_t> pareto(const std::vector<Candidate>& all, const std::vector<std::size_t>& indices) {
-  std::vector<std::size_t> sorted = indices;
-  std::sort(sorted.begin(), sorted.end(), [&](std::size_t a, std::size_t b) {
-    return all[a].time_s != all[b].time_s ? all[a].time_s < all[b].time_s : all[a].cost < all[b].cost;
-  });
-  std::vector<std::size_t> front;
-  double cheapest = std::numeric_limits<double>::infinity();
-  for (std::size_t i : sorted)
-    if (all[i].cost < cheapest) {
-      front.push_back(i);
-      cheapest = all[i].cost;
-    }
-  return front;
-}
-
-}  // namespace
-
-std::string plan_dollars(double usd) {
-  if (usd >= 100) return std::string("$").append(grouped(usd));
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "$%.2f", usd);
-  return buf;
-}
-
-std::string plan_duration(double s) {
-  if (s < 60) return human_time(s);
-  if (s < 3600) return fixed(s / 60, s < 600 ? 1 : 0) + " min";
-  return fixed(s / 3600, s < 36000 ? 1 : 0) + " h";
-}
-
-PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& plan, const models::Catalogue& cat,
-                     const PlanOptions& options) {
-  models::Scenario base = base_in;
-  base.locations.clear();
-  base.sweep_point.clear();
-  PlanResult result;
-
-  // ---- the clusters of the space ----
+// Every cluster of the space: node preset x GPU x link x topology x node count.
+std::vector<Variant> clusters_of(const models::Scenario& base, const models::PlanSpec& plan,
+                                 const models::Catalogue& cat, const PlanOptions& options) {
   std::vector<Variant> variants;
   for (const auto& preset_name : plan.node_presets) {
     const models::NodePreset& preset = cat.node(preset_name);
@@ -130,13 +107,7 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
           !plan.links.empty() ? plan.links
                               : std::vector<std::string>{preset_name == base.cluster.node ? base.cluster.network.link
                                                                                           : preset.nic_link};
-      double price = 0;
-      if (auto it = options.prices.find(gpu); it != options.prices.end())
-        price = it->second;
-      else if (auto p = plan.prices.find(gpu); p != plan.prices.end())
-        price = p->second;
-      else if (cat.gpu(gpu).price_per_hour)
-        price = *cat.gpu(gpu).price_per_hour;
+      const double price = price_per_gpu_hour(gpu, plan, cat, options);
       for (const auto& link : links)
         for (auto topology : plan.topologies)
           for (int nodes : plan.nodes) {
@@ -156,28 +127,35 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
           }
     }
   }
+  return variants;
+}
 
-  // ---- every configuration, analytically ----
-  const models::ModelGraph graph = base.model.build(base.seq_len());
+// Whether a cluster can train the base scenario and be priced: its GPU has the precision, its
+// switch tree holds the nodes (see scenario.cpp), and it has a price.
+bool can_run(const Variant& variant, const models::Scenario& base) {
+  const models::Gpu& gpu = *variant.cluster.gpu_entry;
+  const auto& net = variant.cluster.network;
+  const bool precision_ok = gpu.peak_flops.count(base.training.precision) > 0;
+  bool fits_tree = true;
+  if (net.switch_ports > 0 && net.topology != models::Topology::SingleSwitch) {
+    const std::int64_t leaf = variant.cluster.nodes_per_leaf();
+    const std::int64_t most =
+        net.levels == 2 ? leaf * net.switch_ports : leaf * variant.cluster.leaves_per_pod() * net.switch_ports;
+    fits_tree = variant.cluster.nodes <= most;
+  }
+  return precision_ok && fits_tree && variant.price > 0;
+}
+
+// The configurations of every cluster that can run (micro-batch x accumulation x ZeRO stage),
+// each with its steps to the target; those over the max global batch are marked, not predicted.
+void add_configurations(Space& space, const models::PlanSpec& plan) {
+  const auto& base = space.base;
   const double target_samples =
       plan.target_tokens > 0 ? plan.target_tokens / static_cast<double>(base.seq_len()) : plan.target_samples;
-  std::vector<Candidate> all;
-  for (std::uint32_t v = 0; v < variants.size(); ++v) {
-    const auto& var = variants[v];
-    const models::Gpu& gpu = *var.cluster.gpu_entry;
-    const auto& net = var.cluster.network;
-    const bool precision_ok = gpu.peak_flops.count(base.training.precision) > 0;
-    // A tree of limited switches must hold the nodes (see scenario.cpp).
-    bool fits_tree = true;
-    if (net.switch_ports > 0 && net.topology != models::Topology::SingleSwitch) {
-      const std::int64_t leaf = var.cluster.nodes_per_leaf();
-      const std::int64_t most =
-          net.levels == 2 ? leaf * net.switch_ports : leaf * var.cluster.leaves_per_pod() * net.switch_ports;
-      fits_tree = var.cluster.nodes <= most;
-    }
-    const std::size_t combos = plan.micro_batches.size() * plan.grad_accumulations.size() * plan.zero_stages.size();
-    if (!precision_ok || !fits_tree || var.price <= 0) {
-      result.unsupported += combos;
+  for (std::uint32_t v = 0; v < space.variants.size(); ++v) {
+    const auto& var = space.variants[v];
+    if (!can_run(var, base)) {
+      space.unsupported += plan.micro_batches.size() * plan.grad_accumulations.size() * plan.zero_stages.size();
       continue;
     }
     for (auto mb : plan.micro_batches)
@@ -193,348 +171,336 @@ PlanResult make_plan(const models::Scenario& base_in, const models::PlanSpec& pl
           const std::int64_t global = static_cast<std::int64_t>(c.gpus) * mb * acc;
           if (plan.max_global_batch && global > *plan.max_global_batch) c.status = Candidate::Status::OverMaxBatch;
           c.steps = static_cast<std::int64_t>(std::ceil(target_samples / static_cast<double>(global)));
-          all.push_back(c);
+          space.candidates.push_back(c);
         }
   }
-  if (all.empty() && result.unsupported > 0)
-    throw Error("dpcast plan: no configuration can be priced and run: " + std::to_string(result.unsupported) +
+  if (space.candidates.empty() && space.unsupported > 0)
+    throw Error("dpcast plan: no configuration can be priced and run: " + std::to_string(space.unsupported) +
                 " lack a price per GPU-hour (give plan.prices or --price GPU=USD), the precision on their GPU, or "
                 "room in a switch tree of switch_ports");
-  {
-    // Parallel: each thread predicts a stride of the candidates. The calling thread (0)
-    // reports progress and may be told to stop, which stops them all.
-    const int threads = std::max(1, options.threads);
-    const std::size_t total = all.size();  // the DES confirmations are added once the front is known
-    std::atomic<std::size_t> done{0};
-    std::atomic<bool> stop{false};
-    auto work = [&](int t) {
-      AnalyticalEngine engine;
-      std::size_t mine = 0;
-      for (std::size_t i = static_cast<std::size_t>(t); i < all.size(); i += static_cast<std::size_t>(threads)) {
-        if (++mine % 64 == 0) {
-          done += 64;
-          if (stop) return;
-          if (t == 0 && options.progress && !options.progress(done, total)) {
-            stop = true;
-            return;
-          }
-        }
-        Candidate& c = all[i];
-        if (c.status == Candidate::Status::OverMaxBatch) continue;
-        const auto s = configure(base, variants[c.variant], c.micro_batch, c.accumulation, c.zero);
-        const auto r = engine.predict(s, graph, {false});
-        c.memory_ratio = r.memory.total_bytes / r.memory.capacity_bytes;
-        if (!r.feasible) {
-          c.status = Candidate::Status::OutOfMemory;
-          continue;
-        }
-        c.step_s = r.step_time_s;
-        c.exposed_fraction = r.breakdown.exposed_comm_s / r.step_time_s;
-        c.time_s = static_cast<double>(c.steps) * c.step_s;
-        c.cost = c.time_s / 3600 * c.gpus * variants[c.variant].price;
-      }
-    };
-    std::vector<std::thread> pool;
-    for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
-    work(0);
-    for (auto& th : pool) th.join();
-    if (stop || (options.progress && !options.progress(all.size(), total))) throw PlanCancelled();
-  }
-  result.evaluated = all.size();
+}
 
-  // ---- constraints and the front ----
-  std::vector<std::size_t> fitting, meeting;
-  for (std::size_t i = 0; i < all.size(); ++i) {
-    const auto& c = all[i];
+// The space of `plan` from `base_in`: its clusters, the model's graph, its configurations.
+Space space_of(const models::Scenario& base_in, const models::PlanSpec& plan, const models::Catalogue& cat,
+               const PlanOptions& options) {
+  models::Scenario base = base_in;
+  base.locations.clear();
+  base.sweep_point.clear();
+  std::vector<Variant> variants = clusters_of(base, plan, cat, options);
+  models::ModelGraph graph = base.model.build(base.seq_len());
+  Space space{std::move(base), std::move(variants), std::move(graph)};
+  add_configurations(space, plan);
+  return space;
+}
+
+// One configuration, analytically: its memory and, when it fits, its step, time and cost.
+void predict(const AnalyticalEngine& engine, const Space& space, Candidate& c) {
+  if (c.status == Candidate::Status::OverMaxBatch) return;
+  const auto r = engine.predict(space.scenario(c), space.graph, {false});
+  c.memory_ratio = r.memory.total_bytes / r.memory.capacity_bytes;
+  if (!r.feasible) {
+    c.status = Candidate::Status::OutOfMemory;
+    return;
+  }
+  c.step_s = r.step_time_s;
+  c.exposed_fraction = r.breakdown.exposed_comm_s / r.step_time_s;
+  c.time_s = static_cast<double>(c.steps) * c.step_s;
+  c.cost = c.time_s / 3600 * c.gpus * space.variants[c.variant].price;
+}
+
+// Every configuration of the space, in parallel: each thread predicts a stride of them. The
+// calling thread (0) reports progress and may be told to stop, which stops them all
+// (PlanCancelled).
+void evaluate(Space& space, const PlanOptions& options) {
+  auto& all = space.candidates;
+  const int threads = std::max(1, options.threads);
+  const std::size_t total = all.size();  // the DES confirmations are added once the front is known
+  std::atomic<std::size_t> done{0};
+  std::atomic<bool> stop{false};
+  auto work = [&](int t) {
+    AnalyticalEngine engine;
+    std::size_t mine = 0;
+    for (std::size_t i = static_cast<std::size_t>(t); i < all.size(); i += static_cast<std::size_t>(threads)) {
+      if (++mine % 64 == 0) {
+        done += 64;
+        if (stop) return;
+        if (t == 0 && options.progress && !options.progress(done, total)) {
+          stop = true;
+          return;
+        }
+      }
+      predict(engine, space, all[i]);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto& th : pool) th.join();
+  if (stop || (options.progress && !options.progress(all.size(), total))) throw PlanCancelled();
+}
+
+// The configurations that fit and those that meet the constraints; counts those left out.
+Shortlist shortlist_of(const Space& space, const models::PlanSpec& plan, PlanResult& result) {
+  Shortlist shortlist;
+  for (std::size_t i = 0; i < space.candidates.size(); ++i) {
+    const auto& c = space.candidates[i];
     if (c.status == Candidate::Status::OutOfMemory) ++result.out_of_memory;
     if (c.status == Candidate::Status::OverMaxBatch) ++result.over_max_batch;
     if (c.status != Candidate::Status::Ok) continue;
-    fitting.push_back(i);
-    if ((!plan.deadline_s || c.time_s <= *plan.deadline_s) && (!plan.budget_usd || c.cost <= *plan.budget_usd))
-      meeting.push_back(i);
+    shortlist.fitting.push_back(i);
+    if (plan_verdict(c.time_s, c.cost, plan).meets()) shortlist.meeting.push_back(i);
   }
-  result.constraints_met = !meeting.empty();
+  return shortlist;
+}
 
-  if (fitting.empty()) {
-    // Nothing runs: say why.
-    if (result.out_of_memory > 0) {
-      const auto best = std::min_element(all.begin(), all.end(), [](const Candidate& a, const Candidate& b) {
-        const double ra = a.status == Candidate::Status::OutOfMemory ? a.memory_ratio : 1e300;
-        const double rb = b.status == Candidate::Status::OutOfMemory ? b.memory_ratio : 1e300;
-        return ra < rb;
-      });
-      const auto s = configure(base, variants[best->variant], best->micro_batch, best->accumulation, best->zero);
-      result.binding.push_back("nothing fits in memory: the smallest need, " + describe(s) + ", is " +
-                               fixed(best->memory_ratio, 2) +
-                               "x the GPU's memory; allow ZeRO stages, smaller "
-                               "micro-batches or GPUs with more memory");
-    }
-    if (result.over_max_batch > 0) {
-      int fewest = std::numeric_limits<int>::max();
-      for (const auto& c : all) fewest = std::min(fewest, c.gpus);
-      result.binding.push_back("the max global batch of " + std::to_string(*plan.max_global_batch) + " rules out " +
-                               std::to_string(result.over_max_batch) + " configurations (the smallest cluster has " +
-                               std::to_string(fewest) + " GPUs, so its smallest global batch is " +
-                               std::to_string(fewest) + ")");
-    }
-    return result;
+// Nothing fits: how far the least memory-hungry configuration is off, what the max global
+// batch rules out.
+std::vector<std::string> why_nothing_fits(const Space& space, const models::PlanSpec& plan, const PlanResult& result) {
+  std::vector<std::string> binding;
+  const auto& all = space.candidates;
+  if (result.out_of_memory > 0) {
+    const auto best = std::min_element(all.begin(), all.end(), [](const Candidate& a, const Candidate& b) {
+      const double ra = a.status == Candidate::Status::OutOfMemory ? a.memory_ratio : 1e300;
+      const double rb = b.status == Candidate::Status::OutOfMemory ? b.memory_ratio : 1e300;
+      return ra < rb;
+    });
+    binding.push_back(plan_memory_binding(space.label(*best), best->memory_ratio));
   }
+  if (result.over_max_batch > 0) {
+    int fewest = std::numeric_limits<int>::max();
+    for (const auto& c : all) fewest = std::min(fewest, c.gpus);
+    binding.push_back(plan_max_batch_binding(*plan.max_global_batch, result.over_max_batch, fewest));
+  }
+  return binding;
+}
 
-  const auto front = pareto(all, meeting.empty() ? fitting : meeting);
-  for (std::size_t i : front) {
-    const auto& c = all[i];
+// The Pareto front of (time, cost): fastest first, each cheaper than every faster one.
+std::vector<std::size_t> pareto(const std::vector<Candidate>& all, const std::vector<std::size_t>& indices) {
+  std::vector<std::size_t> sorted = indices;
+  std::sort(sorted.begin(), sorted.end(), [&](std::size_t a, std::size_t b) {
+    return all[a].time_s != all[b].time_s ? all[a].time_s < all[b].time_s : all[a].cost < all[b].cost;
+  });
+  std::vector<std::size_t> front;
+  double cheapest = std::numeric_limits<double>::infinity();
+  for (std::size_t i : sorted)
+    if (all[i].cost < cheapest) {
+      front.push_back(i);
+      cheapest = all[i].cost;
+    }
+  return front;
+}
+
+// The front of `indices` as front points, with their analytical records.
+std::vector<PlanPoint> front_of(const Space& space, const std::vector<std::size_t>& indices) {
+  std::vector<PlanPoint> front;
+  for (std::size_t i : pareto(space.candidates, indices)) {
+    const auto& c = space.candidates[i];
     PlanPoint p;
-    p.scenario = configure(base, variants[c.variant], c.micro_batch, c.accumulation, c.zero);
-    p.analytical = AnalyticalEngine{}.predict(p.scenario, graph, {false});
-    p.price_per_gpu_hour = variants[c.variant].price;
+    p.scenario = space.scenario(c);
+    p.analytical = AnalyticalEngine{}.predict(p.scenario, space.graph, {false});
+    p.price_per_gpu_hour = space.variants[c.variant].price;
     p.steps = c.steps;
-    result.front.push_back(std::move(p));
+    front.push_back(std::move(p));
   }
+  return front;
+}
+
 #ifdef DPCAST_HAVE_DES
-  // The DES confirms the front (up to a size): its step time replaces the analytical one.
+// The DES confirms the front (up to a size): its step time replaces the analytical one.
+// Progress goes on from the analytical configurations, one unit per confirmation.
+void confirm_on_des(std::vector<PlanPoint>& front, const Space& space, const PlanOptions& options) {
+  const std::size_t evaluated = space.candidates.size();
   std::size_t to_confirm = 0;
-  for (const auto& p : result.front)
+  for (const auto& p : front)
     if (p.analytical.gpus <= options.confirm_up_to_gpus && to_confirm < kMaxConfirmed) ++to_confirm;
-  const std::size_t total = all.size() + to_confirm;
+  const std::size_t total = evaluated + to_confirm;
   std::size_t confirmed = 0;
-  for (auto& p : result.front)
+  for (auto& p : front)
     if (p.analytical.gpus <= options.confirm_up_to_gpus && confirmed < kMaxConfirmed) {
-      if (options.progress && !options.progress(all.size() + confirmed, total)) throw PlanCancelled();
-      p.des = DesEngine{}.predict(p.scenario, graph, {false});
+      if (options.progress && !options.progress(evaluated + confirmed, total)) throw PlanCancelled();
+      p.des = DesEngine{}.predict(p.scenario, space.graph, {false});
       ++confirmed;
     }
   if (options.progress && to_confirm > 0 && !options.progress(total, total)) throw PlanCancelled();
+}
 #endif
 
-  // ---- binding constraints ----
-  if (meeting.empty()) {
-    const auto fastest = *std::min_element(fitting.begin(), fitting.end(),
-                                           [&](auto a, auto b) { return all[a].time_s < all[b].time_s; });
-    const auto cheapest =
-        *std::min_element(fitting.begin(), fitting.end(), [&](auto a, auto b) { return all[a].cost < all[b].cost; });
-    auto config = [&](std::size_t i) {
-      const auto& c = all[i];
-      return describe(configure(base, variants[c.variant], c.micro_batch, c.accumulation, c.zero));
-    };
-    const bool deadline_alone = plan.deadline_s && all[fastest].time_s <= *plan.deadline_s;
-    const bool budget_alone = plan.budget_usd && all[cheapest].cost <= *plan.budget_usd;
-    if (plan.deadline_s && !deadline_alone)
-      result.binding.push_back("the " + plan_duration(*plan.deadline_s) +
-                               " deadline cannot be met: the fastest configuration, " + config(fastest) + ", takes " +
-                               plan_duration(all[fastest].time_s) + ", " +
-                               plan_duration(all[fastest].time_s - *plan.deadline_s) + " over");
-    if (plan.budget_usd && !budget_alone)
-      result.binding.push_back("the " + plan_dollars(*plan.budget_usd) +
-                               " budget is below the cheapest configuration, " + config(cheapest) + ", at " +
-                               plan_dollars(all[cheapest].cost) + " (" +
-                               plan_dollars(all[cheapest].cost - *plan.budget_usd) + " short)");
-    if (deadline_alone && budget_alone) {
-      // Each alone can be met, not both: what each costs the other.
-      double cost_for_deadline = std::numeric_limits<double>::infinity(), time_in_budget = cost_for_deadline;
-      for (std::size_t i : fitting) {
-        if (all[i].time_s <= *plan.deadline_s) cost_for_deadline = std::min(cost_for_deadline, all[i].cost);
-        if (all[i].cost <= *plan.budget_usd) time_in_budget = std::min(time_in_budget, all[i].time_s);
-      }
-      result.binding.push_back("no configuration meets both: meeting the " + plan_duration(*plan.deadline_s) +
-                               " deadline costs at least " + plan_dollars(cost_for_deadline) + ", " +
-                               plan_dollars(cost_for_deadline - *plan.budget_usd) + " over the budget; within the " +
-                               plan_dollars(*plan.budget_usd) + " budget the fastest takes " +
-                               plan_duration(time_in_budget) + ", " + plan_duration(time_in_budget - *plan.deadline_s) +
-                               " over the deadline");
+// Some configurations fit, none meets the constraints: which binds, and by how much.
+std::vector<std::string> binding_constraints(const Space& space, const models::PlanSpec& plan,
+                                             const std::vector<std::size_t>& fitting) {
+  const auto& all = space.candidates;
+  const auto fastest =
+      *std::min_element(fitting.begin(), fitting.end(), [&](auto a, auto b) { return all[a].time_s < all[b].time_s; });
+  const auto cheapest =
+      *std::min_element(fitting.begin(), fitting.end(), [&](auto a, auto b) { return all[a].cost < all[b].cost; });
+  const bool deadline_alone = plan.deadline_s && all[fastest].time_s <= *plan.deadline_s;
+  const bool budget_alone = plan.budget_usd && all[cheapest].cost <= *plan.budget_usd;
+  std::vector<std::string> binding;
+  if (plan.deadline_s && !deadline_alone)
+    binding.push_back(plan_deadline_binding(*plan.deadline_s, space.label(all[fastest]), all[fastest].time_s));
+  if (plan.budget_usd && !budget_alone)
+    binding.push_back(plan_budget_binding(*plan.budget_usd, space.label(all[cheapest]), all[cheapest].cost));
+  if (deadline_alone && budget_alone) {
+    // Each alone can be met, not both: what each costs the other.
+    double cost_for_deadline = std::numeric_limits<double>::infinity(), time_in_budget = cost_for_deadline;
+    for (std::size_t i : fitting) {
+      if (all[i].time_s <= *plan.deadline_s) cost_for_deadline = std::min(cost_for_deadline, all[i].cost);
+      if (all[i].cost <= *plan.budget_usd) time_in_budget = std::min(time_in_budget, all[i].time_s);
     }
-    result.why.push_back("the front above is of every configuration that fits, ignoring the deadline and budget");
-    return result;
+    binding.push_back(plan_conflict_binding(*plan.deadline_s, *plan.budget_usd, cost_for_deadline, time_in_budget));
   }
+  return binding;
+}
 
-  // ---- the recommendation, on confirmed times ----
-  auto meets = [&](const PlanPoint& p) {
-    return (!plan.deadline_s || p.time_s() <= *plan.deadline_s) &&
-           (!plan.budget_usd || p.cost_usd() <= *plan.budget_usd);
-  };
-  std::optional<std::size_t> pick;
-  std::string reason;
-  for (std::size_t k = 0; k < result.front.size(); ++k) {
-    const auto& p = result.front[k];
-    if (!meets(p)) continue;
-    if (plan.deadline_s) {  // the cheapest meeting the deadline (and budget); refined below
-      if (!pick || p.cost_usd() < result.front[*pick].cost_usd()) pick = k;
-      reason = "the cheapest that meets the " + plan_duration(*plan.deadline_s) + " deadline" +
-               (plan.budget_usd ? " within the " + plan_dollars(*plan.budget_usd) + " budget" : "");
-    } else if (plan.budget_usd) {  // the fastest within budget
-      if (!pick || p.time_s() < result.front[*pick].time_s()) pick = k;
-      reason = "the fastest within the " + plan_dollars(*plan.budget_usd) + " budget";
-    }
-  }
-  if (plan.deadline_s && pick) {
-    // Hours saved for a few dollars more are worth taking: the fastest meeting the
-    // constraints at most 1% dearer than the cheapest that does.
-    const double cheapest = result.front[*pick].cost_usd();
-    const std::size_t cheapest_pick = *pick;
-    for (std::size_t k = 0; k < result.front.size(); ++k)
-      if (meets(result.front[k]) && result.front[k].cost_usd() <= kDeadlineSlack * cheapest &&
-          result.front[k].time_s() < result.front[*pick].time_s())
-        pick = k;
-    if (*pick != cheapest_pick)
-      reason = "the fastest that meets the " + plan_duration(*plan.deadline_s) + " deadline" +
-               (plan.budget_usd ? " within the " + plan_dollars(*plan.budget_usd) + " budget" : "") +
-               " at most 1% dearer than the cheapest that does (" + plan_dollars(cheapest) + ")";
-  }
-  if (!plan.deadline_s && !plan.budget_usd) {
+// Among the front points `eligible` accepts, the one `better` ranks first (the earliest of
+// equals); `start`, when given, stays unless a point is strictly better.
+template <class Eligible, class Better>
+std::optional<std::size_t> best_of(const std::vector<PlanPoint>& front, Eligible eligible, Better better,
+                                   std::optional<std::size_t> start = std::nullopt) {
+  std::optional<std::size_t> pick = start;
+  for (std::size_t k = 0; k < front.size(); ++k)
+    if (eligible(front[k]) && (!pick || better(front[k], front[*pick]))) pick = k;
+  return pick;
+}
+
+bool faster(const PlanPoint& a, const PlanPoint& b) {
+  return a.time_s() < b.time_s();
+}
+
+bool cheaper(const PlanPoint& a, const PlanPoint& b) {
+  return a.cost_usd() < b.cost_usd();
+}
+
+// The recommendation, on confirmed times (the rules of planner.hpp's header comment).
+Recommendation recommend(const std::vector<PlanPoint>& front, const models::PlanSpec& plan) {
+  if (!plan.deadline_s && !plan.budget_usd) {  // the fastest costing at most 10% more than the cheapest
     double cheapest = std::numeric_limits<double>::infinity();
-    for (const auto& p : result.front) cheapest = std::min(cheapest, p.cost_usd());
-    for (std::size_t k = 0; k < result.front.size(); ++k)
-      if (result.front[k].cost_usd() <= kCheapSlack * cheapest &&
-          (!pick || result.front[k].time_s() < result.front[*pick].time_s()))
-        pick = k;
-    reason = "the fastest costing at most 10% more than the cheapest (" + plan_dollars(cheapest) + ")";
+    for (const auto& p : front) cheapest = std::min(cheapest, p.cost_usd());
+    const auto near_cheapest = [&](const PlanPoint& p) { return p.cost_usd() <= kCheapSlack * cheapest; };
+    return {best_of(front, near_cheapest, faster), PlanRule::FastestNearCheapest, cheapest};
   }
-  if (!pick) {  // confirmation moved every point out of the constraints
-    result.why.push_back(
-        "the DES finds every front point slower than the analytical engine did; none meets the constraints");
-    return result;
+  const auto meets = [&](const PlanPoint& p) { return plan_verdict(p, plan).meets(); };
+  if (!plan.deadline_s) return {best_of(front, meets, faster), PlanRule::FastestWithinBudget, 0};
+  // The cheapest meeting the deadline (and budget); but hours saved for a few dollars more are
+  // worth taking: the fastest meeting them at most 1% dearer than that one.
+  Recommendation rec{best_of(front, meets, cheaper), PlanRule::CheapestMeetingDeadline, 0};
+  if (!rec.pick) return rec;
+  rec.cheapest_usd = front[*rec.pick].cost_usd();
+  const auto near_cheapest = [&](const PlanPoint& p) {
+    return meets(p) && p.cost_usd() <= kDeadlineSlack * rec.cheapest_usd;
+  };
+  const auto fastest_near = best_of(front, near_cheapest, faster, rec.pick);
+  if (fastest_near != rec.pick) {
+    rec.pick = fastest_near;
+    rec.rule = PlanRule::FastestNearCheapestMeetingDeadline;
   }
-  result.recommended = pick;
-  const PlanPoint& r = result.front[*pick];
-  result.why.push_back("recommended: " + describe(r.scenario) + ": " + plan_duration(r.time_s()) + " and " +
-                       plan_dollars(r.cost_usd()) + " (" + grouped(static_cast<double>(r.steps)) + " steps of " +
-                       human_time(r.step_time_s()) + (r.des ? ", DES-confirmed" : "") + ") — " + reason + ".");
+  return rec;
+}
 
-  // How far this hardware scales: at each GPU count its fastest configuration within the
-  // constraints on batch and memory, and the share of its step that is exposed communication.
-  {
-    const auto& rc = r.scenario.cluster;
-    std::map<int, const Candidate*> fastest;
-    for (const auto& c : all) {
-      const auto& vc = variants[c.variant].cluster;
-      if (c.status != Candidate::Status::Ok || vc.node != rc.node || vc.gpu != rc.gpu ||
-          vc.network.link != rc.network.link || vc.network.topology != rc.network.topology)
-        continue;
-      auto& slot = fastest[c.gpus];
-      if (!slot || c.time_s < slot->time_s) slot = &c;
-    }
-    int last_ok = 0, first_over = 0;
-    double over_fraction = 0;
-    for (const auto& [gpus, c] : fastest) {
-      if (first_over > 0) break;
-      if (c->exposed_fraction <= kExposedLimit)
-        last_ok = gpus;
-      else
-        first_over = gpus, over_fraction = c->exposed_fraction;
-    }
-    const std::string where = rc.gpu + " on " + rc.network.link;
-    if (first_over > 0 && last_ok > 0)
-      result.why.push_back("beyond " + std::to_string(last_ok) + " GPUs of " + where +
-                           ", exposed communication exceeds 30% of the step even in the fastest configuration (" +
-                           fixed(100 * over_fraction, 0) + "% at " + std::to_string(first_over) + " GPUs).");
-    else if (first_over > 0)
-      result.why.push_back("exposed communication exceeds 30% of the step from " + std::to_string(first_over) +
-                           " GPUs of " + where + ".");
-    else if (!fastest.empty())
-      result.why.push_back("exposed communication stays below 30% of the step up to " +
-                           std::to_string(fastest.rbegin()->first) + " GPUs of " + where +
-                           ", the most searched that fit the memory and the max global batch.");
+// How far the recommended hardware scales: at each GPU count its fastest configuration within
+// the constraints on batch and memory, and the share of its step that is exposed communication.
+std::optional<PlanScaling> scaling_of(const Space& space, const models::ClusterSpec& rc) {
+  std::map<int, const Candidate*> fastest;
+  for (const auto& c : space.candidates) {
+    const auto& vc = space.cluster(c);
+    if (c.status != Candidate::Status::Ok || vc.node != rc.node || vc.gpu != rc.gpu ||
+        vc.network.link != rc.network.link || vc.network.topology != rc.network.topology)
+      continue;
+    auto& slot = fastest[c.gpus];
+    if (!slot || c.time_s < slot->time_s) slot = &c;
   }
-  // The next faster option.
-  if (*pick > 0) {
-    const PlanPoint& faster = result.front[*pick - 1];
-    result.why.push_back("the next faster option, " + describe(faster.scenario) + ", saves " +
-                         plan_duration(r.time_s() - faster.time_s()) + " for " +
-                         plan_dollars(faster.cost_usd() - r.cost_usd()) + " more" +
-                         (meets(faster) ? "." : ", but breaks a constraint."));
+  if (fastest.empty()) return std::nullopt;
+  PlanScaling scaling{rc.gpu, rc.network.link};
+  for (const auto& [gpus, c] : fastest) {
+    if (scaling.first_over_gpus > 0) break;
+    if (c->exposed_fraction <= kExposedLimit)
+      scaling.last_within_gpus = gpus;
+    else
+      scaling.first_over_gpus = gpus, scaling.over_fraction = c->exposed_fraction;
   }
-  // Other GPU types: their best on the same terms.
+  scaling.most_searched_gpus = fastest.rbegin()->first;
+  return scaling;
+}
+
+// The other GPU types: the cheapest of each meeting the constraints, against the recommendation.
+std::vector<std::string> other_gpus(const Space& space, const models::PlanSpec& plan,
+                                    const std::vector<std::size_t>& meeting, const PlanPoint& r) {
+  const auto& all = space.candidates;
+  std::vector<std::string> sentences;
   for (const auto& gpu : plan.gpus) {
     if (gpu == r.scenario.cluster.gpu) continue;
     std::optional<std::size_t> best;
     for (std::size_t i : meeting)
-      if (variants[all[i].variant].cluster.gpu == gpu && (!best || all[i].cost < all[*best].cost)) best = i;
-    if (best)
-      result.why.push_back("with " + gpu + " the cheapest meeting the constraints costs " +
-                           plan_dollars(all[*best].cost) + " (" + fixed(all[*best].cost / r.cost_usd(), 2) +
-                           "x) and takes " + plan_duration(all[*best].time_s) + ".");
-    else
-      result.why.push_back("no " + gpu + " configuration meets the constraints.");
+      if (space.cluster(all[i]).gpu == gpu && (!best || all[i].cost < all[*best].cost)) best = i;
+    sentences.push_back(best ? plan_other_gpu_sentence(gpu, all[*best].cost, all[*best].time_s, r.cost_usd())
+                             : plan_no_gpu_sentence(gpu));
   }
+  return sentences;
+}
+
+// The recommendation and its reasons, into result.why: how far its hardware scales, the next
+// faster option, the other GPU types, what the search left out.
+void explain(PlanResult& result, const Recommendation& rec, const Space& space, const models::PlanSpec& plan,
+             const std::vector<std::size_t>& meeting) {
+  const PlanPoint& r = result.front[*rec.pick];
+  result.why.push_back(plan_recommendation_sentence(r, rec.rule, plan, rec.cheapest_usd));
+  if (const auto scaling = scaling_of(space, r.scenario.cluster)) result.why.push_back(plan_scaling_sentence(*scaling));
+  if (*rec.pick > 0) {
+    const PlanPoint& faster = result.front[*rec.pick - 1];
+    result.why.push_back(plan_next_faster_sentence(r, faster, plan_verdict(faster, plan).meets()));
+  }
+  for (auto& sentence : other_gpus(space, plan, meeting, r)) result.why.push_back(std::move(sentence));
   if (result.out_of_memory + result.over_max_batch + result.unsupported > 0)
-    result.why.push_back(
-        std::to_string(result.evaluated) + " configurations searched: " + std::to_string(result.out_of_memory) +
-        " do not fit in memory, " + std::to_string(result.over_max_batch) + " exceed the max global batch" +
-        (result.unsupported ? ", " + std::to_string(result.unsupported) + " cannot run or be priced" : "") + ".");
+    result.why.push_back(plan_searched_sentence(result));
+}
+
+}  // namespace
+
+PlanVerdict plan_verdict(double time_s, double cost_usd, const models::PlanSpec& plan) {
+  // Written as !(x <= limit), so a figure that is not a number breaks the constraint.
+  PlanVerdict v;
+  v.over_deadline = plan.deadline_s && !(time_s <= *plan.deadline_s);
+  v.over_budget = plan.budget_usd && !(cost_usd <= *plan.budget_usd);
+  return v;
+}
+
+PlanVerdict plan_verdict(const PlanPoint& point, const models::PlanSpec& plan) {
+  return plan_verdict(point.time_s(), point.cost_usd(), plan);
+}
+
+PlanResult make_plan(const models::Scenario& base, const models::PlanSpec& plan, const models::Catalogue& cat,
+                     const PlanOptions& options) {
+  Space space = space_of(base, plan, cat, options);
+  PlanResult result;
+  result.unsupported = space.unsupported;
+  evaluate(space, options);
+  result.evaluated = space.candidates.size();
+
+  const Shortlist shortlist = shortlist_of(space, plan, result);
+  result.constraints_met = !shortlist.meeting.empty();
+  if (shortlist.fitting.empty()) {
+    result.binding = why_nothing_fits(space, plan, result);
+    return result;
+  }
+
+  result.front = front_of(space, shortlist.meeting.empty() ? shortlist.fitting : shortlist.meeting);
+#ifdef DPCAST_HAVE_DES
+  confirm_on_des(result.front, space, options);
+#endif
+  if (shortlist.meeting.empty()) {
+    result.binding = binding_constraints(space, plan, shortlist.fitting);
+    result.why.push_back(plan_front_ignores_constraints_sentence());
+    return result;
+  }
+
+  const Recommendation rec = recommend(result.front, plan);
+  if (!rec.pick) {  // confirmation moved every point out of the constraints
+    result.why.push_back(plan_des_misses_constraints_sentence());
+    return result;
+  }
+  result.recommended = rec.pick;
+  explain(result, rec, space, plan, shortlist.meeting);
   return result;
-}
-
-std::string plan_table(const PlanResult& result, const models::PlanSpec& plan) {
-  std::ostringstream out;
-  if (!result.binding.empty()) {
-    out << "No configuration meets the constraints:\n";
-    for (const auto& b : result.binding) out << "  - " << b << "\n";
-    if (!result.front.empty()) out << "\n";
-  }
-  if (!result.front.empty()) {
-    out << "Pareto front (time to train against cost), " << result.evaluated << " configurations searched"
-        << (plan.target_tokens > 0 ? ", target " + human_rate(plan.target_tokens, "tokens")
-                                   : ", target " + human_rate(plan.target_samples, "samples"))
-        << ":\n";
-    Table t({"", "GPUs", "node", "GPU", "network", "micro_batch", "accumulation", "ZeRO", "batch", "step", "DES step",
-             "time to train", "cost", "MFU", "exposed comm"});
-    for (std::size_t k = 0; k < result.front.size(); ++k) {
-      const auto& p = result.front[k];
-      const auto& a = p.analytical;
-      t.add_row({result.recommended == k ? "*" : "", std::to_string(a.gpus), a.node, a.gpu, a.network,
-                 std::to_string(a.micro_batch), std::to_string(a.grad_accumulation), std::to_string(a.zero_stage),
-                 std::to_string(a.global_batch), human_time(a.step_time_s),
-                 p.des ? human_time(p.des->step_time_s) : "-", plan_duration(p.time_s()), plan_dollars(p.cost_usd()),
-                 fixed(100 * a.mfu, 1) + "%", fixed(100 * a.breakdown.exposed_comm_s / a.step_time_s, 1) + "%"});
-    }
-    t.print(out);
-  }
-  for (const auto& w : result.why) out << w << "\n";
-  return out.str();
-}
-
-std::string plan_json(const PlanResult& result, const models::PlanSpec& plan) {
-  models::Json front = models::Json::array();
-  for (std::size_t k = 0; k < result.front.size(); ++k) {
-    const auto& p = result.front[k];
-    models::Json j{{"recommended", result.recommended == k},
-                   {"time_to_train_s", p.time_s()},
-                   {"cost_usd", p.cost_usd()},
-                   {"steps", p.steps},
-                   {"price_per_gpu_hour_usd", p.price_per_gpu_hour},
-                   {"step_time_s", p.step_time_s()},
-                   {"analytical", models::to_json(p.analytical, false)},
-                   {"scenario_yaml", models::scenario_yaml(p.scenario)}};
-    if (p.des) j["des"] = models::to_json(*p.des, false);
-    front.push_back(j);
-  }
-  models::Json target = plan.target_tokens > 0 ? models::Json{{"tokens", plan.target_tokens}}
-                                               : models::Json{{"samples", plan.target_samples}};
-  models::Json out{{"target", target},
-                   {"evaluated", result.evaluated},
-                   {"out_of_memory", result.out_of_memory},
-                   {"over_max_global_batch", result.over_max_batch},
-                   {"unsupported", result.unsupported},
-                   {"constraints_met", result.constraints_met},
-                   {"binding", result.binding},
-                   {"why", result.why},
-                   {"front", front}};
-  return out.dump(2) + "\n";
-}
-
-std::string plan_csv(const PlanResult& result) {
-  std::string out = csv_line({"recommended", "gpus", "node", "gpu", "network", "micro_batch", "grad_accumulation",
-                              "zero_stage", "global_batch", "step_time_s", "des_step_time_s", "steps",
-                              "time_to_train_s", "cost_usd", "mfu", "exposed_comm_s"});
-  for (std::size_t k = 0; k < result.front.size(); ++k) {
-    const auto& p = result.front[k];
-    const auto& a = p.analytical;
-    out += csv_line({result.recommended == k ? "true" : "false", std::to_string(a.gpus), a.node, a.gpu, a.network,
-                     std::to_string(a.micro_batch), std::to_string(a.grad_accumulation), std::to_string(a.zero_stage),
-                     std::to_string(a.global_batch), number(a.step_time_s), p.des ? number(p.des->step_time_s) : "",
-                     std::to_string(p.steps), number(p.time_s()), number(p.cost_usd()), number(a.mfu),
-                     number(a.breakdown.exposed_comm_s)});
-  }
-  return out;
 }
 
 }  // namespace dpcast::sim

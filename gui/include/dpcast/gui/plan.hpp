@@ -9,6 +9,7 @@
 
 #include "dpcast/models/plan_spec.hpp"
 #include "dpcast/models/scenario.hpp"
+#include "dpcast/sim/plan_report.hpp"
 #include "dpcast/sim/planner.hpp"
 
 namespace dpcast::gui {
@@ -33,23 +34,19 @@ struct PlanOutcome {
 [[nodiscard]] PlanOutcome run_plan(const models::PlanScenario& input, const sim::PlanOptions& options,
                                    const std::string& file);
 
-// ---- How the plan view says it (as `dpcast plan` prints it).
+// ---- How the plan view says it: with the planner's own words (sim/plan_report.hpp) and its
+// constraint check (sim::plan_verdict).
 
 /// Times to train and costs, as `dpcast plan` says them.
 using sim::plan_dollars;
 using sim::plan_duration;
 /// "8 x dgx-h100 (64 h100-sxm) on fat-tree ib-ndr 1:1, micro-batch 4 x2 accumulation, ZeRO-1".
-[[nodiscard]] std::string plan_point_label(const sim::PlanPoint& point);
-
-/// Whether a front point keeps the plan's deadline and budget (by its confirmed time).
-struct PlanVerdict {
-  bool over_deadline = false;
-  bool over_budget = false;
-  [[nodiscard]] bool meets() const { return !over_deadline && !over_budget; }
-};
-[[nodiscard]] PlanVerdict plan_verdict(const sim::PlanPoint& point, const models::PlanSpec& plan);
-/// "meets the constraints", "2.5 h over the deadline", "$1,200 over the budget".
-[[nodiscard]] std::string plan_verdict_text(const sim::PlanPoint& point, const models::PlanSpec& plan);
+using sim::plan_point_label;
+/// Whether a front point keeps the plan's deadline and budget (by its confirmed time), and
+/// in words: "meets the constraints", "2.5 h over the deadline", "$1,200 over the budget".
+using sim::plan_verdict;
+using sim::plan_verdict_text;
+using sim::PlanVerdict;
 
 /// Tooltip of front point `k`: the configuration, time and cost exact with units, the step
 /// time of both engines, and how it stands against the constraints.

@@ -9,10 +9,14 @@
 //   cost  = time x GPUs x price per GPU-hour.
 // The Pareto front of (time, cost) is kept; its points up to a GPU count are played again
 // on the DES, whose time then counts. The recommendation: the cheapest point that meets the
-// deadline (and budget); without a deadline, the fastest within budget; without either, the
-// fastest point costing at most 10% more than the cheapest. When nothing meets the
-// constraints, the answer says which constraint binds and by how much.
+// deadline (and budget), or the fastest that does at most 1% dearer than it; without a
+// deadline, the fastest within budget; without either, the fastest point costing at most 10%
+// more than the cheapest. When nothing meets the constraints, the answer says which
+// constraint binds and by how much.
 // (The target does not grow with the global batch: bound it with max_global_batch.)
+//
+// This is the search; how its answer is written (the sentences, the table, JSON and CSV) is
+// in plan_report.hpp.
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -71,12 +75,16 @@ struct PlanResult {
 [[nodiscard]] PlanResult make_plan(const models::Scenario& base, const models::PlanSpec& plan,
                                    const models::Catalogue& catalogue, const PlanOptions& options = {});
 
-/// "41.3 h", "12 min", "950 ms": a time to train, as the planner's sentences say it.
-[[nodiscard]] std::string plan_duration(double seconds);
-/// "$20,000", "$12.50".
-[[nodiscard]] std::string plan_dollars(double usd);
-[[nodiscard]] std::string plan_table(const PlanResult& result, const models::PlanSpec& plan);
-[[nodiscard]] std::string plan_json(const PlanResult& result, const models::PlanSpec& plan);
-[[nodiscard]] std::string plan_csv(const PlanResult& result);
+/// Which of the plan's constraints a configuration breaks: the check make_plan applies
+/// (a constraint the plan does not set is never broken).
+struct PlanVerdict {
+  bool over_deadline = false;
+  bool over_budget = false;
+  [[nodiscard]] bool meets() const { return !over_deadline && !over_budget; }
+};
+/// A time to train and its cost against the plan's deadline and budget.
+[[nodiscard]] PlanVerdict plan_verdict(double time_s, double cost_usd, const models::PlanSpec& plan);
+/// A front point, by its confirmed time (the DES's when it played the point).
+[[nodiscard]] PlanVerdict plan_verdict(const PlanPoint& point, const models::PlanSpec& plan);
 
 }  // namespace dpcast::sim
