@@ -97,24 +97,86 @@ real::TrainConfig train_config(const Options& o, const models::Scenario& s) {
   return config;
 }
 
+namespace {
+
+// The run's first line (rank 0): what trains, on how many ranks, with what.
+void print_start(const models::Scenario& s, const models::ModelGraph& graph, const real::Trainer& trainer, int ranks,
+                 const std::string& hardware) {
+  const real::TrainConfig& config = trainer.config();
+  std::cout << "dpcast-train: " << s.name << " (" << s.file << "): " << s.model.label << ", "
+            << human_count(static_cast<double>(graph.total_params())) << " parameters; " << ranks << " rank"
+            << (ranks == 1 ? "" : "s") << " x micro-batch " << config.micro_batch;
+  if (config.accumulation > 1) std::cout << " x " << config.accumulation << " micro-steps";
+  std::cout << ", " << models::to_string(config.optimizer) << " lr " << trainer.optimizer().learning_rate() << ", "
+            << hardware << ", " << trainer.layout().buckets().size() << " gradient bucket"
+            << (trainer.layout().buckets().size() == 1 ? "" : "s") << "\n"
+            << std::flush;
+}
+
+// Every rank's step times to rank 0: the step time is the slowest rank's (elsewhere: zeros).
+std::vector<double> slowest_per_step(real::Communicator& comm, const std::vector<real::StepTimes>& steps) {
+  std::vector<double> mine;
+  for (const auto& st : steps) mine.push_back(st.step_s);
+  const auto all_steps = comm.gather(mine);
+  std::vector<double> slowest(steps.size(), 0);
+  for (const auto& r : all_steps)
+    for (std::size_t t = 0; t < r.size() && t < slowest.size(); ++t) slowest[t] = std::max(slowest[t], r[t]);
+  return slowest;
+}
+
+// The measured step closest to the median, on every rank, as a trace written by rank 0.
+void write_trace(const std::string& path, const real::Trainer& trainer, real::Communicator& comm,
+                 const std::vector<real::StepTimes>& steps, const std::vector<double>& slowest,
+                 const std::optional<models::RunRecord>& record) {
+  const real::TrainConfig& config = trainer.config();
+  const bool lead = comm.rank() == 0;
+  long long chosen_step = config.warmup;
+  if (lead)
+    for (int t = config.warmup; t < config.warmup + config.steps; ++t)
+      if (std::abs(slowest[static_cast<std::size_t>(t)] - record->step_time_s) <
+          std::abs(slowest[static_cast<std::size_t>(chosen_step)] - record->step_time_s))
+        chosen_step = t;
+  chosen_step = comm.broadcast(chosen_step);
+  const auto gathered = comm.gather(steps[static_cast<std::size_t>(chosen_step)].serialize());
+  if (!lead) return;
+  std::vector<real::StepTimes> per_rank;
+  for (const auto& flat : gathered) per_rank.push_back(real::StepTimes::deserialize(flat));
+  models::write_file_atomically(
+      path, real::measured_trace(*record, trainer, per_rank, static_cast<int>(chosen_step)).dump() + "\n");
+}
+
+// Rank 0's last lines: the step time, where it goes, loss scaling, the loss, what was written.
+void print_summary(const models::RunRecord& r, const real::Trainer& trainer, const std::vector<real::StepTimes>& steps,
+                   const std::string& written) {
+  const real::TrainConfig& config = trainer.config();
+  const auto& b = r.breakdown;
+  std::cout << "step time: median " << human_time(r.step_time_s) << " (p10 " << human_time(r.step_time_spread_s.first)
+            << ", p90 " << human_time(r.step_time_spread_s.second) << ") over " << config.steps << " steps after "
+            << config.warmup << " warm-up; " << human_count(r.samples_per_s) << " samples/s";
+  if (r.tokens_per_s > 0) std::cout << ", " << human_count(r.tokens_per_s) << " tokens/s";
+  std::cout << "\n  forward " << human_time(b.forward_s) << ", backward " << human_time(b.backward_s)
+            << ", exposed communication " << human_time(b.exposed_comm_s) << " (all-reduces "
+            << human_time(b.comm_total_s) << "), optimizer " << human_time(b.optimizer_s) << "\n";
+  if (config.loss_scaling.enabled) {
+    int skipped = 0;
+    for (const auto& st : steps) skipped += st.skipped ? 1 : 0;
+    std::cout << "loss scaling: scale " << trainer.loss_scale() << " at the end, " << skipped << " of "
+              << config.warmup + config.steps << " steps skipped on overflow\n";
+  }
+  std::cout << "loss " << r.loss_per_step.front() << " -> " << r.loss_per_step.back() << "\n"
+            << "wrote " << written << "\n";
+}
+
+}  // namespace
+
 int train(const Options& o, const Chosen& chosen, const real::TrainConfig& config, real::Device& device,
           real::Kernels& kernels, real::Communicator& comm, const std::string& hardware) {
   const models::Scenario& s = chosen.scenario;
-  const models::ModelGraph& graph = chosen.graph;
-  const int rank = comm.rank(), ranks = comm.size();
-  const bool lead = rank == 0;
-  real::Trainer trainer(graph, config, device, kernels, comm);
+  const int ranks = comm.size();
+  const bool lead = comm.rank() == 0;
+  real::Trainer trainer(chosen.graph, config, device, kernels, comm);
 
-  if (lead) {
-    std::cout << "dpcast-train: " << s.name << " (" << s.file << "): " << s.model.label << ", "
-              << human_count(static_cast<double>(graph.total_params())) << " parameters; " << ranks << " rank"
-              << (ranks == 1 ? "" : "s") << " x micro-batch " << config.micro_batch;
-    if (config.accumulation > 1) std::cout << " x " << config.accumulation << " micro-steps";
-    std::cout << ", " << models::to_string(config.optimizer) << " lr " << trainer.optimizer().learning_rate() << ", "
-              << hardware << ", " << trainer.layout().buckets().size() << " gradient bucket"
-              << (trainer.layout().buckets().size() == 1 ? "" : "s") << "\n"
-              << std::flush;
-  }
+  if (lead) print_start(s, chosen.graph, trainer, ranks, hardware);
   const int total = config.warmup + config.steps;
   const auto steps = trainer.run([&](int t, const real::StepTimes& st) {
     if (!lead) return;
@@ -127,61 +189,21 @@ int train(const Options& o, const Chosen& chosen, const real::TrainConfig& confi
     std::cout << "\n" << std::flush;
   });
 
-  // Every rank's step times to rank 0: the step time is the slowest rank's; the trace shows all.
-  std::vector<double> mine;
-  for (const auto& st : steps) mine.push_back(st.step_s);
-  const auto all_steps = comm.gather(mine);
-  std::vector<double> slowest(steps.size(), 0);
-  for (const auto& r : all_steps)
-    for (std::size_t t = 0; t < r.size() && t < slowest.size(); ++t) slowest[t] = std::max(slowest[t], r[t]);
-
+  const std::vector<double> slowest = slowest_per_step(comm, steps);
   real::RunContext context{device.name(), ranks > 1 ? comm.name() : "none",
                            ranks > 1 ? comm.describe() : "one rank: no gradient exchange"};
   std::optional<models::RunRecord> record;
   if (lead) record = real::measured_record(s, trainer, steps, slowest, context);
-
-  if (!o.trace.empty()) {
-    // The measured step closest to the median, on every rank.
-    long long chosen_step = config.warmup;
-    if (lead)
-      for (int t = config.warmup; t < total; ++t)
-        if (std::abs(slowest[static_cast<std::size_t>(t)] - record->step_time_s) <
-            std::abs(slowest[static_cast<std::size_t>(chosen_step)] - record->step_time_s))
-          chosen_step = t;
-    chosen_step = comm.broadcast(chosen_step);
-    const auto gathered = comm.gather(steps[static_cast<std::size_t>(chosen_step)].serialize());
-    if (lead) {
-      std::vector<real::StepTimes> per_rank;
-      for (const auto& flat : gathered) per_rank.push_back(real::StepTimes::deserialize(flat));
-      models::write_file_atomically(
-          o.trace, real::measured_trace(*record, trainer, per_rank, static_cast<int>(chosen_step)).dump() + "\n");
-    }
-  }
+  if (!o.trace.empty()) write_trace(o.trace, trainer, comm, steps, slowest, record);
   if (!lead) return 0;
 
-  const auto& r = *record;
   const std::string out = !o.output.empty() ? o.output
                                             : std::filesystem::path(o.scenario).stem().string() +
                                                   (chosen.all.size() > 1 ? "-config" + std::to_string(*o.config) : "") +
                                                   "-measured.json";
-  models::write_file_atomically(out, models::to_json(r).dump(2) + "\n");
+  models::write_file_atomically(out, models::to_json(*record).dump(2) + "\n");
   if (!o.dump_weights.empty()) write_weights(o.dump_weights, trainer.parameters());
-  const auto& b = r.breakdown;
-  std::cout << "step time: median " << human_time(r.step_time_s) << " (p10 " << human_time(r.step_time_spread_s.first)
-            << ", p90 " << human_time(r.step_time_spread_s.second) << ") over " << config.steps << " steps after "
-            << config.warmup << " warm-up; " << human_count(r.samples_per_s) << " samples/s";
-  if (r.tokens_per_s > 0) std::cout << ", " << human_count(r.tokens_per_s) << " tokens/s";
-  std::cout << "\n  forward " << human_time(b.forward_s) << ", backward " << human_time(b.backward_s)
-            << ", exposed communication " << human_time(b.exposed_comm_s) << " (all-reduces "
-            << human_time(b.comm_total_s) << "), optimizer " << human_time(b.optimizer_s) << "\n";
-  if (config.loss_scaling.enabled) {
-    int skipped = 0;
-    for (const auto& st : steps) skipped += st.skipped ? 1 : 0;
-    std::cout << "loss scaling: scale " << trainer.loss_scale() << " at the end, " << skipped << " of " << total
-              << " steps skipped on overflow\n";
-  }
-  std::cout << "loss " << r.loss_per_step.front() << " -> " << r.loss_per_step.back() << "\n"
-            << "wrote " << out << (o.trace.empty() ? "" : " and " + o.trace) << "\n";
+  print_summary(*record, trainer, steps, out + (o.trace.empty() ? "" : " and " + o.trace));
   return 0;
 }
 

@@ -84,11 +84,9 @@ std::vector<GemmShape> training_gemms(const models::ModelGraph& graph, std::int6
 
 namespace {
 
-// Times every matrix product and element-wise kernel, appending entries to `gemm` and
-// `elementwise` (each with its median "seconds").
-void measure_compute(Device& device, Kernels& kernels, const MicrobenchOptions& o, models::Json& gemm,
-                     models::Json& elementwise) {
-  // ---- matrix products ----
+// Times every matrix product (the options' shapes, and the square grid), once per precision,
+// appending entries with their median "seconds" to `gemm`.
+void measure_gemms(Device& device, Kernels& kernels, const MicrobenchOptions& o, models::Json& gemm) {
   std::vector<GemmShape> shapes = o.gemms;
   if (o.square_grid)
     for (std::int64_t s = 32; s <= 2048; s *= 2)
@@ -122,8 +120,11 @@ void measure_compute(Device& device, Kernels& kernels, const MicrobenchOptions& 
       gemm.push_back(std::move(entry));
     }
   }
+}
 
-  // ---- element-wise kernels: `elements` of the main operand; `bytes` read + written ----
+// Times every element-wise kernel at every size, appending entries to `elementwise`:
+// `elements` of the main operand, `bytes` read + written, the median "seconds".
+void measure_elementwise(Device& device, Kernels& kernels, const MicrobenchOptions& o, models::Json& elementwise) {
   const std::vector<double> sizes = o.sizes.empty() ? powers_of_4(4096, 64.0 * 1024 * 1024) : o.sizes;
   constexpr std::int64_t kRowWidth = 1024;  // row width of the row-wise kernels (norms, softmax)
   for (double size : sizes) {
@@ -182,6 +183,14 @@ void measure_compute(Device& device, Kernels& kernels, const MicrobenchOptions& 
       elementwise.push_back(
           {{"kernel", c.kernel}, {"elements", nn}, {"bytes", c.bytes}, {"seconds", time_median(device, o, c.call)}});
   }
+}
+
+// Times every matrix product and element-wise kernel, appending entries to `gemm` and
+// `elementwise` (each with its median "seconds").
+void measure_compute(Device& device, Kernels& kernels, const MicrobenchOptions& o, models::Json& gemm,
+                     models::Json& elementwise) {
+  measure_gemms(device, kernels, o, gemm);
+  measure_elementwise(device, kernels, o, elementwise);
 }
 
 }  // namespace

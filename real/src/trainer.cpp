@@ -93,27 +93,34 @@ StepTimes StepTimes::deserialize(const std::vector<double>& f) {
 // bucket's all-reduce as soon as its last gradient exists, then let the transport progress.
 class Trainer::Observer final : public LayerObserver {
  public:
-  Observer(Trainer& t, int step) : t_(t), step_(step) {}
+  Observer(Trainer& t, int step, std::size_t micro_steps)
+      : t_(t), step_(step), layers_(static_cast<std::size_t>(t.plan_.size())) {
+    for (auto* marks : {&forward_begin, &forward_end, &backward_begin, &backward_end})
+      marks->assign(layers_ * micro_steps, 0);
+    ready.assign(t.layout_.buckets().size(), 0);
+    request.assign(t.layout_.buckets().size(), -1);
+  }
 
-  std::vector<Mark> forward_begin, forward_end, backward_begin, backward_end;  // this micro-step's
-  std::vector<Mark> ready;                                                     // per bucket
-  std::vector<int> request;                                                    // per bucket
+  // Per micro-step and layer: [micro_step * layers + plan index], as in StepTimes.
+  std::vector<Mark> forward_begin, forward_end, backward_begin, backward_end;
+  std::vector<Mark> ready;   // per bucket
+  std::vector<int> request;  // per bucket
 
   void before(int node, Pass pass) override {
     const Fault& f = t_.config_.fault;
     if (pass == Pass::Backward && last_ && step_ == f.step && t_.comm_->rank() == f.rank &&
         node == t_.plan_.size() / 2 && f.kind != Fault::Kind::None)
       std::raise(f.kind == Fault::Kind::Kill ? SIGKILL : SIGSTOP);
-    (pass == Pass::Forward ? forward_begin : backward_begin)[static_cast<std::size_t>(node)] = t_.device_->mark();
+    (pass == Pass::Forward ? forward_begin : backward_begin)[at(node)] = t_.device_->mark();
   }
 
   void after(int node, Pass pass) override {
     const Mark now = t_.device_->mark();
     if (pass == Pass::Forward) {
-      forward_end[static_cast<std::size_t>(node)] = now;
+      forward_end[at(node)] = now;
       return;
     }
-    backward_end[static_cast<std::size_t>(node)] = now;
+    backward_end[at(node)] = now;
     if (!last_) return;
     const int bucket = t_.layout_.bucket_completed_by(node);
     if (bucket >= 0) {
@@ -129,13 +136,28 @@ class Trainer::Observer final : public LayerObserver {
     started_ = true;
   }
 
-  void set_last(bool last) { last_ = last; }
+  void set_micro_step(std::size_t micro_step, bool last) {
+    micro_step_ = micro_step;
+    last_ = last;
+  }
 
  private:
+  [[nodiscard]] std::size_t at(int node) const { return micro_step_ * layers_ + static_cast<std::size_t>(node); }
+
   Trainer& t_;
-  bool last_ = false;
   int step_;
+  std::size_t layers_;
+  std::size_t micro_step_ = 0;
+  bool last_ = false;
   bool started_ = false;
+};
+
+// The marks of one step that are not per layer or bucket.
+struct Trainer::StepMarks {
+  Mark start = 0;
+  Mark backward_start = 0;  // the last micro-step's backward
+  Mark wait_begin = 0, wait_end = 0;
+  Mark end = 0;
 };
 
 Trainer::Trainer(const models::ModelGraph& graph, TrainConfig config, Device& device, Kernels& kernels,
@@ -175,38 +197,50 @@ std::vector<float> Trainer::parameters() {
 }
 
 StepTimes Trainer::step(int t) {
-  const auto layers = static_cast<std::size_t>(plan_.size());
-  const auto micro = static_cast<std::size_t>(config_.accumulation);
-  const std::size_t buckets = layout_.buckets().size();
-  const int ranks = comm_->size();
-  const auto b = config_.micro_batch;
-
-  // The step's data, made before its clock starts (an input pipeline would prefetch it).
-  std::vector<Batch> batches;
-  for (std::size_t a = 0; a < micro; ++a)
-    batches.push_back(data_.batch(
-        SyntheticData::sample_index(t, static_cast<std::int64_t>(a), config_.accumulation, comm_->rank(), ranks, b, 0),
-        b));
-
+  const std::vector<Batch> batches = step_batches(t);
   comm_->clear();
   device_->forget_marks();  // the previous step's marks were resolved when it ended
-  Observer obs(*this, t);
-  obs.ready.assign(buckets, 0);
-  obs.request.assign(buckets, -1);
-  std::vector<Mark> fb(layers * micro), fe(layers * micro), bb(layers * micro), be(layers * micro);
-  double loss_sum = 0;
+  Observer obs(*this, t, batches.size());
   const float scale = loss_scale_;  // this step's (1 without loss scaling)
-  const float loss_scale = scale / static_cast<float>(config_.accumulation * ranks);
 
-  const Mark step_start = device_->mark();
-  Mark backward_start = step_start;
+  StepMarks marks;
+  marks.start = device_->mark();
+  const double loss_sum = run_micro_steps(batches, scale, obs, marks);
+  wait_for_gradients(obs, marks);
+  const bool skipped = config_.loss_scaling.enabled && unscale_and_check(scale);
+  if (!skipped) optimizer_.step(executor_.params(), executor_.grads());
+  device_->synchronize();
+  marks.end = device_->mark();
+
+  StepTimes s = step_times(obs, marks);
+  s.loss_scale = scale;
+  s.skipped = skipped;
+  // The mean loss over the global batch (outside the step's clock).
+  s.loss = comm_->sum(loss_sum / static_cast<double>(batches.size())) / comm_->size();
+  return s;
+}
+
+// The step's data, made before its clock starts (an input pipeline would prefetch it).
+std::vector<Batch> Trainer::step_batches(int t) {
+  const auto b = config_.micro_batch;
+  std::vector<Batch> batches;
+  for (std::int64_t a = 0; a < config_.accumulation; ++a)
+    batches.push_back(
+        data_.batch(SyntheticData::sample_index(t, a, config_.accumulation, comm_->rank(), comm_->size(), b, 0), b));
+  return batches;
+}
+
+// Forward and backward of every micro-batch, the gradients accumulating; returns the sum of
+// their losses.
+double Trainer::run_micro_steps(const std::vector<Batch>& batches, float scale, Observer& obs, StepMarks& marks) {
+  const std::size_t micro = batches.size();
+  const float loss_scale = scale / static_cast<float>(config_.accumulation * comm_->size());
+  double loss_sum = 0;
+  marks.backward_start = marks.start;
+  const auto layers = static_cast<std::size_t>(plan_.size());
   for (std::size_t a = 0; a < micro; ++a) {
     const bool last = a + 1 == micro;
-    obs.set_last(last);
-    obs.forward_begin.assign(layers, 0);
-    obs.forward_end.assign(layers, 0);
-    obs.backward_begin.assign(layers, 0);
-    obs.backward_end.assign(layers, 0);
+    obs.set_micro_step(a, last);
     const Batch& batch = batches[a];
     if (plan_.tokens_in())
       executor_.set_tokens(batch.tokens);
@@ -218,76 +252,75 @@ StepTimes Trainer::step(int t) {
     // Read after backward (which leaves it alone): on a GPU, reading waits for the device,
     // and backward's kernels are queued by then.
     loss_sum += executor_.loss();
-    if (last) backward_start = obs.backward_begin[layers - 1];
-    std::copy(obs.forward_begin.begin(), obs.forward_begin.end(), fb.begin() + static_cast<std::ptrdiff_t>(a * layers));
-    std::copy(obs.forward_end.begin(), obs.forward_end.end(), fe.begin() + static_cast<std::ptrdiff_t>(a * layers));
-    std::copy(obs.backward_begin.begin(), obs.backward_begin.end(),
-              bb.begin() + static_cast<std::ptrdiff_t>(a * layers));
-    std::copy(obs.backward_end.begin(), obs.backward_end.end(), be.begin() + static_cast<std::ptrdiff_t>(a * layers));
+    if (last) marks.backward_start = obs.backward_begin[a * layers + layers - 1];
   }
+  return loss_sum;
+}
+
+// Starts the buckets not started during backward, and waits for every all-reduce.
+void Trainer::wait_for_gradients(Observer& obs, StepMarks& marks) {
+  const int ranks = comm_->size();
   // Without overlap every bucket starts once backward is done.
   if (!config_.overlap && ranks > 1)
-    for (std::size_t k = 0; k < buckets; ++k) obs.start(static_cast<int>(k));
-  const Mark wait_begin = device_->mark();
-  Mark wait_end = wait_begin;  // one rank: nothing to wait for
+    for (std::size_t k = 0; k < layout_.buckets().size(); ++k) obs.start(static_cast<int>(k));
+  marks.wait_begin = device_->mark();
+  marks.wait_end = marks.wait_begin;  // one rank: nothing to wait for
   if (ranks > 1) {
     comm_->wait_all();
-    wait_end = device_->mark();
+    marks.wait_end = device_->mark();
   }
-  bool skipped = false;
-  if (config_.loss_scaling.enabled) {
-    // Unscale, and skip the step if anything overflowed (every rank holds the same sums, so
-    // every rank decides the same).
-    Kernels& k = executor_.kernels();
-    k.fill(nonfinite_.data(), 1, 0.0f);
-    k.unscale_check(executor_.grads(), static_cast<std::int64_t>(layout_.total()), 1.0f / scale, nonfinite_.data());
-    float flag = 0;
-    device_->download(&flag, nonfinite_.data(), sizeof flag);
-    skipped = flag != 0;
-    const LossScaling& ls = config_.loss_scaling;
-    if (skipped) {
-      loss_scale_ *= ls.backoff_factor;
-      good_steps_ = 0;
-    } else if (++good_steps_ >= ls.growth_interval) {
-      loss_scale_ *= ls.growth_factor;
-      good_steps_ = 0;
-    }
-  }
-  if (!skipped) optimizer_.step(executor_.params(), executor_.grads());
-  device_->synchronize();
-  const Mark step_end = device_->mark();
+}
 
+// Loss scaling: unscales the gradients and says whether any overflowed (every rank holds the
+// same sums, so every rank decides the same); then backs the scale off or grows it.
+bool Trainer::unscale_and_check(float scale) {
+  Kernels& k = executor_.kernels();
+  k.fill(nonfinite_.data(), 1, 0.0f);
+  k.unscale_check(executor_.grads(), static_cast<std::int64_t>(layout_.total()), 1.0f / scale, nonfinite_.data());
+  float flag = 0;
+  device_->download(&flag, nonfinite_.data(), sizeof flag);
+  const bool overflowed = flag != 0;
+  const LossScaling& ls = config_.loss_scaling;
+  if (overflowed) {
+    loss_scale_ *= ls.backoff_factor;
+    good_steps_ = 0;
+  } else if (++good_steps_ >= ls.growth_interval) {
+    loss_scale_ *= ls.growth_factor;
+    good_steps_ = 0;
+  }
+  return overflowed;
+}
+
+// The marks as seconds from the step's start.
+StepTimes Trainer::step_times(const Observer& obs, const StepMarks& marks) const {
+  const std::size_t buckets = layout_.buckets().size();
   StepTimes s;
-  s.layers = layers;
-  s.micro = micro;
+  s.layers = static_cast<std::size_t>(plan_.size());
+  s.micro = static_cast<std::size_t>(config_.accumulation);
   s.buckets = buckets;
-  auto since = [&](Mark m) { return device_->elapsed(step_start, m); };
-  auto convert = [&](const std::vector<Mark>& marks, std::vector<double>& out) {
-    out.resize(marks.size());
-    for (std::size_t i = 0; i < marks.size(); ++i) out[i] = since(marks[i]);
+  auto since = [&](Mark m) { return device_->elapsed(marks.start, m); };
+  auto convert = [&](const std::vector<Mark>& from, std::vector<double>& out) {
+    out.resize(from.size());
+    for (std::size_t i = 0; i < from.size(); ++i) out[i] = since(from[i]);
   };
-  convert(fb, s.forward_begin);
-  convert(fe, s.forward_end);
-  convert(bb, s.backward_begin);
-  convert(be, s.backward_end);
-  s.backward_start_s = since(backward_start);
+  convert(obs.forward_begin, s.forward_begin);
+  convert(obs.forward_end, s.forward_end);
+  convert(obs.backward_begin, s.backward_begin);
+  convert(obs.backward_end, s.backward_end);
+  s.backward_start_s = since(marks.backward_start);
   for (std::size_t k = 0; k < buckets; ++k) {
     // On one rank nothing is exchanged: a bucket is done when it is ready.
-    const Mark ready = config_.overlap ? obs.ready[k] : wait_begin;
+    const Mark ready = config_.overlap ? obs.ready[k] : marks.wait_begin;
     const RequestTimes rt = obs.request[k] >= 0 ? comm_->times(obs.request[k]) : RequestTimes{ready, ready};
     s.bucket_ready_s.push_back(since(obs.ready[k]));
     s.bucket_start_s.push_back(since(rt.start));
     s.bucket_end_s.push_back(since(rt.end));
   }
-  s.wait_begin_s = since(wait_begin);
-  s.wait_end_s = since(wait_end);
+  s.wait_begin_s = since(marks.wait_begin);
+  s.wait_end_s = since(marks.wait_end);
   s.optimizer_begin_s = s.wait_end_s;
-  s.optimizer_end_s = since(step_end);
+  s.optimizer_end_s = since(marks.end);
   s.step_s = s.optimizer_end_s;
-  s.loss_scale = scale;
-  s.skipped = skipped;
-  // The mean loss over the global batch (outside the step's clock).
-  s.loss = comm_->sum(loss_sum / static_cast<double>(micro)) / ranks;
   return s;
 }
 

@@ -1,7 +1,10 @@
 #pragma once
 // The dpcast commands, one file per family: predict and memory (predict_command.cpp), compare
-// (compare_command.cpp), calibrate (calibrate_command.cpp), models and hardware
-// (catalogue_commands.cpp). Each returns the exit status; bad input throws dpcast::Error.
+// (compare_command.cpp), calibrate (calibrate_command.cpp), plan (plan_command.cpp), validate
+// (validate_command.cpp), models and hardware (catalogue_commands.cpp); their options and
+// help texts in command_options.cpp. Each returns the exit status; bad input throws
+// dpcast::Error.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -9,7 +12,31 @@
 #include "dpcast/models/run_record.hpp"
 #include "dpcast/models/scenario.hpp"
 
+namespace CLI {
+class App;
+}
+
 namespace dpcast::cli {
+
+class MpiSweep;
+
+/// A subcommand on the app, and what runs it once the command line is parsed.
+struct Command {
+  CLI::App* sub = nullptr;
+  /// Runs on every rank under mpirun (predict splits its sweep); the others run on rank 0 only.
+  bool every_rank = false;
+  std::function<int(MpiSweep&)> run;
+};
+
+/// Each adds its subcommand, with its options and help texts, to `app` (command_options.cpp).
+Command add_predict(CLI::App& app);
+Command add_compare(CLI::App& app);
+Command add_calibrate(CLI::App& app);
+Command add_plan(CLI::App& app);
+Command add_validate(CLI::App& app);
+Command add_models(CLI::App& app);
+Command add_hardware(CLI::App& app);
+Command add_memory(CLI::App& app);
 
 /// Sweeps up to this size use the DES by default; larger ones the analytical engine.
 inline constexpr std::size_t kDesDefaultLimit = 16;
@@ -29,8 +56,6 @@ struct PredictArgs {
 /// Writes to stdout, or atomically to `output`.
 void emit(const std::string& text, const std::string& output);
 
-class MpiSweep;
-
 /// Predicts every configuration (with a progress bar for long sweeps on a terminal); under
 /// mpirun with several ranks, each predicts its share and rank 0 gets them all (mpi_sweep.hpp).
 [[nodiscard]] std::vector<models::RunRecord> predict_all(const std::vector<models::Scenario>& scenarios, bool details,
@@ -40,11 +65,22 @@ class MpiSweep;
 
 int cmd_predict(const PredictArgs& args, MpiSweep& sweep);
 int cmd_memory(const std::string& file, bool json);
-/// With `predict`, every measured record is predicted again from the scenario it carries
-/// (with `engine` and `profile`) and paired with that prediction.
-int cmd_compare(const std::vector<std::string>& files, bool json, bool csv, bool layers, double tolerance,
-                double max_mape, const std::string& output, bool predict = false, const std::string& engine = "",
-                const std::string& profile = "");
+struct CompareArgs {
+  std::vector<std::string> files;  // run records
+  bool json = false;
+  bool csv = false;
+  bool layers = false;    // also every layer
+  double tolerance = -1;  // exit 1 when a pair's error exceeds this many percent (negative: never)
+  double max_mape = -1;   // exit 1 when the MAPE exceeds this many percent (negative: never)
+  std::string output;
+  /// Every measured record predicted again from the scenario it carries (with `engine` and
+  /// `profile`) and paired with that prediction.
+  bool predict = false;
+  std::string engine;
+  std::string profile;
+};
+
+int cmd_compare(const CompareArgs& args);
 struct CalibrateArgs {
   std::string backend = "cpu";  // cpu | cuda
   int ranks = 2;                // processes for the all-reduce part (mpirun -n), or of an imported log

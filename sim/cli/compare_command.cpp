@@ -52,18 +52,16 @@ std::vector<models::RunRecord> repredict(const std::vector<models::RunRecord>& r
 
 }  // namespace
 
-int cmd_compare(const std::vector<std::string>& files, bool json, bool csv, bool layers, double tolerance,
-                double max_mape, const std::string& output, bool predict, const std::string& engine,
-                const std::string& profile) {
+int cmd_compare(const CompareArgs& a) {
   std::vector<models::RunRecord> records;
-  for (const auto& f : files) {
+  for (const auto& f : a.files) {
     auto more = sim::load_records(f);
     records.insert(records.end(), more.begin(), more.end());
   }
-  if (predict) {
-    auto predicted = repredict(records, engine, profile);
+  if (a.predict) {
+    auto predicted = repredict(records, a.engine, a.profile);
     records.insert(records.end(), predicted.begin(), predicted.end());
-  } else if (!engine.empty() || !profile.empty()) {
+  } else if (!a.engine.empty() || !a.profile.empty()) {
     throw Error("dpcast compare: --engine and --profile choose how --predict predicts; add --predict");
   }
   const auto comparison = sim::compare_records(records);
@@ -71,23 +69,23 @@ int cmd_compare(const std::vector<std::string>& files, bool json, bool csv, bool
     throw Error("dpcast compare: no predicted and measured records of the same configuration among " +
                 std::to_string(records.size()) + " records" +
                 (comparison.unpaired.empty() ? "" : " (" + comparison.unpaired.front() + ")"));
-  emit(json  ? sim::comparison_json(comparison)
-       : csv ? sim::comparison_csv(comparison)
-             : sim::comparison_table(comparison, layers),
-       output);
+  emit(a.json  ? sim::comparison_json(comparison)
+       : a.csv ? sim::comparison_csv(comparison)
+               : sim::comparison_table(comparison, a.layers),
+       a.output);
   bool over = false;
-  if (tolerance >= 0)
+  if (a.tolerance >= 0)
     for (const auto& p : comparison.pairs)
-      if (std::abs(p.error()) * 100 > tolerance) {
+      if (std::abs(p.error()) * 100 > a.tolerance) {
         std::cerr << "dpcast compare: " << p.measured.model << " on " << p.measured.gpus << " GPUs, micro-batch "
                   << p.measured.micro_batch << " (" << p.predicted.engine << "): error "
-                  << sim::fixed(100 * p.error(), 1) << "% is beyond the tolerance of " << sim::fixed(tolerance, 1)
+                  << sim::fixed(100 * p.error(), 1) << "% is beyond the tolerance of " << sim::fixed(a.tolerance, 1)
                   << "%\n";
         over = true;
       }
-  if (max_mape >= 0 && comparison.mape() * 100 > max_mape) {
+  if (a.max_mape >= 0 && comparison.mape() * 100 > a.max_mape) {
     std::cerr << "dpcast compare: MAPE " << sim::fixed(100 * comparison.mape(), 1) << "% is beyond "
-              << sim::fixed(max_mape, 1) << "%\n";
+              << sim::fixed(a.max_mape, 1) << "%\n";
     over = true;
   }
   return over ? 1 : 0;

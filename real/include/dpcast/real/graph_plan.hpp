@@ -55,6 +55,22 @@ class GraphPlan {
   [[nodiscard]] std::int64_t classes() const { return node(loss_).in_cols; }
 
  private:
+  // The constructor's steps (graph_plan.cpp): every layer in forward order, then each one
+  // checked against its neighbours and planned by its kind, then what the input carries.
+  void add_layers();
+  void plan_layer(PlanNode& p, const std::vector<int>& consumers);
+  void set_param_owner(PlanNode& p, const models::Layer& l) const;
+  void plan_input(const PlanNode& p, const models::Layer& l);
+  void plan_embedding(PlanNode& p, const models::Layer& l);
+  void plan_linear(PlanNode& p, const models::Layer& l) const;
+  void plan_layernorm(PlanNode& p, const models::Layer& l) const;
+  void plan_attention(PlanNode& p, const models::Layer& l) const;
+  void check_add(const PlanNode& p, const models::Layer& l) const;
+  void plan_loss(PlanNode& p, const models::Layer& l, const std::vector<int>& consumers);
+  /// Throws unless `p` reads one layer of `elements` elements per sample.
+  void expect_one_input(const PlanNode& p, const models::Layer& l, std::int64_t elements) const;
+  void choose_input_kind();
+
   const models::ModelGraph* graph_;
   std::vector<PlanNode> nodes_;
   std::vector<int> index_of_;

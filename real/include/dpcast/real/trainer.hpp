@@ -118,6 +118,15 @@ class Trainer {
 
  private:
   class Observer;
+  struct StepMarks;
+  // step()'s parts, in order (trainer.cpp).
+  [[nodiscard]] std::vector<Batch> step_batches(int t);
+  double run_micro_steps(const std::vector<Batch>& batches, float scale, Observer& obs, StepMarks& marks);
+  void wait_for_gradients(Observer& obs, StepMarks& marks);
+  /// Loss scaling: true when the gradients overflowed (the step is skipped).
+  bool unscale_and_check(float scale);
+  [[nodiscard]] StepTimes step_times(const Observer& obs, const StepMarks& marks) const;
+
   GraphPlan plan_;
   ParamLayout layout_;
   TrainConfig config_;

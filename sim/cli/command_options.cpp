@@ -1,0 +1,151 @@
+// dpcast's command line: every subcommand with its options and help texts, and what runs it
+// once the command line is parsed. The names, texts and checks here are what `dpcast
+// --help-all` prints and the cli tests check; the commands themselves live in their own files
+// (commands.hpp).
+#include <CLI/CLI.hpp>
+#include <memory>
+
+#include "commands.hpp"
+
+namespace dpcast::cli {
+
+Command add_predict(CLI::App& app) {
+  auto a = std::make_shared<PredictArgs>();
+  auto* predict = app.add_subcommand("predict", "Predict one training step for every configuration of a scenario");
+  predict->add_option("scenario", a->scenario, "Scenario file (YAML or JSON)")->required();
+  auto* json_flag = predict->add_flag("--json", a->json, "JSON: one run record per configuration");
+  predict->add_flag("--csv", a->csv, "CSV with snake_case columns that carry their units")->excludes(json_flag);
+  predict->add_option("--engine", a->engine,
+                      "des (SimGrid: shared links, contention) or analytical (closed forms). Default: des for "
+                      "scenarios of up to 16 configurations, analytical for larger sweeps");
+  predict->add_option("-o,--output", a->output, "Write to this file (atomically) instead of stdout");
+  predict->add_flag("--summary", a->summary, "JSON without the per-layer and per-bucket entries");
+  predict->add_option("--trace", a->trace, "Write one step as a Chrome trace (Perfetto): one process per rank");
+  predict->add_option("--trace-ranks", a->trace_ranks, "Ranks in the trace (default 8)")->check(CLI::Range(1, 100000));
+  predict->add_option("--profile", a->profile,
+                      "A calibrated hardware profile (dpcast calibrate): measured efficiencies and link alpha-beta "
+                      "replace the catalogue's for the GPUs and links it names");
+  return {predict, true, [a](MpiSweep& sweep) { return cmd_predict(*a, sweep); }};
+}
+
+Command add_compare(CLI::App& app) {
+  auto a = std::make_shared<CompareArgs>();
+  auto* compare = app.add_subcommand("compare", "Predicted against measured run records of the same configurations");
+  compare->add_option("records", a->files, "Run record files (dpcast predict --json, dpcast-train)")->required();
+  auto* compare_json = compare->add_flag("--json", a->json, "JSON: every pair, the MAPE and the worst error");
+  compare->add_flag("--csv", a->csv, "CSV: one row per pair")->excludes(compare_json);
+  compare->add_flag("--layers", a->layers, "Also compare every layer's forward and backward time");
+  compare
+      ->add_option("--tolerance", a->tolerance,
+                   "Exit status 1 when any pair's step-time error exceeds this many percent")
+      ->check(CLI::NonNegativeNumber);
+  compare->add_option("--max-mape", a->max_mape, "Exit status 1 when the MAPE exceeds this many percent")
+      ->check(CLI::NonNegativeNumber);
+  compare->add_option("-o,--output", a->output, "Write to this file (atomically) instead of stdout");
+  compare->add_flag("--predict", a->predict,
+                    "Predict every measured record again from the scenario it carries, and compare with that");
+  compare->add_option("--engine", a->engine, "With --predict: des (default) or analytical");
+  compare->add_option("--profile", a->profile, "With --predict: a calibrated hardware profile");
+  return {compare, false, [a](MpiSweep&) { return cmd_compare(*a); }};
+}
+
+Command add_calibrate(CLI::App& app) {
+  auto a = std::make_shared<CalibrateArgs>();
+  auto* calibrate = app.add_subcommand(
+      "calibrate",
+      "Measure this machine (dpcast-train --microbench) or import nccl-tests / OSU logs into a hardware profile");
+  calibrate->add_option("--backend", a->backend, "cpu (OpenBLAS + MPI) or cuda (cuBLAS + NCCL); default cpu");
+  calibrate
+      ->add_option("-n,--ranks", a->ranks,
+                   "Processes for the all-reduce measurement (mpirun -n; with --backend cuda, "
+                   "GPUs: dpcast-train --gpus), or the ranks of an imported OSU log; default 2")
+      ->check(CLI::Range(1, 1 << 20));
+  calibrate->add_option("--gpu", a->gpu,
+                        "Catalogue GPU the measurements describe (default cpu-core for --backend cpu)");
+  calibrate->add_option("--node", a->node,
+                        "Node preset whose intra-node link the all-reduce crosses (default cpu-host)");
+  calibrate->add_option("--link", a->link, "Catalogue link the all-reduce measures (instead of --node)");
+  calibrate->add_option("--name", a->name, "Profile name (default: the output file's name)");
+  calibrate->add_option("-o,--output", a->output, "Where to write the profile (YAML, atomically)");
+  calibrate->add_option("--base", a->base, "Start from this profile and add what is measured or imported");
+  calibrate->add_option("--from-microbench", a->microbench,
+                        "Fit this dpcast-train --microbench output instead of running it");
+  calibrate->add_option("--nccl-tests", a->nccl_tests,
+                        "Import an nccl-tests all_reduce_perf log into --link's alpha-beta");
+  calibrate->add_option("--record", a->records,
+                        "Measured run records (dpcast-train on one worker) whose layers' times the profile keeps "
+                        "(repeatable); predictions of those layers then use them");
+  calibrate->add_option("--osu", a->osu, "Import an OSU osu_allreduce log (of --ranks ranks) into --link's alpha-beta");
+  return {calibrate, false, [a](MpiSweep&) { return cmd_calibrate(*a); }};
+}
+
+Command add_plan(CLI::App& app) {
+  auto a = std::make_shared<PlanArgs>();
+  auto* plan = app.add_subcommand("plan",
+                                  "Size a cluster: the Pareto front of time to train against cost, under a "
+                                  "deadline, a budget and a maximum global batch (the scenario's plan section)");
+  plan->add_option("scenario", a->scenario, "Scenario with a plan section")->required();
+  plan->add_option("--tokens", a->tokens, "Tokens to train on (overrides plan.target)")->check(CLI::PositiveNumber);
+  plan->add_option("--samples", a->samples, "Samples to train on (overrides plan.target)")->check(CLI::PositiveNumber);
+  plan->add_option("--deadline-hours", a->deadline_hours, "Deadline in hours")->check(CLI::PositiveNumber);
+  plan->add_option("--budget", a->budget_usd, "Budget in USD")->check(CLI::PositiveNumber);
+  plan->add_option("--max-global-batch", a->max_global_batch, "Largest global batch in samples")
+      ->check(CLI::PositiveNumber);
+  plan->add_option("--price", a->prices, "GPU=USD per GPU-hour, overriding the catalogue and the plan (repeatable)");
+  plan->add_option("--confirm-up-to", a->confirm_up_to,
+                   "Play front points of at most this many GPUs on the DES (default 1024; 0: none)")
+      ->check(CLI::Range(0, 1 << 30));
+  auto* plan_json = plan->add_flag("--json", a->json, "JSON: the front, each point with its scenario YAML");
+  plan->add_flag("--csv", a->csv, "CSV: one row per front point")->excludes(plan_json);
+  plan->add_option("-o,--output", a->output, "Write to this file (atomically) instead of stdout");
+  return {plan, false, [a](MpiSweep&) { return cmd_plan(*a); }};
+}
+
+Command add_validate(CLI::App& app) {
+  auto a = std::make_shared<ValidateArgs>();
+  auto* validate = app.add_subcommand(
+      "validate",
+      "Predict the validation corpus (published measurements of real clusters) from the catalogue defaults");
+  validate->add_option("data_sets", a->data_sets, "Data sets (folders of scenarios/validation/); default: all");
+  validate->add_option("--engine", a->engine, "analytical (default, what the bounds hold) or des");
+  auto* validate_json = validate->add_flag("--json", a->json, "JSON: every case, and per data set its statistics");
+  validate->add_flag("--csv", a->csv, "CSV: one row per case")->excludes(validate_json);
+  validate->add_flag("--summary", a->summary, "Only the table per data set");
+  validate->add_option("-o,--output", a->output, "Write to this file (atomically) instead of stdout");
+  validate->add_flag("--check", a->check,
+                     "Exit status 1 when a data set's MAPE is above its bound in bounds.yaml, or the bound is stale");
+  validate->add_flag(
+      "--write-bounds", a->write_bounds,
+      "Write bounds.yaml: each data set's MAPE rounded up to 0.1% (never raises the bound of unchanged cases)");
+  validate->add_option("--corpus", a->corpus,
+                       "The corpus folder (default: scenarios/validation, or $DPCAST_VALIDATION_DIR)");
+  return {validate, false, [a](MpiSweep&) { return cmd_validate(*a); }};
+}
+
+Command add_models(CLI::App& app) {
+  auto json = std::make_shared<bool>(false);
+  auto* models_cmd = app.add_subcommand("models", "List the built-in model zoo");
+  models_cmd->add_flag("--json", *json, "JSON");
+  return {models_cmd, false, [json](MpiSweep&) { return cmd_models(*json); }};
+}
+
+Command add_hardware(CLI::App& app) {
+  auto json = std::make_shared<bool>(false);
+  auto* hardware = app.add_subcommand("hardware", "List the hardware catalogue (GPUs, links, node presets)");
+  hardware->add_flag("--json", *json, "JSON");
+  return {hardware, false, [json](MpiSweep&) { return cmd_hardware(*json); }};
+}
+
+Command add_memory(CLI::App& app) {
+  struct MemoryArgs {
+    std::string scenario;
+    bool json = false;
+  };
+  auto a = std::make_shared<MemoryArgs>();
+  auto* memory = app.add_subcommand("memory", "Memory per GPU for every configuration of a scenario");
+  memory->add_option("scenario", a->scenario, "Scenario file (YAML or JSON)")->required();
+  memory->add_flag("--json", a->json, "JSON");
+  return {memory, false, [a](MpiSweep&) { return cmd_memory(a->scenario, a->json); }};
+}
+
+}  // namespace dpcast::cli
