@@ -2,6 +2,8 @@
 
 #include <QVBoxLayout>
 
+#include "dpcast/gui/error_style.hpp"
+
 namespace dpcast::gui {
 
 FieldCell make_field_cell(const std::string& key, QWidget* editors) {
@@ -12,7 +14,7 @@ FieldCell make_field_cell(const std::string& key, QWidget* editors) {
   box->addWidget(editors);
   f.error->setObjectName(QString::fromStdString("error:" + key));
   f.error->setWordWrap(true);
-  f.error->setStyleSheet("color: #c01c28;");
+  f.error->setStyleSheet(error_text_style());
   f.error->setTextInteractionFlags(Qt::TextSelectableByMouse);
   f.error->hide();
   f.note->setWordWrap(true);

@@ -32,8 +32,10 @@
 #include <QVBoxLayout>
 
 #include "dpcast/gui/charts.hpp"
+#include "dpcast/gui/error_style.hpp"
 #include "dpcast/gui/item_roles.hpp"
 #include "dpcast/gui/plan_panel.hpp"
+#include "dpcast/gui/qstring.hpp"
 #include "dpcast/gui/scenario_panel.hpp"
 #include "dpcast/gui/session.hpp"
 #include "dpcast/gui/sweep_panel.hpp"
@@ -44,10 +46,6 @@
 
 namespace dpcast::gui {
 namespace {
-
-QString qs(const std::string& s) {
-  return QString::fromStdString(s);
-}
 
 QTableView* table_view(QAbstractItemModel* model) {
   auto* table = new QTableView;
@@ -89,12 +87,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Sess
   right_box->setContentsMargins(0, 0, 0, 0);
   banner_frame_ = new QWidget;
   banner_frame_->setObjectName("message-banner");
-  banner_frame_->setStyleSheet("#message-banner { background: #fbe3e4; border: 1px solid #c01c28; }");
+  banner_frame_->setStyleSheet(error_banner_style(banner_frame_->objectName()));
   auto* banner_box = new QHBoxLayout(banner_frame_);
   banner_ = new QLabel;
   banner_->setWordWrap(true);
   banner_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  banner_->setStyleSheet("color: #8a1019;");
+  banner_->setStyleSheet(banner_text_style());
   auto* dismiss = new QToolButton;
   dismiss->setText("x");
   dismiss->setToolTip(tr("Dismiss"));
@@ -348,9 +346,7 @@ void MainWindow::build_views() {
     plan_binding_->setObjectName("plan-binding");
     plan_binding_->setWordWrap(true);
     plan_binding_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    plan_binding_->setStyleSheet(
-        "#plan-binding { background: #fbe3e4; border: 1px solid #c01c28; color: #8a1019; padding: 6px; "
-        "font-weight: bold; }");
+    plan_binding_->setStyleSheet(error_banner_label_style(plan_binding_->objectName()));
     plan_binding_->hide();
     right_box->addWidget(plan_binding_);
     right_box->addWidget(page(chart, "plan", below, {hint, open_point_}, 2), 1);

@@ -13,17 +13,15 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include "dpcast/gui/error_style.hpp"
 #include "dpcast/gui/field_cell.hpp"
+#include "dpcast/gui/qstring.hpp"
 #include "dpcast/gui/session.hpp"
 #include "dpcast/gui/sweep_panel.hpp"
 #include "dpcast/sim/units.hpp"
 
 namespace dpcast::gui {
 namespace {
-
-QString qs(const std::string& s) {
-  return QString::fromStdString(s);
-}
 
 template <typename T, typename F>
 QString join(const std::vector<T>& values, F text) {
@@ -349,7 +347,7 @@ void PlanPanel::show_validation() {
   for (auto& [key, field] : fields_) {
     const bool here = pv.error && key == owner;
     show_field_error(field.error, here ? &*pv.error : nullptr);
-    field.editor->setStyleSheet(here ? QStringLiteral("border: 1px solid #c01c28;") : QString());
+    field.editor->setStyleSheet(here ? error_border_style() : QString());
   }
   if (nodes_max_) nodes_max_->setStyleSheet(fields_["plan.nodes"].editor->styleSheet());
   QString banner;
@@ -363,8 +361,7 @@ void PlanPanel::show_validation() {
     error = true;
   }
   banner_->setText(banner);
-  banner_->setStyleSheet(error ? "color: #c01c28; border: 1px solid #c01c28; padding: 4px;"
-                               : "border: 1px solid palette(mid); padding: 4px;");
+  banner_->setStyleSheet(error ? error_frame_style() : QStringLiteral("border: 1px solid palette(mid); padding: 4px;"));
   banner_->setVisible(!banner.isEmpty());
   remove_sweep_->setVisible(pv.error && pv.error->key_path == "sweep");
   run_->setEnabled(pv.ok() && !session_->plan_running());
@@ -386,7 +383,7 @@ void PlanPanel::update_status() {
             tr("Front point %1 is open as the scenario (untitled; the file it came from is unchanged).")
                 .arg(session_->opened_plan_point() + 1);
   status_->setText(text);
-  status_->setStyleSheet(outcome && !outcome->ok ? QStringLiteral("color: #c01c28;") : QString());
+  status_->setStyleSheet(outcome && !outcome->ok ? error_text_style() : QString());
 }
 
 QLineEdit* PlanPanel::editor(const std::string& key) const {

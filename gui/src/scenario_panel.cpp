@@ -11,7 +11,9 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include "dpcast/gui/error_style.hpp"
 #include "dpcast/gui/field_cell.hpp"
+#include "dpcast/gui/qstring.hpp"
 #include "dpcast/gui/session.hpp"
 #include "dpcast/models/zoo.hpp"
 
@@ -19,10 +21,6 @@ namespace dpcast::gui {
 namespace {
 
 using Choices = std::vector<std::pair<QString, QString>>;  // value as written, text shown
-
-QString qs(const std::string& s) {
-  return QString::fromStdString(s);
-}
 
 QComboBox* choice_combo(const Choices& choices) {
   auto* combo = new QComboBox;
@@ -103,7 +101,7 @@ void ScenarioPanel::build() {
   banner_->setObjectName("scenario-banner");
   banner_->setWordWrap(true);
   banner_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  banner_->setStyleSheet("color: #c01c28; border: 1px solid #c01c28; padding: 4px;");
+  banner_->setStyleSheet(error_frame_style());
   banner_->hide();
   layout->addWidget(banner_);
 

@@ -12,14 +12,12 @@
 #include <QRegularExpression>
 #include <QVBoxLayout>
 
+#include "dpcast/gui/error_style.hpp"
+#include "dpcast/gui/qstring.hpp"
 #include "dpcast/gui/session.hpp"
 
 namespace dpcast::gui {
 namespace {
-QString qs(const std::string& s) {
-  return QString::fromStdString(s);
-}
-
 QStringList to_list(const std::vector<std::string>& values) {
   QStringList list;
   for (const auto& v : values) list << qs(v);
@@ -79,7 +77,7 @@ SweepPanel::SweepPanel(Session* session, QWidget* parent) : QWidget(parent), ses
   error_ = new QLabel;
   error_->setObjectName("sweep-error");
   error_->setWordWrap(true);
-  error_->setStyleSheet("color: #c01c28;");
+  error_->setStyleSheet(error_text_style());
   error_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   error_->hide();
   form->addRow(error_);
@@ -213,7 +211,7 @@ void SweepPanel::show_validation() {
   error_->setToolTip(here ? qs(v.error->message) : QString());
   error_->setVisible(here);
   run_->setEnabled(v.ok());
-  const QString& style = here ? QStringLiteral("border: 1px solid #c01c28;") : QString();
+  const QString style = here ? error_border_style() : QString();
   const std::string key = v.error ? v.error->key_path : "";
   const bool on_nodes = here && (key == "cluster.nodes" || key == "sweep.cluster.nodes");
   const bool on_series = here && !series_key().empty() && (key == series_key() || key == "sweep." + series_key());

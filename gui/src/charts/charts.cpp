@@ -28,8 +28,10 @@
 #include <tuple>
 
 #include "dpcast/gui/comparison_model.hpp"
+#include "dpcast/gui/error_style.hpp"
 #include "dpcast/gui/item_roles.hpp"
 #include "dpcast/gui/plan_model.hpp"
+#include "dpcast/gui/qstring.hpp"
 #include "dpcast/gui/results_model.hpp"
 #include "dpcast/gui/timeline_model.hpp"
 #include "dpcast/sim/report.hpp"
@@ -37,10 +39,6 @@
 
 namespace dpcast::gui {
 namespace {
-
-QString qs(const std::string& s) {
-  return QString::fromStdString(s);
-}
 
 struct Scale {
   double factor = 1;
@@ -381,8 +379,8 @@ void ChartPanel::build_sweep(QChart* chart) {
     oom->setName(tr("out of memory"));
     oom->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
     oom->setMarkerSize(11);
-    oom->setColor(QColor(0xc0, 0x1c, 0x28));
-    oom->setBorderColor(QColor(0x70, 0x00, 0x00));
+    oom->setColor(error_color());
+    oom->setBorderColor(error_mark_outline_color());
     Tips oom_tips;
     for (std::size_t i = 0; i < rows.size(); ++i) {
       const ResultRow& r = rows[i];
@@ -751,8 +749,8 @@ void ChartPanel::build_plan(QChart* chart) {
   breaks->setName(tr("breaks a constraint"));
   breaks->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
   breaks->setMarkerSize(11);
-  breaks->setColor(QColor(0xc0, 0x1c, 0x28));
-  breaks->setBorderColor(QColor(0x70, 0x00, 0x00));
+  breaks->setColor(error_color());
+  breaks->setBorderColor(error_mark_outline_color());
   auto* recommended = new QScatterSeries;
   recommended->setName(tr("recommended"));
   recommended->setMarkerShape(QScatterSeries::MarkerShapeStar);
