@@ -1,5 +1,7 @@
 #include "dpcast/gui/field_cell.hpp"
 
+#include <QFormLayout>
+#include <QGroupBox>
 #include <QVBoxLayout>
 
 #include "dpcast/gui/error_style.hpp"
@@ -29,6 +31,14 @@ void show_field_error(QLabel* label, const ValidationError* error) {
   label->setText(error ? QString::fromStdString(error->detail) : QString());
   label->setToolTip(error ? QString::fromStdString(error->message) : QString());
   label->setVisible(error != nullptr);
+}
+
+QFormLayout* add_form_group(QBoxLayout* layout, const QString& title) {
+  auto* box = new QGroupBox(title);
+  auto* form = new QFormLayout(box);
+  form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+  layout->addWidget(box);
+  return form;
 }
 
 }  // namespace dpcast::gui
