@@ -5,7 +5,9 @@
 
 #include <cmath>
 
+#include "dpcast/gui/error_style.hpp"
 #include "dpcast/gui/item_roles.hpp"
+#include "dpcast/gui/qstring.hpp"
 #include "dpcast/sim/units.hpp"
 
 namespace dpcast::gui {
@@ -28,10 +30,6 @@ constexpr Column kColumns[ComparisonModel::ColumnCount] = {
     {"exposed comm (pred.)", "predicted_exposed_comm_s"},
     {"exposed comm (meas.)", "measured_exposed_comm_s"},
 };
-
-QString qs(const std::string& s) {
-  return QString::fromStdString(s);
-}
 
 }  // namespace
 
@@ -75,7 +73,7 @@ QVariant ComparisonModel::data(const QModelIndex& index, int role) const {
     return QVariant::fromValue(Qt::Alignment(column <= Engine && column != Gpus ? Qt::AlignLeft | Qt::AlignVCenter
                                                                                 : Qt::AlignRight | Qt::AlignVCenter));
   if (role == Qt::ForegroundRole && column == Error)
-    return std::abs(pair.error()) > 0.2 ? QBrush(QColor(0xc0, 0x1c, 0x28)) : QVariant();
+    return std::abs(pair.error()) > 0.2 ? QBrush(error_color()) : QVariant();
   if (role != Qt::DisplayRole && role != RawRole) return {};
   const bool raw = role == RawRole;
   auto time = [&](double s) -> QVariant { return raw ? QVariant(s) : QVariant(qs(sim::human_time(s))); };

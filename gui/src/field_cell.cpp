@@ -1,6 +1,10 @@
 #include "dpcast/gui/field_cell.hpp"
 
+#include <QFormLayout>
+#include <QGroupBox>
 #include <QVBoxLayout>
+
+#include "dpcast/gui/error_style.hpp"
 
 namespace dpcast::gui {
 
@@ -12,7 +16,7 @@ FieldCell make_field_cell(const std::string& key, QWidget* editors) {
   box->addWidget(editors);
   f.error->setObjectName(QString::fromStdString("error:" + key));
   f.error->setWordWrap(true);
-  f.error->setStyleSheet("color: #c01c28;");
+  f.error->setStyleSheet(error_text_style());
   f.error->setTextInteractionFlags(Qt::TextSelectableByMouse);
   f.error->hide();
   f.note->setWordWrap(true);
@@ -27,6 +31,14 @@ void show_field_error(QLabel* label, const ValidationError* error) {
   label->setText(error ? QString::fromStdString(error->detail) : QString());
   label->setToolTip(error ? QString::fromStdString(error->message) : QString());
   label->setVisible(error != nullptr);
+}
+
+QFormLayout* add_form_group(QBoxLayout* layout, const QString& title) {
+  auto* box = new QGroupBox(title);
+  auto* form = new QFormLayout(box);
+  form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+  layout->addWidget(box);
+  return form;
 }
 
 }  // namespace dpcast::gui

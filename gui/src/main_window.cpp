@@ -9,8 +9,6 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
-#include <QHeaderView>
-#include <QItemSelectionModel>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
@@ -18,58 +16,50 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
-#include <QPlainTextEdit>
-#include <QPushButton>
 #include <QScrollArea>
-#include <QSortFilterProxyModel>
-#include <QSpinBox>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
-#include <QTableView>
 #include <QToolButton>
 #include <QUrl>
 #include <QVBoxLayout>
 
 #include "dpcast/gui/charts.hpp"
+#include "dpcast/gui/error_style.hpp"
 #include "dpcast/gui/item_roles.hpp"
-#include "dpcast/gui/plan_panel.hpp"
+#include "dpcast/gui/qstring.hpp"
 #include "dpcast/gui/scenario_panel.hpp"
 #include "dpcast/gui/session.hpp"
 #include "dpcast/gui/sweep_panel.hpp"
+#include "dpcast/gui/views/chart_page.hpp"
+#include "dpcast/gui/views/comparison_view.hpp"
+#include "dpcast/gui/views/plan_view.hpp"
+#include "dpcast/gui/views/results_view.hpp"
+#include "dpcast/gui/views/timeline_view.hpp"
 #include "dpcast/models/atomic_file.hpp"
 #include "dpcast/models/error.hpp"
-#include "dpcast/sim/report.hpp"
-#include "dpcast/sim/units.hpp"
 
 namespace dpcast::gui {
-namespace {
-
-QString qs(const std::string& s) {
-  return QString::fromStdString(s);
-}
-
-QTableView* table_view(QAbstractItemModel* model) {
-  auto* table = new QTableView;
-  table->setModel(model);
-  table->setSelectionBehavior(QAbstractItemView::SelectRows);
-  table->setSelectionMode(QAbstractItemView::SingleSelection);
-  table->setAlternatingRowColors(true);
-  table->verticalHeader()->hide();
-  table->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 8);
-  table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-  table->horizontalHeader()->setStretchLastSection(true);
-  return table;
-}
-
-}  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Session(this)) {
   setAcceptDrops(true);
   resize(1400, 900);
-
   auto* splitter = new QSplitter;
   splitter->setChildrenCollapsible(false);
+  splitter->addWidget(build_panels());
+  splitter->addWidget(build_view_area());
+  splitter->setStretchFactor(1, 1);
+  setCentralWidget(splitter);
+  build_views();
+  build_menus();
+  build_status_bar();
+  connect_session();
+  update_title();
+  rebuild_recent_menu();
+}
+
+// The scenario and sweep panels, scrolling together on the left.
+QWidget* MainWindow::build_panels() {
   auto* left = new QWidget;
   auto* left_box = new QVBoxLayout(left);
   left_box->setContentsMargins(0, 0, 0, 0);
@@ -82,19 +72,22 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Sess
   scroll->setWidgetResizable(true);
   scroll->setMinimumWidth(390);
   scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-  splitter->addWidget(scroll);
+  return scroll;
+}
 
+// The banner for files that cannot be read or written, above the views' tabs.
+QWidget* MainWindow::build_view_area() {
   auto* right = new QWidget;
   auto* right_box = new QVBoxLayout(right);
   right_box->setContentsMargins(0, 0, 0, 0);
   banner_frame_ = new QWidget;
   banner_frame_->setObjectName("message-banner");
-  banner_frame_->setStyleSheet("#message-banner { background: #fbe3e4; border: 1px solid #c01c28; }");
+  banner_frame_->setStyleSheet(error_banner_style(banner_frame_->objectName()));
   auto* banner_box = new QHBoxLayout(banner_frame_);
   banner_ = new QLabel;
   banner_->setWordWrap(true);
   banner_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  banner_->setStyleSheet("color: #8a1019;");
+  banner_->setStyleSheet(banner_text_style());
   auto* dismiss = new QToolButton;
   dismiss->setText("x");
   dismiss->setToolTip(tr("Dismiss"));
@@ -105,110 +98,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Sess
   right_box->addWidget(banner_frame_);
   tabs_ = new QTabWidget;
   right_box->addWidget(tabs_);
-  splitter->addWidget(right);
-  splitter->setStretchFactor(1, 1);
-  setCentralWidget(splitter);
-
-  build_views();
-  build_menus();
-
-  connect(session_, &Session::modified_changed, this, &MainWindow::update_title);
-  connect(session_, &Session::file_changed, this, &MainWindow::update_title);
-  connect(session_, &Session::recent_files_changed, this, &MainWindow::rebuild_recent_menu);
-  connect(session_, &Session::measured_changed, this, &MainWindow::update_comparison_summary);
-  connect(session_, &Session::sweep_finished, this, &MainWindow::update_comparison_summary);
-  connect(session_, &Session::detail_changed, this, &MainWindow::update_explanation);
-  connect(session_, &Session::sweep_finished, this, [this](bool canceled) {
-    statusBar()->showMessage(canceled ? tr("Sweep cancelled") : tr("Sweep done"), 4000);
-    update_provenance();
-  });
-  provenance_ = new QLabel;
-  provenance_->setObjectName("provenance");
-  provenance_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  statusBar()->addPermanentWidget(provenance_, 1);
-  connect(session_, &Session::selection_changed, this, [this](int row) {
-    for (const auto& v : views_)
-      if (v.chart && v.chart->kind() != ChartKind::Plan) v.chart->set_highlight(row);
-    syncing_selection_ = true;
-    if (row < 0)
-      results_table_->clearSelection();
-    else
-      results_table_->selectRow(results_proxy_->mapFromSource(session_->results()->index(row, 0)).row());
-    syncing_selection_ = false;
-  });
-  connect(session_, &Session::plan_selection_changed, this, [this](int row) {
-    if (const View* v = view("plan")) v->chart->set_highlight(row);
-    syncing_selection_ = true;
-    if (row < 0)
-      plan_table_->clearSelection();
-    else
-      plan_table_->selectRow(row);
-    syncing_selection_ = false;
-    open_point_->setEnabled(row >= 0);
-  });
-  connect(session_, &Session::plan_finished, this, [this](bool canceled) {
-    update_plan_explanation();
-    if (canceled) statusBar()->showMessage(tr("Plan cancelled"), 4000);
-  });
-  connect(session_, &Session::document_replaced, this, &MainWindow::update_plan_explanation);
-  update_title();
-  rebuild_recent_menu();
-  update_comparison_summary();
-  update_explanation();
-  update_plan_explanation();
+  return right;
 }
 
+// One tab per view, in this order (the screenshots follow it).
 void MainWindow::build_views() {
   Session* s = session_;
   const ChartPanel::Sources sources{s->results(), s->comparison(), s->timeline(), s->plan_front()};
-  auto add = [this](const QString& id, const QString& title, QWidget* widget, ChartPanel* chart, QTableView* table,
-                    const QAbstractItemModel* model) {
-    views_.push_back({id, title, widget, chart, table, model});
-    tabs_->addTab(widget, title);
-    if (chart && chart->kind() == ChartKind::Plan)
-      connect(chart, &ChartPanel::point_clicked, session_, &Session::select_plan_point);
-    else if (chart)
-      connect(chart, &ChartPanel::point_clicked, session_, &Session::select_row);
-  };
-  // A view: a row of buttons above a chart (and maybe more below it).
-  auto page = [this](ChartPanel* chart, const QString& id, QWidget* below, QList<QWidget*> extra,
-                     int below_stretch = 1) {
-    auto* widget = new QWidget;
-    auto* box = new QVBoxLayout(widget);
-    auto* row = new QHBoxLayout;
-    for (QWidget* w : extra) row->addWidget(w);
-    row->addStretch(1);
-    auto* png = new QPushButton(tr("Save PNG..."));
-    png->setToolTip(tr("Save this chart as a PNG image"));
-    row->addWidget(png);
-    connect(png, &QPushButton::clicked, this, [this, id] {
-      const QString path = QFileDialog::getSaveFileName(this, tr("Save chart"), id + ".png", tr("PNG images (*.png)"));
-      if (!path.isEmpty()) export_png(id, path);
-    });
-    if (below) {
-      auto* csv = new QPushButton(tr("Save CSV..."));
-      csv->setToolTip(tr("Save this view's table as CSV (SI units)"));
-      row->addWidget(csv);
-      connect(csv, &QPushButton::clicked, this, [this, id] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Save table"), id + ".csv", tr("CSV (*.csv)"));
-        if (!path.isEmpty()) export_csv(id, path);
-      });
-    }
-    box->addLayout(row);
-    if (below) {
-      auto* split = new QSplitter(Qt::Vertical);
-      split->addWidget(chart);
-      split->addWidget(below);
-      split->setStretchFactor(0, 3);
-      split->setStretchFactor(1, below_stretch);
-      split->setSizes({300, 100 * below_stretch});  // scaled to the room there is when shown
-      box->addWidget(split);
-    } else {
-      box->addWidget(chart);
-    }
-    return widget;
-  };
-
   struct Simple {
     const char* id;
     QString title;
@@ -219,149 +115,69 @@ void MainWindow::build_views() {
                           Simple{"scaling", tr("Scaling"), ChartKind::Scaling},
                           Simple{"breakdown", tr("Breakdown"), ChartKind::Breakdown},
                           Simple{"memory", tr("Memory"), ChartKind::Memory}}) {
-    auto* chart = new ChartPanel(v.kind, sources);
-    add(v.id, v.title, page(chart, v.id, nullptr, {}), chart, nullptr, s->results());
+    auto* page = new ChartPage(new ChartPanel(v.kind, sources));
+    add_view({v.id, v.title, page, page->chart(), nullptr, s->results()}, page);
   }
 
-  // The timeline of one configuration, its explanation and its spans.
-  {
-    auto* chart = new ChartPanel(ChartKind::Timeline, sources);
-    ranks_ = new QSpinBox;
-    ranks_->setObjectName("timeline-ranks");
-    ranks_->setRange(1, 64);
-    ranks_->setValue(s->timeline_ranks());
-    ranks_->setToolTip(tr("Ranks shown (the first ones)"));
-    connect(ranks_, &QSpinBox::valueChanged, s, &Session::set_timeline_ranks);
-    auto* hint = new QLabel(tr("Select a row of the Table (or click a point) to see that configuration."));
-    hint->setStyleSheet("color: palette(mid);");
-    auto* below = new QTabWidget;
-    explanation_ = new QPlainTextEdit;
-    explanation_->setReadOnly(true);
-    explanation_->setFont(QFont("monospace"));
-    below->addTab(explanation_, tr("Explanation"));
-    auto* spans = table_view(s->timeline());
-    below->addTab(spans, tr("Spans"));
-    add("timeline", tr("Timeline"), page(chart, "timeline", below, {new QLabel(tr("Ranks:")), ranks_, hint}), chart,
-        spans, s->timeline());
-  }
+  timeline_view_ = new TimelineView(s, sources);
+  add_view(
+      {"timeline", tr("Timeline"), timeline_view_, timeline_view_->chart(), timeline_view_->spans(), s->timeline()},
+      timeline_view_);
 
-  // Predicted against measured.
-  {
-    auto* chart = new ChartPanel(ChartKind::Comparison, sources);
-    auto* open = new QPushButton(tr("Open measured records..."));
-    open->setObjectName("open-records");
-    connect(open, &QPushButton::clicked, this, [this] {
-      const QStringList paths = QFileDialog::getOpenFileNames(this, tr("Measured run records"), {},
-                                                              tr("Run records (*.json);;All files (*)"));
-      if (!paths.isEmpty()) open_records(paths);
-    });
-    auto* clear = new QPushButton(tr("Clear"));
-    connect(clear, &QPushButton::clicked, s, &Session::clear_measured);
-    auto* below = new QWidget;
-    auto* box = new QVBoxLayout(below);
-    box->setContentsMargins(0, 0, 0, 0);
-    comparison_summary_ = new QLabel;
-    comparison_summary_->setObjectName("comparison-summary");
-    comparison_summary_->setWordWrap(true);
-    comparison_summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    box->addWidget(comparison_summary_);
-    auto* table = table_view(s->comparison());
-    box->addWidget(table);
-    add("compare", tr("Predicted vs measured"), page(chart, "compare", below, {open, clear}), chart, table,
-        s->comparison());
-  }
+  comparison_view_ = new ComparisonView(s, sources);
+  add_view({"compare", tr("Predicted vs measured"), comparison_view_, comparison_view_->chart(),
+            comparison_view_->pairs(), s->comparison()},
+           comparison_view_);
+  connect(comparison_view_, &ComparisonView::open_records_clicked, this, &MainWindow::open_records_dialog);
 
-  // Every configuration's figures.
-  {
-    results_proxy_ = new QSortFilterProxyModel(this);
-    results_proxy_->setSourceModel(s->results());
-    results_proxy_->setSortRole(RawRole);
-    results_table_ = table_view(results_proxy_);
-    results_table_->setSortingEnabled(true);
-    results_table_->sortByColumn(-1, Qt::AscendingOrder);  // sweep order until a header is clicked
-    auto* widget = new QWidget;
-    auto* box = new QVBoxLayout(widget);
-    auto* row = new QHBoxLayout;
-    row->addWidget(new QLabel(tr("Every configuration of the sweep; select one to see its timeline.")));
-    row->addStretch(1);
-    auto* csv = new QPushButton(tr("Save CSV..."));
-    connect(csv, &QPushButton::clicked, this, [this] {
-      const QString path = QFileDialog::getSaveFileName(this, tr("Save table"), "results.csv", tr("CSV (*.csv)"));
-      if (!path.isEmpty()) export_csv("table", path);
-    });
-    row->addWidget(csv);
-    box->addLayout(row);
-    box->addWidget(results_table_);
-    add("table", tr("Table"), widget, nullptr, results_table_, s->results());
-    connect(results_table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-            [this](const QModelIndex& current) {
-              if (syncing_selection_ || !current.isValid()) return;
-              session_->select_row(results_proxy_->mapToSource(current).row());
-            });
-  }
+  results_view_ = new ResultsView(s);
+  add_view({"table", tr("Table"), results_view_, nullptr, results_view_->table(), s->results()}, nullptr);
+  connect(results_view_, &ResultsView::save_csv_clicked, this, [this] { save_table_dialog("table", "results.csv"); });
 
-  // The plan: its panel, the front as a chart and a table, the recommendation's reasons.
-  {
-    auto* chart = new ChartPanel(ChartKind::Plan, sources);
-    plan_panel_ = new PlanPanel(s);
-    auto* panel_scroll = new QScrollArea;
-    panel_scroll->setWidget(plan_panel_);
-    panel_scroll->setWidgetResizable(true);
-    panel_scroll->setMinimumWidth(320);
-    panel_scroll->setMaximumWidth(420);
-    panel_scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    open_point_ = new QPushButton(tr("Open as scenario"));
-    open_point_->setObjectName("plan-open-point");
-    open_point_->setToolTip(
-        tr("Make the selected front point the scenario (untitled), so the other views show it; "
-           "the file it came from stays as it is"));
-    open_point_->setEnabled(false);
-    connect(open_point_, &QPushButton::clicked, this, [this] { open_plan_point(session_->plan_selected()); });
-    auto* hint = new QLabel(tr("Click a point or select a row, then"));
-    hint->setStyleSheet("color: palette(mid);");
-    auto* below = new QWidget;
-    auto* box = new QVBoxLayout(below);
-    box->setContentsMargins(0, 0, 0, 0);
-    plan_why_ = new QLabel;
-    plan_why_->setObjectName("plan-why");
-    plan_why_->setWordWrap(true);
-    plan_why_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    box->addWidget(plan_why_);
-    plan_table_ = table_view(s->plan_front());
-    // Time, cost and the constraints beside the cluster, before the network (the model keeps
-    // the column order of `dpcast plan --csv`, which Save CSV writes).
-    QHeaderView* header = plan_table_->horizontalHeader();
-    int to = PlanFrontModel::Network;
-    for (int column : {PlanFrontModel::TimeToTrain, PlanFrontModel::Cost, PlanFrontModel::Constraints})
-      header->moveSection(header->visualIndex(column), to++);
-    box->addWidget(plan_table_);
-    connect(plan_table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-            [this](const QModelIndex& current) {
-              if (!syncing_selection_ && current.isValid()) session_->select_plan_point(current.row());
-            });
-    connect(plan_table_, &QTableView::doubleClicked, this,
-            [this](const QModelIndex& index) { open_plan_point(index.row()); });
-    auto* right = new QWidget;
-    auto* right_box = new QVBoxLayout(right);
-    right_box->setContentsMargins(0, 0, 0, 0);
-    plan_binding_ = new QLabel;
-    plan_binding_->setObjectName("plan-binding");
-    plan_binding_->setWordWrap(true);
-    plan_binding_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    plan_binding_->setStyleSheet(
-        "#plan-binding { background: #fbe3e4; border: 1px solid #c01c28; color: #8a1019; padding: 6px; "
-        "font-weight: bold; }");
-    plan_binding_->hide();
-    right_box->addWidget(plan_binding_);
-    right_box->addWidget(page(chart, "plan", below, {hint, open_point_}, 2), 1);
-    auto* split = new QSplitter;
-    split->setChildrenCollapsible(false);
-    split->addWidget(panel_scroll);
-    split->addWidget(right);
-    split->setStretchFactor(1, 1);
-    split->setSizes({330, 1000});
-    add("plan", tr("Plan"), split, chart, plan_table_, s->plan_front());
-  }
+  plan_view_ = new PlanView(s, sources);
+  add_view({"plan", tr("Plan"), plan_view_, plan_view_->page()->chart(), plan_view_->table(), s->plan_front()},
+           plan_view_->page());
+  connect(plan_view_, &PlanView::open_point_requested, this, &MainWindow::open_plan_point);
+}
+
+// A view's tab; a click on its chart selects a configuration (on the plan's, a front point),
+// and its page's Save buttons save what it shows.
+void MainWindow::add_view(const View& view, ChartPage* page) {
+  views_.push_back(view);
+  tabs_->addTab(view.widget, view.title);
+  if (view.chart && view.chart->kind() == ChartKind::Plan)
+    connect(view.chart, &ChartPanel::point_clicked, session_, &Session::select_plan_point);
+  else if (view.chart)
+    connect(view.chart, &ChartPanel::point_clicked, session_, &Session::select_row);
+  if (!page) return;
+  const QString id = view.id;
+  connect(page, &ChartPage::save_png_clicked, this, [this, id] { save_chart_dialog(id); });
+  connect(page, &ChartPage::save_csv_clicked, this, [this, id] { save_table_dialog(id, id + ".csv"); });
+}
+
+void MainWindow::build_status_bar() {
+  provenance_ = new QLabel;
+  provenance_->setObjectName("provenance");
+  provenance_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  statusBar()->addPermanentWidget(provenance_, 1);
+}
+
+void MainWindow::connect_session() {
+  connect(session_, &Session::modified_changed, this, &MainWindow::update_title);
+  connect(session_, &Session::file_changed, this, &MainWindow::update_title);
+  connect(session_, &Session::recent_files_changed, this, &MainWindow::rebuild_recent_menu);
+  connect(session_, &Session::sweep_finished, this, [this](bool canceled) {
+    statusBar()->showMessage(canceled ? tr("Sweep cancelled") : tr("Sweep done"), 4000);
+    update_provenance();
+  });
+  // The configuration selected is marked on every chart of the sweep.
+  connect(session_, &Session::selection_changed, this, [this](int row) {
+    for (const auto& v : views_)
+      if (v.chart && v.chart->kind() != ChartKind::Plan) v.chart->set_highlight(row);
+  });
+  connect(session_, &Session::plan_finished, this, [this](bool canceled) {
+    if (canceled) statusBar()->showMessage(tr("Plan cancelled"), 4000);
+  });
 }
 
 void MainWindow::build_menus() {
@@ -379,25 +195,19 @@ void MainWindow::build_menus() {
   file->addAction(tr("&Save"), QKeySequence::Save, this, [this] { save(); });
   file->addAction(tr("Save &as..."), QKeySequence::SaveAs, this, [this] { save_as(); });
   file->addSeparator();
-  file->addAction(tr("Open &measured records..."), this, [this] {
-    const QStringList paths =
-        QFileDialog::getOpenFileNames(this, tr("Measured run records"), {}, tr("Run records (*.json);;All files (*)"));
-    if (!paths.isEmpty()) open_records(paths);
-  });
+  file->addAction(tr("Open &measured records..."), this, &MainWindow::open_records_dialog);
   file->addAction(tr("Export chart as &PNG..."), this, [this] {
     const View* v = current_view();
     if (!v || !v->chart) {
       show_message(tr("This view has no chart; choose a chart's tab first."));
       return;
     }
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save chart"), v->id + ".png", tr("PNG images (*.png)"));
-    if (!path.isEmpty()) export_png(v->id, path);
+    save_chart_dialog(v->id);
   });
   file->addAction(tr("Export table as &CSV..."), this, [this] {
     const View* v = current_view();
     const QString id = v ? v->id : QStringLiteral("table");
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save table"), id + ".csv", tr("CSV (*.csv)"));
-    if (!path.isEmpty()) export_csv(id, path);
+    save_table_dialog(id, id + ".csv");
   });
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
@@ -415,6 +225,22 @@ void MainWindow::build_menus() {
   plan->addAction(tr("&Open selected point as scenario"), this, [this] { open_plan_point(session_->plan_selected()); });
 }
 
+void MainWindow::open_records_dialog() {
+  const QStringList paths =
+      QFileDialog::getOpenFileNames(this, tr("Measured run records"), {}, tr("Run records (*.json);;All files (*)"));
+  if (!paths.isEmpty()) open_records(paths);
+}
+
+void MainWindow::save_chart_dialog(const QString& view_id) {
+  const QString path = QFileDialog::getSaveFileName(this, tr("Save chart"), view_id + ".png", tr("PNG images (*.png)"));
+  if (!path.isEmpty()) export_png(view_id, path);
+}
+
+void MainWindow::save_table_dialog(const QString& view_id, const QString& file_name) {
+  const QString path = QFileDialog::getSaveFileName(this, tr("Save table"), file_name, tr("CSV (*.csv)"));
+  if (!path.isEmpty()) export_csv(view_id, path);
+}
+
 bool MainWindow::open_plan_point(int row) {
   const auto& outcome = session_->plan_outcome();
   if (!outcome || row < 0 || row >= static_cast<int>(outcome->result.front.size())) {
@@ -428,25 +254,6 @@ bool MainWindow::open_plan_point(int row) {
   statusBar()->showMessage(tr("Front point %1 is the scenario now (untitled): the other views show it").arg(row + 1),
                            6000);
   return true;
-}
-
-void MainWindow::update_plan_explanation() {
-  const auto& outcome = session_->plan_outcome();
-  QString binding;
-  QStringList why;
-  if (outcome && outcome->ok) {
-    if (!outcome->result.binding.empty()) {
-      binding = tr("No configuration meets the constraints:");
-      for (const auto& b : outcome->result.binding) binding += "\n\u2022 " + qs(b);
-    }
-    for (const auto& w : outcome->result.why) why << "\u2022 " + qs(w);
-  } else if (outcome) {
-    binding = tr("The plan failed: %1").arg(qs(outcome->error));
-  }
-  plan_binding_->setText(binding);
-  plan_binding_->setVisible(!binding.isEmpty());
-  plan_why_->setText(why.join("\n"));
-  plan_why_->setVisible(!why.isEmpty());
 }
 
 void MainWindow::rebuild_recent_menu() {
@@ -483,32 +290,28 @@ void MainWindow::update_provenance() {
   provenance_->setToolTip(provenance_->text());
 }
 
-void MainWindow::update_comparison_summary() {
-  const auto& c = session_->comparison()->comparison();
-  QString text;
-  if (session_->measured().empty()) {
-    text = tr("No measured records: open or drop run records (JSON from dpcast-train, one record or an array).");
-  } else {
-    text =
-        tr("%1 measured records from %2.").arg(session_->measured().size()).arg(session_->measured_files().join(", "));
-    if (!c.pairs.empty())
-      text += " " + tr("MAPE %1% over %2 (step time); worst %3%.")
-                        .arg(qs(sim::fixed(100 * c.mape(), 1)))
-                        .arg(c.pairs.size() == 1 ? tr("1 pair") : tr("%1 pairs").arg(c.pairs.size()))
-                        .arg(qs(sim::fixed(100 * c.worst(), 1)));
-    // Measurements the sweep did not predict (predictions without a measurement are the rule).
-    for (const auto& u : c.unpaired)
-      if (u.rfind("measured ", 0) == 0) text += "\n" + qs(u);
-  }
-  comparison_summary_->setText(text);
+QSpinBox* MainWindow::timeline_ranks() const {
+  return timeline_view_->ranks();
 }
 
-void MainWindow::update_explanation() {
-  const auto& record = session_->detail_record();
-  if (record && record->feasible)
-    explanation_->setPlainText(qs(sim::explain(*record)));
-  else
-    explanation_->setPlainText(session_->detail_message());
+QLabel* MainWindow::comparison_summary() const {
+  return comparison_view_->summary();
+}
+
+PlanPanel* MainWindow::plan_panel() const {
+  return plan_view_->panel();
+}
+
+QLabel* MainWindow::plan_binding() const {
+  return plan_view_->binding();
+}
+
+QLabel* MainWindow::plan_why() const {
+  return plan_view_->why();
+}
+
+QPushButton* MainWindow::open_point_button() const {
+  return plan_view_->open_point_button();
 }
 
 const MainWindow::View* MainWindow::view(const QString& id) const {

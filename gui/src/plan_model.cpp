@@ -4,7 +4,9 @@
 #include <QColor>
 #include <QFont>
 
+#include "dpcast/gui/error_style.hpp"
 #include "dpcast/gui/item_roles.hpp"
+#include "dpcast/gui/qstring.hpp"
 #include "dpcast/sim/units.hpp"
 
 namespace dpcast::gui {
@@ -30,10 +32,6 @@ constexpr Column kColumns[PlanFrontModel::ColumnCount] = {
     {"exposed comm", "exposed_comm_s", true},
     {"constraints", "meets_constraints", false},
 };
-
-QString qs(const std::string& s) {
-  return QString::fromStdString(s);
-}
 
 QString truth(bool b) {
   return b ? QStringLiteral("true") : QStringLiteral("false");
@@ -88,7 +86,7 @@ QVariant PlanFrontModel::data(const QModelIndex& index, int role) const {
     case Qt::BackgroundRole:
       return recommended ? QVariant(QBrush(QColor(0xd9, 0xf2, 0xd0))) : QVariant();
     case Qt::ForegroundRole:
-      return column == Constraints && !verdict.meets() ? QVariant(QBrush(QColor(0xc0, 0x1c, 0x28))) : QVariant();
+      return column == Constraints && !verdict.meets() ? QVariant(QBrush(error_color())) : QVariant();
     case Qt::DisplayRole:
     case RawRole:
       break;

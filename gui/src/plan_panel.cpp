@@ -1,9 +1,7 @@
 #include "dpcast/gui/plan_panel.hpp"
 
 #include <QComboBox>
-#include <QDateTime>
 #include <QFormLayout>
-#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -13,17 +11,16 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include "dpcast/gui/error_style.hpp"
 #include "dpcast/gui/field_cell.hpp"
+#include "dpcast/gui/qstring.hpp"
+#include "dpcast/gui/run_controls.hpp"
 #include "dpcast/gui/session.hpp"
 #include "dpcast/gui/sweep_panel.hpp"
 #include "dpcast/sim/units.hpp"
 
 namespace dpcast::gui {
 namespace {
-
-QString qs(const std::string& s) {
-  return QString::fromStdString(s);
-}
 
 template <typename T, typename F>
 QString join(const std::vector<T>& values, F text) {
@@ -56,19 +53,36 @@ QString names_of(const Map& map) {
   return names.join(", ");
 }
 
-// The keys with a list editor, and what the panel calls them.
-struct ListField {
+QLineEdit* line_edit(const QString& tooltip) {
+  auto* edit = new QLineEdit;
+  edit->setClearButtonEnabled(true);
+  edit->setToolTip(tooltip);
+  return edit;
+}
+
+}  // namespace
+
+// A key with a list editor, and what the panel calls it.
+struct PlanPanel::ListField {
   const char* key;
   const char* label;
   const char* tooltip;
 };
 
-}  // namespace
-
 PlanPanel::PlanPanel(Session* session, QWidget* parent) : QWidget(parent), session_(session) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
+  build_banner(layout);
+  build_target_group(add_form_group(layout, tr("Target and constraints")));
+  build_search_group(add_form_group(layout, tr("Search")));
+  build_run_group(add_form_group(layout, tr("Run")));
+  layout->addStretch(1);
+  connect_session();
+  read_document();
+  show_validation();
+}
 
+void PlanPanel::build_banner(QVBoxLayout* layout) {
   banner_ = new QLabel;
   banner_->setObjectName("plan-banner");
   banner_->setWordWrap(true);
@@ -81,105 +95,80 @@ PlanPanel::PlanPanel(Session* session, QWidget* parent) : QWidget(parent), sessi
   remove_sweep_->hide();
   layout->addWidget(remove_sweep_);
   connect(remove_sweep_, &QPushButton::clicked, session_, &Session::remove_sweep);
+}
 
+// What to train on, by when, for how much.
+void PlanPanel::build_target_group(QFormLayout* form) {
+  auto* row = new QWidget;
+  auto* box = new QHBoxLayout(row);
+  box->setContentsMargins(0, 0, 0, 0);
+  target_kind_ = new QComboBox;
+  target_kind_->setObjectName("plan.target.kind");
+  target_kind_->addItem(tr("tokens"), "tokens");
+  target_kind_->addItem(tr("samples"), "samples");
+  target_kind_->setToolTip(tr("Train on this many tokens (sequence models) or samples"));
+  QLineEdit* number =
+      line_edit(tr("What to train on, e.g. 3.0e+11; steps = ceil(samples / global batch)\n(plan.target)"));
+  box->addWidget(number, 1);
+  box->addWidget(target_kind_);
+  form->addRow(tr("Target"), field_cell("plan.target", row, number));
+  auto set_target = [this, number] {
+    if (!reading_) session_->set_plan_target(target_kind_->currentData().toString() == "tokens", number->text());
+  };
+  connect(number, &QLineEdit::textEdited, this, set_target);
+  connect(target_kind_, &QComboBox::activated, this, set_target);
+
+  add_scalar(form, "plan.deadline_hours", tr("Deadline (hours)"), tr("Time to train at most this many hours"));
+  add_scalar(form, "plan.budget_usd", tr("Budget (USD)"), tr("Cost at most this: hours x GPUs x price per GPU-hour"));
+  add_scalar(form, "plan.max_global_batch", tr("Max global batch"),
+             tr("GPUs x micro-batch x accumulation at most this many samples per optimizer step"));
+}
+
+// What to search.
+void PlanPanel::build_search_group(QFormLayout* form) {
   const models::Catalogue* cat = catalogue();
-  auto group = [&](const QString& title) {
-    auto* box = new QGroupBox(title);
-    auto* form = new QFormLayout(box);
-    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-    layout->addWidget(box);
-    return form;
-  };
-  auto line = [](const QString& tooltip) {
-    auto* edit = new QLineEdit;
-    edit->setClearButtonEnabled(true);
-    edit->setToolTip(tooltip);
-    return edit;
-  };
-  auto scalar = [this, line](QFormLayout* form, const std::string& key, const QString& label, const QString& tooltip) {
-    QLineEdit* edit = line(tooltip + qs("\n(" + key + ")"));
-    form->addRow(label, field_cell(key, edit, edit));
-    connect(edit, &QLineEdit::textEdited, this, [this, key](const QString& text) {
-      if (!reading_) session_->set_value(key, text);
-    });
-  };
-
-  // What to train on, by when, for how much.
-  QFormLayout* form = group(tr("Target and constraints"));
-  {
-    auto* row = new QWidget;
-    auto* box = new QHBoxLayout(row);
-    box->setContentsMargins(0, 0, 0, 0);
-    target_kind_ = new QComboBox;
-    target_kind_->setObjectName("plan.target.kind");
-    target_kind_->addItem(tr("tokens"), "tokens");
-    target_kind_->addItem(tr("samples"), "samples");
-    target_kind_->setToolTip(tr("Train on this many tokens (sequence models) or samples"));
-    QLineEdit* number = line(tr("What to train on, e.g. 3.0e+11; steps = ceil(samples / global batch)\n(plan.target)"));
-    box->addWidget(number, 1);
-    box->addWidget(target_kind_);
-    form->addRow(tr("Target"), field_cell("plan.target", row, number));
-    auto set_target = [this, number] {
-      if (!reading_) session_->set_plan_target(target_kind_->currentData().toString() == "tokens", number->text());
-    };
-    connect(number, &QLineEdit::textEdited, this, set_target);
-    connect(target_kind_, &QComboBox::activated, this, set_target);
-  }
-  scalar(form, "plan.deadline_hours", tr("Deadline (hours)"), tr("Time to train at most this many hours"));
-  scalar(form, "plan.budget_usd", tr("Budget (USD)"), tr("Cost at most this: hours x GPUs x price per GPU-hour"));
-  scalar(form, "plan.max_global_batch", tr("Max global batch"),
-         tr("GPUs x micro-batch x accumulation at most this many samples per optimizer step"));
-
-  // What to search.
-  form = group(tr("Search"));
-  auto list = [this, line](QFormLayout* form, const ListField& f, const QString& extra) {
-    QLineEdit* edit = line(tr(f.tooltip) + extra + tr("\nValues separated by commas; empty: the default.") +
-                           qs("\n(" + std::string(f.key) + ")"));
-    form->addRow(tr(f.label), field_cell(f.key, edit, edit));
-    const std::string key = f.key;
-    connect(edit, &QLineEdit::textEdited, this, [this, key](const QString& text) {
-      if (!reading_) session_->set_list(key, split_values(text));
-    });
-  };
-  list(form, {"plan.gpus", "GPU types", "GPU types allowed"},
-       cat ? tr("\nCatalogue: %1").arg(names_of(cat->gpus())) : "");
-  list(form, {"plan.node_presets", "Node presets", "Servers allowed (default: the presets of the allowed GPUs)"},
-       cat ? tr("\nCatalogue: %1").arg(names_of(cat->nodes())) : "");
-  {
-    auto* row = new QWidget;
-    auto* box = new QHBoxLayout(row);
-    box->setContentsMargins(0, 0, 0, 0);
-    QLineEdit* low = line(tr("Fewest nodes (plan.nodes.min); the powers of two from min to max, and max"));
-    nodes_max_ = line(tr("Most nodes (plan.nodes.max)"));
-    nodes_max_->setObjectName("plan.nodes.max");
-    box->addWidget(low, 1);
-    box->addWidget(new QLabel(tr("to")));
-    box->addWidget(nodes_max_, 1);
-    form->addRow(tr("Nodes"), field_cell("plan.nodes", row, low));
-    low->setObjectName("plan.nodes.min");
-    connect(low, &QLineEdit::textEdited, this, [this](const QString& text) {
-      if (!reading_) session_->set_value("plan.nodes.min", text);
-    });
-    connect(nodes_max_, &QLineEdit::textEdited, this, [this](const QString& text) {
-      if (!reading_) session_->set_value("plan.nodes.max", text);
-    });
-  }
-  list(form, {"plan.links", "NIC links", "NIC links (default: each preset's)"},
-       cat ? tr("\nCatalogue: %1").arg(names_of(cat->links())) : "");
-  list(form, {"plan.topologies", "Topologies", "single-switch, fat-tree, rail-optimized (default: the scenario's)"},
-       "");
-  list(form, {"plan.micro_batch", "Micro-batches", "Samples per GPU per micro-step (default: the scenario's)"}, "");
-  list(form, {"plan.grad_accumulation", "Accumulation", "Micro-steps per optimizer step (default: the scenario's)"},
-       "");
-  list(form, {"plan.zero_stage", "ZeRO stages", "0 to 3 (default: the scenario's)"}, "");
+  add_list(form, {"plan.gpus", "GPU types", "GPU types allowed"},
+           cat ? tr("\nCatalogue: %1").arg(names_of(cat->gpus())) : "");
+  add_list(form, {"plan.node_presets", "Node presets", "Servers allowed (default: the presets of the allowed GPUs)"},
+           cat ? tr("\nCatalogue: %1").arg(names_of(cat->nodes())) : "");
+  build_nodes_row(form);
+  add_list(form, {"plan.links", "NIC links", "NIC links (default: each preset's)"},
+           cat ? tr("\nCatalogue: %1").arg(names_of(cat->links())) : "");
+  add_list(form, {"plan.topologies", "Topologies", "single-switch, fat-tree, rail-optimized (default: the scenario's)"},
+           "");
+  add_list(form, {"plan.micro_batch", "Micro-batches", "Samples per GPU per micro-step (default: the scenario's)"}, "");
+  add_list(form, {"plan.grad_accumulation", "Accumulation", "Micro-steps per optimizer step (default: the scenario's)"},
+           "");
+  add_list(form, {"plan.zero_stage", "ZeRO stages", "0 to 3 (default: the scenario's)"}, "");
   others_ = new QLabel;
   others_->setWordWrap(true);
   others_->setStyleSheet("color: palette(mid);");
   others_->hide();
   form->addRow(others_);
+}
 
-  // Run.
-  form = group(tr("Run"));
+// The node range: its minimum is the field's editor, its maximum beside it.
+void PlanPanel::build_nodes_row(QFormLayout* form) {
+  auto* row = new QWidget;
+  auto* box = new QHBoxLayout(row);
+  box->setContentsMargins(0, 0, 0, 0);
+  QLineEdit* low = line_edit(tr("Fewest nodes (plan.nodes.min); the powers of two from min to max, and max"));
+  nodes_max_ = line_edit(tr("Most nodes (plan.nodes.max)"));
+  nodes_max_->setObjectName("plan.nodes.max");
+  box->addWidget(low, 1);
+  box->addWidget(new QLabel(tr("to")));
+  box->addWidget(nodes_max_, 1);
+  form->addRow(tr("Nodes"), field_cell("plan.nodes", row, low));
+  low->setObjectName("plan.nodes.min");
+  connect(low, &QLineEdit::textEdited, this, [this](const QString& text) {
+    if (!reading_) session_->set_value("plan.nodes.min", text);
+  });
+  connect(nodes_max_, &QLineEdit::textEdited, this, [this](const QString& text) {
+    if (!reading_) session_->set_value("plan.nodes.max", text);
+  });
+}
+
+void PlanPanel::build_run_group(QFormLayout* form) {
   confirm_ = new QSpinBox;
   confirm_->setObjectName("plan-confirm-up-to");
   confirm_->setRange(0, 1 << 20);
@@ -192,63 +181,45 @@ PlanPanel::PlanPanel(Session* session, QWidget* parent) : QWidget(parent), sessi
   confirm_->setEnabled(des_available());
   connect(confirm_, &QSpinBox::valueChanged, session_, &Session::set_plan_confirm_up_to);
   form->addRow(tr("Confirm on DES up to"), confirm_);
-  auto* buttons = new QHBoxLayout;
-  run_ = new QPushButton(tr("Run plan"));
-  run_->setObjectName("plan-run");
-  run_->setToolTip(tr("Search the plan's space (sim::make_plan, as dpcast plan) on the worker thread"));
-  cancel_ = new QPushButton(tr("Cancel"));
-  cancel_->setObjectName("plan-cancel");
-  cancel_->setEnabled(false);
-  buttons->addWidget(run_);
-  buttons->addWidget(cancel_);
-  form->addRow(buttons);
-  progress_ = new QProgressBar;
-  progress_->setRange(0, 1);
-  progress_->setValue(0);
-  progress_->setTextVisible(false);
-  form->addRow(progress_);
-  status_ = new QLabel;
-  status_->setObjectName("plan-status");
-  status_->setWordWrap(true);
-  status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  form->addRow(status_);
-  layout->addStretch(1);
-
+  controls_ = new RunControls({tr("Run plan"), "plan-run", "plan-cancel", "plan-status"});
+  controls_->run_button()->setToolTip(
+      tr("Search the plan's space (sim::make_plan, as dpcast plan) on the worker thread"));
+  controls_->progress()->setTextVisible(false);
+  controls_->status()->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  form->addRow(controls_);
   clock_ = new QTimer(this);
   clock_->setInterval(100);
   connect(clock_, &QTimer::timeout, this, &PlanPanel::update_status);
-  connect(run_, &QPushButton::clicked, session_, &Session::run_plan);
-  connect(cancel_, &QPushButton::clicked, session_, &Session::cancel_plan);
+  connect(controls_->run_button(), &QPushButton::clicked, session_, &Session::run_plan);
+  connect(controls_->cancel_button(), &QPushButton::clicked, session_, &Session::cancel_plan);
+}
+
+void PlanPanel::add_scalar(QFormLayout* form, const std::string& key, const QString& label, const QString& tooltip) {
+  QLineEdit* edit = line_edit(tooltip + qs("\n(" + key + ")"));
+  form->addRow(label, field_cell(key, edit, edit));
+  connect(edit, &QLineEdit::textEdited, this, [this, key](const QString& text) {
+    if (!reading_) session_->set_value(key, text);
+  });
+}
+
+void PlanPanel::add_list(QFormLayout* form, const ListField& f, const QString& extra) {
+  QLineEdit* edit = line_edit(tr(f.tooltip) + extra + tr("\nValues separated by commas; empty: the default.") +
+                              qs("\n(" + std::string(f.key) + ")"));
+  form->addRow(tr(f.label), field_cell(f.key, edit, edit));
+  const std::string key = f.key;
+  connect(edit, &QLineEdit::textEdited, this, [this, key](const QString& text) {
+    if (!reading_) session_->set_list(key, split_values(text));
+  });
+}
+
+void PlanPanel::connect_session() {
   connect(session_, &Session::plan_started, this, [this] {
-    started_ms_ = QDateTime::currentMSecsSinceEpoch();
-    progress_->setRange(0, 0);  // make_plan reports no progress: busy
-    cancel_->setEnabled(true);
-    run_->setEnabled(false);
+    controls_->start_busy();  // the plan's bar shows no count
+    controls_->run_button()->setEnabled(false);
     clock_->start();
     update_status();
   });
-  connect(session_, &Session::plan_finished, this, [this](bool canceled) {
-    clock_->stop();
-    progress_->setRange(0, 1);
-    progress_->setValue(canceled ? 0 : 1);
-    cancel_->setEnabled(false);
-    const auto& outcome = session_->plan_outcome();
-    if (canceled) {
-      finished_text_ = outcome ? tr("Cancelled; the plan on show is the one before.") : tr("Cancelled.");
-    } else if (outcome && outcome->ok) {
-      int confirmed = 0;
-      for (const auto& p : outcome->result.front) confirmed += p.des.has_value();
-      finished_text_ = tr("%1 configurations searched in %2 s: %3 on the front, %4 confirmed on the DES.")
-                           .arg(outcome->result.evaluated)
-                           .arg(outcome->seconds, 0, 'f', outcome->seconds < 10 ? 2 : 1)
-                           .arg(outcome->result.front.size())
-                           .arg(confirmed);
-    } else if (outcome) {
-      finished_text_ = tr("The plan failed: %1").arg(qs(outcome->error));
-    }
-    show_validation();  // Run again
-    update_status();
-  });
+  connect(session_, &Session::plan_finished, this, &PlanPanel::show_finished);
   connect(session_, &Session::plan_stale_changed, this, &PlanPanel::update_status);
   connect(session_, &Session::document_replaced, this, [this] {
     if (!session_->plan_outcome()) finished_text_.clear();
@@ -260,8 +231,29 @@ PlanPanel::PlanPanel(Session* session, QWidget* parent) : QWidget(parent), sessi
     show_validation();
     update_status();
   });
-  read_document();
-  show_validation();
+}
+
+void PlanPanel::show_finished(bool canceled) {
+  clock_->stop();
+  controls_->progress()->setRange(0, 1);
+  controls_->progress()->setValue(canceled ? 0 : 1);
+  controls_->finish();
+  const auto& outcome = session_->plan_outcome();
+  if (canceled) {
+    finished_text_ = outcome ? tr("Cancelled; the plan on show is the one before.") : tr("Cancelled.");
+  } else if (outcome && outcome->ok) {
+    int confirmed = 0;
+    for (const auto& p : outcome->result.front) confirmed += p.des.has_value();
+    finished_text_ = tr("%1 configurations searched in %2 s: %3 on the front, %4 confirmed on the DES.")
+                         .arg(outcome->result.evaluated)
+                         .arg(outcome->seconds, 0, 'f', outcome->seconds < 10 ? 2 : 1)
+                         .arg(outcome->result.front.size())
+                         .arg(confirmed);
+  } else if (outcome) {
+    finished_text_ = tr("The plan failed: %1").arg(qs(outcome->error));
+  }
+  show_validation();  // Run again
+  update_status();
 }
 
 QWidget* PlanPanel::field_cell(const std::string& key, QWidget* editors, QLineEdit* editor) {
@@ -349,7 +341,7 @@ void PlanPanel::show_validation() {
   for (auto& [key, field] : fields_) {
     const bool here = pv.error && key == owner;
     show_field_error(field.error, here ? &*pv.error : nullptr);
-    field.editor->setStyleSheet(here ? QStringLiteral("border: 1px solid #c01c28;") : QString());
+    field.editor->setStyleSheet(here ? error_border_style() : QString());
   }
   if (nodes_max_) nodes_max_->setStyleSheet(fields_["plan.nodes"].editor->styleSheet());
   QString banner;
@@ -363,18 +355,17 @@ void PlanPanel::show_validation() {
     error = true;
   }
   banner_->setText(banner);
-  banner_->setStyleSheet(error ? "color: #c01c28; border: 1px solid #c01c28; padding: 4px;"
-                               : "border: 1px solid palette(mid); padding: 4px;");
+  banner_->setStyleSheet(error ? error_frame_style() : QStringLiteral("border: 1px solid palette(mid); padding: 4px;"));
   banner_->setVisible(!banner.isEmpty());
   remove_sweep_->setVisible(pv.error && pv.error->key_path == "sweep");
-  run_->setEnabled(pv.ok() && !session_->plan_running());
+  controls_->run_button()->setEnabled(pv.ok() && !session_->plan_running());
 }
 
 void PlanPanel::update_status() {
   if (session_->plan_running()) {
-    const double s = static_cast<double>(QDateTime::currentMSecsSinceEpoch() - started_ms_) / 1000;
-    status_->setText(tr("Planning... %1 s").arg(s, 0, 'f', 1));
-    status_->setStyleSheet(QString());
+    const double s = static_cast<double>(controls_->elapsed_ms()) / 1000;
+    controls_->status()->setText(tr("Planning... %1 s").arg(s, 0, 'f', 1));
+    controls_->status()->setStyleSheet(QString());
     return;
   }
   QString text = finished_text_;
@@ -385,8 +376,8 @@ void PlanPanel::update_status() {
     text += (text.isEmpty() ? "" : "\n") +
             tr("Front point %1 is open as the scenario (untitled; the file it came from is unchanged).")
                 .arg(session_->opened_plan_point() + 1);
-  status_->setText(text);
-  status_->setStyleSheet(outcome && !outcome->ok ? QStringLiteral("color: #c01c28;") : QString());
+  controls_->status()->setText(text);
+  controls_->status()->setStyleSheet(outcome && !outcome->ok ? error_text_style() : QString());
 }
 
 QLineEdit* PlanPanel::editor(const std::string& key) const {
@@ -404,7 +395,7 @@ QString PlanPanel::banner_text() const {
 }
 
 QString PlanPanel::status_text() const {
-  return status_->text();
+  return controls_->status()->text();
 }
 
 }  // namespace dpcast::gui

@@ -5,7 +5,9 @@
 
 #include <set>
 
+#include "dpcast/gui/error_style.hpp"
 #include "dpcast/gui/item_roles.hpp"
+#include "dpcast/gui/qstring.hpp"
 #include "dpcast/gui/scenario_document.hpp"
 #include "dpcast/sim/report.hpp"
 #include "dpcast/sim/units.hpp"
@@ -36,9 +38,6 @@ constexpr Column kColumns[SweepResultsModel::ColumnCount] = {
     {"status", "status", false},
 };
 
-QString qs(const std::string& s) {
-  return QString::fromStdString(s);
-}
 QString percent(double fraction) {
   return qs(sim::fixed(100 * fraction, 1) + "%");
 }
@@ -149,7 +148,7 @@ QVariant SweepResultsModel::data(const QModelIndex& index, int role) const {
     return QVariant::fromValue(
         Qt::Alignment(kColumns[column].numeric ? Qt::AlignRight | Qt::AlignVCenter : Qt::AlignLeft | Qt::AlignVCenter));
   if (role == Qt::ForegroundRole && column == Status) {
-    if (row.state == ResultRow::State::Failed || (done && !r.feasible)) return QBrush(QColor(0xc0, 0x1c, 0x28));
+    if (row.state == ResultRow::State::Failed || (done && !r.feasible)) return QBrush(error_color());
     return {};
   }
   if (role != Qt::DisplayRole && role != RawRole) return {};

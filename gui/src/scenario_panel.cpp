@@ -4,14 +4,15 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
-#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include "dpcast/gui/error_style.hpp"
 #include "dpcast/gui/field_cell.hpp"
+#include "dpcast/gui/qstring.hpp"
 #include "dpcast/gui/session.hpp"
 #include "dpcast/models/zoo.hpp"
 
@@ -19,10 +20,6 @@ namespace dpcast::gui {
 namespace {
 
 using Choices = std::vector<std::pair<QString, QString>>;  // value as written, text shown
-
-QString qs(const std::string& s) {
-  return QString::fromStdString(s);
-}
 
 QComboBox* choice_combo(const Choices& choices) {
   auto* combo = new QComboBox;
@@ -103,21 +100,20 @@ void ScenarioPanel::build() {
   banner_->setObjectName("scenario-banner");
   banner_->setWordWrap(true);
   banner_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  banner_->setStyleSheet("color: #c01c28; border: 1px solid #c01c28; padding: 4px;");
+  banner_->setStyleSheet(error_frame_style());
   banner_->hide();
   layout->addWidget(banner_);
 
-  const models::Catalogue* cat = catalogue();
-  auto group = [&](const QString& title) {
-    auto* box = new QGroupBox(title);
-    auto* form = new QFormLayout(box);
-    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-    layout->addWidget(box);
-    return form;
-  };
+  build_model_group(add_form_group(layout, tr("Model")));
+  build_cluster_group(add_form_group(layout, tr("Cluster")));
+  build_network_group(add_form_group(layout, tr("Network")));
+  build_training_group(add_form_group(layout, tr("Training")));
+  build_data_parallel_group(add_form_group(layout, tr("Data parallelism")));
+  layout->addStretch(1);
+}
 
-  // Model: a zoo name, or a model file.
-  QFormLayout* form = group(tr("Model"));
+// Model: a zoo name, or a model file.
+void ScenarioPanel::build_model_group(QFormLayout* form) {
   auto* model = new QComboBox;
   model->setEditable(true);
   model->setInsertPolicy(QComboBox::NoInsert);
@@ -144,14 +140,13 @@ void ScenarioPanel::build() {
         QFileDialog::getOpenFileName(this, tr("Model file"), dir, tr("YAML (*.yaml *.yml);;All files (*)"));
     if (!path.isEmpty()) session_->set_model_file(path);
   });
+}
 
-  // Cluster.
-  form = group(tr("Cluster"));
-  Choices nodes, gpus{{"", tr("the preset's")}}, links{{"", tr("the preset's NIC link")}};
-  if (cat) {
+void ScenarioPanel::build_cluster_group(QFormLayout* form) {
+  Choices nodes, gpus{{"", tr("the preset's")}};
+  if (const models::Catalogue* cat = catalogue()) {
     for (const auto& [name, node] : cat->nodes()) nodes.emplace_back(qs(name), qs(name));
     for (const auto& [name, gpu] : cat->gpus()) gpus.emplace_back(qs(name), qs(name));
-    for (const auto& [name, link] : cat->links()) links.emplace_back(qs(name), qs(name));
   }
   add_field(form, "cluster.node", tr("Node preset"), choice_combo(nodes),
             tr("The server: its GPUs, intra-node fabric and NICs (dpcast hardware)"));
@@ -160,8 +155,12 @@ void ScenarioPanel::build() {
   add_field(form, "cluster.nodes", tr("Nodes"), line_edit(tr("required")), tr("Number of nodes"));
   add_field(form, "cluster.gpus_per_node", tr("GPUs per node"), line_edit(tr("the preset's")),
             tr("GPUs used in each node (at most the preset's)"));
+}
 
-  form = group(tr("Network"));
+void ScenarioPanel::build_network_group(QFormLayout* form) {
+  Choices links{{"", tr("the preset's NIC link")}};
+  if (const models::Catalogue* cat = catalogue())
+    for (const auto& [name, link] : cat->links()) links.emplace_back(qs(name), qs(name));
   add_field(form, "cluster.network.topology", tr("Topology"),
             choice_combo({{"", tr("fat-tree (default)")},
                           {"single-switch", "single-switch"},
@@ -171,8 +170,9 @@ void ScenarioPanel::build() {
   add_field(form, "cluster.network.link", tr("NIC link"), choice_combo(links), tr("The link of each NIC"));
   add_field(form, "cluster.network.oversubscription", tr("Oversubscription"), line_edit("1"),
             tr("Down:up bandwidth at the leaf switches (fat-tree and rail-optimized only); 2 means 2:1"));
+}
 
-  form = group(tr("Training"));
+void ScenarioPanel::build_training_group(QFormLayout* form) {
   add_field(form, "training.micro_batch", tr("Micro-batch"), line_edit("1"), tr("Samples per GPU per micro-step"));
   add_field(form, "training.seq_len", tr("Sequence length"), line_edit(tr("the model's")),
             tr("Tokens per sample (sequence models only)"));
@@ -188,8 +188,9 @@ void ScenarioPanel::build() {
   add_field(form, "training.optimizer", tr("Optimizer"),
             choice_combo({{"", tr("adam (default)")}, {"sgd", "sgd"}, {"adam", "adam"}}),
             tr("sgd (with momentum) | adam"));
+}
 
-  form = group(tr("Data parallelism"));
+void ScenarioPanel::build_data_parallel_group(QFormLayout* form) {
   Choices collectives{{"", tr("auto (default)")}};
   for (const auto& name : models::collective_names()) collectives.emplace_back(qs(name), qs(name));
   add_field(form, "data_parallel.collective", tr("Collective"), choice_combo(collectives),
@@ -199,7 +200,6 @@ void ScenarioPanel::build() {
   add_field(form, "data_parallel.zero_stage", tr("ZeRO stage"),
             choice_combo({{"", tr("0 (default)")}, {"0", "0"}, {"1", "1"}, {"2", "2"}, {"3", "3"}}),
             tr("0: plain DDP; 1: optimizer states sharded; 2: also gradients; 3: also parameters"));
-  layout->addStretch(1);
 }
 
 void ScenarioPanel::read_document() {

@@ -1,10 +1,7 @@
 #include "dpcast/gui/sweep_panel.hpp"
 
 #include <QComboBox>
-#include <QDateTime>
 #include <QFormLayout>
-#include <QGroupBox>
-#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QProgressBar>
@@ -12,14 +9,14 @@
 #include <QRegularExpression>
 #include <QVBoxLayout>
 
+#include "dpcast/gui/error_style.hpp"
+#include "dpcast/gui/field_cell.hpp"
+#include "dpcast/gui/qstring.hpp"
+#include "dpcast/gui/run_controls.hpp"
 #include "dpcast/gui/session.hpp"
 
 namespace dpcast::gui {
 namespace {
-QString qs(const std::string& s) {
-  return QString::fromStdString(s);
-}
-
 QStringList to_list(const std::vector<std::string>& values) {
   QStringList list;
   for (const auto& v : values) list << qs(v);
@@ -46,11 +43,19 @@ const std::vector<std::string>& SweepPanel::series_keys() {
 SweepPanel::SweepPanel(Session* session, QWidget* parent) : QWidget(parent), session_(session) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
-  auto* box = new QGroupBox(tr("Sweep"));
-  layout->addWidget(box);
-  auto* form = new QFormLayout(box);
-  form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+  QFormLayout* form = add_form_group(layout, tr("Sweep"));
+  build_sweep_fields(form);
+  build_engine_choice(form);
+  controls_ = new RunControls({tr("Run sweep"), "run", "cancel"});
+  controls_->progress()->setFormat("%v / %m");
+  form->addRow(controls_);
+  connect_editors();
+  connect_session();
+  read_document();
+  show_validation();
+}
 
+void SweepPanel::build_sweep_fields(QFormLayout* form) {
   node_counts_ = new QLineEdit;
   node_counts_->setObjectName("sweep.cluster.nodes");
   node_counts_->setPlaceholderText(tr("e.g. 1, 2, 4, 8 (empty: the scenario's nodes)"));
@@ -79,11 +84,13 @@ SweepPanel::SweepPanel(Session* session, QWidget* parent) : QWidget(parent), ses
   error_ = new QLabel;
   error_->setObjectName("sweep-error");
   error_->setWordWrap(true);
-  error_->setStyleSheet("color: #c01c28;");
+  error_->setStyleSheet(error_text_style());
   error_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   error_->hide();
   form->addRow(error_);
+}
 
+void SweepPanel::build_engine_choice(QFormLayout* form) {
   engine_ = new QComboBox;
   engine_->setObjectName("engine");
   for (Engine e : available_engines())
@@ -92,25 +99,9 @@ SweepPanel::SweepPanel(Session* session, QWidget* parent) : QWidget(parent), ses
   engine_->setToolTip(des_available() ? tr("The analytical engine re-runs on every change; the DES runs when asked")
                                       : tr("This build has no DES (it needs SimGrid)"));
   form->addRow(tr("Engine"), engine_);
+}
 
-  auto* buttons = new QHBoxLayout;
-  run_ = new QPushButton(tr("Run sweep"));
-  run_->setObjectName("run");
-  cancel_ = new QPushButton(tr("Cancel"));
-  cancel_->setObjectName("cancel");
-  cancel_->setEnabled(false);
-  buttons->addWidget(run_);
-  buttons->addWidget(cancel_);
-  form->addRow(buttons);
-  progress_ = new QProgressBar;
-  progress_->setRange(0, 1);
-  progress_->setValue(0);
-  progress_->setFormat("%v / %m");
-  form->addRow(progress_);
-  status_ = new QLabel;
-  status_->setWordWrap(true);
-  form->addRow(status_);
-
+void SweepPanel::connect_editors() {
   connect(node_counts_, &QLineEdit::textEdited, this, [this](const QString& text) {
     if (!reading_) session_->set_sweep_values("cluster.nodes", split_values(text));
   });
@@ -122,38 +113,35 @@ SweepPanel::SweepPanel(Session* session, QWidget* parent) : QWidget(parent), ses
   connect(series_, &QComboBox::activated, this, &SweepPanel::choose_series);
   connect(engine_, &QComboBox::activated, this,
           [this](int index) { session_->set_engine(static_cast<Engine>(engine_->itemData(index).toInt())); });
-  connect(run_, &QPushButton::clicked, session_, &Session::run_sweep);
-  connect(cancel_, &QPushButton::clicked, session_, &Session::cancel_sweep);
+  connect(controls_->run_button(), &QPushButton::clicked, session_, &Session::run_sweep);
+  connect(controls_->cancel_button(), &QPushButton::clicked, session_, &Session::cancel_sweep);
+}
 
+void SweepPanel::connect_session() {
   connect(session_, &Session::document_replaced, this, &SweepPanel::read_document);
   connect(session_, &Session::validated, this, [this] {
     read_document();
     show_validation();
   });
   connect(session_, &Session::sweep_started, this, [this](int total) {
-    started_ms_ = QDateTime::currentMSecsSinceEpoch();
-    progress_->setRange(0, std::max(1, total));
-    progress_->setValue(0);
-    cancel_->setEnabled(true);
-    status_->setText(
+    controls_->start_counting(total);
+    controls_->status()->setText(
         tr("predicting %1 configurations (%2)...").arg(total).arg(qs(std::string(to_string(session_->engine())))));
   });
-  connect(session_, &Session::sweep_progress, this, [this](int done, int) { progress_->setValue(done); });
+  connect(session_, &Session::sweep_progress, this, [this](int done, int) { controls_->progress()->setValue(done); });
   connect(session_, &Session::sweep_finished, this, [this](bool canceled) {
-    cancel_->setEnabled(false);
+    controls_->finish();
     const int done = session_->results()->finished_rows();
     const int total = session_->results()->rowCount();
-    const qint64 ms = QDateTime::currentMSecsSinceEpoch() - started_ms_;
-    status_->setText(canceled ? tr("cancelled after %1 of %2 configurations").arg(done).arg(total)
-                              : tr("%1 configurations in %2 ms").arg(total).arg(ms));
+    const qint64 ms = controls_->elapsed_ms();
+    controls_->status()->setText(canceled ? tr("cancelled after %1 of %2 configurations").arg(done).arg(total)
+                                          : tr("%1 configurations in %2 ms").arg(total).arg(ms));
   });
   connect(session_, &Session::stale_changed, this, [this](bool stale) {
-    if (stale) status_->setText(tr("the results shown are from an earlier scenario: Run sweep"));
+    if (stale) controls_->status()->setText(tr("the results shown are from an earlier scenario: Run sweep"));
   });
   connect(session_, &Session::engine_changed, this,
           [this] { engine_->setCurrentIndex(engine_->findData(static_cast<int>(session_->engine()))); });
-  read_document();
-  show_validation();
 }
 
 std::string SweepPanel::series_key() const {
@@ -212,8 +200,8 @@ void SweepPanel::show_validation() {
                        : QString());
   error_->setToolTip(here ? qs(v.error->message) : QString());
   error_->setVisible(here);
-  run_->setEnabled(v.ok());
-  const QString& style = here ? QStringLiteral("border: 1px solid #c01c28;") : QString();
+  controls_->run_button()->setEnabled(v.ok());
+  const QString style = here ? error_border_style() : QString();
   const std::string key = v.error ? v.error->key_path : "";
   const bool on_nodes = here && (key == "cluster.nodes" || key == "sweep.cluster.nodes");
   const bool on_series = here && !series_key().empty() && (key == series_key() || key == "sweep." + series_key());
@@ -225,7 +213,7 @@ QString SweepPanel::error_text() const {
   return error_->text();
 }
 QString SweepPanel::status_text() const {
-  return status_->text();
+  return controls_->status()->text();
 }
 
 }  // namespace dpcast::gui

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "dpcast/gui/item_roles.hpp"
+#include "dpcast/gui/qstring.hpp"
 #include "dpcast/sim/trace.hpp"
 #include "dpcast/sim/units.hpp"
 
@@ -14,10 +15,6 @@ constexpr Column kColumns[TimelineModel::ColumnCount] = {
     {"rank", "rank"},     {"track", "track"},         {"category", "category"}, {"name", "name"},
     {"start", "start_s"}, {"duration", "duration_s"}, {"detail", "detail"},
 };
-
-QString qs(const std::string& s) {
-  return QString::fromStdString(s);
-}
 
 std::string detail_of(const std::string& category, const models::Json& args) {
   if (category == "communication") {

@@ -1,7 +1,8 @@
 #pragma once
-// Every chart of the dashboard. All of its Qt Charts code is in this header and
-// src/charts/charts.cpp: Qt Charts is deprecated from Qt 6.10 in favour of Qt Graphs, and
-// moving means rewriting these two files and nothing else.
+// Every chart of the dashboard. All of its Qt Charts code is in this header and under
+// src/charts/ (the panel, what the chart kinds share, and one file per kind): Qt Charts is
+// deprecated from Qt 6.10 in favour of Qt Graphs, and moving means rewriting those files and
+// nothing else.
 //
 // A chart is drawn from the item models (results, comparison, timeline, the plan's front) and
 // redrawn when they change; it holds no data of its own beyond what it shows.
@@ -65,11 +66,9 @@ class ChartPanel : public QWidget {
     std::vector<QString> texts;
     std::vector<int> rows;  // the results row of each point (-1: none)
   };
+  friend class ChartCanvas;  // what the chart kinds (src/charts/) draw through
+
   void schedule();
-  void build_sweep(QChart* chart);
-  void build_breakdown(QChart* chart);
-  void build_timeline(QChart* chart);
-  void build_plan(QChart* chart);
   void connect_tips(QObject* series);
   [[nodiscard]] int nearest(const Tips& tips, const QObject* series, const QPointF& value) const;
 

@@ -1,29 +1,33 @@
 #pragma once
 // The dashboard window: the scenario and sweep panels on the left, the views on the right
 // (step time, throughput, scaling, breakdown, memory, timeline, predicted against measured,
-// the table, the plan), a banner for files it cannot read, menus for files and exports.
+// the table, the plan: one widget class each, in views/), a banner for files it cannot read,
+// menus for files and exports.
 #include <QMainWindow>
 #include <QString>
 #include <QStringList>
 
 #include <vector>
 
+class QAbstractItemModel;
 class QLabel;
-class QPlainTextEdit;
 class QPushButton;
-class QSortFilterProxyModel;
 class QSpinBox;
 class QTabWidget;
 class QTableView;
-class QAbstractItemModel;
 
 namespace dpcast::gui {
 
+class ChartPage;
 class ChartPanel;
+class ComparisonView;
 class PlanPanel;
+class PlanView;
+class ResultsView;
 class ScenarioPanel;
 class Session;
 class SweepPanel;
+class TimelineView;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -47,17 +51,17 @@ class MainWindow : public QMainWindow {
   [[nodiscard]] Session* session() const { return session_; }
   [[nodiscard]] ScenarioPanel* scenario_panel() const { return scenario_panel_; }
   [[nodiscard]] SweepPanel* sweep_panel() const { return sweep_panel_; }
-  [[nodiscard]] QSpinBox* timeline_ranks() const { return ranks_; }
-  [[nodiscard]] QLabel* comparison_summary() const { return comparison_summary_; }
+  [[nodiscard]] QSpinBox* timeline_ranks() const;
+  [[nodiscard]] QLabel* comparison_summary() const;
   /// The status line's permanent part: where the sweep's numbers come from (catalogue
   /// defaults and their validated error, see sim/provenance.hpp).
   [[nodiscard]] QLabel* provenance() const { return provenance_; }
-  [[nodiscard]] PlanPanel* plan_panel() const { return plan_panel_; }
+  [[nodiscard]] PlanPanel* plan_panel() const;
   /// The plan view's banner: the binding constraints when nothing meets them, or why the plan failed.
-  [[nodiscard]] QLabel* plan_binding() const { return plan_binding_; }
+  [[nodiscard]] QLabel* plan_binding() const;
   /// The recommendation and its reasons (the planner's `why`).
-  [[nodiscard]] QLabel* plan_why() const { return plan_why_; }
-  [[nodiscard]] QPushButton* open_point_button() const { return open_point_; }
+  [[nodiscard]] QLabel* plan_why() const;
+  [[nodiscard]] QPushButton* open_point_button() const;
 
   /// Opens front point `row` of the plan as the scenario (Session::open_plan_point), first
   /// asking about unsaved changes (not when the document is an unedited point of the plan).
@@ -86,15 +90,21 @@ class MainWindow : public QMainWindow {
   void dropEvent(class QDropEvent* event) override;
 
  private:
-  void build_menus();
+  [[nodiscard]] QWidget* build_panels();
+  [[nodiscard]] QWidget* build_view_area();
   void build_views();
+  void add_view(const View& view, ChartPage* page);
+  void build_menus();
+  void build_status_bar();
+  void connect_session();
   void rebuild_recent_menu();
   void update_title();
   void show_message(const QString& text);
-  void update_comparison_summary();
   void update_provenance();
-  void update_explanation();
-  void update_plan_explanation();
+  /// Ask for a file, then open records or save a view's chart (table) there.
+  void open_records_dialog();
+  void save_chart_dialog(const QString& view_id);
+  void save_table_dialog(const QString& view_id, const QString& file_name);
   /// Asks before unsaved changes are lost; true to go on.
   bool maybe_save();
   bool save();
@@ -107,20 +117,13 @@ class MainWindow : public QMainWindow {
   QTabWidget* tabs_ = nullptr;
   QLabel* banner_ = nullptr;
   QWidget* banner_frame_ = nullptr;
-  QSpinBox* ranks_ = nullptr;
-  QPlainTextEdit* explanation_ = nullptr;
-  QLabel* comparison_summary_ = nullptr;
   QLabel* provenance_ = nullptr;
-  QTableView* results_table_ = nullptr;
-  QSortFilterProxyModel* results_proxy_ = nullptr;
-  PlanPanel* plan_panel_ = nullptr;
-  QTableView* plan_table_ = nullptr;
-  QLabel* plan_binding_ = nullptr;
-  QLabel* plan_why_ = nullptr;
-  QPushButton* open_point_ = nullptr;
+  TimelineView* timeline_view_ = nullptr;
+  ComparisonView* comparison_view_ = nullptr;
+  ResultsView* results_view_ = nullptr;
+  PlanView* plan_view_ = nullptr;
   class QMenu* recent_menu_ = nullptr;
   std::vector<View> views_;
-  bool syncing_selection_ = false;
 };
 
 }  // namespace dpcast::gui

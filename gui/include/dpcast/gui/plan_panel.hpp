@@ -8,13 +8,15 @@
 #include <map>
 #include <string>
 
+#include "dpcast/gui/run_controls.hpp"
+
 class QComboBox;
+class QFormLayout;
 class QLabel;
 class QLineEdit;
-class QProgressBar;
-class QPushButton;
 class QSpinBox;
 class QTimer;
+class QVBoxLayout;
 
 namespace dpcast::gui {
 
@@ -32,10 +34,10 @@ class PlanPanel : public QWidget {
   [[nodiscard]] QLineEdit* nodes_max() const { return nodes_max_; }
   [[nodiscard]] QComboBox* target_kind() const { return target_kind_; }
   [[nodiscard]] QSpinBox* confirm_up_to() const { return confirm_; }
-  [[nodiscard]] QPushButton* run_button() const { return run_; }
-  [[nodiscard]] QPushButton* cancel_button() const { return cancel_; }
+  [[nodiscard]] QPushButton* run_button() const { return controls_->run_button(); }
+  [[nodiscard]] QPushButton* cancel_button() const { return controls_->cancel_button(); }
   [[nodiscard]] QPushButton* remove_sweep_button() const { return remove_sweep_; }
-  [[nodiscard]] QProgressBar* progress() const { return progress_; }
+  [[nodiscard]] QProgressBar* progress() const { return controls_->progress(); }
   /// The message shown under a key's field ("" when none).
   [[nodiscard]] QString error_text(const std::string& key) const;
   /// The message above the fields: an error no field owns, or why there is no plan.
@@ -48,6 +50,17 @@ class PlanPanel : public QWidget {
     QLabel* error = nullptr;
     QLabel* note = nullptr;
   };
+  struct ListField;
+  void build_banner(QVBoxLayout* layout);
+  void build_target_group(QFormLayout* form);
+  void build_search_group(QFormLayout* form);
+  void build_nodes_row(QFormLayout* form);
+  void build_run_group(QFormLayout* form);
+  /// A field of one value (plan.deadline_hours) or of a list of values (plan.gpus).
+  void add_scalar(QFormLayout* form, const std::string& key, const QString& label, const QString& tooltip);
+  void add_list(QFormLayout* form, const ListField& field, const QString& extra);
+  void connect_session();
+  void show_finished(bool canceled);
   void read_document();
   void show_validation();
   void update_status();
@@ -61,13 +74,9 @@ class PlanPanel : public QWidget {
   QLineEdit* nodes_max_ = nullptr;
   QLabel* others_ = nullptr;
   QSpinBox* confirm_ = nullptr;
-  QPushButton* run_ = nullptr;
-  QPushButton* cancel_ = nullptr;
-  QProgressBar* progress_ = nullptr;
-  QLabel* status_ = nullptr;
-  QTimer* clock_ = nullptr;
-  qint64 started_ms_ = 0;
-  QString finished_text_;  // what the last run came to
+  RunControls* controls_ = nullptr;
+  QTimer* clock_ = nullptr;  // redraws the status line while the plan runs
+  QString finished_text_;    // what the last run came to
   bool reading_ = false;
 };
 

@@ -39,6 +39,11 @@ class ScenarioPanel : public QWidget {
     QLabel* note = nullptr;
   };
   void build();
+  void build_model_group(QFormLayout* form);
+  void build_cluster_group(QFormLayout* form);
+  void build_network_group(QFormLayout* form);
+  void build_training_group(QFormLayout* form);
+  void build_data_parallel_group(QFormLayout* form);
   void read_document();
   void show_validation();
   void add_field(QFormLayout* form, const std::string& key, const QString& label, QWidget* editor,

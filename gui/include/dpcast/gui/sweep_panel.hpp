@@ -6,11 +6,12 @@
 
 #include <string>
 
+#include "dpcast/gui/run_controls.hpp"
+
 class QComboBox;
+class QFormLayout;
 class QLabel;
 class QLineEdit;
-class QProgressBar;
-class QPushButton;
 
 namespace dpcast::gui {
 
@@ -29,14 +30,18 @@ class SweepPanel : public QWidget {
   [[nodiscard]] QComboBox* series() const { return series_; }
   [[nodiscard]] QLineEdit* series_values() const { return series_values_; }
   [[nodiscard]] QComboBox* engine() const { return engine_; }
-  [[nodiscard]] QPushButton* run_button() const { return run_; }
-  [[nodiscard]] QPushButton* cancel_button() const { return cancel_; }
-  [[nodiscard]] QProgressBar* progress() const { return progress_; }
+  [[nodiscard]] QPushButton* run_button() const { return controls_->run_button(); }
+  [[nodiscard]] QPushButton* cancel_button() const { return controls_->cancel_button(); }
+  [[nodiscard]] QProgressBar* progress() const { return controls_->progress(); }
   /// The message shown for an error in the sweep section ("" when none).
   [[nodiscard]] QString error_text() const;
   [[nodiscard]] QString status_text() const;
 
  private:
+  void build_sweep_fields(QFormLayout* form);
+  void build_engine_choice(QFormLayout* form);
+  void connect_editors();
+  void connect_session();
   void read_document();
   void show_validation();
   void choose_series(int index);
@@ -49,12 +54,8 @@ class SweepPanel : public QWidget {
   QLabel* others_ = nullptr;
   QLabel* error_ = nullptr;
   QComboBox* engine_ = nullptr;
-  QPushButton* run_ = nullptr;
-  QPushButton* cancel_ = nullptr;
-  QProgressBar* progress_ = nullptr;
-  QLabel* status_ = nullptr;
+  RunControls* controls_ = nullptr;
   bool reading_ = false;
-  qint64 started_ms_ = 0;
 };
 
 /// "1, 2, 4 8" -> ["1", "2", "4", "8"]: values separated by commas or spaces.
