@@ -134,12 +134,7 @@ PlanScenario parse_plan_scenario(const std::string& text, const std::string& fil
   if (auto v = r.optional("topologies")) {
     const auto items = v->as_list();
     if (items.empty()) v->fail("expected a non-empty list");
-    for (const auto& item : items) {
-      const std::string t = item.as_choice({"single-switch", "fat-tree", "rail-optimized"});
-      p.topologies.push_back(t == "single-switch" ? Topology::SingleSwitch
-                             : t == "fat-tree"    ? Topology::FatTree
-                                                  : Topology::RailOptimized);
-    }
+    for (const auto& item : items) p.topologies.push_back(item.as_enum<Topology>());
   } else {
     p.topologies = {base.cluster.network.topology};
   }

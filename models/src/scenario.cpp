@@ -11,41 +11,6 @@ namespace dpcast::models {
 
 ModelSpec read_model_value(const YamlValue& value, const std::string& base_dir);  // model_spec.cpp
 
-std::string_view to_string(Topology t) {
-  switch (t) {
-    case Topology::SingleSwitch:
-      return "single-switch";
-    case Topology::FatTree:
-      return "fat-tree";
-    case Topology::RailOptimized:
-      return "rail-optimized";
-  }
-  return "fat-tree";
-}
-
-std::string_view to_string(Optimizer o) {
-  return o == Optimizer::Sgd ? "sgd" : "adam";
-}
-
-const std::vector<std::string>& collective_names() {
-  static const std::vector<std::string> names{
-      "auto", "ring", "tree", "halving-doubling", "hierarchical", "parameter-server"};
-  return names;
-}
-
-std::string_view to_string(Collective c) {
-  return collective_names()[static_cast<std::size_t>(c)];
-}
-
-const std::vector<std::string>& collective_op_names() {
-  static const std::vector<std::string> names{"all-reduce", "reduce-scatter", "all-gather"};
-  return names;
-}
-
-std::string_view to_string(CollectiveOp op) {
-  return collective_op_names()[static_cast<std::size_t>(op)];
-}
-
 const std::vector<std::string>& scenario_keys() {
   static const std::vector<std::string> keys{
       "name",
@@ -208,10 +173,7 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
   NetworkSpec& n = c.network;
   if (auto t = net.optional("topology")) {
     note(s, t);
-    const std::string topo = t->as_choice({"single-switch", "fat-tree", "rail-optimized"});
-    n.topology = topo == "single-switch" ? Topology::SingleSwitch
-                 : topo == "fat-tree"    ? Topology::FatTree
-                                         : Topology::RailOptimized;
+    n.topology = t->as_enum<Topology>();
   }
   n.link = preset.nic_link;
   if (auto l = net.optional("link")) {
@@ -296,13 +258,12 @@ void read_training(MapReader r, Scenario& s) {
   }
   if (auto v = r.optional("precision")) {
     note(s, v);
-    t.precision = *precision_from_string(v->as_choice({"fp32", "tf32", "bf16", "fp16"}));
+    t.precision = v->as_enum<Precision>();
     const Gpu& gpu = *s.cluster.gpu_entry;
     if (!gpu.peak_flops.count(t.precision))
       v->fail(gpu.name + " has no " + std::string(to_string(t.precision)) + " support");
   }
-  if (auto v = r.optional("optimizer"))
-    t.optimizer = v->as_choice({"sgd", "adam"}) == "sgd" ? Optimizer::Sgd : Optimizer::Adam;
+  if (auto v = r.optional("optimizer")) t.optimizer = v->as_enum<Optimizer>();
   if (auto v = r.optional("attention")) {
     t.flash_attention = v->as_choice({"eager", "flash"}) == "flash";
     if (t.flash_attention && !s.model.transformer) v->fail(s.model.label + " has no attention layers");
@@ -312,9 +273,7 @@ void read_training(MapReader r, Scenario& s) {
     MapReader n = r.map("compute_noise");
     n.declare({"distribution", "cv", "seed", "steps"});
     auto& noise = t.compute_noise;
-    if (auto d = n.optional("distribution"))
-      noise.distribution = d->as_choice({"normal", "lognormal"}) == "normal" ? ComputeNoise::Distribution::Normal
-                                                                             : ComputeNoise::Distribution::LogNormal;
+    if (auto d = n.optional("distribution")) noise.distribution = d->as_enum<ComputeNoise::Distribution>();
     const YamlValue cv = n.required("cv");
     noise.cv = cv.as_number_at_least(0);
     if (noise.cv > 1) cv.fail("expected a coefficient of variation from 0 to 1, got " + describe(cv.node()));
@@ -334,9 +293,7 @@ void read_data_parallel(MapReader r, Scenario& s) {
   DataParallelSpec& d = s.data_parallel;
   if (auto v = r.optional("collective")) {
     note(s, v);
-    const std::string name = v->as_choice(collective_names());
-    const auto& names = collective_names();
-    d.collective = static_cast<Collective>(std::find(names.begin(), names.end(), name) - names.begin());
+    d.collective = v->as_enum<Collective>();
   }
   d.bucket_mb = r.positive_number("bucket_mb", 25);
   d.first_bucket_mb = r.positive_number("first_bucket_mb", 1);

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dpcast/models/enum_names.hpp"
 #include "dpcast/models/error.hpp"
 
 namespace dpcast::models {
@@ -48,6 +49,16 @@ class YamlValue {
   [[nodiscard]] bool as_bool() const;
   /// One of `choices`, else an error listing them (with a did-you-mean).
   [[nodiscard]] std::string as_choice(const std::vector<std::string>& choices) const;
+  /// One of an enum's names (enum_names.hpp), else as_choice's error.
+  template <NamedEnum Enum>
+  [[nodiscard]] Enum as_enum() const {
+    return *enum_from_name<Enum>(as_choice(enum_names<Enum>()));
+  }
+  /// One of the names of `accepted`, offered in that order.
+  template <NamedEnum Enum>
+  [[nodiscard]] Enum as_enum(std::initializer_list<Enum> accepted) const {
+    return *enum_from_name<Enum>(as_choice(enum_names(accepted)));
+  }
   [[nodiscard]] std::vector<YamlValue> as_list() const;
   [[nodiscard]] std::vector<std::int64_t> as_positive_int_list() const;
 
