@@ -5,49 +5,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "dpcast/models/scenario_schema.hpp"
 #include "dpcast/models/yaml_reader.hpp"
 
 namespace dpcast::models {
 
 ModelSpec read_model_value(const YamlValue& value, const std::string& base_dir);  // model_spec.cpp
-
-const std::vector<std::string>& scenario_keys() {
-  static const std::vector<std::string> keys{
-      "name",
-      "model",
-      "cluster.node",
-      "cluster.gpu",
-      "cluster.nodes",
-      "cluster.gpus",
-      "cluster.gpus_per_node",
-      "cluster.network.topology",
-      "cluster.network.link",
-      "cluster.network.oversubscription",
-      "cluster.network.nodes_per_leaf",
-      "cluster.network.switch_ports",
-      "cluster.network.levels",
-      "cluster.network.leaves_per_pod",
-      "cluster.network.pod_oversubscription",
-      "training.micro_batch",
-      "training.seq_len",
-      "training.grad_accumulation",
-      "training.precision",
-      "training.optimizer",
-      "training.attention",
-      "training.activation_checkpointing",
-      "training.compute_noise.distribution",
-      "training.compute_noise.cv",
-      "training.compute_noise.seed",
-      "training.compute_noise.steps",
-      "data_parallel.collective",
-      "data_parallel.bucket_mb",
-      "data_parallel.first_bucket_mb",
-      "data_parallel.overlap",
-      "data_parallel.zero_stage",
-      "data_parallel.ps_servers",
-  };
-  return keys;
-}
 
 namespace {
 int ports_of(const NetworkSpec& n) {
@@ -114,6 +77,11 @@ auto resolve(const YamlValue& value, Lookup lookup) {
   }
 }
 
+// Declares the keys the schema lists for the section `r` reads (found by its path).
+void declare_schema_keys(MapReader& r) {
+  r.declare(key_names(schema_section(r.path())));
+}
+
 // Remembers where each value was written, for errors found after parsing.
 void note(Scenario& s, const std::optional<YamlValue>& v) {
   if (v) s.locations[v->path()] = v->where();
@@ -125,7 +93,7 @@ constexpr std::int64_t kMaxGpus = 100'000'000;
 constexpr std::int64_t kMaxCount = 1'000'000'000;
 
 void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
-  r.declare({"node", "gpu", "gpus_per_node", "nodes", "gpus", "network"});
+  declare_schema_keys(r);
   ClusterSpec& c = s.cluster;
   const YamlValue node = r.required("node");
   note(s, node);
@@ -168,8 +136,7 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
     (nodes ? *nodes : *gpus).fail("more than " + std::to_string(kMaxGpus) + " GPUs in all");
 
   MapReader net = r.map("network");
-  net.declare({"topology", "link", "oversubscription", "nodes_per_leaf", "switch_ports", "levels", "leaves_per_pod",
-               "pod_oversubscription"});
+  declare_schema_keys(net);
   NetworkSpec& n = c.network;
   if (auto t = net.optional("topology")) {
     note(s, t);
@@ -234,8 +201,7 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
 }
 
 void read_training(MapReader r, Scenario& s) {
-  r.declare({"micro_batch", "seq_len", "grad_accumulation", "precision", "optimizer", "attention",
-             "activation_checkpointing", "compute_noise"});
+  declare_schema_keys(r);
   TrainingSpec& t = s.training;
   auto mb = r.optional("micro_batch");
   note(s, mb);
@@ -271,7 +237,7 @@ void read_training(MapReader r, Scenario& s) {
   }
   if (r.has("compute_noise")) {
     MapReader n = r.map("compute_noise");
-    n.declare({"distribution", "cv", "seed", "steps"});
+    declare_schema_keys(n);
     auto& noise = t.compute_noise;
     if (auto d = n.optional("distribution")) noise.distribution = d->as_enum<ComputeNoise::Distribution>();
     const YamlValue cv = n.required("cv");
@@ -289,7 +255,7 @@ void read_training(MapReader r, Scenario& s) {
 }
 
 void read_data_parallel(MapReader r, Scenario& s) {
-  r.declare({"collective", "bucket_mb", "first_bucket_mb", "overlap", "zero_stage", "ps_servers"});
+  declare_schema_keys(r);
   DataParallelSpec& d = s.data_parallel;
   if (auto v = r.optional("collective")) {
     note(s, v);
@@ -313,7 +279,7 @@ void read_data_parallel(MapReader r, Scenario& s) {
 
 Scenario read_scenario(const YAML::Node& root, const std::string& file, const Catalogue& cat) {
   MapReader r(file, root, "");
-  r.declare({"name", "model", "cluster", "training", "data_parallel", "sweep", "plan"});
+  declare_schema_keys(r);
   Scenario s;
   s.file = file;
   s.name = r.string("name", std::filesystem::path(file).stem().string());

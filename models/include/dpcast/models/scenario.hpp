@@ -212,7 +212,8 @@ struct KeyOverride {
 /// Reads a custom model file (a transformer or MLP template, or a list of layers).
 [[nodiscard]] ModelSpec load_model_file(const std::string& path);
 
-/// The dotted keys a scenario accepts (what `sweep:` may name).
+/// The dotted keys a scenario accepts (what `sweep:` may name), from its schema
+/// (scenario_schema.hpp).
 [[nodiscard]] const std::vector<std::string>& scenario_keys();
 
 }  // namespace dpcast::models

@@ -90,9 +90,12 @@ class MapReader {
   /// Declares every key this map accepts and rejects the others now, before any check
   /// that depends on which keys are present.
   void declare(std::initializer_list<std::string_view> keys);
+  void declare(const std::vector<std::string_view>& keys);
 
   /// Rejects every key that was not asked for, with a did-you-mean.
   void finish() const;
+  // After declare(), asking for a key not declared is a mistake in the reader (its key
+  // would be rejected whenever it is written): std::logic_error.
 
   [[nodiscard]] const std::string& path() const { return path_; }
   [[nodiscard]] const std::string& file() const { return file_; }
@@ -107,6 +110,8 @@ class MapReader {
   std::string path_;
   SourceLocation parent_;
   std::set<std::string, std::less<>> asked_;
+  bool declared_ = false;
+  void ask(std::string_view key);
 };
 
 }  // namespace dpcast::models
