@@ -92,8 +92,8 @@ constexpr std::int64_t kMaxNodes = 1'000'000;
 constexpr std::int64_t kMaxGpus = 100'000'000;
 constexpr std::int64_t kMaxCount = 1'000'000'000;
 
-void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
-  declare_schema_keys(r);
+// cluster.node, cluster.gpu (the preset's unless given) and cluster.gpus_per_node.
+void read_node(MapReader& r, Scenario& s, const Catalogue& cat) {
   ClusterSpec& c = s.cluster;
   const YamlValue node = r.required("node");
   note(s, node);
@@ -116,6 +116,11 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
       v->fail(preset.name + " has " + std::to_string(preset.gpus_per_node) + " GPUs per node, got " +
               std::to_string(c.gpus_per_node));
   }
+}
+
+// cluster.nodes, or cluster.gpus (the total), or both when they agree.
+void read_cluster_size(MapReader& r, Scenario& s) {
+  ClusterSpec& c = s.cluster;
   auto nodes = r.optional("nodes");
   auto gpus = r.optional("gpus");
   note(s, nodes);
@@ -134,21 +139,31 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
   }
   if (static_cast<std::int64_t>(c.nodes) * c.gpus_per_node > kMaxGpus)
     (nodes ? *nodes : *gpus).fail("more than " + std::to_string(kMaxGpus) + " GPUs in all");
+}
 
-  MapReader net = r.map("network");
-  declare_schema_keys(net);
+// cluster.network.topology and .link (the preset's NIC link unless given); then the cluster's
+// catalogue entries are resolved, which the tree's default sizes need.
+void read_topology_and_link(MapReader& net, Scenario& s, const Catalogue& cat) {
+  ClusterSpec& c = s.cluster;
   NetworkSpec& n = c.network;
   if (auto t = net.optional("topology")) {
     note(s, t);
     n.topology = t->as_enum<Topology>();
   }
-  n.link = preset.nic_link;
+  n.link = c.node_entry->nic_link;
   if (auto l = net.optional("link")) {
     note(s, l);
     n.link = l->as_string();
     (void)resolve(*l, [&](const std::string& name) { return &cat.link(name); });
   }
   c.resolve(cat);
+}
+
+// The switch tree of a fat-tree or rail-optimized network: oversubscription, leaf and pod
+// sizes, switch ports and levels, and whether the tree holds the nodes.
+void read_tree(MapReader& net, Scenario& s) {
+  ClusterSpec& c = s.cluster;
+  NetworkSpec& n = c.network;
   const bool tree = n.topology != Topology::SingleSwitch;
   const std::string tree_only = " applies to a fat-tree or a rail-optimized network only";
   if (auto o = net.optional("oversubscription")) {
@@ -196,6 +211,16 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
                 std::to_string(n.switch_ports) + "-port switches holds at most " + std::to_string(most) + " nodes" +
                 nics + ", got " + std::to_string(c.nodes) + (n.levels == 2 && levels ? " (levels: 3 holds more)" : ""));
   }
+}
+
+void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
+  declare_schema_keys(r);
+  read_node(r, s, cat);
+  read_cluster_size(r, s);
+  MapReader net = r.map("network");
+  declare_schema_keys(net);
+  read_topology_and_link(net, s, cat);
+  read_tree(net, s);
   net.finish();
   r.finish();
 }
