@@ -7,7 +7,6 @@
 #include <set>
 #include <sstream>
 #include <string>
-#include <vector>
 
 #include "dpcast/models/scenario.hpp"
 #include "dpcast/models/scenario_schema.hpp"
@@ -15,41 +14,36 @@
 namespace dpcast::models {
 namespace {
 
-// A scenario every key can be set in: a sequence model, compute noise on (its other keys
-// are read after cv) and a network section.
+// A scenario every key can be set in: a sequence model, every section present, compute
+// noise on (its other keys are read after cv).
 const std::string kBase =
     "model: gpt2-small\n"
     "cluster: {node: dgx-h100, nodes: 2, network: {topology: fat-tree}}\n"
-    "training: {compute_noise: {cv: 0.1}}\n";
+    "training: {compute_noise: {cv: 0.1}}\n"
+    "data_parallel: {overlap: true}\n";
 
-// The base scenario with a dotted key set to a value (maps made on the way).
-std::string with_key(const std::string& dotted, const std::string& value) {
-  YAML::Node root = YAML::Load(kBase);
-  std::vector<std::string> parts;
-  std::stringstream ss(dotted);
-  for (std::string part; std::getline(ss, part, '.');) parts.push_back(part);
-  YAML::Node n;
-  n.reset(root);
-  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
-    if (!n[parts[i]].IsDefined()) n[parts[i]] = YAML::Node(YAML::NodeType::Map);
-    YAML::Node child = n[parts[i]];
-    n.reset(child);
-  }
-  n[parts.back()] = YAML::Load(value);
-  YAML::Emitter out;
-  out << root;
-  return out.c_str();
-}
-
-// What parsing the base scenario with `key` set to `value` throws (nothing: ""), and where.
-std::string error_setting(const std::string& key, const std::string& value, std::string& key_path) {
+// What parsing `text` throws (nothing: ""), and at which key.
+std::string error_of(const std::string& text, std::string& key_path) {
   try {
-    (void)parse_scenarios(with_key(key, value), "base.yaml");
+    (void)parse_scenarios(text, "base.yaml");
   } catch (const Error& e) {
     key_path = e.key_path();
     return e.detail();
   }
   return "";
+}
+
+// The base scenario with `key: value` added to the section at a dotted path.
+std::string with_key_in(std::string_view section_path, const std::string& key, const std::string& value) {
+  YAML::Node root = YAML::Load(kBase);
+  YAML::Node section;
+  section.reset(root);
+  std::stringstream parts{std::string(section_path)};
+  for (std::string part; std::getline(parts, part, '.');) section.reset(section[part]);
+  section[key] = YAML::Load(value);
+  YAML::Emitter out;
+  out << root;
+  return out.c_str();
 }
 
 TEST(ScenarioSchema, BaseScenarioParses) {
@@ -61,8 +55,9 @@ TEST(ScenarioSchema, TheParserReadsEveryListedKey) {
   // as unknown, and not ignored).
   ASSERT_FALSE(scenario_keys().empty());
   for (const auto& key : scenario_keys()) {
+    // A sweep sets the key where the parser reads it.
     std::string at;
-    const std::string detail = error_setting(key, "{not: a value}", at);
+    const std::string detail = error_of(kBase + "sweep: {" + key + ": [{not: a value}]}\n", at);
     EXPECT_FALSE(detail.empty()) << key << " is accepted but never read";
     EXPECT_EQ(detail.rfind("unknown key", 0), std::string::npos) << key << ": " << detail;
     EXPECT_EQ(at, key) << detail;
@@ -76,7 +71,7 @@ TEST(ScenarioSchema, EverySectionRejectsAKeyItDoesNotList) {
   for (const auto& section : kScenarioSchema) {
     const std::string key = section.path.empty() ? "zzz" : std::string(section.path) + ".zzz";
     std::string at;
-    EXPECT_EQ(error_setting(key, "1", at).rfind("unknown key", 0), 0u) << key;
+    EXPECT_EQ(error_of(with_key_in(section.path, "zzz", "1"), at).rfind("unknown key", 0), 0u) << key;
     EXPECT_EQ(at, key);
   }
 }
