@@ -16,6 +16,7 @@ namespace dpcast::models {
 /// is read by dpcast plan).
 enum class KeyKind { Value, Section, ReadElsewhere };
 
+/// One key of a section and what it holds.
 struct SchemaKey {
   std::string_view name;
   KeyKind kind = KeyKind::Value;

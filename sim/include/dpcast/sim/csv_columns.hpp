@@ -11,6 +11,7 @@
 
 namespace dpcast::sim {
 
+/// One column: its name in the header and how a row's cell is written.
 template <typename Row>
 struct CsvColumn {
   std::string_view name;
