@@ -14,26 +14,6 @@
 namespace dpcast::models {
 namespace fs = std::filesystem;
 
-std::string_view to_string(Precision p) {
-  switch (p) {
-    case Precision::Fp32:
-      return "fp32";
-    case Precision::Tf32:
-      return "tf32";
-    case Precision::Bf16:
-      return "bf16";
-    case Precision::Fp16:
-      return "fp16";
-  }
-  return "fp32";
-}
-
-std::optional<Precision> precision_from_string(std::string_view name) {
-  for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Bf16, Precision::Fp16})
-    if (to_string(p) == name) return p;
-  return std::nullopt;
-}
-
 double bytes_per_element(Precision p) {
   return p == Precision::Bf16 || p == Precision::Fp16 ? 2.0 : 4.0;
 }
@@ -54,18 +34,6 @@ double EfficiencyCurve::at(double size) const {
   const auto lower = upper - 1;
   const double f = std::log(size / lower->first) / std::log(upper->first / lower->first);
   return lower->second + f * (upper->second - lower->second);
-}
-
-std::string_view to_string(IntraFabric f) {
-  switch (f) {
-    case IntraFabric::NvSwitch:
-      return "nvswitch";
-    case IntraFabric::Pcie:
-      return "pcie";
-    case IntraFabric::SharedMemory:
-      return "shared-memory";
-  }
-  return "nvswitch";
 }
 
 namespace {
@@ -99,8 +67,8 @@ Gpu read_gpu(const fs::path& file) {
   g.name = entry_name(r, file);
   g.description = r.string("description", "");
   MapReader peaks = r.map("peak_flops");
-  for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Bf16, Precision::Fp16})
-    if (auto v = peaks.optional(to_string(p))) g.peak_flops[p] = v->as_positive_number();
+  for (const auto& [p, name] : EnumNames<Precision>::table)
+    if (auto v = peaks.optional(name)) g.peak_flops[p] = v->as_positive_number();
   peaks.finish();
   if (g.peak_flops.empty()) peaks.fail("needs at least one precision (fp32, tf32, bf16, fp16)");
   g.vector_flops = r.positive_number("vector_flops");
@@ -143,10 +111,7 @@ NodePreset read_node(const fs::path& file) {
     if (auto v = r.optional(key)) n.key_locations[key] = v->where();
   n.gpu = r.string("gpu");
   n.gpus_per_node = static_cast<int>(r.positive_int("gpus_per_node"));
-  const std::string fabric = r.required("fabric").as_choice({"nvswitch", "pcie", "shared-memory"});
-  n.fabric = fabric == "nvswitch" ? IntraFabric::NvSwitch
-             : fabric == "pcie"   ? IntraFabric::Pcie
-                                  : IntraFabric::SharedMemory;
+  n.fabric = r.required("fabric").as_enum<IntraFabric>();
   n.intra_link = r.string("intra_link");
   n.nics = static_cast<int>(r.positive_int("nics"));
   n.nic_link = r.string("nic_link");

@@ -1,32 +1,11 @@
 #include "dpcast/models/layer.hpp"
 
-#include <array>
 #include <utility>
 
 #include "dpcast/models/error.hpp"
 
 namespace dpcast::models {
 namespace {
-constexpr std::array<std::pair<LayerKind, std::string_view>, 17> kNames{{
-    {LayerKind::Input, "input"},
-    {LayerKind::Embedding, "embedding"},
-    {LayerKind::Linear, "linear"},
-    {LayerKind::Conv2d, "conv2d"},
-    {LayerKind::BatchNorm, "batchnorm"},
-    {LayerKind::LayerNorm, "layernorm"},
-    {LayerKind::RmsNorm, "rmsnorm"},
-    {LayerKind::Attention, "attention"},
-    {LayerKind::Gelu, "gelu"},
-    {LayerKind::Relu, "relu"},
-    {LayerKind::Silu, "silu"},
-    {LayerKind::Multiply, "multiply"},
-    {LayerKind::Add, "add"},
-    {LayerKind::Concat, "concat"},
-    {LayerKind::MaxPool, "maxpool"},
-    {LayerKind::AvgPool, "avgpool"},
-    {LayerKind::Loss, "loss"},
-}};
-
 // Element-wise layers: forward FLOP per output element and the backward multiple.
 // Counts follow the arithmetic of the usual kernels: a norm computes mean, variance,
 // normalise, scale and shift (5); GELU's tanh approximation about 8; SiLU 4; ReLU, add,
@@ -40,18 +19,6 @@ Layer make(std::string name, LayerKind kind, Shape in, Shape out) {
   return l;
 }
 }  // namespace
-
-std::string_view to_string(LayerKind kind) {
-  for (const auto& [k, n] : kNames)
-    if (k == kind) return n;
-  return "unknown";
-}
-
-LayerKind layer_kind_from_string(std::string_view name) {
-  for (const auto& [k, n] : kNames)
-    if (n == name) return k;
-  throw Error("unknown layer kind '" + std::string(name) + "'");
-}
 
 bool is_matrix_layer(LayerKind kind) {
   return kind == LayerKind::Linear || kind == LayerKind::Conv2d || kind == LayerKind::Attention;

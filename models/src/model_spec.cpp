@@ -19,6 +19,12 @@ std::vector<std::string> zoo_names() {
 constexpr std::int64_t kMaxWidth = 10'000'000;
 constexpr double kMaxParams = 1e15;
 
+// The kinds a layer list may name, in the order its error lists them.
+constexpr std::initializer_list<LayerKind> kListedLayerKinds{
+    LayerKind::Linear,    LayerKind::Conv2d,  LayerKind::Embedding, LayerKind::Relu,
+    LayerKind::Gelu,      LayerKind::Silu,    LayerKind::LayerNorm, LayerKind::RmsNorm,
+    LayerKind::BatchNorm, LayerKind::MaxPool, LayerKind::AvgPool,   LayerKind::Loss};
+
 std::optional<std::int64_t> set(std::int64_t v) {
   return v ? std::optional(v) : std::nullopt;
 }
@@ -34,10 +40,8 @@ TransformerConfig read_transformer(MapReader& r, TransformerConfig c) {
   // A wider model keeps its feed-forward ratio unless ffn is given (GPT: 4x, Llama 2 7B: 2.6875x).
   const std::int64_t scaled_ffn = base.ffn && base.d_model ? base.ffn * c.d_model / base.d_model : 4 * c.d_model;
   c.ffn = r.int_in("ffn", 1, kMaxWidth, scaled_ffn);
-  if (auto v = r.optional("ffn_kind"))
-    c.ffn_kind = v->as_choice({"gelu", "swiglu"}) == "gelu" ? FfnKind::Gelu : FfnKind::SwiGlu;
-  if (auto v = r.optional("norm"))
-    c.norm = v->as_choice({"layernorm", "rmsnorm"}) == "layernorm" ? LayerKind::LayerNorm : LayerKind::RmsNorm;
+  if (auto v = r.optional("ffn_kind")) c.ffn_kind = v->as_enum<FfnKind>();
+  if (auto v = r.optional("norm")) c.norm = v->as_enum({LayerKind::LayerNorm, LayerKind::RmsNorm});
   c.bias = r.boolean("bias", c.bias);
   c.tied_embeddings = r.boolean("tied_embeddings", c.tied_embeddings);
   if (auto v = r.optional("positions")) c.learned_positions = v->as_choice({"learned", "rotary"}) == "learned";
@@ -88,10 +92,7 @@ LayerSpec read_layer_spec(const YamlValue& value) {
   LayerSpec s;
   s.where = value.where();
   s.path = value.path();
-  const std::string kind =
-      r.required("kind").as_choice({"linear", "conv2d", "embedding", "relu", "gelu", "silu", "layernorm", "rmsnorm",
-                                    "batchnorm", "maxpool", "avgpool", "loss"});
-  s.kind = layer_kind_from_string(kind);
+  s.kind = r.required("kind").as_enum(kListedLayerKinds);
   switch (s.kind) {
     case LayerKind::Linear:
       s.out = r.int_in("out", 1, kMaxWidth);

@@ -49,30 +49,22 @@ std::vector<int> node_range(int low, int high) {
   return out;
 }
 
-PlanScenario parse_plan_scenario(const std::string& text, const std::string& file, const Catalogue& cat) {
-  const YAML::Node root = load_yaml_text(text, file);
-  if (root.IsMap() && root["sweep"].IsDefined())
-    throw Error(location_of(file, root["sweep"]), "sweep",
-                "dpcast plan searches its own space (the plan section); remove the sweep");
-  PlanScenario out{parse_scenarios(text, file, cat).front(), {}};
-  const Scenario& base = out.base;
-  PlanSpec& p = out.plan;
-  MapReader top(file, root, "");
-  if (!top.has("plan")) top.fail("needs a plan section (target, constraints, what to search); see scenarios/README.md");
-  MapReader r = top.map("plan");
-  r.declare({"target", "deadline_hours", "budget_usd", "max_global_batch", "gpus", "node_presets", "nodes", "links",
-             "topologies", "micro_batch", "grad_accumulation", "zero_stage", "prices"});
-  auto note = [&](const std::optional<YamlValue>& v) {
-    if (v) p.locations[v->path()] = v->where();
-  };
+namespace {
 
+// Remembers where a key was written, for errors found after parsing.
+void note(PlanSpec& p, const std::optional<YamlValue>& v) {
+  if (v) p.locations[v->path()] = v->where();
+}
+
+// target: {tokens: N} or {samples: N}.
+void read_target(MapReader& r, const Scenario& base, PlanSpec& p) {
   MapReader target = r.map("target");
   if (!r.has("target")) r.fail("needs target: {tokens: N} or {samples: N}");
   target.declare({"tokens", "samples"});
   auto tokens = target.optional("tokens");
   auto samples = target.optional("samples");
-  note(tokens);
-  note(samples);
+  note(p, tokens);
+  note(p, samples);
   if (tokens && samples) samples->fail("give tokens or samples, not both");
   if (!tokens && !samples) target.fail("needs tokens or samples");
   if (tokens) {
@@ -81,11 +73,17 @@ PlanScenario parse_plan_scenario(const std::string& text, const std::string& fil
   }
   if (samples) p.target_samples = samples->as_positive_number();
   target.finish();
+}
 
-  if (auto v = r.optional("deadline_hours")) note(v), p.deadline_s = v->as_positive_number() * 3600;
-  if (auto v = r.optional("budget_usd")) note(v), p.budget_usd = v->as_positive_number();
-  if (auto v = r.optional("max_global_batch")) note(v), p.max_global_batch = v->as_int_in(1, 1'000'000'000'000);
+// deadline_hours, budget_usd and max_global_batch, each optional.
+void read_constraints(MapReader& r, PlanSpec& p) {
+  if (auto v = r.optional("deadline_hours")) note(p, v), p.deadline_s = v->as_positive_number() * 3600;
+  if (auto v = r.optional("budget_usd")) note(p, v), p.budget_usd = v->as_positive_number();
+  if (auto v = r.optional("max_global_batch")) note(p, v), p.max_global_batch = v->as_int_in(1, 1'000'000'000'000);
+}
 
+// gpus and node_presets; either defaults from the other, both from the scenario's node.
+void read_gpus_and_presets(MapReader& r, const Scenario& base, const Catalogue& cat, PlanSpec& p) {
   if (auto v = r.optional("gpus"))
     p.gpus = name_list(
         *v, [&](const std::string& n) { return cat.find_gpu(n) != nullptr; }, names_of_gpus(cat), "GPU");
@@ -107,24 +105,31 @@ PlanScenario parse_plan_scenario(const std::string& text, const std::string& fil
       const std::string g = n == base.cluster.node ? base.cluster.gpu : cat.node(n).gpu;
       if (std::find(p.gpus.begin(), p.gpus.end(), g) == p.gpus.end()) p.gpus.push_back(g);
     }
+}
 
-  if (auto v = r.optional("nodes")) {
-    note(v);
-    if (v->node().IsMap()) {
-      MapReader range(*v);
-      const int low = static_cast<int>(range.int_in("min", 1, 1'000'000, 1));
-      const YamlValue high_value = range.required("max");
-      const int high = static_cast<int>(high_value.as_int_in(1, 1'000'000));
-      if (high < low) high_value.fail("max " + std::to_string(high) + " is below min " + std::to_string(low));
-      range.finish();
-      p.nodes = node_range(low, high);
-    } else {
-      p.nodes = int_list<int>(*v, 1, 1'000'000);
-    }
-  } else {
+// nodes: {min, max} (powers of two and max) or a list; default 1 to the scenario's nodes.
+void read_nodes(MapReader& r, const Scenario& base, PlanSpec& p) {
+  auto v = r.optional("nodes");
+  if (!v) {
     p.nodes = node_range(1, std::max(1, base.cluster.nodes));
+    return;
   }
+  note(p, v);
+  if (!v->node().IsMap()) {
+    p.nodes = int_list<int>(*v, 1, 1'000'000);
+    return;
+  }
+  MapReader range(*v);
+  const int low = static_cast<int>(range.int_in("min", 1, 1'000'000, 1));
+  const YamlValue high_value = range.required("max");
+  const int high = static_cast<int>(high_value.as_int_in(1, 1'000'000));
+  if (high < low) high_value.fail("max " + std::to_string(high) + " is below min " + std::to_string(low));
+  range.finish();
+  p.nodes = node_range(low, high);
+}
 
+// links and topologies (left out: the scenario's).
+void read_network_choices(MapReader& r, const Scenario& base, const Catalogue& cat, PlanSpec& p) {
   if (auto v = r.optional("links")) {
     std::vector<std::string> known;
     for (const auto& [n, _] : cat.links()) known.push_back(n);
@@ -134,15 +139,14 @@ PlanScenario parse_plan_scenario(const std::string& text, const std::string& fil
   if (auto v = r.optional("topologies")) {
     const auto items = v->as_list();
     if (items.empty()) v->fail("expected a non-empty list");
-    for (const auto& item : items) {
-      const std::string t = item.as_choice({"single-switch", "fat-tree", "rail-optimized"});
-      p.topologies.push_back(t == "single-switch" ? Topology::SingleSwitch
-                             : t == "fat-tree"    ? Topology::FatTree
-                                                  : Topology::RailOptimized);
-    }
+    for (const auto& item : items) p.topologies.push_back(item.as_enum<Topology>());
   } else {
     p.topologies = {base.cluster.network.topology};
   }
+}
+
+// micro_batch, grad_accumulation and zero_stage lists (default: the scenario's value).
+void read_training_choices(MapReader& r, const Scenario& base, PlanSpec& p) {
   if (auto v = r.optional("micro_batch"))
     p.micro_batches = int_list<std::int64_t>(*v, 1, 1'000'000'000);
   else
@@ -159,16 +163,44 @@ PlanScenario parse_plan_scenario(const std::string& text, const std::string& fil
   } else {
     p.zero_stages = {base.data_parallel.zero_stage};
   }
-  if (auto v = r.optional("prices")) {
-    MapReader prices(*v);
-    for (const auto& entry : v->node()) {
-      const std::string name = entry.first.as<std::string>();
-      if (!cat.find_gpu(name))
-        throw Error(location_of(file, entry.first), v->path() + "." + name,
-                    "unknown GPU '" + name + "'" + suggestion(name, names_of_gpus(cat)));
-      p.prices[name] = prices.required(name).as_positive_number();
-    }
+}
+
+// prices: {gpu: USD per GPU-hour}, each key a catalogue GPU.
+void read_prices(MapReader& r, const std::string& file, const Catalogue& cat, PlanSpec& p) {
+  auto v = r.optional("prices");
+  if (!v) return;
+  MapReader prices(*v);
+  for (const auto& entry : v->node()) {
+    const std::string name = entry.first.as<std::string>();
+    if (!cat.find_gpu(name))
+      throw Error(location_of(file, entry.first), v->path() + "." + name,
+                  "unknown GPU '" + name + "'" + suggestion(name, names_of_gpus(cat)));
+    p.prices[name] = prices.required(name).as_positive_number();
   }
+}
+
+}  // namespace
+
+PlanScenario parse_plan_scenario(const std::string& text, const std::string& file, const Catalogue& cat) {
+  const YAML::Node root = load_yaml_text(text, file);
+  if (root.IsMap() && root["sweep"].IsDefined())
+    throw Error(location_of(file, root["sweep"]), "sweep",
+                "dpcast plan searches its own space (the plan section); remove the sweep");
+  PlanScenario out{parse_scenarios(text, file, cat).front(), {}};
+  const Scenario& base = out.base;
+  PlanSpec& p = out.plan;
+  MapReader top(file, root, "");
+  if (!top.has("plan")) top.fail("needs a plan section (target, constraints, what to search); see scenarios/README.md");
+  MapReader r = top.map("plan");
+  r.declare({"target", "deadline_hours", "budget_usd", "max_global_batch", "gpus", "node_presets", "nodes", "links",
+             "topologies", "micro_batch", "grad_accumulation", "zero_stage", "prices"});
+  read_target(r, base, p);
+  read_constraints(r, p);
+  read_gpus_and_presets(r, base, cat, p);
+  read_nodes(r, base, p);
+  read_network_choices(r, base, cat, p);
+  read_training_choices(r, base, p);
+  read_prices(r, file, cat, p);
   r.finish();
   return out;
 }

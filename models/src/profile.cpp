@@ -1,11 +1,11 @@
 #include "dpcast/models/profile.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "dpcast/models/yaml_reader.hpp"
+#include "profile_gpu_fields.hpp"
 
 namespace dpcast::models {
 namespace {
@@ -19,33 +19,6 @@ std::vector<std::string> names(const std::map<std::string, Link, std::less<>>& m
   std::vector<std::string> out;
   for (const auto& [n, _] : m) out.push_back(n);
   return out;
-}
-
-// [[size, efficiency], ...] with sizes increasing and efficiencies in (0, most].
-EfficiencyCurve read_curve(const YamlValue& value, double most) {
-  EfficiencyCurve curve;
-  const auto points = value.as_list();
-  if (points.empty()) value.fail("needs at least one [size, efficiency] point");
-  for (const auto& point : points) {
-    const auto pair = point.as_list();
-    if (pair.size() != 2) point.fail("expected [size, efficiency], got " + describe(point.node()));
-    const double size = pair[0].as_positive_number();
-    const double efficiency = pair[1].as_positive_number();
-    if (efficiency > most)
-      pair[1].fail("expected an efficiency in (0, " + describe(YAML::Node(most)) + "], got " +
-                   describe(pair[1].node()));
-    if (!curve.points.empty() && size <= curve.points.back().first) pair[0].fail("sizes must increase");
-    curve.points.emplace_back(size, efficiency);
-  }
-  return curve;
-}
-
-std::optional<double> fraction(MapReader& r, const char* key) {
-  auto v = r.optional(key);
-  if (!v) return std::nullopt;
-  const double x = v->as_positive_number();
-  if (x > 1) v->fail("expected a fraction in (0, 1], got " + describe(v->node()));
-  return x;
 }
 
 // Entries keyed by catalogue names: each key must name an entry, with a did-you-mean.
@@ -75,37 +48,7 @@ Profile parse_profile(const std::string& text, const std::string& file, const Ca
   p.source = r.string("source", "");
   each_entry(r, "gpus", names(catalogue.gpus()), "GPU", [&](const std::string& name, MapReader g) {
     GpuProfile gp;
-    MapReader peaks = g.map("peak_flops");
-    for (Precision pr : {Precision::Fp32, Precision::Tf32, Precision::Bf16, Precision::Fp16})
-      if (auto v = peaks.optional(to_string(pr))) gp.peak_flops[pr] = v->as_positive_number();
-    peaks.finish();
-    if (auto v = g.optional("vector_flops")) gp.vector_flops = v->as_positive_number();
-    if (auto v = g.optional("memory_bandwidth_bytes_per_s")) gp.memory_bandwidth_bytes_per_s = v->as_positive_number();
-    gp.compute_efficiency = fraction(g, "compute_efficiency");
-    gp.memory_efficiency = fraction(g, "memory_efficiency");
-    if (auto v = g.optional("launch_overhead_s")) gp.launch_overhead_s = v->as_number_at_least(0);
-    MapReader curves = g.map("matrix_efficiency");
-    for (Precision pr : {Precision::Fp32, Precision::Tf32, Precision::Bf16, Precision::Fp16})
-      if (auto v = curves.optional(to_string(pr))) gp.matrix_efficiency[pr] = read_curve(*v, 1);
-    curves.finish();
-    // Kernels on data that fits in cache stream faster than memory: allow up to 100x.
-    if (auto v = g.optional("memory_efficiency_curve")) gp.memory_efficiency_curve = read_curve(*v, 100);
-    if (g.has("colocated_slowdown")) {
-      MapReader c = g.map("colocated_slowdown");
-      if (auto v = c.optional("matrix")) gp.colocated_matrix_slowdown = v->as_number_at_least(0.1);
-      if (auto v = c.optional("streaming")) gp.colocated_streaming_slowdown = v->as_number_at_least(0.1);
-      c.finish();
-    }
-    if (auto v = g.optional("layers")) {
-      if (!v->node().IsMap()) v->fail("expected a map of layer signatures to [forward_s, backward_s]");
-      for (const auto& entry : v->node()) {
-        const std::string key = entry.first.as<std::string>();
-        const YamlValue times(v->file(), entry.second, v->path() + "." + key);
-        const auto pair = times.as_list();
-        if (pair.size() != 2) times.fail("expected [forward_s, backward_s], got " + describe(times.node()));
-        gp.layers[key] = {pair[0].as_number_at_least(0), pair[1].as_number_at_least(0)};
-      }
-    }
+    for (const auto& field : gpu_profile_fields()) field.read(g, field.key, gp);
     g.finish();
     p.gpus[name] = gp;
   });
@@ -163,67 +106,23 @@ Profile load_profile(const std::string& path, const Catalogue& catalogue) {
 }
 
 std::string profile_yaml(const Profile& p) {
-  auto num = [](double x) {
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%.6g", x);
-    return std::string(buf);
-  };
-  auto curve = [&](const EfficiencyCurve& c) {
-    std::string out = "[";
-    for (std::size_t i = 0; i < c.points.size(); ++i)
-      out += (i ? ", [" : "[") + num(c.points[i].first) + ", " + num(c.points[i].second) + "]";
-    return out + "]";
-  };
   std::ostringstream out;
   out << "name: " << YAML::Node(p.name) << "\n";
   if (!p.source.empty()) out << "source: \"" << p.source << "\"\n";
   if (!p.gpus.empty()) out << "gpus:\n";
   for (const auto& [name, g] : p.gpus) {
     out << "  " << name << ":\n";
-    if (!g.peak_flops.empty()) {
-      out << "    peak_flops: {";
-      bool first = true;
-      for (const auto& [precision, peak] : g.peak_flops) {
-        out << (first ? "" : ", ") << to_string(precision) << ": " << num(peak);
-        first = false;
-      }
-      out << "}\n";
-    }
-    if (g.vector_flops) out << "    vector_flops: " << num(*g.vector_flops) << "\n";
-    if (g.memory_bandwidth_bytes_per_s)
-      out << "    memory_bandwidth_bytes_per_s: " << num(*g.memory_bandwidth_bytes_per_s) << "\n";
-    if (g.compute_efficiency) out << "    compute_efficiency: " << num(*g.compute_efficiency) << "\n";
-    if (g.memory_efficiency) out << "    memory_efficiency: " << num(*g.memory_efficiency) << "\n";
-    if (g.launch_overhead_s) out << "    launch_overhead_s: " << num(*g.launch_overhead_s) << "\n";
-    if (!g.matrix_efficiency.empty()) {
-      out << "    matrix_efficiency:   # [FLOP of one matrix product, fraction of peak]\n";
-      for (const auto& [precision, c] : g.matrix_efficiency)
-        out << "      " << to_string(precision) << ": " << curve(c) << "\n";
-    }
-    if (!g.memory_efficiency_curve.empty())
-      out << "    memory_efficiency_curve: " << curve(g.memory_efficiency_curve)
-          << "   # [bytes one kernel streams, fraction of memory bandwidth]\n";
-    if (g.colocated_matrix_slowdown || g.colocated_streaming_slowdown) {
-      out << "    colocated_slowdown: {";
-      if (g.colocated_matrix_slowdown) out << "matrix: " << num(*g.colocated_matrix_slowdown);
-      if (g.colocated_matrix_slowdown && g.colocated_streaming_slowdown) out << ", ";
-      if (g.colocated_streaming_slowdown) out << "streaming: " << num(*g.colocated_streaming_slowdown);
-      out << "}   # every worker of a node computing at once\n";
-    }
-    if (!g.layers.empty()) {
-      out << "    layers:   # measured on one worker: [forward_s, backward_s] of one pass\n";
-      for (const auto& [key, t] : g.layers)
-        out << "      \"" << key << "\": [" << num(t.first) << ", " << num(t.second) << "]\n";
-    }
+    for (const auto& field : gpu_profile_fields()) field.write(out, field.key, g);
   }
   if (!p.links.empty()) out << "links:\n";
   for (const auto& [name, l] : p.links)
-    out << "  " << name << ": {bandwidth_bytes_per_s: " << num(l.bandwidth_bytes_per_s)
-        << ", latency_s: " << num(l.latency_s) << "}\n";
-  out << "des: {network_model: " << p.network.model << ", tcp_gamma_bytes: " << num(p.network.tcp_gamma_bytes)
+    out << "  " << name << ": {bandwidth_bytes_per_s: " << profile_number(l.bandwidth_bytes_per_s)
+        << ", latency_s: " << profile_number(l.latency_s) << "}\n";
+  out << "des: {network_model: " << p.network.model
+      << ", tcp_gamma_bytes: " << profile_number(p.network.tcp_gamma_bytes)
       << ", crosstraffic: " << (p.network.crosstraffic ? "true" : "false") << "}\n";
   if (p.validated)
-    out << "validated: {mape_pct: " << num(p.validated->mape_pct) << ", pairs: " << p.validated->pairs
+    out << "validated: {mape_pct: " << profile_number(p.validated->mape_pct) << ", pairs: " << p.validated->pairs
         << ", against: \"" << p.validated->against << "\"}   # dpcast compare --predict --profile\n";
   return out.str();
 }
@@ -233,18 +132,7 @@ Catalogue apply_profile(const Catalogue& catalogue, const Profile& profile) {
   for (const auto& [name, gpu] : catalogue.gpus()) {
     Gpu g = gpu;
     if (const auto it = profile.gpus.find(name); it != profile.gpus.end()) {
-      const GpuProfile& p = it->second;
-      for (const auto& [precision, peak] : p.peak_flops) g.peak_flops[precision] = peak;
-      if (p.vector_flops) g.vector_flops = *p.vector_flops;
-      if (p.memory_bandwidth_bytes_per_s) g.memory_bandwidth_bytes_per_s = *p.memory_bandwidth_bytes_per_s;
-      if (p.compute_efficiency) g.compute_efficiency = *p.compute_efficiency;
-      if (p.memory_efficiency) g.memory_efficiency = *p.memory_efficiency;
-      if (p.launch_overhead_s) g.launch_overhead_s = *p.launch_overhead_s;
-      for (const auto& [precision, curve] : p.matrix_efficiency) g.matrix_efficiency_curve[precision] = curve;
-      if (!p.memory_efficiency_curve.empty()) g.memory_efficiency_curve = p.memory_efficiency_curve;
-      for (const auto& [key, t] : p.layers) g.measured_layers[key] = t;
-      if (p.colocated_matrix_slowdown) g.colocated_matrix_slowdown = *p.colocated_matrix_slowdown;
-      if (p.colocated_streaming_slowdown) g.colocated_streaming_slowdown = *p.colocated_streaming_slowdown;
+      for (const auto& field : gpu_profile_fields()) field.apply(it->second, g);
       g.description += " [profile " + profile.name + "]";
     }
     out.add(g);

@@ -100,9 +100,10 @@ T get_or(const json& j, const char* key, T fallback, const std::string& path) {
 }
 }  // namespace
 
-RunRecord record_from_json(const json& j) {
-  if (!j.is_object()) throw Error("a run record must be a JSON object");
-  RunRecord r;
+namespace {
+
+// kind, engine, profile, provenance and the scenario's name, file and YAML.
+void read_header(const json& j, RunRecord& r) {
   r.kind = get<std::string>(j, "kind", "");
   if (r.kind != "predicted" && r.kind != "measured")
     throw Error(SourceLocation{}, "kind", "expected predicted or measured, got " + r.kind);
@@ -115,6 +116,10 @@ RunRecord record_from_json(const json& j) {
     r.scenario_file = get_or<std::string>(s, "file", "", "scenario.");
     r.scenario_yaml = get_or<std::string>(s, "yaml", "", "scenario.");
   }
+}
+
+// config: the sweep point and the configuration.
+void read_config(const json& j, RunRecord& r) {
   const json& c = j.contains("config") ? j["config"] : throw Error(SourceLocation{}, "config", "missing in run record");
   if (c.contains("sweep_point"))
     for (const auto& [k, v] : c["sweep_point"].items()) {
@@ -137,27 +142,32 @@ RunRecord record_from_json(const json& j) {
   r.zero_stage = get_or<int>(c, "zero_stage", 0, "config.");
   r.bucket_bytes = get_or<double>(c, "bucket_bytes", 0, "config.");
   r.params = get_or<std::int64_t>(c, "params", 0, "config.");
-  r.feasible = get_or<bool>(j, "feasible", true, "");
-  if (r.feasible) {
-    r.step_time_s = get<double>(j, "step_time_s", "");
-    if (j.contains("step_time_spread_s")) {
-      const auto spread = get<std::vector<double>>(j, "step_time_spread_s", "");
-      if (spread.size() != 2) throw Error(SourceLocation{}, "step_time_spread_s", "expected [p10, p90]");
-      r.step_time_spread_s = {spread[0], spread[1]};
-    }
-    r.samples_per_s = get_or<double>(j, "samples_per_s", 0, "");
-    r.tokens_per_s = get_or<double>(j, "tokens_per_s", 0, "");
-    r.scaling_efficiency = get_or<double>(j, "scaling_efficiency", 0, "");
-    r.mfu = get_or<double>(j, "mfu", 0, "");
-    if (j.contains("cost_per_step_usd")) r.cost_per_step_usd = get<double>(j, "cost_per_step_usd", "");
-    if (j.contains("breakdown_s")) {
-      const json& b = j["breakdown_s"];
-      r.breakdown = {
-          get_or<double>(b, "forward", 0, "breakdown_s."),      get_or<double>(b, "backward", 0, "breakdown_s."),
-          get_or<double>(b, "exposed_comm", 0, "breakdown_s."), get_or<double>(b, "comm_total", 0, "breakdown_s."),
-          get_or<double>(b, "optimizer", 0, "breakdown_s."),    get_or<double>(b, "stragglers", 0, "breakdown_s.")};
-    }
+}
+
+// The step's figures (a feasible record's): time and spread, throughput, MFU, cost, breakdown.
+void read_step_figures(const json& j, RunRecord& r) {
+  r.step_time_s = get<double>(j, "step_time_s", "");
+  if (j.contains("step_time_spread_s")) {
+    const auto spread = get<std::vector<double>>(j, "step_time_spread_s", "");
+    if (spread.size() != 2) throw Error(SourceLocation{}, "step_time_spread_s", "expected [p10, p90]");
+    r.step_time_spread_s = {spread[0], spread[1]};
   }
+  r.samples_per_s = get_or<double>(j, "samples_per_s", 0, "");
+  r.tokens_per_s = get_or<double>(j, "tokens_per_s", 0, "");
+  r.scaling_efficiency = get_or<double>(j, "scaling_efficiency", 0, "");
+  r.mfu = get_or<double>(j, "mfu", 0, "");
+  if (j.contains("cost_per_step_usd")) r.cost_per_step_usd = get<double>(j, "cost_per_step_usd", "");
+  if (j.contains("breakdown_s")) {
+    const json& b = j["breakdown_s"];
+    r.breakdown = {
+        get_or<double>(b, "forward", 0, "breakdown_s."),      get_or<double>(b, "backward", 0, "breakdown_s."),
+        get_or<double>(b, "exposed_comm", 0, "breakdown_s."), get_or<double>(b, "comm_total", 0, "breakdown_s."),
+        get_or<double>(b, "optimizer", 0, "breakdown_s."),    get_or<double>(b, "stragglers", 0, "breakdown_s.")};
+  }
+}
+
+// memory_bytes, max_micro_batch and the collective chosen.
+void read_memory_and_collective(const json& j, RunRecord& r) {
   if (j.contains("memory_bytes")) {
     const json& m = j["memory_bytes"];
     const std::string p = "memory_bytes.";
@@ -171,6 +181,10 @@ RunRecord record_from_json(const json& j) {
     r.collective_algorithm = get_or<std::string>(j["collective"], "algorithm", "", "collective.");
     r.collective_why = get_or<std::string>(j["collective"], "why", "", "collective.");
   }
+}
+
+// The details: per-layer and per-bucket timings.
+void read_layers_and_buckets(const json& j, RunRecord& r) {
   if (j.contains("layers"))
     for (const auto& l : j["layers"])
       r.layers.push_back(
@@ -184,6 +198,20 @@ RunRecord record_from_json(const json& j) {
                            get_or<int>(b, "layers", 0, "buckets[]."), get_or<double>(b, "ready_s", 0, "buckets[]."),
                            get_or<double>(b, "start_s", 0, "buckets[]."), get_or<double>(b, "end_s", 0, "buckets[]."),
                            get_or<std::string>(b, "algorithm", "", "buckets[].")});
+}
+
+}  // namespace
+
+RunRecord record_from_json(const json& j) {
+  if (!j.is_object()) throw Error("a run record must be a JSON object");
+  RunRecord r;
+  read_header(j, r);
+  read_config(j, r);
+  r.feasible = get_or<bool>(j, "feasible", true, "");
+  if (r.feasible) read_step_figures(j, r);
+  read_memory_and_collective(j, r);
+  read_layers_and_buckets(j, r);
+  // Measured runs only.
   r.loss_per_step = get_or<std::vector<double>>(j, "loss_per_step", {}, "");
   r.step_times_s = get_or<std::vector<double>>(j, "step_times_s", {}, "");
   return r;

@@ -5,84 +5,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "dpcast/models/scenario_schema.hpp"
 #include "dpcast/models/yaml_reader.hpp"
 
 namespace dpcast::models {
 
 ModelSpec read_model_value(const YamlValue& value, const std::string& base_dir);  // model_spec.cpp
-
-std::string_view to_string(Topology t) {
-  switch (t) {
-    case Topology::SingleSwitch:
-      return "single-switch";
-    case Topology::FatTree:
-      return "fat-tree";
-    case Topology::RailOptimized:
-      return "rail-optimized";
-  }
-  return "fat-tree";
-}
-
-std::string_view to_string(Optimizer o) {
-  return o == Optimizer::Sgd ? "sgd" : "adam";
-}
-
-const std::vector<std::string>& collective_names() {
-  static const std::vector<std::string> names{
-      "auto", "ring", "tree", "halving-doubling", "hierarchical", "parameter-server"};
-  return names;
-}
-
-std::string_view to_string(Collective c) {
-  return collective_names()[static_cast<std::size_t>(c)];
-}
-
-const std::vector<std::string>& collective_op_names() {
-  static const std::vector<std::string> names{"all-reduce", "reduce-scatter", "all-gather"};
-  return names;
-}
-
-std::string_view to_string(CollectiveOp op) {
-  return collective_op_names()[static_cast<std::size_t>(op)];
-}
-
-const std::vector<std::string>& scenario_keys() {
-  static const std::vector<std::string> keys{
-      "name",
-      "model",
-      "cluster.node",
-      "cluster.gpu",
-      "cluster.nodes",
-      "cluster.gpus",
-      "cluster.gpus_per_node",
-      "cluster.network.topology",
-      "cluster.network.link",
-      "cluster.network.oversubscription",
-      "cluster.network.nodes_per_leaf",
-      "cluster.network.switch_ports",
-      "cluster.network.levels",
-      "cluster.network.leaves_per_pod",
-      "cluster.network.pod_oversubscription",
-      "training.micro_batch",
-      "training.seq_len",
-      "training.grad_accumulation",
-      "training.precision",
-      "training.optimizer",
-      "training.attention",
-      "training.activation_checkpointing",
-      "training.compute_noise.distribution",
-      "training.compute_noise.cv",
-      "training.compute_noise.seed",
-      "training.compute_noise.steps",
-      "data_parallel.collective",
-      "data_parallel.bucket_mb",
-      "data_parallel.first_bucket_mb",
-      "data_parallel.overlap",
-      "data_parallel.zero_stage",
-      "data_parallel.ps_servers",
-  };
-  return keys;
-}
 
 namespace {
 int ports_of(const NetworkSpec& n) {
@@ -149,6 +77,11 @@ auto resolve(const YamlValue& value, Lookup lookup) {
   }
 }
 
+// Declares the keys the schema lists for the section `r` reads (found by its path).
+void declare_schema_keys(MapReader& r) {
+  r.declare(key_names(schema_section(r.path())));
+}
+
 // Remembers where each value was written, for errors found after parsing.
 void note(Scenario& s, const std::optional<YamlValue>& v) {
   if (v) s.locations[v->path()] = v->where();
@@ -159,8 +92,8 @@ constexpr std::int64_t kMaxNodes = 1'000'000;
 constexpr std::int64_t kMaxGpus = 100'000'000;
 constexpr std::int64_t kMaxCount = 1'000'000'000;
 
-void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
-  r.declare({"node", "gpu", "gpus_per_node", "nodes", "gpus", "network"});
+// cluster.node, cluster.gpu (the preset's unless given) and cluster.gpus_per_node.
+void read_node(MapReader& r, Scenario& s, const Catalogue& cat) {
   ClusterSpec& c = s.cluster;
   const YamlValue node = r.required("node");
   note(s, node);
@@ -183,6 +116,11 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
       v->fail(preset.name + " has " + std::to_string(preset.gpus_per_node) + " GPUs per node, got " +
               std::to_string(c.gpus_per_node));
   }
+}
+
+// cluster.nodes, or cluster.gpus (the total), or both when they agree.
+void read_cluster_size(MapReader& r, Scenario& s) {
+  ClusterSpec& c = s.cluster;
   auto nodes = r.optional("nodes");
   auto gpus = r.optional("gpus");
   note(s, nodes);
@@ -201,25 +139,31 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
   }
   if (static_cast<std::int64_t>(c.nodes) * c.gpus_per_node > kMaxGpus)
     (nodes ? *nodes : *gpus).fail("more than " + std::to_string(kMaxGpus) + " GPUs in all");
+}
 
-  MapReader net = r.map("network");
-  net.declare({"topology", "link", "oversubscription", "nodes_per_leaf", "switch_ports", "levels", "leaves_per_pod",
-               "pod_oversubscription"});
+// cluster.network.topology and .link (the preset's NIC link unless given); then the cluster's
+// catalogue entries are resolved, which the tree's default sizes need.
+void read_topology_and_link(MapReader& net, Scenario& s, const Catalogue& cat) {
+  ClusterSpec& c = s.cluster;
   NetworkSpec& n = c.network;
   if (auto t = net.optional("topology")) {
     note(s, t);
-    const std::string topo = t->as_choice({"single-switch", "fat-tree", "rail-optimized"});
-    n.topology = topo == "single-switch" ? Topology::SingleSwitch
-                 : topo == "fat-tree"    ? Topology::FatTree
-                                         : Topology::RailOptimized;
+    n.topology = t->as_enum<Topology>();
   }
-  n.link = preset.nic_link;
+  n.link = c.node_entry->nic_link;
   if (auto l = net.optional("link")) {
     note(s, l);
     n.link = l->as_string();
     (void)resolve(*l, [&](const std::string& name) { return &cat.link(name); });
   }
   c.resolve(cat);
+}
+
+// The switch tree of a fat-tree or rail-optimized network: oversubscription, leaf and pod
+// sizes, switch ports and levels, and whether the tree holds the nodes.
+void read_tree(MapReader& net, Scenario& s) {
+  ClusterSpec& c = s.cluster;
+  NetworkSpec& n = c.network;
   const bool tree = n.topology != Topology::SingleSwitch;
   const std::string tree_only = " applies to a fat-tree or a rail-optimized network only";
   if (auto o = net.optional("oversubscription")) {
@@ -267,13 +211,22 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
                 std::to_string(n.switch_ports) + "-port switches holds at most " + std::to_string(most) + " nodes" +
                 nics + ", got " + std::to_string(c.nodes) + (n.levels == 2 && levels ? " (levels: 3 holds more)" : ""));
   }
+}
+
+void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
+  declare_schema_keys(r);
+  read_node(r, s, cat);
+  read_cluster_size(r, s);
+  MapReader net = r.map("network");
+  declare_schema_keys(net);
+  read_topology_and_link(net, s, cat);
+  read_tree(net, s);
   net.finish();
   r.finish();
 }
 
 void read_training(MapReader r, Scenario& s) {
-  r.declare({"micro_batch", "seq_len", "grad_accumulation", "precision", "optimizer", "attention",
-             "activation_checkpointing", "compute_noise"});
+  declare_schema_keys(r);
   TrainingSpec& t = s.training;
   auto mb = r.optional("micro_batch");
   note(s, mb);
@@ -296,13 +249,12 @@ void read_training(MapReader r, Scenario& s) {
   }
   if (auto v = r.optional("precision")) {
     note(s, v);
-    t.precision = *precision_from_string(v->as_choice({"fp32", "tf32", "bf16", "fp16"}));
+    t.precision = v->as_enum<Precision>();
     const Gpu& gpu = *s.cluster.gpu_entry;
     if (!gpu.peak_flops.count(t.precision))
       v->fail(gpu.name + " has no " + std::string(to_string(t.precision)) + " support");
   }
-  if (auto v = r.optional("optimizer"))
-    t.optimizer = v->as_choice({"sgd", "adam"}) == "sgd" ? Optimizer::Sgd : Optimizer::Adam;
+  if (auto v = r.optional("optimizer")) t.optimizer = v->as_enum<Optimizer>();
   if (auto v = r.optional("attention")) {
     t.flash_attention = v->as_choice({"eager", "flash"}) == "flash";
     if (t.flash_attention && !s.model.transformer) v->fail(s.model.label + " has no attention layers");
@@ -310,11 +262,9 @@ void read_training(MapReader r, Scenario& s) {
   }
   if (r.has("compute_noise")) {
     MapReader n = r.map("compute_noise");
-    n.declare({"distribution", "cv", "seed", "steps"});
+    declare_schema_keys(n);
     auto& noise = t.compute_noise;
-    if (auto d = n.optional("distribution"))
-      noise.distribution = d->as_choice({"normal", "lognormal"}) == "normal" ? ComputeNoise::Distribution::Normal
-                                                                             : ComputeNoise::Distribution::LogNormal;
+    if (auto d = n.optional("distribution")) noise.distribution = d->as_enum<ComputeNoise::Distribution>();
     const YamlValue cv = n.required("cv");
     noise.cv = cv.as_number_at_least(0);
     if (noise.cv > 1) cv.fail("expected a coefficient of variation from 0 to 1, got " + describe(cv.node()));
@@ -330,13 +280,11 @@ void read_training(MapReader r, Scenario& s) {
 }
 
 void read_data_parallel(MapReader r, Scenario& s) {
-  r.declare({"collective", "bucket_mb", "first_bucket_mb", "overlap", "zero_stage", "ps_servers"});
+  declare_schema_keys(r);
   DataParallelSpec& d = s.data_parallel;
   if (auto v = r.optional("collective")) {
     note(s, v);
-    const std::string name = v->as_choice(collective_names());
-    const auto& names = collective_names();
-    d.collective = static_cast<Collective>(std::find(names.begin(), names.end(), name) - names.begin());
+    d.collective = v->as_enum<Collective>();
   }
   d.bucket_mb = r.positive_number("bucket_mb", 25);
   d.first_bucket_mb = r.positive_number("first_bucket_mb", 1);
@@ -356,7 +304,7 @@ void read_data_parallel(MapReader r, Scenario& s) {
 
 Scenario read_scenario(const YAML::Node& root, const std::string& file, const Catalogue& cat) {
   MapReader r(file, root, "");
-  r.declare({"name", "model", "cluster", "training", "data_parallel", "sweep", "plan"});
+  declare_schema_keys(r);
   Scenario s;
   s.file = file;
   s.name = r.string("name", std::filesystem::path(file).stem().string());

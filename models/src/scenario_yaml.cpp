@@ -33,8 +33,8 @@ void write_model(YAML::Emitter& out, const ModelSpec& m) {
     out << YAML::Key << "heads" << YAML::Value << t.heads;
     out << YAML::Key << "kv_heads" << YAML::Value << (t.kv_heads ? t.kv_heads : t.heads);
     out << YAML::Key << "ffn" << YAML::Value << t.ffn;
-    out << YAML::Key << "ffn_kind" << YAML::Value << (t.ffn_kind == FfnKind::Gelu ? "gelu" : "swiglu");
-    out << YAML::Key << "norm" << YAML::Value << (t.norm == LayerKind::RmsNorm ? "rmsnorm" : "layernorm");
+    out << YAML::Key << "ffn_kind" << YAML::Value << std::string(to_string(t.ffn_kind));
+    out << YAML::Key << "norm" << YAML::Value << std::string(to_string(t.norm));
     out << YAML::Key << "bias" << YAML::Value << t.bias;
     out << YAML::Key << "tied_embeddings" << YAML::Value << t.tied_embeddings;
     out << YAML::Key << "positions" << YAML::Value << (t.learned_positions ? "learned" : "rotary");
@@ -136,8 +136,7 @@ std::string scenario_yaml(const Scenario& s) {
     const auto& noise = t.compute_noise;
     out << YAML::Key << "compute_noise" << YAML::Value << YAML::Flow << YAML::BeginMap;
     out << YAML::Key << "cv" << YAML::Value << YAML::Load(number(noise.cv));
-    out << YAML::Key << "distribution" << YAML::Value
-        << (noise.distribution == ComputeNoise::Distribution::Normal ? "normal" : "lognormal");
+    out << YAML::Key << "distribution" << YAML::Value << std::string(to_string(noise.distribution));
     out << YAML::Key << "seed" << YAML::Value << noise.seed;
     out << YAML::Key << "steps" << YAML::Value << noise.steps;
     out << YAML::EndMap;

@@ -13,39 +13,9 @@
 namespace dpcast::models {
 namespace fs = std::filesystem;
 
-const std::vector<MeasureInfo>& measures() {
-  static const std::vector<MeasureInfo> table{
-      {Measure::StepTime, "step_time_s", "s", false, false},
-      {Measure::SamplesPerS, "samples_per_s", "samples/s", false, true},
-      {Measure::SamplesPerSPerGpu, "samples_per_s_per_gpu", "samples/s per GPU", false, true},
-      {Measure::TokensPerS, "tokens_per_s", "tokens/s", false, true},
-      {Measure::TokensPerSPerGpu, "tokens_per_s_per_gpu", "tokens/s per GPU", false, true},
-      {Measure::Mfu, "mfu", "fraction", false, true},
-      {Measure::ScalingEfficiency, "scaling_efficiency", "fraction", false, true},
-      {Measure::CollectiveTime, "time_us", "us", true, false},
-      {Measure::AlgorithmBandwidth, "algbw_GBps", "GB/s", true, true},
-      {Measure::BusBandwidth, "busbw_GBps", "GB/s", true, true},
-  };
-  return table;
-}
-
 const MeasureInfo& info(Measure measure) {
-  return measures()[static_cast<std::size_t>(measure)];
-}
-
-std::vector<std::string> measure_names() {
-  std::vector<std::string> names;
-  for (const auto& m : measures()) names.emplace_back(m.name);
-  return names;
-}
-
-const std::vector<std::string>& workload_names() {
-  static const std::vector<std::string> names{"collective", "transformer", "cnn", "mlp"};
-  return names;
-}
-
-std::string_view to_string(Workload workload) {
-  return workload_names()[static_cast<std::size_t>(workload)];
+  static_assert(in_enum_order<Measure>());
+  return EnumNames<Measure>::table[static_cast<std::size_t>(measure)];
 }
 
 Workload workload_of(const Scenario& s) {
@@ -149,13 +119,9 @@ void read_case(MapReader r, const std::string& folder, const std::string& data_s
       t.overrides.push_back(
           {entry.first.Scalar(), YamlValue(r.file(), entry.second, set->path() + "." + entry.first.Scalar())});
   }
-  if (auto op = r.optional("collective"))
-    t.collective = static_cast<CollectiveOp>(
-        std::find(collective_op_names().begin(), collective_op_names().end(), op->as_choice(collective_op_names())) -
-        collective_op_names().begin());
+  if (auto op = r.optional("collective")) t.collective = op->as_enum<CollectiveOp>();
   const YamlValue measure = r.required("measure");
-  const auto names = measure_names();
-  t.measure = static_cast<Measure>(std::find(names.begin(), names.end(), measure.as_choice(names)) - names.begin());
+  t.measure = measure.as_enum<Measure>();
   if (info(t.measure).of_collective && !t.collective)
     measure.fail(std::string(info(t.measure).name) +
                  " is a collective's figure: add collective: all-reduce, all-gather or reduce-scatter");
@@ -267,10 +233,7 @@ Bounds parse_bounds(const std::string& text, const std::string& file) {
       bound.location = d.where();
       bound.mape_pct = d.required("mape_pct").as_number_at_least(0);
       bound.cases = static_cast<int>(d.int_in("cases", 1, 1'000'000));
-      const auto& names = workload_names();
-      for (const auto& w : d.required("workloads").as_list())
-        bound.workloads.push_back(
-            static_cast<Workload>(std::find(names.begin(), names.end(), w.as_choice(names)) - names.begin()));
+      for (const auto& w : d.required("workloads").as_list()) bound.workloads.push_back(w.as_enum<Workload>());
       for (const auto& g : d.required("gpus").as_list()) bound.gpus.push_back(g.as_string());
       const YamlValue nodes = d.required("nodes");
       const auto range = nodes.as_positive_int_list();

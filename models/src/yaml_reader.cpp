@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 namespace dpcast::models {
 
@@ -208,14 +209,20 @@ SourceLocation MapReader::where() const {
   return here.line > 0 || parent_.line == 0 ? here : parent_;
 }
 
-bool MapReader::has(std::string_view key) {
+void MapReader::ask(std::string_view key) {
+  if (declared_ && asked_.count(key) == 0)
+    throw std::logic_error("MapReader: '" + child_path(key) + "' is read but not declared");
   asked_.emplace(key);
+}
+
+bool MapReader::has(std::string_view key) {
+  ask(key);
   const YAML::Node& n = node_;
   return n[std::string(key)].IsDefined();
 }
 
 std::optional<YamlValue> MapReader::optional(std::string_view key) {
-  asked_.emplace(key);
+  ask(key);
   const YAML::Node& n = node_;  // const lookup: does not insert the key
   YAML::Node value = n[std::string(key)];
   if (!value.IsDefined()) return std::nullopt;
@@ -266,7 +273,12 @@ std::int64_t MapReader::int_in(std::string_view key, std::int64_t lo, std::int64
 }
 
 void MapReader::declare(std::initializer_list<std::string_view> keys) {
+  declare(std::vector<std::string_view>(keys));
+}
+
+void MapReader::declare(const std::vector<std::string_view>& keys) {
   for (auto k : keys) asked_.emplace(k);
+  declared_ = true;
   finish();
 }
 

@@ -8,13 +8,6 @@
 #include "dpcast/sim/units.hpp"
 
 namespace dpcast::cli {
-namespace {
-std::string family_name(models::ModelFamily f) {
-  return f == models::ModelFamily::Transformer ? "transformer" : f == models::ModelFamily::Cnn ? "cnn" : "mlp";
-}
-
-}  // namespace
-
 int cmd_models(bool json) {
   models::Json all = models::Json::array();
   sim::Table t({"name", "family", "parameters", "input", "forward GFLOP/sample", "description"});
@@ -24,7 +17,7 @@ int cmd_models(bool json) {
                               : e.image_size    ? std::to_string(e.image_size) + "x" + std::to_string(e.image_size)
                                                 : "features";
     all.push_back({{"name", e.name},
-                   {"family", family_name(e.family)},
+                   {"family", std::string(models::to_string(e.family))},
                    {"params", g.total_params()},
                    {"seq_len", e.default_seq_len},
                    {"image_size", e.image_size},
@@ -32,7 +25,7 @@ int cmd_models(bool json) {
                    {"forward_flops_per_sample", g.forward_flops_per_sample()},
                    {"backward_flops_per_sample", g.backward_flops_per_sample()},
                    {"description", e.description}});
-    t.add_row({e.name, family_name(e.family), std::to_string(g.total_params()), input,
+    t.add_row({e.name, std::string(models::to_string(e.family)), std::to_string(g.total_params()), input,
                sim::fixed(g.forward_flops_per_sample() / 1e9, 1), e.description});
   }
   if (json) {

@@ -164,7 +164,7 @@ bool fit_matrix_products(const models::Json& raw, const std::string& file, const
                          const MeasuredPeaks& peaks, models::GpuProfile& g, std::vector<std::string>& report) {
   std::map<models::Precision, std::vector<TimedSize>> gemm;
   for (const auto& e : raw.value("gemm", models::Json::array())) {
-    const auto precision = models::precision_from_string(e.value("precision", std::string("fp32")));
+    const auto precision = models::enum_from_name<models::Precision>(e.value("precision", std::string("fp32")));
     if (!precision) throw Error(SourceLocation{file, 0, 0}, "gemm[].precision", "unknown precision");
     gemm[*precision].push_back({get_number(e, "flops", file), get_number(e, "seconds", file)});
   }

@@ -1,12 +1,14 @@
 #include "dpcast/sim/compare.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <fstream>
 #include <map>
 #include <sstream>
 
 #include "dpcast/models/error.hpp"
+#include "dpcast/sim/csv_columns.hpp"
 #include "dpcast/sim/table.hpp"
 #include "dpcast/sim/units.hpp"
 
@@ -168,18 +170,26 @@ std::string comparison_json(const Comparison& c) {
   return out.dump(2) + "\n";
 }
 
+namespace {
+// dpcast compare --csv: one row per pair; the configuration is the measured record's.
+constexpr std::array<CsvColumn<ComparedPair>, 12> kComparisonColumns{{
+    {"model", [](const ComparedPair& p) { return p.measured.model; }},
+    {"gpu", [](const ComparedPair& p) { return p.measured.gpu; }},
+    {"gpus", [](const ComparedPair& p) { return std::to_string(p.measured.gpus); }},
+    {"micro_batch", [](const ComparedPair& p) { return std::to_string(p.measured.micro_batch); }},
+    {"grad_accumulation", [](const ComparedPair& p) { return std::to_string(p.measured.grad_accumulation); }},
+    {"bucket_bytes", [](const ComparedPair& p) { return number(p.measured.bucket_bytes); }},
+    {"engine", [](const ComparedPair& p) { return p.predicted.engine; }},
+    {"predicted_step_time_s", [](const ComparedPair& p) { return number(p.predicted.step_time_s); }},
+    {"measured_step_time_s", [](const ComparedPair& p) { return number(p.measured.step_time_s); }},
+    {"measured_p10_s", [](const ComparedPair& p) { return number(p.measured.step_time_spread_s.first); }},
+    {"measured_p90_s", [](const ComparedPair& p) { return number(p.measured.step_time_spread_s.second); }},
+    {"error", [](const ComparedPair& p) { return number(p.error()); }},
+}};
+}  // namespace
+
 std::string comparison_csv(const Comparison& c) {
-  std::string out =
-      csv_line({"model", "gpu", "gpus", "micro_batch", "grad_accumulation", "bucket_bytes", "engine",
-                "predicted_step_time_s", "measured_step_time_s", "measured_p10_s", "measured_p90_s", "error"});
-  for (const auto& p : c.pairs) {
-    const auto& m = p.measured;
-    out += csv_line({m.model, m.gpu, std::to_string(m.gpus), std::to_string(m.micro_batch),
-                     std::to_string(m.grad_accumulation), number(m.bucket_bytes), p.predicted.engine,
-                     number(p.predicted.step_time_s), number(m.step_time_s), number(m.step_time_spread_s.first),
-                     number(m.step_time_spread_s.second), number(p.error())});
-  }
-  return out;
+  return csv_text<ComparedPair>(kComparisonColumns, c.pairs);
 }
 
 }  // namespace dpcast::sim

@@ -1,9 +1,11 @@
 #include "dpcast/sim/report.hpp"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <sstream>
 
+#include "dpcast/sim/csv_columns.hpp"
 #include "dpcast/sim/table.hpp"
 #include "dpcast/sim/units.hpp"
 
@@ -120,87 +122,64 @@ std::string explain(const RunRecord& r) {
   return out.str();
 }
 
+namespace {
+// A figure of a step; out-of-memory rows have none.
+std::string step_figure(const RunRecord& r, double value) {
+  return r.feasible ? number(value) : std::string();
+}
+
+// dpcast predict --csv: the columns after the scenario's name and its sweep keys.
+constexpr std::array<CsvColumn<RunRecord>, 35> kPredictColumns{{
+    {"engine", [](const RunRecord& r) { return r.engine; }},
+    {"model", [](const RunRecord& r) { return r.model; }},
+    {"gpu", [](const RunRecord& r) { return r.gpu; }},
+    {"node", [](const RunRecord& r) { return r.node; }},
+    {"network", [](const RunRecord& r) { return r.network; }},
+    {"nodes", [](const RunRecord& r) { return std::to_string(r.nodes); }},
+    {"gpus_per_node", [](const RunRecord& r) { return std::to_string(r.gpus_per_node); }},
+    {"gpus", [](const RunRecord& r) { return std::to_string(r.gpus); }},
+    {"micro_batch", [](const RunRecord& r) { return std::to_string(r.micro_batch); }},
+    {"seq_len", [](const RunRecord& r) { return std::to_string(r.seq_len); }},
+    {"grad_accumulation", [](const RunRecord& r) { return std::to_string(r.grad_accumulation); }},
+    {"global_batch", [](const RunRecord& r) { return std::to_string(r.global_batch); }},
+    {"precision", [](const RunRecord& r) { return r.precision; }},
+    {"optimizer", [](const RunRecord& r) { return r.optimizer; }},
+    {"zero_stage", [](const RunRecord& r) { return std::to_string(r.zero_stage); }},
+    {"params", [](const RunRecord& r) { return std::to_string(r.params); }},
+    {"feasible", [](const RunRecord& r) { return std::string(r.feasible ? "true" : "false"); }},
+    {"step_time_s", [](const RunRecord& r) { return step_figure(r, r.step_time_s); }},
+    {"step_time_p10_s", [](const RunRecord& r) { return step_figure(r, r.step_time_spread_s.first); }},
+    {"step_time_p90_s", [](const RunRecord& r) { return step_figure(r, r.step_time_spread_s.second); }},
+    {"samples_per_s", [](const RunRecord& r) { return step_figure(r, r.samples_per_s); }},
+    {"tokens_per_s", [](const RunRecord& r) { return step_figure(r, r.tokens_per_s); }},
+    {"scaling_efficiency", [](const RunRecord& r) { return step_figure(r, r.scaling_efficiency); }},
+    {"mfu", [](const RunRecord& r) { return step_figure(r, r.mfu); }},
+    {"forward_s", [](const RunRecord& r) { return step_figure(r, r.breakdown.forward_s); }},
+    {"backward_s", [](const RunRecord& r) { return step_figure(r, r.breakdown.backward_s); }},
+    {"exposed_comm_s", [](const RunRecord& r) { return step_figure(r, r.breakdown.exposed_comm_s); }},
+    {"comm_total_s", [](const RunRecord& r) { return step_figure(r, r.breakdown.comm_total_s); }},
+    {"optimizer_s", [](const RunRecord& r) { return step_figure(r, r.breakdown.optimizer_s); }},
+    {"stragglers_s", [](const RunRecord& r) { return step_figure(r, r.breakdown.stragglers_s); }},
+    {"memory_total_bytes", [](const RunRecord& r) { return number(r.memory.total_bytes); }},
+    {"memory_capacity_bytes", [](const RunRecord& r) { return number(r.memory.capacity_bytes); }},
+    {"max_micro_batch", [](const RunRecord& r) { return std::to_string(r.max_micro_batch); }},
+    {"collective", [](const RunRecord& r) { return r.collective_algorithm; }},
+    {"cost_per_step_usd",
+     [](const RunRecord& r) { return r.cost_per_step_usd ? step_figure(r, *r.cost_per_step_usd) : std::string(); }},
+}};
+}  // namespace
+
 std::string predict_csv(const std::vector<RunRecord>& records) {
+  // The scenario's name, then one column per sweep key ("sweep.<key>"), then the table's.
   std::vector<std::string> header{"scenario"};
   if (!records.empty())
     for (const auto& [key, _] : records.front().sweep_point) header.push_back("sweep." + key);
-  for (const char* h : {"engine",
-                        "model",
-                        "gpu",
-                        "node",
-                        "network",
-                        "nodes",
-                        "gpus_per_node",
-                        "gpus",
-                        "micro_batch",
-                        "seq_len",
-                        "grad_accumulation",
-                        "global_batch",
-                        "precision",
-                        "optimizer",
-                        "zero_stage",
-                        "params",
-                        "feasible",
-                        "step_time_s",
-                        "step_time_p10_s",
-                        "step_time_p90_s",
-                        "samples_per_s",
-                        "tokens_per_s",
-                        "scaling_efficiency",
-                        "mfu",
-                        "forward_s",
-                        "backward_s",
-                        "exposed_comm_s",
-                        "comm_total_s",
-                        "optimizer_s",
-                        "stragglers_s",
-                        "memory_total_bytes",
-                        "memory_capacity_bytes",
-                        "max_micro_batch",
-                        "collective",
-                        "cost_per_step_usd"})
-    header.emplace_back(h);
+  append_names<RunRecord>(kPredictColumns, header);
   std::string out = csv_line(header);
   for (const auto& r : records) {
     std::vector<std::string> row{r.scenario_name};
     for (const auto& [_, value] : r.sweep_point) row.push_back(value);
-    const auto num = [&](double v) { return r.feasible ? number(v) : std::string(); };
-    for (auto&& cell : std::vector<std::string>{r.engine,
-                                                r.model,
-                                                r.gpu,
-                                                r.node,
-                                                r.network,
-                                                std::to_string(r.nodes),
-                                                std::to_string(r.gpus_per_node),
-                                                std::to_string(r.gpus),
-                                                std::to_string(r.micro_batch),
-                                                std::to_string(r.seq_len),
-                                                std::to_string(r.grad_accumulation),
-                                                std::to_string(r.global_batch),
-                                                r.precision,
-                                                r.optimizer,
-                                                std::to_string(r.zero_stage),
-                                                std::to_string(r.params),
-                                                r.feasible ? "true" : "false",
-                                                num(r.step_time_s),
-                                                num(r.step_time_spread_s.first),
-                                                num(r.step_time_spread_s.second),
-                                                num(r.samples_per_s),
-                                                num(r.tokens_per_s),
-                                                num(r.scaling_efficiency),
-                                                num(r.mfu),
-                                                num(r.breakdown.forward_s),
-                                                num(r.breakdown.backward_s),
-                                                num(r.breakdown.exposed_comm_s),
-                                                num(r.breakdown.comm_total_s),
-                                                num(r.breakdown.optimizer_s),
-                                                num(r.breakdown.stragglers_s),
-                                                number(r.memory.total_bytes),
-                                                number(r.memory.capacity_bytes),
-                                                std::to_string(r.max_micro_batch),
-                                                r.collective_algorithm,
-                                                r.cost_per_step_usd && r.feasible ? number(*r.cost_per_step_usd) : ""})
-      row.push_back(std::move(cell));
+    append_cells<RunRecord>(kPredictColumns, r, row);
     out += csv_line(row);
   }
   return out;

@@ -1,9 +1,11 @@
 #include "dpcast/sim/validation_report.hpp"
 
+#include <array>
 #include <cstdio>
 #include <sstream>
 
 #include "dpcast/models/run_record.hpp"
+#include "dpcast/sim/csv_columns.hpp"
 #include "dpcast/sim/table.hpp"
 #include "dpcast/sim/units.hpp"
 
@@ -48,7 +50,7 @@ void case_table(const Validation& v, std::ostream& out) {
   for (const auto& c : v.cases) {
     std::string remark = c.fast() ? "fast" : "slow";
     if (!c.out_of_memory.empty()) remark += "; dpcast finds it out of memory (" + c.out_of_memory + ")";
-    t.add_row({c.data_set, c.id, c.configuration, std::string(models::info(c.measure).name), figure(c.published),
+    t.add_row({c.data_set, c.id, c.configuration, std::string(models::to_string(c.measure)), figure(c.published),
                figure(c.predicted), signed_percent(c.error()), remark});
   }
   t.print(out);
@@ -112,7 +114,7 @@ models::Json case_json(const CaseResult& c) {
                  {"id", c.id},
                  {"configuration", c.configuration},
                  {"workload", std::string(models::to_string(c.workload))},
-                 {"measure", std::string(models::info(c.measure).name)},
+                 {"measure", std::string(models::to_string(c.measure))},
                  {"published", c.published}};
   j["predicted"] = c.predicted;
   j["error"] = c.error();
@@ -149,17 +151,33 @@ std::string validation_json(const Validation& v, const models::Bounds* bounds) {
   return out.dump(2) + "\n";
 }
 
+namespace {
+// One case of dpcast validate --csv: predicted in-sample and with its data set left out.
+struct CaseRow {
+  const CaseResult& in_sample;
+  const CaseResult& left_out;
+};
+
+constexpr std::array<CsvColumn<CaseRow>, 12> kCaseColumns{{
+    {"data_set", [](const CaseRow& c) { return c.in_sample.data_set; }},
+    {"case", [](const CaseRow& c) { return c.in_sample.id; }},
+    {"configuration", [](const CaseRow& c) { return c.in_sample.configuration; }},
+    {"workload", [](const CaseRow& c) { return std::string(models::to_string(c.in_sample.workload)); }},
+    {"measure", [](const CaseRow& c) { return std::string(models::to_string(c.in_sample.measure)); }},
+    {"published", [](const CaseRow& c) { return number(c.in_sample.published); }},
+    {"predicted", [](const CaseRow& c) { return number(c.in_sample.predicted); }},
+    {"error", [](const CaseRow& c) { return number(c.in_sample.error()); }},
+    {"fast", [](const CaseRow& c) { return std::string(c.in_sample.fast() ? "true" : "false"); }},
+    {"left_out_predicted", [](const CaseRow& c) { return number(c.left_out.predicted); }},
+    {"collective_algorithm", [](const CaseRow& c) { return c.in_sample.algorithm; }},
+    {"out_of_memory", [](const CaseRow& c) { return c.in_sample.out_of_memory; }},
+}};
+}  // namespace
+
 std::string validation_csv(const Validation& v) {
-  std::string out = csv_line({"data_set", "case", "configuration", "workload", "measure", "published", "predicted",
-                              "error", "fast", "left_out_predicted", "collective_algorithm", "out_of_memory"});
-  for (std::size_t i = 0; i < v.cases.size(); ++i) {
-    const auto& c = v.cases[i];
-    out += csv_line({c.data_set, c.id, c.configuration, std::string(models::to_string(c.workload)),
-                     std::string(models::info(c.measure).name), number(c.published), number(c.predicted),
-                     number(c.error()), c.fast() ? "true" : "false", number(v.leave_one_out[i].predicted), c.algorithm,
-                     c.out_of_memory});
-  }
-  return out;
+  std::vector<CaseRow> rows;
+  for (std::size_t i = 0; i < v.cases.size(); ++i) rows.push_back({v.cases[i], v.leave_one_out[i]});
+  return csv_text<CaseRow>(kCaseColumns, rows);
 }
 
 }  // namespace dpcast::sim

@@ -87,8 +87,8 @@ TEST(Hardware, LookupSuggestsNames) {
 }
 
 TEST(Hardware, PrecisionNamesAndBytes) {
-  EXPECT_EQ(precision_from_string("bf16"), Precision::Bf16);
-  EXPECT_FALSE(precision_from_string("fp8").has_value());
+  EXPECT_EQ(enum_from_name<Precision>("bf16"), Precision::Bf16);
+  EXPECT_FALSE(enum_from_name<Precision>("fp8").has_value());
   EXPECT_EQ(bytes_per_element(Precision::Fp16), 2.0);
   EXPECT_EQ(bytes_per_element(Precision::Tf32), 4.0);
 }

@@ -101,6 +101,40 @@ TEST(Profile, WrittenTextReadsBackTheSame) {
   EXPECT_TRUE(q.network.crosstraffic);
 }
 
+TEST(Profile, EveryGpuFieldIsWrittenAsItIsRead) {
+  // Every GPU field set, in the form profile_yaml writes: it reads back and writes the same text.
+  const std::string every_field = R"(name: every-field
+gpus:
+  cpu-core:
+    peak_flops: {fp32: 1.1e+11, bf16: 2.2e+11}
+    vector_flops: 1.1e+11
+    memory_bandwidth_bytes_per_s: 1.2e+10
+    compute_efficiency: 0.62
+    memory_efficiency: 0.9
+    launch_overhead_s: 1e-06
+    matrix_efficiency:   # [FLOP of one matrix product, fraction of peak]
+      fp32: [[1e+06, 0.2], [1e+09, 0.8]]
+    memory_efficiency_curve: [[4096, 1.4], [6.7e+07, 0.8]]   # [bytes one kernel streams, fraction of memory bandwidth]
+    colocated_slowdown: {matrix: 1.2, streaming: 1.4}   # every worker of a node computing at once
+    layers:   # measured on one worker: [forward_s, backward_s] of one pass
+      "linear [4] -> [8] p40 b2 fp32": [0.0021, 0.0044]
+des: {network_model: CM02, tcp_gamma_bytes: 0, crosstraffic: false}
+)";
+  const Profile p = parse_profile(every_field, "p.yaml");
+  EXPECT_EQ(profile_yaml(p), every_field);
+  const Catalogue calibrated = apply_profile(Catalogue::builtin(), p);
+  const Gpu& g = calibrated.gpu("cpu-core");
+  EXPECT_EQ(g.peak_flops.at(Precision::Bf16), 2.2e11);
+  EXPECT_EQ(g.vector_flops, 1.1e11);
+  EXPECT_EQ(g.memory_efficiency, 0.9);
+  EXPECT_EQ(g.launch_overhead_s, 1e-6);
+  EXPECT_EQ(g.matrix_efficiency_curve.at(Precision::Fp32).points.size(), 2u);
+  EXPECT_EQ(g.memory_efficiency_curve.points.size(), 2u);
+  EXPECT_EQ(g.colocated_matrix_slowdown, 1.2);
+  EXPECT_EQ(g.colocated_streaming_slowdown, 1.4);
+  EXPECT_EQ(g.measured_layers.at("linear [4] -> [8] p40 b2 fp32"), (std::pair<double, double>{0.0021, 0.0044}));
+}
+
 TEST(Profile, BadInputNamesFileLineAndKey) {
   EXPECT_EQ(error_of("source: x\n"), "p.yaml:1:1: name: required key is missing");
   EXPECT_EQ(error_of("name: x\ngpus:\n  cpu-cor: {compute_efficiency: 0.5}\n"),

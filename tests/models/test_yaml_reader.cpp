@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "dpcast/models/error.hpp"
+#include "dpcast/models/hardware.hpp"
+#include "dpcast/models/layer.hpp"
 #include "dpcast/models/yaml_reader.hpp"
 
 namespace dpcast::models {
@@ -128,6 +131,28 @@ TEST(YamlReader, ChoiceListsTheChoices) {
             "f.yaml:1:13: collective: expected one of ring, tree, auto, got rnig (did you mean 'ring'?)");
   MapReader ok = root("collective: tree\n");
   EXPECT_EQ(ok.required("collective").as_choice({"ring", "tree"}), "tree");
+}
+
+TEST(YamlReader, EnumChoicesComeFromItsTable) {
+  EXPECT_EQ(root("precision: fp16\n").required("precision").as_enum<Precision>(), Precision::Fp16);
+  MapReader r = root("precision: bf61\n");
+  EXPECT_EQ(error_of([&] { (void)r.required("precision").as_enum<Precision>(); }),
+            "f.yaml:1:12: precision: expected one of fp32, tf32, bf16, fp16, got bf61 (did you mean 'bf16'?)");
+  MapReader some = root("norm: batchnorm\n");
+  EXPECT_EQ(error_of([&] {
+              (void)some.required("norm").as_enum({LayerKind::LayerNorm, LayerKind::RmsNorm});
+            }),
+            "f.yaml:1:7: norm: expected one of layernorm, rmsnorm, got batchnorm");
+}
+
+TEST(YamlReader, DeclaredKeysAreTheOnlyOnesAReaderMayAsk) {
+  MapReader r = root("a: 1\n");
+  r.declare({"a", "b"});
+  EXPECT_FALSE(r.optional("b").has_value());
+  // A key read but not declared would be rejected whenever written: a mistake in the reader.
+  EXPECT_THROW((void)r.optional("c"), std::logic_error);
+  EXPECT_THROW((void)r.has("c"), std::logic_error);
+  EXPECT_EQ(error_of([] { root("a: 1\nbandwidth: 2\n").declare({"a", "b"}); }), "f.yaml:2:1: bandwidth: unknown key");
 }
 
 TEST(YamlReader, DidYouMean) {

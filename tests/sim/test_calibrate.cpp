@@ -165,7 +165,7 @@ TEST(Calibrate, CudaMicrobenchGivesOneCurvePerPrecision) {
   EXPECT_EQ(g.peak_flops.at(models::Precision::Fp32), 60e12);
   EXPECT_EQ(g.peak_flops.count(models::Precision::Bf16), 0u);
   for (const auto& [precision, e] : efficiency) {
-    const auto p = *models::precision_from_string(precision);
+    const auto p = *models::enum_from_name<models::Precision>(precision);
     ASSERT_EQ(g.matrix_efficiency.count(p), 1u) << precision;
     EXPECT_NEAR(g.matrix_efficiency.at(p).at(1e12), e, 1e-9) << precision;
   }

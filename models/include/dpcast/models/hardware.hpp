@@ -8,13 +8,17 @@
 #include <string_view>
 #include <vector>
 
+#include "dpcast/models/enum_names.hpp"
 #include "dpcast/models/error.hpp"
 
 namespace dpcast::models {
 
 enum class Precision { Fp32, Tf32, Bf16, Fp16 };
-[[nodiscard]] std::string_view to_string(Precision p);
-[[nodiscard]] std::optional<Precision> precision_from_string(std::string_view name);
+template <>
+struct EnumNames<Precision> {
+  static constexpr std::array<EnumName<Precision>, 4> table{
+      {{Precision::Fp32, "fp32"}, {Precision::Tf32, "tf32"}, {Precision::Bf16, "bf16"}, {Precision::Fp16, "fp16"}}};
+};
 /// Bytes of one activation / 16-bit or 32-bit model weight at this precision.
 [[nodiscard]] double bytes_per_element(Precision p);
 
@@ -69,7 +73,11 @@ struct Link {
 };
 
 enum class IntraFabric { NvSwitch, Pcie, SharedMemory };
-[[nodiscard]] std::string_view to_string(IntraFabric f);
+template <>
+struct EnumNames<IntraFabric> {
+  static constexpr std::array<EnumName<IntraFabric>, 3> table{
+      {{IntraFabric::NvSwitch, "nvswitch"}, {IntraFabric::Pcie, "pcie"}, {IntraFabric::SharedMemory, "shared-memory"}}};
+};
 
 struct NodePreset {
   std::string name;

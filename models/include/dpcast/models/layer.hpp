@@ -23,6 +23,8 @@
 #include <string_view>
 #include <vector>
 
+#include "dpcast/models/enum_names.hpp"
+
 namespace dpcast::models {
 
 enum class LayerKind {
@@ -45,8 +47,28 @@ enum class LayerKind {
   Loss,  // softmax + cross-entropy
 };
 
-[[nodiscard]] std::string_view to_string(LayerKind kind);
-[[nodiscard]] LayerKind layer_kind_from_string(std::string_view name);  // throws dpcast::Error
+template <>
+struct EnumNames<LayerKind> {
+  static constexpr std::array<EnumName<LayerKind>, 17> table{{
+      {LayerKind::Input, "input"},
+      {LayerKind::Embedding, "embedding"},
+      {LayerKind::Linear, "linear"},
+      {LayerKind::Conv2d, "conv2d"},
+      {LayerKind::BatchNorm, "batchnorm"},
+      {LayerKind::LayerNorm, "layernorm"},
+      {LayerKind::RmsNorm, "rmsnorm"},
+      {LayerKind::Attention, "attention"},
+      {LayerKind::Gelu, "gelu"},
+      {LayerKind::Relu, "relu"},
+      {LayerKind::Silu, "silu"},
+      {LayerKind::Multiply, "multiply"},
+      {LayerKind::Add, "add"},
+      {LayerKind::Concat, "concat"},
+      {LayerKind::MaxPool, "maxpool"},
+      {LayerKind::AvgPool, "avgpool"},
+      {LayerKind::Loss, "loss"},
+  }};
+};
 /// Matrix-product layers run on tensor cores at the precision's matrix peak; the rest run
 /// at the vector (fp32) peak.
 [[nodiscard]] bool is_matrix_layer(LayerKind kind);

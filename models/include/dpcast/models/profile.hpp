@@ -39,6 +39,8 @@ struct NetworkModelSettings {
   bool crosstraffic = false;   // network/crosstraffic
 };
 
+/// A GPU's measured figures. Each field has one row in models/src/profile_gpu_fields.cpp that
+/// reads, writes and applies it.
 struct GpuProfile {
   // Measured peaks replace the catalogue's where its figure is a guess (a CPU core's FMA
   // width and clock vary by machine); efficiencies are then relative to these.

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "dpcast/models/enum_names.hpp"
 #include "dpcast/models/hardware.hpp"
 #include "dpcast/models/model_graph.hpp"
 #include "dpcast/models/yaml_reader.hpp"
@@ -47,7 +48,12 @@ struct ModelSpec {
 };
 
 enum class Topology { SingleSwitch, FatTree, RailOptimized };
-[[nodiscard]] std::string_view to_string(Topology t);
+template <>
+struct EnumNames<Topology> {
+  static constexpr std::array<EnumName<Topology>, 3> table{{{Topology::SingleSwitch, "single-switch"},
+                                                            {Topology::FatTree, "fat-tree"},
+                                                            {Topology::RailOptimized, "rail-optimized"}}};
+};
 
 /// The network between nodes. A fat-tree puts nodes under leaf switches; a rail-optimized
 /// network puts NIC k of every node of a scalable unit on rail switch k, the unit's rail
@@ -97,7 +103,10 @@ struct ClusterSpec {
 };
 
 enum class Optimizer { Sgd, Adam };
-[[nodiscard]] std::string_view to_string(Optimizer o);
+template <>
+struct EnumNames<Optimizer> {
+  static constexpr std::array<EnumName<Optimizer>, 2> table{{{Optimizer::Sgd, "sgd"}, {Optimizer::Adam, "adam"}}};
+};
 
 /// Per-rank compute noise: each step every rank's compute is multiplied by its own draw
 /// of a factor with mean 1 and coefficient of variation `cv`; the step waits for the slowest.
@@ -108,6 +117,12 @@ struct ComputeNoise {
   std::uint64_t seed = 1;
   int steps = 20;  // steps the DES samples (their p10, median and p90 are reported)
   [[nodiscard]] bool enabled() const { return cv > 0; }
+};
+template <>
+struct EnumNames<ComputeNoise::Distribution> {
+  using Distribution = ComputeNoise::Distribution;
+  static constexpr std::array<EnumName<Distribution>, 2> table{
+      {{Distribution::Normal, "normal"}, {Distribution::LogNormal, "lognormal"}}};
 };
 
 struct TrainingSpec {
@@ -122,14 +137,29 @@ struct TrainingSpec {
 };
 
 enum class Collective { Auto, Ring, Tree, HalvingDoubling, Hierarchical, ParameterServer };
-[[nodiscard]] std::string_view to_string(Collective c);
-[[nodiscard]] const std::vector<std::string>& collective_names();
+template <>
+struct EnumNames<Collective> {
+  static constexpr std::array<EnumName<Collective>, 6> table{{{Collective::Auto, "auto"},
+                                                              {Collective::Ring, "ring"},
+                                                              {Collective::Tree, "tree"},
+                                                              {Collective::HalvingDoubling, "halving-doubling"},
+                                                              {Collective::Hierarchical, "hierarchical"},
+                                                              {Collective::ParameterServer, "parameter-server"}}};
+};
+/// enum_names<Collective>(), under the name the dashboard's scenario panel uses.
+[[nodiscard]] inline const std::vector<std::string>& collective_names() {
+  return enum_names<Collective>();
+}
 
 /// What a collective does (the data-parallel ones: DDP's all-reduce, ZeRO's reduce-scatter
 /// and all-gather), named as nccl-tests names them: "all-reduce", "reduce-scatter", "all-gather".
 enum class CollectiveOp { AllReduce, ReduceScatter, AllGather };
-[[nodiscard]] std::string_view to_string(CollectiveOp op);
-[[nodiscard]] const std::vector<std::string>& collective_op_names();
+template <>
+struct EnumNames<CollectiveOp> {
+  static constexpr std::array<EnumName<CollectiveOp>, 3> table{{{CollectiveOp::AllReduce, "all-reduce"},
+                                                                {CollectiveOp::ReduceScatter, "reduce-scatter"},
+                                                                {CollectiveOp::AllGather, "all-gather"}}};
+};
 
 struct DataParallelSpec {
   Collective collective = Collective::Auto;
@@ -182,7 +212,8 @@ struct KeyOverride {
 /// Reads a custom model file (a transformer or MLP template, or a list of layers).
 [[nodiscard]] ModelSpec load_model_file(const std::string& path);
 
-/// The dotted keys a scenario accepts (what `sweep:` may name).
+/// The dotted keys a scenario accepts (what `sweep:` may name), from its schema
+/// (scenario_schema.hpp).
 [[nodiscard]] const std::vector<std::string>& scenario_keys();
 
 }  // namespace dpcast::models

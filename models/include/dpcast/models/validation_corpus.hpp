@@ -13,7 +13,8 @@
 
 namespace dpcast::models {
 
-/// What a source published. One table (measures()) gives each its name, unit and meaning.
+/// What a source published. One table (EnumNames<Measure> below) gives each its name, unit
+/// and meaning.
 enum class Measure {
   StepTime,
   SamplesPerS,
@@ -28,23 +29,40 @@ enum class Measure {
 };
 
 struct MeasureInfo {
-  Measure measure;
+  Measure value;
   std::string_view name;  // as cases.yaml writes it
   std::string_view unit;  // for people
   bool of_collective;     // a bare collective's figure (else a training step's)
   bool higher_is_faster;  // throughput, bandwidth, MFU (else a time)
 };
 
-/// Every measure, in enum order.
-[[nodiscard]] const std::vector<MeasureInfo>& measures();
+template <>
+struct EnumNames<Measure> {
+  static constexpr std::array<MeasureInfo, 10> table{{
+      {Measure::StepTime, "step_time_s", "s", false, false},
+      {Measure::SamplesPerS, "samples_per_s", "samples/s", false, true},
+      {Measure::SamplesPerSPerGpu, "samples_per_s_per_gpu", "samples/s per GPU", false, true},
+      {Measure::TokensPerS, "tokens_per_s", "tokens/s", false, true},
+      {Measure::TokensPerSPerGpu, "tokens_per_s_per_gpu", "tokens/s per GPU", false, true},
+      {Measure::Mfu, "mfu", "fraction", false, true},
+      {Measure::ScalingEfficiency, "scaling_efficiency", "fraction", false, true},
+      {Measure::CollectiveTime, "time_us", "us", true, false},
+      {Measure::AlgorithmBandwidth, "algbw_GBps", "GB/s", true, true},
+      {Measure::BusBandwidth, "busbw_GBps", "GB/s", true, true},
+  }};
+};
 [[nodiscard]] const MeasureInfo& info(Measure measure);
-[[nodiscard]] std::vector<std::string> measure_names();
 
 /// What kind of work a data set's cases are, for saying which data set a prediction is
 /// nearest to: bare collectives, or training of a transformer, a CNN or an MLP.
 enum class Workload { Collective, Transformer, Cnn, Mlp };
-[[nodiscard]] std::string_view to_string(Workload workload);
-[[nodiscard]] const std::vector<std::string>& workload_names();
+template <>
+struct EnumNames<Workload> {
+  static constexpr std::array<EnumName<Workload>, 4> table{{{Workload::Collective, "collective"},
+                                                            {Workload::Transformer, "transformer"},
+                                                            {Workload::Cnn, "cnn"},
+                                                            {Workload::Mlp, "mlp"}}};
+};
 /// The workload a training scenario is (its model's family).
 [[nodiscard]] Workload workload_of(const Scenario& scenario);
 

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dpcast/models/enum_names.hpp"
 #include "dpcast/models/error.hpp"
 
 namespace dpcast::models {
@@ -48,6 +49,16 @@ class YamlValue {
   [[nodiscard]] bool as_bool() const;
   /// One of `choices`, else an error listing them (with a did-you-mean).
   [[nodiscard]] std::string as_choice(const std::vector<std::string>& choices) const;
+  /// One of an enum's names (enum_names.hpp), else as_choice's error.
+  template <NamedEnum Enum>
+  [[nodiscard]] Enum as_enum() const {
+    return *enum_from_name<Enum>(as_choice(enum_names<Enum>()));
+  }
+  /// One of the names of `accepted`, offered in that order.
+  template <NamedEnum Enum>
+  [[nodiscard]] Enum as_enum(std::initializer_list<Enum> accepted) const {
+    return *enum_from_name<Enum>(as_choice(enum_names(accepted)));
+  }
   [[nodiscard]] std::vector<YamlValue> as_list() const;
   [[nodiscard]] std::vector<std::int64_t> as_positive_int_list() const;
 
@@ -79,9 +90,12 @@ class MapReader {
   /// Declares every key this map accepts and rejects the others now, before any check
   /// that depends on which keys are present.
   void declare(std::initializer_list<std::string_view> keys);
+  void declare(const std::vector<std::string_view>& keys);
 
   /// Rejects every key that was not asked for, with a did-you-mean.
   void finish() const;
+  // After declare(), asking for a key not declared is a mistake in the reader (its key
+  // would be rejected whenever it is written): std::logic_error.
 
   [[nodiscard]] const std::string& path() const { return path_; }
   [[nodiscard]] const std::string& file() const { return file_; }
@@ -96,6 +110,8 @@ class MapReader {
   std::string path_;
   SourceLocation parent_;
   std::set<std::string, std::less<>> asked_;
+  bool declared_ = false;
+  void ask(std::string_view key);
 };
 
 }  // namespace dpcast::models

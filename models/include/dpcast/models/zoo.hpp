@@ -5,11 +5,17 @@
 #include <string_view>
 #include <vector>
 
+#include "dpcast/models/enum_names.hpp"
 #include "dpcast/models/model_graph.hpp"
 
 namespace dpcast::models {
 
+/// The feed-forward block: GELU (GPT-2, BERT) or the SwiGLU gate (Llama).
 enum class FfnKind { Gelu, SwiGlu };
+template <>
+struct EnumNames<FfnKind> {
+  static constexpr std::array<EnumName<FfnKind>, 2> table{{{FfnKind::Gelu, "gelu"}, {FfnKind::SwiGlu, "swiglu"}}};
+};
 
 /// A decoder (GPT, Llama) or encoder (BERT) transformer.
 struct TransformerConfig {
@@ -48,6 +54,11 @@ struct MlpConfig {
 [[nodiscard]] ModelGraph build_inception_v3(std::int64_t image_size = 299);
 
 enum class ModelFamily { Transformer, Cnn, Mlp };
+template <>
+struct EnumNames<ModelFamily> {
+  static constexpr std::array<EnumName<ModelFamily>, 3> table{
+      {{ModelFamily::Transformer, "transformer"}, {ModelFamily::Cnn, "cnn"}, {ModelFamily::Mlp, "mlp"}}};
+};
 
 struct ZooEntry {
   std::string name;
