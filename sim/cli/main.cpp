@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   } catch (const cli::FailedOnAnotherRank&) {
     return 2;  // rank 0 reports it
   } catch (const std::exception& e) {
+    // InternalError (a failed fork, a broken invariant) and anything unforeseen: not the input.
     std::cerr << "dpcast: internal error: " << e.what() << "\n";
     return 3;
   }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "dpcast/models/error.hpp"
 #include "dpcast/sim/units.hpp"
 
 namespace dpcast::sim {
@@ -19,6 +20,9 @@ NetworkPath NetworkPath::from(const models::Scenario& s) {
   p.intra_latency = c.intra_link->latency_s;
   p.node_bandwidth = c.nics * c.nic_link->bandwidth_bytes_per_s;
   p.inter_latency = c.nic_link->latency_s;
+  // Every α-β time divides by these: the catalogue reader rejects a zero bandwidth, a link built in code must too.
+  DPCAST_ASSERT(p.intra_bandwidth > 0 && p.node_bandwidth > 0,
+                "link '" + c.intra_link->name + "' or '" + c.nic_link->name + "' has no bandwidth");
   const auto& net = c.network;
   if (c.spans_leaves()) {
     p.cross_leaf_factor = net.oversubscription * (c.spans_pods() ? net.pod_oversubscription : 1.0);

@@ -1,5 +1,6 @@
 #include "dpcast/sim/compute_model.hpp"
 
+#include "dpcast/models/error.hpp"
 #include "dpcast/models/profile.hpp"
 
 #include <algorithm>
@@ -20,6 +21,9 @@ ComputeModel::ComputeModel(const models::Gpu& gpu, models::Precision precision, 
       streaming_slowdown_(colocated ? gpu.colocated_streaming_slowdown : 1.0) {
   if (const auto it = gpu.matrix_efficiency_curve.find(precision); it != gpu.matrix_efficiency_curve.end())
     matrix_curve_ = it->second;
+  // Every time is work / rate: the catalogue reader rejects a zero figure, a GPU built in code must too.
+  DPCAST_ASSERT(matrix_rate_ > 0 && vector_rate_ > 0 && memory_rate_ > 0,
+                "GPU '" + gpu.name + "' has a zero peak, bandwidth or efficiency");
 }
 
 double ComputeModel::matrix_seconds(double flops, double products) const {

@@ -1,7 +1,9 @@
 // α-β costs of the collectives, checked against hand calculations.
 #include <gtest/gtest.h>
 
+#include "dpcast/models/error.hpp"
 #include "dpcast/sim/collectives.hpp"
+#include "test_catalogue.hpp"
 
 using namespace dpcast;
 using models::Collective;
@@ -140,4 +142,19 @@ TEST(Collectives, ATreeOfTwoMovesHalfTheData) {
   // Two nodes of 8: the node-level trees have two members too.
   EXPECT_DOUBLE_EQ(collective_time(Collective::Tree, CollectiveOp::AllReduce, MiB, cluster(2)),
                    2 * 4 * 3e-6 + MiB / 400e9);
+}
+
+// A link built in code without bandwidth is dpcast's own failure (the catalogue reader rejects
+// it): every α-β time divides by it.
+TEST(Collectives, ALinkWithoutBandwidthIsAnInternalError) {
+  models::Catalogue c = test_support::test_catalogue();
+  models::Catalogue broken;
+  for (const auto& [_, g] : c.gpus()) broken.add(g);
+  for (auto [name, l] : c.links()) {
+    if (name == "nic") l.bandwidth_bytes_per_s = 0;
+    broken.add(l);
+  }
+  for (const auto& [_, n] : c.nodes()) broken.add(n);
+  const auto s = models::parse_scenarios("model: gpt2-small\ncluster: {node: test-node, nodes: 2}\n", "t.yaml", broken);
+  EXPECT_THROW((void)sim::NetworkPath::from(s.front()), InternalError);
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "dpcast/models/error.hpp"
 #include "dpcast/sim/compute_model.hpp"
 #include "test_catalogue.hpp"
 
@@ -56,4 +57,18 @@ TEST(ComputeModel, ProfileCurvesTimeEachMatrixProductAtItsOwnSize) {
 
   // A streaming kernel of 4 KiB runs at twice the memory bandwidth (it fits in cache).
   EXPECT_DOUBLE_EQ(m.streaming(4096), 4096 / 2e12);
+}
+
+// A GPU built in code with a zero figure is dpcast's own failure, not bad input: the
+// catalogue reader rejects zeros, so a zero here means the code that built it is wrong.
+TEST(ComputeModel, ZeroBandwidthIsAnInternalError) {
+  auto gpu = test_support::test_catalogue().gpu("test-gpu");
+  gpu.memory_bandwidth_bytes_per_s = 0;
+  try {
+    (void)sim::ComputeModel(gpu, models::Precision::Bf16);
+    FAIL() << "no InternalError";
+  } catch (const InternalError& e) {
+    EXPECT_NE(std::string(e.what()).find("GPU 'test-gpu' has a zero peak, bandwidth or efficiency"), std::string::npos)
+        << e.what();
+  }
 }

@@ -47,8 +47,8 @@ des::StepPlan plan_step(const models::Scenario& s, const models::ModelGraph& gra
   const auto precision = s.training.precision;
   const double act = models::bytes_per_element(precision);
   const ComputeModel compute(*s.cluster.gpu_entry, precision, s.cluster.gpus_per_node > 1);
-  const auto buckets = models::make_buckets(graph, gradient_bytes_per_param(precision),
-                                            dp.first_bucket_mb * 1024 * 1024, dp.bucket_mb * 1024 * 1024);
+  const auto buckets =
+      models::make_buckets(graph, gradient_bytes_per_param(precision), dp.first_bucket_bytes(), dp.bucket_bytes());
   const auto& noise = s.training.compute_noise;
   plan.steps = noise.enabled() && gpus > 1 ? noise.steps : 1;
   plan.micro_steps = s.training.grad_accumulation;
@@ -145,17 +145,22 @@ Timeline from_json(const Json& j) {
 // Runs `work` (returning JSON) in a child process and brings its answer (or its error) back.
 template <typename Work>
 Json run_isolated(Work work) {
+  // Bad input found in the child (a platform it cannot build) stays bad input in the parent;
+  // anything else that failed there is dpcast's own failure.
   const models::ChildOutput child = models::run_in_child("des", [&] {
     try {
       return work().dump();
-    } catch (const std::exception& e) {
+    } catch (const Error& e) {
       return Json{{"error", e.what()}}.dump();
+    } catch (const std::exception& e) {
+      return Json{{"internal_error", e.what()}}.dump();
     }
   });
   if (child.text.empty())
-    throw Error("des: the simulation process died (status " + std::to_string(child.wait_status) + ")");
+    throw InternalError("des: the simulation process died (status " + std::to_string(child.wait_status) + ")");
   const Json j = Json::parse(child.text);
   if (j.contains("error")) throw Error("des: " + j.at("error").get<std::string>());
+  if (j.contains("internal_error")) throw InternalError("des: " + j.at("internal_error").get<std::string>());
   return j;
 }
 

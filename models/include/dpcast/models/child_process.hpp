@@ -24,17 +24,18 @@ struct ChildOutput {
 /// so that nothing buffered is written twice. The child keeps only the standard streams and
 /// its end of the pipe, and leaves with _exit (no atexit handlers, no static destructors):
 /// status 0 after writing, 1 without writing anything when `work` throws. Throws
-/// dpcast::Error ("<who>: cannot create a pipe", "<who>: cannot fork") when there is no child.
+/// dpcast::InternalError ("<who>: cannot create a pipe", "<who>: cannot fork") when there is
+/// no child: that is dpcast's failure, not bad input.
 template <typename Work>
 ChildOutput run_in_child(const std::string& who, Work&& work) {
   int fds[2];
-  if (::pipe(fds) != 0) throw Error(who + ": cannot create a pipe");
+  if (::pipe(fds) != 0) throw InternalError(who + ": cannot create a pipe");
   std::fflush(nullptr);
   const pid_t pid = ::fork();
   if (pid < 0) {
     ::close(fds[0]);
     ::close(fds[1]);
-    throw Error(who + ": cannot fork");
+    throw InternalError(who + ": cannot fork");
   }
   if (pid == 0) {
     // Keep only the standard streams and our pipe: a copy of another thread's pipe (forked

@@ -28,4 +28,22 @@ class Error : public std::runtime_error {
   std::string detail_;
 };
 
+/// Not bad input but dpcast's own failure: a fork or a pipe that fails, a child process that
+/// dies, an invariant that does not hold. The commands report it as "internal error: ..."
+/// with exit status 3 (bad input is 2), so that a user knows the fault is not in their file.
+class InternalError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Throws InternalError("file:line: invariant `cond` does not hold: message") when `cond` is
+/// false. For what the code relies on and input checks should already have ensured (a
+/// positive bandwidth before dividing by it), not for checking input.
+#define DPCAST_ASSERT(cond, message)                                                         \
+  do {                                                                                       \
+    if (!(cond))                                                                             \
+      throw ::dpcast::InternalError(std::string(__FILE__) + ":" + std::to_string(__LINE__) + \
+                                    ": invariant `" #cond "` does not hold: " + (message));  \
+  } while (false)
+
 }  // namespace dpcast
