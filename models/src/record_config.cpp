@@ -47,7 +47,7 @@ RunRecord configured_record(const Scenario& s, const ModelGraph& graph, bool wit
   r.precision = std::string(to_string(s.training.precision));
   r.optimizer = std::string(to_string(s.training.optimizer));
   r.zero_stage = s.data_parallel.zero_stage;
-  r.bucket_bytes = s.data_parallel.bucket_mb * 1024 * 1024;
+  r.bucket_bytes = s.data_parallel.bucket_bytes();
   r.params = graph.total_params();
   return r;
 }

@@ -2,13 +2,15 @@
 
 #include <cstdio>
 
+#include "dpcast/models/byte_units.hpp"
+
 namespace dpcast::real {
 
 std::string allreduce_name(std::size_t floats) {
   const double bytes = static_cast<double>(floats) * sizeof(float);
   char text[32];
-  if (bytes >= 1 << 20)
-    std::snprintf(text, sizeof text, "%.1f MiB", bytes / (1 << 20));
+  if (bytes >= models::kMiB)
+    std::snprintf(text, sizeof text, "%.1f MiB", bytes / models::kMiB);
   else if (bytes >= 1 << 10)
     std::snprintf(text, sizeof text, "%.1f KiB", bytes / (1 << 10));
   else

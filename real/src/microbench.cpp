@@ -9,6 +9,7 @@
 #include <set>
 #include <tuple>
 
+#include "dpcast/models/byte_units.hpp"
 #include "dpcast/real/graph_plan.hpp"
 #include "dpcast/real/measurement.hpp"
 
@@ -125,7 +126,7 @@ void measure_gemms(Device& device, Kernels& kernels, const MicrobenchOptions& o,
 // Times every element-wise kernel at every size, appending entries to `elementwise`:
 // `elements` of the main operand, `bytes` read + written, the median "seconds".
 void measure_elementwise(Device& device, Kernels& kernels, const MicrobenchOptions& o, models::Json& elementwise) {
-  const std::vector<double> sizes = o.sizes.empty() ? powers_of_4(4096, 64.0 * 1024 * 1024) : o.sizes;
+  const std::vector<double> sizes = o.sizes.empty() ? powers_of_4(4096, 64 * models::kMiB) : o.sizes;
   constexpr std::int64_t kRowWidth = 1024;  // row width of the row-wise kernels (norms, softmax)
   for (double size : sizes) {
     const auto n = std::max<std::int64_t>(1, static_cast<std::int64_t>(size / sizeof(float)));
@@ -225,7 +226,7 @@ models::Json run_microbench(Device& device, Kernels& kernels, Communicator& comm
 
   // ---- the all-reduce, as the trainer calls it: in place, started then waited for ----
   if (comm.size() > 1) {
-    const std::vector<double> ar_sizes = o.sizes.empty() ? powers_of_4(1024, 256.0 * 1024 * 1024) : o.sizes;
+    const std::vector<double> ar_sizes = o.sizes.empty() ? powers_of_4(1024, 256 * models::kMiB) : o.sizes;
     for (double size : ar_sizes) {
       const auto n = std::max<std::size_t>(1, static_cast<std::size_t>(size / sizeof(float)));
       DeviceArray<float> buffer(device, n);

@@ -13,8 +13,8 @@ TrainConfig TrainConfig::from(const models::Scenario& s) {
   c.accumulation = s.training.grad_accumulation;
   c.optimizer = s.training.optimizer;
   c.overlap = s.data_parallel.overlap;
-  c.first_bucket_bytes = s.data_parallel.first_bucket_mb * 1024 * 1024;
-  c.bucket_bytes = s.data_parallel.bucket_mb * 1024 * 1024;
+  c.first_bucket_bytes = s.data_parallel.first_bucket_bytes();
+  c.bucket_bytes = s.data_parallel.bucket_bytes();
   c.loss_scaling.enabled = s.training.precision == models::Precision::Fp16;
   return c;
 }

@@ -90,7 +90,7 @@ GradientCollectives gradient_collectives(const models::Scenario& s, const models
                                          const ComputePass& pass, const NetworkPath& path, double bucket_bytes) {
   GradientCollectives g;
   const double grad_bytes = gradient_bytes_per_param(s.training.precision);
-  g.buckets = models::make_buckets(graph, grad_bytes, s.data_parallel.first_bucket_mb * 1024 * 1024, bucket_bytes);
+  g.buckets = models::make_buckets(graph, grad_bytes, s.data_parallel.first_bucket_bytes(), bucket_bytes);
   g.op = s.data_parallel.zero_stage == 0 ? CollectiveOp::AllReduce : CollectiveOp::ReduceScatter;
   for (const auto& b : g.buckets) {
     const auto choice = choose_collective(s.data_parallel.collective, g.op, b.bytes, path);

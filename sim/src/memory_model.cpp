@@ -28,7 +28,7 @@ MemoryEstimate estimate_memory(const models::Scenario& s, const models::ModelGra
                                                                        : graph.saved_elements_per_sample()) *
                                   w;
   b.activations_bytes = m.activation_bytes_per_sample * static_cast<double>(s.training.micro_batch);
-  const double bucket = s.data_parallel.bucket_mb * 1024 * 1024;
+  const double bucket = s.data_parallel.bucket_bytes();
   b.comm_buffers_bytes = n == 1 ? 0 : zero == 0 ? params * w : 2 * bucket;
   b.reserved_bytes = s.cluster.gpu_entry->reserved_bytes;
   b.capacity_bytes = s.cluster.gpu_entry->memory_bytes;

@@ -8,6 +8,8 @@
 
 #include <string>
 
+#include "dpcast/models/byte_units.hpp"
+
 class QAbstractAxis;
 class QAbstractSeries;
 class QChart;
@@ -21,7 +23,7 @@ namespace dpcast::gui {
 struct ResultRow;
 
 /// Bytes per GiB, the memory chart's unit.
-inline constexpr double kGiB = 1024.0 * 1024 * 1024;
+using models::kGiB;
 
 /// A unit and the factor that takes SI values to it.
 struct Scale {

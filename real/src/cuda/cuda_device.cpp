@@ -4,13 +4,14 @@
 #include <cstdio>
 
 #include "check.hpp"
+#include "dpcast/models/byte_units.hpp"
 #include "dpcast/models/error.hpp"
 
 namespace dpcast::real::cuda {
 namespace {
 std::string gib(double bytes) {
   char text[32];
-  std::snprintf(text, sizeof text, "%.2f GiB", bytes / (1024.0 * 1024 * 1024));
+  std::snprintf(text, sizeof text, "%.2f GiB", bytes / models::kGiB);
   return text;
 }
 }  // namespace

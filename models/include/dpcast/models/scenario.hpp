@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "dpcast/models/byte_units.hpp"
 #include "dpcast/models/enum_names.hpp"
 #include "dpcast/models/hardware.hpp"
 #include "dpcast/models/model_graph.hpp"
@@ -168,6 +169,8 @@ struct DataParallelSpec {
   bool overlap = true;
   int zero_stage = 0;
   int ps_servers = 0;  // parameter server: server count (0: one per node)
+  [[nodiscard]] double bucket_bytes() const { return bucket_mb * kMiB; }
+  [[nodiscard]] double first_bucket_bytes() const { return first_bucket_mb * kMiB; }
 };
 
 struct Scenario {

@@ -1,5 +1,5 @@
 #pragma once
-// Communicator: how data-parallel ranks exchange gradients (MPI on CPUs; NCCL later). The
+// Communicator: how data-parallel ranks exchange gradients (MPI on CPUs, NCCL on GPUs). The
 // trainer starts one in-place sum all-reduce per gradient bucket as soon as backward has
 // computed it, lets the transport progress between layers, and waits for all of them before
 // the optimizer. Small control exchanges (the loss, the trace) go through it too.

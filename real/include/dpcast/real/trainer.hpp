@@ -21,6 +21,7 @@
 #include <memory>
 #include <vector>
 
+#include "dpcast/models/byte_units.hpp"
 #include "dpcast/models/model_graph.hpp"
 #include "dpcast/models/scenario.hpp"
 #include "dpcast/real/communicator.hpp"
@@ -54,7 +55,7 @@ struct TrainConfig {
   models::Optimizer optimizer = models::Optimizer::Adam;
   float lr = 0;  // 0: default_learning_rate(optimizer)
   bool overlap = true;
-  double first_bucket_bytes = 1 << 20;
+  double first_bucket_bytes = models::kMiB;
   double bucket_bytes = 25 << 20;
   int steps = 20;  // measured steps
   int warmup = 3;  // steps run first and not measured
