@@ -1,5 +1,5 @@
 // bench_analytical: analytical configurations predicted per second on one core.
-// Target (issue [foundation]): >= 1e5 configurations/s. Prints the median of 5 runs.
+// Target: >= 1e5 configurations/s. Prints the median of 5 runs.
 //   build/bin/bench_analytical [--quick]
 #include <algorithm>
 #include <chrono>

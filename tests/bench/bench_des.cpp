@@ -1,5 +1,5 @@
 // bench_des: wall seconds for one simulated step of GPT-2 XL, 25 MiB buckets, DGX H100
-// nodes on an NDR fat-tree, at 64, 1,024 and 8,192 GPUs (issue [des]: 1,024 GPUs <= 2 s and
+// nodes on an NDR fat-tree, at 64, 1,024 and 8,192 GPUs (target: 1,024 GPUs <= 2 s and
 // 8,192 <= 20 s on 2 cores, within 1% of the engine's full-fidelity result).
 //   build/bin/bench_des [--quick] [--full-fidelity-up-to GPUS]
 #include <chrono>

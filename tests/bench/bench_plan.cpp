@@ -1,6 +1,6 @@
 // bench_plan: wall seconds to plan a space of about 10^5 configurations on this machine's
 // cores (the analytical engine over the space; the DES confirming the front up to 1,024 GPUs).
-// Target (issue [plan]): under 10 s on a 2-core machine. Prints the median of 3 runs.
+// Target: under 10 s on a 2-core machine. Prints the median of 3 runs.
 //   build/bin/bench_plan [--quick]
 #include <algorithm>
 #include <chrono>

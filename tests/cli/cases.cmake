@@ -261,7 +261,7 @@ if(DPCAST_HAVE_DES)
                   --tolerance 20 --max-mape 8)
 endif()
 
-# ---- dpcast validate (issue [validation]) on a small made-up corpus (tests/cli/corpus) ----
+# ---- dpcast validate on a small made-up corpus (tests/cli/corpus) ----
 dpcast_cli_test(validate_table 0 "tiny-nccl  collective   h100-sxm" validate --corpus tests/cli/corpus)
 dpcast_cli_test(validate_case_row 0 "all-reduce/1073741824  h100-sxm x8 (1 node), all-reduce 1.00 GiB"
                 validate --corpus tests/cli/corpus)

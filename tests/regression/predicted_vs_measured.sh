@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Predicted against measured, for real, on this machine (issue [real-cpu]):
+# Predicted against measured, for real, on this machine:
 #  1. calibrate on one rank: the CPU backend's micro-benchmarks (matrix products and
 #     element-wise kernels on rank 0 alone, then on both ranks at once for the colocated
 #     slowdown; the all-reduce on 2 ranks) and each model trained on ONE worker at each
