@@ -117,14 +117,7 @@ ScenarioDocument& ScenarioDocument::operator=(const ScenarioDocument& other) {
 }
 
 ScenarioDocument ScenarioDocument::load(const std::string& path) {
-  // The same checks and messages as models::load_scenarios.
-  if (std::filesystem::is_directory(path))
-    throw Error(SourceLocation{path, 0, 0}, "", "is a directory, not a scenario file");
-  std::ifstream in(path);
-  if (!in) throw Error(SourceLocation{path, 0, 0}, "", "cannot open scenario file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return from_text(text.str(), path);
+  return from_text(models::read_scenario_text(path), path);  // the checks and messages of load_scenarios
 }
 
 ScenarioDocument ScenarioDocument::from_text(const std::string& text, const std::string& file) {

@@ -443,8 +443,6 @@ Scenario parse_scenario_with(const std::string& text, const std::string& file,
   }
 }
 
-namespace {
-
 std::string read_scenario_text(const std::string& path) {
   if (std::filesystem::is_directory(path))
     throw Error(SourceLocation{path, 0, 0}, "", "is a directory, not a scenario file");
@@ -454,8 +452,6 @@ std::string read_scenario_text(const std::string& path) {
   text << in.rdbuf();
   return text.str();
 }
-
-}  // namespace
 
 std::vector<Scenario> load_scenarios(const std::string& path, const Catalogue& cat) {
   return parse_scenarios(read_scenario_text(path), path, cat);

@@ -5,10 +5,12 @@
 
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/record_config.hpp"
+#include "dpcast/models/trace_event.hpp"
 
 namespace dpcast::real {
 namespace {
-constexpr double kMicros = 1e6;
+constexpr double kMicros = models::kTraceMicros;
+using models::trace_event;
 
 double median(std::vector<double> v) {
   return percentile(std::move(v), 50);
@@ -108,17 +110,6 @@ models::RunRecord measured_record(const models::Scenario& s, const Trainer& trai
 }
 
 namespace {
-models::Json event(const std::string& name, const std::string& category, double start_s, double duration_s, int pid,
-                   int tid, models::Json args = models::Json::object()) {
-  return models::Json{{"name", name},
-                      {"cat", category},
-                      {"ph", "X"},
-                      {"ts", start_s * kMicros},
-                      {"dur", duration_s * kMicros},
-                      {"pid", pid},
-                      {"tid", tid},
-                      {"args", std::move(args)}};
-}
 
 models::Json metadata(const std::string& what, int pid, int tid, const std::string& name) {
   models::Json j{{"name", what}, {"ph", "M"}, {"pid", pid}, {"args", {{"name", name}}}};
@@ -149,26 +140,26 @@ models::Json measured_trace(const models::RunRecord& r, const Trainer& trainer, 
         if (p.kind == models::LayerKind::Input) continue;
         const std::string kind(models::to_string(p.kind));
         const std::size_t at = a * layers + i;
-        events.push_back(event(p.name + suffix, "forward", s.forward_begin[at], s.forward_end[at] - s.forward_begin[at],
-                               pid, 1, {{"kind", kind}}));
-        events.push_back(event(p.name + suffix, "backward", s.backward_begin[at],
-                               s.backward_end[at] - s.backward_begin[at], pid, 1, {{"kind", kind}}));
+        events.push_back(trace_event(p.name + suffix, "forward", s.forward_begin[at],
+                                     s.forward_end[at] - s.forward_begin[at], pid, 1, {{"kind", kind}}));
+        events.push_back(trace_event(p.name + suffix, "backward", s.backward_begin[at],
+                                     s.backward_end[at] - s.backward_begin[at], pid, 1, {{"kind", kind}}));
       }
     }
     if (s.exposed_comm_s() > 0)
-      events.push_back(event("wait for all-reduces", "exposed_comm", s.wait_begin_s, s.exposed_comm_s(), pid, 1));
+      events.push_back(trace_event("wait for all-reduces", "exposed_comm", s.wait_begin_s, s.exposed_comm_s(), pid, 1));
     for (const BucketSpan& b : layout.buckets()) {
       const auto k = static_cast<std::size_t>(b.id);
       if (r.collective_algorithm == "none") break;  // one rank: nothing exchanged
-      events.push_back(event("bucket " + std::to_string(b.id) + " all-reduce", "communication", s.bucket_start_s[k],
-                             s.bucket_end_s[k] - s.bucket_start_s[k], pid, 2,
-                             {{"bucket", b.id},
-                              {"bytes", b.bytes()},
-                              {"layers", static_cast<int>(b.nodes.size())},
-                              {"ready_us", s.bucket_ready_s[k] * kMicros},
-                              {"algorithm", r.collective_algorithm}}));
+      events.push_back(trace_event("bucket " + std::to_string(b.id) + " all-reduce", "communication",
+                                   s.bucket_start_s[k], s.bucket_end_s[k] - s.bucket_start_s[k], pid, 2,
+                                   {{"bucket", b.id},
+                                    {"bytes", b.bytes()},
+                                    {"layers", static_cast<int>(b.nodes.size())},
+                                    {"ready_us", s.bucket_ready_s[k] * kMicros},
+                                    {"algorithm", r.collective_algorithm}}));
     }
-    events.push_back(event("optimizer", "optimizer", s.optimizer_begin_s, s.optimizer_s(), pid, 1));
+    events.push_back(trace_event("optimizer", "optimizer", s.optimizer_begin_s, s.optimizer_s(), pid, 1));
   }
   return models::Json{{"traceEvents", events},
                       {"displayTimeUnit", "ms"},

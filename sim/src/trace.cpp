@@ -3,25 +3,14 @@
 #include <algorithm>
 
 #include "dpcast/models/error.hpp"
+#include "dpcast/models/trace_event.hpp"
 #include "dpcast/sim/stragglers.hpp"
 
 namespace dpcast::sim {
 using models::Json;
 
 namespace {
-constexpr double kMicros = 1e6;
-
-Json event(const std::string& name, const std::string& category, double start_s, double duration_s, int pid, int tid,
-           Json args = Json::object()) {
-  return Json{{"name", name},
-              {"cat", category},
-              {"ph", "X"},
-              {"ts", start_s * kMicros},
-              {"dur", duration_s * kMicros},
-              {"pid", pid},
-              {"tid", tid},
-              {"args", std::move(args)}};
-}
+using models::trace_event;
 
 Json metadata(const std::string& what, int pid, int tid, const std::string& name) {
   Json j{{"name", what}, {"ph", "M"}, {"pid", pid}, {"args", {{"name", name}}}};
@@ -64,22 +53,23 @@ Json chrome_trace(const models::RunRecord& r, const models::Scenario& s, int max
       const std::string step = r.grad_accumulation > 1 ? " (micro-step " + std::to_string(m) + ")" : "";
       for (const auto& l : r.layers) {
         if (l.forward_s > 0)
-          events.push_back(event(l.name + step, "forward", t, l.forward_s * f, rank, 1,
-                                 {{"kind", l.kind}, {"flops", l.forward_flops}}));
+          events.push_back(trace_event(l.name + step, "forward", t, l.forward_s * f, rank, 1,
+                                       {{"kind", l.kind}, {"flops", l.forward_flops}}));
         t += l.forward_s * f;
       }
       for (auto it = r.layers.rbegin(); it != r.layers.rend(); ++it) {
         if (it->backward_s > 0)
-          events.push_back(event(it->name + step, "backward", t, it->backward_s * f, rank, 1,
-                                 {{"kind", it->kind}, {"flops", it->backward_flops}}));
+          events.push_back(trace_event(it->name + step, "backward", t, it->backward_s * f, rank, 1,
+                                       {{"kind", it->kind}, {"flops", it->backward_flops}}));
         t += it->backward_s * f;
       }
     }
     for (const auto& b : r.buckets)
-      events.push_back(event("bucket " + std::to_string(b.id) + " " + b.algorithm, "communication",
-                             last_backward_start + b.start_s, b.end_s - b.start_s, rank, 2,
-                             {{"bucket", b.id}, {"bytes", b.bytes}, {"layers", b.layers}, {"algorithm", b.algorithm}}));
-    events.push_back(event("optimizer", "optimizer", optimizer_start, r.breakdown.optimizer_s, rank, 1));
+      events.push_back(
+          trace_event("bucket " + std::to_string(b.id) + " " + b.algorithm, "communication",
+                      last_backward_start + b.start_s, b.end_s - b.start_s, rank, 2,
+                      {{"bucket", b.id}, {"bytes", b.bytes}, {"layers", b.layers}, {"algorithm", b.algorithm}}));
+    events.push_back(trace_event("optimizer", "optimizer", optimizer_start, r.breakdown.optimizer_s, rank, 1));
   }
   return Json{{"traceEvents", events},
               {"displayTimeUnit", "ms"},

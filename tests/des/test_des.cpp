@@ -185,18 +185,27 @@ training: {micro_batch: 2, seq_len: 128, compute_noise: {cv: 0.05, steps: 40, se
   EXPECT_NEAR(des.step_time_s / analytical.step_time_s, 1.0, 0.02);
 }
 
+// One step of GPT-2 small (buckets of 10 MiB) on `cluster` with `collective`, predicted with
+// every shortcut and played in full: the shortcut tests compare the two.
+struct FastAndFull {
+  models::RunRecord fast, full;
+};
+FastAndFull fast_and_full(const std::string& cluster, const char* collective) {
+  auto s = test_support::scenario("model: gpt2-small\ncluster: " + cluster +
+                                  "\ntraining: {micro_batch: 2, seq_len: 128}\n"
+                                  "data_parallel: {bucket_mb: 10, collective: " +
+                                  collective + "}\n");
+  const auto graph = s.model.build(s.seq_len());
+  return {sim::DesEngine{}.predict(s, graph, {true, false}), sim::DesEngine{}.predict(s, graph, {true, true})};
+}
+
 TEST(Des, ShortcutsAreExactEvenWithContention) {
   // Repeated steps played once, equal sizes cached, other sizes scaled: on an oversubscribed
   // fat-tree with buckets of several sizes, every algorithm gives the full-fidelity step.
   for (const char* collective : {"ring", "tree", "halving-doubling", "hierarchical", "parameter-server"}) {
-    auto s = test_support::scenario(std::string("model: gpt2-small\ncluster: {node: test-node, nodes: 4, network: "
-                                                "{topology: fat-tree, nodes_per_leaf: 2, oversubscription: 2}}\n"
-                                                "training: {micro_batch: 2, seq_len: 128}\n"
-                                                "data_parallel: {bucket_mb: 10, collective: ") +
-                                    collective + "}\n");
-    const auto graph = s.model.build(s.seq_len());
-    const auto fast = sim::DesEngine{}.predict(s, graph, {true, false});
-    const auto full = sim::DesEngine{}.predict(s, graph, {true, true});
+    const auto [fast, full] = fast_and_full(
+        "{node: test-node, nodes: 4, network: {topology: fat-tree, nodes_per_leaf: 2, oversubscription: 2}}",
+        collective);
     EXPECT_NEAR(fast.step_time_s / full.step_time_s, 1.0, 1e-9) << collective;
     ASSERT_EQ(fast.buckets.size(), full.buckets.size());
     for (std::size_t k = 0; k < fast.buckets.size(); ++k)
@@ -293,15 +302,10 @@ TEST(Des, ThreeLevelShortcutsAreExact) {
   // Every algorithm, sliced and scaled, against full fidelity on an oversubscribed
   // three-level tree with a partial last leaf and a partial last pod.
   for (const char* collective : {"ring", "tree", "halving-doubling", "hierarchical", "parameter-server"}) {
-    auto s = test_support::scenario(std::string("model: gpt2-small\ncluster: {node: test-node, nodes: 7, network: "
-                                                "{levels: 3, nodes_per_leaf: 2, leaves_per_pod: 2, "
-                                                "oversubscription: 2, pod_oversubscription: 2}}\n"
-                                                "training: {micro_batch: 2, seq_len: 128}\n"
-                                                "data_parallel: {bucket_mb: 10, collective: ") +
-                                    collective + "}\n");
-    const auto graph = s.model.build(s.seq_len());
-    const auto fast = sim::DesEngine{}.predict(s, graph, {true, false});
-    const auto full = sim::DesEngine{}.predict(s, graph, {true, true});
+    const auto [fast, full] = fast_and_full(
+        "{node: test-node, nodes: 7, network: {levels: 3, nodes_per_leaf: 2, leaves_per_pod: 2, "
+        "oversubscription: 2, pod_oversubscription: 2}}",
+        collective);
     // Whole-byte flows: a sliced, scaled collective differs by at most 0.5 / flow bytes.
     EXPECT_NEAR(fast.step_time_s / full.step_time_s, 1.0, 1e-5) << collective;
   }

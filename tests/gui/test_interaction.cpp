@@ -717,7 +717,7 @@ class InteractionTest : public QObject {
     QVERIFY(win.s()->plan_running());
     QVERIFY(!panel->run_button()->isEnabled());
     QVERIFY(panel->cancel_button()->isEnabled());
-    QCOMPARE(panel->progress()->maximum(), 0);  // busy: make_plan reports no progress
+    QCOMPARE(panel->progress()->maximum(), 0);  // busy: the panel shows no count
     QVERIFY(finished.wait(kIdleMs));
     QVERIFY2(ticks > 0, "the event loop did not run while the plan was made");
     QCOMPARE(finished.last().at(0).toBool(), false);

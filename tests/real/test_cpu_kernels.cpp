@@ -7,17 +7,12 @@
 #include <vector>
 
 #include "dpcast/real/cpu/cpu_kernels.hpp"
+#include "float_vectors.hpp"
 
 namespace dpcast::real::cpu {
 namespace {
 
-std::vector<float> random_vector(std::size_t n, std::uint32_t seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, scale);
-  std::vector<float> v(n);
-  for (float& x : v) x = normal(rng);
-  return v;
-}
+using test_support::random_vector;
 
 double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
   double d = 0;

@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "dpcast/models/zoo.hpp"
+#include "float_vectors.hpp"
 #include "one_rank.hpp"
 
 namespace dpcast::real {
@@ -63,15 +64,7 @@ TEST(Trainer, LossFallsOnTheTinyMlp) {
   EXPECT_LT(last, 0.6 * first) << "first " << first << ", last " << last;
 }
 
-// Largest |a - b| relative to the largest |a|.
-double relative_difference(const std::vector<float>& a, const std::vector<float>& b) {
-  double diff = 0, scale = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    diff = std::max(diff, std::abs(static_cast<double>(a[i]) - b[i]));
-    scale = std::max(scale, std::abs(static_cast<double>(a[i])));
-  }
-  return diff / scale;
-}
+using test_support::relative_difference;
 
 // 2 micro-steps of 2 samples see the samples 1 micro-step of 4 sees: the same gradients,
 // and after 3 steps the same weights. Weights are compared under SGD: Adam divides by the

@@ -12,6 +12,7 @@
 #include <random>
 #include <vector>
 
+#include "../float_vectors.hpp"
 #include "dpcast/real/cpu/cpu_kernels.hpp"
 #include "dpcast/real/cuda/cuda_device.hpp"
 #include "dpcast/real/cuda/cuda_kernels.hpp"
@@ -21,13 +22,7 @@ namespace dpcast::real::test {
 namespace {
 using cuda::GemmPrecision;
 
-std::vector<float> random_vector(std::size_t n, std::uint32_t seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, scale);
-  std::vector<float> v(n);
-  for (float& x : v) x = normal(rng);
-  return v;
-}
+using test_support::random_vector;
 
 // |gpu - cpu| <= atol + rtol |cpu| everywhere; reports the worst element.
 void expect_close(const std::vector<float>& gpu, const std::vector<float>& cpu, double rtol, double atol,

@@ -6,20 +6,14 @@
 #include <cmath>
 #include <set>
 
+#include "../float_vectors.hpp"
 #include "dpcast/models/run_record.hpp"
 #include "process.hpp"
 
 namespace dpcast::real::test {
 namespace {
 
-double relative_difference(const std::vector<float>& a, const std::vector<float>& b) {
-  double diff = 0, scale = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    diff = std::max(diff, std::abs(static_cast<double>(a[i]) - b[i]));
-    scale = std::max(scale, std::abs(static_cast<double>(a[i])));
-  }
-  return diff / scale;
-}
+using test_support::relative_difference;
 
 // Runs the 2-rank scenario and the 1-rank ones for `steps` steps; compares the weights.
 void expect_same_weights(const std::string& model, const std::string& two, const std::string& one,

@@ -212,6 +212,9 @@ struct KeyOverride {
 [[nodiscard]] Scenario load_scenario_with(const std::string& path, const std::vector<KeyOverride>& overrides,
                                           const Catalogue& catalogue = Catalogue::builtin());
 
+/// A scenario file's text; a folder or an unreadable file is an error naming it.
+[[nodiscard]] std::string read_scenario_text(const std::string& path);
+
 /// Reads a custom model file (a transformer or MLP template, or a list of layers).
 [[nodiscard]] ModelSpec load_model_file(const std::string& path);
 
