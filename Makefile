@@ -19,8 +19,9 @@ test: build
 deps:
 	@scripts/install-deps.sh
 
+# DPCAST_WERROR=1 (as CI sets it) makes compiler warnings errors.
 configure: deps
-	@test -f $(BUILD_DIR)/CMakeCache.txt || cmake --preset release >/dev/null
+	@test -f $(BUILD_DIR)/CMakeCache.txt || cmake --preset release $(if $(DPCAST_WERROR),-DDPCAST_WERROR=ON) >/dev/null
 
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)

@@ -12,6 +12,8 @@ packages=(
   # A font for dpcast-gui --screenshot under QT_QPA_PLATFORM=offscreen.
   fonts-dejavu-core
   libopenmpi-dev openmpi-bin libopenblas-dev
+  # CI's checks: formatting and clang-tidy (HACKING.md).
+  clang-format clang-tidy
 )
 # Real package names only: a virtual name installs its provider but never reads as installed.
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }

@@ -102,7 +102,7 @@ void PredictionRunner::launch_detail() {
   detail_configuration_ = configuration;
   detail_active_ = true;
   detail_.setFuture(QtConcurrent::run(
-      &pool_, [configuration = std::move(configuration), engine](QPromise<PredictionOutcome>& promise) {
+      &pool_, [configuration = std::move(configuration), engine = engine](QPromise<PredictionOutcome>& promise) {
         if (promise.isCanceled()) return;
         promise.addResult(Predictor{}.outcome(configuration, engine, true, 0));
       }));

@@ -100,8 +100,7 @@ bool in_sweep_section(const std::string& text, int line) {
 
 ScenarioDocument::ScenarioDocument() : ScenarioDocument(from_text(kNewScenario, "")) {}
 
-ScenarioDocument::ScenarioDocument(YAML::Node root, std::string file)
-    : root_(std::move(root)), file_(std::move(file)) {}
+ScenarioDocument::ScenarioDocument(const YAML::Node& root, std::string file) : root_(root), file_(std::move(file)) {}
 
 ScenarioDocument::ScenarioDocument(const ScenarioDocument& other)
     : root_(YAML::Clone(other.root_)), file_(other.file_), verbatim_(other.verbatim_) {}

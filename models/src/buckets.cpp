@@ -2,7 +2,8 @@
 
 namespace dpcast::models {
 
-std::vector<Bucket> make_buckets(const ModelGraph& graph, double bytes_per_param, double first_cap, double cap) {
+std::vector<Bucket> make_buckets(const ModelGraph& graph, double bytes_per_param, double first_bucket_bytes,
+                                 double bucket_bytes) {
   std::vector<Bucket> buckets;
   Bucket current;
   for (LayerId id : graph.gradient_ready_order()) {
@@ -11,7 +12,7 @@ std::vector<Bucket> make_buckets(const ModelGraph& graph, double bytes_per_param
     current.layers.push_back(id);
     current.params += params;
     current.bytes += params * bytes_per_param;
-    if (current.bytes >= (buckets.empty() ? first_cap : cap)) {
+    if (current.bytes >= (buckets.empty() ? first_bucket_bytes : bucket_bytes)) {
       buckets.push_back(std::move(current));
       current = Bucket{};
     }

@@ -59,20 +59,21 @@ std::int64_t conv_out(std::int64_t size, std::int64_t kernel, std::int64_t strid
   return (size + 2 * pad - kernel) / stride + 1;
 }
 
-LayerCost Layer::cost(std::int64_t micro_batch, double act_bytes, double param_bytes) const {
+LayerCost Layer::cost(std::int64_t micro_batch, double activation_bytes_per_element,
+                      double param_bytes_per_element) const {
   const auto b = static_cast<double>(micro_batch);
   const double p = static_cast<double>(params);
   LayerCost c;
   c.forward_flops = forward_flops * b;
   c.backward_input_flops = backward_input_flops * b;
   c.backward_weight_flops = backward_weight_flops * b;
-  c.forward_bytes = io_elements * b * act_bytes + p * param_bytes;
+  c.forward_bytes = io_elements * b * activation_bytes_per_element + p * param_bytes_per_element;
   c.backward_bytes = 2.0 * c.forward_bytes;
-  c.activation_bytes = saved_elements * b * act_bytes;
+  c.activation_bytes = saved_elements * b * activation_bytes_per_element;
   return c;
 }
 
-Layer input_layer(std::string name, Shape shape) {
+Layer input_layer(std::string name, const Shape& shape) {
   return make(std::move(name), LayerKind::Input, shape, shape);
 }
 
@@ -98,25 +99,28 @@ Layer linear(std::string name, std::int64_t tokens, std::int64_t in, std::int64_
   return l;
 }
 
-Layer conv2d(std::string name, std::int64_t cin, std::int64_t h, std::int64_t w, std::int64_t cout, std::int64_t kh,
-             std::int64_t kw, std::int64_t stride, std::int64_t ph, std::int64_t pw, bool bias, std::int64_t groups) {
-  const std::int64_t ho = conv_out(h, kh, stride, ph);
-  const std::int64_t wo = conv_out(w, kw, stride, pw);
-  if (ho <= 0 || wo <= 0 || groups <= 0 || cin % groups != 0 || cout % groups != 0)
+Layer conv2d(std::string name, std::int64_t in_channels, std::int64_t h, std::int64_t w, std::int64_t out_channels,
+             std::int64_t kernel_h, std::int64_t kernel_w, std::int64_t stride, std::int64_t pad_h, std::int64_t pad_w,
+             bool bias, std::int64_t groups) {
+  const std::int64_t ho = conv_out(h, kernel_h, stride, pad_h);
+  const std::int64_t wo = conv_out(w, kernel_w, stride, pad_w);
+  if (ho <= 0 || wo <= 0 || groups <= 0 || in_channels % groups != 0 || out_channels % groups != 0)
     throw Error("convolution '" + name + "' has an invalid shape");
-  Layer l = make(std::move(name), LayerKind::Conv2d, {cin, h, w}, {cout, ho, wo});
-  l.params = cout * (cin / groups) * kh * kw + (bias ? cout : 0);
+  const std::int64_t group_in_channels = in_channels / groups;  // exact: checked just above
+  Layer l = make(std::move(name), LayerKind::Conv2d, {in_channels, h, w}, {out_channels, ho, wo});
+  l.params = out_channels * group_in_channels * kernel_h * kernel_w + (bias ? out_channels : 0);
   l.bias = bias;
-  const double macs = static_cast<double>(ho * wo * cout) * static_cast<double>((cin / groups) * kh * kw);
+  const double macs =
+      static_cast<double>(ho * wo * out_channels) * static_cast<double>(group_in_channels * kernel_h * kernel_w);
   l.forward_flops = 2.0 * macs;
   l.backward_input_flops = 2.0 * macs;
   l.backward_weight_flops = 2.0 * macs;
-  l.io_elements = static_cast<double>(cin * h * w + cout * ho * wo);
-  l.saved_elements = static_cast<double>(cin * h * w);
+  l.io_elements = static_cast<double>(in_channels * h * w + out_channels * ho * wo);
+  l.saved_elements = static_cast<double>(in_channels * h * w);
   return l;
 }
 
-Layer norm(std::string name, LayerKind kind, Shape shape, std::int64_t features, bool affine_bias) {
+Layer norm(std::string name, LayerKind kind, const Shape& shape, std::int64_t features, bool affine_bias) {
   if (kind != LayerKind::LayerNorm && kind != LayerKind::RmsNorm && kind != LayerKind::BatchNorm)
     throw Error("norm '" + name + "' must be layernorm, rmsnorm or batchnorm");
   Layer l = make(std::move(name), kind, shape, shape);
@@ -132,7 +136,7 @@ Layer norm(std::string name, LayerKind kind, Shape shape, std::int64_t features,
   return l;
 }
 
-Layer elementwise(std::string name, LayerKind kind, Shape shape, int inputs) {
+Layer elementwise(std::string name, LayerKind kind, const Shape& shape, int inputs) {
   Layer l = make(std::move(name), kind, shape, shape);
   const auto n = static_cast<double>(elements(shape));
   l.forward_flops = flops_per_element(kind) * n;
@@ -193,7 +197,7 @@ Layer global_avg_pool(std::string name, std::int64_t c, std::int64_t h, std::int
   return l;
 }
 
-Layer concat(std::string name, std::vector<std::int64_t> channels, std::int64_t h, std::int64_t w) {
+Layer concat(std::string name, const std::vector<std::int64_t>& channels, std::int64_t h, std::int64_t w) {
   std::int64_t total = 0;
   for (auto c : channels) total += c;
   Layer l = make(std::move(name), LayerKind::Concat, {total, h, w}, {total, h, w});

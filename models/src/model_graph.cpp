@@ -23,7 +23,8 @@ LayerId ModelGraph::add(Layer layer, const std::vector<LayerId>& inputs) {
     return graph_[u].kind == LayerKind::Input;
   });
   if (reads_only_data) layer.backward_input_flops = 0;
-  const LayerId v = boost::add_vertex(std::move(layer), graph_);
+  const LayerId v = boost::add_vertex(graph_);  // add_vertex(property, graph) would copy the layer
+  graph_[v] = std::move(layer);
   for (LayerId u : inputs) boost::add_edge(u, v, graph_);
   tied_to_.push_back(v);
   order_cache_.clear();

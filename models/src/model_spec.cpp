@@ -232,7 +232,9 @@ ModelGraph build_layer_list(const ModelSpec& spec, std::int64_t seq_len) {
     auto bad = [&](const std::string& why) -> Error { return Error(s.where, s.path, why); };
     if (has_loss) throw bad("no layer may follow the loss");
     Layer l;
-    if (static_cast<double>(shape.front()) * static_cast<double>(elements(shape) / shape.front()) *
+    // Exact: elements() is the product of the dims, shape.front() among them.
+    const std::int64_t inner_elements = elements(shape) / shape.front();
+    if (static_cast<double>(shape.front()) * static_cast<double>(inner_elements) *
             static_cast<double>(std::max<std::int64_t>(s.out, 1)) >
         kMaxParams)
       throw bad("more than 10^15 elements or parameters");

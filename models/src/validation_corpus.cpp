@@ -175,7 +175,7 @@ DataSet load_data_set(const std::string& folder, const Catalogue& cat) {
   d.dir = folder;
   const YamlValue name = r.required("data_set");
   d.name = name.as_string();
-  const std::string folder_name = fs::path(folder).lexically_normal().filename().string() == ""
+  const std::string folder_name = fs::path(folder).lexically_normal().filename().string().empty()
                                       ? fs::path(folder).lexically_normal().parent_path().filename().string()
                                       : fs::path(folder).lexically_normal().filename().string();
   if (d.name != folder_name) name.fail("expected the folder's name '" + folder_name + "'");

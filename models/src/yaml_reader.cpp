@@ -95,8 +95,8 @@ std::string describe(const YAML::Node& node) {
 
 // ---- YamlValue ----
 
-YamlValue::YamlValue(std::string file, YAML::Node node, std::string path)
-    : file_(std::move(file)), node_(std::move(node)), path_(std::move(path)) {}
+YamlValue::YamlValue(std::string file, const YAML::Node& node, std::string path)
+    : file_(std::move(file)), node_(node), path_(std::move(path)) {}
 
 void YamlValue::fail(const std::string& detail) const {
   throw Error(where(), path_, detail);
@@ -163,7 +163,7 @@ bool YamlValue::as_bool() const {
 }
 
 std::string YamlValue::as_choice(const std::vector<std::string>& choices) const {
-  const std::string s = as_string();
+  std::string s = as_string();
   if (std::find(choices.begin(), choices.end(), s) != choices.end()) return s;
   fail("expected one of " + join_quoted(choices) + ", got " + s + suggestion(s, choices));
 }
@@ -185,8 +185,8 @@ std::vector<std::int64_t> YamlValue::as_positive_int_list() const {
 
 // ---- MapReader ----
 
-MapReader::MapReader(std::string file, YAML::Node node, std::string path, SourceLocation parent)
-    : file_(std::move(file)), node_(std::move(node)), path_(std::move(path)), parent_(std::move(parent)) {
+MapReader::MapReader(std::string file, const YAML::Node& node, std::string path, SourceLocation parent)
+    : file_(std::move(file)), node_(node), path_(std::move(path)), parent_(std::move(parent)) {
   if (!node_.IsDefined() || node_.IsNull()) {
     node_ = YAML::Node(YAML::NodeType::Map);
   } else if (!node_.IsMap()) {

@@ -57,7 +57,8 @@ double time_median(Device& device, const MicrobenchOptions& o, const std::functi
 
 }  // namespace
 
-std::vector<GemmShape> training_gemms(const models::ModelGraph& graph, std::int64_t b, const std::string& label) {
+std::vector<GemmShape> training_gemms(const models::ModelGraph& graph, std::int64_t micro_batch,
+                                      const std::string& label) {
   const GraphPlan plan(graph);
   std::vector<GemmShape> out;
   std::set<std::tuple<std::int64_t, std::int64_t, std::int64_t, bool, bool>> seen;
@@ -65,7 +66,7 @@ std::vector<GemmShape> training_gemms(const models::ModelGraph& graph, std::int6
     if (seen.insert({m, n, k, ta, tb}).second) out.push_back({m, n, k, ta, tb, label + " " + what});
   };
   for (const PlanNode& p : plan.nodes()) {
-    const std::int64_t rows = b * p.rows;
+    const std::int64_t rows = micro_batch * p.rows;
     if (p.kind == models::LayerKind::Linear) {
       add(rows, p.cols, p.in_cols, false, true, p.name + " forward");
       add(rows, p.in_cols, p.cols, false, false, p.name + " input gradient");

@@ -75,7 +75,7 @@ models::Json run_microbench(const CalibrateArgs& a) {
     throw Error("dpcast calibrate: " + shown + " failed (exit status " +
                 std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)) + ")");
   }
-  const models::Json j = models::Json::parse(read_file(raw));
+  models::Json j = models::Json::parse(read_file(raw));
   std::filesystem::remove(raw);
   return j;
 }

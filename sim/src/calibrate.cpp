@@ -100,7 +100,7 @@ AllreduceLog parse_osu_allreduce(const std::string& text, const std::string& fil
   return log;
 }
 
-models::EfficiencyCurve fit_efficiency_curve(std::vector<TimedSize> samples, double rate, double most) {
+models::EfficiencyCurve fit_efficiency_curve(const std::vector<TimedSize>& samples, double rate, double most) {
   std::map<long, std::vector<std::pair<double, double>>> bins;  // bin -> (size, efficiency)
   for (const auto& x : samples)
     if (x.size > 0 && x.seconds > 0)

@@ -109,12 +109,14 @@ std::string plan_duration(double s) {
   return fixed(s / 3600, s < 36000 ? 1 : 0) + " h";
 }
 
-std::string plan_point_label(const models::Scenario& s) {
-  const auto& c = s.cluster;
+std::string plan_point_label(const models::Scenario& configuration) {
+  const auto& c = configuration.cluster;
+  const auto& training = configuration.training;
   std::string d = std::to_string(c.nodes) + " x " + c.node + " (" + std::to_string(c.gpus()) + " " + c.gpu + ") on " +
-                  models::network_label(s) + ", micro-batch " + std::to_string(s.training.micro_batch);
-  if (s.training.grad_accumulation > 1) d += " x" + std::to_string(s.training.grad_accumulation) + " accumulation";
-  if (s.data_parallel.zero_stage > 0) d += ", ZeRO-" + std::to_string(s.data_parallel.zero_stage);
+                  models::network_label(configuration) + ", micro-batch " + std::to_string(training.micro_batch);
+  if (training.grad_accumulation > 1) d += " x" + std::to_string(training.grad_accumulation) + " accumulation";
+  if (configuration.data_parallel.zero_stage > 0)
+    d += ", ZeRO-" + std::to_string(configuration.data_parallel.zero_stage);
   return d;
 }
 

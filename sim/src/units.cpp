@@ -46,14 +46,14 @@ std::string human_bytes(double b) {
   return (i == 0 ? fixed(b, 0) : sig3(b)) + " " + units[i];
 }
 
-std::string human_rate(double v, const std::string& unit) {
+std::string human_rate(double value, const std::string& unit) {
   static constexpr std::array<const char*, 6> prefixes{"", "k", "M", "G", "T", "P"};
   std::size_t i = 0;
-  while (std::fabs(v) >= 1000 && i + 1 < prefixes.size()) {
-    v /= 1000;
+  while (std::fabs(value) >= 1000 && i + 1 < prefixes.size()) {
+    value /= 1000;
     ++i;
   }
-  return sig3(v) + " " + prefixes[i] + unit;
+  return sig3(value) + " " + prefixes[i] + unit;
 }
 
 }  // namespace dpcast::sim

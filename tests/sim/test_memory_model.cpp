@@ -63,7 +63,7 @@ training: {micro_batch: 2, seq_len: 64}
   const auto ckpt = sim::AnalyticalEngine{}.predict(s, g);
   double block_forward = 0;
   for (const auto& l : plain.layers)
-    if (l.name.rfind("h", 0) == 0) block_forward += l.forward_s;
+    if (l.name.rfind('h', 0) == 0) block_forward += l.forward_s;
   EXPECT_NEAR(ckpt.breakdown.backward_s - plain.breakdown.backward_s, block_forward, 1e-15);
   EXPECT_DOUBLE_EQ(ckpt.breakdown.forward_s, plain.breakdown.forward_s);
   EXPECT_LT(ckpt.memory.activations_bytes, plain.memory.activations_bytes);

@@ -96,6 +96,7 @@ void TimelineChart::add_areas() {
     return std::find(known.begin(), known.end(), category) - known.begin();
   };
   std::vector<AreaKey> keys;
+  keys.reserve(groups.size());
   for (const auto& entry : groups) keys.push_back(entry.first);
   std::stable_sort(keys.begin(), keys.end(),
                    [&](const auto& a, const auto& b) { return order(std::get<2>(a)) < order(std::get<2>(b)); });

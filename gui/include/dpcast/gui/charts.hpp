@@ -69,8 +69,8 @@ class ChartPanel : public QWidget {
   friend class ChartCanvas;  // what the chart kinds (src/charts/) draw through
 
   void schedule();
-  void connect_tips(QObject* series);
-  [[nodiscard]] int nearest(const Tips& tips, const QObject* series, const QPointF& value) const;
+  void connect_tips(QObject* object);
+  [[nodiscard]] int nearest(const Tips& tips, const QObject* object, const QPointF& value) const;
 
   ChartKind kind_;
   Sources sources_;

@@ -81,7 +81,7 @@ class ScenarioDocument {
   [[nodiscard]] ScenarioDocument without_sweep() const;
 
  private:
-  ScenarioDocument(YAML::Node root, std::string file);
+  ScenarioDocument(const YAML::Node& root, std::string file);
   YAML::Node root_;
   std::string file_;
   // The text as read or saved, until the first change: an untouched file is validated (and

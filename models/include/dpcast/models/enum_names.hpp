@@ -62,6 +62,7 @@ template <NamedEnum Enum>
 [[nodiscard]] const std::vector<std::string>& enum_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> out;
+    out.reserve(std::size(EnumNames<Enum>::table));
     for (const auto& row : EnumNames<Enum>::table) out.emplace_back(row.name);
     return out;
   }();

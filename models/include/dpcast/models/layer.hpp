@@ -128,7 +128,7 @@ struct Layer {
 // ---- Factories: the one place where the conventions above become numbers. ----
 
 /// Model input (data); no cost.
-[[nodiscard]] Layer input_layer(std::string name, Shape shape);
+[[nodiscard]] Layer input_layer(std::string name, const Shape& shape);
 /// Token lookup: `tokens` ids -> tokens x dim. Backward scatters into the table.
 [[nodiscard]] Layer embedding(std::string name, std::int64_t tokens, std::int64_t vocab, std::int64_t dim);
 /// y = x W^T (+ b) on `tokens` rows (1 for a plain vector per sample).
@@ -139,9 +139,10 @@ struct Layer {
                            std::int64_t out_channels, std::int64_t kernel_h, std::int64_t kernel_w, std::int64_t stride,
                            std::int64_t pad_h, std::int64_t pad_w, bool bias, std::int64_t groups = 1);
 /// Normalisations over the last dimension (LayerNorm/RmsNorm) or per channel (BatchNorm).
-[[nodiscard]] Layer norm(std::string name, LayerKind kind, Shape shape, std::int64_t features, bool affine_bias = true);
+[[nodiscard]] Layer norm(std::string name, LayerKind kind, const Shape& shape, std::int64_t features,
+                         bool affine_bias = true);
 /// Element-wise layer (activation, add, multiply) on `shape`; `inputs` operands.
-[[nodiscard]] Layer elementwise(std::string name, LayerKind kind, Shape shape, int inputs = 1);
+[[nodiscard]] Layer elementwise(std::string name, LayerKind kind, const Shape& shape, int inputs = 1);
 /// Attention core for `tokens` tokens, `heads` query heads of `head_dim`, `kv_heads` key/value heads.
 /// Eager attention writes the scores and probabilities to memory and keeps the probabilities
 /// for backward. Flash attention (Dao 2023, FlashAttention-2) keeps neither: it saves one
@@ -154,7 +155,7 @@ struct Layer {
 /// Global average pooling: C x H x W -> C.
 [[nodiscard]] Layer global_avg_pool(std::string name, std::int64_t channels, std::int64_t height, std::int64_t width);
 /// Channel concatenation of several C_i x H x W inputs.
-[[nodiscard]] Layer concat(std::string name, std::vector<std::int64_t> channels, std::int64_t height,
+[[nodiscard]] Layer concat(std::string name, const std::vector<std::int64_t>& channels, std::int64_t height,
                            std::int64_t width);
 /// Softmax + cross-entropy over `classes` for `tokens` positions.
 [[nodiscard]] Layer loss(std::string name, std::int64_t tokens, std::int64_t classes);

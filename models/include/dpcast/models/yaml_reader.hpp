@@ -33,7 +33,7 @@ namespace dpcast::models {
 /// One value in a file: where it is and how to read it.
 class YamlValue {
  public:
-  YamlValue(std::string file, YAML::Node node, std::string path);
+  YamlValue(std::string file, const YAML::Node& node, std::string path);
 
   [[nodiscard]] const YAML::Node& node() const { return node_; }
   [[nodiscard]] const std::string& path() const { return path_; }
@@ -71,7 +71,7 @@ class YamlValue {
 /// A mapping being read. Ask for each key you accept; finish() rejects the rest.
 class MapReader {
  public:
-  MapReader(std::string file, YAML::Node node, std::string path, SourceLocation parent = {});
+  MapReader(std::string file, const YAML::Node& node, std::string path, SourceLocation parent = {});
   explicit MapReader(const YamlValue& value);
 
   [[nodiscard]] bool has(std::string_view key);

@@ -40,7 +40,8 @@ struct AllreduceLog {
 
 /// Efficiency = size / (seconds x rate) per sample, the median in each log-spaced bin (four per
 /// decade), capped at `most`.
-[[nodiscard]] models::EfficiencyCurve fit_efficiency_curve(std::vector<TimedSize> samples, double rate, double most);
+[[nodiscard]] models::EfficiencyCurve fit_efficiency_curve(const std::vector<TimedSize>& samples, double rate,
+                                                           double most);
 
 /// What a calibration found, for people: one line per fitted figure.
 struct Calibration {

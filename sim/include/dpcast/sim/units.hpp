@@ -6,8 +6,8 @@
 namespace dpcast::sim {
 
 [[nodiscard]] std::string human_time(double seconds);
-[[nodiscard]] std::string human_bytes(double bytes);                               // binary units (KiB, MiB, GiB)
-[[nodiscard]] std::string human_rate(double per_second, const std::string& unit);  // k, M, G, T, P
+[[nodiscard]] std::string human_bytes(double bytes);                          // binary units (KiB, MiB, GiB)
+[[nodiscard]] std::string human_rate(double value, const std::string& unit);  // k, M, G, T, P
 [[nodiscard]] std::string fixed(double value, int decimals);
 /// A fraction as a signed percentage with one decimal: "+12.3%", "-4.0%".
 [[nodiscard]] std::string signed_percent(double fraction);
