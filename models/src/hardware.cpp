@@ -54,7 +54,7 @@ const auto& lookup(const Map& map, std::string_view name, const char* what) {
 
 std::string entry_name(MapReader& r, const fs::path& file) {
   const YamlValue v = r.required("name");
-  const std::string name = v.as_string();
+  std::string name = v.as_string();
   if (name != file.stem().string()) v.fail("must match the file name '" + file.stem().string() + "'");
   return name;
 }
@@ -85,6 +85,13 @@ Gpu read_gpu(const fs::path& file) {
   if (auto v = r.optional("launch_overhead_s")) g.launch_overhead_s = v->as_number_at_least(0);
   g.communication_uses_compute = r.boolean("communication_uses_compute", false);
   if (auto v = r.optional("price_per_hour")) g.price_per_hour = v->as_positive_number();
+  if (auto v = r.optional("compute_capability")) {
+    // Written as NVIDIA does (8.0, 9.0); kept x10.
+    const double cc = v->as_positive_number();
+    if (cc < 3 || cc > 20 || std::abs(cc * 10 - std::round(cc * 10)) > 1e-9)
+      v->fail("expected a compute capability such as 8.0 or 9.0, got " + describe(v->node()));
+    g.compute_capability = static_cast<int>(std::lround(cc * 10));
+  }
   r.finish();
   return g;
 }
@@ -97,6 +104,7 @@ Link read_link(const fs::path& file) {
   l.description = r.string("description", "");
   l.bandwidth_bytes_per_s = r.positive_number("bandwidth_bytes_per_s");
   l.latency_s = r.required("latency_s").as_number_at_least(0);
+  if (auto v = r.optional("nccl_bandwidth_bytes_per_s")) l.nccl_bandwidth_bytes_per_s = v->as_positive_number();
   r.finish();
   return l;
 }
@@ -107,7 +115,7 @@ NodePreset read_node(const fs::path& file) {
   n.source = SourceLocation{file.string(), 1, 1};
   n.name = entry_name(r, file);
   n.description = r.string("description", "");
-  for (const char* key : {"gpu", "intra_link", "nic_link", "host_link", "socket_link"})
+  for (const char* key : {"gpu", "intra_link", "nic_link", "host_link", "socket_link", "nic_pcie_link"})
     if (auto v = r.optional(key)) n.key_locations[key] = v->where();
   n.gpu = r.string("gpu");
   n.gpus_per_node = static_cast<int>(r.positive_int("gpus_per_node"));
@@ -133,6 +141,8 @@ NodePreset read_node(const fs::path& file) {
       v->fail("sockets: " + std::to_string(n.sockets) + " needs socket_link (the link between sockets)");
   }
   n.socket_link = r.string("socket_link", "");
+  if (auto v = r.optional("cpu_vendor")) n.cpu_vendor = v->as_enum<CpuVendor>();
+  n.nic_pcie_link = r.string("nic_pcie_link", "");
   if (!n.socket_link.empty() && n.sockets == 1) r.required("socket_link").fail("socket_link needs sockets > 1");
   r.finish();
   return n;
@@ -175,6 +185,8 @@ void Catalogue::add(NodePreset node) {
   check("host_link", node.host_link, find_link(node.host_link) != nullptr, names_of(links_));
   if (node.sockets > 1)
     check("socket_link", node.socket_link, find_link(node.socket_link) != nullptr, names_of(links_));
+  if (!node.nic_pcie_link.empty())
+    check("nic_pcie_link", node.nic_pcie_link, find_link(node.nic_pcie_link) != nullptr, names_of(links_));
   const std::string name = node.name;
   if (!nodes_.emplace(name, std::move(node)).second)
     throw Error(nodes_.at(name).source, "name", "node preset '" + name + "' is defined twice");

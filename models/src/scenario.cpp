@@ -28,6 +28,7 @@ void ClusterSpec::resolve(const Catalogue& cat) {
   host_link = &cat.link(preset.host_link.empty() ? preset.intra_link : preset.host_link);
   socket_link = preset.sockets > 1 ? &cat.link(preset.socket_link) : nullptr;
   nic_link = &cat.link(network.link);
+  nic_pcie_link = preset.nic_pcie_link.empty() ? nullptr : &cat.link(preset.nic_pcie_link);
 }
 
 int ClusterSpec::nodes_per_leaf() const {
@@ -63,6 +64,11 @@ SourceLocation Scenario::where(const std::string& key) const {
 
 bool Scenario::overlaps_communication() const {
   return data_parallel.overlap && !(cluster.gpu_entry && cluster.gpu_entry->communication_uses_compute);
+}
+
+CommLibrary Scenario::communication_library() const {
+  if (data_parallel.library != CommLibrary::Default) return data_parallel.library;
+  return cluster.gpu_entry && cluster.gpu_entry->compute_capability > 0 ? CommLibrary::Nccl : CommLibrary::Mpi;
 }
 
 namespace {
@@ -286,6 +292,13 @@ void read_data_parallel(MapReader r, Scenario& s) {
     note(s, v);
     d.collective = v->as_enum<Collective>();
   }
+  if (auto v = r.optional("library")) {
+    note(s, v);
+    d.library = v->as_enum<CommLibrary>();
+    if (d.library == CommLibrary::Nccl && s.cluster.gpu_entry->compute_capability == 0)
+      v->fail("NCCL runs on NVIDIA GPUs; " + s.cluster.gpu_entry->name +
+              " has no compute_capability in the catalogue (use mpi or gloo)");
+  }
   d.bucket_mb = r.positive_number("bucket_mb", 25);
   d.first_bucket_mb = r.positive_number("first_bucket_mb", 1);
   d.overlap = r.boolean("overlap", true);
@@ -357,7 +370,7 @@ std::string flow_yaml(const YAML::Node& node) {
 // Sets a dotted key of `root` to `value` (creating maps on the way); `written` is where the
 // key was written, for the error when the path crosses a value that is not a map; `verb` says
 // what was being done there ("sweep", "set a key").
-void set_dotted(YAML::Node root, const std::string& key, const YamlValue& written, const YAML::Node& value,
+void set_dotted(const YAML::Node& root, const std::string& key, const YamlValue& written, const YAML::Node& value,
                 const std::string& verb) {
   std::vector<std::string> parts;
   std::stringstream ss(key);

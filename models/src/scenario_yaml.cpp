@@ -146,6 +146,8 @@ std::string scenario_yaml(const Scenario& s) {
   const DataParallelSpec& d = s.data_parallel;
   out << YAML::Key << "data_parallel" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "collective" << YAML::Value << std::string(to_string(d.collective));
+  if (d.library != CommLibrary::Default)
+    out << YAML::Key << "library" << YAML::Value << std::string(to_string(d.library));
   out << YAML::Key << "bucket_mb" << YAML::Value << YAML::Load(number(d.bucket_mb));
   out << YAML::Key << "first_bucket_mb" << YAML::Value << YAML::Load(number(d.first_bucket_mb));
   out << YAML::Key << "overlap" << YAML::Value << d.overlap;

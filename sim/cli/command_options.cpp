@@ -122,6 +122,32 @@ Command add_validate(CLI::App& app) {
   return {validate, false, [a](MpiSweep&) { return cmd_validate(*a); }};
 }
 
+Command add_collective(CLI::App& app) {
+  auto a = std::make_shared<CollectiveArgs>();
+  auto* collective = app.add_subcommand(
+      "collective",
+      "One collective over a range of sizes, printed as nccl-tests prints it (with the algorithm chosen)");
+  collective->add_option("scenario", a->scenario, "Take the cluster (and library) from this scenario file");
+  collective->add_option("--op", a->op,
+                         "all-reduce (default), all-gather, reduce-scatter, broadcast or reduce (all_reduce also)");
+  collective->add_option("--node", a->node, "Node preset (dpcast hardware), when no scenario is given");
+  collective->add_option("--gpus", a->gpus, "GPU counts, e.g. 8,16,128 (one table each; default 8)")->delimiter(',');
+  collective->add_option("--gpus-per-node", a->gpus_per_node, "GPUs per node (default: the preset's)");
+  collective->add_option("--link", a->link, "NIC link (default: the preset's)");
+  collective->add_option("--library", a->library, "nccl, mpi or gloo (default: NCCL on NVIDIA GPUs, else MPI)");
+  collective->add_option("--algorithm", a->algorithm,
+                         "auto (the library's choice: NCCL's own) or an alpha-beta algorithm: ring, tree, "
+                         "halving-doubling, hierarchical, parameter-server");
+  collective->add_option("-b,--minbytes", a->begin, "First size, as nccl-tests: 8, 64K, 1M, 8G (default 8)");
+  collective->add_option("-e,--maxbytes", a->end, "Last size (default 128M)");
+  collective->add_option("-f,--stepfactor", a->factor, "Size factor between rows (default 2)");
+  collective->add_option("--engine", a->engine, "analytical (default) or des");
+  auto* json = collective->add_flag("--json", a->json, "JSON: per GPU count, its rows");
+  collective->add_flag("--csv", a->csv, "CSV: one row per GPU count and size")->excludes(json);
+  collective->add_option("-o,--output", a->output, "Write to this file (atomically) instead of stdout");
+  return {collective, false, [a](MpiSweep&) { return cmd_collective(*a); }};
+}
+
 Command add_models(CLI::App& app) {
   auto json = std::make_shared<bool>(false);
   auto* models_cmd = app.add_subcommand("models", "List the built-in model zoo");

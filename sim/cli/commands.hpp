@@ -37,6 +37,7 @@ Command add_validate(CLI::App& app);
 Command add_models(CLI::App& app);
 Command add_hardware(CLI::App& app);
 Command add_memory(CLI::App& app);
+Command add_collective(CLI::App& app);
 
 /// Sweeps up to this size use the DES by default; larger ones the analytical engine.
 inline constexpr std::size_t kDesDefaultLimit = 16;
@@ -126,6 +127,24 @@ struct ValidateArgs {
 };
 
 int cmd_validate(const ValidateArgs& args);
+struct CollectiveArgs {
+  std::string scenario;   // its cluster (and library, collective), or:
+  std::string node;       // a node preset
+  int gpus_per_node = 0;  // 0: the preset's (or fewer GPUs on one node)
+  std::string link;       // NIC link (default: the preset's)
+  std::string library;    // nccl | mpi | gloo (default: by device)
+  std::string algorithm = "auto";
+  std::string op = "all-reduce";
+  std::vector<int> gpus{8};
+  std::string begin = "8", end = "128M";
+  double factor = 2;
+  std::string engine = "analytical";
+  bool json = false;
+  bool csv = false;
+  std::string output;
+};
+
+int cmd_collective(const CollectiveArgs& args);
 int cmd_models(bool json);
 int cmd_hardware(bool json);
 

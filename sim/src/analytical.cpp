@@ -80,9 +80,9 @@ ComputePass compute_pass(const models::Scenario& s, const models::ModelGraph& gr
 // The gradient buckets, the collective each one plays, and when it may start.
 struct GradientCollectives {
   std::vector<models::Bucket> buckets;
-  CollectiveOp op = CollectiveOp::AllReduce;  // reduce-scatter with ZeRO
-  std::vector<CollectiveChoice> choices;      // per bucket
-  std::map<Collective, double> bytes_by_algorithm;
+  CollectiveOp op = CollectiveOp::AllReduce;         // reduce-scatter with ZeRO
+  std::vector<CollectiveChoice> choices;             // per bucket
+  std::map<std::string, double> bytes_by_algorithm;  // by CollectiveChoice::label()
   std::vector<CommOp> ops;  // per bucket: ready (from the start of backward) and duration (0 on one GPU)
 };
 
@@ -95,7 +95,7 @@ GradientCollectives gradient_collectives(const models::Scenario& s, const models
   for (const auto& b : g.buckets) {
     const auto choice = choose_collective(s.data_parallel.collective, g.op, b.bytes, path);
     g.choices.push_back(choice);
-    g.bytes_by_algorithm[choice.algorithm] += b.bytes;
+    g.bytes_by_algorithm[choice.label()] += b.bytes;
     const double ready = s.overlaps_communication() ? pass.gradient_ready_s[b.layers.back()] : pass.backward_s;
     g.ops.push_back({ready, s.cluster.gpus() > 1 ? choice.time_s : 0});
   }
@@ -226,15 +226,23 @@ void set_timings(models::RunRecord& r, const models::Scenario& s, const ComputeP
   if (gpu.price_per_hour) r.cost_per_step_usd = r.step_time_s * s.cluster.gpus() * *gpu.price_per_hour / 3600.0;
 }
 
+// How the collective was chosen.
+std::string auto_rule(Collective configured, const NetworkPath& path) {
+  if (configured != Collective::Auto) return "configured (alpha-beta)";
+  if (path.nccl) return "auto: NCCL's choice per bucket";
+  if (path.library == models::CommLibrary::Gloo) return "auto: Gloo runs rings";
+  return "auto: least alpha-beta time per bucket";
+}
+
 // The collective that moves the most bytes names the step's; the why says how it was chosen.
 void explain_collective(models::RunRecord& r, const models::Scenario& s, const GradientCollectives& gradients,
                         const NetworkPath& path) {
   const int n = s.cluster.gpus();
-  Collective main = gradients.choices.empty() ? Collective::Ring : gradients.choices.front().algorithm;
+  std::string main = gradients.choices.empty() ? "ring" : gradients.choices.front().label();
   double main_bytes = -1;
-  for (const auto& [c, bytes] : gradients.bytes_by_algorithm)
-    if (bytes > main_bytes) main = c, main_bytes = bytes;
-  r.collective_algorithm = n == 1 ? "none" : std::string(models::to_string(main));
+  for (const auto& [label, bytes] : gradients.bytes_by_algorithm)
+    if (bytes > main_bytes) main = label, main_bytes = bytes;
+  r.collective_algorithm = n == 1 ? "none" : main;
   if (n == 1) {
     r.collective_why = "one GPU: no gradient exchange";
     return;
@@ -249,14 +257,12 @@ void explain_collective(models::RunRecord& r, const models::Scenario& s, const G
   std::string mix;
   if (gradients.bytes_by_algorithm.size() > 1)
     for (const auto& [c, bytes] : gradients.bytes_by_algorithm)
-      mix += (mix.empty() ? "" : ", ") + std::string(models::to_string(c)) + " for " + human_bytes(bytes);
+      mix += (mix.empty() ? "" : ", ") + c + " for " + human_bytes(bytes);
   const CollectiveOp op = gradients.op;
-  r.collective_why =
-      std::string(s.data_parallel.collective == Collective::Auto ? "auto: least alpha-beta time per bucket"
-                                                                 : "configured") +
-      (mix.empty() ? "" : " (" + mix + ")") + "; " +
-      std::string(op == CollectiveOp::AllReduce ? "all-reduce" : "reduce-scatter") + " of the largest bucket (" +
-      human_bytes(largest) + ") on " + std::to_string(n) + " GPUs: " + compare_collectives(op, largest, path);
+  r.collective_why = auto_rule(s.data_parallel.collective, path) + (mix.empty() ? "" : " (" + mix + ")") + "; " +
+                     std::string(op == CollectiveOp::AllReduce ? "all-reduce" : "reduce-scatter") +
+                     " of the largest bucket (" + human_bytes(largest) + ") on " + std::to_string(n) +
+                     " GPUs: " + compare_collectives(op, largest, path);
   if (s.data_parallel.overlap && !s.overlaps_communication())
     r.collective_why += "; not overlapped with backward: " + s.cluster.gpu_entry->name +
                         " computes its own communication (communication_uses_compute)";

@@ -19,6 +19,7 @@ NetworkPath NetworkPath::from(const models::Scenario& s) {
   p.intra_bandwidth = c.intra_link->bandwidth_bytes_per_s;
   p.intra_latency = c.intra_link->latency_s;
   p.node_bandwidth = c.nics * c.nic_link->bandwidth_bytes_per_s;
+  p.rail_bandwidth = std::min(c.nics, c.gpus_per_node) * c.nic_link->bandwidth_bytes_per_s;
   p.inter_latency = c.nic_link->latency_s;
   // Every α-β time divides by these: the catalogue reader rejects a zero bandwidth, a link built in code must too.
   DPCAST_ASSERT(p.intra_bandwidth > 0 && p.node_bandwidth > 0,
@@ -36,18 +37,68 @@ NetworkPath NetworkPath::from(const models::Scenario& s) {
     p.ring_node_factor = factor;
   }
   p.ps_servers = s.data_parallel.ps_servers > 0 ? s.data_parallel.ps_servers : c.nodes;
+  p.library = s.communication_library();
+  if (p.library == models::CommLibrary::Nccl) p.nccl = nccl_topology(c);
   return p;
+}
+
+double bus_bandwidth_factor(CollectiveOp op, int ranks) {
+  const double n = ranks;
+  switch (op) {
+    case CollectiveOp::AllReduce:
+      return 2 * (n - 1) / n;
+    case CollectiveOp::AllGather:
+    case CollectiveOp::ReduceScatter:
+      return (n - 1) / n;
+    case CollectiveOp::Broadcast:
+    case CollectiveOp::Reduce:
+      break;
+  }
+  return 1;
+}
+
+double NetworkPath::ring_bandwidth(bool oversubscribed) const {
+  if (nodes == 1) return intra_bandwidth;
+  return std::min(intra_bandwidth, node_bandwidth * (oversubscribed ? ring_node_factor : 1.0));
+}
+
+std::string CollectiveChoice::label() const {
+  if (nccl)
+    return "nccl " + std::string(models::to_string(nccl->algorithm)) + "/" +
+           std::string(models::to_string(nccl->protocol));
+  return std::string(models::to_string(algorithm));
 }
 
 namespace {
 
+double ring_alpha(const NetworkPath& p) {
+  return p.nodes > 1 ? std::max(p.inter_latency, p.intra_latency) : p.intra_latency;
+}
+
 double ring(double n, const NetworkPath& p) {
   const double k = p.gpus;
   if (p.gpus == 1) return 0;
-  const bool multi = p.nodes > 1;
-  const double alpha = multi ? std::max(p.inter_latency, p.intra_latency) : p.intra_latency;
-  const double bw = multi ? std::min(p.intra_bandwidth, p.node_bandwidth * p.ring_node_factor) : p.intra_bandwidth;
-  return 2 * (k - 1) * alpha + 2 * (k - 1) / k * n / bw;
+  return 2 * (k - 1) * ring_alpha(p) + 2 * (k - 1) / k * n / p.ring_bandwidth();
+}
+
+// Broadcast and reduce: a chain, pipelined.
+double chain(double n, const NetworkPath& p) {
+  if (p.gpus == 1) return 0;
+  return (p.gpus - 1) * ring_alpha(p) + n / p.ring_bandwidth();
+}
+
+// NCCL's choice, with what oversubscription takes from its bandwidth term.
+CollectiveChoice nccl_collective(CollectiveOp op, double bytes, const NetworkPath& p) {
+  CollectiveChoice c;
+  c.algorithm = Collective::Auto;
+  if (p.gpus == 1) return c;
+  c.nccl = nccl_achieved(*p.nccl, nccl_choice(*p.nccl, op, bytes), op, bytes);
+  const double bandwidth_s = bytes / c.nccl->bandwidth_bytes_per_s;
+  const double nominal = p.ring_bandwidth(false);
+  c.time_s = c.nccl->latency_s + bandwidth_s * nominal / p.ring_bandwidth();
+  const double des_ring = p.nodes == 1 ? p.intra_bandwidth : std::min(p.intra_bandwidth, p.rail_bandwidth);
+  c.ring_equivalent_bytes = bandwidth_s * des_ring * p.gpus / (2.0 * (p.gpus - 1));
+  return c;
 }
 
 double tree(double n, const NetworkPath& p) {
@@ -112,6 +163,8 @@ double parameter_server(double n, const NetworkPath& p) {
 }  // namespace
 
 double collective_time(Collective algorithm, CollectiveOp op, double bytes, const NetworkPath& path) {
+  if (algorithm == Collective::Auto) return choose_collective(Collective::Auto, op, bytes, path).time_s;
+  if (op == CollectiveOp::Broadcast || op == CollectiveOp::Reduce) return chain(bytes, path);
   double all_reduce = 0;
   switch (algorithm) {
     case Collective::Ring:
@@ -131,24 +184,48 @@ double collective_time(Collective algorithm, CollectiveOp op, double bytes, cons
       all_reduce = parameter_server(bytes, path);
       break;
     case Collective::Auto:
-      return choose_collective(Collective::Auto, op, bytes, path).time_s;
+      break;  // returned above
   }
   return op == CollectiveOp::AllReduce ? all_reduce : all_reduce / 2;
 }
 
+namespace {
+CollectiveChoice alpha_beta(Collective algorithm, double time_s) {
+  CollectiveChoice c;
+  c.algorithm = algorithm;
+  c.time_s = time_s;
+  return c;
+}
+}  // namespace
+
 CollectiveChoice choose_collective(Collective configured, CollectiveOp op, double bytes, const NetworkPath& path) {
-  if (configured != Collective::Auto) return {configured, collective_time(configured, op, bytes, path)};
-  CollectiveChoice best{Collective::Ring, collective_time(Collective::Ring, op, bytes, path)};
+  if (configured != Collective::Auto) return alpha_beta(configured, collective_time(configured, op, bytes, path));
+  if (path.nccl) return nccl_collective(op, bytes, path);
+  CollectiveChoice best = alpha_beta(Collective::Ring, collective_time(Collective::Ring, op, bytes, path));
+  if (path.library == models::CommLibrary::Gloo) return best;
   for (Collective c : {Collective::Tree, Collective::HalvingDoubling, Collective::Hierarchical}) {
     if (op != CollectiveOp::AllReduce && c == Collective::Tree) continue;
     const double t = collective_time(c, op, bytes, path);
-    if (t < best.time_s) best = {c, t};
+    if (t < best.time_s) best = alpha_beta(c, t);
   }
   return best;
 }
 
 std::string compare_collectives(CollectiveOp op, double bytes, const NetworkPath& path) {
   std::string out;
+  if (path.nccl && path.gpus > 1) {
+    auto costs = nccl_costs(*path.nccl, op, bytes);
+    std::stable_sort(costs.begin(), costs.end(),
+                     [](const NcclCost& a, const NcclCost& b) { return a.time_s < b.time_s; });
+    for (std::size_t i = 0; i < costs.size(); ++i) {
+      const std::string time = human_time(costs[i].time_s);
+      if (i == 0)
+        out = "NCCL takes " + costs[i].label() + " (" + time + ")";
+      else
+        out += (i == 1 ? "; alternatives " : ", ") + costs[i].label() + " " + time;
+    }
+    return out + " (NCCL's own model, without the network's oversubscription)";
+  }
   for (Collective c : {Collective::Ring, Collective::Tree, Collective::HalvingDoubling, Collective::Hierarchical,
                        Collective::ParameterServer}) {
     if (op != CollectiveOp::AllReduce && (c == Collective::Tree || c == Collective::ParameterServer)) continue;

@@ -62,10 +62,10 @@ std::string cluster_label(const models::Scenario& s) {
 double collective_seconds(const models::ValidationCase& c, const models::Scenario& s, Engine engine,
                           std::string& algorithm) {
   const auto choice = choose_collective(s.data_parallel.collective, *c.collective, c.bytes, NetworkPath::from(s));
-  algorithm = std::string(models::to_string(choice.algorithm));
+  algorithm = choice.label();
   if (engine == Engine::Analytical) return choice.time_s;
 #ifdef DPCAST_HAVE_DES
-  return DesEngine{}.collective_time(s, choice.algorithm, *c.collective, c.bytes);
+  return DesEngine{}.collective_time(s, choice, *c.collective, c.bytes);
 #else
   throw Error("des: not available in this build (needs SimGrid)");
 #endif
@@ -76,8 +76,7 @@ double collective_figure(Measure m, models::CollectiveOp op, double bytes, doubl
   if (m == Measure::CollectiveTime) return seconds * 1e6;
   const double algbw = bytes / seconds / 1e9;
   if (m == Measure::AlgorithmBandwidth) return algbw;
-  const double n = ranks;
-  return algbw * (op == models::CollectiveOp::AllReduce ? 2 * (n - 1) / n : (n - 1) / n);
+  return algbw * bus_bandwidth_factor(op, ranks);
 }
 
 double step_figure(Measure m, const models::RunRecord& r) {

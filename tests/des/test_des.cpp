@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
+#include <string>
 
 #include "dpcast/sim/collectives.hpp"
 #include "dpcast/sim/des/des_engine.hpp"
@@ -97,13 +99,16 @@ TEST(Des, TheNetworkModelIsChosenOnPurpose) {
               2 * (1e-3 + 0.5e9 / 100e9), 1e-12);
 }
 
-TEST(Des, BucketsQueueOnOneStreamAndOverlapBackward) {
-  auto s = test_support::scenario(R"(
+// An MLP whose gradients fill three 1 MiB buckets, on two 4-GPU nodes with the ring.
+constexpr const char* kThreeBucketMlp = R"(
 model: {zoo: mlp, widths: [2000, 2000, 2000, 2000]}
 cluster: {node: test-node, nodes: 2}
 training: {micro_batch: 64, precision: fp32, optimizer: sgd}
 data_parallel: {collective: ring, bucket_mb: 1, first_bucket_mb: 1}
-)");
+)";
+
+TEST(Des, BucketsQueueOnOneStreamAndOverlapBackward) {
+  auto s = test_support::scenario(kThreeBucketMlp);
   const auto graph = s.model.build(0);
   const sim::DesEngine des;
   const auto r = des.predict(s, graph);
@@ -124,12 +129,7 @@ data_parallel: {collective: ring, bucket_mb: 1, first_bucket_mb: 1}
 }
 
 TEST(Des, ADeviceThatComputesItsCommunicationDoesNotOverlapIt) {
-  auto s = test_support::scenario(R"(
-model: {zoo: mlp, widths: [2000, 2000, 2000, 2000]}
-cluster: {node: test-node, nodes: 2}
-training: {micro_batch: 64, precision: fp32, optimizer: sgd}
-data_parallel: {collective: ring, bucket_mb: 1, first_bucket_mb: 1}
-)");
+  auto s = test_support::scenario(kThreeBucketMlp);
   models::Gpu cpu_like = *s.cluster.gpu_entry;
   cpu_like.communication_uses_compute = true;
   s.cluster.gpu_entry = &cpu_like;
@@ -364,4 +364,29 @@ TEST(Des, AProfileCanChooseAnotherNetworkModel) {
   lv08.model = "LV08";
   EXPECT_NEAR(sim::DesEngine{}.collective_time(s, Collective::Ring, CollectiveOp::AllReduce, 1e9, lv08),
               2 * (13.01e-3 + 0.5e9 / (0.97 * 100e9)), 1e-9);
+}
+
+// NCCL's choice (`auto` with library nccl) on DGX A100 and H100 clusters, every algorithm and
+// protocol NCCL picks from 4 KiB to 1 GiB, alone on the network: the DES (its pipelined ring
+// flows on SimGrid, then NCCL's latency) and NCCL's cost model agree within 1%.
+TEST(Des, PlaysNcclsChoiceAsNcclsModelWhereNoLinkIsShared) {
+  const sim::DesEngine des;
+  std::set<std::string> seen;
+  for (auto [node, nodes] : {std::pair{"dgx-a100", 1}, {"dgx-a100", 2}, {"dgx-h100", 1}, {"dgx-h100", 4}}) {
+    const auto s = models::parse_scenarios(
+                       "model: mlp\ncluster: {node: " + std::string(node) + ", nodes: " + std::to_string(nodes) + "}\n",
+                       "test.yaml")
+                       .front();
+    const auto path = sim::NetworkPath::from(s);
+    for (double bytes : {4096.0, 256 * 1024.0, 16 * MiB, 1024 * MiB}) {
+      const auto choice = sim::choose_collective(Collective::Auto, CollectiveOp::AllReduce, bytes, path);
+      ASSERT_TRUE(choice.nccl);
+      seen.insert(choice.nccl->label());
+      const double simulated = des.collective_time(s, choice, CollectiveOp::AllReduce, bytes);
+      EXPECT_NEAR(simulated / choice.time_s, 1.0, 0.01)
+          << choice.nccl->label() << " on " << nodes << " x " << node << ", " << bytes << " B: des " << simulated
+          << " s, NCCL's model " << choice.time_s << " s";
+    }
+  }
+  EXPECT_GE(seen.size(), 5u);  // ring and tree with LL, LL128 and Simple, NVLS, NVLS-tree among them
 }

@@ -698,8 +698,12 @@ class InteractionTest : public QObject {
     QVERIFY(panel->run_button()->isEnabled());
   }
 
-  void running_the_plan_fills_the_front_and_marks_the_recommendation() {
-    Window win;
+ private:
+  // running_the_plan_fills_the_front_and_marks_the_recommendation, in its parts (not tests: no slots).
+
+  // Opens the example plan and runs it from the Plan panel: the worker makes it while the event
+  // loop runs, the panel shows it busy, then done.
+  void run_plan_from_the_panel(Window& win) {
     QVERIFY(win.w.open_scenario(kPlanExample));
     QVERIFY(win.idle());
     QCOMPARE(win.s()->plan_front()->rowCount(), 0);
@@ -725,9 +729,10 @@ class InteractionTest : public QObject {
     QVERIFY(!panel->cancel_button()->isEnabled());
     QVERIFY(panel->run_button()->isEnabled());
     QVERIFY2(panel->status_text().startsWith("2240 configurations searched in "), qPrintable(panel->status_text()));
+  }
 
-    // The front is the planner's, as `dpcast plan` gives it.
-    const sim::PlanResult expected = expected_plan(win.s()->plan_confirm_up_to());
+  // The front model is `expected`'s; the table, the reasons and the binding constraint show it.
+  void check_plan_front(Window& win, const sim::PlanResult& expected) {
     PlanFrontModel* front = win.s()->plan_front();
     QCOMPARE(front->rowCount(), static_cast<int>(expected.front.size()));
     QVERIFY(expected.recommended);
@@ -750,6 +755,13 @@ class InteractionTest : public QObject {
     QVERIFY(win.w.plan_why()->isVisible());
     for (const auto& why : expected.why) QVERIFY(win.w.plan_why()->text().contains(QString::fromStdString(why)));
     QVERIFY(!win.w.plan_binding()->isVisible());
+  }
+
+  // The chart draws the front, the recommended point and the constraints; hovering and clicking work.
+  void check_plan_chart(Window& win, const sim::PlanResult& expected) {
+    PlanFrontModel* front = win.s()->plan_front();
+    const int recommended = static_cast<int>(*expected.recommended);  // checked by check_plan_front
+    QTableView* table = win.w.view("plan")->table;
     // The chart: the front as a line, the recommended point, the deadline and the budget.
     ChartPanel* chart = win.chart("plan");
     chart->rebuild();
@@ -782,6 +794,11 @@ class InteractionTest : public QObject {
     QXYSeries* mark = series_named(chart->chart(), "selected");
     QVERIFY(mark);
     QCOMPARE(mark->at(0), points->at(0));
+  }
+
+  // The front saved as CSV and as a picture.
+  void check_plan_export(Window& win, const sim::PlanResult& expected) {
+    PlanFrontModel* front = win.s()->plan_front();
     // Saved as CSV: `dpcast plan --csv` plus meets_constraints.
     const QString csv = dir_.filePath("plan.csv");
     QVERIFY(win.w.export_csv("plan", csv));
@@ -790,6 +807,20 @@ class InteractionTest : public QObject {
     QCOMPARE(lines[0], QString::fromStdString(sim::plan_csv(expected)).section('\n', 0, 0) + ",meets_constraints");
     QVERIFY(win.w.export_png("plan", dir_.filePath("plan.png")));
     QVERIFY(QImage(dir_.filePath("plan.png")).width() > 100);
+  }
+
+ private Q_SLOTS:
+  void running_the_plan_fills_the_front_and_marks_the_recommendation() {
+    Window win;
+    run_plan_from_the_panel(win);
+    if (QTest::currentTestFailed()) return;
+    // The front is the planner's, as `dpcast plan` gives it.
+    const sim::PlanResult expected = expected_plan(win.s()->plan_confirm_up_to());
+    check_plan_front(win, expected);
+    if (QTest::currentTestFailed()) return;
+    check_plan_chart(win, expected);
+    if (QTest::currentTestFailed()) return;
+    check_plan_export(win, expected);
   }
 
   void opening_a_point_makes_it_the_scenario() {
@@ -882,12 +913,12 @@ class InteractionTest : public QObject {
     for (const auto& b : expected.binding)
       QVERIFY2(binding->text().contains(QString::fromStdString(b)), qPrintable(binding->text()));
     QVERIFY(binding->text().contains("the 1.0 h deadline cannot be met: the fastest configuration, "));
-    // No recommendation; every point of the front breaks the deadline, and says by how much.
+    // No recommendation; every point of the front breaks the deadline (some the budget too), and says by how much.
     PlanFrontModel* front = win.s()->plan_front();
     QCOMPARE(front->recommended_row(), -1);
     QCOMPARE(front->rowCount(), static_cast<int>(expected.front.size()));
     for (int i = 0; i < front->rowCount(); ++i)
-      QVERIFY(front->data(front->index(i, PlanFrontModel::Constraints)).toString().endsWith(" over the deadline"));
+      QVERIFY(front->data(front->index(i, PlanFrontModel::Constraints)).toString().contains(" over the deadline"));
     ChartPanel* chart = win.chart("plan");
     chart->rebuild();
     QVERIFY(!series_named(chart->chart(), "recommended"));

@@ -52,8 +52,9 @@ static_assert(enumerator_count<One>() == 1);
 template <typename Enum>
 class EnumNamesTest : public ::testing::Test {};
 
-using NamedEnums = ::testing::Types<Precision, IntraFabric, LayerKind, Topology, Optimizer, ComputeNoise::Distribution,
-                                    Collective, CollectiveOp, FfnKind, ModelFamily, Workload, Measure>;
+using NamedEnums =
+    ::testing::Types<Precision, IntraFabric, LayerKind, Topology, Optimizer, ComputeNoise::Distribution, Collective,
+                     CollectiveOp, CommLibrary, CpuVendor, FfnKind, ModelFamily, Workload, Measure>;
 TYPED_TEST_SUITE(EnumNamesTest, NamedEnums);
 
 TYPED_TEST(EnumNamesTest, EveryEnumeratorHasOneRowInEnumOrder) {

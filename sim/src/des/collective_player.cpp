@@ -14,12 +14,42 @@ namespace sg4 = simgrid::s4u;
 void CollectivePlayer::play(models::Collective algorithm, CollectiveOp op, double bytes) {
   const std::string shape_key =
       std::to_string(static_cast<int>(algorithm)) + ":" + std::to_string(static_cast<int>(op));
+  play_schedule(shape_key, bytes, [&](const Layout& l) { return make_schedule(algorithm, op, bytes, l); });
+}
+
+void CollectivePlayer::play(const CollectiveChoice& choice, CollectiveOp op, double bytes) {
+  if (!choice.nccl) {
+    play(choice.algorithm, op, bytes);
+    return;
+  }
+  const double ring_bytes = choice.ring_equivalent_bytes;
+  const auto make = [&](const Layout& l) {
+    return pipelined(make_schedule(models::Collective::Ring, CollectiveOp::AllReduce, ring_bytes, l));
+  };
+  play_schedule("nccl", ring_bytes, make);
+  if (!nccl_route_latency_) nccl_route_latency_ = route_latency(make(layout_));
+  sg4::this_actor::sleep_for(std::max(0.0, choice.nccl->latency_s - *nccl_route_latency_));
+}
+
+double CollectivePlayer::route_latency(const Schedule& schedule) const {
+  double slowest = 0;
+  if (schedule.steps.empty()) return 0;
+  for (const auto& f : schedule.steps.front().flows) {
+    std::vector<sg4::Link*> links;
+    double latency = 0;
+    platform_.host(f.src)->route_to(platform_.host(f.dst), links, &latency);
+    slowest = std::max(slowest, latency);
+  }
+  return slowest;
+}
+
+void CollectivePlayer::play_schedule(const std::string& shape_key, double bytes, const ScheduleOf& make) {
   const std::string key = shape_key + ":" + std::to_string(bytes);
   if (const auto it = cache_.find(key); it != cache_.end() && !full_fidelity_) {
     sg4::this_actor::sleep_for(it->second);
     return;
   }
-  const auto schedule = make_schedule(algorithm, op, bytes, layout_);
+  const auto schedule = make(layout_);
   if (const auto it = shapes_.find(shape_key); it != shapes_.end() && !full_fidelity_) {
     const double scaled = it->second.time(bytes, schedule);
     if (scaled >= 0) {
@@ -32,7 +62,7 @@ void CollectivePlayer::play(models::Collective algorithm, CollectiveOp op, doubl
   Shape shape{bytes, {}, {}, true, platform_.max_latency_s};
   // Symmetric steps are played on the slice (same flows per link, far fewer flows).
   const bool sliced = platform_.slice && slice_layout_ && !full_fidelity_;
-  const auto slice_schedule = sliced ? make_schedule(algorithm, op, bytes, *slice_layout_) : Schedule{};
+  const auto slice_schedule = sliced ? make(*slice_layout_) : Schedule{};
   for (std::size_t index = 0; index < schedule.steps.size(); ++index) {
     const auto& full_step = schedule.steps[index];
     const bool on_slice = sliced && full_step.symmetric && slice_schedule.steps.size() == schedule.steps.size();
@@ -49,8 +79,9 @@ void CollectivePlayer::play(models::Collective algorithm, CollectiveOp op, doubl
       std::vector<sg4::CommPtr> comms;
       comms.reserve(step.flows.size());
       for (const auto& f : step.flows)
-        comms.push_back(sg4::Comm::sendto_async(where.host(f.src), where.host(f.dst),
-                                                std::max<std::uint64_t>(1, static_cast<std::uint64_t>(f.bytes + 0.5))));
+        comms.push_back(
+            sg4::Comm::sendto_async(where.host(f.src), where.host(f.dst),
+                                    std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(f.bytes)))));
       sg4::Comm::wait_all(comms);
     }
     shape.step_time.push_back((sg4::Engine::get_clock() - t0) / played);

@@ -1,6 +1,7 @@
 #pragma once
 // Plays collectives as flows on the DES platform, with shortcuts that keep the result exact.
 // Internal to the DES.
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -33,8 +34,18 @@ class CollectivePlayer {
 
   /// Plays one collective of `bytes` from the calling actor; returns when it is done.
   void play(models::Collective algorithm, CollectiveOp op, double bytes);
+  /// Plays a choice: NCCL's as its pipelined ring-equivalent (flow_schedule.hpp) followed by
+  /// what NCCL's latency adds to the route's; an α-β algorithm as play() does.
+  void play(const CollectiveChoice& choice, CollectiveOp op, double bytes);
 
  private:
+  using ScheduleOf = std::function<Schedule(const Layout&)>;
+  // Plays the schedule `make` builds on the cluster (or its slice), with the shortcuts;
+  // `shape_key` names the schedule's form for the scaling shortcut.
+  void play_schedule(const std::string& shape_key, double bytes, const ScheduleOf& make);
+  // The slowest route of the schedule's first step (what one pipelined step pays).
+  [[nodiscard]] double route_latency(const Schedule& schedule) const;
+
   static constexpr double kScalableFlowBytes = 4096;
 
   // One played schedule: per step its route latency and the time of one play.
@@ -57,6 +68,7 @@ class CollectivePlayer {
   std::optional<Layout> slice_layout_;
   std::map<std::string, double> cache_;
   std::map<std::string, Shape> shapes_;
+  std::optional<double> nccl_route_latency_;
 };
 
 }  // namespace dpcast::sim::des

@@ -3,6 +3,7 @@
 #include <simgrid/s4u.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,13 +63,13 @@ des::StepPlan plan_step(const models::Scenario& s, const models::ModelGraph& gra
   plan.bucket_of.assign(graph.size(), -1);
   for (std::size_t k = 0; k < buckets.size(); ++k) {
     plan.gradients.push_back(
-        {buckets[k].bytes, choose_collective(dp.collective, plan.gradient_op, buckets[k].bytes, path).algorithm});
+        {buckets[k].bytes, choose_collective(dp.collective, plan.gradient_op, buckets[k].bytes, path)});
     plan.bucket_of[buckets[k].layers.back()] = static_cast<int>(k);
   }
   plan.optimizer_s = optimizer_time(
       compute, static_cast<double>(graph.total_params()) / (dp.zero_stage >= 1 ? gpus : 1), s.training.optimizer);
   const auto all_gather = [&](double bytes) {
-    return des::CollectiveCall{bytes, choose_collective(dp.collective, CollectiveOp::AllGather, bytes, path).algorithm};
+    return des::CollectiveCall{bytes, choose_collective(dp.collective, CollectiveOp::AllGather, bytes, path)};
   };
   if (plan.communicate && (dp.zero_stage == 1 || dp.zero_stage == 2))
     plan.parameter_gather = all_gather(static_cast<double>(graph.total_params()) * act);
@@ -158,7 +159,7 @@ Json run_isolated(Work work) {
   });
   if (child.text.empty())
     throw InternalError("des: the simulation process died (status " + std::to_string(child.wait_status) + ")");
-  const Json j = Json::parse(child.text);
+  Json j = Json::parse(child.text);
   if (j.contains("error")) throw Error("des: " + j.at("error").get<std::string>());
   if (j.contains("internal_error")) throw InternalError("des: " + j.at("internal_error").get<std::string>());
   return j;
@@ -166,8 +167,9 @@ Json run_isolated(Work work) {
 
 }  // namespace
 
-double DesEngine::collective_time(const models::Scenario& s, models::Collective algorithm, CollectiveOp op,
+double DesEngine::collective_time(const models::Scenario& s, const CollectiveChoice& choice, CollectiveOp op,
                                   double bytes, const models::NetworkModelSettings& network) const {
+  const models::Collective algorithm = choice.algorithm;
   const Json j = run_isolated([&] {
     auto engine = make_engine(network);
     const des::Layout layout = des::Layout::from(s);
@@ -176,7 +178,7 @@ double DesEngine::collective_time(const models::Scenario& s, models::Collective 
         des::build_platform(s, layout, algorithm == models::Collective::ParameterServer, slice ? &*slice : nullptr);
     double time = 0;
     sg4::Actor::create("collective", platform.gpus[0], [&] {
-      des::CollectivePlayer(platform, layout, false, slice).play(algorithm, op, bytes);
+      des::CollectivePlayer(platform, layout, false, slice).play(choice, op, bytes);
       time = sg4::Engine::get_clock();
     });
     engine->run();
@@ -202,7 +204,9 @@ models::RunRecord DesEngine::predict(const models::Scenario& s, const models::Mo
   std::vector<double> durations;
   for (const auto& st : steps) durations.push_back(st.step);
   std::sort(durations.begin(), durations.end());
-  const auto quantile = [&](double q) { return durations[static_cast<std::size_t>(q * (durations.size() - 1) + 0.5)]; };
+  const auto quantile = [&](double q) {
+    return durations[static_cast<std::size_t>(std::lround(q * static_cast<double>(durations.size() - 1)))];
+  };
   const double median = quantile(0.5);
   const Timeline& t = *std::find_if(steps.begin(), steps.end(), [&](const Timeline& st) { return st.step == median; });
   r.mfu *= r.step_time_s / t.step;  // the same FLOPs over the simulated step

@@ -175,6 +175,11 @@ Schedule make_schedule(Collective algorithm, CollectiveOp op, double bytes, cons
   Schedule s;
   if (l.gpus() == 1 || bytes <= 0) return s;
   const int p = l.gpus();
+  if (op == CollectiveOp::Broadcast || op == CollectiveOp::Reduce) {
+    s.steps.push_back(ring_step(l, bytes * p, 1));  // each flow n / c
+    s.extra_latencies = p - 2;
+    return s;
+  }
   switch (algorithm) {
     case Collective::Tree:
       if (op == CollectiveOp::AllReduce) return tree(l, bytes);
@@ -191,6 +196,15 @@ Schedule make_schedule(Collective algorithm, CollectiveOp op, double bytes, cons
       return parameter_server(l, bytes);
   }
   return s;
+}
+
+Schedule pipelined(Schedule schedule) {
+  for (auto& step : schedule.steps) {
+    for (auto& f : step.flows) f.bytes *= step.repeat;
+    step.repeat = 1;
+  }
+  schedule.extra_latencies = 0;
+  return schedule;
 }
 
 }  // namespace dpcast::sim::des

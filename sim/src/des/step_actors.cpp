@@ -19,7 +19,7 @@ void run(double seconds, double factor) {
 void reduce_bucket(StepState& state, Timeline& t, int step, std::size_t k) {
   state.gradients_ready->acquire();
   t.start[k] = now() - state.backward_start[step];
-  state.player.play(state.plan.gradients[k].algorithm, state.plan.gradient_op, state.plan.gradients[k].bytes);
+  state.player.play(state.plan.gradients[k].choice, state.plan.gradient_op, state.plan.gradients[k].bytes);
   t.end[k] = now() - state.backward_start[step];
   t.comm_total += t.end[k] - t.start[k];
 }
@@ -27,7 +27,7 @@ void reduce_bucket(StepState& state, Timeline& t, int step, std::size_t k) {
 // A parameter all-gather, its time counted in the step's communication.
 void gather_parameters(StepState& state, Timeline& t, const CollectiveCall& gather) {
   const double begin = now();
-  state.player.play(gather.algorithm, CollectiveOp::AllGather, gather.bytes);
+  state.player.play(gather.choice, CollectiveOp::AllGather, gather.bytes);
   t.comm_total += now() - begin;
 }
 

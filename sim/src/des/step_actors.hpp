@@ -22,7 +22,7 @@ namespace dpcast::sim::des {
 /// One collective as a step plays it.
 struct CollectiveCall {
   double bytes = 0;
-  models::Collective algorithm = models::Collective::Ring;
+  CollectiveChoice choice;
 };
 
 /// What the simulated steps play, fixed before the simulation starts.

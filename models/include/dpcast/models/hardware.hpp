@@ -58,6 +58,9 @@ struct Gpu {
   double colocated_matrix_slowdown = 1;
   double colocated_streaming_slowdown = 1;
   std::optional<double> price_per_hour;  // one GPU, on demand
+  // NVIDIA compute capability x10 (70 V100, 80 A100, 89 L4/L40S, 90 H100/H200): what NCCL's
+  // tuning tables are indexed by. 0: not an NVIDIA GPU, so no NCCL (collectives.hpp).
+  int compute_capability = 0;
   SourceLocation source;
 
   /// Matrix peak at `p`; fp32 when the GPU lacks `p` (scenarios reject that case).
@@ -69,7 +72,24 @@ struct Link {
   std::string description;
   double bandwidth_bytes_per_s = 0;  // per direction
   double latency_s = 0;              // one message, end to end
+  // The bandwidth NCCL's topology detection gives this link (NCCL src/graph/topo.h, topo.cc):
+  // NVLink links x NCCL's per-link figure of the GPU generation, PCIe width x rate / 80, a
+  // NIC's speed / 8. 0: the nominal bandwidth.
+  double nccl_bandwidth_bytes_per_s = 0;
   SourceLocation source;
+
+  [[nodiscard]] double nccl_bandwidth() const {
+    return nccl_bandwidth_bytes_per_s > 0 ? nccl_bandwidth_bytes_per_s : bandwidth_bytes_per_s;
+  }
+};
+
+// The host CPU's maker: NCCL's tuning takes its multi-node LL ceiling and its network
+// overhead per step from it (tuning.cc: llMaxBws, getNetOverhead).
+enum class CpuVendor { Intel, Amd, Arm };
+template <>
+struct EnumNames<CpuVendor> {
+  static constexpr std::array<EnumName<CpuVendor>, 3> table{
+      {{CpuVendor::Intel, "intel"}, {CpuVendor::Amd, "amd"}, {CpuVendor::Arm, "arm"}}};
 };
 
 enum class IntraFabric { NvSwitch, Pcie, SharedMemory };
@@ -96,8 +116,13 @@ struct NodePreset {
   // different sockets also crosses the inter-socket link (UPI, Infinity Fabric) of that pair.
   int sockets = 1;
   std::string socket_link;  // required with sockets > 1
+  CpuVendor cpu_vendor = CpuVendor::Intel;
+  // The PCIe link between a GPU (or its switch) and its NIC, which caps what NCCL sends
+  // through a NIC (GPU Direct RDMA). Empty: the GPU generation's (PCIe 3 before Ampere, 4 on
+  // Ampere and Ada, 5 on Hopper).
+  std::string nic_pcie_link;
   SourceLocation source;
-  std::map<std::string, SourceLocation> key_locations;  // where gpu, intra_link, nic_link were written
+  std::map<std::string, SourceLocation> key_locations;  // where gpu and the links were written
 };
 
 class Catalogue {

@@ -82,8 +82,9 @@ struct ClusterSpec {
   const NodePreset* node_entry = nullptr;
   const Link* intra_link = nullptr;
   const Link* nic_link = nullptr;
-  const Link* host_link = nullptr;    // PCIe switch uplinks (PCIe fabric)
-  const Link* socket_link = nullptr;  // between CPU sockets (PCIe fabric with sockets > 1)
+  const Link* host_link = nullptr;      // PCIe switch uplinks (PCIe fabric)
+  const Link* socket_link = nullptr;    // between CPU sockets (PCIe fabric with sockets > 1)
+  const Link* nic_pcie_link = nullptr;  // GPU to NIC, where the node preset names it
   int nics = 1;
   [[nodiscard]] int gpus() const { return nodes * gpus_per_node; }
   /// Sets the catalogue entries (node, GPU, links) and the NIC count from the names node,
@@ -154,16 +155,32 @@ struct EnumNames<Collective> {
 
 /// What a collective does (the data-parallel ones: DDP's all-reduce, ZeRO's reduce-scatter
 /// and all-gather), named as nccl-tests names them: "all-reduce", "reduce-scatter", "all-gather".
-enum class CollectiveOp { AllReduce, ReduceScatter, AllGather };
+enum class CollectiveOp { AllReduce, ReduceScatter, AllGather, Broadcast, Reduce };
 template <>
 struct EnumNames<CollectiveOp> {
-  static constexpr std::array<EnumName<CollectiveOp>, 3> table{{{CollectiveOp::AllReduce, "all-reduce"},
+  static constexpr std::array<EnumName<CollectiveOp>, 5> table{{{CollectiveOp::AllReduce, "all-reduce"},
                                                                 {CollectiveOp::ReduceScatter, "reduce-scatter"},
-                                                                {CollectiveOp::AllGather, "all-gather"}}};
+                                                                {CollectiveOp::AllGather, "all-gather"},
+                                                                {CollectiveOp::Broadcast, "broadcast"},
+                                                                {CollectiveOp::Reduce, "reduce"}}};
+};
+
+// The communication library that runs the collectives. `default`: NCCL on NVIDIA GPUs (a
+// compute capability in the catalogue), MPI elsewhere. NCCL's collectives follow NCCL's own
+// cost model and choice (sim/nccl_tuning.hpp) when `collective: auto`; MPI's `auto` is the
+// least alpha-beta time of its algorithms; Gloo runs rings (its ring-chunked all-reduce).
+enum class CommLibrary { Default, Nccl, Mpi, Gloo };
+template <>
+struct EnumNames<CommLibrary> {
+  static constexpr std::array<EnumName<CommLibrary>, 4> table{{{CommLibrary::Default, "default"},
+                                                               {CommLibrary::Nccl, "nccl"},
+                                                               {CommLibrary::Mpi, "mpi"},
+                                                               {CommLibrary::Gloo, "gloo"}}};
 };
 
 struct DataParallelSpec {
   Collective collective = Collective::Auto;
+  CommLibrary library = CommLibrary::Default;
   double bucket_mb = 25;       // MiB, as PyTorch's bucket_cap_mb
   double first_bucket_mb = 1;  // MiB
   bool overlap = true;
@@ -190,6 +207,8 @@ struct Scenario {
   /// Whether gradient buckets are exchanged during backward: `data_parallel.overlap`, unless
   /// the device computes its own communication (Gpu::communication_uses_compute).
   [[nodiscard]] bool overlaps_communication() const;
+  /// data_parallel.library, with `default` resolved by the cluster's device.
+  [[nodiscard]] CommLibrary communication_library() const;
 };
 
 /// Reads a scenario file and expands its sweep into configurations, in order (the first

@@ -28,10 +28,20 @@
 //
 // Reduce-scatter and all-gather (ZeRO) cost half a ring / halving-doubling / hierarchical
 // all-reduce; NCCL has no tree reduce-scatter, so a tree choice falls back to ring for them.
+// Broadcast and reduce are pipelined chains: (p-1)·α + n / B on the ring's bandwidth.
+//
+// `auto` is the library's choice (data_parallel.library): NCCL's own cost model and choice
+// of algorithm, protocol and channels (nccl_tuning.hpp) on NCCL's view of the topology
+// (nccl_topology.hpp); its bandwidth term grows by what the network's oversubscription takes
+// from a node-ordered ring (B without / B with ring_node_factor), which NCCL does not see.
+// MPI: the least α-β time of ring, tree, halving-doubling and hierarchical; Gloo: ring.
+// Named algorithms are always the α-β ones (what-ifs, and stacks other than NCCL).
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "dpcast/models/scenario.hpp"
+#include "dpcast/sim/nccl_tuning.hpp"
 
 namespace dpcast::sim {
 
@@ -45,6 +55,9 @@ struct NetworkPath {
   double intra_bandwidth = 0;  // bytes/s per GPU into the intra-node fabric
   double intra_latency = 0;
   double node_bandwidth = 0;  // bytes/s out of one node: NICs x NIC bandwidth
+  // The same through one NIC per GPU, min(NICs, GPUs) x NIC bandwidth: what the DES platform
+  // gives a node (it attaches each GPU to one NIC), against which the DES scales NCCL's flows.
+  double rail_bandwidth = 0;
   double inter_latency = 0;
   double cross_leaf_factor = 1;  // bandwidth divisor for traffic that crosses oversubscribed leaves (and pods)
   // Node-ordered rings cross each leaf (and pod) boundary once per ring: a leaf's uplink,
@@ -53,25 +66,44 @@ struct NetworkPath {
   // nodes in the smallest pod / (oversubscription x pod oversubscription)).
   double ring_node_factor = 1;
   int ps_servers = 1;
+  models::CommLibrary library = models::CommLibrary::Mpi;
+  std::optional<NcclTopology> nccl;  // with library nccl
 
   [[nodiscard]] static NetworkPath from(const models::Scenario& scenario);
+  /// The bandwidth of a node-ordered ring (bytes/s per rank), with or without what the
+  /// oversubscribed leaves and pods take from it.
+  [[nodiscard]] double ring_bandwidth(bool oversubscribed = true) const;
 };
+
+/// nccl-tests' bus bandwidth over algorithm bandwidth (doc/PERFORMANCE.md): 2(n-1)/n for
+/// all-reduce, (n-1)/n for all-gather and reduce-scatter, 1 for broadcast and reduce.
+[[nodiscard]] double bus_bandwidth_factor(CollectiveOp op, int ranks);
 
 /// α-β time of one collective of `bytes` with `algorithm` (not Auto).
 [[nodiscard]] double collective_time(models::Collective algorithm, CollectiveOp op, double bytes,
                                      const NetworkPath& path);
 
 struct CollectiveChoice {
-  models::Collective algorithm = models::Collective::Ring;
+  models::Collective algorithm = models::Collective::Ring;  // Auto: NCCL's choice, in `nccl`
   double time_s = 0;
+  std::optional<NcclCost> nccl;
+  // NCCL's choice as the DES plays it: a ring all-reduce of these bytes, played as one
+  // pipelined step on the DES platform (rail_bandwidth across nodes), takes NCCL's bandwidth
+  // time where nothing else shares the network; then NCCL's latency, less the route's.
+  double ring_equivalent_bytes = 0;
+
+  /// "ring", "nccl ring/Simple".
+  [[nodiscard]] std::string label() const;
 };
 
-/// The configured algorithm, or for Auto the cheapest of ring, tree, halving-doubling and
-/// hierarchical (a parameter server is never chosen automatically: it needs servers).
+/// The configured algorithm, or for Auto the library's choice: NCCL's, or for MPI the
+/// cheapest of ring, tree, halving-doubling and hierarchical (a parameter server is never
+/// chosen automatically: it needs servers), or for Gloo a ring.
 [[nodiscard]] CollectiveChoice choose_collective(models::Collective configured, CollectiveOp op, double bytes,
                                                  const NetworkPath& path);
 
-/// "ring 1.31 ms, tree 1.40 ms, ..." for a message size: the comparison behind a choice.
+/// "ring 1.31 ms, tree 1.40 ms, ..." for a message size: the comparison behind a choice;
+/// with NCCL, "NCCL takes ring/Simple, 24 channels (1.31 ms); tree/LL128 ... 1.52 ms, ...".
 [[nodiscard]] std::string compare_collectives(CollectiveOp op, double bytes, const NetworkPath& path);
 
 }  // namespace dpcast::sim

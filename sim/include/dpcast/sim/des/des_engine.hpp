@@ -32,9 +32,17 @@ class DesEngine {
   [[nodiscard]] models::RunRecord predict(const models::Scenario& scenario, const models::ModelGraph& graph,
                                           const PredictOptions& options = {}) const;
 
-  /// Simulated time of one collective of `bytes` on the scenario's cluster, alone on the network.
+  /// Simulated time of one collective of `bytes` on the scenario's cluster, alone on the network:
+  /// an α-β algorithm by name, or a choice (choose_collective) such as NCCL's.
+  [[nodiscard]] double collective_time(const models::Scenario& scenario, const CollectiveChoice& choice,
+                                       CollectiveOp op, double bytes,
+                                       const models::NetworkModelSettings& network = {}) const;
   [[nodiscard]] double collective_time(const models::Scenario& scenario, models::Collective algorithm, CollectiveOp op,
-                                       double bytes, const models::NetworkModelSettings& network = {}) const;
+                                       double bytes, const models::NetworkModelSettings& network = {}) const {
+    CollectiveChoice choice;
+    choice.algorithm = algorithm;
+    return collective_time(scenario, choice, op, bytes, network);
+  }
 };
 
 }  // namespace dpcast::sim

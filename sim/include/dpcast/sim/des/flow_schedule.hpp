@@ -18,6 +18,13 @@
 //  hierarchical    ring reduce-scatter inside nodes, g parallel rings across nodes on n/g,
 //                  ring all-gather inside nodes.
 //  parameter-server every worker pushes n/S to each server, then pulls it back.
+//  broadcast, reduce a chain along the ring, pipelined: every link carries n once (any
+//                  algorithm); pipeline fill adds p-2 latencies.
+//
+// NCCL's choice (`auto` with library nccl) is played as pipelined(ring all-reduce) of the
+// choice's ring-equivalent bytes (collectives.hpp): NCCL's channels stream through every
+// NVLink and NIC at once, so the whole collective is one step whose flows carry what the
+// ring's 2(p-1) steps carry; its latency is NCCL's (des::CollectivePlayer).
 #include <optional>
 #include <vector>
 
@@ -70,5 +77,9 @@ struct Layout {
 
 /// The flows of one collective of `bytes` (algorithm not Auto).
 [[nodiscard]] Schedule make_schedule(models::Collective algorithm, CollectiveOp op, double bytes, const Layout& layout);
+
+/// The schedule with every step played once carrying all its repeats' bytes (a collective
+/// whose steps stream through the network together), without pipeline-fill latencies.
+[[nodiscard]] Schedule pipelined(Schedule schedule);
 
 }  // namespace dpcast::sim::des

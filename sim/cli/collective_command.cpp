@@ -1,0 +1,200 @@
+// dpcast collective: one collective over a range of sizes, printed as nccl-tests prints it
+// (size, count, type, redop, time, algbw, busbw) plus the algorithm and protocol chosen per
+// row, so that it diffs line by line against an all_reduce_perf log.
+#include <cmath>
+#include <cstdint>
+#include <iomanip>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "dpcast/models/error.hpp"
+#include "dpcast/models/hardware.hpp"
+#include "dpcast/sim/collectives.hpp"
+#include "dpcast/sim/units.hpp"
+#ifdef DPCAST_HAVE_DES
+#include "dpcast/sim/des/des_engine.hpp"
+#endif
+
+namespace dpcast::cli {
+namespace {
+
+using models::CollectiveOp;
+
+// nccl-tests' size arguments: a number with an optional K, M or G (powers of 1024).
+double parse_size(const std::string& option, const std::string& text) {
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    throw Error(option + ": expected a size such as 8, 64K, 1M or 8G, got '" + text + "'");
+  }
+  std::string unit = text.substr(used);
+  double scale = 1;
+  if (unit == "K" || unit == "k") scale = 1024.0;
+  else if (unit == "M" || unit == "m") scale = 1024.0 * 1024;
+  else if (unit == "G" || unit == "g") scale = 1024.0 * 1024 * 1024;
+  else if (!unit.empty()) throw Error(option + ": unknown unit '" + unit + "' in '" + text + "' (K, M or G)");
+  if (!(value > 0)) throw Error(option + ": a size must be positive, got '" + text + "'");
+  return std::floor(value * scale);
+}
+
+std::vector<double> sizes_of(const CollectiveArgs& a) {
+  const double begin = parse_size("-b", a.begin), end = parse_size("-e", a.end);
+  if (end < begin) throw Error("-e: the last size (" + a.end + ") is below the first (" + a.begin + ")");
+  if (!(a.factor > 1)) throw Error("-f: the size factor must be above 1, got " + std::to_string(a.factor));
+  std::vector<double> out;
+  for (double s = begin; s <= end * (1 + 1e-12); s = std::floor(s * a.factor)) out.push_back(s);
+  return out;
+}
+
+// The scenario text for `gpus` GPUs of a node preset (the collective needs no model, but a
+// scenario has one: the smallest of the zoo).
+std::string scenario_text(const CollectiveArgs& a, int gpus) {
+  const auto& node = models::Catalogue::builtin().node(a.node);
+  const int per_node = a.gpus_per_node > 0 ? a.gpus_per_node : std::min(gpus, node.gpus_per_node);
+  if (gpus % per_node != 0)
+    throw Error("--gpus: " + std::to_string(gpus) + " GPUs do not fill nodes of " + std::to_string(per_node) +
+                " (--gpus-per-node)");
+  std::ostringstream text;
+  text << "name: collective\nmodel: mlp\ncluster:\n  node: " << a.node << "\n  nodes: " << gpus / per_node
+       << "\n  gpus_per_node: " << per_node << "\n";
+  if (!a.link.empty()) text << "  network:\n    link: " << a.link << "\n";
+  text << "data_parallel:\n  collective: " << a.algorithm << "\n";
+  if (!a.library.empty()) text << "  library: " << a.library << "\n";
+  return text.str();
+}
+
+models::Scenario scenario_for(const CollectiveArgs& a, int gpus) {
+  if (a.scenario.empty()) return models::parse_scenario_with(scenario_text(a, gpus), "dpcast collective", {});
+  // A scenario's cluster, with its GPU count set.
+  const auto base = models::load_scenario_with(a.scenario, {});
+  const int per_node = std::min(gpus, base.cluster.gpus_per_node);
+  if (gpus % per_node != 0)
+    throw Error("--gpus: " + std::to_string(gpus) + " GPUs do not fill nodes of " + std::to_string(per_node));
+  auto value = [](const std::string& path, int n) {
+    return models::YamlValue("--gpus", YAML::Load(std::to_string(n)), path);
+  };
+  return models::load_scenario_with(a.scenario, {{"cluster.nodes", value("cluster.nodes", gpus / per_node)},
+                                                 {"cluster.gpus_per_node", value("cluster.gpus_per_node", per_node)}});
+}
+
+struct Row {
+  double bytes = 0;
+  double seconds = 0;
+  std::string algorithm;
+};
+
+double timed(const CollectiveArgs& a, const models::Scenario& s, const sim::CollectiveChoice& choice, CollectiveOp op,
+             double bytes) {
+  if (a.engine == "analytical") return choice.time_s;
+#ifdef DPCAST_HAVE_DES
+  return sim::DesEngine{}.collective_time(s, choice, op, bytes);
+#else
+  (void)s, (void)op, (void)bytes;
+  throw Error("--engine: 'des' is not available in this build (needs SimGrid)");
+#endif
+}
+
+std::vector<Row> rows_for(const CollectiveArgs& a, const models::Scenario& s, CollectiveOp op,
+                          const std::vector<double>& sizes) {
+  const sim::NetworkPath path = sim::NetworkPath::from(s);
+  std::vector<Row> rows;
+  for (double bytes : sizes) {
+    const auto choice = sim::choose_collective(s.data_parallel.collective, op, bytes, path);
+    Row r{bytes, timed(a, s, choice, op, bytes), choice.label()};
+    if (choice.nccl) r.algorithm += ", " + std::to_string(choice.nccl->channels) + " channels";
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+// nccl-tests' count column: elements per rank's buffer (the all-gather's input, the
+// reduce-scatter's output), 4-byte floats.
+double count_of(CollectiveOp op, double bytes, int gpus) {
+  const bool per_rank = op == CollectiveOp::AllGather || op == CollectiveOp::ReduceScatter;
+  return std::floor(bytes / 4 / (per_rank ? gpus : 1));
+}
+
+std::string cluster_line(const models::Scenario& s) {
+  const auto& c = s.cluster;
+  return std::to_string(c.gpus()) + " GPUs (" + std::to_string(c.nodes) + " x " + std::to_string(c.gpus_per_node) +
+         " " + c.gpu_entry->name + " on " + c.node + ", " + std::to_string(c.nics) + " x " + c.nic_link->name +
+         "), library " + std::string(models::to_string(s.communication_library())) + ", collective " +
+         std::string(models::to_string(s.data_parallel.collective));
+}
+
+void table(std::ostream& out, const CollectiveArgs& a, CollectiveOp op, const models::Scenario& s,
+           const std::vector<Row>& rows) {
+  const int n = s.cluster.gpus();
+  const bool reduces = op != CollectiveOp::AllGather && op != CollectiveOp::Broadcast;
+  out << "# dpcast collective: " << models::to_string(op) << " on " << cluster_line(s) << ", engine " << a.engine
+      << "\n#\n";
+  out << "#" << std::setw(11) << "size" << std::setw(13) << "count" << std::setw(7) << "type" << std::setw(7)
+      << "redop" << std::setw(11) << "time" << std::setw(8) << "algbw" << std::setw(8) << "busbw"
+      << "  algorithm\n";
+  out << "#" << std::setw(11) << "(B)" << std::setw(13) << "(elements)" << std::setw(25) << "(us)" << std::setw(8)
+      << "(GB/s)" << std::setw(8) << "(GB/s)\n";
+  for (const auto& r : rows) {
+    const double algbw = r.bytes / r.seconds / 1e9;
+    out << std::setw(12) << std::fixed << std::setprecision(0) << r.bytes << std::setw(13)
+        << count_of(op, r.bytes, n) << std::setw(7) << "float" << std::setw(7) << (reduces ? "sum" : "none")
+        << std::setw(11) << std::setprecision(1) << r.seconds * 1e6 << std::setw(8) << std::setprecision(2) << algbw
+        << std::setw(8) << algbw * sim::bus_bandwidth_factor(op, n) << "  " << r.algorithm << "\n";
+  }
+  out.unsetf(std::ios::floatfield);
+}
+
+}  // namespace
+
+int cmd_collective(const CollectiveArgs& a) {
+  std::string op_name = a.op;  // all_reduce as nccl-tests names its binaries, or all-reduce
+  for (auto& ch : op_name)
+    if (ch == '_') ch = '-';
+  const auto op = models::enum_from_name<CollectiveOp>(op_name);
+  if (!op)
+    throw Error("--op: unknown collective '" + a.op + "'" + models::suggestion(a.op, models::enum_names<CollectiveOp>()));
+  if (a.engine != "analytical" && a.engine != "des")
+    throw Error("--engine: unknown engine '" + a.engine + "' (engines: analytical, des)");
+  if (a.gpus.empty()) throw Error("--gpus: name at least one GPU count");
+  if (a.scenario.empty() && a.node.empty()) throw Error("dpcast collective: name a --node preset or a scenario file");
+  const auto sizes = sizes_of(a);
+  std::ostringstream text;
+  nlohmann::json all = nlohmann::json::array();
+  if (a.csv) text << "gpus,nodes,size_bytes,count,time_us,algbw_GBps,busbw_GBps,algorithm\n";
+  for (int gpus : a.gpus) {
+    if (gpus < 2) throw Error("--gpus: a collective needs at least 2 GPUs, got " + std::to_string(gpus));
+    const auto s = scenario_for(a, gpus);
+    const auto rows = rows_for(a, s, *op, sizes);
+    if (a.json) {
+      nlohmann::json j{{"op", models::to_string(*op)}, {"gpus", gpus},          {"nodes", s.cluster.nodes},
+                       {"cluster", cluster_line(s)},   {"engine", a.engine},    {"rows", nlohmann::json::array()}};
+      for (const auto& r : rows) {
+        const double algbw = r.bytes / r.seconds / 1e9;
+        j["rows"].push_back({{"size_bytes", r.bytes},
+                             {"count", count_of(*op, r.bytes, gpus)},
+                             {"time_us", r.seconds * 1e6},
+                             {"algbw_GBps", algbw},
+                             {"busbw_GBps", algbw * sim::bus_bandwidth_factor(*op, gpus)},
+                             {"algorithm", r.algorithm}});
+      }
+      all.push_back(j);
+    } else if (a.csv) {
+      for (const auto& r : rows) {
+        const double algbw = r.bytes / r.seconds / 1e9;
+        text << gpus << "," << s.cluster.nodes << "," << static_cast<std::int64_t>(r.bytes) << ","
+             << static_cast<std::int64_t>(count_of(*op, r.bytes, gpus)) << "," << r.seconds * 1e6 << "," << algbw
+             << "," << algbw * sim::bus_bandwidth_factor(*op, gpus) << ",\"" << r.algorithm << "\"\n";
+      }
+    } else {
+      if (gpus != a.gpus.front()) text << "\n";
+      table(text, a, *op, s, rows);
+    }
+  }
+  emit(a.json ? all.dump(2) + "\n" : text.str(), a.output);
+  return 0;
+}
+
+}  // namespace dpcast::cli

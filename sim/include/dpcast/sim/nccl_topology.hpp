@@ -1,0 +1,58 @@
+#pragma once
+// The channels NCCL's topology search finds on a cluster, as NCCL 2.21 derives them
+// (NVIDIA/nccl src/graph/search.cc ncclTopoCompute, topo.h, connect.cc): for each graph
+// (ring, tree, NVLS) the number of channels and the bandwidth per channel inside a node
+// (bw_intra) and through a NIC (bw_inter), in GB/s as NCCL keeps them. The cost model
+// (nccl_tuning.hpp) turns these into times.
+//
+// The search, reduced to the node shapes the catalogue holds (every GPU on one NVSwitch or
+// on PCIe, NICs spread evenly over the GPUs):
+//  * one node: the first speed of the architecture's intra list at or below the GPU's total
+//    NVLink (or PCIe) bandwidth T gives floor(T / speed) channels (at most 16); slower speeds
+//    are tried while speed / first > 0.49 and the largest channels x speed is kept (ties: the
+//    faster); channels are then duplicated at half the speed when speed >= 25 and not
+//    (SM > 80, speed < 50 and more than 4 channels) (ncclTopoDupChannels).
+//  * several nodes: the first speed of the inter list at or below what one NIC can carry
+//    (its NCCL bandwidth, capped by the GPU-NIC PCIe link) gives floor(NIC / speed) channels
+//    per NIC, at most 16 and at most T / speed; the same search over slower speeds; no
+//    duplication below 25 GB/s. With 2 nodes, the tree's bw_intra rises (search pass 2) to
+//    the fastest listed speed below 2 x bw_inter that the NVLinks carry.
+//  * NVLS (SM90 and NVSwitch, more than 2 GPUs a node): one channel per GPU (per NIC across
+//    nodes), bw_intra the fastest intra speed with (channels + 1) x speed <= T, bw_inter
+//    raised up to 2 x bw_intra (and to what a NIC carries across nodes).
+// Where the catalogue lacks NCCL's view (no compute capability), there is no NCCL topology.
+#include <optional>
+
+#include "dpcast/models/hardware.hpp"
+#include "dpcast/models/scenario.hpp"
+
+namespace dpcast::sim {
+
+/// One NCCL graph: channels and per-channel bandwidth (GB/s, NCCL's units).
+struct NcclGraph {
+  int channels = 0;
+  double bw_intra = 0;
+  double bw_inter = 0;
+  // NCCL_TOPO_PATTERN_TREE (instead of BALANCED_TREE): NCCL's tuning takes 15% off the tree's
+  // bandwidth. On SM90 with a NIC per GPU the search falls back to it.
+  bool simple_tree_pattern = false;
+};
+
+struct NcclTopology {
+  int nodes = 1;
+  int ranks = 1;
+  int compute_capability = 80;  // x10
+  models::CpuVendor cpu_vendor = models::CpuVendor::Intel;
+  bool nvlink = true;            // GPUs reach each other over NVLink (else PCIe: no LL128)
+  bool ll128 = true;             // NCCL enables LL128 (NVLink inside, NICs near the GPUs, SM 70/80/90)
+  int runtime_channels = 0;      // comm->nChannels: the ring's channels doubled (connect.cc)
+  NcclGraph ring, tree;
+  std::optional<NcclGraph> nvls;  // NVLink SHARP, where the hardware has it
+  [[nodiscard]] int ranks_per_node() const { return ranks / nodes; }
+};
+
+/// NCCL's view of the cluster, or nullopt where NCCL does not run (no NVIDIA compute
+/// capability, or a CPU device).
+[[nodiscard]] std::optional<NcclTopology> nccl_topology(const models::ClusterSpec& cluster);
+
+}  // namespace dpcast::sim

@@ -1,0 +1,207 @@
+// NCCL 2.21's cost model and choice: see nccl_tuning.hpp. Tables as in NVIDIA/nccl v2.21.5
+// src/graph/tuning.cc (latencies in us, bandwidths in GB/s), indexed [algorithm][protocol]
+// with the algorithms in NCCL's order (tree, ring, NVLS, NVLS-tree; PAT from 2.23).
+#include "dpcast/sim/nccl_tuning.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+namespace dpcast::sim {
+using models::CollectiveOp;
+
+namespace {
+
+constexpr int kLL = 0, kLL128 = 1, kSimple = 2;
+constexpr int kTree = 0, kRing = 1, kNvls = 2, kNvlsTree = 3, kPat = 4;
+constexpr int kNvlinkHw = 0, kPciHw = 1, kNetHw = 2;
+
+// baseLat (NVLS entries are 0 in 2.21: their latency is the hardware's alone). PAT: 2.23+.
+constexpr std::array<std::array<double, 3>, 5> kBaseLatency{
+    {{6.8, 14.0, 0}, {6.6, 14.0, 8.4}, {0, 0, 0}, {0, 0, 0}, {8.0, 8.0, 8.0}}};
+// hwLat[NVLink | PCI | NET][algorithm][protocol].
+constexpr std::array<std::array<std::array<double, 3>, 5>, 3> kHopLatency{{
+    {{{.6, 1.25, 28}, {.6, 1.9, 3.4}, {0, 0, 25}, {0, 0, 25}, {0, 0, 4.0}}},
+    {{{1.0, 1.9, 28}, {1.0, 2.5, 5.7}, {0, 0, 0}, {0, 0, 0}, {0, 0, 4.0}}},
+    {{{5.0, 8.5, 28}, {2.7, 4.0, 14.0}, {0, 0, 18}, {0, 0, 14}, {0, 0, 14}}},
+}};
+// [Volta | Ampere | Hopper][1 node | 2 nodes | more]. llMaxBws' first index is the GPU on
+// one node and the CPU (Intel 0, AMD 1) across nodes.
+constexpr std::array<std::array<double, 3>, 3> kLLMax{{{39.0, 39.0, 20.4}, {87.7, 22.5, 19.0}, {141.0, 45.0, 35.0}}};
+constexpr std::array<std::array<double, 3>, 3> kPerChannelRingLL128{
+    {{20.0, 20.0, 20.0}, {20.0, 20.0, 20.0}, {36.7, 36.7, 36.7}}};
+constexpr std::array<std::array<double, 3>, 3> kPerChannelTreeLL128{
+    {{20.0, 20.0, 20.0}, {20.0, 20.0, 20.0}, {36.7, 36.7, 29.0}}};
+constexpr std::array<std::array<double, 3>, 3> kPerChannelTree{{{26.5, 18.5, 10.0}, {24.0, 23.6, 17.8}, {38.7, 41.4, 36.0}}};
+// "Trees are not perfectly sticking to the model for medium sizes": by protocol, for
+// log2(bytes / 64) = 0 .. 22.
+constexpr std::array<std::array<double, 23>, 3> kTreeCorrection{{
+    {1.0, 1.0, 1.0, 1.0, .9, .8, .7, .7, .7, .7, .6, .5, .4, .4, .5, .6, .7, .8, .9, 1.0, 1.0, 1.0, 1.0},
+    {1.0, 1.0, 1.0, 1.0, 1.0, .9, .8, .8, .8, .7, .6, .6, .6, .6, .6, .6, .8, .9, .9, .9, .9, 1.0, 1.0},
+    {.9, .9, .9, .9, .9, .9, .9, .8, .7, .6, .6, .5, .5, .5, .5, .6, .7, .8, .7, .7, .8, .9, .9},
+}};
+
+int log2i(double x) {
+  int l = 0;
+  for (auto n = static_cast<long long>(x); n > 1; n >>= 1) ++l;
+  return l;
+}
+
+struct Context {
+  const NcclTopology& t;
+  CollectiveOp op;
+  double bytes;
+  int arch = 0;       // Volta, Ampere, Hopper
+  int node_band = 0;  // 1 node, 2 nodes, more
+  int ppn = 1;
+  int steps = 0;        // ring steps
+  int inter_steps = 0;  // of which cross the network (2.21: 2 x nodes for all-reduce)
+};
+
+Context context(const NcclTopology& t, CollectiveOp op, double bytes) {
+  Context c{t, op, bytes};
+  c.arch = t.compute_capability >= 90 ? 2 : t.compute_capability >= 80 ? 1 : 0;
+  c.node_band = t.nodes <= 2 ? t.nodes - 1 : 2;
+  c.ppn = t.ranks_per_node();
+  const int n = t.ranks;
+  const bool gathers = op == CollectiveOp::AllGather || op == CollectiveOp::ReduceScatter;
+  c.steps = op == CollectiveOp::AllReduce ? 2 * (n - 1) : gathers ? n - 1 : n;
+  c.inter_steps = op == CollectiveOp::AllReduce ? (t.nodes > 1 ? 2 * t.nodes : 0) : gathers ? t.nodes - 1 : t.nodes;
+  return c;
+}
+
+const NcclGraph* graph_of(const NcclTopology& t, int a) {
+  if (a == kTree) return &t.tree;
+  if (a == kNvls || a == kNvlsTree) return t.nvls ? &*t.nvls : nullptr;
+  return &t.ring;  // ring, PAT
+}
+
+// Whether NCCL 2.21 considers algorithm a with protocol p for this collective.
+bool enabled(const Context& c, int a, int p) {
+  if (p == kLL128 && !c.t.ll128) return false;
+  const bool all_reduce = c.op == CollectiveOp::AllReduce;
+  const bool gathers = c.op == CollectiveOp::AllGather || c.op == CollectiveOp::ReduceScatter;
+  switch (a) {
+    case kRing:
+      return true;
+    case kTree:
+      return all_reduce;
+    case kNvls:
+      return p == kSimple && c.t.nvls && c.t.nodes == 1 && (all_reduce || gathers);
+    case kNvlsTree:
+      return p == kSimple && c.t.nvls && c.t.nodes > 1 && all_reduce;
+    case kPat:  // 2.23+: one GPU per node, all-gather and reduce-scatter, Simple
+      return p == kSimple && gathers && c.ppn == 1 && c.t.nodes > 1;
+    default:
+      return false;
+  }
+}
+
+// ncclTopoTuneModel: the algorithm bandwidth (GB/s) of a x p. `achieved`: what the hardware
+// gives rather than what NCCL's model expects (nccl_achieved).
+double bandwidth(const Context& c, int a, int p, bool achieved = false) {
+  const NcclTopology& t = c.t;
+  const NcclGraph& g = *graph_of(t, a);
+  const bool nic_bound_tree = achieved && a == kTree && t.nodes == 2;
+  double bw = t.nodes <= 2 && !nic_bound_tree ? g.bw_intra : g.bw_inter;
+  if (a == kNvls) bw = std::min(g.bw_intra, g.bw_inter);
+  if (a == kNvlsTree) bw = std::min(g.bw_intra, t.nodes <= 2 ? g.bw_inter : g.bw_inter / 2);
+  double bus = g.channels * bw;
+  const int ll_row = t.nodes == 1 ? c.arch : (t.cpu_vendor == models::CpuVendor::Amd ? 1 : 0);
+  const double ll_max = kLLMax[ll_row][c.node_band];
+  if (a == kRing && p == kLL) bus = std::min(ll_max, bus * 0.5);
+  if (a == kRing && p == kLL128)
+    bus = std::min(bus * (c.ppn < 2 ? 0.7 : 120.0 / 128.0), g.channels * kPerChannelRingLL128[c.arch][c.node_band]);
+  if (a == kTree) bus = std::min(bus * 0.92, g.channels * kPerChannelTree[c.arch][c.node_band]);
+  if (a == kTree && p == kLL) bus = std::min(bus / 3.8, ll_max);
+  if (a == kTree && p == kLL128)
+    bus = std::min(bus * (t.nodes == 1 ? 7.0 / 9.0 : 120.0 / 128.0),
+                   g.channels * kPerChannelTreeLL128[c.arch][c.node_band]);
+  if (a == kTree && g.simple_tree_pattern) bus *= 0.85;
+  if (a == kPat) return bus * 0.75;  // not converted (2.23+)
+  const double ratio = a == kRing ? static_cast<double>(t.ranks) / c.steps : (a == kNvls || a == kNvlsTree) ? 5.0 / 6.0 : 0.5;
+  return bus * ratio;
+}
+
+// ncclTopoTuneModel: the latency (us) of a x p, before the ring's plateau.
+double latency(const Context& c, int a, int p) {
+  const NcclTopology& t = c.t;
+  const int intra_hw = t.nvlink ? kNvlinkHw : kPciHw;
+  const int hw = t.nodes == 1 ? intra_hw : kNetHw;
+  double intra = kHopLatency[intra_hw][a][p];
+  const double inter = kHopLatency[kNetHw][a][p];
+  double lat = kBaseLatency[a][p];
+  const bool one_to_all = c.op == CollectiveOp::Broadcast || c.op == CollectiveOp::Reduce;
+  switch (a) {
+    case kRing:
+      if (one_to_all) return lat + c.steps * (p == kSimple ? kHopLatency[hw][kTree][kSimple] : kHopLatency[hw][kRing][p]);
+      if (t.nodes > 1) {
+        const double net_overhead = t.cpu_vendor == models::CpuVendor::Amd ? 2.0 : 1.0;
+        intra = std::max(intra, net_overhead * (p == kSimple ? 3 : 1));
+      }
+      return lat + (c.steps - c.inter_steps) * intra + c.inter_steps * inter;
+    case kTree:
+      return lat + 2 * ((c.ppn - 1) * intra + log2i(t.nodes) * inter);
+    case kNvls:
+      return intra + (t.nodes > 1 ? inter : 0);
+    case kNvlsTree:
+      return lat + intra + 2 * log2i(t.nodes) * inter;
+    case kPat:
+      return lat + log2i(t.nodes) * (inter / 3.5) + t.ranks * 2.8;
+    default:
+      return lat;
+  }
+}
+
+NcclCost cost(const Context& c, int a, int p, bool achieved = false) {
+  const NcclTopology& t = c.t;
+  double bw = bandwidth(c, a, p, achieved);
+  const int log_size = log2i(c.bytes / 64);
+  if (a == kTree && log_size < 23) bw *= kTreeCorrection[p][log_size];
+  double lat = latency(c, a, p);
+  if (a == kRing && p == kSimple && t.nodes > 1 && c.op == CollectiveOp::AllReduce &&
+      c.bytes / (t.runtime_channels * t.ranks) >= 64)
+    lat *= t.compute_capability < 80 ? 1.9 : 1.4;  // "plateau effect of ring"
+  NcclCost out;
+  out.algorithm = static_cast<NcclAlgorithm>(a);
+  out.protocol = static_cast<NcclProtocol>(p);
+  out.channels = graph_of(t, a)->channels;
+  out.latency_s = lat * 1e-6;
+  out.bandwidth_bytes_per_s = bw * 1e9;
+  out.time_s = out.latency_s + c.bytes / out.bandwidth_bytes_per_s;
+  return out;
+}
+
+}  // namespace
+
+std::string NcclCost::label() const {
+  return std::string(models::to_string(algorithm)) + "/" + std::string(models::to_string(protocol)) + ", " +
+         std::to_string(channels) + " channels";
+}
+
+std::vector<NcclCost> nccl_costs(const NcclTopology& topology, CollectiveOp op, double bytes) {
+  std::vector<NcclCost> out;
+  if (topology.ranks <= 1) return out;
+  const Context c = context(topology, op, bytes);
+  for (int a : {kTree, kRing, kNvls, kNvlsTree, kPat})
+    for (int p : {kLL, kLL128, kSimple})
+      if (enabled(c, a, p) && bandwidth(c, a, p) > 0) out.push_back(cost(c, a, p));
+  return out;
+}
+
+NcclCost nccl_choice(const NcclTopology& topology, CollectiveOp op, double bytes) {
+  const auto costs = nccl_costs(topology, op, bytes);
+  if (costs.empty()) return NcclCost{};
+  // Strictly less replaces: ties keep NCCL's earlier algorithm and protocol.
+  const NcclCost* best = &costs.front();
+  for (const auto& c : costs)
+    if (c.time_s < best->time_s) best = &c;
+  return *best;
+}
+
+NcclCost nccl_achieved(const NcclTopology& topology, const NcclCost& choice, CollectiveOp op, double bytes) {
+  if (topology.ranks <= 1) return choice;
+  return cost(context(topology, op, bytes), static_cast<int>(choice.algorithm), static_cast<int>(choice.protocol), true);
+}
+
+}  // namespace dpcast::sim

@@ -1,0 +1,197 @@
+// NCCL's topology view and cost model (NCCL 2.21), checked against hand calculations from
+// NCCL's constants (tuning.cc, search.cc) and against the channel counts NCCL's own logs print.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "dpcast/models/error.hpp"
+#include "dpcast/sim/collectives.hpp"
+#include "dpcast/sim/nccl_topology.hpp"
+#include "dpcast/sim/nccl_tuning.hpp"
+
+using namespace dpcast;
+using models::CollectiveOp;
+using sim::NcclAlgorithm;
+using sim::NcclProtocol;
+
+namespace {
+constexpr double KiB = 1024.0;
+constexpr double GiB = 1024.0 * 1024.0 * 1024.0;
+
+// `cluster_keys` go into the cluster map (", network: {...}"), `rest` after it.
+models::Scenario on(const std::string& node, int nodes, const std::string& cluster_keys = "",
+                    const std::string& rest = "") {
+  return models::parse_scenarios("model: mlp\ncluster: {node: " + node + ", nodes: " + std::to_string(nodes) +
+                                     cluster_keys + "}\n" + rest,
+                                 "test.yaml")
+      .front();
+}
+
+sim::NcclTopology topology(const std::string& node, int nodes) {
+  return *sim::nccl_topology(on(node, nodes).cluster);
+}
+
+void expect_graph(const sim::NcclGraph& g, int channels, double intra, double inter) {
+  EXPECT_EQ(g.channels, channels);
+  EXPECT_DOUBLE_EQ(g.bw_intra, intra);
+  EXPECT_DOUBLE_EQ(g.bw_inter, inter);
+}
+}  // namespace
+
+// NCCL's logs: DGX A100 "nChannels 12, bw 20/20" on one node; one channel per HDR NIC at 24
+// across nodes; DGX H100 12 x 30 (NVIDIA/nccl#1197, 2.19), NVLS 8 x 40/60, and across nodes
+// "nChannels 8, bw 48/48".
+TEST(NcclTopology, ChannelsAsNcclsSearchFindsThem) {
+  const auto a100 = topology("dgx-a100", 1);
+  expect_graph(a100.ring, 12, 20, 20);
+  expect_graph(a100.tree, 12, 20, 20);
+  EXPECT_FALSE(a100.nvls);
+  EXPECT_EQ(a100.runtime_channels, 24);
+  const auto a100x4 = topology("dgx-a100", 4);
+  expect_graph(a100x4.ring, 8, 24, 24);
+  EXPECT_FALSE(a100x4.tree.simple_tree_pattern);
+  const auto a100x2 = topology("dgx-a100", 2);
+  expect_graph(a100x2.tree, 8, 30, 24);  // search pass 2 for 2 nodes: up to 2 x 24 that 240 GB/s of NVLink carries
+  const auto h100 = topology("dgx-h100", 1);
+  expect_graph(h100.ring, 12, 30, 30);
+  ASSERT_TRUE(h100.nvls);
+  expect_graph(*h100.nvls, 8, 40, 60);
+  const auto h100x16 = topology("dgx-h100", 16);
+  expect_graph(h100x16.ring, 8, 48, 48);
+  EXPECT_TRUE(h100x16.tree.simple_tree_pattern);
+  ASSERT_TRUE(h100x16.nvls);
+  expect_graph(*h100x16.nvls, 8, 40, 48);
+  EXPECT_EQ(h100x16.runtime_channels, 16);
+  // p4d: four 100 Gb/s EFA NICs, 12 GB/s each (the first listed speed at or below 12.5).
+  expect_graph(topology("p4d-24xlarge", 2).ring, 4, 12, 12);
+}
+
+// No NCCL where there is no NVIDIA GPU: the library defaults to MPI, and naming NCCL is an
+// error at the key.
+TEST(NcclTopology, NoneWithoutAComputeCapability) {
+  const auto cpu = on("cpu-host", 1);
+  EXPECT_FALSE(sim::nccl_topology(cpu.cluster));
+  EXPECT_EQ(cpu.communication_library(), models::CommLibrary::Mpi);
+  EXPECT_EQ(on("dgx-a100", 1).communication_library(), models::CommLibrary::Nccl);
+  try {
+    (void)on("dgx-a100", 1, ", gpu: mi300x", "data_parallel: {library: nccl}\n");
+    FAIL() << "NCCL on an AMD GPU was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("test.yaml:3"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("data_parallel.library"), std::string::npos) << e.what();
+  }
+}
+
+// All-reduce on one DGX A100 (v2.21.5): ring bus bandwidth 12 x 20 = 240 GB/s.
+//  LL: min(87.7, 240 / 2) x 8/14 = 50.114 GB/s; latency 6.6 + 14 x 0.6 = 15.0 us.
+//  Simple: 240 x 8/14 = 137.14 GB/s; latency 8.4 + 14 x 3.4 = 56.0 us.
+TEST(NcclTuning, OneDgxA100) {
+  const auto t = topology("dgx-a100", 1);
+  const auto small = sim::nccl_choice(t, CollectiveOp::AllReduce, 64 * KiB);
+  EXPECT_EQ(small.algorithm, NcclAlgorithm::Ring);
+  EXPECT_EQ(small.protocol, NcclProtocol::LL);
+  EXPECT_NEAR(small.latency_s, 15.0e-6, 1e-12);
+  EXPECT_NEAR(small.bandwidth_bytes_per_s, 87.7 * 8 / 14 * 1e9, 1e3);
+  EXPECT_NEAR(small.time_s, 15.0e-6 + 65536 / (87.7e9 * 8 / 14), 1e-12);
+  const auto large = sim::nccl_choice(t, CollectiveOp::AllReduce, GiB);
+  EXPECT_EQ(large.algorithm, NcclAlgorithm::Ring);
+  EXPECT_EQ(large.protocol, NcclProtocol::Simple);
+  EXPECT_EQ(large.channels, 12);
+  EXPECT_NEAR(large.time_s, 56.0e-6 + GiB / (240e9 * 8 / 14), 1e-9);  // 7885 us: busbw 238 GB/s
+}
+
+// Four DGX A100 (32 ranks, AMD CPUs): 64 KiB goes to Tree/LL:
+//  bus 8 x 24 x 0.92 = 176.6 -> capped at 8 x 17.8 = 142.4 -> / 3.8 = 37.5 -> min(LL cap 19.0)
+//  x 1/2 = 9.5 GB/s, x tree correction 0.6 at 64 KiB; latency 6.8 + 2 (7 x 0.6 + 2 x 5.0) = 35.2 us.
+// 1 GiB goes to Ring/Simple: 192 x 32/62 GB/s; latency 8.4 + 54 x max(3.4, 2 x 3) + 8 x 14 =
+// 444.4 us, x 1.4 for the ring's plateau.
+TEST(NcclTuning, FourDgxA100) {
+  const auto t = topology("dgx-a100", 4);
+  const auto small = sim::nccl_choice(t, CollectiveOp::AllReduce, 64 * KiB);
+  EXPECT_EQ(small.algorithm, NcclAlgorithm::Tree);
+  EXPECT_EQ(small.protocol, NcclProtocol::LL);
+  EXPECT_NEAR(small.latency_s, 35.2e-6, 1e-12);
+  EXPECT_NEAR(small.time_s, 35.2e-6 + 65536 / (9.5e9 * 0.6), 1e-11);
+  const auto large = sim::nccl_choice(t, CollectiveOp::AllReduce, GiB);
+  EXPECT_EQ(large.algorithm, NcclAlgorithm::Ring);
+  EXPECT_EQ(large.protocol, NcclProtocol::Simple);
+  EXPECT_NEAR(large.latency_s, 444.4e-6 * 1.4, 1e-11);
+  EXPECT_NEAR(large.time_s, 444.4e-6 * 1.4 + GiB / (192e9 * 32 / 62), 1e-9);  // 11457 us
+}
+
+// One DGX H100: 1 GiB on NVLS, 8 x min(40, 60) x 5/6 = 266.7 GB/s after 25 us (busbw 464).
+TEST(NcclTuning, OneDgxH100TakesNvlsForLargeMessages) {
+  const auto t = topology("dgx-h100", 1);
+  const auto large = sim::nccl_choice(t, CollectiveOp::AllReduce, GiB);
+  EXPECT_EQ(large.algorithm, NcclAlgorithm::Nvls);
+  EXPECT_NEAR(large.time_s, 25e-6 + GiB / (8 * 40e9 * 5 / 6), 1e-9);
+  const auto small = sim::nccl_choice(t, CollectiveOp::AllReduce, 64 * KiB);
+  EXPECT_EQ(small.algorithm, NcclAlgorithm::Ring);
+  EXPECT_EQ(small.protocol, NcclProtocol::LL);  // 15.0 us + 64 KiB at min(141, 180) x 8/14
+  EXPECT_NEAR(small.time_s, 15e-6 + 65536 / (141e9 * 8 / 14), 1e-12);
+}
+
+// Sixteen DGX H100 (128 ranks, Intel): 1 GiB on NVLS-tree, 8 x min(40, 48/2) x 5/6 = 160 GB/s
+// after 25 + 2 x 4 x 14 = 137 us; 64 KiB on Tree/LL with the simpler tree pattern (x 0.85):
+// 8 x 48 x 0.92 capped at 8 x 36 = 288 -> / 3.8 = 75.8 -> LL cap 20.4 x 0.85 x 1/2 x 0.6.
+TEST(NcclTuning, SixteenDgxH100) {
+  const auto t = topology("dgx-h100", 16);
+  const auto large = sim::nccl_choice(t, CollectiveOp::AllReduce, GiB);
+  EXPECT_EQ(large.algorithm, NcclAlgorithm::NvlsTree);
+  EXPECT_NEAR(large.time_s, 137e-6 + GiB / 160e9, 1e-9);
+  const auto small = sim::nccl_choice(t, CollectiveOp::AllReduce, 64 * KiB);
+  EXPECT_EQ(small.algorithm, NcclAlgorithm::Tree);
+  EXPECT_EQ(small.protocol, NcclProtocol::LL);
+  EXPECT_NEAR(small.time_s, 55.2e-6 + 65536 / (20.4e9 * 0.85 * 0.5 * 0.6), 1e-11);
+}
+
+// All-gather and reduce-scatter: rings (and NVLS on one H100 node), n-1 steps, ratio n/(n-1);
+// no tree. Broadcast and reduce: rings only, ratio 1.
+TEST(NcclTuning, OtherCollectivesUseTheAlgorithmsNcclHas) {
+  const auto a100 = topology("dgx-a100", 2);
+  for (auto op : {CollectiveOp::AllGather, CollectiveOp::ReduceScatter, CollectiveOp::Broadcast, CollectiveOp::Reduce})
+    for (const auto& c : sim::nccl_costs(a100, op, GiB)) EXPECT_EQ(c.algorithm, NcclAlgorithm::Ring);
+  const auto gather = sim::nccl_choice(a100, CollectiveOp::AllGather, GiB);
+  EXPECT_EQ(gather.protocol, NcclProtocol::Simple);
+  // 2 nodes: bw_intra 24 x 8 channels, ratio 16/15; latency 8.4 + 14 x 6 + 1 x 14 = 106.4 us.
+  EXPECT_NEAR(gather.time_s, 106.4e-6 + GiB / (192e9 * 16 / 15), 1e-9);
+  // One H100 node: NVLS is a candidate, but 8 x 40 x 5/6 = 267 GB/s loses to the ring's
+  // 12 x 30 x 8/7 = 411.
+  const auto h100 = topology("dgx-h100", 1);
+  const auto scatter = sim::nccl_costs(h100, CollectiveOp::ReduceScatter, GiB);
+  EXPECT_TRUE(std::any_of(scatter.begin(), scatter.end(),
+                          [](const sim::NcclCost& c) { return c.algorithm == NcclAlgorithm::Nvls; }));
+  EXPECT_EQ(sim::nccl_choice(h100, CollectiveOp::ReduceScatter, GiB).algorithm, NcclAlgorithm::Ring);
+  const auto broadcast = sim::nccl_choice(a100, CollectiveOp::Broadcast, GiB);
+  EXPECT_NEAR(broadcast.bandwidth_bytes_per_s, 192e9, 1e3);
+}
+
+// `auto` with NCCL is NCCL's choice; named algorithms stay α-β; MPI's auto is α-β; the
+// network's oversubscription slows NCCL's bandwidth term by what it takes from a ring.
+TEST(NcclCollectives, AutoIsNcclsChoiceAndNamesStayAlphaBeta) {
+  const auto s = on("dgx-a100", 4);
+  const auto path = sim::NetworkPath::from(s);
+  ASSERT_TRUE(path.nccl);
+  const auto choice = sim::choose_collective(models::Collective::Auto, CollectiveOp::AllReduce, GiB, path);
+  ASSERT_TRUE(choice.nccl);
+  EXPECT_EQ(choice.label(), "nccl ring/Simple");
+  EXPECT_DOUBLE_EQ(choice.time_s, sim::nccl_choice(*path.nccl, CollectiveOp::AllReduce, GiB).time_s);
+  const auto ring = sim::choose_collective(models::Collective::Ring, CollectiveOp::AllReduce, GiB, path);
+  EXPECT_FALSE(ring.nccl);
+  EXPECT_EQ(ring.label(), "ring");
+
+  const auto mpi = on("dgx-a100", 4, "", "data_parallel: {library: mpi}\n");
+  EXPECT_FALSE(sim::NetworkPath::from(mpi).nccl);
+  EXPECT_FALSE(sim::choose_collective(models::Collective::Auto, CollectiveOp::AllReduce, GiB,
+                                      sim::NetworkPath::from(mpi))
+                   .nccl);
+
+  // 4 nodes under leaves of 1 node with 2:1 oversubscription: a node-ordered ring's flows get
+  // half their NIC across leaves, so NCCL's bandwidth term doubles; its latency does not change.
+  const auto over = on("dgx-a100", 4, ", network: {topology: fat-tree, oversubscription: 2, nodes_per_leaf: 1}");
+  const auto over_path = sim::NetworkPath::from(over);
+  EXPECT_DOUBLE_EQ(over_path.ring_node_factor, 0.5);
+  const auto slowed = sim::choose_collective(models::Collective::Auto, CollectiveOp::AllReduce, GiB, over_path);
+  ASSERT_TRUE(slowed.nccl);
+  EXPECT_NEAR(slowed.time_s - slowed.nccl->latency_s, 2 * (choice.time_s - choice.nccl->latency_s), 1e-9);
+}
