@@ -33,10 +33,14 @@ double parse_size(const std::string& option, const std::string& text) {
   }
   std::string unit = text.substr(used);
   double scale = 1;
-  if (unit == "K" || unit == "k") scale = 1024.0;
-  else if (unit == "M" || unit == "m") scale = 1024.0 * 1024;
-  else if (unit == "G" || unit == "g") scale = 1024.0 * 1024 * 1024;
-  else if (!unit.empty()) throw Error(option + ": unknown unit '" + unit + "' in '" + text + "' (K, M or G)");
+  if (unit == "K" || unit == "k")
+    scale = 1024.0;
+  else if (unit == "M" || unit == "m")
+    scale = 1024.0 * 1024;
+  else if (unit == "G" || unit == "g")
+    scale = 1024.0 * 1024 * 1024;
+  else if (!unit.empty())
+    throw Error(option + ": unknown unit '" + unit + "' in '" + text + "' (K, M or G)");
   if (!(value > 0)) throw Error(option + ": a size must be positive, got '" + text + "'");
   return std::floor(value * scale);
 }
@@ -132,17 +136,17 @@ void table(std::ostream& out, const CollectiveArgs& a, CollectiveOp op, const mo
   const bool reduces = op != CollectiveOp::AllGather && op != CollectiveOp::Broadcast;
   out << "# dpcast collective: " << models::to_string(op) << " on " << cluster_line(s) << ", engine " << a.engine
       << "\n#\n";
-  out << "#" << std::setw(11) << "size" << std::setw(13) << "count" << std::setw(7) << "type" << std::setw(7)
-      << "redop" << std::setw(11) << "time" << std::setw(8) << "algbw" << std::setw(8) << "busbw"
+  out << "#" << std::setw(11) << "size" << std::setw(13) << "count" << std::setw(7) << "type" << std::setw(7) << "redop"
+      << std::setw(11) << "time" << std::setw(8) << "algbw" << std::setw(8) << "busbw"
       << "  algorithm\n";
   out << "#" << std::setw(11) << "(B)" << std::setw(13) << "(elements)" << std::setw(25) << "(us)" << std::setw(8)
       << "(GB/s)" << std::setw(8) << "(GB/s)\n";
   for (const auto& r : rows) {
     const double algbw = r.bytes / r.seconds / 1e9;
-    out << std::setw(12) << std::fixed << std::setprecision(0) << r.bytes << std::setw(13)
-        << count_of(op, r.bytes, n) << std::setw(7) << "float" << std::setw(7) << (reduces ? "sum" : "none")
-        << std::setw(11) << std::setprecision(1) << r.seconds * 1e6 << std::setw(8) << std::setprecision(2) << algbw
-        << std::setw(8) << algbw * sim::bus_bandwidth_factor(op, n) << "  " << r.algorithm << "\n";
+    out << std::setw(12) << std::fixed << std::setprecision(0) << r.bytes << std::setw(13) << count_of(op, r.bytes, n)
+        << std::setw(7) << "float" << std::setw(7) << (reduces ? "sum" : "none") << std::setw(11)
+        << std::setprecision(1) << r.seconds * 1e6 << std::setw(8) << std::setprecision(2) << algbw << std::setw(8)
+        << algbw * sim::bus_bandwidth_factor(op, n) << "  " << r.algorithm << "\n";
   }
   out.unsetf(std::ios::floatfield);
 }
@@ -155,7 +159,8 @@ int cmd_collective(const CollectiveArgs& a) {
     if (ch == '_') ch = '-';
   const auto op = models::enum_from_name<CollectiveOp>(op_name);
   if (!op)
-    throw Error("--op: unknown collective '" + a.op + "'" + models::suggestion(a.op, models::enum_names<CollectiveOp>()));
+    throw Error("--op: unknown collective '" + a.op + "'" +
+                models::suggestion(a.op, models::enum_names<CollectiveOp>()));
   if (a.engine != "analytical" && a.engine != "des")
     throw Error("--engine: unknown engine '" + a.engine + "' (engines: analytical, des)");
   if (a.gpus.empty()) throw Error("--gpus: name at least one GPU count");
@@ -169,8 +174,8 @@ int cmd_collective(const CollectiveArgs& a) {
     const auto s = scenario_for(a, gpus);
     const auto rows = rows_for(a, s, *op, sizes);
     if (a.json) {
-      nlohmann::json j{{"op", models::to_string(*op)}, {"gpus", gpus},          {"nodes", s.cluster.nodes},
-                       {"cluster", cluster_line(s)},   {"engine", a.engine},    {"rows", nlohmann::json::array()}};
+      nlohmann::json j{{"op", models::to_string(*op)}, {"gpus", gpus},       {"nodes", s.cluster.nodes},
+                       {"cluster", cluster_line(s)},   {"engine", a.engine}, {"rows", nlohmann::json::array()}};
       for (const auto& r : rows) {
         const double algbw = r.bytes / r.seconds / 1e9;
         j["rows"].push_back({{"size_bytes", r.bytes},
@@ -185,8 +190,8 @@ int cmd_collective(const CollectiveArgs& a) {
       for (const auto& r : rows) {
         const double algbw = r.bytes / r.seconds / 1e9;
         text << gpus << "," << s.cluster.nodes << "," << static_cast<std::int64_t>(r.bytes) << ","
-             << static_cast<std::int64_t>(count_of(*op, r.bytes, gpus)) << "," << r.seconds * 1e6 << "," << algbw
-             << "," << algbw * sim::bus_bandwidth_factor(*op, gpus) << ",\"" << r.algorithm << "\"\n";
+             << static_cast<std::int64_t>(count_of(*op, r.bytes, gpus)) << "," << r.seconds * 1e6 << "," << algbw << ","
+             << algbw * sim::bus_bandwidth_factor(*op, gpus) << ",\"" << r.algorithm << "\"\n";
       }
     } else {
       if (gpus != a.gpus.front()) text << "\n";

@@ -111,7 +111,8 @@ std::optional<NcclGraph> nvls_graph(const models::ClusterSpec& c, const Capaciti
   NcclGraph g;
   g.channels = c.nodes == 1 ? c.gpus_per_node : std::min(c.gpus_per_node, cap.nics);
   const auto& intra = speeds(cc, false);
-  const auto fits = std::find_if(intra.begin(), intra.end(), [&](double s) { return (g.channels + 1) * s <= cap.gpu_total; });
+  const auto fits =
+      std::find_if(intra.begin(), intra.end(), [&](double s) { return (g.channels + 1) * s <= cap.gpu_total; });
   if (fits == intra.end()) return std::nullopt;
   g.bw_intra = *fits;
   const double inter_cap = c.nodes == 1 ? 2 * g.bw_intra : std::min(2 * g.bw_intra, cap.nic);

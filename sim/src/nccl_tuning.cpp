@@ -32,7 +32,8 @@ constexpr std::array<std::array<double, 3>, 3> kPerChannelRingLL128{
     {{20.0, 20.0, 20.0}, {20.0, 20.0, 20.0}, {36.7, 36.7, 36.7}}};
 constexpr std::array<std::array<double, 3>, 3> kPerChannelTreeLL128{
     {{20.0, 20.0, 20.0}, {20.0, 20.0, 20.0}, {36.7, 36.7, 29.0}}};
-constexpr std::array<std::array<double, 3>, 3> kPerChannelTree{{{26.5, 18.5, 10.0}, {24.0, 23.6, 17.8}, {38.7, 41.4, 36.0}}};
+constexpr std::array<std::array<double, 3>, 3> kPerChannelTree{
+    {{26.5, 18.5, 10.0}, {24.0, 23.6, 17.8}, {38.7, 41.4, 36.0}}};
 // "Trees are not perfectly sticking to the model for medium sizes": by protocol, for
 // log2(bytes / 64) = 0 .. 22.
 constexpr std::array<std::array<double, 23>, 3> kTreeCorrection{{
@@ -119,7 +120,9 @@ double bandwidth(const Context& c, int a, int p, bool achieved = false) {
                    g.channels * kPerChannelTreeLL128[c.arch][c.node_band]);
   if (a == kTree && g.simple_tree_pattern) bus *= 0.85;
   if (a == kPat) return bus * 0.75;  // not converted (2.23+)
-  const double ratio = a == kRing ? static_cast<double>(t.ranks) / c.steps : (a == kNvls || a == kNvlsTree) ? 5.0 / 6.0 : 0.5;
+  const double ratio = a == kRing                       ? static_cast<double>(t.ranks) / c.steps
+                       : (a == kNvls || a == kNvlsTree) ? 5.0 / 6.0
+                                                        : 0.5;
   return bus * ratio;
 }
 
@@ -134,7 +137,8 @@ double latency(const Context& c, int a, int p) {
   const bool one_to_all = c.op == CollectiveOp::Broadcast || c.op == CollectiveOp::Reduce;
   switch (a) {
     case kRing:
-      if (one_to_all) return lat + c.steps * (p == kSimple ? kHopLatency[hw][kTree][kSimple] : kHopLatency[hw][kRing][p]);
+      if (one_to_all)
+        return lat + c.steps * (p == kSimple ? kHopLatency[hw][kTree][kSimple] : kHopLatency[hw][kRing][p]);
       if (t.nodes > 1) {
         const double net_overhead = t.cpu_vendor == models::CpuVendor::Amd ? 2.0 : 1.0;
         intra = std::max(intra, net_overhead * (p == kSimple ? 3 : 1));
@@ -201,7 +205,8 @@ NcclCost nccl_choice(const NcclTopology& topology, CollectiveOp op, double bytes
 
 NcclCost nccl_achieved(const NcclTopology& topology, const NcclCost& choice, CollectiveOp op, double bytes) {
   if (topology.ranks <= 1) return choice;
-  return cost(context(topology, op, bytes), static_cast<int>(choice.algorithm), static_cast<int>(choice.protocol), true);
+  return cost(context(topology, op, bytes), static_cast<int>(choice.algorithm), static_cast<int>(choice.protocol),
+              true);
 }
 
 }  // namespace dpcast::sim

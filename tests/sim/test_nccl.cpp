@@ -21,9 +21,9 @@ constexpr double GiB = 1024.0 * 1024.0 * 1024.0;
 // `cluster_keys` go into the cluster map (", network: {...}"), `rest` after it.
 models::Scenario on(const std::string& node, int nodes, const std::string& cluster_keys = "",
                     const std::string& rest = "") {
-  return models::parse_scenarios("model: mlp\ncluster: {node: " + node + ", nodes: " + std::to_string(nodes) +
-                                     cluster_keys + "}\n" + rest,
-                                 "test.yaml")
+  return models::parse_scenarios(
+             "model: mlp\ncluster: {node: " + node + ", nodes: " + std::to_string(nodes) + cluster_keys + "}\n" + rest,
+             "test.yaml")
       .front();
 }
 
@@ -182,9 +182,8 @@ TEST(NcclCollectives, AutoIsNcclsChoiceAndNamesStayAlphaBeta) {
 
   const auto mpi = on("dgx-a100", 4, "", "data_parallel: {library: mpi}\n");
   EXPECT_FALSE(sim::NetworkPath::from(mpi).nccl);
-  EXPECT_FALSE(sim::choose_collective(models::Collective::Auto, CollectiveOp::AllReduce, GiB,
-                                      sim::NetworkPath::from(mpi))
-                   .nccl);
+  EXPECT_FALSE(
+      sim::choose_collective(models::Collective::Auto, CollectiveOp::AllReduce, GiB, sim::NetworkPath::from(mpi)).nccl);
 
   // 4 nodes under leaves of 1 node with 2:1 oversubscription: a node-ordered ring's flows get
   // half their NIC across leaves, so NCCL's bandwidth term doubles; its latency does not change.

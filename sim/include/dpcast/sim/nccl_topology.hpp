@@ -43,9 +43,9 @@ struct NcclTopology {
   int ranks = 1;
   int compute_capability = 80;  // x10
   models::CpuVendor cpu_vendor = models::CpuVendor::Intel;
-  bool nvlink = true;            // GPUs reach each other over NVLink (else PCIe: no LL128)
-  bool ll128 = true;             // NCCL enables LL128 (NVLink inside, NICs near the GPUs, SM 70/80/90)
-  int runtime_channels = 0;      // comm->nChannels: the ring's channels doubled (connect.cc)
+  bool nvlink = true;        // GPUs reach each other over NVLink (else PCIe: no LL128)
+  bool ll128 = true;         // NCCL enables LL128 (NVLink inside, NICs near the GPUs, SM 70/80/90)
+  int runtime_channels = 0;  // comm->nChannels: the ring's channels doubled (connect.cc)
   NcclGraph ring, tree;
   std::optional<NcclGraph> nvls;  // NVLink SHARP, where the hardware has it
   [[nodiscard]] int ranks_per_node() const { return ranks / nodes; }

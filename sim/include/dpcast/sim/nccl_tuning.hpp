@@ -54,10 +54,10 @@ namespace dpcast::sim {
 struct NcclCost {
   NcclAlgorithm algorithm = NcclAlgorithm::Ring;
   NcclProtocol protocol = NcclProtocol::Simple;
-  int channels = 0;                   // of the algorithm's graph
-  double latency_s = 0;               // with the ring's plateau
-  double bandwidth_bytes_per_s = 0;   // algorithm bandwidth, with the tree's correction
-  double time_s = 0;                  // latency_s + bytes / bandwidth_bytes_per_s
+  int channels = 0;                  // of the algorithm's graph
+  double latency_s = 0;              // with the ring's plateau
+  double bandwidth_bytes_per_s = 0;  // algorithm bandwidth, with the tree's correction
+  double time_s = 0;                 // latency_s + bytes / bandwidth_bytes_per_s
 
   /// "ring/LL128, 12 channels"
   [[nodiscard]] std::string label() const;
