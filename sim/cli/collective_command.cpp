@@ -54,14 +54,21 @@ std::vector<double> sizes_of(const CollectiveArgs& a) {
   return out;
 }
 
+// GPUs per node for `gpus` GPUs on nodes of `node_gpus`: all on one node when they fit.
+int gpus_per_node(int gpus, int node_gpus) {
+  const int per_node = std::min(gpus, node_gpus);
+  if (gpus % per_node != 0)
+    throw Error("--gpus: " + std::to_string(gpus) + " GPUs do not fill nodes of " + std::to_string(per_node) +
+                " (--gpus-per-node)");
+  return per_node;
+}
+
 // The scenario text for `gpus` GPUs of a node preset (the collective needs no model, but a
 // scenario has one: the smallest of the zoo).
 std::string scenario_text(const CollectiveArgs& a, int gpus) {
   const auto& node = models::Catalogue::builtin().node(a.node);
-  const int per_node = a.gpus_per_node > 0 ? a.gpus_per_node : std::min(gpus, node.gpus_per_node);
-  if (gpus % per_node != 0)
-    throw Error("--gpus: " + std::to_string(gpus) + " GPUs do not fill nodes of " + std::to_string(per_node) +
-                " (--gpus-per-node)");
+  const int per_node =
+      a.gpus_per_node > 0 ? gpus_per_node(gpus, a.gpus_per_node) : gpus_per_node(gpus, node.gpus_per_node);
   std::ostringstream text;
   text << "name: collective\nmodel: mlp\ncluster:\n  node: " << a.node << "\n  nodes: " << gpus / per_node
        << "\n  gpus_per_node: " << per_node << "\n";
@@ -75,9 +82,7 @@ models::Scenario scenario_for(const CollectiveArgs& a, int gpus) {
   if (a.scenario.empty()) return models::parse_scenario_with(scenario_text(a, gpus), "dpcast collective", {});
   // A scenario's cluster, with its GPU count set.
   const auto base = models::load_scenario_with(a.scenario, {});
-  const int per_node = std::min(gpus, base.cluster.gpus_per_node);
-  if (gpus % per_node != 0)
-    throw Error("--gpus: " + std::to_string(gpus) + " GPUs do not fill nodes of " + std::to_string(per_node));
+  const int per_node = gpus_per_node(gpus, base.cluster.gpus_per_node);
   auto value = [](const std::string& path, int n) {
     return models::YamlValue("--gpus", YAML::Load(std::to_string(n)), path);
   };
@@ -85,11 +90,22 @@ models::Scenario scenario_for(const CollectiveArgs& a, int gpus) {
                                                  {"cluster.gpus_per_node", value("cluster.gpus_per_node", per_node)}});
 }
 
+// One row, in nccl-tests' terms (count: 4-byte floats per rank's buffer, see count_of).
 struct Row {
   double bytes = 0;
-  double seconds = 0;
+  double count = 0;
+  double time_us = 0;
+  double algbw_GBps = 0;
+  double busbw_GBps = 0;
   std::string algorithm;
 };
+
+// nccl-tests' count column: elements per rank's buffer (the all-gather's input, the
+// reduce-scatter's output), 4-byte floats.
+double count_of(CollectiveOp op, double bytes, int gpus) {
+  const bool per_rank = op == CollectiveOp::AllGather || op == CollectiveOp::ReduceScatter;
+  return std::floor(bytes / 4 / (per_rank ? gpus : 1));
+}
 
 double timed(const CollectiveArgs& a, const models::Scenario& s, const sim::CollectiveChoice& choice, CollectiveOp op,
              double bytes) {
@@ -105,21 +121,22 @@ double timed(const CollectiveArgs& a, const models::Scenario& s, const sim::Coll
 std::vector<Row> rows_for(const CollectiveArgs& a, const models::Scenario& s, CollectiveOp op,
                           const std::vector<double>& sizes) {
   const sim::NetworkPath path = sim::NetworkPath::from(s);
+  const int gpus = s.cluster.gpus();
   std::vector<Row> rows;
   for (double bytes : sizes) {
     const auto choice = sim::choose_collective(s.data_parallel.collective, op, bytes, path);
-    Row r{bytes, timed(a, s, choice, op, bytes), choice.label()};
+    const double seconds = timed(a, s, choice, op, bytes);
+    Row r;
+    r.bytes = bytes;
+    r.count = count_of(op, bytes, gpus);
+    r.time_us = seconds * 1e6;
+    r.algbw_GBps = bytes / seconds / 1e9;
+    r.busbw_GBps = r.algbw_GBps * sim::bus_bandwidth_factor(op, gpus);
+    r.algorithm = choice.label();
     if (choice.nccl) r.algorithm += ", " + std::to_string(choice.nccl->channels) + " channels";
     rows.push_back(r);
   }
   return rows;
-}
-
-// nccl-tests' count column: elements per rank's buffer (the all-gather's input, the
-// reduce-scatter's output), 4-byte floats.
-double count_of(CollectiveOp op, double bytes, int gpus) {
-  const bool per_rank = op == CollectiveOp::AllGather || op == CollectiveOp::ReduceScatter;
-  return std::floor(bytes / 4 / (per_rank ? gpus : 1));
 }
 
 std::string cluster_line(const models::Scenario& s) {
@@ -132,7 +149,6 @@ std::string cluster_line(const models::Scenario& s) {
 
 void table(std::ostream& out, const CollectiveArgs& a, CollectiveOp op, const models::Scenario& s,
            const std::vector<Row>& rows) {
-  const int n = s.cluster.gpus();
   const bool reduces = op != CollectiveOp::AllGather && op != CollectiveOp::Broadcast;
   out << "# dpcast collective: " << models::to_string(op) << " on " << cluster_line(s) << ", engine " << a.engine
       << "\n#\n";
@@ -142,11 +158,10 @@ void table(std::ostream& out, const CollectiveArgs& a, CollectiveOp op, const mo
   out << "#" << std::setw(11) << "(B)" << std::setw(13) << "(elements)" << std::setw(25) << "(us)" << std::setw(8)
       << "(GB/s)" << std::setw(8) << "(GB/s)\n";
   for (const auto& r : rows) {
-    const double algbw = r.bytes / r.seconds / 1e9;
-    out << std::setw(12) << std::fixed << std::setprecision(0) << r.bytes << std::setw(13) << count_of(op, r.bytes, n)
-        << std::setw(7) << "float" << std::setw(7) << (reduces ? "sum" : "none") << std::setw(11)
-        << std::setprecision(1) << r.seconds * 1e6 << std::setw(8) << std::setprecision(2) << algbw << std::setw(8)
-        << algbw * sim::bus_bandwidth_factor(op, n) << "  " << r.algorithm << "\n";
+    out << std::setw(12) << std::fixed << std::setprecision(0) << r.bytes << std::setw(13) << r.count << std::setw(7)
+        << "float" << std::setw(7) << (reduces ? "sum" : "none") << std::setw(11) << std::setprecision(1) << r.time_us
+        << std::setw(8) << std::setprecision(2) << r.algbw_GBps << std::setw(8) << r.busbw_GBps << "  " << r.algorithm
+        << "\n";
   }
   out.unsetf(std::ios::floatfield);
 }
@@ -176,23 +191,19 @@ int cmd_collective(const CollectiveArgs& a) {
     if (a.json) {
       nlohmann::json j{{"op", models::to_string(*op)}, {"gpus", gpus},       {"nodes", s.cluster.nodes},
                        {"cluster", cluster_line(s)},   {"engine", a.engine}, {"rows", nlohmann::json::array()}};
-      for (const auto& r : rows) {
-        const double algbw = r.bytes / r.seconds / 1e9;
+      for (const auto& r : rows)
         j["rows"].push_back({{"size_bytes", r.bytes},
-                             {"count", count_of(*op, r.bytes, gpus)},
-                             {"time_us", r.seconds * 1e6},
-                             {"algbw_GBps", algbw},
-                             {"busbw_GBps", algbw * sim::bus_bandwidth_factor(*op, gpus)},
+                             {"count", r.count},
+                             {"time_us", r.time_us},
+                             {"algbw_GBps", r.algbw_GBps},
+                             {"busbw_GBps", r.busbw_GBps},
                              {"algorithm", r.algorithm}});
-      }
       all.push_back(j);
     } else if (a.csv) {
-      for (const auto& r : rows) {
-        const double algbw = r.bytes / r.seconds / 1e9;
+      for (const auto& r : rows)
         text << gpus << "," << s.cluster.nodes << "," << static_cast<std::int64_t>(r.bytes) << ","
-             << static_cast<std::int64_t>(count_of(*op, r.bytes, gpus)) << "," << r.seconds * 1e6 << "," << algbw << ","
-             << algbw * sim::bus_bandwidth_factor(*op, gpus) << ",\"" << r.algorithm << "\"\n";
-      }
+             << static_cast<std::int64_t>(r.count) << "," << r.time_us << "," << r.algbw_GBps << "," << r.busbw_GBps
+             << ",\"" << r.algorithm << "\"\n";
     } else {
       if (gpus != a.gpus.front()) text << "\n";
       table(text, a, *op, s, rows);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <optional>
 
 namespace dpcast::sim {
 using models::CollectiveOp;
@@ -183,24 +184,35 @@ std::string NcclCost::label() const {
          std::to_string(channels) + " channels";
 }
 
-std::vector<NcclCost> nccl_costs(const NcclTopology& topology, CollectiveOp op, double bytes) {
-  std::vector<NcclCost> out;
-  if (topology.ranks <= 1) return out;
+namespace {
+// Every algorithm x protocol NCCL considers for `op` of `bytes`, in NCCL's order, costed.
+template <typename Visit>
+void for_each_candidate(const NcclTopology& topology, CollectiveOp op, double bytes, Visit&& visit) {
+  if (topology.ranks <= 1) return;
   const Context c = context(topology, op, bytes);
   for (int a : {kTree, kRing, kNvls, kNvlsTree, kPat})
-    for (int p : {kLL, kLL128, kSimple})
-      if (enabled(c, a, p) && bandwidth(c, a, p) > 0) out.push_back(cost(c, a, p));
+    for (int p : {kLL, kLL128, kSimple}) {
+      if (!enabled(c, a, p)) continue;
+      const NcclCost candidate = cost(c, a, p);
+      if (candidate.bandwidth_bytes_per_s > 0) visit(candidate);
+    }
+}
+}  // namespace
+
+std::vector<NcclCost> nccl_costs(const NcclTopology& topology, CollectiveOp op, double bytes) {
+  std::vector<NcclCost> out;
+  for_each_candidate(topology, op, bytes, [&](const NcclCost& candidate) { out.push_back(candidate); });
   return out;
 }
 
 NcclCost nccl_choice(const NcclTopology& topology, CollectiveOp op, double bytes) {
-  const auto costs = nccl_costs(topology, op, bytes);
-  if (costs.empty()) return NcclCost{};
-  // Strictly less replaces: ties keep NCCL's earlier algorithm and protocol.
-  const NcclCost* best = &costs.front();
-  for (const auto& c : costs)
-    if (c.time_s < best->time_s) best = &c;
-  return *best;
+  // Strictly less replaces: ties keep NCCL's earlier algorithm and protocol. (Every bucket of
+  // every configuration asks: no list is built.)
+  std::optional<NcclCost> best;
+  for_each_candidate(topology, op, bytes, [&](const NcclCost& candidate) {
+    if (!best || candidate.time_s < best->time_s) best = candidate;
+  });
+  return best.value_or(NcclCost{});
 }
 
 NcclCost nccl_achieved(const NcclTopology& topology, const NcclCost& choice, CollectiveOp op, double bytes) {
