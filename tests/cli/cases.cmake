@@ -232,6 +232,24 @@ dpcast_cli_error(calibrate_needs_output "dpcast calibrate: -o PROFILE is require
 dpcast_cli_error(calibrate_not_a_log "tests/cli/bad/not-a-record.json: no nccl-tests all_reduce_perf rows found"
                  calibrate --nccl-tests tests/cli/bad/not-a-record.json --link nvlink4 -o ${CMAKE_CURRENT_BINARY_DIR}/never.yaml)
 
+# ---- collective: one collective over sizes, as nccl-tests prints it ----
+dpcast_cli_test(collective_table 0 "  1073741824    268435456  float    sum     4051.5  265.02  463.79  nccl nvls/Simple, 8 channels"
+                collective --node dgx-h100 --gpus 8 -b 1K -e 1G -f 16)
+dpcast_cli_test(collective_across_nodes 0 "on 16 GPUs (2 x 8 a100-80gb on dgx-a100, 8 x ib-hdr), library nccl"
+                collective --node dgx-a100 --gpus 16 --op all_gather)
+dpcast_cli_test(collective_csv 0 "gpus,nodes,size_bytes,count,time_us,algbw_GBps,busbw_GBps,algorithm"
+                collective --node dgx-a100 --gpus 8 --csv)
+dpcast_cli_test(collective_alpha_beta 0 "  ring" collective --node dgx-a100 --gpus 8 --algorithm ring -b 1M -e 1M)
+dpcast_cli_error(collective_unknown_op "--op: unknown collective 'allreduce' (did you mean 'all-reduce'?)"
+                 collective --node dgx-a100 --op allreduce)
+dpcast_cli_error(collective_bad_size "-b: unknown unit 'X' in '8X' (K, M or G)" collective --node dgx-a100 -b 8X)
+dpcast_cli_error(collective_sizes_backwards "-e: the last size (1M) is below the first (1G)"
+                 collective --node dgx-a100 -b 1G -e 1M)
+dpcast_cli_error(collective_partial_node "--gpus: 12 GPUs do not fill nodes of 8 (--gpus-per-node)"
+                 collective --node dgx-a100 --gpus 12)
+dpcast_cli_error(collective_one_gpu "--gpus: a collective needs at least 2 GPUs, got 1" collective --node dgx-a100 --gpus 1)
+dpcast_cli_error(collective_no_cluster "dpcast collective: name a --node preset or a scenario file" collective)
+
 # ---- plan: cluster sizing ----
 set(PLAN scenarios/examples/plan-gpt2-xl.yaml)
 dpcast_cli_test(plan_recommends 0 "8 x dgx-h100 (64 h100-sxm) on fat-tree ib-ndr 1:1, micro-batch 16, ZeRO-3: 34 h and $15,084 (286,103 steps of 431 ms, DES-confirmed)" plan ${PLAN})
