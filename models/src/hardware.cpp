@@ -143,9 +143,26 @@ NodePreset read_node(const fs::path& file) {
   n.socket_link = r.string("socket_link", "");
   if (auto v = r.optional("cpu_vendor")) n.cpu_vendor = v->as_enum<CpuVendor>();
   n.nic_pcie_link = r.string("nic_pcie_link", "");
+  if (auto v = r.optional("nccl_net_devices")) {
+    n.nccl_net_devices = static_cast<int>(v->as_int_in(1, n.nics));
+    if (n.nics % n.nccl_net_devices != 0)
+      v->fail(std::to_string(n.nics) + " NICs do not group evenly into " + std::to_string(n.nccl_net_devices) +
+              " devices");
+  }
   if (!n.socket_link.empty() && n.sockets == 1) r.required("socket_link").fail("socket_link needs sockets > 1");
   r.finish();
   return n;
+}
+
+NcclAchieved read_nccl_achieved(const fs::path& file) {
+  MapReader r(file.string(), load_yaml_file(file.string()), "");
+  NcclAchieved a;
+  a.source = SourceLocation{file.string(), 1, 1};
+  a.latency_factor = r.positive_number("latency_factor");
+  a.pipeline_factor = r.required("pipeline_factor").as_number_at_least(0);
+  if (auto v = r.optional("reference_network_latency_s")) a.reference_network_latency_s = v->as_number_at_least(0);
+  r.finish();
+  return a;
 }
 
 std::vector<fs::path> yaml_files(const fs::path& dir) {
@@ -198,6 +215,8 @@ Catalogue Catalogue::load(const std::string& dir) {
   for (const auto& f : yaml_files(fs::path(dir) / "gpus")) c.add(read_gpu(f));
   for (const auto& f : yaml_files(fs::path(dir) / "links")) c.add(read_link(f));
   for (const auto& f : yaml_files(fs::path(dir) / "nodes")) c.add(read_node(f));
+  if (const auto nccl = fs::path(dir) / "nccl.yaml"; fs::is_regular_file(nccl))
+    c.set_nccl_achieved(read_nccl_achieved(nccl));
   return c;
 }
 

@@ -29,6 +29,7 @@ void ClusterSpec::resolve(const Catalogue& cat) {
   socket_link = preset.sockets > 1 ? &cat.link(preset.socket_link) : nullptr;
   nic_link = &cat.link(network.link);
   nic_pcie_link = preset.nic_pcie_link.empty() ? nullptr : &cat.link(preset.nic_pcie_link);
+  nccl_achieved = &cat.nccl_achieved();
 }
 
 int ClusterSpec::nodes_per_leaf() const {

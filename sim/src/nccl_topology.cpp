@@ -65,8 +65,11 @@ Capacities capacities(const models::ClusterSpec& c) {
     const int cc = c.gpu_entry->compute_capability;
     pcie = cc >= 90 ? 48.0 : cc >= 80 ? 24.0 : 12.0;
   }
-  cap.nic = std::min(c.nic_link->nccl_bandwidth() / kGB, pcie);
-  cap.nics = c.nics;
+  // A plugin that groups NICs (nccl_net_devices) shows NCCL one device per group.
+  const int presets_nics = c.node_entry->nics;
+  const int rails = c.node_entry->nccl_net_devices > 0 ? presets_nics / c.node_entry->nccl_net_devices : 1;
+  cap.nic = std::min(rails * c.nic_link->nccl_bandwidth() / kGB, pcie);
+  cap.nics = std::max(1, c.nics / rails);
   return cap;
 }
 
@@ -140,6 +143,12 @@ std::optional<NcclTopology> nccl_topology(const models::ClusterSpec& c) {
   t.nvls = nvls_graph(c, cap, cc);
   // connect.cc ncclTopoPostset: the ring's channels doubled; on SM90 across nodes with fast
   // NICs and fewer than 16, doubled again.
+  if (const models::NcclAchieved* achieved = c.nccl_achieved) {
+    t.latency_factor = achieved->latency_factor;
+    t.pipeline_factor = achieved->pipeline_factor;
+    if (achieved->reference_network_latency_s && c.nodes > 1)
+      t.extra_network_hop_us = std::max(0.0, c.nic_link->latency_s - *achieved->reference_network_latency_s) * 1e6;
+  }
   t.runtime_channels = std::min(32, 2 * t.ring.channels);
   if (cc == 90 && c.nodes > 1 && t.ring.bw_intra > 45.0 && t.runtime_channels < 16)
     t.runtime_channels = std::min(32, 2 * t.runtime_channels);

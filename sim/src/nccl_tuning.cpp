@@ -158,12 +158,33 @@ double latency(const Context& c, int a, int p) {
   }
 }
 
+// The network hops latency() counts for a (the ring's network steps; a tree's, NVLS-tree's
+// and PAT's log2(nodes) up and down; NVLS's one).
+double network_hops(const Context& c, int a) {
+  const NcclTopology& t = c.t;
+  if (t.nodes == 1) return 0;
+  switch (a) {
+    case kRing:
+      return c.inter_steps;
+    case kTree:
+    case kNvlsTree:
+      return 2.0 * log2i(t.nodes);
+    case kNvls:
+      return 1;
+    case kPat:
+      return log2i(t.nodes) / 3.5;
+    default:
+      return 0;
+  }
+}
+
 NcclCost cost(const Context& c, int a, int p, bool achieved = false) {
   const NcclTopology& t = c.t;
   double bw = bandwidth(c, a, p, achieved);
   const int log_size = log2i(c.bytes / 64);
   if (a == kTree && log_size < 23) bw *= kTreeCorrection[p][log_size];
   double lat = latency(c, a, p);
+  if (achieved) lat += network_hops(c, a) * t.extra_network_hop_us;
   if (a == kRing && p == kSimple && t.nodes > 1 && c.op == CollectiveOp::AllReduce &&
       c.bytes / (t.runtime_channels * t.ranks) >= 64)
     lat *= t.compute_capability < 80 ? 1.9 : 1.4;  // "plateau effect of ring"
@@ -217,8 +238,13 @@ NcclCost nccl_choice(const NcclTopology& topology, CollectiveOp op, double bytes
 
 NcclCost nccl_achieved(const NcclTopology& topology, const NcclCost& choice, CollectiveOp op, double bytes) {
   if (topology.ranks <= 1) return choice;
-  return cost(context(topology, op, bytes), static_cast<int>(choice.algorithm), static_cast<int>(choice.protocol),
-              true);
+  NcclCost out =
+      cost(context(topology, op, bytes), static_cast<int>(choice.algorithm), static_cast<int>(choice.protocol), true);
+  const double transfer_s = bytes / out.bandwidth_bytes_per_s;
+  out.latency_s =
+      topology.latency_factor * out.latency_s + topology.pipeline_factor * std::sqrt(out.latency_s * transfer_s);
+  out.time_s = out.latency_s + transfer_s;
+  return out;
 }
 
 }  // namespace dpcast::sim

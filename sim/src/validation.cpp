@@ -7,6 +7,7 @@
 
 #include "dpcast/models/error.hpp"
 #include "dpcast/sim/collectives.hpp"
+#include "dpcast/sim/nccl_achieved_fit.hpp"
 #include "dpcast/sim/units.hpp"
 #ifdef DPCAST_HAVE_DES
 #include "dpcast/sim/des/des_engine.hpp"
@@ -47,8 +48,15 @@ ErrorStats ErrorStats::of(const std::vector<CaseResult>& results) {
 }
 
 const std::vector<std::shared_ptr<const CorpusFit>>& corpus_fits() {
-  static const std::vector<std::shared_ptr<const CorpusFit>> fits;
+  static const std::vector<std::shared_ptr<const CorpusFit>> fits{std::make_shared<NcclAchievedFit>()};
   return fits;
+}
+
+double collective_figure(Measure m, models::CollectiveOp op, double bytes, double seconds, int ranks) {
+  if (m == Measure::CollectiveTime) return seconds * 1e6;
+  const double algbw = bytes / seconds / 1e9;
+  if (m == Measure::AlgorithmBandwidth) return algbw;
+  return algbw * bus_bandwidth_factor(op, ranks);
 }
 
 namespace {
@@ -69,14 +77,6 @@ double collective_seconds(const models::ValidationCase& c, const models::Scenari
 #else
   throw Error("des: not available in this build (needs SimGrid)");
 #endif
-}
-
-// nccl-tests' figures of a collective of `bytes` that took `seconds` on n ranks.
-double collective_figure(Measure m, models::CollectiveOp op, double bytes, double seconds, int ranks) {
-  if (m == Measure::CollectiveTime) return seconds * 1e6;
-  const double algbw = bytes / seconds / 1e9;
-  if (m == Measure::AlgorithmBandwidth) return algbw;
-  return algbw * bus_bandwidth_factor(op, ranks);
 }
 
 double step_figure(Measure m, const models::RunRecord& r) {
@@ -179,12 +179,12 @@ Validation validate(const std::vector<models::DataSet>& corpus, const Validation
                     const std::function<void(std::size_t, std::size_t)>& progress) {
   Validation v;
   v.engine = options.engine == Engine::Des ? "des" : "analytical";
-  for (const auto& f : options.fits) v.fits.push_back(f->name());
   std::size_t total = 0;
   for (const auto& d : corpus) total += d.cases.size() * (options.fits.empty() ? 1 : 2);
   std::size_t done = 0;
   Predictor predictor;
   const auto everything = fitted(options.fits, cases_except(corpus, ""));
+  for (const auto& f : options.fits) v.fits.push_back(f->name() + " (" + f->constants(*everything) + ")");
   for (const auto& d : corpus) {
     const auto without = fitted(options.fits, cases_except(corpus, d.name));
     std::vector<CaseResult> in_sample, left_out;

@@ -93,7 +93,8 @@ std::string validation_table(const Validation& v, const models::Bounds* bounds, 
     out << "left out: each data set predicted by a model fitted without it; no constant is fitted to the corpus yet, "
            "so it equals in-sample.\n";
   else
-    out << "left out: each data set predicted by the fits (" << list(v.fits) << ") made without its own cases.\n";
+    out << "left out: each data set predicted by the fits made without its own cases; on every data set they give "
+        << list(v.fits) << ".\n";
   return out.str();
 }
 

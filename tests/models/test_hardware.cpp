@@ -270,5 +270,31 @@ TEST_F(TempCatalogue, MissingDirectory) {
   EXPECT_THROW((void)Catalogue::load((dir_ / "absent").string()), dpcast::Error);
 }
 
+TEST_F(TempCatalogue, NcclNetDevicesMustGroupTheNicsEvenly) {
+  const std::string base = "name: n2\ngpu: g1\ngpus_per_node: 4\nfabric: pcie\nintra_link: l1\nnic_link: l2\n";
+  write("nodes/n2.yaml", base + "nics: 8\nnccl_net_devices: 4\n");
+  EXPECT_EQ(Catalogue::load(dir_.string()).node("n2").nccl_net_devices, 4);
+  const std::string uneven = write("nodes/n2.yaml", base + "nics: 8\nnccl_net_devices: 3\n");
+  EXPECT_EQ(load_error(), uneven + ":8:19: nccl_net_devices: 8 NICs do not group evenly into 3 devices");
+  const std::string more = write("nodes/n2.yaml", base + "nics: 2\nnccl_net_devices: 4\n");
+  EXPECT_EQ(load_error(), more + ":8:19: nccl_net_devices: expected an integer from 1 to 2, got 4");
+}
+
+TEST_F(TempCatalogue, NcclAchievedIsReadWhereTheFileIsAndNeutralWithout) {
+  const NcclAchieved neutral = Catalogue::load(dir_.string()).nccl_achieved();
+  EXPECT_EQ(neutral.latency_factor, 1.0);
+  EXPECT_EQ(neutral.pipeline_factor, 0.0);
+  EXPECT_FALSE(neutral.reference_network_latency_s.has_value());
+  write("nccl.yaml", "latency_factor: 1.5\npipeline_factor: 0.25\nreference_network_latency_s: 3.0e-6\n");
+  const NcclAchieved read = Catalogue::load(dir_.string()).nccl_achieved();
+  EXPECT_EQ(read.latency_factor, 1.5);
+  EXPECT_EQ(read.pipeline_factor, 0.25);
+  EXPECT_EQ(read.reference_network_latency_s, 3.0e-6);
+  const std::string zero = write("nccl.yaml", "latency_factor: 0\npipeline_factor: 0\n");
+  EXPECT_EQ(load_error(), zero + ":1:17: latency_factor: expected a positive number, got 0");
+  const std::string unknown = write("nccl.yaml", "latency_factor: 1\npipeline_factor: 0\nlatency: 2\n");
+  EXPECT_EQ(load_error().rfind(unknown + ":3:1: latency: unknown key", 0), 0u) << load_error();
+}
+
 }  // namespace
 }  // namespace dpcast::models

@@ -7,6 +7,7 @@
 
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/validation_corpus.hpp"
+#include "dpcast/sim/nccl_achieved_fit.hpp"
 #include "dpcast/sim/provenance.hpp"
 #include "dpcast/sim/validation.hpp"
 
@@ -89,6 +90,9 @@ TEST(Validation, ErrorStatistics) {
 class MeanBusBandwidthFit : public CorpusFit {
  public:
   [[nodiscard]] std::string name() const override { return "mean-busbw"; }
+  [[nodiscard]] std::string constants(const models::Catalogue& fitted) const override {
+    return "nvlink4 " + std::to_string(static_cast<int>(fitted.link("nvlink4").bandwidth_bytes_per_s / 1e9)) + " GB/s";
+  }
   [[nodiscard]] models::Catalogue fit(const models::Catalogue& base,
                                       const std::vector<const models::ValidationCase*>& cases) const override {
     double sum = 0;
@@ -113,7 +117,7 @@ TEST(Validation, LeaveOneSourceOutPredictsEachDataSetWithAFitThatNeverSawIt) {
   options.fits = {std::make_shared<MeanBusBandwidthFit>()};
   const Validation v = validate(corpus.load(), options);
   ASSERT_EQ(v.data_sets.size(), 2u);
-  EXPECT_EQ(v.fits, std::vector<std::string>{"mean-busbw"});
+  EXPECT_EQ(v.fits, std::vector<std::string>{"mean-busbw (nvlink4 200 GB/s)"});
   // In-sample the fit saw both: 200 GB/s, so a is +100% and b -33%.
   EXPECT_NEAR(v.data_sets[0].in_sample.mape, 1.0, 1e-3);
   EXPECT_NEAR(v.data_sets[1].in_sample.mape, 1.0 / 3, 1e-3);
@@ -126,7 +130,9 @@ TEST(Validation, LeaveOneSourceOutPredictsEachDataSetWithAFitThatNeverSawIt) {
 TEST(Validation, WithoutFitsLeaveOneOutIsInSample) {
   TempCorpus corpus;
   corpus.add("a", 1 << 20, 50);
-  const Validation v = validate(corpus.load(), ValidationOptions{});
+  ValidationOptions options;
+  options.fits.clear();
+  const Validation v = validate(corpus.load(), options);
   EXPECT_TRUE(v.fits.empty());
   EXPECT_DOUBLE_EQ(v.data_sets[0].leave_one_out.mape, v.data_sets[0].in_sample.mape);
   EXPECT_EQ(v.all.n, 1);
@@ -280,6 +286,27 @@ TEST(Provenance, ThePredictorSaysItOnEveryRecord) {
   Predictor predictor;
   const auto r = predictor.predict(scenario("gpt2-small", "dgx-h100", 1), Engine::Analytical);
   EXPECT_EQ(r.provenance.rfind("catalogue defaults", 0), 0u) << r.provenance;
+}
+
+// The catalogue's NCCL factors (scenarios/hardware/nccl.yaml) are what NcclAchievedFit finds on
+// the whole corpus, so that predictions outside `dpcast validate` use the fitted figures; and a
+// fit shown no bare collective leaves the catalogue as it was.
+TEST(Validation, CatalogueHoldsTheNcclFactorsFittedOnTheCorpus) {
+  const auto corpus = models::load_corpus(models::default_validation_dir());
+  std::vector<const models::ValidationCase*> cases;
+  for (const auto& d : corpus)
+    for (const auto& c : d.cases) cases.push_back(&c);
+  const auto& builtin = models::Catalogue::builtin();
+  const NcclAchievedFit fit;
+  const auto fitted = fit.fit(builtin, cases).nccl_achieved();
+  EXPECT_DOUBLE_EQ(fitted.latency_factor, builtin.nccl_achieved().latency_factor)
+      << fit.constants(fit.fit(builtin, cases));
+  EXPECT_DOUBLE_EQ(fitted.pipeline_factor, builtin.nccl_achieved().pipeline_factor);
+  EXPECT_GT(fitted.latency_factor, 1.0);  // NCCL's model underestimates what nccl-tests measure
+  std::vector<const models::ValidationCase*> no_collectives;
+  for (const auto* c : cases)
+    if (!c->collective) no_collectives.push_back(c);
+  EXPECT_EQ(fit.fit(builtin, no_collectives).nccl_achieved().latency_factor, builtin.nccl_achieved().latency_factor);
 }
 
 }  // namespace

@@ -121,8 +121,27 @@ struct NodePreset {
   // through a NIC (GPU Direct RDMA). Empty: the GPU generation's (PCIe 3 before Ampere, 4 on
   // Ampere and Ada, 5 on Hopper).
   std::string nic_pcie_link;
+  // The network devices NCCL sees. A network plugin may group NICs: aws-ofi-nccl's multi-rail
+  // (RDMA protocol) exposes one "leader NIC" per GPU whose traffic it spreads over the NICs of
+  // its group, so NCCL sees nics / nccl_net_devices NICs as one device of their summed speed.
+  // 0: every NIC is its own device.
+  int nccl_net_devices = 0;
   SourceLocation source;
   std::map<std::string, SourceLocation> key_locations;  // where gpu and the links were written
+};
+
+// What NCCL achieves against its own cost model (scenarios/hardware/nccl.yaml): NCCL's
+// tuning model picks algorithms, it does not predict times. Measured nccl-tests tables are
+// slower than it at small sizes (more latency) and ramp to their peak bandwidth later (a
+// pipeline-fill cost that grows with the square root of the transfer time). Fitted to the
+// validation corpus by sim's NcclAchievedFit; without the file, NCCL's model as it is.
+struct NcclAchieved {
+  double latency_factor = 1.0;   // x NCCL's latency
+  double pipeline_factor = 0.0;  // x sqrt(NCCL's latency x transfer time)
+  // The network link latency NCCL's per-hop network latencies were tuned on (InfiniBand): a
+  // NIC link whose latency is higher adds the difference to every network hop. Unset: none.
+  std::optional<double> reference_network_latency_s;
+  SourceLocation source;
 };
 
 class Catalogue {
@@ -150,10 +169,14 @@ class Catalogue {
   void add(Link link);
   void add(NodePreset node);  // checks its gpu and links exist
 
+  [[nodiscard]] const NcclAchieved& nccl_achieved() const { return nccl_achieved_; }
+  void set_nccl_achieved(NcclAchieved figures) { nccl_achieved_ = std::move(figures); }
+
  private:
   std::map<std::string, Gpu, std::less<>> gpus_;
   std::map<std::string, Link, std::less<>> links_;
   std::map<std::string, NodePreset, std::less<>> nodes_;
+  NcclAchieved nccl_achieved_;
 };
 
 }  // namespace dpcast::models

@@ -82,9 +82,10 @@ struct ClusterSpec {
   const NodePreset* node_entry = nullptr;
   const Link* intra_link = nullptr;
   const Link* nic_link = nullptr;
-  const Link* host_link = nullptr;      // PCIe switch uplinks (PCIe fabric)
-  const Link* socket_link = nullptr;    // between CPU sockets (PCIe fabric with sockets > 1)
-  const Link* nic_pcie_link = nullptr;  // GPU to NIC, where the node preset names it
+  const Link* host_link = nullptr;              // PCIe switch uplinks (PCIe fabric)
+  const Link* socket_link = nullptr;            // between CPU sockets (PCIe fabric with sockets > 1)
+  const Link* nic_pcie_link = nullptr;          // GPU to NIC, where the node preset names it
+  const NcclAchieved* nccl_achieved = nullptr;  // the catalogue's
   int nics = 1;
   [[nodiscard]] int gpus() const { return nodes * gpus_per_node; }
   /// Sets the catalogue entries (node, GPU, links) and the NIC count from the names node,

@@ -48,6 +48,12 @@ struct NcclTopology {
   int runtime_channels = 0;  // comm->nChannels: the ring's channels doubled (connect.cc)
   NcclGraph ring, tree;
   std::optional<NcclGraph> nvls;  // NVLink SHARP, where the hardware has it
+  // What NCCL achieves against its model (models::NcclAchieved, used by nccl_achieved only):
+  // the latency factor, the pipeline-fill factor, and the latency (us) a network hop adds
+  // over the network NCCL's hop latencies were tuned on.
+  double latency_factor = 1.0;
+  double pipeline_factor = 0.0;
+  double extra_network_hop_us = 0.0;
   [[nodiscard]] int ranks_per_node() const { return ranks / nodes; }
 };
 

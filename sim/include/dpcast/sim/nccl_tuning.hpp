@@ -75,7 +75,12 @@ struct NcclCost {
 /// move data up to twice as fast as a ring (nccl-tests busbw near 2 x the NICs); published
 /// 2-node runs reach the NICs' rate, not twice it (scenarios/validation: 2-node A100 and H100
 /// logs at 0.8-0.95 of the NICs). The achieved tree runs at the NIC speed (bw_inter), as NCCL
-/// itself costs trees on more than two nodes. Everything else is NCCL's estimate.
+/// itself costs trees on more than two nodes. Then what measured tables show against NCCL's
+/// estimate (models::NcclAchieved): a network hop costs what the NIC link's latency adds over
+/// InfiniBand's, and with L the latency and T = bytes / bandwidth,
+///   latency = latency_factor x L + pipeline_factor x sqrt(L x T),   time = latency + T.
+/// The square root is a pipeline's fill: n chunks through d stages take (n + d - 1) chunk
+/// times, and the best n gives T + (d-1) x step + 2 sqrt((d-1) x step x T).
 [[nodiscard]] NcclCost nccl_achieved(const NcclTopology& topology, const NcclCost& choice, models::CollectiveOp op,
                                      double bytes);
 

@@ -68,11 +68,18 @@ class CorpusFit {
   /// `base` with the fitted constants in place; `cases` are the only published figures it may use.
   [[nodiscard]] virtual models::Catalogue fit(const models::Catalogue& base,
                                               const std::vector<const models::ValidationCase*>& cases) const = 0;
+  /// The constants as they stand in `fitted`, for people: "latency_factor 1.5, ...".
+  [[nodiscard]] virtual std::string constants(const models::Catalogue& fitted) const = 0;
 };
 
-/// The fits behind the catalogue's constants (none yet: every constant comes from a
-/// datasheet or a measurement of its own, see scenarios/hardware/).
+/// The fits behind the catalogue's constants (every other constant comes from a datasheet or
+/// a measurement of its own, see scenarios/hardware/): NcclAchievedFit.
 [[nodiscard]] const std::vector<std::shared_ptr<const CorpusFit>>& corpus_fits();
+
+/// nccl-tests' figure (time in us, algbw or busbw in GB/s) of a collective of `bytes` that took
+/// `seconds` on `ranks` ranks.
+[[nodiscard]] double collective_figure(models::Measure m, models::CollectiveOp op, double bytes, double seconds,
+                                       int ranks);
 
 struct ValidationOptions {
   Engine engine = Engine::Analytical;
@@ -81,7 +88,7 @@ struct ValidationOptions {
 
 struct Validation {
   std::string engine;
-  std::vector<std::string> fits;          // the names of the fits applied
+  std::vector<std::string> fits;          // the fits applied: "name (constants on every data set)"
   std::vector<CaseResult> cases;          // in-sample, in corpus order
   std::vector<CaseResult> leave_one_out;  // the same cases, each predicted without its own data set's figures
   std::vector<DataSetResult> data_sets;
