@@ -286,6 +286,29 @@ void read_training(MapReader r, Scenario& s) {
   r.finish();
 }
 
+// data_parallel.nccl_algorithm / nccl_protocol: NCCL_ALGO and NCCL_PROTO, so NCCL only.
+void read_nccl_restriction(MapReader& r, Scenario& s) {
+  DataParallelSpec& d = s.data_parallel;
+  auto check = [&](const YamlValue& v) {
+    if (s.communication_library() != CommLibrary::Nccl)
+      v.fail("restricts NCCL's choice, and this scenario's library is " +
+             std::string(to_string(s.communication_library())));
+    if (d.collective != Collective::Auto)
+      v.fail("restricts NCCL's choice, which only `collective: auto` makes (collective is " +
+             std::string(to_string(d.collective)) + ")");
+  };
+  if (auto v = r.optional("nccl_algorithm")) {
+    note(s, v);
+    d.nccl_algorithm = v->as_enum<NcclAlgorithm>();
+    check(*v);
+  }
+  if (auto v = r.optional("nccl_protocol")) {
+    note(s, v);
+    d.nccl_protocol = v->as_enum<NcclProtocol>();
+    check(*v);
+  }
+}
+
 void read_data_parallel(MapReader r, Scenario& s) {
   declare_schema_keys(r);
   DataParallelSpec& d = s.data_parallel;
@@ -300,6 +323,7 @@ void read_data_parallel(MapReader r, Scenario& s) {
       v->fail("NCCL runs on NVIDIA GPUs; " + s.cluster.gpu_entry->name +
               " has no compute_capability in the catalogue (use mpi or gloo)");
   }
+  read_nccl_restriction(r, s);
   d.bucket_mb = r.positive_number("bucket_mb", 25);
   d.first_bucket_mb = r.positive_number("first_bucket_mb", 1);
   d.overlap = r.boolean("overlap", true);

@@ -148,6 +148,9 @@ std::string scenario_yaml(const Scenario& s) {
   out << YAML::Key << "collective" << YAML::Value << std::string(to_string(d.collective));
   if (d.library != CommLibrary::Default)
     out << YAML::Key << "library" << YAML::Value << std::string(to_string(d.library));
+  if (d.nccl_algorithm)
+    out << YAML::Key << "nccl_algorithm" << YAML::Value << std::string(to_string(*d.nccl_algorithm));
+  if (d.nccl_protocol) out << YAML::Key << "nccl_protocol" << YAML::Value << std::string(to_string(*d.nccl_protocol));
   out << YAML::Key << "bucket_mb" << YAML::Value << YAML::Load(number(d.bucket_mb));
   out << YAML::Key << "first_bucket_mb" << YAML::Value << YAML::Load(number(d.first_bucket_mb));
   out << YAML::Key << "overlap" << YAML::Value << d.overlap;

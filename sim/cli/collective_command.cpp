@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <iomanip>
 #include <sstream>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -78,16 +79,29 @@ std::string scenario_text(const CollectiveArgs& a, int gpus) {
   return text.str();
 }
 
+// --nccl-algorithm and --nccl-protocol, as scenario keys (they override a scenario's).
+std::vector<models::KeyOverride> nccl_overrides(const CollectiveArgs& a) {
+  std::vector<models::KeyOverride> out;
+  for (const auto& [option, key, value] :
+       {std::tuple{"--nccl-algorithm", "data_parallel.nccl_algorithm", a.nccl_algorithm},
+        std::tuple{"--nccl-protocol", "data_parallel.nccl_protocol", a.nccl_protocol}})
+    if (!value.empty()) out.push_back({key, models::YamlValue(option, YAML::Node(value), key)});
+  return out;
+}
+
 models::Scenario scenario_for(const CollectiveArgs& a, int gpus) {
-  if (a.scenario.empty()) return models::parse_scenario_with(scenario_text(a, gpus), "dpcast collective", {});
+  if (a.scenario.empty())
+    return models::parse_scenario_with(scenario_text(a, gpus), "dpcast collective", nccl_overrides(a));
   // A scenario's cluster, with its GPU count set.
   const auto base = models::load_scenario_with(a.scenario, {});
   const int per_node = gpus_per_node(gpus, base.cluster.gpus_per_node);
   auto value = [](const std::string& path, int n) {
     return models::YamlValue("--gpus", YAML::Load(std::to_string(n)), path);
   };
-  return models::load_scenario_with(a.scenario, {{"cluster.nodes", value("cluster.nodes", gpus / per_node)},
-                                                 {"cluster.gpus_per_node", value("cluster.gpus_per_node", per_node)}});
+  auto overrides = nccl_overrides(a);
+  overrides.push_back({"cluster.nodes", value("cluster.nodes", gpus / per_node)});
+  overrides.push_back({"cluster.gpus_per_node", value("cluster.gpus_per_node", per_node)});
+  return models::load_scenario_with(a.scenario, overrides);
 }
 
 // One row, in nccl-tests' terms (count: 4-byte floats per rank's buffer, see count_of).
@@ -139,12 +153,20 @@ std::vector<Row> rows_for(const CollectiveArgs& a, const models::Scenario& s, Co
   return rows;
 }
 
+// ", NCCL_ALGO=ring, NCCL_PROTO=Simple" where the scenario restricts NCCL's choice.
+std::string nccl_restriction(const models::DataParallelSpec& d) {
+  std::string out;
+  if (d.nccl_algorithm) out += ", NCCL_ALGO=" + std::string(models::to_string(*d.nccl_algorithm));
+  if (d.nccl_protocol) out += ", NCCL_PROTO=" + std::string(models::to_string(*d.nccl_protocol));
+  return out;
+}
+
 std::string cluster_line(const models::Scenario& s) {
   const auto& c = s.cluster;
   return std::to_string(c.gpus()) + " GPUs (" + std::to_string(c.nodes) + " x " + std::to_string(c.gpus_per_node) +
          " " + c.gpu_entry->name + " on " + c.node + ", " + std::to_string(c.nics) + " x " + c.nic_link->name +
          "), library " + std::string(models::to_string(s.communication_library())) + ", collective " +
-         std::string(models::to_string(s.data_parallel.collective));
+         std::string(models::to_string(s.data_parallel.collective)) + nccl_restriction(s.data_parallel);
 }
 
 void table(std::ostream& out, const CollectiveArgs& a, CollectiveOp op, const models::Scenario& s,

@@ -138,6 +138,10 @@ Command add_collective(CLI::App& app) {
   collective->add_option("--algorithm", a->algorithm,
                          "auto (the library's choice: NCCL's own) or an alpha-beta algorithm: ring, tree, "
                          "halving-doubling, hierarchical, parameter-server");
+  collective->add_option("--nccl-algorithm", a->nccl_algorithm,
+                         "As NCCL_ALGO: NCCL chooses only this algorithm: tree, ring, nvls, nvls-tree or pat");
+  collective->add_option("--nccl-protocol", a->nccl_protocol,
+                         "As NCCL_PROTO: NCCL chooses only this protocol: LL, LL128 or Simple");
   collective->add_option("-b,--minbytes", a->begin, "First size, as nccl-tests: 8, 64K, 1M, 8G (default 8)");
   collective->add_option("-e,--maxbytes", a->end, "Last size (default 128M)");
   collective->add_option("-f,--stepfactor", a->factor, "Size factor between rows (default 2)");

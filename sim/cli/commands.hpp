@@ -134,6 +134,8 @@ struct CollectiveArgs {
   std::string link;       // NIC link (default: the preset's)
   std::string library;    // nccl | mpi | gloo (default: by device)
   std::string algorithm = "auto";
+  std::string nccl_algorithm;  // NCCL_ALGO: tree, ring, nvls, nvls-tree, pat ("": NCCL's choice)
+  std::string nccl_protocol;   // NCCL_PROTO: LL, LL128, Simple
   std::string op = "all-reduce";
   std::vector<int> gpus{8};
   std::string begin = "8", end = "128M";

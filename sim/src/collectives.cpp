@@ -38,7 +38,13 @@ NetworkPath NetworkPath::from(const models::Scenario& s) {
   }
   p.ps_servers = s.data_parallel.ps_servers > 0 ? s.data_parallel.ps_servers : c.nodes;
   p.library = s.communication_library();
-  if (p.library == models::CommLibrary::Nccl) p.nccl = nccl_topology(c);
+  if (p.library == models::CommLibrary::Nccl) {
+    p.nccl = nccl_topology(c);
+    if (p.nccl) {
+      p.nccl->only_algorithm = s.data_parallel.nccl_algorithm;
+      p.nccl->only_protocol = s.data_parallel.nccl_protocol;
+    }
+  }
   return p;
 }
 

@@ -8,6 +8,8 @@
 #include <cmath>
 #include <optional>
 
+#include "dpcast/models/error.hpp"
+
 namespace dpcast::sim {
 using models::CollectiveOp;
 
@@ -206,6 +208,20 @@ std::string NcclCost::label() const {
 }
 
 namespace {
+// "tree/LL", "ring", "protocol LL128".
+std::string restriction(const NcclTopology& t) {
+  if (!t.only_algorithm) return "protocol " + std::string(models::to_string(*t.only_protocol));
+  std::string out(models::to_string(*t.only_algorithm));
+  if (t.only_protocol) out += "/" + std::string(models::to_string(*t.only_protocol));
+  return out;
+}
+
+// NCCL_ALGO / NCCL_PROTO.
+bool allowed(const NcclTopology& t, int a, int p) {
+  return (!t.only_algorithm || static_cast<int>(*t.only_algorithm) == a) &&
+         (!t.only_protocol || static_cast<int>(*t.only_protocol) == p);
+}
+
 // Every algorithm x protocol NCCL considers for `op` of `bytes`, in NCCL's order, costed.
 template <typename Visit>
 void for_each_candidate(const NcclTopology& topology, CollectiveOp op, double bytes, Visit&& visit) {
@@ -213,7 +229,7 @@ void for_each_candidate(const NcclTopology& topology, CollectiveOp op, double by
   const Context c = context(topology, op, bytes);
   for (int a : {kTree, kRing, kNvls, kNvlsTree, kPat})
     for (int p : {kLL, kLL128, kSimple}) {
-      if (!enabled(c, a, p)) continue;
+      if (!enabled(c, a, p) || !allowed(topology, a, p)) continue;
       const NcclCost candidate = cost(c, a, p);
       if (candidate.bandwidth_bytes_per_s > 0) visit(candidate);
     }
@@ -233,6 +249,10 @@ NcclCost nccl_choice(const NcclTopology& topology, CollectiveOp op, double bytes
   for_each_candidate(topology, op, bytes, [&](const NcclCost& candidate) {
     if (!best || candidate.time_s < best->time_s) best = candidate;
   });
+  if (!best && topology.ranks > 1 && (topology.only_algorithm || topology.only_protocol))
+    throw Error(std::string(topology.only_algorithm ? "data_parallel.nccl_algorithm" : "data_parallel.nccl_protocol") +
+                ": NCCL has no " + restriction(topology) + " for " + std::string(models::to_string(op)) +
+                " on this cluster (NCCL fails the same way: \"no " + "algorithm/protocol available\")");
   return best.value_or(NcclCost{});
 }
 

@@ -233,13 +233,23 @@ dpcast_cli_error(calibrate_not_a_log "tests/cli/bad/not-a-record.json: no nccl-t
                  calibrate --nccl-tests tests/cli/bad/not-a-record.json --link nvlink4 -o ${CMAKE_CURRENT_BINARY_DIR}/never.yaml)
 
 # ---- collective: one collective over sizes, as nccl-tests prints it ----
-dpcast_cli_test(collective_table 0 "  1073741824    268435456  float    sum     4367.9  245.82  430.19  nccl nvls/Simple, 8 channels"
+dpcast_cli_test(collective_table 0 "  1073741824    268435456  float    sum     4321.6  248.46  434.80  nccl nvls/Simple, 8 channels"
                 collective --node dgx-h100 --gpus 8 -b 1K -e 1G -f 16)
 dpcast_cli_test(collective_across_nodes 0 "on 16 GPUs (2 x 8 a100-80gb on dgx-a100, 8 x ib-hdr), library nccl"
                 collective --node dgx-a100 --gpus 16 --op all_gather)
 dpcast_cli_test(collective_csv 0 "gpus,nodes,size_bytes,count,time_us,algbw_GBps,busbw_GBps,algorithm"
                 collective --node dgx-a100 --gpus 8 --csv)
 dpcast_cli_test(collective_alpha_beta 0 "  ring" collective --node dgx-a100 --gpus 8 --algorithm ring -b 1M -e 1M)
+# NCCL_ALGO / NCCL_PROTO: the ring NVIDIA/nccl#1047 measured (349 GB/s busbw at 1 GiB), and
+# a restriction NCCL cannot meet.
+dpcast_cli_test(collective_nccl_algorithm 0 "library nccl, collective auto, NCCL_ALGO=ring, NCCL_PROTO=Simple"
+                collective --node dgx-h100 --op reduce_scatter --nccl-algorithm ring --nccl-protocol Simple -b 1G -e 1G)
+dpcast_cli_error(collective_nccl_algorithm_unavailable
+                 "data_parallel.nccl_algorithm: NCCL has no tree for all-gather on this cluster (NCCL fails the same way: \"no algorithm/protocol available\")"
+                 collective --node dgx-a100 --gpus 16 --op all_gather --nccl-algorithm tree)
+dpcast_cli_error(collective_nccl_protocol_not_nccl
+                 "--nccl-protocol: data_parallel.nccl_protocol: restricts NCCL's choice, and this scenario's library is mpi"
+                 collective --node dgx-a100 --library mpi --nccl-protocol LL)
 dpcast_cli_error(collective_unknown_op "--op: unknown collective 'allreduce' (did you mean 'all-reduce'?)"
                  collective --node dgx-a100 --op allreduce)
 dpcast_cli_error(collective_bad_size "-b: unknown unit 'X' in '8X' (K, M or G)" collective --node dgx-a100 -b 8X)
@@ -252,9 +262,9 @@ dpcast_cli_error(collective_no_cluster "dpcast collective: name a --node preset 
 
 # ---- plan: cluster sizing ----
 set(PLAN scenarios/examples/plan-gpt2-xl.yaml)
-dpcast_cli_test(plan_recommends 0 "8 x dgx-h100 (64 h100-sxm) on fat-tree ib-ndr 1:1, micro-batch 16, ZeRO-3: 34 h and $15,119 (286,103 steps of 432 ms, DES-confirmed)" plan ${PLAN})
+dpcast_cli_test(plan_recommends 0 "8 x dgx-h100 (64 h100-sxm) on fat-tree ib-ndr 1:1, micro-batch 16, ZeRO-3: 34 h and $15,116 (286,103 steps of 432 ms, DES-confirmed)" plan ${PLAN})
 # 34 h for $16 more than the cheapest that meets the deadline (68 h): the faster one.
-dpcast_cli_test(plan_recommends_why 0 "the fastest that meets the 72 h deadline within the $20,000 budget at most 1% dearer than the cheapest that does ($15,096)." plan ${PLAN})
+dpcast_cli_test(plan_recommends_why 0 "the fastest that meets the 72 h deadline within the $20,000 budget at most 1% dearer than the cheapest that does ($15,094)." plan ${PLAN})
 dpcast_cli_test(plan_scaling_reason 0 "exposed communication stays below 30% of the step" plan ${PLAN})
 dpcast_cli_test(plan_json 0 "\"scenario_yaml\"" plan ${PLAN} --json)
 dpcast_cli_test(plan_csv 0 "recommended,gpus,node,gpu,network" plan ${PLAN} --csv)
@@ -293,7 +303,7 @@ dpcast_cli_test(validate_des 0 "engine des" validate tiny-nccl --corpus tests/cl
 add_test(NAME cli.validate_check_over_bound
          COMMAND ${CMAKE_COMMAND} "-DCMD=$<TARGET_FILE:dpcast>;validate;--corpus;${BAD}/corpus-over-bound;--check"
                  -DEXPECT_RC=1 "-DEXPECT_STDOUT=tiny-gpt"
-                 "-DEXPECT_STDERR=dpcast validate: tiny-gpt: MAPE 7.0% is above its bound of 5.0%" -P ${CHECK}
+                 "-DEXPECT_STDERR=dpcast validate: tiny-gpt: MAPE 7.1% is above its bound of 5.0%" -P ${CHECK}
          WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 dpcast_cli_error(validate_unknown_data_set
                  "dpcast validate: no data set 'tiny-gp' in tests/cli/corpus (did you mean 'tiny-gpt'?)"

@@ -233,3 +233,45 @@ TEST(NcclTuning, AchievedAddsTheNetworksLatencyAndThePipelineFill) {
   // One node crosses no network: no extra latency at all.
   EXPECT_DOUBLE_EQ(topology("p4d-24xlarge", 1).extra_network_hop_us, 0.0);
 }
+
+// NCCL_ALGO / NCCL_PROTO as scenario keys: NCCL chooses among what they leave; where they leave
+// nothing for a collective, predicting fails as NCCL does; they need NCCL and `collective: auto`.
+TEST(NcclTuning, AlgorithmAndProtocolKeysRestrictNcclsChoice) {
+  const auto ring = on("dgx-h100", 1, "", "data_parallel: {nccl_algorithm: ring}\n");
+  const auto path = sim::NetworkPath::from(ring);
+  ASSERT_TRUE(path.nccl);
+  // Without the key NCCL takes NVLS for 1 GiB (OneDgxH100TakesNvlsForLargeMessages); with it the ring.
+  const auto forced = sim::nccl_choice(*path.nccl, CollectiveOp::AllReduce, GiB);
+  EXPECT_EQ(forced.algorithm, NcclAlgorithm::Ring);
+  EXPECT_EQ(forced.protocol, NcclProtocol::Simple);
+  for (const auto& c : sim::nccl_costs(*path.nccl, CollectiveOp::AllReduce, 4 * KiB))
+    EXPECT_EQ(c.algorithm, NcclAlgorithm::Ring);
+  const auto ll = on("dgx-h100", 1, "", "data_parallel: {nccl_protocol: LL}\n");
+  EXPECT_EQ(sim::nccl_choice(*sim::NetworkPath::from(ll).nccl, CollectiveOp::AllReduce, GiB).protocol,
+            NcclProtocol::LL);
+  const auto tree = on("dgx-a100", 2, "", "data_parallel: {nccl_algorithm: tree}\n");
+  try {
+    (void)sim::nccl_choice(*sim::NetworkPath::from(tree).nccl, CollectiveOp::AllGather, GiB);
+    FAIL() << "a tree all-gather was costed";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "data_parallel.nccl_algorithm: NCCL has no tree for all-gather on this cluster (NCCL fails the same "
+              "way: \"no algorithm/protocol available\")");
+  }
+  auto error_of = [](const std::string& data_parallel) {
+    try {
+      (void)on("dgx-a100", 1, "", "data_parallel: " + data_parallel + "\n");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(
+      error_of("{library: mpi, nccl_algorithm: ring}"),
+      "test.yaml:3:47: data_parallel.nccl_algorithm: restricts NCCL's choice, and this scenario's library is mpi");
+  EXPECT_EQ(error_of("{collective: ring, nccl_protocol: LL}"),
+            "test.yaml:3:50: data_parallel.nccl_protocol: restricts NCCL's choice, which only `collective: auto` makes "
+            "(collective is ring)");
+  EXPECT_NE(error_of("{nccl_algorithm: NVLSTree}").find("expected one of tree, ring, nvls, nvls-tree, pat"),
+            std::string::npos);
+}

@@ -38,3 +38,17 @@ TEST(ScenarioYaml, EveryExampleConfigurationReadsBackTheSame) {
   }
   EXPECT_GT(checked, 100);
 }
+
+// NCCL_ALGO / NCCL_PROTO keys are written back (no example sets them).
+TEST(ScenarioYaml, NcclRestrictionReadsBack) {
+  const auto s = models::parse_scenarios(
+                     "model: mlp\ncluster: {node: dgx-a100, nodes: 2}\n"
+                     "data_parallel: {nccl_algorithm: tree, nccl_protocol: LL128}\n",
+                     "test.yaml")
+                     .front();
+  const auto again = models::parse_scenarios(models::scenario_yaml(s), "again.yaml").front();
+  EXPECT_EQ(again.data_parallel.nccl_algorithm, models::NcclAlgorithm::Tree);
+  EXPECT_EQ(again.data_parallel.nccl_protocol, models::NcclProtocol::LL128);
+  const auto a = sim::AnalyticalEngine{}.predict(s, s.model.build(s.seq_len()), {false});
+  EXPECT_NE(a.collective_algorithm.find("tree/LL128"), std::string::npos) << a.collective_algorithm;
+}

@@ -179,9 +179,30 @@ struct EnumNames<CommLibrary> {
                                                                {CommLibrary::Gloo, "gloo"}}};
 };
 
+// NCCL's algorithms and protocols, as NCCL_ALGO and NCCL_PROTO name them (sim/nccl_tuning.hpp
+// costs them).
+enum class NcclAlgorithm { Tree, Ring, Nvls, NvlsTree, Pat };
+enum class NcclProtocol { LL, LL128, Simple };
+template <>
+struct EnumNames<NcclAlgorithm> {
+  static constexpr std::array<EnumName<NcclAlgorithm>, 5> table{{{NcclAlgorithm::Tree, "tree"},
+                                                                 {NcclAlgorithm::Ring, "ring"},
+                                                                 {NcclAlgorithm::Nvls, "nvls"},
+                                                                 {NcclAlgorithm::NvlsTree, "nvls-tree"},
+                                                                 {NcclAlgorithm::Pat, "pat"}}};
+};
+template <>
+struct EnumNames<NcclProtocol> {
+  static constexpr std::array<EnumName<NcclProtocol>, 3> table{
+      {{NcclProtocol::LL, "LL"}, {NcclProtocol::LL128, "LL128"}, {NcclProtocol::Simple, "Simple"}}};
+};
+
 struct DataParallelSpec {
   Collective collective = Collective::Auto;
   CommLibrary library = CommLibrary::Default;
+  // NCCL_ALGO / NCCL_PROTO: NCCL chooses only among these (with `collective: auto` and NCCL).
+  std::optional<NcclAlgorithm> nccl_algorithm;
+  std::optional<NcclProtocol> nccl_protocol;
   double bucket_mb = 25;       // MiB, as PyTorch's bucket_cap_mb
   double first_bucket_mb = 1;  // MiB
   bool overlap = true;

@@ -56,8 +56,15 @@ inline constexpr std::array<SchemaKey, 8> kTraining{{{"micro_batch"},
                                                      {"activation_checkpointing"},
                                                      {"compute_noise", KeyKind::Section}}};
 inline constexpr std::array<SchemaKey, 4> kComputeNoise{{{"distribution"}, {"cv"}, {"seed"}, {"steps"}}};
-inline constexpr std::array<SchemaKey, 7> kDataParallel{
-    {{"collective"}, {"library"}, {"bucket_mb"}, {"first_bucket_mb"}, {"overlap"}, {"zero_stage"}, {"ps_servers"}}};
+inline constexpr std::array<SchemaKey, 9> kDataParallel{{{"collective"},
+                                                         {"library"},
+                                                         {"nccl_algorithm"},
+                                                         {"nccl_protocol"},
+                                                         {"bucket_mb"},
+                                                         {"first_bucket_mb"},
+                                                         {"overlap"},
+                                                         {"zero_stage"},
+                                                         {"ps_servers"}}};
 }  // namespace schema
 
 /// Every section of a scenario file, the top level first.

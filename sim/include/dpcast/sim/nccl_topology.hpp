@@ -54,6 +54,10 @@ struct NcclTopology {
   double latency_factor = 1.0;
   double pipeline_factor = 0.0;
   double extra_network_hop_us = 0.0;
+  // NCCL_ALGO / NCCL_PROTO (data_parallel.nccl_algorithm, nccl_protocol): NCCL chooses among
+  // these only.
+  std::optional<models::NcclAlgorithm> only_algorithm;
+  std::optional<models::NcclProtocol> only_protocol;
   [[nodiscard]] int ranks_per_node() const { return ranks / nodes; }
 };
 

@@ -27,28 +27,8 @@
 
 namespace dpcast::sim {
 
-enum class NcclAlgorithm { Tree, Ring, Nvls, NvlsTree, Pat };
-enum class NcclProtocol { LL, LL128, Simple };
-
-}  // namespace dpcast::sim
-
-namespace dpcast::models {
-template <>
-struct EnumNames<sim::NcclAlgorithm> {
-  static constexpr std::array<EnumName<sim::NcclAlgorithm>, 5> table{{{sim::NcclAlgorithm::Tree, "tree"},
-                                                                      {sim::NcclAlgorithm::Ring, "ring"},
-                                                                      {sim::NcclAlgorithm::Nvls, "nvls"},
-                                                                      {sim::NcclAlgorithm::NvlsTree, "nvls-tree"},
-                                                                      {sim::NcclAlgorithm::Pat, "pat"}}};
-};
-template <>
-struct EnumNames<sim::NcclProtocol> {
-  static constexpr std::array<EnumName<sim::NcclProtocol>, 3> table{
-      {{sim::NcclProtocol::LL, "LL"}, {sim::NcclProtocol::LL128, "LL128"}, {sim::NcclProtocol::Simple, "Simple"}}};
-};
-}  // namespace dpcast::models
-
-namespace dpcast::sim {
+using models::NcclAlgorithm;
+using models::NcclProtocol;
 
 /// One algorithm x protocol as NCCL's model costs it.
 struct NcclCost {
