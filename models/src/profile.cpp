@@ -56,6 +56,7 @@ Profile parse_profile(const std::string& text, const std::string& file, const Ca
     Link link = catalogue.link(name);
     link.bandwidth_bytes_per_s = l.positive_number("bandwidth_bytes_per_s");
     link.latency_s = l.required("latency_s").as_number_at_least(0);
+    if (auto v = l.optional("nccl_time_ratio")) link.nccl_time_ratio = read_curve(*v, 1000);
     link.source = l.where();
     l.finish();
     p.links[name] = link;
@@ -115,9 +116,12 @@ std::string profile_yaml(const Profile& p) {
     for (const auto& field : gpu_profile_fields()) field.write(out, field.key, g);
   }
   if (!p.links.empty()) out << "links:\n";
-  for (const auto& [name, l] : p.links)
+  for (const auto& [name, l] : p.links) {
     out << "  " << name << ": {bandwidth_bytes_per_s: " << profile_number(l.bandwidth_bytes_per_s)
-        << ", latency_s: " << profile_number(l.latency_s) << "}\n";
+        << ", latency_s: " << profile_number(l.latency_s);
+    if (!l.nccl_time_ratio.empty()) out << ", nccl_time_ratio: " << curve_text(l.nccl_time_ratio);
+    out << "}\n";
+  }
   out << "des: {network_model: " << p.network.model
       << ", tcp_gamma_bytes: " << profile_number(p.network.tcp_gamma_bytes)
       << ", crosstraffic: " << (p.network.crosstraffic ? "true" : "false") << "}\n";
@@ -142,6 +146,7 @@ Catalogue apply_profile(const Catalogue& catalogue, const Profile& profile) {
     out.add(it != profile.links.end() ? it->second : link);
   }
   for (const auto& [name, node] : catalogue.nodes()) out.add(node);
+  out.set_nccl_achieved(catalogue.nccl_achieved());
   return out;
 }
 

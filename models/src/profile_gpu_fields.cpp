@@ -42,34 +42,6 @@ constexpr GpuProfileField number_field(std::string_view key) {
           }};
 }
 
-// ---- efficiency curves ----
-
-// [[size, efficiency], ...] with sizes increasing and efficiencies in (0, most].
-EfficiencyCurve read_curve(const YamlValue& value, double most) {
-  EfficiencyCurve curve;
-  const auto points = value.as_list();
-  if (points.empty()) value.fail("needs at least one [size, efficiency] point");
-  for (const auto& point : points) {
-    const auto pair = point.as_list();
-    if (pair.size() != 2) point.fail("expected [size, efficiency], got " + describe(point.node()));
-    const double size = pair[0].as_positive_number();
-    const double efficiency = pair[1].as_positive_number();
-    if (efficiency > most)
-      pair[1].fail("expected an efficiency in (0, " + describe(YAML::Node(most)) + "], got " +
-                   describe(pair[1].node()));
-    if (!curve.points.empty() && size <= curve.points.back().first) pair[0].fail("sizes must increase");
-    curve.points.emplace_back(size, efficiency);
-  }
-  return curve;
-}
-
-std::string curve_text(const EfficiencyCurve& c) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < c.points.size(); ++i)
-    out += (i ? ", [" : "[") + profile_number(c.points[i].first) + ", " + profile_number(c.points[i].second) + "]";
-  return out + "]";
-}
-
 // ---- the rows that are not one number ----
 
 // peak_flops: {fp32: 1.1e+11, ...}, measured peaks where the catalogue's are guesses.
@@ -187,6 +159,34 @@ constexpr GpuProfileField kLayers{
     }};
 
 }  // namespace
+
+// ---- efficiency curves ----
+
+// [[size, efficiency], ...] with sizes increasing and efficiencies in (0, most].
+EfficiencyCurve read_curve(const YamlValue& value, double most) {
+  EfficiencyCurve curve;
+  const auto points = value.as_list();
+  if (points.empty()) value.fail("needs at least one [size, efficiency] point");
+  for (const auto& point : points) {
+    const auto pair = point.as_list();
+    if (pair.size() != 2) point.fail("expected [size, efficiency], got " + describe(point.node()));
+    const double size = pair[0].as_positive_number();
+    const double efficiency = pair[1].as_positive_number();
+    if (efficiency > most)
+      pair[1].fail("expected an efficiency in (0, " + describe(YAML::Node(most)) + "], got " +
+                   describe(pair[1].node()));
+    if (!curve.points.empty() && size <= curve.points.back().first) pair[0].fail("sizes must increase");
+    curve.points.emplace_back(size, efficiency);
+  }
+  return curve;
+}
+
+std::string curve_text(const EfficiencyCurve& c) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < c.points.size(); ++i)
+    out += (i ? ", [" : "[") + profile_number(c.points[i].first) + ", " + profile_number(c.points[i].second) + "]";
+  return out + "]";
+}
 
 std::span<const GpuProfileField> gpu_profile_fields() {
   static constexpr std::array<GpuProfileField, 10> fields{

@@ -28,4 +28,9 @@ struct GpuProfileField {
 /// A number as profiles write it ("%.6g").
 [[nodiscard]] std::string profile_number(double x);
 
+/// [[size, value], ...] with sizes increasing and values in (0, most].
+[[nodiscard]] EfficiencyCurve read_curve(const YamlValue& value, double most);
+/// The same, written on one line.
+[[nodiscard]] std::string curve_text(const EfficiencyCurve& c);
+
 }  // namespace dpcast::models

@@ -15,6 +15,7 @@
 #include "dpcast/models/hardware.hpp"
 #include "dpcast/sim/calibrate.hpp"
 #include "dpcast/sim/compare.hpp"
+#include "dpcast/sim/nccl_tests_import.hpp"
 
 namespace dpcast::cli {
 namespace {
@@ -39,19 +40,25 @@ std::string train_binary() {
 }
 
 // Runs the micro-benchmarks on the real backend and returns their JSON output.
+// The ranks the micro-benchmarks run on (--ranks; 2 when not given).
+int microbench_ranks(const CalibrateArgs& a) {
+  return a.ranks > 0 ? a.ranks : 2;
+}
+
 models::Json run_microbench(const CalibrateArgs& a) {
+  const int ranks = microbench_ranks(a);
   const std::string raw =
       std::filesystem::temp_directory_path() / ("dpcast-microbench-" + std::to_string(::getpid()) + ".json");
   std::vector<std::string> argv;
   // CPU ranks come from mpirun; on one node the CUDA backend forks one process per GPU itself.
-  if (a.ranks > 1 && a.backend != "cuda") argv = {"mpirun", "-n", std::to_string(a.ranks)};
+  if (ranks > 1 && a.backend != "cuda") argv = {"mpirun", "-n", std::to_string(ranks)};
   // "Calibrate on one rank": the computing benchmarks on rank 0 alone (then on every rank at
   // once, for the colocated slowdown), the all-reduce on all.
   for (const auto& s :
        {train_binary(), std::string("--microbench"), std::string("--backend"), a.backend, std::string("-o"), raw})
     argv.push_back(s);
-  if (a.ranks > 1 && a.backend == "cuda")
-    for (const auto& s : {std::string("--gpus"), std::to_string(a.ranks)}) argv.push_back(s);
+  if (ranks > 1 && a.backend == "cuda")
+    for (const auto& s : {std::string("--gpus"), std::to_string(ranks)}) argv.push_back(s);
   std::string shown;
   for (const auto& s : argv) shown += (shown.empty() ? "" : " ") + s;
   std::cerr << "dpcast calibrate: running " << shown << "\n";
@@ -104,10 +111,10 @@ void merge(models::Profile& into, const models::Profile& extra) {
 // α-β of `link` from an all-reduce log.
 sim::Calibration from_log(const sim::AllreduceLog& log, const std::string& file, const std::string& kind,
                           const std::string& link_name, int ranks) {
+  if (link_name.empty()) throw Error("dpcast calibrate: --link names the catalogue link that " + file + " measured");
   const int p = log.ranks > 0 ? log.ranks : ranks;
   if (p < 2)
     throw Error("dpcast calibrate: " + file + ": the " + kind + " log does not say how many ranks ran; give --ranks");
-  if (link_name.empty()) throw Error("dpcast calibrate: --link names the catalogue link that " + file + " measured");
   const auto fit = sim::fit_allreduce(log.samples, p);
   sim::Calibration c;
   models::Link link = models::Catalogue::builtin().link(link_name);
@@ -160,12 +167,20 @@ int cmd_calibrate(const CalibrateArgs& a) {
   }
   for (const auto& record_file : a.records)
     add(sim::calibrate_from_records(sim::load_records(record_file), record_file, catalogue));
-  if (!a.nccl_tests.empty())
-    add(from_log(sim::parse_nccl_tests(read_file(a.nccl_tests), a.nccl_tests), a.nccl_tests, "nccl-tests", a.link,
-                 a.ranks));
+  if (!a.nccl_tests.empty()) {
+    sim::NcclTestsImport how;
+    how.node = a.node;
+    how.link = a.link;
+    how.nodes = a.nodes;
+    how.gpus_per_node = a.gpus_per_node;
+    how.ranks = a.ranks;
+    how.op = a.op;
+    add(sim::calibrate_from_nccl_tests(sim::parse_nccl_tests(read_file(a.nccl_tests), a.nccl_tests), a.nccl_tests, how,
+                                       catalogue));
+  }
   if (!a.osu.empty()) add(from_log(sim::parse_osu_allreduce(read_file(a.osu), a.osu), a.osu, "OSU", a.link, a.ranks));
   if (!imports) {
-    if (link.empty() && a.ranks > 1)
+    if (link.empty() && microbench_ranks(a) > 1)
       throw Error("dpcast calibrate: --link or --node says which link the ranks' all-reduce crosses");
     add(sim::calibrate_from_microbench(run_microbench(a), "dpcast-train --microbench", catalogue, gpu,
                                        link.empty() ? "shared-memory" : link));

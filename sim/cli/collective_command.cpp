@@ -12,6 +12,7 @@
 #include "commands.hpp"
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/hardware.hpp"
+#include "dpcast/models/profile.hpp"
 #include "dpcast/sim/collectives.hpp"
 #include "dpcast/sim/units.hpp"
 #ifdef DPCAST_HAVE_DES
@@ -89,11 +90,11 @@ std::vector<models::KeyOverride> nccl_overrides(const CollectiveArgs& a) {
   return out;
 }
 
-models::Scenario scenario_for(const CollectiveArgs& a, int gpus) {
+models::Scenario scenario_for(const CollectiveArgs& a, int gpus, const models::Catalogue& catalogue) {
   if (a.scenario.empty())
-    return models::parse_scenario_with(scenario_text(a, gpus), "dpcast collective", nccl_overrides(a));
+    return models::parse_scenario_with(scenario_text(a, gpus), "dpcast collective", nccl_overrides(a), catalogue);
   // A scenario's cluster, with its GPU count set.
-  const auto base = models::load_scenario_with(a.scenario, {});
+  const auto base = models::load_scenario_with(a.scenario, {}, catalogue);
   const int per_node = gpus_per_node(gpus, base.cluster.gpus_per_node);
   auto value = [](const std::string& path, int n) {
     return models::YamlValue("--gpus", YAML::Load(std::to_string(n)), path);
@@ -101,7 +102,7 @@ models::Scenario scenario_for(const CollectiveArgs& a, int gpus) {
   auto overrides = nccl_overrides(a);
   overrides.push_back({"cluster.nodes", value("cluster.nodes", gpus / per_node)});
   overrides.push_back({"cluster.gpus_per_node", value("cluster.gpus_per_node", per_node)});
-  return models::load_scenario_with(a.scenario, overrides);
+  return models::load_scenario_with(a.scenario, overrides, catalogue);
 }
 
 // One row, in nccl-tests' terms (count: 4-byte floats per rank's buffer, see count_of).
@@ -203,12 +204,16 @@ int cmd_collective(const CollectiveArgs& a) {
   if (a.gpus.empty()) throw Error("--gpus: name at least one GPU count");
   if (a.scenario.empty() && a.node.empty()) throw Error("dpcast collective: name a --node preset or a scenario file");
   const auto sizes = sizes_of(a);
+  // A calibrated profile (dpcast calibrate --nccl-tests) replaces the catalogue's figures.
+  const models::Catalogue catalogue =
+      a.profile.empty() ? models::Catalogue::builtin()
+                        : models::apply_profile(models::Catalogue::builtin(), models::load_profile(a.profile));
   std::ostringstream text;
   nlohmann::json all = nlohmann::json::array();
   if (a.csv) text << "gpus,nodes,size_bytes,count,time_us,algbw_GBps,busbw_GBps,algorithm\n";
   for (int gpus : a.gpus) {
     if (gpus < 2) throw Error("--gpus: a collective needs at least 2 GPUs, got " + std::to_string(gpus));
-    const auto s = scenario_for(a, gpus);
+    const auto s = scenario_for(a, gpus, catalogue);
     const auto rows = rows_for(a, s, *op, sizes);
     if (a.json) {
       nlohmann::json j{{"op", models::to_string(*op)}, {"gpus", gpus},       {"nodes", s.cluster.nodes},

@@ -58,20 +58,34 @@ Command add_calibrate(CLI::App& app) {
   calibrate
       ->add_option("-n,--ranks", a->ranks,
                    "Processes for the all-reduce measurement (mpirun -n; with --backend cuda, "
-                   "GPUs: dpcast-train --gpus), or the ranks of an imported OSU log; default 2")
+                   "GPUs: dpcast-train --gpus; default 2), or the ranks of an imported OSU log, or of an "
+                   "nccl-tests log without rank lines")
       ->check(CLI::Range(1, 1 << 20));
   calibrate->add_option("--gpu", a->gpu,
                         "Catalogue GPU the measurements describe (default cpu-core for --backend cpu)");
   calibrate->add_option("--node", a->node,
-                        "Node preset whose intra-node link the all-reduce crosses (default cpu-host)");
-  calibrate->add_option("--link", a->link, "Catalogue link the all-reduce measures (instead of --node)");
+                        "Node preset whose intra-node link the all-reduce crosses (default cpu-host); with "
+                        "--nccl-tests, the node preset the log ran on (required)");
+  calibrate->add_option("--link", a->link,
+                        "Catalogue link the all-reduce measures (instead of --node); with --nccl-tests, the NIC "
+                        "link where not the preset's");
+  calibrate->add_option("--nodes", a->nodes, "Nodes of an nccl-tests log (default: the hosts of its rank lines)")
+      ->check(CLI::Range(1, 1 << 20));
+  calibrate
+      ->add_option("--gpus-per-node", a->gpus_per_node, "GPUs per node of an nccl-tests log (default: ranks / nodes)")
+      ->check(CLI::Range(1, 1 << 10));
+  calibrate->add_option("--op", a->op,
+                        "The collective of an nccl-tests log: all_reduce, all_gather, reduce_scatter, broadcast, "
+                        "reduce (default: the log's \"Collective test starting\" line, else all_reduce)");
   calibrate->add_option("--name", a->name, "Profile name (default: the output file's name)");
   calibrate->add_option("-o,--output", a->output, "Where to write the profile (YAML, atomically)");
   calibrate->add_option("--base", a->base, "Start from this profile and add what is measured or imported");
   calibrate->add_option("--from-microbench", a->microbench,
                         "Fit this dpcast-train --microbench output instead of running it");
   calibrate->add_option("--nccl-tests", a->nccl_tests,
-                        "Import an nccl-tests all_reduce_perf log into --link's alpha-beta");
+                        "Import an nccl-tests log (all_reduce_perf, all_gather_perf, reduce_scatter_perf, ...) of "
+                        "--node: each size's measured over dpcast's NCCL time, on the link the collective is bound "
+                        "by (the NICs across nodes)");
   calibrate->add_option("--record", a->records,
                         "Measured run records (dpcast-train on one worker) whose layers' times the profile keeps "
                         "(repeatable); predictions of those layers then use them");
@@ -142,6 +156,9 @@ Command add_collective(CLI::App& app) {
                          "As NCCL_ALGO: NCCL chooses only this algorithm: tree, ring, nvls, nvls-tree or pat");
   collective->add_option("--nccl-protocol", a->nccl_protocol,
                          "As NCCL_PROTO: NCCL chooses only this protocol: LL, LL128 or Simple");
+  collective->add_option("--profile", a->profile,
+                         "A calibrated profile (dpcast calibrate --nccl-tests LOG): its measured curves replace the "
+                         "model's where they apply");
   collective->add_option("-b,--minbytes", a->begin, "First size, as nccl-tests: 8, 64K, 1M, 8G (default 8)");
   collective->add_option("-e,--maxbytes", a->end, "Last size (default 128M)");
   collective->add_option("-f,--stepfactor", a->factor, "Size factor between rows (default 2)");

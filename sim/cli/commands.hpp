@@ -84,15 +84,18 @@ struct CompareArgs {
 int cmd_compare(const CompareArgs& args);
 struct CalibrateArgs {
   std::string backend = "cpu";  // cpu | cuda
-  int ranks = 2;                // processes for the all-reduce part (mpirun -n), or of an imported log
+  int ranks = 0;                // processes for the all-reduce part (mpirun -n; 0: 2), or of an imported log
+  int nodes = 0;                // an imported nccl-tests log's nodes (0: from its rank lines)
+  int gpus_per_node = 0;        // and GPUs per node (0: ranks / nodes)
+  std::string op;               // and its collective (default: the log's)
   std::string gpu;              // catalogue GPU measured (default: cpu-core for cpu)
-  std::string node;             // node preset whose intra-node link the ranks' all-reduce crosses
+  std::string node;             // node preset whose intra-node link the ranks' all-reduce crosses (nccl-tests: ran on)
   std::string link;             // or that link, named directly
   std::string name;
   std::string output;
   std::string base;                  // a profile to extend
   std::string microbench;            // fit this dpcast-train --microbench output instead of running it
-  std::string nccl_tests;            // import an all_reduce_perf log
+  std::string nccl_tests;            // import an nccl-tests *_perf log
   std::string osu;                   // import an osu_allreduce log
   std::vector<std::string> records;  // measured records (one worker) whose layers the profile keeps
 };
@@ -136,6 +139,7 @@ struct CollectiveArgs {
   std::string algorithm = "auto";
   std::string nccl_algorithm;  // NCCL_ALGO: tree, ring, nvls, nvls-tree, pat ("": NCCL's choice)
   std::string nccl_protocol;   // NCCL_PROTO: LL, LL128, Simple
+  std::string profile;         // a calibrated profile (dpcast calibrate --nccl-tests)
   std::string op = "all-reduce";
   std::vector<int> gpus{8};
   std::string begin = "8", end = "128M";

@@ -60,6 +60,28 @@ bool is_number(const std::string& s, double& value) {
 
 }  // namespace
 
+namespace {
+
+// "#  Rank  0 Group  0 Pid  4000 on node47 device  0 [0x18] NVIDIA H100 80GB HBM3" (older
+// versions have no Group) and "# Collective test starting: all_gather_perf".
+void read_header_line(const std::vector<std::string>& t, AllreduceLog& log) {
+  if (t.size() > 1 && t[1] == "Rank") {
+    ++log.ranks;
+    const auto on = std::find(t.begin(), t.end(), "on");
+    if (on != t.end() && on + 1 != t.end() &&
+        std::find(log.hosts.begin(), log.hosts.end(), *(on + 1)) == log.hosts.end())
+      log.hosts.push_back(*(on + 1));
+  }
+  if (t.size() > 4 && t[1] == "Collective" && t[3] == "starting:") {
+    std::string binary = t[4];
+    if (binary.size() > 5 && binary.substr(binary.size() - 5) == "_perf") binary.resize(binary.size() - 5);
+    std::replace(binary.begin(), binary.end(), '_', '-');
+    log.op = models::enum_from_name<models::CollectiveOp>(binary);
+  }
+}
+
+}  // namespace
+
 AllreduceLog parse_nccl_tests(const std::string& text, const std::string& file) {
   AllreduceLog log;
   std::istringstream in(text);
@@ -69,7 +91,7 @@ AllreduceLog parse_nccl_tests(const std::string& text, const std::string& file) 
     const auto t = tokens(line);
     if (t.empty()) continue;
     if (t[0] == "#") {
-      if (t.size() > 1 && t[1] == "Rank") ++log.ranks;
+      read_header_line(t, log);
       continue;
     }
     if (t[0][0] == '#') continue;

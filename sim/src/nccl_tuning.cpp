@@ -264,6 +264,12 @@ NcclCost nccl_achieved(const NcclTopology& topology, const NcclCost& choice, Col
   out.latency_s =
       topology.latency_factor * out.latency_s + topology.pipeline_factor * std::sqrt(out.latency_s * transfer_s);
   out.time_s = out.latency_s + transfer_s;
+  if (!topology.time_ratio.empty()) {  // a calibrated profile's measured curve
+    const double ratio = topology.time_ratio.at(bytes);
+    out.latency_s *= ratio;
+    out.bandwidth_bytes_per_s /= ratio;
+    out.time_s *= ratio;
+  }
   return out;
 }
 

@@ -217,20 +217,26 @@ dpcast_cli_error(compare_nothing_pairs "dpcast compare: no predicted and measure
 dpcast_cli_error(compare_not_a_record "tests/cli/bad/not-a-record.json: kind: missing in run record"
                  compare ${RECORDS}/mlp-predicted.json tests/cli/bad/not-a-record.json)
 
-# ---- calibrate: imported all-reduce logs (generated from known alpha-beta, see tests/sim/data) ----
+# ---- calibrate: imported all-reduce logs (generated, see tests/sim/data and tests/sim/test_calibrate.cpp) ----
 set(DATA tests/sim/data)
-dpcast_cli_test(calibrate_nccl_tests 0 "link nvlink4: alpha 4.99997 us, bandwidth 99.9998 GB/s (catalogue 2 us, 450 GB/s), from 13 nccl-tests sizes on 8 ranks"
-                calibrate --nccl-tests ${DATA}/nccl-tests-allreduce-8.log --link nvlink4 -o ${CMAKE_CURRENT_BINARY_DIR}/calibrated-nccl.yaml)
+dpcast_cli_test(calibrate_nccl_tests 0 "all-reduce on 8 ranks (1 x 8 h100-sxm on dgx-h100, nodes from the log's rank lines), 13 sizes; link nvlink4 (inside the node): measured / dpcast's NCCL time 3.81 at 128 MiB"
+                calibrate --nccl-tests ${DATA}/nccl-tests-allreduce-8.log --node dgx-h100 -o ${CMAKE_CURRENT_BINARY_DIR}/calibrated-nccl.yaml)
+dpcast_cli_test(calibrate_nccl_tests_across_nodes 0 "link ib-hdr (the NICs, 8 per node): measured / dpcast's NCCL time 0.96 at 8.00 GiB (busbw 185.9 GB/s measured, 177.8 modelled)"
+                calibrate --nccl-tests ${DATA}/nccl-tests-allreduce-4x8-a100.log --node dgx-a100 -o ${CMAKE_CURRENT_BINARY_DIR}/calibrated-nccl-4x8.yaml)
+dpcast_cli_error(calibrate_nccl_tests_needs_node "dpcast calibrate: --nccl-tests needs --node, the node preset ${DATA}/nccl-tests-allreduce-8.log ran on (dgx-a100, p5-48xlarge, ...): NCCL's model takes its GPUs, links and NICs from it"
+                 calibrate --nccl-tests ${DATA}/nccl-tests-allreduce-8.log -o ${CMAKE_CURRENT_BINARY_DIR}/never.yaml)
+dpcast_cli_error(calibrate_nccl_tests_ranks_disagree "dpcast calibrate: ${DATA}/nccl-tests-allreduce-8.log: the log's rank lines say 8 ranks, --ranks says 4"
+                 calibrate --nccl-tests ${DATA}/nccl-tests-allreduce-8.log --node dgx-h100 --ranks 4 -o ${CMAKE_CURRENT_BINARY_DIR}/never.yaml)
 dpcast_cli_test(calibrate_osu 0 "link eth-10g: alpha 2.00036 us, bandwidth 10.0017 GB/s"
                 calibrate --osu ${DATA}/osu-allreduce-2.log --ranks 2 --link eth-10g -o ${CMAKE_CURRENT_BINARY_DIR}/calibrated-osu.yaml)
 dpcast_cli_error(calibrate_log_needs_link "dpcast calibrate: --link names the catalogue link that ${DATA}/osu-allreduce-2.log measured"
                  calibrate --osu ${DATA}/osu-allreduce-2.log -o ${CMAKE_CURRENT_BINARY_DIR}/never.yaml)
 dpcast_cli_error(calibrate_unknown_link "unknown link 'nvlnk4' (did you mean 'nvlink4'?)"
-                 calibrate --nccl-tests ${DATA}/nccl-tests-allreduce-8.log --link nvlnk4 -o ${CMAKE_CURRENT_BINARY_DIR}/never.yaml)
+                 calibrate --nccl-tests ${DATA}/nccl-tests-allreduce-8.log --node dgx-h100 --link nvlnk4 -o ${CMAKE_CURRENT_BINARY_DIR}/never.yaml)
 dpcast_cli_error(calibrate_needs_output "dpcast calibrate: -o PROFILE is required (where to write the profile)"
-                 calibrate --nccl-tests ${DATA}/nccl-tests-allreduce-8.log --link nvlink4)
+                 calibrate --nccl-tests ${DATA}/nccl-tests-allreduce-8.log --node dgx-h100)
 dpcast_cli_error(calibrate_not_a_log "tests/cli/bad/not-a-record.json: no nccl-tests all_reduce_perf rows found"
-                 calibrate --nccl-tests tests/cli/bad/not-a-record.json --link nvlink4 -o ${CMAKE_CURRENT_BINARY_DIR}/never.yaml)
+                 calibrate --nccl-tests tests/cli/bad/not-a-record.json --node dgx-h100 -o ${CMAKE_CURRENT_BINARY_DIR}/never.yaml)
 
 # ---- collective: one collective over sizes, as nccl-tests prints it ----
 dpcast_cli_test(collective_table 0 "  1073741824    268435456  float    sum     4321.6  248.46  434.80  nccl nvls/Simple, 8 channels"
@@ -244,6 +250,10 @@ dpcast_cli_test(collective_alpha_beta 0 "  ring" collective --node dgx-a100 --gp
 # a restriction NCCL cannot meet.
 dpcast_cli_test(collective_nccl_algorithm 0 "library nccl, collective auto, NCCL_ALGO=ring, NCCL_PROTO=Simple"
                 collective --node dgx-h100 --op reduce_scatter --nccl-algorithm ring --nccl-protocol Simple -b 1G -e 1G)
+# A calibrated profile (written by dpcast calibrate --nccl-tests from tests/sim/data's 4 x 8 A100
+# log) reproduces the log's row.
+dpcast_cli_test(collective_profile 0 "  8589934592   2147483648  float    sum    89518.4   95.96  185.92  nccl ring/Simple, 8 channels"
+                collective --node dgx-a100 --gpus 32 -b 8G -e 8G --profile tests/sim/data/nccl-tests-4x8-a100-profile.yaml)
 dpcast_cli_error(collective_nccl_algorithm_unavailable
                  "data_parallel.nccl_algorithm: NCCL has no tree for all-gather on this cluster (NCCL fails the same way: \"no algorithm/protocol available\")"
                  collective --node dgx-a100 --gpus 16 --op all_gather --nccl-algorithm tree)

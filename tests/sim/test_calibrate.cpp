@@ -7,7 +7,10 @@
 #include <sstream>
 
 #include "dpcast/models/error.hpp"
+#include "dpcast/models/profile.hpp"
 #include "dpcast/sim/calibrate.hpp"
+#include "dpcast/sim/collectives.hpp"
+#include "dpcast/sim/nccl_tests_import.hpp"
 
 using namespace dpcast;
 
@@ -176,4 +179,132 @@ TEST(Calibrate, CudaMicrobenchGivesOneCurvePerPrecision) {
   EXPECT_THROW(
       (void)sim::calibrate_from_microbench(raw, "raw.json", models::Catalogue::builtin(), "h100-sxm", "nvlink4"),
       Error);
+}
+
+namespace {
+// The bus bandwidth dpcast predicts for an all-reduce of `bytes` on `nodes` DGX A100.
+double predicted_busbw(const models::Catalogue& catalogue, int nodes, double bytes) {
+  const auto s =
+      models::parse_scenarios("model: mlp\ncluster: {node: dgx-a100, nodes: " + std::to_string(nodes) + "}\n",
+                              "test.yaml", catalogue)
+          .front();
+  const double t = sim::choose_collective(models::Collective::Auto, models::CollectiveOp::AllReduce, bytes,
+                                          sim::NetworkPath::from(s))
+                       .time_s;
+  return bytes / t * sim::bus_bandwidth_factor(models::CollectiveOp::AllReduce, s.cluster.gpus()) / 1e9;
+}
+
+// The log's own times, scaled: `factor` x every out-of-place time.
+std::string scaled(const std::string& log, double factor) {
+  std::istringstream in(log);
+  std::ostringstream out;
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream t(line);
+    double size = 0, count = 0, root = 0, us = 0;
+    std::string type, redop;
+    if (line.empty() || line[0] == '#' || !(t >> size >> count >> type >> redop >> root >> us)) {
+      out << line << "\n";
+      continue;
+    }
+    out << static_cast<long long>(size) << " " << static_cast<long long>(count) << " float sum -1 " << us * factor
+        << " 0 0 0 " << us * factor << " 0 0 0\n";
+  }
+  return out.str();
+}
+}  // namespace
+
+// tests/sim/data/nccl-tests-allreduce-4x8-a100.log: 32 ranks on hosts dgx01-dgx04, bus bandwidth
+// approaching 186 GB/s (below 8 HDR ports' 200). What a new user met: the old import wrote 186
+// GB/s as each HDR port's speed and made every prediction faster. Now the topology comes from
+// the rank lines, the NICs keep their speed, the measured curve sits on the NIC link, and the
+// log's own configuration is predicted as measured at every size.
+TEST(Calibrate, NcclTestsImportReproducesTheLogOnItsTopologyAndKeepsTheNicsSpeed) {
+  const std::string text = read("nccl-tests-allreduce-4x8-a100.log");
+  const auto log = sim::parse_nccl_tests(text, "a100.log");
+  EXPECT_EQ(log.ranks, 32);
+  EXPECT_EQ(log.hosts, (std::vector<std::string>{"dgx01", "dgx02", "dgx03", "dgx04"}));
+  EXPECT_EQ(log.op, models::CollectiveOp::AllReduce);
+  sim::NcclTestsImport how;
+  how.node = "dgx-a100";
+  const auto c = sim::calibrate_from_nccl_tests(log, "a100.log", how);
+  ASSERT_EQ(c.profile.links.count("ib-hdr"), 1u);
+  const auto& hdr = c.profile.links.at("ib-hdr");
+  EXPECT_EQ(hdr.bandwidth_bytes_per_s, models::Catalogue::builtin().link("ib-hdr").bandwidth_bytes_per_s);
+  EXPECT_EQ(hdr.nccl_time_ratio.points.size(), log.samples.size());
+  const auto calibrated = models::apply_profile(models::Catalogue::builtin(), c.profile);
+  for (const auto& x : log.samples) {
+    const double measured = x.size / x.seconds * 2 * 31 / 32 / 1e9;
+    EXPECT_NEAR(predicted_busbw(calibrated, 4, x.size) / measured, 1.0, 1e-9) << x.size;
+  }
+  EXPECT_NEAR(predicted_busbw(calibrated, 4, 8.0 * (1 << 30)), 185.9, 0.1);
+  EXPECT_NE(c.report.front().find("4 x 8 a100-80gb on dgx-a100, nodes from the log's rank lines"), std::string::npos)
+      << c.report.front();
+}
+
+// A cluster slower than dpcast's model (every time 1.5 x the model's) makes predictions slower,
+// never faster: on its own 4 nodes and on 16, at every size; one node (NVLink) is untouched.
+TEST(Calibrate, NcclTestsSlowerThanTheModelMakesPredictionsSlower) {
+  const auto& builtin = models::Catalogue::builtin();
+  std::ostringstream text;
+  text << "# Collective test starting: all_reduce_perf\n";
+  for (int r = 0; r < 32; ++r)
+    text << "#  Rank " << r << " Group 0 Pid 1 on host" << r / 8 << " device " << r % 8 << "\n";
+  for (double n = 1024; n <= 4.0 * (1 << 30); n *= 8) {
+    const double model = n / (predicted_busbw(builtin, 4, n) * 1e9 / (2.0 * 31 / 32));
+    text << static_cast<long long>(n) << " " << static_cast<long long>(n / 4) << " float sum -1 " << model * 1e6
+         << " 0 0 0 0 0 0 0\n";
+  }
+  sim::NcclTestsImport how;
+  how.node = "dgx-a100";
+  const auto slower = sim::parse_nccl_tests(scaled(text.str(), 1.5), "slow.log");
+  const auto calibrated =
+      models::apply_profile(builtin, sim::calibrate_from_nccl_tests(slower, "slow.log", how).profile);
+  for (int nodes : {4, 16})
+    for (double n = 1024; n <= 4.0 * (1 << 30); n *= 8)
+      EXPECT_NEAR(predicted_busbw(calibrated, nodes, n) / predicted_busbw(builtin, nodes, n), 1 / 1.5, 1e-3)
+          << nodes << " nodes, " << n << " B";
+  EXPECT_DOUBLE_EQ(predicted_busbw(calibrated, 1, 1 << 30), predicted_busbw(builtin, 1, 1 << 30));
+}
+
+// Every kind of log the import cannot place: no rank lines without --ranks, ranks that do not
+// fill the nodes, a node preset without NCCL, an unknown op, no --node.
+TEST(Calibrate, NcclTestsImportNamesWhatItCannotPlace) {
+  const std::string rows = "1048576 262144 float sum -1 100.0 0 0 0 0 0 0 0\n";
+  const auto bare = sim::parse_nccl_tests(rows, "bare.log");
+  EXPECT_EQ(bare.ranks, 0);
+  sim::NcclTestsImport how;
+  how.node = "dgx-a100";
+  auto error = [](const sim::AllreduceLog& log, const sim::NcclTestsImport& h) {
+    try {
+      (void)sim::calibrate_from_nccl_tests(log, "x.log", h);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("imported");
+  };
+  EXPECT_EQ(error(bare, how),
+            "dpcast calibrate: x.log: the log has no rank lines (\"#  Rank  0 ... on HOST device 0\"), so it does not "
+            "say how many ranks ran; give --ranks, or --nodes and --gpus-per-node");
+  auto with_ranks = how;
+  with_ranks.ranks = 16;  // two DGX A100 by the preset's 8 GPUs per node
+  EXPECT_EQ(error(bare, with_ranks), "imported");
+  with_ranks.nodes = 3;
+  EXPECT_EQ(error(bare, with_ranks),
+            "dpcast calibrate: x.log: 16 ranks do not fill 3 nodes of 5 GPUs (--nodes, --gpus-per-node)");
+  auto no_nccl = with_ranks;
+  no_nccl.nodes = 0;
+  no_nccl.node = "cpu-host";
+  no_nccl.ranks = 2;
+  EXPECT_EQ(error(bare, no_nccl),
+            "dpcast calibrate: x.log: nccl-tests runs NCCL, and cpu-core on cpu-host has no NCCL (no "
+            "compute_capability in the catalogue)");
+  auto bad_op = with_ranks;
+  bad_op.nodes = 0;
+  bad_op.op = "allreduce";
+  EXPECT_EQ(error(bare, bad_op),
+            "dpcast calibrate: --op: expected all-reduce, all-gather, reduce-scatter, broadcast or reduce, got "
+            "'allreduce'");
+  auto no_node = with_ranks;
+  no_node.node.clear();
+  EXPECT_NE(error(bare, no_node).find("--nccl-tests needs --node"), std::string::npos);
 }

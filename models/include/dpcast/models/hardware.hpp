@@ -76,6 +76,11 @@ struct Link {
   // NVLink links x NCCL's per-link figure of the GPU generation, PCIe width x rate / 80, a
   // NIC's speed / 8. 0: the nominal bandwidth.
   double nccl_bandwidth_bytes_per_s = 0;
+  // A calibrated profile's (dpcast calibrate --nccl-tests): measured nccl-tests time over
+  // dpcast's NCCL time, by message size (bytes). Collectives NCCL runs over this link (the
+  // intra-node link on one node, the NIC link across nodes) take their time times it. Empty
+  // in the catalogue.
+  EfficiencyCurve nccl_time_ratio;
   SourceLocation source;
 
   [[nodiscard]] double nccl_bandwidth() const {

@@ -5,12 +5,14 @@
 //  * matrix-product timings -> a curve of efficiency against one product's FLOP;
 //  * streaming-kernel timings -> a curve of efficiency against the bytes one kernel moves.
 // Fits minimise relative error, since sizes span many decades.
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "dpcast/models/hardware.hpp"
 #include "dpcast/models/profile.hpp"
 #include "dpcast/models/run_record.hpp"
+#include "dpcast/models/scenario.hpp"
 
 namespace dpcast::sim {
 
@@ -29,11 +31,14 @@ struct AlphaBetaFit {
 [[nodiscard]] AlphaBetaFit fit_allreduce(const std::vector<TimedSize>& samples, int ranks);
 
 struct AllreduceLog {
-  std::vector<TimedSize> samples;  // bytes, seconds
-  int ranks = 0;                   // 0 when the log does not say
+  std::vector<TimedSize> samples;          // bytes, seconds
+  int ranks = 0;                           // 0 when the log does not say
+  std::vector<std::string> hosts;          // nccl-tests: the distinct hosts of its rank lines, in rank order
+  std::optional<models::CollectiveOp> op;  // nccl-tests: "# Collective test starting: all_gather_perf"
 };
 
-/// nccl-tests all_reduce_perf output (out-of-place times; ranks from its "# Rank" lines).
+/// nccl-tests *_perf output (out-of-place times; ranks and hosts from its "#  Rank  0 ... on
+/// HOST device 0" lines, the collective from its "Collective test starting" line).
 [[nodiscard]] AllreduceLog parse_nccl_tests(const std::string& text, const std::string& file);
 /// OSU osu_allreduce output (average latency per size; the log does not give the ranks).
 [[nodiscard]] AllreduceLog parse_osu_allreduce(const std::string& text, const std::string& file);

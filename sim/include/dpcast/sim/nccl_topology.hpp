@@ -54,6 +54,9 @@ struct NcclTopology {
   double latency_factor = 1.0;
   double pipeline_factor = 0.0;
   double extra_network_hop_us = 0.0;
+  // A calibrated profile's measured / modelled time by size for the link NCCL's traffic is
+  // bound by (models::Link::nccl_time_ratio: the NIC link across nodes, else the intra link).
+  models::EfficiencyCurve time_ratio;
   // NCCL_ALGO / NCCL_PROTO (data_parallel.nccl_algorithm, nccl_protocol): NCCL chooses among
   // these only.
   std::optional<models::NcclAlgorithm> only_algorithm;

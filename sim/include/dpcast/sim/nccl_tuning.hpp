@@ -61,6 +61,8 @@ struct NcclCost {
 ///   latency = latency_factor x L + pipeline_factor x sqrt(L x T),   time = latency + T.
 /// The square root is a pipeline's fill: n chunks through d stages take (n + d - 1) chunk
 /// times, and the best n gives T + (d-1) x step + 2 sqrt((d-1) x step x T).
+/// Last, a calibrated profile's measured curve (models::Link::nccl_time_ratio) scales the time
+/// (latency and bandwidth alike), so that the measured configuration is predicted as measured.
 [[nodiscard]] NcclCost nccl_achieved(const NcclTopology& topology, const NcclCost& choice, models::CollectiveOp op,
                                      double bytes);
 
