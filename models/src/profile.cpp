@@ -57,6 +57,7 @@ Profile parse_profile(const std::string& text, const std::string& file, const Ca
     link.bandwidth_bytes_per_s = l.positive_number("bandwidth_bytes_per_s");
     link.latency_s = l.required("latency_s").as_number_at_least(0);
     if (auto v = l.optional("nccl_time_ratio")) link.nccl_time_ratio = read_curve(*v, 1000);
+    if (auto v = l.optional("alpha_beta_time_ratio")) link.alpha_beta_time_ratio = read_curve(*v, 1000);
     link.source = l.where();
     l.finish();
     p.links[name] = link;
@@ -120,6 +121,7 @@ std::string profile_yaml(const Profile& p) {
     out << "  " << name << ": {bandwidth_bytes_per_s: " << profile_number(l.bandwidth_bytes_per_s)
         << ", latency_s: " << profile_number(l.latency_s);
     if (!l.nccl_time_ratio.empty()) out << ", nccl_time_ratio: " << curve_text(l.nccl_time_ratio);
+    if (!l.alpha_beta_time_ratio.empty()) out << ", alpha_beta_time_ratio: " << curve_text(l.alpha_beta_time_ratio);
     out << "}\n";
   }
   out << "des: {network_model: " << p.network.model

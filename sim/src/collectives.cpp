@@ -37,6 +37,7 @@ NetworkPath NetworkPath::from(const models::Scenario& s) {
     p.ring_node_factor = factor;
   }
   p.ps_servers = s.data_parallel.ps_servers > 0 ? s.data_parallel.ps_servers : c.nodes;
+  p.alpha_beta_time_ratio = (c.nodes > 1 ? c.nic_link : c.intra_link)->alpha_beta_time_ratio;
   p.library = s.communication_library();
   if (p.library == models::CommLibrary::Nccl) {
     p.nccl = nccl_topology(c);
@@ -204,9 +205,10 @@ CollectiveChoice alpha_beta(Collective algorithm, double time_s) {
 }
 }  // namespace
 
-CollectiveChoice choose_collective(Collective configured, CollectiveOp op, double bytes, const NetworkPath& path) {
+namespace {
+// The α-β library's choice, before any measured curve.
+CollectiveChoice alpha_beta_choice(Collective configured, CollectiveOp op, double bytes, const NetworkPath& path) {
   if (configured != Collective::Auto) return alpha_beta(configured, collective_time(configured, op, bytes, path));
-  if (path.nccl) return nccl_collective(op, bytes, path);
   CollectiveChoice best = alpha_beta(Collective::Ring, collective_time(Collective::Ring, op, bytes, path));
   if (path.library == models::CommLibrary::Gloo) return best;
   for (Collective c : {Collective::Tree, Collective::HalvingDoubling, Collective::Hierarchical}) {
@@ -215,6 +217,17 @@ CollectiveChoice choose_collective(Collective configured, CollectiveOp op, doubl
     if (t < best.time_s) best = alpha_beta(c, t);
   }
   return best;
+}
+}  // namespace
+
+CollectiveChoice choose_collective(Collective configured, CollectiveOp op, double bytes, const NetworkPath& path) {
+  if (configured == Collective::Auto && path.nccl) return nccl_collective(op, bytes, path);
+  CollectiveChoice choice = alpha_beta_choice(configured, op, bytes, path);
+  if (!path.alpha_beta_time_ratio.empty() && path.gpus > 1) {
+    choice.measured_ratio = path.alpha_beta_time_ratio.at(bytes);
+    choice.time_s *= choice.measured_ratio;
+  }
+  return choice;
 }
 
 std::string compare_collectives(CollectiveOp op, double bytes, const NetworkPath& path) {

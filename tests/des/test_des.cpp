@@ -390,3 +390,34 @@ TEST(Des, PlaysNcclsChoiceAsNcclsModelWhereNoLinkIsShared) {
   }
   EXPECT_GE(seen.size(), 5u);  // ring and tree with LL, LL128 and Simple, NVLS, NVLS-tree among them
 }
+
+// A calibrated profile's measured curve on an α-β link (dpcast calibrate --backend cpu keeps
+// Open MPI's per-size ratio): the DES plays the flows and then what the ratio adds, or fewer
+// bytes where it is below 1: it agrees with the analytical time, except that a ratio below 1
+// cannot shorten a step's latency (4 KiB here: between the measured time and the line's).
+TEST(Des, PlaysAnAlphaBetaChoiceUnderAMeasuredCurve) {
+  models::Catalogue calibrated = models::Catalogue::builtin();
+  models::Catalogue copy;
+  for (const auto& [_, g] : calibrated.gpus()) copy.add(g);
+  for (auto [name, l] : calibrated.links()) {
+    if (name == "shared-memory") l.alpha_beta_time_ratio.points = {{4096, 0.8}, {MiB, 1.0}, {64 * MiB, 6.0}};
+    copy.add(l);
+  }
+  for (const auto& [_, n] : calibrated.nodes()) copy.add(n);
+  const auto s = models::parse_scenarios("model: mlp\ncluster: {node: cpu-host, nodes: 1}\n", "t.yaml", copy).front();
+  const auto path = sim::NetworkPath::from(s);
+  const sim::DesEngine des;
+  for (double bytes : {MiB, 4 * MiB, 64 * MiB}) {
+    const auto choice = sim::choose_collective(Collective::Auto, CollectiveOp::AllReduce, bytes, path);
+    EXPECT_FALSE(choice.nccl);
+    EXPECT_NEAR(des.collective_time(s, choice, CollectiveOp::AllReduce, bytes) / choice.time_s, 1.0, 0.02)
+        << bytes << " B, ratio " << choice.measured_ratio;
+  }
+  const auto small = sim::choose_collective(Collective::Auto, CollectiveOp::AllReduce, 4096, path);
+  EXPECT_DOUBLE_EQ(small.measured_ratio, 0.8);
+  const double small_des = des.collective_time(s, small, CollectiveOp::AllReduce, 4096);
+  EXPECT_GE(small_des, small.time_s * 0.99);
+  EXPECT_LE(small_des, small.time_s / 0.8 * 1.01);
+  EXPECT_DOUBLE_EQ(sim::choose_collective(Collective::Auto, CollectiveOp::AllReduce, 64 * MiB, path).measured_ratio,
+                   6.0);
+}

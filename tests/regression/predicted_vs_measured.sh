@@ -5,8 +5,9 @@
 #     slowdown; the all-reduce on 2 ranks) and each model trained on ONE worker at each
 #     micro-batch, whose layer times the profile keeps;
 #  2. measure: train an MLP and a small GPT on 2 MPI ranks at two micro-batches and two
-#     bucket sizes;
-#  3. predict the same 8 configurations with the calibrated profile (DES) and compare.
+#     bucket sizes, and a wide MLP (buckets of 17-84 MB, where Open MPI's all-reduce collapses
+#     on 2 cores) at two bucket sizes;
+#  3. predict the same 10 configurations with the calibrated profile (DES) and compare.
 # Prints the table with the MAPE last (also into OUT_DIR/table.txt); fails when any
 # configuration is off by more than the tolerance.
 # Every training run is made twice and the faster median kept (up to twice more before
@@ -53,9 +54,10 @@ keep_faster() {
 # bucket sizes on 2 ranks (the measurement), seconds apart, so that a machine whose speed
 # drifts over minutes (a shared VM) drifts on both sides alike. Each record is kept when
 # faster than the one of an earlier pass.
+first_configs() { if [[ $1 == wide ]]; then echo 0; else echo 0 2; fi; }
 one_pass() {
-  for scenario in mlp gpt; do
-    for first in 0 2; do  # configurations first and first+1 share a micro-batch
+  for scenario in mlp gpt wide; do
+    for first in $(first_configs "$scenario"); do  # configurations first and first+1 share a micro-batch
       echo "== $scenario configuration $first on one worker, then configurations $first and $((first + 1)) on 2 ranks"
       keep_faster "$out/one-worker-$scenario-$first.json" \
         "$bin/dpcast-train" "$out/$scenario-one-worker.yaml" --config "$first" --steps 20 --warmup 3
@@ -79,7 +81,7 @@ fit_and_compare() {
 
 echo "== calibrate: micro-benchmarks (compute on one rank; the all-reduce on 2)"
 "$bin/dpcast" calibrate --backend cpu -n 2 -o "$out/microbench-profile.yaml"
-for scenario in mlp gpt; do
+for scenario in mlp gpt wide; do
   sed 's/cluster: {node: cpu-host, nodes: 1}/cluster: {node: cpu-host, nodes: 1, gpus_per_node: 1}/' \
     "$here/$scenario.yaml" > "$out/$scenario-one-worker.yaml"
 done

@@ -308,3 +308,38 @@ TEST(Calibrate, NcclTestsImportNamesWhatItCannotPlace) {
   no_node.node.clear();
   EXPECT_NE(error(bare, no_node).find("--nccl-tests needs --node"), std::string::npos);
 }
+
+// What a new user met on this 2-core machine: Open MPI's 2-rank all-reduce runs at 5 GB/s up to
+// 16 MiB, then collapses to 0.2 GB/s. One straight line misses it by far (the old calibration's
+// only figure); the profile now keeps each size's measured / alpha-beta ratio on the link, and
+// the analytical engine predicts the measured times of a 64 MiB and a 100 MB all-reduce (within
+// the curve's log-size interpolation); the DES plays the same (test_des).
+TEST(Calibrate, MpiAllReduceKeepsItsPerSizeCurve) {
+  const auto& builtin = models::Catalogue::builtin();
+  auto measured = [](double n) {
+    return n <= 16 * 1024 * 1024 ? 2 * 4e-6 + n / 5e9
+                                 : 2 * 4e-6 + 16.0 * 1024 * 1024 / 5e9 + (n - 16.0 * 1024 * 1024) / 0.2e9;
+  };
+  models::Json raw = {{"kind", "microbench"}, {"backend", "cpu"}, {"ranks", 2}, {"allreduce", models::Json::array()}};
+  for (double n = 1024; n <= 256.0 * 1024 * 1024; n *= 4)
+    raw["allreduce"].push_back({{"bytes", n}, {"seconds", measured(n)}});
+  const auto c = sim::calibrate_from_microbench(raw, "raw.json", builtin, "cpu-core", "shared-memory");
+  const auto& link = c.profile.links.at("shared-memory");
+  ASSERT_EQ(link.alpha_beta_time_ratio.points.size(), 10u);
+  const auto again = models::parse_profile(models::profile_yaml(c.profile), "p.yaml");
+  const auto& read_back = again.links.at("shared-memory").alpha_beta_time_ratio.points;
+  ASSERT_EQ(read_back.size(), link.alpha_beta_time_ratio.points.size());
+  for (std::size_t i = 0; i < read_back.size(); ++i)
+    EXPECT_NEAR(read_back[i].second / link.alpha_beta_time_ratio.points[i].second, 1.0, 1e-5);  // "%.6g"
+  EXPECT_GT(link.alpha_beta_time_ratio.at(256.0 * 1024 * 1024), 10);  // the collapse, which the line misses
+  const auto calibrated = models::apply_profile(builtin, c.profile);
+  const auto s =
+      models::parse_scenarios("model: mlp\ncluster: {node: cpu-host, nodes: 1}\n", "t.yaml", calibrated).front();
+  const auto path = sim::NetworkPath::from(s);
+  const double mib64 = 64.0 * 1024 * 1024;
+  const auto choice = sim::choose_collective(models::Collective::Auto, models::CollectiveOp::AllReduce, mib64, path);
+  EXPECT_NEAR(choice.time_s / measured(mib64), 1.0, 1e-9);  // a measured size: exact
+  const auto hundred = sim::choose_collective(models::Collective::Auto, models::CollectiveOp::AllReduce, 100e6, path);
+  EXPECT_NEAR(hundred.time_s / measured(100e6), 1.0, 0.15);  // between 64 and 256 MiB: interpolated
+  EXPECT_GT(hundred.time_s, 0.3);                            // not the line's ~40 ms
+}

@@ -19,7 +19,11 @@ void CollectivePlayer::play(models::Collective algorithm, CollectiveOp op, doubl
 
 void CollectivePlayer::play(const CollectiveChoice& choice, CollectiveOp op, double bytes) {
   if (!choice.nccl) {
-    play(choice.algorithm, op, bytes);
+    // A calibrated profile's measured curve: the flows, then what the ratio adds (or, below 1,
+    // fewer bytes).
+    const double ratio = choice.measured_ratio;
+    play(choice.algorithm, op, ratio < 1 ? bytes * ratio : bytes);
+    if (ratio > 1) sg4::this_actor::sleep_for(choice.time_s * (1 - 1 / ratio));
     return;
   }
   const double ring_bytes = choice.ring_equivalent_bytes;

@@ -81,6 +81,10 @@ struct Link {
   // intra-node link on one node, the NIC link across nodes) take their time times it. Empty
   // in the catalogue.
   EfficiencyCurve nccl_time_ratio;
+  // The same for the α-β collectives (MPI, Gloo, named algorithms): measured all-reduce time
+  // over the α-β ring's with this link's α and β, by size (dpcast calibrate --backend cpu, from
+  // the micro-benchmarks' MPI all-reduce). Empty in the catalogue.
+  EfficiencyCurve alpha_beta_time_ratio;
   SourceLocation source;
 
   [[nodiscard]] double nccl_bandwidth() const {

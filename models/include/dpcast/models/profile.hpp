@@ -19,7 +19,8 @@
 //       colocated_slowdown: {matrix: 1.2, streaming: 1.4}   # every worker of a node computing at once
 //       layers: {"linear [1024] -> [1024] p1049600 b64 fp32": [2.1e-3, 4.4e-3]}   # measured on one worker
 //   links:
-//     shared-memory: {bandwidth_bytes_per_s: 5.1e+9, latency_s: 2.0e-6}   # α-β fitted per link
+//     shared-memory: {bandwidth_bytes_per_s: 5.1e+9, latency_s: 2.0e-6,   # α-β fitted per link, and
+//                     alpha_beta_time_ratio: [[1024, 1.1], [2.7e+8, 3.9]]}   # measured / α-β time by size
 //     ib-hdr: {bandwidth_bytes_per_s: 2.5e+10, latency_s: 3.0e-6,       # nccl-tests imported: measured
 //              nccl_time_ratio: [[8, 1.9], [1.07e+9, 0.93]]}             # over dpcast's NCCL time, by size
 //   des: {network_model: CM02, tcp_gamma_bytes: 0, crosstraffic: false}

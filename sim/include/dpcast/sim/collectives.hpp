@@ -68,6 +68,9 @@ struct NetworkPath {
   int ps_servers = 1;
   models::CommLibrary library = models::CommLibrary::Mpi;
   std::optional<NcclTopology> nccl;  // with library nccl
+  // A calibrated profile's measured / α-β time by size on the link the collective is bound by
+  // (models::Link::alpha_beta_time_ratio: the intra-node link on one node, the NIC link across).
+  models::EfficiencyCurve alpha_beta_time_ratio;
 
   [[nodiscard]] static NetworkPath from(const models::Scenario& scenario);
   /// The bandwidth of a node-ordered ring (bytes/s per rank), with or without what the
@@ -91,6 +94,10 @@ struct CollectiveChoice {
   // pipelined step on the DES platform (rail_bandwidth across nodes), takes NCCL's bandwidth
   // time where nothing else shares the network; then NCCL's latency, less the route's.
   double ring_equivalent_bytes = 0;
+  // An α-β choice under a calibrated profile's measured curve: time_s is the α-β time x this.
+  // The DES plays the algorithm's flows, then sleeps what the ratio adds (a ratio below 1
+  // shrinks the bytes it plays instead).
+  double measured_ratio = 1;
 
   /// "ring", "nccl ring/Simple".
   [[nodiscard]] std::string label() const;
@@ -98,7 +105,8 @@ struct CollectiveChoice {
 
 /// The configured algorithm, or for Auto the library's choice: NCCL's, or for MPI the
 /// cheapest of ring, tree, halving-doubling and hierarchical (a parameter server is never
-/// chosen automatically: it needs servers), or for Gloo a ring.
+/// chosen automatically: it needs servers), or for Gloo a ring. An α-β choice takes the
+/// path's measured curve (alpha_beta_time_ratio) where a calibrated profile has one.
 [[nodiscard]] CollectiveChoice choose_collective(models::Collective configured, CollectiveOp op, double bytes,
                                                  const NetworkPath& path);
 
