@@ -104,7 +104,9 @@ AllreduceLog parse_nccl_tests(const std::string& text, const std::string& file) 
       throw Error(SourceLocation{file, line_no, 0}, "", "nccl-tests row without a time: " + line);
     if (size > 0) log.samples.push_back({size, time_us * 1e-6});
   }
-  if (log.samples.empty()) throw Error(SourceLocation{file, 0, 0}, "", "no nccl-tests all_reduce_perf rows found");
+  if (log.samples.empty())
+    throw Error(SourceLocation{file, 0, 0}, "",
+                "no nccl-tests result rows (size, count, type, redop, time, ...) found");
   return log;
 }
 

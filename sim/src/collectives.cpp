@@ -203,9 +203,7 @@ CollectiveChoice alpha_beta(Collective algorithm, double time_s) {
   c.time_s = time_s;
   return c;
 }
-}  // namespace
 
-namespace {
 // The α-β library's choice, before any measured curve.
 CollectiveChoice alpha_beta_choice(Collective configured, CollectiveOp op, double bytes, const NetworkPath& path) {
   if (configured != Collective::Auto) return alpha_beta(configured, collective_time(configured, op, bytes, path));

@@ -235,7 +235,7 @@ dpcast_cli_error(calibrate_unknown_link "unknown link 'nvlnk4' (did you mean 'nv
                  calibrate --nccl-tests ${DATA}/nccl-tests-allreduce-8.log --node dgx-h100 --link nvlnk4 -o ${CMAKE_CURRENT_BINARY_DIR}/never.yaml)
 dpcast_cli_error(calibrate_needs_output "dpcast calibrate: -o PROFILE is required (where to write the profile)"
                  calibrate --nccl-tests ${DATA}/nccl-tests-allreduce-8.log --node dgx-h100)
-dpcast_cli_error(calibrate_not_a_log "tests/cli/bad/not-a-record.json: no nccl-tests all_reduce_perf rows found"
+dpcast_cli_error(calibrate_not_a_log "tests/cli/bad/not-a-record.json: no nccl-tests result rows (size, count, type, redop, time, ...) found"
                  calibrate --nccl-tests tests/cli/bad/not-a-record.json --node dgx-h100 -o ${CMAKE_CURRENT_BINARY_DIR}/never.yaml)
 
 # ---- collective: one collective over sizes, as nccl-tests prints it ----
