@@ -124,6 +124,26 @@ AllreduceLog parse_osu_allreduce(const std::string& text, const std::string& fil
   return log;
 }
 
+models::EfficiencyCurve measured_over_model(const std::vector<TimedSize>& samples,
+                                            const std::function<double(double)>& model_seconds) {
+  std::map<double, std::pair<double, int>> by_size;  // size -> (sum of ratios, count)
+  for (const auto& x : samples) {
+    auto& [sum, n] = by_size[x.size];
+    sum += x.seconds / model_seconds(x.size);
+    ++n;
+  }
+  models::EfficiencyCurve curve;
+  for (const auto& [size, sum_n] : by_size) curve.points.emplace_back(size, sum_n.first / sum_n.second);
+  return curve;
+}
+
+std::string ratio_range(const models::EfficiencyCurve& curve) {
+  const auto [lo, hi] = std::minmax_element(curve.points.begin(), curve.points.end(),
+                                            [](const auto& a, const auto& b) { return a.second < b.second; });
+  return fixed(lo->second, 2) + " at " + human_bytes(lo->first) + " to " + fixed(hi->second, 2) + " at " +
+         human_bytes(hi->first);
+}
+
 models::EfficiencyCurve fit_efficiency_curve(const std::vector<TimedSize>& samples, double rate, double most) {
   std::map<long, std::vector<std::pair<double, double>>> bins;  // bin -> (size, efficiency)
   for (const auto& x : samples)
@@ -242,22 +262,6 @@ void fit_colocated_slowdown(const models::Json& raw, models::GpuProfile& g, std:
                      std::to_string(raw.value("ranks", 1)) + " ranks)");
 }
 
-// Measured over the fitted ring's time, one point per size (repeated sizes: their mean): what
-// one straight line misses (on a 2-core machine Open MPI's all-reduce collapses above ~16 MiB).
-models::EfficiencyCurve alpha_beta_ratios(const std::vector<TimedSize>& samples, const AlphaBetaFit& fit, int ranks) {
-  const double p = ranks;
-  std::map<double, std::pair<double, int>> by_size;
-  for (const auto& x : samples) {
-    const double model = 2 * (p - 1) * fit.latency_s + 2 * (p - 1) / p * x.size / fit.bandwidth_bytes_per_s;
-    auto& [sum, n] = by_size[x.size];
-    sum += x.seconds / model;
-    ++n;
-  }
-  models::EfficiencyCurve curve;
-  for (const auto& [size, sum_n] : by_size) curve.points.emplace_back(size, sum_n.first / sum_n.second);
-  return curve;
-}
-
 // All-reduce: the link's α-β, when more than one rank measured it, and the per-size curve.
 void fit_link(const models::Json& raw, const std::string& file, const models::Catalogue& catalogue,
               const std::string& link_name, Calibration& c) {
@@ -270,19 +274,19 @@ void fit_link(const models::Json& raw, const std::string& file, const models::Ca
   models::Link link = catalogue.link(link_name);
   link.latency_s = fit.latency_s;
   link.bandwidth_bytes_per_s = fit.bandwidth_bytes_per_s;
-  link.alpha_beta_time_ratio = alpha_beta_ratios(allreduce, fit, ranks);
+  // What one straight line misses (on a 2-core machine Open MPI's all-reduce collapses above ~16 MiB).
+  const double p = ranks;
+  link.alpha_beta_time_ratio = measured_over_model(allreduce, [&](double n) {
+    return 2 * (p - 1) * fit.latency_s + 2 * (p - 1) / p * n / fit.bandwidth_bytes_per_s;
+  });
   c.profile.links[link_name] = link;
-  const auto [lo, hi] =
-      std::minmax_element(link.alpha_beta_time_ratio.points.begin(), link.alpha_beta_time_ratio.points.end(),
-                          [](const auto& a, const auto& b) { return a.second < b.second; });
-  c.report.push_back("link " + link_name + ": alpha " + human_time(fit.latency_s) + ", bandwidth " +
-                     human_rate(fit.bandwidth_bytes_per_s, "B/s") + " (catalogue " +
-                     human_time(catalogue.link(link_name).latency_s) + ", " +
-                     human_rate(catalogue.link(link_name).bandwidth_bytes_per_s, "B/s") + "), from " +
-                     std::to_string(allreduce.size()) + " all-reduce sizes on " + std::to_string(ranks) +
-                     " ranks, worst fit error " + fixed(100 * fit.max_relative_error, 1) +
-                     "%; the per-size curve is kept (measured / alpha-beta time " + fixed(lo->second, 2) + " at " +
-                     human_bytes(lo->first) + " to " + fixed(hi->second, 2) + " at " + human_bytes(hi->first) + ")");
+  c.report.push_back(
+      "link " + link_name + ": alpha " + human_time(fit.latency_s) + ", bandwidth " +
+      human_rate(fit.bandwidth_bytes_per_s, "B/s") + " (catalogue " + human_time(catalogue.link(link_name).latency_s) +
+      ", " + human_rate(catalogue.link(link_name).bandwidth_bytes_per_s, "B/s") + "), from " +
+      std::to_string(allreduce.size()) + " all-reduce sizes on " + std::to_string(ranks) + " ranks, worst fit error " +
+      fixed(100 * fit.max_relative_error, 1) + "%; the per-size curve is kept (measured / alpha-beta time " +
+      ratio_range(link.alpha_beta_time_ratio) + ")");
 }
 
 }  // namespace

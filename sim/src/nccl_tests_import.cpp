@@ -2,7 +2,6 @@
 #include "dpcast/sim/nccl_tests_import.hpp"
 
 #include <algorithm>
-#include <map>
 #include <sstream>
 
 #include "dpcast/models/error.hpp"
@@ -78,29 +77,18 @@ models::Scenario scenario_of(const NcclTestsImport& how, const Topology& t, cons
   return s;
 }
 
-// Measured over modelled time, one point per size (repeated sizes: their mean).
-models::EfficiencyCurve time_ratios(const AllreduceLog& log, models::CollectiveOp op, const models::Scenario& s) {
-  const auto path = NetworkPath::from(s);
-  std::map<double, std::pair<double, int>> by_size;
-  for (const auto& x : log.samples) {
-    const double model = choose_collective(models::Collective::Auto, op, x.size, path).time_s;
-    auto& [sum, n] = by_size[x.size];
-    sum += x.seconds / model;
-    ++n;
-  }
-  models::EfficiencyCurve curve;
-  for (const auto& [size, sum_n] : by_size) curve.points.emplace_back(size, sum_n.first / sum_n.second);
-  return curve;
-}
-
 std::string report(const std::string& file, models::CollectiveOp op, const models::Scenario& s, const Topology& t,
                    const models::EfficiencyCurve& curve, const AllreduceLog& log) {
   const auto& c = s.cluster;
   const auto& [largest, ratio] = curve.points.back();
-  const auto [lo, hi] = std::minmax_element(curve.points.begin(), curve.points.end(),
-                                            [](const auto& a, const auto& b) { return a.second < b.second; });
-  const double measured_s =
-      ratio * choose_collective(models::Collective::Auto, op, largest, NetworkPath::from(s)).time_s;
+  double measured_s = 0;  // the log's mean time at its largest size
+  int repeats = 0;
+  for (const auto& x : log.samples)
+    if (x.size == largest) {
+      measured_s += x.seconds;
+      ++repeats;
+    }
+  measured_s /= repeats;
   const double busbw = largest / measured_s * bus_bandwidth_factor(op, c.gpus());
   const bool across = c.nodes > 1;
   std::ostringstream line;
@@ -110,8 +98,7 @@ std::string report(const std::string& file, models::CollectiveOp op, const model
        << (across ? " (the NICs, " + std::to_string(c.nics) + " per node)" : std::string(" (inside the node)"))
        << ": measured / dpcast's NCCL time " << fixed(ratio, 2) << " at " << human_bytes(largest) << " (busbw "
        << fixed(busbw / 1e9, 1) << " GB/s measured, " << fixed(busbw * ratio / 1e9, 1) << " modelled), "
-       << fixed(lo->second, 2) << " at " << human_bytes(lo->first) << " to " << fixed(hi->second, 2) << " at "
-       << human_bytes(hi->first) << "; NCCL's collectives " << (across ? "across nodes" : "inside a node")
+       << ratio_range(curve) << "; NCCL's collectives " << (across ? "across nodes" : "inside a node")
        << " on this link now take the measured curve";
   return line.str();
 }
@@ -127,7 +114,9 @@ Calibration calibrate_from_nccl_tests(const AllreduceLog& log, const std::string
   const Topology t = topology_of(log, file, how, preset);
   const auto op = op_of(log, how);
   const auto s = scenario_of(how, t, file, catalogue);
-  const auto curve = time_ratios(log, op, s);
+  const auto path = NetworkPath::from(s);
+  const auto curve = measured_over_model(
+      log.samples, [&](double bytes) { return choose_collective(models::Collective::Auto, op, bytes, path).time_s; });
   const models::Link& bound = s.cluster.nodes > 1 ? *s.cluster.nic_link : *s.cluster.intra_link;
   Calibration c;
   models::Link link = catalogue.link(bound.name);

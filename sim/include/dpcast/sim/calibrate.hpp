@@ -5,6 +5,7 @@
 //  * matrix-product timings -> a curve of efficiency against one product's FLOP;
 //  * streaming-kernel timings -> a curve of efficiency against the bytes one kernel moves.
 // Fits minimise relative error, since sizes span many decades.
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,6 +48,13 @@ struct AllreduceLog {
 /// decade), capped at `most`.
 [[nodiscard]] models::EfficiencyCurve fit_efficiency_curve(const std::vector<TimedSize>& samples, double rate,
                                                            double most);
+
+/// Each size's measured time over `model_seconds(size)`, one point per size (repeated sizes:
+/// their mean): what a model misses, kept as a curve (Link::nccl_time_ratio, alpha_beta_time_ratio).
+[[nodiscard]] models::EfficiencyCurve measured_over_model(const std::vector<TimedSize>& samples,
+                                                          const std::function<double(double)>& model_seconds);
+/// "0.80 at 256 KiB to 10.05 at 256 MiB": the least and the greatest ratio of such a curve.
+[[nodiscard]] std::string ratio_range(const models::EfficiencyCurve& curve);
 
 /// What a calibration found, for people: one line per fitted figure.
 struct Calibration {
