@@ -148,13 +148,15 @@ Layer elementwise(std::string name, LayerKind kind, const Shape& shape, int inpu
 }
 
 Layer attention(std::string name, std::int64_t s, std::int64_t heads, std::int64_t kv_heads, std::int64_t head_dim,
-                bool flash) {
+                bool flash, bool causal) {
   const std::int64_t d = heads * head_dim;
   const std::int64_t kv = kv_heads * head_dim;
   Layer l = make(std::move(name), LayerKind::Attention, {s, d + 2 * kv}, {s, d});
   l.heads = heads;
   l.kv_heads = kv_heads;
   l.head_dim = head_dim;
+  l.flash = flash;
+  l.causal = causal;
   const double ss = static_cast<double>(s) * static_cast<double>(s);
   const double products = 2.0 * ss * static_cast<double>(d) * 2.0;  // Q K^T and P V
   const double softmax = 5.0 * static_cast<double>(heads) * ss;

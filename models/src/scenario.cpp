@@ -283,6 +283,11 @@ void read_training(MapReader r, Scenario& s) {
     if (t.activation_checkpointing && !s.model.transformer)
       v->fail(s.model.label + " has no repeated blocks to checkpoint (transformers only)");
   }
+  if (auto v = r.optional("memory_format")) {
+    if (v->node().IsScalar() && v->node().Scalar() == "nhwc")  // PyTorch names NHWC channels_last
+      v->fail("expected one of nchw, channels_last, got nhwc (NHWC is channels_last)");
+    t.memory_format = v->as_enum<MemoryFormat>();
+  }
   r.finish();
 }
 

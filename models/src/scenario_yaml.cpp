@@ -132,6 +132,8 @@ std::string scenario_yaml(const Scenario& s) {
     out << YAML::Key << "attention" << YAML::Value << (t.flash_attention ? "flash" : "eager");
     out << YAML::Key << "activation_checkpointing" << YAML::Value << t.activation_checkpointing;
   }
+  if (t.memory_format != MemoryFormat::Nchw)
+    out << YAML::Key << "memory_format" << YAML::Value << std::string(to_string(t.memory_format));
   if (t.compute_noise.enabled()) {
     const auto& noise = t.compute_noise;
     out << YAML::Key << "compute_noise" << YAML::Value << YAML::Flow << YAML::BeginMap;

@@ -7,7 +7,8 @@
 
 namespace dpcast::sim {
 
-ComputeModel::ComputeModel(const models::Gpu& gpu, models::Precision precision, bool colocated)
+ComputeModel::ComputeModel(const models::Gpu& gpu, models::Precision precision, bool colocated,
+                           models::MemoryFormat memory_format)
     : matrix_rate_(gpu.matrix_peak(precision) * gpu.compute_efficiency),
       vector_rate_(gpu.vector_flops * gpu.compute_efficiency),
       memory_rate_(gpu.memory_bandwidth_bytes_per_s * gpu.memory_efficiency),
@@ -18,7 +19,11 @@ ComputeModel::ComputeModel(const models::Gpu& gpu, models::Precision precision, 
       precision_(precision),
       measured_(&gpu.measured_layers),
       matrix_slowdown_(colocated ? gpu.colocated_matrix_slowdown : 1.0),
-      streaming_slowdown_(colocated ? gpu.colocated_streaming_slowdown : 1.0) {
+      streaming_slowdown_(colocated ? gpu.colocated_streaming_slowdown : 1.0),
+      // Matrix units faster than the vector units at this precision: tensor cores.
+      nchw_on_tensor_cores_(memory_format == models::MemoryFormat::Nchw &&
+                            gpu.matrix_peak(precision) > gpu.vector_flops),
+      flash_attention_(&gpu.flash_attention) {
   if (const auto it = gpu.matrix_efficiency_curve.find(precision); it != gpu.matrix_efficiency_curve.end())
     matrix_curve_ = it->second;
   // Every time is work / rate: the catalogue reader rejects a zero figure, a GPU built in code must too.
@@ -58,6 +63,7 @@ PassTime ComputeModel::roofline(const models::LayerCost& c, const models::Layer&
   if (!models::is_matrix_layer(layer.kind))
     return {time(c.forward_flops, c.forward_bytes, false), time(c.backward_flops(), c.backward_bytes, false)};
   if (layer.kind == models::LayerKind::Attention) {
+    if (const auto flash = flash_attention(layer, micro_batch)) return *flash;
     // Scores and values: two products per head and sample, forward; backward's are twice as many.
     const double products = 2.0 * std::max<std::int64_t>(1, layer.heads) * static_cast<double>(micro_batch);
     return {time(c.forward_flops, c.forward_bytes, true, products),
@@ -68,7 +74,58 @@ PassTime ComputeModel::roofline(const models::LayerCost& c, const models::Layer&
   const double backward_s = c.backward_flops() <= 0 && c.backward_bytes <= 0
                                 ? 0
                                 : launch_s_ + std::max(backward, memory_seconds(c.backward_bytes));
-  return {time(c.forward_flops, c.forward_bytes, true), backward_s};
+  const PassTime transposes = layout_transposes(layer, micro_batch);
+  return {time(c.forward_flops, c.forward_bytes, true) + transposes.forward_s, backward_s + transposes.backward_s};
+}
+
+namespace {
+// FLOP/s of `head_dim` from the curves of one mask kind: interpolated linearly between the
+// nearest head dimensions published, the nearest one beyond them; 0 when there is none.
+double attention_rate(const std::vector<models::AttentionThroughput>& table, std::int64_t head_dim, bool causal,
+                      double seq_len) {
+  const models::AttentionThroughput* below = nullptr;
+  const models::AttentionThroughput* above = nullptr;
+  for (const auto& t : table) {
+    if (t.causal != causal) continue;
+    if (t.head_dim <= head_dim && (!below || t.head_dim > below->head_dim)) below = &t;
+    if (t.head_dim >= head_dim && (!above || t.head_dim < above->head_dim)) above = &t;
+  }
+  if (!below && !above) return 0;
+  if (!below || !above || below == above) return (below ? below : above)->flops_by_seq_len.at(seq_len);
+  const double f = static_cast<double>(head_dim - below->head_dim) / (above->head_dim - below->head_dim);
+  return (1 - f) * below->flops_by_seq_len.at(seq_len) + f * above->flops_by_seq_len.at(seq_len);
+}
+}  // namespace
+
+// A FlashAttention kernel at its published throughput: FLOPs counted as its benchmarks count
+// them (4 s^2 d h per sample, halved under a causal mask, whose masked half it skips; backward
+// 2.5x forward, Q K^T recomputed), over the GPU's figure for this head dimension, sequence
+// length and mask. None for eager attention, 32-bit precisions or a GPU without figures.
+std::optional<PassTime> ComputeModel::flash_attention(const models::Layer& layer, std::int64_t micro_batch) const {
+  if (!layer.flash || flash_attention_->empty() ||
+      (precision_ != models::Precision::Bf16 && precision_ != models::Precision::Fp16) || layer.input_shape.empty())
+    return std::nullopt;
+  const auto s = static_cast<double>(layer.input_shape.front());
+  const double rate = attention_rate(*flash_attention_, layer.head_dim, layer.causal, s);
+  if (!(rate > 0)) return std::nullopt;
+  const double forward_flops = 4.0 * s * s * static_cast<double>(layer.head_dim * layer.heads) *
+                               static_cast<double>(micro_batch) * (layer.causal ? 0.5 : 1.0);
+  return PassTime{launch_s_ + forward_flops / rate, launch_s_ + 2.5 * forward_flops / rate};
+}
+
+// Tensor cores convolve in NHWC; given NCHW tensors, cuDNN transposes them there and back
+// around each convolution (cuDNN documentation, "Tensor Transformations"; MosaicML Composer's
+// Channels Last method card: "Every time a convolution operation is called ..., the cuDNN
+// library performs a transpose to convert the tensor into NHWC format"). Forward: the input
+// in, the output back; backward: the output gradient in and the input gradient back for the
+// data gradient, the input and output gradient again for the weight gradient. Each transpose
+// is its own kernel, reading and writing its tensor once.
+PassTime ComputeModel::layout_transposes(const models::Layer& layer, std::int64_t micro_batch) const {
+  if (!nchw_on_tensor_cores_ || layer.kind != models::LayerKind::Conv2d) return {};
+  const double pair = static_cast<double>(models::elements(layer.input_shape) + models::elements(layer.output_shape)) *
+                      static_cast<double>(micro_batch) * models::bytes_per_element(precision_);
+  const double forward = 2 * launch_s_ + memory_seconds(2 * pair);  // read and write both tensors
+  return {forward, 2 * forward};
 }
 
 double ComputeModel::streaming(double bytes) const {

@@ -206,6 +206,29 @@ TEST_F(TempCatalogue, EfficiencyAboveOneRejected) {
   EXPECT_EQ(load_error(), file + ":6:21: compute_efficiency: expected a fraction in (0, 1], got 1.5");
 }
 
+TEST_F(TempCatalogue, FlashAttentionFigures) {
+  const std::string header = "name: g2\n"
+                             "peak_flops: {fp16: 1.0e+12}\n"
+                             "vector_flops: 1.0e+12\n"
+                             "memory_bytes: 8.0e+9\n"
+                             "memory_bandwidth_bytes_per_s: 1.0e+11\n";
+  std::string file = write("gpus/g2.yaml", header + "flash_attention:\n  head_dim_128_causal: [[512, 1e12], [1024, 2e12]]\n");
+  const auto catalogue = Catalogue::load(dir_.string());
+  const auto& table = catalogue.gpu("g2").flash_attention;
+  ASSERT_EQ(table.size(), 1u);
+  EXPECT_EQ(table[0].head_dim, 128);
+  EXPECT_TRUE(table[0].causal);
+  EXPECT_DOUBLE_EQ(table[0].flops_by_seq_len.at(1024), 2e12);
+
+  file = write("gpus/g2.yaml", header + "flash_attention:\n  head_dim_100: [[512, 1e12]]\n");
+  EXPECT_EQ(load_error(), file + ":7:3: flash_attention.head_dim_100: unknown key (did you mean 'head_dim_128'?)");
+  file = write("gpus/g2.yaml", header + "flash_attention: {}\n");
+  EXPECT_EQ(load_error(),
+            file + ":6:18: flash_attention: needs at least one head_dim_<d> or head_dim_<d>_causal curve");
+  file = write("gpus/g2.yaml", header + "flash_attention:\n  head_dim_64: [[1024, 2e12], [512, 1e12]]\n");
+  EXPECT_EQ(load_error(), file + ":7:32: flash_attention.head_dim_64[1][0]: sizes must increase");
+}
+
 TEST_F(TempCatalogue, PcieSwitchesNeedAPcieFabricAndAnEvenSpread) {
   const std::string nvswitch = write("nodes/n2.yaml",
                                      "name: n2\n"

@@ -10,6 +10,7 @@
 
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/scenario.hpp"
+#include "dpcast/models/scenario_yaml.hpp"
 #include "temp_dir.hpp"
 
 namespace dpcast::models {
@@ -218,6 +219,17 @@ TEST(Scenario, InvalidSweepValuePointsAtTheListItem) {
   EXPECT_EQ(error_of(kHeader + "sweep:\n  training.precision: [fp32, bf61]\n"),
             "s.yaml:6:30: training.precision: expected one of fp32, tf32, bf16, fp16, got bf61 (did you mean "
             "'bf16'?)");
+}
+
+TEST(Scenario, MemoryFormat) {
+  EXPECT_EQ(error_of("model: resnet50\ncluster: {node: dgx-a100, nodes: 1}\ntraining:\n  memory_format: nhwc\n"),
+            "s.yaml:4:18: training.memory_format: expected one of nchw, channels_last, got nhwc (NHWC is channels_last)");
+  EXPECT_EQ(error_of("model: resnet50\ncluster: {node: dgx-a100, nodes: 1}\ntraining:\n  memory_format: nhcw\n"),
+            "s.yaml:4:18: training.memory_format: expected one of nchw, channels_last, got nhcw (did you mean 'nchw'?)");
+  const Scenario s = one("model: resnet50\ncluster: {node: dgx-a100, nodes: 1}\ntraining: {memory_format: channels_last}\n");
+  EXPECT_EQ(s.training.memory_format, MemoryFormat::ChannelsLast);
+  EXPECT_NE(scenario_yaml(s).find("memory_format: channels_last"), std::string::npos);
+  EXPECT_EQ(one("model: resnet50\ncluster: {node: dgx-a100, nodes: 1}\n").training.memory_format, MemoryFormat::Nchw);
 }
 
 TEST(Scenario, PrecisionTheGpuLacks) {

@@ -72,3 +72,73 @@ TEST(ComputeModel, ZeroBandwidthIsAnInternalError) {
         << e.what();
   }
 }
+
+// NCHW convolutions on tensor cores pay cuDNN's transposes to NHWC and back: forward the
+// input and output once (each read and written), backward twice as many (data and weight
+// gradient), each transpose its own kernel.
+TEST(ComputeModel, NchwConvolutionsOnTensorCoresPayTheTransposes) {
+  auto gpu = test_support::test_catalogue().gpu("test-gpu");
+  gpu.launch_overhead_s = 1e-6;
+  // 64 -> 64 channels, 3x3, 56x56, micro-batch 8: 2·56²·64·64·9 FLOP per sample.
+  const auto conv = models::conv2d("conv", 64, 56, 56, 64, 3, 3, 1, 1, 1, false);
+  const auto cost = conv.cost(8, 2, 2);
+  const sim::ComputeModel nhwc(gpu, models::Precision::Bf16, false, models::MemoryFormat::ChannelsLast);
+  const sim::ComputeModel nchw(gpu, models::Precision::Bf16, false, models::MemoryFormat::Nchw);
+  const auto plain = nhwc.layer(cost, conv, 8);
+  EXPECT_DOUBLE_EQ(plain.forward_s, 1e-6 + 8 * 2.0 * 56 * 56 * 64 * 64 * 9 / 100e12);
+  // Input and output 64·56·56 elements each, 8 samples, 2 bytes: both read and written.
+  const double pair = 2.0 * 64 * 56 * 56 * 8 * 2;
+  const double transposes = 2 * 1e-6 + 2 * pair / 1e12;
+  const auto t = nchw.layer(cost, conv, 8);
+  EXPECT_DOUBLE_EQ(t.forward_s, plain.forward_s + transposes);
+  EXPECT_DOUBLE_EQ(t.backward_s, plain.backward_s + 2 * transposes);
+  // In fp32 the matrix peak is the vector peak (no tensor cores): nothing to transpose for.
+  const auto fp32_cost = conv.cost(8, 4, 4);
+  EXPECT_DOUBLE_EQ(sim::ComputeModel(gpu, models::Precision::Fp32).layer(fp32_cost, conv, 8).forward_s,
+                   sim::ComputeModel(gpu, models::Precision::Fp32, false, models::MemoryFormat::ChannelsLast)
+                       .layer(fp32_cost, conv, 8)
+                       .forward_s);
+  // Linear layers are matrix products, not convolutions: no transposes.
+  const auto linear = models::linear("fc", 64, 1024, 1024, false);
+  EXPECT_DOUBLE_EQ(nchw.layer(linear.cost(1, 2, 2), linear, 1).forward_s,
+                   nhwc.layer(linear.cost(1, 2, 2), linear, 1).forward_s);
+}
+
+// Flash attention runs at the GPU's published FlashAttention throughput: FLOPs counted as
+// FlashAttention's benchmarks count them (4 s² d h, halved under a causal mask; backward
+// 2.5x forward), over the figure for the head dimension (interpolated linearly between the
+// published ones) and sequence length (log-interpolated).
+TEST(ComputeModel, FlashAttentionRunsAtThePublishedThroughput) {
+  auto gpu = test_support::test_catalogue().gpu("test-gpu");
+  gpu.launch_overhead_s = 1e-6;
+  gpu.flash_attention = {{64, false, models::EfficiencyCurve{{{1024, 40e12}, {4096, 60e12}}}},
+                         {128, false, models::EfficiencyCurve{{{1024, 60e12}, {4096, 80e12}}}},
+                         {64, true, models::EfficiencyCurve{{{1024, 20e12}, {4096, 30e12}}}}};
+  const sim::ComputeModel m(gpu, models::Precision::Bf16);
+
+  // Non-causal, head dimension 96 (halfway: 50 TFLOP/s at 1024), 1024 tokens, 16 heads, 2 samples.
+  const auto a = models::attention("attn", 1024, 16, 16, 96, true, false);
+  const double flops = 4.0 * 1024 * 1024 * 96 * 16 * 2;
+  auto t = m.layer(a.cost(2, 2, 2), a, 2);
+  EXPECT_DOUBLE_EQ(t.forward_s, 1e-6 + flops / 50e12);
+  EXPECT_DOUBLE_EQ(t.backward_s, 1e-6 + 2.5 * flops / 50e12);
+
+  // Causal, head dimension 64, 2048 tokens: halfway in log between 1024 and 4096 (25 TFLOP/s),
+  // on half the FLOPs; a head dimension beyond the published ones takes the nearest (64).
+  for (const std::int64_t head_dim : {64, 128}) {
+    const auto c = models::attention("attn", 2048, 8, 8, head_dim, true, true);
+    const double half = 0.5 * 4.0 * 2048 * 2048 * static_cast<double>(head_dim) * 8;
+    EXPECT_NEAR(m.layer(c.cost(1, 2, 2), c, 1).forward_s, 1e-6 + half / 25e12, 1e-12) << head_dim;
+  }
+
+  // Eager attention, fp32, or a GPU without figures: the roofline as before.
+  const auto eager = models::attention("attn", 1024, 16, 16, 64, false, true);
+  auto plain_gpu = gpu;
+  plain_gpu.flash_attention.clear();
+  const sim::ComputeModel plain(plain_gpu, models::Precision::Bf16);
+  EXPECT_DOUBLE_EQ(m.layer(eager.cost(2, 2, 2), eager, 2).forward_s,
+                   plain.layer(eager.cost(2, 2, 2), eager, 2).forward_s);
+  EXPECT_DOUBLE_EQ(sim::ComputeModel(gpu, models::Precision::Fp32).layer(a.cost(2, 4, 4), a, 2).forward_s,
+                   sim::ComputeModel(plain_gpu, models::Precision::Fp32).layer(a.cost(2, 4, 4), a, 2).forward_s);
+  EXPECT_GT(plain.layer(a.cost(2, 2, 2), a, 2).forward_s, 0);
+}

@@ -111,6 +111,9 @@ struct Layer {
   std::int64_t heads = 0;
   std::int64_t kv_heads = 0;
   std::int64_t head_dim = 0;
+  /// Attention: a fused (FlashAttention) kernel, and a causal mask (decoders; BERT is not).
+  bool flash = false;
+  bool causal = false;
   /// The layer whose parameters this one uses, by name (set with ModelGraph::tie: GPT-2's
   /// lm_head reads the token embedding table wte as its weight).
   std::string tied_to;
@@ -147,8 +150,9 @@ struct Layer {
 /// Eager attention writes the scores and probabilities to memory and keeps the probabilities
 /// for backward. Flash attention (Dao 2023, FlashAttention-2) keeps neither: it saves one
 /// log-sum-exp per row and recomputes Q K^T in backward (backward = 2.5x the forward products).
+/// `causal`: each token attends to the ones before it only (a decoder's mask).
 [[nodiscard]] Layer attention(std::string name, std::int64_t tokens, std::int64_t heads, std::int64_t kv_heads,
-                              std::int64_t head_dim, bool flash = false);
+                              std::int64_t head_dim, bool flash = false, bool causal = false);
 /// Max or average pooling; output size from kernel, stride, padding (floor, like PyTorch).
 [[nodiscard]] Layer pool(std::string name, LayerKind kind, std::int64_t channels, std::int64_t height,
                          std::int64_t width, std::int64_t kernel, std::int64_t stride, std::int64_t pad);

@@ -111,6 +111,16 @@ struct EnumNames<Optimizer> {
   static constexpr std::array<EnumName<Optimizer>, 2> table{{{Optimizer::Sgd, "sgd"}, {Optimizer::Adam, "adam"}}};
 };
 
+/// How convolution activations are laid out in memory (training.memory_format): PyTorch's
+/// default `nchw`, or `channels_last` (NHWC, torch.channels_last). Tensor cores convolve in
+/// NHWC, so with `nchw` cuDNN transposes every convolution's tensors there and back.
+enum class MemoryFormat { Nchw, ChannelsLast };
+template <>
+struct EnumNames<MemoryFormat> {
+  static constexpr std::array<EnumName<MemoryFormat>, 2> table{
+      {{MemoryFormat::Nchw, "nchw"}, {MemoryFormat::ChannelsLast, "channels_last"}}};
+};
+
 /// Per-rank compute noise: each step every rank's compute is multiplied by its own draw
 /// of a factor with mean 1 and coefficient of variation `cv`; the step waits for the slowest.
 struct ComputeNoise {
@@ -136,6 +146,7 @@ struct TrainingSpec {
   Optimizer optimizer = Optimizer::Adam;
   bool flash_attention = false;  // training.attention: eager | flash
   bool activation_checkpointing = false;
+  MemoryFormat memory_format = MemoryFormat::Nchw;
   ComputeNoise compute_noise;
 };
 

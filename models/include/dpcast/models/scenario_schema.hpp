@@ -47,13 +47,14 @@ inline constexpr std::array<SchemaKey, 8> kNetwork{{{"topology"},
                                                     {"levels"},
                                                     {"leaves_per_pod"},
                                                     {"pod_oversubscription"}}};
-inline constexpr std::array<SchemaKey, 8> kTraining{{{"micro_batch"},
+inline constexpr std::array<SchemaKey, 9> kTraining{{{"micro_batch"},
                                                      {"seq_len"},
                                                      {"grad_accumulation"},
                                                      {"precision"},
                                                      {"optimizer"},
                                                      {"attention"},
                                                      {"activation_checkpointing"},
+                                                     {"memory_format"},
                                                      {"compute_noise", KeyKind::Section}}};
 inline constexpr std::array<SchemaKey, 4> kComputeNoise{{{"distribution"}, {"cv"}, {"seed"}, {"steps"}}};
 inline constexpr std::array<SchemaKey, 9> kDataParallel{{{"collective"},

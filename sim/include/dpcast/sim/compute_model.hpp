@@ -9,8 +9,13 @@
 // and sample), a streaming kernel's by the bytes it moves; and a layer the profile measured
 // (same kind, shapes, micro-batch and precision) takes its measured time. Workers sharing a
 // node (CPU cores) run slower by the profile's colocated slowdowns when all compute at once.
+// Flash attention runs at the GPU's published FlashAttention throughput where the catalogue
+// has it (by head dimension, sequence length and causal mask; fp16/bf16).
+// Convolutions in NCHW on tensor cores also pay cuDNN's transposes to NHWC and back
+// (layout_transposes; none with training.memory_format: channels_last, nor on CUDA cores).
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,7 +35,9 @@ class ComputeModel {
  public:
   /// `colocated`: every worker of a node computes at once (more than one per node); a
   /// calibrated profile's colocated slowdowns then apply (CPU cores sharing memory).
-  ComputeModel(const models::Gpu& gpu, models::Precision precision, bool colocated = false);
+  /// `memory_format`: how convolution activations are laid out (training.memory_format).
+  ComputeModel(const models::Gpu& gpu, models::Precision precision, bool colocated = false,
+               models::MemoryFormat memory_format = models::MemoryFormat::Nchw);
 
   /// Roofline time of `flops` and `bytes` on the matrix or vector units, plus the launch
   /// overhead; matrix work is `products` equal matrix products.
@@ -46,6 +53,8 @@ class ComputeModel {
  private:
   [[nodiscard]] PassTime roofline(const models::LayerCost& cost, const models::Layer& layer,
                                   std::int64_t micro_batch) const;
+  [[nodiscard]] PassTime layout_transposes(const models::Layer& layer, std::int64_t micro_batch) const;
+  [[nodiscard]] std::optional<PassTime> flash_attention(const models::Layer& layer, std::int64_t micro_batch) const;
   // Seconds of `flops` of matrix work in `products` equal products; of `bytes` streamed.
   [[nodiscard]] double matrix_seconds(double flops, double products) const;
   [[nodiscard]] double memory_seconds(double bytes) const;
@@ -62,6 +71,8 @@ class ComputeModel {
   const std::map<std::string, std::pair<double, double>>* measured_;  // from a profile, by layer_signature
   double matrix_slowdown_ = 1;                                        // colocated workers (from a profile)
   double streaming_slowdown_ = 1;
+  bool nchw_on_tensor_cores_ = false;  // convolutions transpose to NHWC and back
+  const std::vector<models::AttentionThroughput>* flash_attention_;  // the GPU's published FlashAttention figures
 };
 
 /// Forward and backward time of every layer of `graph` (indexed by LayerId) for the
