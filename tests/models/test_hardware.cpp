@@ -207,12 +207,14 @@ TEST_F(TempCatalogue, EfficiencyAboveOneRejected) {
 }
 
 TEST_F(TempCatalogue, FlashAttentionFigures) {
-  const std::string header = "name: g2\n"
-                             "peak_flops: {fp16: 1.0e+12}\n"
-                             "vector_flops: 1.0e+12\n"
-                             "memory_bytes: 8.0e+9\n"
-                             "memory_bandwidth_bytes_per_s: 1.0e+11\n";
-  std::string file = write("gpus/g2.yaml", header + "flash_attention:\n  head_dim_128_causal: [[512, 1e12], [1024, 2e12]]\n");
+  const std::string header =
+      "name: g2\n"
+      "peak_flops: {fp16: 1.0e+12}\n"
+      "vector_flops: 1.0e+12\n"
+      "memory_bytes: 8.0e+9\n"
+      "memory_bandwidth_bytes_per_s: 1.0e+11\n";
+  std::string file =
+      write("gpus/g2.yaml", header + "flash_attention:\n  head_dim_128_causal: [[512, 1e12], [1024, 2e12]]\n");
   const auto catalogue = Catalogue::load(dir_.string());
   const auto& table = catalogue.gpu("g2").flash_attention;
   ASSERT_EQ(table.size(), 1u);

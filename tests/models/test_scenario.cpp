@@ -222,11 +222,14 @@ TEST(Scenario, InvalidSweepValuePointsAtTheListItem) {
 }
 
 TEST(Scenario, MemoryFormat) {
-  EXPECT_EQ(error_of("model: resnet50\ncluster: {node: dgx-a100, nodes: 1}\ntraining:\n  memory_format: nhwc\n"),
-            "s.yaml:4:18: training.memory_format: expected one of nchw, channels_last, got nhwc (NHWC is channels_last)");
-  EXPECT_EQ(error_of("model: resnet50\ncluster: {node: dgx-a100, nodes: 1}\ntraining:\n  memory_format: nhcw\n"),
-            "s.yaml:4:18: training.memory_format: expected one of nchw, channels_last, got nhcw (did you mean 'nchw'?)");
-  const Scenario s = one("model: resnet50\ncluster: {node: dgx-a100, nodes: 1}\ntraining: {memory_format: channels_last}\n");
+  EXPECT_EQ(
+      error_of("model: resnet50\ncluster: {node: dgx-a100, nodes: 1}\ntraining:\n  memory_format: nhwc\n"),
+      "s.yaml:4:18: training.memory_format: expected one of nchw, channels_last, got nhwc (NHWC is channels_last)");
+  EXPECT_EQ(
+      error_of("model: resnet50\ncluster: {node: dgx-a100, nodes: 1}\ntraining:\n  memory_format: nhcw\n"),
+      "s.yaml:4:18: training.memory_format: expected one of nchw, channels_last, got nhcw (did you mean 'nchw'?)");
+  const Scenario s =
+      one("model: resnet50\ncluster: {node: dgx-a100, nodes: 1}\ntraining: {memory_format: channels_last}\n");
   EXPECT_EQ(s.training.memory_format, MemoryFormat::ChannelsLast);
   EXPECT_NE(scenario_yaml(s).find("memory_format: channels_last"), std::string::npos);
   EXPECT_EQ(one("model: resnet50\ncluster: {node: dgx-a100, nodes: 1}\n").training.memory_format, MemoryFormat::Nchw);

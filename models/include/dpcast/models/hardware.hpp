@@ -68,7 +68,7 @@ struct Gpu {
   double colocated_matrix_slowdown = 1;
   double colocated_streaming_slowdown = 1;
   std::vector<AttentionThroughput> flash_attention;  // empty: flash attention at the matrix efficiency
-  std::optional<double> price_per_hour;             // one GPU, on demand
+  std::optional<double> price_per_hour;              // one GPU, on demand
   // NVIDIA compute capability x10 (70 V100, 80 A100, 89 L4/L40S, 90 H100/H200): what NCCL's
   // tuning tables are indexed by. 0: not an NVIDIA GPU, so no NCCL (collectives.hpp).
   int compute_capability = 0;

@@ -71,7 +71,7 @@ class ComputeModel {
   const std::map<std::string, std::pair<double, double>>* measured_;  // from a profile, by layer_signature
   double matrix_slowdown_ = 1;                                        // colocated workers (from a profile)
   double streaming_slowdown_ = 1;
-  bool nchw_on_tensor_cores_ = false;  // convolutions transpose to NHWC and back
+  bool nchw_on_tensor_cores_ = false;                                // convolutions transpose to NHWC and back
   const std::vector<models::AttentionThroughput>* flash_attention_;  // the GPU's published FlashAttention figures
 };
 
