@@ -305,7 +305,9 @@ class InteractionTest : public QObject {
     int ticks = 0;
     QTimer ticker;
     connect(&ticker, &QTimer::timeout, [&ticks] { ++ticks; });
-    ticker.start(5);
+    // A zero timer ticks on every pass of the event loop: a 5 ms one could miss a first
+    // configuration that a loaded machine's worker still finished sooner (CI, 2026-12-06).
+    ticker.start(0);
     QTest::mouseClick(panel->run_button(), Qt::LeftButton);
     // The click returned at once: the 24 DES configurations run on the worker.
     QVERIFY(win.s()->runner().sweep_running());
