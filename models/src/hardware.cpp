@@ -1,6 +1,7 @@
 #include "dpcast/models/hardware.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -60,16 +61,21 @@ std::string entry_name(MapReader& r, const fs::path& file) {
   return name;
 }
 
+// The catalogue key of each fused attention kernel's figures.
+constexpr std::array<std::pair<AttentionKernel, const char*>, 3> kFlashAttentionKeys{
+    {{AttentionKernel::Flash, "flash_attention"},
+     {AttentionKernel::Flash1, "flash_attention_v1"},
+     {AttentionKernel::FlashTriton, "flash_attention_triton"}}};
+
 // flash_attention: {head_dim_64: [[seq_len, FLOP/s], ...], head_dim_64_causal: ..., ...}
-std::vector<AttentionThroughput> read_flash_attention(MapReader r) {
-  std::vector<AttentionThroughput> out;
+void read_flash_attention(MapReader r, AttentionKernel kernel, std::vector<AttentionThroughput>& out) {
+  const std::size_t before = out.size();
   for (const int head_dim : {32, 64, 96, 128, 256})
     for (const bool causal : {false, true})
       if (auto v = r.optional("head_dim_" + std::to_string(head_dim) + (causal ? "_causal" : "")))
-        out.push_back({head_dim, causal, read_curve(*v, 1e18)});
+        out.push_back({kernel, head_dim, causal, read_curve(*v, 1e18)});
   r.finish();
-  if (out.empty()) r.fail("needs at least one head_dim_<d> or head_dim_<d>_causal curve");
-  return out;
+  if (out.size() == before) r.fail("needs at least one head_dim_<d> or head_dim_<d>_causal curve");
 }
 
 Gpu read_gpu(const fs::path& file) {
@@ -97,7 +103,8 @@ Gpu read_gpu(const fs::path& file) {
   if (auto v = r.optional("reserved_bytes")) g.reserved_bytes = v->as_number_at_least(0);
   if (auto v = r.optional("launch_overhead_s")) g.launch_overhead_s = v->as_number_at_least(0);
   g.communication_uses_compute = r.boolean("communication_uses_compute", false);
-  if (r.has("flash_attention")) g.flash_attention = read_flash_attention(r.map("flash_attention"));
+  for (const auto& [kernel, key] : kFlashAttentionKeys)
+    if (r.has(key)) read_flash_attention(r.map(key), kernel, g.flash_attention);
   if (auto v = r.optional("price_per_hour")) g.price_per_hour = v->as_positive_number();
   if (auto v = r.optional("compute_capability")) {
     // Written as NVIDIA does (8.0, 9.0); kept x10.

@@ -148,14 +148,14 @@ Layer elementwise(std::string name, LayerKind kind, const Shape& shape, int inpu
 }
 
 Layer attention(std::string name, std::int64_t s, std::int64_t heads, std::int64_t kv_heads, std::int64_t head_dim,
-                bool flash, bool causal) {
+                AttentionKernel kernel, bool causal) {
   const std::int64_t d = heads * head_dim;
   const std::int64_t kv = kv_heads * head_dim;
   Layer l = make(std::move(name), LayerKind::Attention, {s, d + 2 * kv}, {s, d});
   l.heads = heads;
   l.kv_heads = kv_heads;
   l.head_dim = head_dim;
-  l.flash = flash;
+  l.kernel = kernel;
   l.causal = causal;
   const double ss = static_cast<double>(s) * static_cast<double>(s);
   const double products = 2.0 * ss * static_cast<double>(d) * 2.0;  // Q K^T and P V
@@ -164,7 +164,7 @@ Layer attention(std::string name, std::int64_t s, std::int64_t heads, std::int64
   l.backward_input_flops = 2.0 * products + 2.0 * softmax;
   const double qkv = static_cast<double>(s * (d + 2 * kv));
   const double probs = static_cast<double>(heads) * ss;
-  if (flash) {
+  if (l.flash()) {
     l.backward_input_flops = 2.5 * products + 2.0 * softmax;  // Q K^T recomputed in backward
     l.io_elements = qkv + static_cast<double>(s * d);         // scores stay on chip
     l.saved_elements = qkv + static_cast<double>(heads * s);  // Q, K, V and a log-sum-exp per row

@@ -263,9 +263,12 @@ void read_training(MapReader r, Scenario& s) {
   }
   if (auto v = r.optional("optimizer")) t.optimizer = v->as_enum<Optimizer>();
   if (auto v = r.optional("attention")) {
-    t.flash_attention = v->as_choice({"eager", "flash"}) == "flash";
-    if (t.flash_attention && !s.model.transformer) v->fail(s.model.label + " has no attention layers");
-    if (s.model.transformer) s.model.transformer->flash_attention = t.flash_attention;
+    if (v->node().IsScalar() && v->node().Scalar() == "flash2")  // the nearest name is flash1, the wrong one
+      v->fail("expected one of eager, flash, flash1, flash-triton, got flash2 (FlashAttention-2 is flash)");
+    t.attention = v->as_enum<AttentionKernel>();
+    if (t.attention != AttentionKernel::Eager && !s.model.transformer)
+      v->fail(s.model.label + " has no attention layers");
+    if (s.model.transformer) s.model.transformer->attention = t.attention;
   }
   if (r.has("compute_noise")) {
     MapReader n = r.map("compute_noise");

@@ -129,7 +129,7 @@ std::string scenario_yaml(const Scenario& s) {
   out << YAML::Key << "precision" << YAML::Value << std::string(to_string(t.precision));
   out << YAML::Key << "optimizer" << YAML::Value << std::string(to_string(t.optimizer));
   if (s.model.transformer) {
-    out << YAML::Key << "attention" << YAML::Value << (t.flash_attention ? "flash" : "eager");
+    out << YAML::Key << "attention" << YAML::Value << std::string(to_string(t.attention));
     out << YAML::Key << "activation_checkpointing" << YAML::Value << t.activation_checkpointing;
   }
   if (t.memory_format != MemoryFormat::Nchw)

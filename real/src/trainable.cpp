@@ -69,7 +69,7 @@ void check_trainable(const models::Scenario& s, const std::string& backend) {
   if (t.compute_noise.enabled())
     throw Error(locate(s, "training.compute_noise"), "training.compute_noise",
                 "simulates stragglers for predictions; a measured run has its own (remove it)");
-  if (t.flash_attention)
+  if (t.attention != models::AttentionKernel::Eager)
     throw Error(locate(s, "training.attention"), "training.attention",
                 "the real backend runs eager attention, not flash");
   if (t.activation_checkpointing)

@@ -79,14 +79,14 @@ PassTime ComputeModel::roofline(const models::LayerCost& c, const models::Layer&
 }
 
 namespace {
-// FLOP/s of `head_dim` from the curves of one mask kind: interpolated linearly between the
+// FLOP/s of `head_dim` from the curves of one kernel and mask kind: interpolated linearly between the
 // nearest head dimensions published, the nearest one beyond them; 0 when there is none.
-double attention_rate(const std::vector<models::AttentionThroughput>& table, std::int64_t head_dim, bool causal,
-                      double seq_len) {
+double attention_rate(const std::vector<models::AttentionThroughput>& table, models::AttentionKernel kernel,
+                      std::int64_t head_dim, bool causal, double seq_len) {
   const models::AttentionThroughput* below = nullptr;
   const models::AttentionThroughput* above = nullptr;
   for (const auto& t : table) {
-    if (t.causal != causal) continue;
+    if (t.kernel != kernel || t.causal != causal) continue;
     if (t.head_dim <= head_dim && (!below || t.head_dim > below->head_dim)) below = &t;
     if (t.head_dim >= head_dim && (!above || t.head_dim < above->head_dim)) above = &t;
   }
@@ -100,13 +100,14 @@ double attention_rate(const std::vector<models::AttentionThroughput>& table, std
 // A FlashAttention kernel at its published throughput: FLOPs counted as its benchmarks count
 // them (4 s^2 d h per sample, halved under a causal mask, whose masked half it skips; backward
 // 2.5x forward, Q K^T recomputed), over the GPU's figure for this head dimension, sequence
-// length and mask. None for eager attention, 32-bit precisions or a GPU without figures.
+// length and mask. None for eager attention, 32-bit precisions or a GPU without figures for
+// the kernel (which then runs at the matrix efficiency).
 std::optional<PassTime> ComputeModel::flash_attention(const models::Layer& layer, std::int64_t micro_batch) const {
-  if (!layer.flash || flash_attention_->empty() ||
+  if (!layer.flash() || flash_attention_->empty() ||
       (precision_ != models::Precision::Bf16 && precision_ != models::Precision::Fp16) || layer.input_shape.empty())
     return std::nullopt;
   const auto s = static_cast<double>(layer.input_shape.front());
-  const double rate = attention_rate(*flash_attention_, layer.head_dim, layer.causal, s);
+  const double rate = attention_rate(*flash_attention_, layer.kernel, layer.head_dim, layer.causal, s);
   if (!(rate > 0)) return std::nullopt;
   const double forward_flops = 4.0 * s * s * static_cast<double>(layer.head_dim * layer.heads) *
                                static_cast<double>(micro_batch) * (layer.causal ? 0.5 : 1.0);

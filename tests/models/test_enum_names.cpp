@@ -7,6 +7,7 @@
 #include <string_view>
 #include <utility>
 
+#include "dpcast/models/attention_kernel.hpp"
 #include "dpcast/models/enum_names.hpp"
 #include "dpcast/models/hardware.hpp"
 #include "dpcast/models/layer.hpp"
@@ -52,9 +53,9 @@ static_assert(enumerator_count<One>() == 1);
 template <typename Enum>
 class EnumNamesTest : public ::testing::Test {};
 
-using NamedEnums =
-    ::testing::Types<Precision, IntraFabric, LayerKind, Topology, Optimizer, ComputeNoise::Distribution, Collective,
-                     CollectiveOp, CommLibrary, CpuVendor, FfnKind, ModelFamily, Workload, Measure>;
+using NamedEnums = ::testing::Types<Precision, IntraFabric, LayerKind, Topology, Optimizer, ComputeNoise::Distribution,
+                                    Collective, CollectiveOp, CommLibrary, CpuVendor, FfnKind, ModelFamily, Workload,
+                                    Measure, AttentionKernel, MemoryFormat, NcclAlgorithm, NcclProtocol>;
 TYPED_TEST_SUITE(EnumNamesTest, NamedEnums);
 
 TYPED_TEST(EnumNamesTest, EveryEnumeratorHasOneRowInEnumOrder) {

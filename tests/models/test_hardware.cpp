@@ -213,14 +213,21 @@ TEST_F(TempCatalogue, FlashAttentionFigures) {
       "vector_flops: 1.0e+12\n"
       "memory_bytes: 8.0e+9\n"
       "memory_bandwidth_bytes_per_s: 1.0e+11\n";
-  std::string file =
-      write("gpus/g2.yaml", header + "flash_attention:\n  head_dim_128_causal: [[512, 1e12], [1024, 2e12]]\n");
+  std::string file = write("gpus/g2.yaml", header +
+                                               "flash_attention:\n  head_dim_128_causal: [[512, 1e12], [1024, 2e12]]\n"
+                                               "flash_attention_v1:\n  head_dim_64: [[512, 3e12]]\n"
+                                               "flash_attention_triton:\n  head_dim_64: [[512, 4e12]]\n");
   const auto catalogue = Catalogue::load(dir_.string());
   const auto& table = catalogue.gpu("g2").flash_attention;
-  ASSERT_EQ(table.size(), 1u);
+  ASSERT_EQ(table.size(), 3u);
+  EXPECT_EQ(table[0].kernel, AttentionKernel::Flash);
   EXPECT_EQ(table[0].head_dim, 128);
   EXPECT_TRUE(table[0].causal);
   EXPECT_DOUBLE_EQ(table[0].flops_by_seq_len.at(1024), 2e12);
+  EXPECT_EQ(table[1].kernel, AttentionKernel::Flash1);
+  EXPECT_DOUBLE_EQ(table[1].flops_by_seq_len.at(512), 3e12);
+  EXPECT_EQ(table[2].kernel, AttentionKernel::FlashTriton);
+  EXPECT_FALSE(table[2].causal);
 
   file = write("gpus/g2.yaml", header + "flash_attention:\n  head_dim_100: [[512, 1e12]]\n");
   EXPECT_EQ(load_error(), file + ":7:3: flash_attention.head_dim_100: unknown key (did you mean 'head_dim_128'?)");

@@ -124,7 +124,7 @@ TEST(Layer, AttentionWithoutGqaReadsThreeFullProjections) {
 
 TEST(Layer, FlashAttentionRecomputesScoresAndKeepsNoProbabilities) {
   const Layer eager = attention("attn", 8, 2, 1, 4);
-  const Layer flash = attention("attn", 8, 2, 1, 4, true);
+  const Layer flash = attention("attn", 8, 2, 1, 4, AttentionKernel::Flash);
   EXPECT_EQ(flash.forward_flops, eager.forward_flops);  // the same products and softmax: 2688
   // Backward recomputes Q K^T: 2.5 x the forward products (2048) + 2 x the softmax (640).
   EXPECT_EQ(flash.backward_input_flops, 2.5 * 2048 + 2.0 * 640);

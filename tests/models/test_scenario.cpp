@@ -268,7 +268,9 @@ TEST(Scenario, SeqLenOnANonSequenceModel) {
 
 TEST(Scenario, FlashAttention) {
   const Scenario s = one(kHeader + "training: {attention: flash, seq_len: 128}\n");
-  EXPECT_TRUE(s.training.flash_attention);
+  EXPECT_EQ(s.training.attention, AttentionKernel::Flash);
+  EXPECT_EQ(one(kHeader + "training: {attention: flash-triton, seq_len: 128}\n").model.transformer->attention,
+            AttentionKernel::FlashTriton);
   const ModelGraph g = s.model.build(s.seq_len());
   bool found = false;
   for (LayerId v = 0; v < g.size(); ++v)
@@ -280,6 +282,9 @@ TEST(Scenario, FlashAttention) {
   EXPECT_TRUE(found);
   EXPECT_EQ(error_of("model: resnet50\ncluster: {node: dgx-h100, nodes: 1}\ntraining: {attention: flash}\n"),
             "s.yaml:3:23: training.attention: resnet50 has no attention layers");
+  EXPECT_EQ(error_of(kHeader + "training: {attention: flash2}\n"),
+            "s.yaml:5:23: training.attention: expected one of eager, flash, flash1, flash-triton, got flash2 "
+            "(FlashAttention-2 is flash)");
 }
 
 TEST(Scenario, ZeroStage) {

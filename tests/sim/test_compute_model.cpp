@@ -111,13 +111,15 @@ TEST(ComputeModel, NchwConvolutionsOnTensorCoresPayTheTransposes) {
 TEST(ComputeModel, FlashAttentionRunsAtThePublishedThroughput) {
   auto gpu = test_support::test_catalogue().gpu("test-gpu");
   gpu.launch_overhead_s = 1e-6;
-  gpu.flash_attention = {{64, false, models::EfficiencyCurve{{{1024, 40e12}, {4096, 60e12}}}},
-                         {128, false, models::EfficiencyCurve{{{1024, 60e12}, {4096, 80e12}}}},
-                         {64, true, models::EfficiencyCurve{{{1024, 20e12}, {4096, 30e12}}}}};
+  using models::AttentionKernel;
+  gpu.flash_attention = {{AttentionKernel::Flash, 64, false, models::EfficiencyCurve{{{1024, 40e12}, {4096, 60e12}}}},
+                         {AttentionKernel::Flash, 128, false, models::EfficiencyCurve{{{1024, 60e12}, {4096, 80e12}}}},
+                         {AttentionKernel::Flash, 64, true, models::EfficiencyCurve{{{1024, 20e12}, {4096, 30e12}}}},
+                         {AttentionKernel::Flash1, 64, true, models::EfficiencyCurve{{{1024, 10e12}, {4096, 15e12}}}}};
   const sim::ComputeModel m(gpu, models::Precision::Bf16);
 
   // Non-causal, head dimension 96 (halfway: 50 TFLOP/s at 1024), 1024 tokens, 16 heads, 2 samples.
-  const auto a = models::attention("attn", 1024, 16, 16, 96, true, false);
+  const auto a = models::attention("attn", 1024, 16, 16, 96, AttentionKernel::Flash, false);
   const double flops = 4.0 * 1024 * 1024 * 96 * 16 * 2;
   auto t = m.layer(a.cost(2, 2, 2), a, 2);
   EXPECT_DOUBLE_EQ(t.forward_s, 1e-6 + flops / 50e12);
@@ -126,13 +128,23 @@ TEST(ComputeModel, FlashAttentionRunsAtThePublishedThroughput) {
   // Causal, head dimension 64, 2048 tokens: halfway in log between 1024 and 4096 (25 TFLOP/s),
   // on half the FLOPs; a head dimension beyond the published ones takes the nearest (64).
   for (const std::int64_t head_dim : {64, 128}) {
-    const auto c = models::attention("attn", 2048, 8, 8, head_dim, true, true);
+    const auto c = models::attention("attn", 2048, 8, 8, head_dim, AttentionKernel::Flash, true);
     const double half = 0.5 * 4.0 * 2048 * 2048 * static_cast<double>(head_dim) * 8;
     EXPECT_NEAR(m.layer(c.cost(1, 2, 2), c, 1).forward_s, 1e-6 + half / 25e12, 1e-12) << head_dim;
+    // Each kernel reads its own figures: the first FlashAttention's are half as fast here.
+    const auto v1 = models::attention("attn", 2048, 8, 8, head_dim, AttentionKernel::Flash1, true);
+    EXPECT_NEAR(m.layer(v1.cost(1, 2, 2), v1, 1).forward_s, 1e-6 + half / 12.5e12, 1e-12) << head_dim;
   }
+  // A kernel without figures on this GPU (Triton here) runs as the roofline times it.
+  const auto triton = models::attention("attn", 1024, 16, 16, 96, AttentionKernel::FlashTriton, false);
+  auto no_figures = gpu;
+  no_figures.flash_attention.clear();
+  EXPECT_DOUBLE_EQ(
+      m.layer(triton.cost(2, 2, 2), triton, 2).forward_s,
+      sim::ComputeModel(no_figures, models::Precision::Bf16).layer(triton.cost(2, 2, 2), triton, 2).forward_s);
 
   // Eager attention, fp32, or a GPU without figures: the roofline as before.
-  const auto eager = models::attention("attn", 1024, 16, 16, 64, false, true);
+  const auto eager = models::attention("attn", 1024, 16, 16, 64, AttentionKernel::Eager, true);
   auto plain_gpu = gpu;
   plain_gpu.flash_attention.clear();
   const sim::ComputeModel plain(plain_gpu, models::Precision::Bf16);

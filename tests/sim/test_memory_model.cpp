@@ -27,7 +27,7 @@ models::TransformerConfig tiny() {
 TEST(MemoryModel, FlashAttentionKeepsNoProbabilities) {
   auto eager = tiny();
   auto flash = tiny();
-  flash.flash_attention = true;
+  flash.attention = models::AttentionKernel::Flash;
   const auto ge = models::build_transformer(eager, 4);
   const auto gf = models::build_transformer(flash, 4);
   // Per block, eager keeps h·s² = 2·16 = 32 probabilities; flash keeps h·s = 8 log-sum-exps.

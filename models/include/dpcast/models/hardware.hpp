@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dpcast/models/attention_kernel.hpp"
 #include "dpcast/models/enum_names.hpp"
 #include "dpcast/models/error.hpp"
 
@@ -31,11 +32,12 @@ struct EfficiencyCurve {
   [[nodiscard]] double at(double size) const;
 };
 
-/// FlashAttention's published forward + backward throughput on one GPU (fp16/bf16), by
-/// sequence length, for one head dimension with or without a causal mask. FLOP/s counted as
-/// FlashAttention's benchmarks count them: 4 s^2 d h per sample forward, halved when causal,
-/// backward 2.5x forward (Dao 2023, section 4.1).
+/// A FlashAttention kernel's published forward + backward throughput on one GPU (fp16/bf16),
+/// by sequence length, for one head dimension with or without a causal mask. FLOP/s counted
+/// as FlashAttention's benchmarks count them: 4 s^2 d h per sample forward, halved when
+/// causal, backward 2.5x forward (Dao 2023, section 4.1).
 struct AttentionThroughput {
+  AttentionKernel kernel = AttentionKernel::Flash;
   int head_dim = 0;
   bool causal = false;
   EfficiencyCurve flops_by_seq_len;  // [sequence length, FLOP/s]
@@ -67,8 +69,9 @@ struct Gpu {
   std::map<std::string, std::pair<double, double>> measured_layers;
   double colocated_matrix_slowdown = 1;
   double colocated_streaming_slowdown = 1;
-  std::vector<AttentionThroughput> flash_attention;  // empty: flash attention at the matrix efficiency
-  std::optional<double> price_per_hour;              // one GPU, on demand
+  // Every fused kernel's figures; a kernel without any runs at the matrix efficiency.
+  std::vector<AttentionThroughput> flash_attention;
+  std::optional<double> price_per_hour;  // one GPU, on demand
   // NVIDIA compute capability x10 (70 V100, 80 A100, 89 L4/L40S, 90 H100/H200): what NCCL's
   // tuning tables are indexed by. 0: not an NVIDIA GPU, so no NCCL (collectives.hpp).
   int compute_capability = 0;

@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dpcast/models/attention_kernel.hpp"
 #include "dpcast/models/enum_names.hpp"
 
 namespace dpcast::models {
@@ -111,9 +112,12 @@ struct Layer {
   std::int64_t heads = 0;
   std::int64_t kv_heads = 0;
   std::int64_t head_dim = 0;
-  /// Attention: a fused (FlashAttention) kernel, and a causal mask (decoders; BERT is not).
-  bool flash = false;
+  /// Attention: the kernel that runs it (eager or a fused FlashAttention), and a causal mask
+  /// (decoders; BERT is not).
+  AttentionKernel kernel = AttentionKernel::Eager;
   bool causal = false;
+  /// Attention: a fused kernel, which keeps scores and probabilities on chip.
+  [[nodiscard]] bool flash() const { return kernel != AttentionKernel::Eager; }
   /// The layer whose parameters this one uses, by name (set with ModelGraph::tie: GPT-2's
   /// lm_head reads the token embedding table wte as its weight).
   std::string tied_to;
@@ -148,11 +152,12 @@ struct Layer {
 [[nodiscard]] Layer elementwise(std::string name, LayerKind kind, const Shape& shape, int inputs = 1);
 /// Attention core for `tokens` tokens, `heads` query heads of `head_dim`, `kv_heads` key/value heads.
 /// Eager attention writes the scores and probabilities to memory and keeps the probabilities
-/// for backward. Flash attention (Dao 2023, FlashAttention-2) keeps neither: it saves one
+/// for backward. A FlashAttention kernel (Dao 2022, 2023) keeps neither: it saves one
 /// log-sum-exp per row and recomputes Q K^T in backward (backward = 2.5x the forward products).
 /// `causal`: each token attends to the ones before it only (a decoder's mask).
 [[nodiscard]] Layer attention(std::string name, std::int64_t tokens, std::int64_t heads, std::int64_t kv_heads,
-                              std::int64_t head_dim, bool flash = false, bool causal = false);
+                              std::int64_t head_dim, AttentionKernel kernel = AttentionKernel::Eager,
+                              bool causal = false);
 /// Max or average pooling; output size from kernel, stride, padding (floor, like PyTorch).
 [[nodiscard]] Layer pool(std::string name, LayerKind kind, std::int64_t channels, std::int64_t height,
                          std::int64_t width, std::int64_t kernel, std::int64_t stride, std::int64_t pad);

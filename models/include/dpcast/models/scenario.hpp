@@ -144,7 +144,7 @@ struct TrainingSpec {
   std::int64_t grad_accumulation = 1;
   Precision precision = Precision::Bf16;  // default: bf16, else fp16, else fp32 — the first the GPU has
   Optimizer optimizer = Optimizer::Adam;
-  bool flash_attention = false;  // training.attention: eager | flash
+  AttentionKernel attention = AttentionKernel::Eager;  // training.attention
   bool activation_checkpointing = false;
   MemoryFormat memory_format = MemoryFormat::Nchw;
   ComputeNoise compute_noise;

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dpcast/models/attention_kernel.hpp"
 #include "dpcast/models/enum_names.hpp"
 #include "dpcast/models/model_graph.hpp"
 
@@ -33,8 +34,8 @@ struct TransformerConfig {
   bool learned_positions = true;          // a learned position table (GPT-2, BERT) or rotary (Llama)
   std::int64_t max_seq_len = 1024;        // size of the learned position table
   std::int64_t default_seq_len = 1024;
-  bool encoder = false;          // BERT: token-type embeddings, post-norm, pooler, no LM head
-  bool flash_attention = false;  // how attention runs (set from training.attention)
+  bool encoder = false;                                // BERT: token-type embeddings, post-norm, pooler, no LM head
+  AttentionKernel attention = AttentionKernel::Eager;  // how attention runs (set from training.attention)
   std::int64_t token_types = 2;
 };
 
