@@ -117,7 +117,9 @@ ModelGraph build_transformer(const TransformerConfig& c, std::int64_t s) {
     const LayerId residual = x;
     LayerId y = c.encoder ? x : g.add(norm(p + "norm1", c.norm, act, d), {x});
     y = g.add(linear(p + "attn.qkv", s, d, qkv_out, c.bias), {y});
-    y = g.add(attention(p + "attn.core", s, c.heads, kv_heads, head_dim, c.attention, !c.encoder), {y});
+    Layer core = attention(p + "attn.core", s, c.heads, kv_heads, head_dim, c.attention, !c.encoder);
+    core.padding_mask = c.encoder;
+    y = g.add(std::move(core), {y});
     y = g.add(linear(p + "attn.proj", s, d, d, c.bias), {y});
     x = g.add(elementwise(p + "attn.add", LayerKind::Add, act, 2), {residual, y});
     if (c.encoder) x = g.add(norm(p + "norm1", c.norm, act, d), {x});

@@ -116,6 +116,9 @@ struct Layer {
   /// (decoders; BERT is not).
   AttentionKernel kernel = AttentionKernel::Eager;
   bool causal = false;
+  /// Attention: the scores get a padding mask added (an encoder's batch of unequal lengths);
+  /// eager attention then makes one more pass over them, as it does for a causal mask.
+  bool padding_mask = false;
   /// Attention: a fused kernel, which keeps scores and probabilities on chip.
   [[nodiscard]] bool flash() const { return kernel != AttentionKernel::Eager; }
   /// The layer whose parameters this one uses, by name (set with ModelGraph::tie: GPT-2's

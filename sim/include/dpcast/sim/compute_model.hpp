@@ -10,7 +10,8 @@
 // (same kind, shapes, micro-batch and precision) takes its measured time. Workers sharing a
 // node (CPU cores) run slower by the profile's colocated slowdowns when all compute at once.
 // Flash attention runs at the GPU's published FlashAttention throughput where the catalogue
-// has it (by head dimension, sequence length and causal mask; fp16/bf16).
+// has it (by head dimension, sequence length and causal mask; fp16/bf16). Eager attention
+// runs as PyTorch runs it, one kernel after another (eager_attention).
 // Convolutions in NCHW on tensor cores also pay cuDNN's transposes to NHWC and back
 // (layout_transposes; none with training.memory_format: channels_last, nor on CUDA cores).
 #include <cstdint>
@@ -55,6 +56,7 @@ class ComputeModel {
                                   std::int64_t micro_batch) const;
   [[nodiscard]] PassTime layout_transposes(const models::Layer& layer, std::int64_t micro_batch) const;
   [[nodiscard]] std::optional<PassTime> flash_attention(const models::Layer& layer, std::int64_t micro_batch) const;
+  [[nodiscard]] PassTime eager_attention(const models::Layer& layer, std::int64_t micro_batch) const;
   // Seconds of `flops` of matrix work in `products` equal products; of `bytes` streamed.
   [[nodiscard]] double matrix_seconds(double flops, double products) const;
   [[nodiscard]] double memory_seconds(double bytes) const;
