@@ -37,6 +37,7 @@ double flops_per_element(LayerKind kind) {
     case LayerKind::Silu:
       return 4;
     case LayerKind::Relu:
+    case LayerKind::Dropout:
     case LayerKind::Multiply:
     case LayerKind::Add:
     case LayerKind::MaxPool:
@@ -144,6 +145,16 @@ Layer elementwise(std::string name, LayerKind kind, const Shape& shape, int inpu
   l.io_elements = n * (inputs + 1);
   // Activations keep their input for backward; a product keeps both operands; an add keeps nothing.
   l.saved_elements = kind == LayerKind::Add ? 0.0 : n * inputs;
+  return l;
+}
+
+Layer dropout(std::string name, const Shape& shape) {
+  Layer l = make(std::move(name), LayerKind::Dropout, shape, shape);
+  const auto n = static_cast<double>(elements(shape));
+  l.forward_flops = flops_per_element(LayerKind::Dropout) * n;
+  l.backward_input_flops = l.forward_flops;  // the kept mask times the gradient
+  l.io_elements = 2.5 * n;                   // input, output, mask
+  l.saved_elements = 0.5 * n;                // the mask
   return l;
 }
 

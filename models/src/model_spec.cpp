@@ -309,7 +309,7 @@ std::string ModelSpec::cache_key(std::int64_t seq_len) const {
     const auto& t = *transformer;
     for (auto v : {t.vocab, t.d_model, t.layers, t.heads, t.kv_heads, t.ffn, t.max_seq_len}) key << ':' << v;
     key << ':' << static_cast<int>(t.ffn_kind) << static_cast<int>(t.norm) << t.bias << t.tied_embeddings
-        << t.learned_positions << t.encoder << ":" << to_string(t.attention);
+        << t.learned_positions << t.encoder << ":" << to_string(t.attention) << ":" << t.dropout;
   }
   if (mlp)
     for (auto w : mlp->widths) key << ':' << w;

@@ -281,6 +281,12 @@ void read_training(MapReader r, Scenario& s) {
     noise.seed = static_cast<std::uint64_t>(n.int_in("seed", 0, std::int64_t{1} << 62, 1));
     noise.steps = static_cast<int>(n.int_in("steps", 1, 10'000, 20));
   }
+  if (auto v = r.optional("dropout")) {
+    t.dropout = v->as_number_at_least(0);
+    if (t.dropout >= 1) v->fail("expected a probability in [0, 1), got " + describe(v->node()));
+    if (t.dropout > 0 && !s.model.transformer) v->fail(s.model.label + " has no dropout layers (transformers only)");
+    if (s.model.transformer) s.model.transformer->dropout = t.dropout;
+  }
   if (auto v = r.optional("activation_checkpointing")) {
     t.activation_checkpointing = v->as_bool();
     if (t.activation_checkpointing && !s.model.transformer)

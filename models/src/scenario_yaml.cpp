@@ -130,6 +130,7 @@ std::string scenario_yaml(const Scenario& s) {
   out << YAML::Key << "optimizer" << YAML::Value << std::string(to_string(t.optimizer));
   if (s.model.transformer) {
     out << YAML::Key << "attention" << YAML::Value << std::string(to_string(t.attention));
+    if (t.dropout > 0) out << YAML::Key << "dropout" << YAML::Value << t.dropout;
     out << YAML::Key << "activation_checkpointing" << YAML::Value << t.activation_checkpointing;
   }
   if (t.memory_format != MemoryFormat::Nchw)

@@ -110,6 +110,10 @@ ModelGraph build_transformer(const TransformerConfig& c, std::int64_t s) {
     x = g.add(elementwise("embed.add", LayerKind::Add, act, static_cast<int>(parts.size())), parts);
   }
   if (c.encoder) x = g.add(norm("embed.norm", c.norm, act, d), {x});
+  // Dropout where GPT-2 and BERT have it: after the embeddings, on the attention
+  // probabilities, and on each residual branch before its add.
+  const bool drop = c.dropout > 0;
+  if (drop) x = g.add(dropout("embed.dropout", act), {x});
 
   for (std::int64_t i = 0; i < c.layers; ++i) {
     const std::string p = std::string("h").append(std::to_string(i)).append(".");
@@ -119,8 +123,13 @@ ModelGraph build_transformer(const TransformerConfig& c, std::int64_t s) {
     y = g.add(linear(p + "attn.qkv", s, d, qkv_out, c.bias), {y});
     Layer core = attention(p + "attn.core", s, c.heads, kv_heads, head_dim, c.attention, !c.encoder);
     core.padding_mask = c.encoder;
+    if (drop && !core.flash()) {
+      core.dropout = c.dropout;
+      core.saved_elements += 1.5 * static_cast<double>(c.heads * s * s);  // the dropped probabilities and the mask
+    }
     y = g.add(std::move(core), {y});
     y = g.add(linear(p + "attn.proj", s, d, d, c.bias), {y});
+    if (drop) y = g.add(dropout(p + "attn.dropout", act), {y});
     x = g.add(elementwise(p + "attn.add", LayerKind::Add, act, 2), {residual, y});
     if (c.encoder) x = g.add(norm(p + "norm1", c.norm, act, d), {x});
 
@@ -136,6 +145,7 @@ ModelGraph build_transformer(const TransformerConfig& c, std::int64_t s) {
       y = g.add(elementwise(p + "mlp.gelu", LayerKind::Gelu, {s, c.ffn}), {y});
     }
     y = g.add(linear(p + "mlp.proj", s, c.ffn, d, c.bias), {y});
+    if (drop) y = g.add(dropout(p + "mlp.dropout", act), {y});
     x = g.add(elementwise(p + "mlp.add", LayerKind::Add, act, 2), {residual2, y});
     if (c.encoder) x = g.add(norm(p + "norm2", c.norm, act, d), {x});
     for (std::size_t v = first_of_block; v < g.size(); ++v) g.set_block(v, static_cast<int>(i));

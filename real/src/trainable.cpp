@@ -72,6 +72,9 @@ void check_trainable(const models::Scenario& s, const std::string& backend) {
   if (t.attention != models::AttentionKernel::Eager)
     throw Error(locate(s, "training.attention"), "training.attention",
                 "the real backend runs eager attention, not flash");
+  if (t.dropout > 0)
+    throw Error(locate(s, "training.dropout"), "training.dropout",
+                "the real backend trains without dropout (remove it)");
   if (t.activation_checkpointing)
     throw Error(locate(s, "training.activation_checkpointing"), "training.activation_checkpointing",
                 "the real backend keeps every activation; set it to false");

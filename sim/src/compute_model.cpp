@@ -121,10 +121,10 @@ std::optional<PassTime> ComputeModel::flash_attention(const models::Layer& layer
 // own FLOPs and bytes, so that the s^2 scores cross memory once per kernel.
 //   forward:  scores = Q K^T (a batched GEMM per head, the scale folded in; writes the scores),
 //             + mask (causal or padding: reads and writes them), softmax (reads, writes),
-//             P V (reads the probabilities);
-//   backward: dP = dO V^T (writes), dV = P^T dO (reads P), softmax backward (reads P and dP,
-//             writes dS), dQ = dS K and dK = dS^T Q (each reads dS); the mask passes the
-//             gradient through.
+//             dropout if any (reads, writes, writes a 1-byte mask), P V (reads the probabilities);
+//   backward: dP = dO V^T (writes), dV = P^T dO (reads P), dropout's (reads the gradient and
+//             the mask, writes), softmax backward (reads P and dP, writes dS), dQ = dS K and
+//             dK = dS^T Q (each reads dS); the mask passes the gradient through.
 // Each GEMM is one product per head and sample of 2 s^2 d FLOP, with k = d (64-128) or an s^2
 // operand: its tiles run a main loop of a few k-steps and then write (or have first read) a
 // tile of scores, so compute and the scores' traffic hardly overlap: the GEMM takes the sum
@@ -142,10 +142,11 @@ PassTime ComputeModel::eager_attention(const models::Layer& layer, std::int64_t 
   const double products = heads * mb;
   const double softmax_flops = 5.0 * s * s * heads * mb;
   const bool masked = layer.causal || layer.padding_mask;
+  const double dropout = layer.dropout > 0 ? time(0, 2 * scores + scores / e, false) : 0;
   auto gemm = [&](double bytes) { return launch_s_ + matrix_seconds(gemm_flops, products) + memory_seconds(bytes); };
   const double forward = gemm(2 * head_tensor + scores) + (masked ? time(0, 2 * scores, false) : 0) +
-                         time(softmax_flops, 2 * scores, false) + gemm(scores + 2 * head_tensor);
-  const double backward = gemm(2 * head_tensor + scores) + gemm(scores + 2 * head_tensor) +
+                         time(softmax_flops, 2 * scores, false) + dropout + gemm(scores + 2 * head_tensor);
+  const double backward = gemm(2 * head_tensor + scores) + gemm(scores + 2 * head_tensor) + dropout +
                           time(2 * softmax_flops, 3 * scores, false) + 2 * gemm(scores + 2 * head_tensor);
   return {forward, backward};
 }

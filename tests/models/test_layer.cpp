@@ -122,6 +122,16 @@ TEST(Layer, AttentionWithoutGqaReadsThreeFullProjections) {
   EXPECT_EQ(a.forward_flops, 2688.0);  // the KV head count does not change the products
 }
 
+TEST(Layer, DropoutMovesItsTensorTwiceAndAHalfAndKeepsItsMask) {
+  const Layer d = dropout("drop", {8, 4});
+  EXPECT_EQ(d.kind, LayerKind::Dropout);
+  EXPECT_EQ(d.params, 0);
+  EXPECT_EQ(d.forward_flops, 32.0);         // one multiply per element
+  EXPECT_EQ(d.backward_input_flops, 32.0);  // the mask times the gradient
+  EXPECT_EQ(d.io_elements, 2.5 * 32);       // input, output and a 1-byte mask (half a 16-bit element)
+  EXPECT_EQ(d.saved_elements, 0.5 * 32);
+}
+
 TEST(Layer, FlashAttentionRecomputesScoresAndKeepsNoProbabilities) {
   const Layer eager = attention("attn", 8, 2, 1, 4);
   const Layer flash = attention("attn", 8, 2, 1, 4, AttentionKernel::Flash);

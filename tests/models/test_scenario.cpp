@@ -287,6 +287,19 @@ TEST(Scenario, FlashAttention) {
             "(FlashAttention-2 is flash)");
 }
 
+TEST(Scenario, Dropout) {
+  const Scenario s = one(kHeader + "training: {dropout: 0.1}\n");
+  EXPECT_DOUBLE_EQ(s.training.dropout, 0.1);
+  EXPECT_DOUBLE_EQ(s.model.transformer->dropout, 0.1);
+  EXPECT_EQ(one(kHeader).training.dropout, 0.0);
+  EXPECT_EQ(error_of(kHeader + "training: {dropout: 1}\n"),
+            "s.yaml:5:21: training.dropout: expected a probability in [0, 1), got 1");
+  EXPECT_EQ(error_of(kHeader + "training: {dropout: -0.1}\n"),
+            "s.yaml:5:21: training.dropout: expected a number of at least 0, got -0.1");
+  EXPECT_EQ(error_of("model: resnet50\ncluster: {node: dgx-h100, nodes: 1}\ntraining: {dropout: 0.1}\n"),
+            "s.yaml:3:21: training.dropout: resnet50 has no dropout layers (transformers only)");
+}
+
 TEST(Scenario, ZeroStage) {
   EXPECT_EQ(error_of(kHeader + "data_parallel:\n  zero_stage: 4\n"),
             "s.yaml:6:15: data_parallel.zero_stage: expected an integer from 0 to 3, got 4");

@@ -161,5 +161,33 @@ TEST(ZooTransformers, DefaultSequenceLengths) {
   EXPECT_EQ(build_zoo_model("mlp").info().seq_len, 0);
 }
 
+// training.dropout: a dropout layer after the embeddings and on each block's two residual
+// branches (GPT-2's embd, resid and mlp dropout; BERT's hidden dropout), and eager attention
+// drops probabilities, keeping the dropped copy and a 1-byte mask; none without dropout.
+TEST(ZooTransformers, DropoutLayersWhereGpt2AndBertHaveThem) {
+  TransformerConfig c = zoo_transformer("bert-large");
+  const ModelGraph plain = build_transformer(c, 128);
+  c.dropout = 0.1;
+  const ModelGraph dropped = build_transformer(c, 128);
+  auto dropouts = [](const ModelGraph& g) {
+    int n = 0;
+    for (LayerId v = 0; v < g.size(); ++v) n += g.layer(v).kind == LayerKind::Dropout ? 1 : 0;
+    return n;
+  };
+  EXPECT_EQ(dropouts(plain), 0);
+  EXPECT_EQ(dropouts(dropped), 1 + 2 * 24);
+  EXPECT_EQ(dropped.total_params(), plain.total_params());
+  for (LayerId v = 0; v < dropped.size(); ++v)
+    if (dropped.layer(v).name == "h0.attn.core") {
+      EXPECT_DOUBLE_EQ(dropped.layer(v).dropout, 0.1);
+      EXPECT_TRUE(dropped.layer(v).padding_mask);  // BERT adds its padding mask
+    }
+  // Per block: two dropouts of 128 x 1024 masks (half an element each) and, in attention,
+  // the dropped probabilities and their mask (1.5 x 16 heads x 128²).
+  const double block = 2 * 0.5 * 128 * 1024 + 1.5 * 16 * 128 * 128;
+  EXPECT_DOUBLE_EQ(dropped.saved_elements_per_sample() - plain.saved_elements_per_sample(),
+                   24 * block + 0.5 * 128 * 1024);
+}
+
 }  // namespace
 }  // namespace dpcast::models

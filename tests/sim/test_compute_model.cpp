@@ -159,6 +159,22 @@ TEST(ComputeModel, FlashAttentionRunsAtThePublishedThroughput) {
   EXPECT_GT(plain.layer(a.cost(2, 2, 2), a, 2).forward_s, 0);
 }
 
+// Dropout on the probabilities is one more kernel each way: forward it reads the
+// probabilities and writes them and a 1-byte mask; backward it reads the gradient and the
+// mask and writes the gradient.
+TEST(ComputeModel, EagerAttentionDropoutIsOneKernelEachWay) {
+  const auto gpu = test_support::test_catalogue().gpu("test-gpu");
+  const sim::ComputeModel m(gpu, models::Precision::Bf16);
+  auto plain = models::attention("attn", 256, 8, 8, 64);
+  auto dropped = plain;
+  dropped.dropout = 0.1;
+  const double scores = 256.0 * 256 * 8 * 4 * 2;  // micro-batch 4, 2 bytes
+  const auto a = m.layer(plain.cost(4, 2, 2), plain, 4);
+  const auto b = m.layer(dropped.cost(4, 2, 2), dropped, 4);
+  EXPECT_DOUBLE_EQ(b.forward_s - a.forward_s, m.streaming(2.5 * scores));
+  EXPECT_DOUBLE_EQ(b.backward_s - a.backward_s, m.streaming(2.5 * scores));
+}
+
 // Eager attention against a measurement: the "Pytorch" bars of the FlashAttention-2 paper's
 // Figs. 4 and 7 (Dao-AILab/flash-attention assets/flash2_{a100,h100}_fwd_bwd_benchmark.png:
 // benchmarks/benchmark_flash_attention.py's attention_pytorch, fp16, forward + backward,

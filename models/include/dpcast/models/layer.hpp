@@ -45,12 +45,13 @@ enum class LayerKind {
   Concat,
   MaxPool,
   AvgPool,
-  Loss,  // softmax + cross-entropy
+  Loss,     // softmax + cross-entropy
+  Dropout,  // zeroes a random share of its input, scales the rest (a kept 1-byte mask)
 };
 
 template <>
 struct EnumNames<LayerKind> {
-  static constexpr std::array<EnumName<LayerKind>, 17> table{{
+  static constexpr std::array<EnumName<LayerKind>, 18> table{{
       {LayerKind::Input, "input"},
       {LayerKind::Embedding, "embedding"},
       {LayerKind::Linear, "linear"},
@@ -68,6 +69,7 @@ struct EnumNames<LayerKind> {
       {LayerKind::MaxPool, "maxpool"},
       {LayerKind::AvgPool, "avgpool"},
       {LayerKind::Loss, "loss"},
+      {LayerKind::Dropout, "dropout"},
   }};
 };
 /// Matrix-product layers run on tensor cores at the precision's matrix peak; the rest run
@@ -119,6 +121,9 @@ struct Layer {
   /// Attention: the scores get a padding mask added (an encoder's batch of unequal lengths);
   /// eager attention then makes one more pass over them, as it does for a causal mask.
   bool padding_mask = false;
+  /// Attention: the probability with which eager attention drops attention probabilities
+  /// (a dropout kernel between softmax and the value product; fused kernels do it on chip).
+  double dropout = 0;
   /// Attention: a fused kernel, which keeps scores and probabilities on chip.
   [[nodiscard]] bool flash() const { return kernel != AttentionKernel::Eager; }
   /// The layer whose parameters this one uses, by name (set with ModelGraph::tie: GPT-2's
@@ -161,6 +166,9 @@ struct Layer {
 [[nodiscard]] Layer attention(std::string name, std::int64_t tokens, std::int64_t heads, std::int64_t kv_heads,
                               std::int64_t head_dim, AttentionKernel kernel = AttentionKernel::Eager,
                               bool causal = false);
+/// Dropout on `shape`: reads its input, writes its output and a 1-byte mask, which it keeps
+/// for backward (counted as half an element: exact at 16-bit precisions).
+[[nodiscard]] Layer dropout(std::string name, const Shape& shape);
 /// Max or average pooling; output size from kernel, stride, padding (floor, like PyTorch).
 [[nodiscard]] Layer pool(std::string name, LayerKind kind, std::int64_t channels, std::int64_t height,
                          std::int64_t width, std::int64_t kernel, std::int64_t stride, std::int64_t pad);

@@ -145,6 +145,7 @@ struct TrainingSpec {
   Precision precision = Precision::Bf16;  // default: bf16, else fp16, else fp32 — the first the GPU has
   Optimizer optimizer = Optimizer::Adam;
   AttentionKernel attention = AttentionKernel::Eager;  // training.attention
+  double dropout = 0;                                  // training.dropout (transformers)
   bool activation_checkpointing = false;
   MemoryFormat memory_format = MemoryFormat::Nchw;
   ComputeNoise compute_noise;

@@ -36,6 +36,7 @@ struct TransformerConfig {
   std::int64_t default_seq_len = 1024;
   bool encoder = false;                                // BERT: token-type embeddings, post-norm, pooler, no LM head
   AttentionKernel attention = AttentionKernel::Eager;  // how attention runs (set from training.attention)
+  double dropout = 0;  // dropout probability (training.dropout): embeddings, attention, residual branches
   std::int64_t token_types = 2;
 };
 
