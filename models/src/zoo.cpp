@@ -79,7 +79,9 @@ std::string describe_transformer(const TransformerConfig& c) {
 
 }  // namespace
 
-ModelGraph build_transformer(const TransformerConfig& c, std::int64_t s) {
+namespace {
+
+void check_transformer(const TransformerConfig& c, std::int64_t s) {
   if (c.vocab <= 0 || c.d_model <= 0 || c.layers <= 0 || c.heads <= 0 || c.ffn <= 0 || s <= 0)
     throw Error("transformer '" + c.name + "': sizes must be positive");
   if (c.d_model % c.heads != 0)
@@ -90,64 +92,86 @@ ModelGraph build_transformer(const TransformerConfig& c, std::int64_t s) {
   if (c.learned_positions && s > c.max_seq_len)
     throw Error("transformer '" + c.name + "': sequence length " + std::to_string(s) +
                 " exceeds its learned positions (" + std::to_string(c.max_seq_len) + ")");
-  const std::int64_t d = c.d_model;
-  const std::int64_t head_dim = d / c.heads;
-  const std::int64_t qkv_out = d + 2 * kv_heads * head_dim;
-  const Shape act{s, d};
+}
 
-  ModelGraph g(ModelInfo{c.name, s});
-  const LayerId tokens = g.add(input_layer("tokens", {s}));
-  const LayerId wte = g.add(embedding("wte", s, c.vocab, d), {tokens});
+// Token embedding (`wte`), plus learned positions and token types where the model has them,
+// an encoder's norm and the embeddings' dropout.
+LayerId add_embeddings(ModelGraph& g, const TransformerConfig& c, std::int64_t s, LayerId tokens, LayerId wte) {
+  const Shape act{s, c.d_model};
   LayerId x = wte;
   if (c.learned_positions || c.encoder) {
     std::vector<LayerId> parts{wte};
     if (c.learned_positions) {
-      Layer wpe = embedding("wpe", s, c.max_seq_len, d);
+      Layer wpe = embedding("wpe", s, c.max_seq_len, c.d_model);
       wpe.positional = true;  // indexed by position, not by token id
       parts.push_back(g.add(std::move(wpe), {tokens}));
     }
-    if (c.encoder) parts.push_back(g.add(embedding("token_type", s, c.token_types, d), {tokens}));
+    if (c.encoder) parts.push_back(g.add(embedding("token_type", s, c.token_types, c.d_model), {tokens}));
     x = g.add(elementwise("embed.add", LayerKind::Add, act, static_cast<int>(parts.size())), parts);
   }
-  if (c.encoder) x = g.add(norm("embed.norm", c.norm, act, d), {x});
-  // Dropout where GPT-2 and BERT have it: after the embeddings, on the attention
-  // probabilities, and on each residual branch before its add.
-  const bool drop = c.dropout > 0;
-  if (drop) x = g.add(dropout("embed.dropout", act), {x});
+  if (c.encoder) x = g.add(norm("embed.norm", c.norm, act, c.d_model), {x});
+  if (c.dropout > 0) x = g.add(dropout("embed.dropout", act), {x});
+  return x;
+}
 
+// The attention branch of block `p` and its residual add (pre-norm; an encoder norms after).
+LayerId add_attention_branch(ModelGraph& g, const TransformerConfig& c, std::int64_t s, const std::string& p,
+                             LayerId x) {
+  const std::int64_t d = c.d_model;
+  const std::int64_t kv_heads = c.kv_heads > 0 ? c.kv_heads : c.heads;
+  const std::int64_t head_dim = d / c.heads;
+  const Shape act{s, d};
+  LayerId y = c.encoder ? x : g.add(norm(p + "norm1", c.norm, act, d), {x});
+  y = g.add(linear(p + "attn.qkv", s, d, d + 2 * kv_heads * head_dim, c.bias), {y});
+  Layer core = attention(p + "attn.core", s, c.heads, kv_heads, head_dim, c.attention, !c.encoder);
+  core.padding_mask = c.encoder;
+  if (c.dropout > 0 && !core.flash()) {
+    core.dropout = c.dropout;
+    core.saved_elements += 1.5 * static_cast<double>(c.heads * s * s);  // the dropped probabilities and the mask
+  }
+  y = g.add(std::move(core), {y});
+  y = g.add(linear(p + "attn.proj", s, d, d, c.bias), {y});
+  if (c.dropout > 0) y = g.add(dropout(p + "attn.dropout", act), {y});
+  x = g.add(elementwise(p + "attn.add", LayerKind::Add, act, 2), {x, y});
+  return c.encoder ? g.add(norm(p + "norm1", c.norm, act, d), {x}) : x;
+}
+
+// The feed-forward branch of block `p` (GELU MLP or SwiGLU) and its residual add.
+LayerId add_mlp_branch(ModelGraph& g, const TransformerConfig& c, std::int64_t s, const std::string& p, LayerId x) {
+  const std::int64_t d = c.d_model;
+  const Shape act{s, d};
+  LayerId y = c.encoder ? x : g.add(norm(p + "norm2", c.norm, act, d), {x});
+  if (c.ffn_kind == FfnKind::SwiGlu) {
+    const LayerId gate = g.add(linear(p + "mlp.gate", s, d, c.ffn, c.bias), {y});
+    const LayerId up = g.add(linear(p + "mlp.up", s, d, c.ffn, c.bias), {y});
+    const LayerId act_gate = g.add(elementwise(p + "mlp.silu", LayerKind::Silu, {s, c.ffn}), {gate});
+    y = g.add(elementwise(p + "mlp.mul", LayerKind::Multiply, {s, c.ffn}, 2), {act_gate, up});
+  } else {
+    y = g.add(linear(p + "mlp.fc", s, d, c.ffn, c.bias), {y});
+    y = g.add(elementwise(p + "mlp.gelu", LayerKind::Gelu, {s, c.ffn}), {y});
+  }
+  y = g.add(linear(p + "mlp.proj", s, c.ffn, d, c.bias), {y});
+  if (c.dropout > 0) y = g.add(dropout(p + "mlp.dropout", act), {y});
+  x = g.add(elementwise(p + "mlp.add", LayerKind::Add, act, 2), {x, y});
+  return c.encoder ? g.add(norm(p + "norm2", c.norm, act, d), {x}) : x;
+}
+
+}  // namespace
+
+// Dropout, where the model has it, sits as in GPT-2 and BERT: after the embeddings, on the
+// attention probabilities, and on each residual branch before its add.
+ModelGraph build_transformer(const TransformerConfig& c, std::int64_t s) {
+  check_transformer(c, s);
+  const std::int64_t d = c.d_model;
+  const Shape act{s, d};
+  ModelGraph g(ModelInfo{c.name, s});
+  const LayerId tokens = g.add(input_layer("tokens", {s}));
+  const LayerId wte = g.add(embedding("wte", s, c.vocab, d), {tokens});
+  LayerId x = add_embeddings(g, c, s, tokens, wte);
   for (std::int64_t i = 0; i < c.layers; ++i) {
     const std::string p = std::string("h").append(std::to_string(i)).append(".");
     const std::size_t first_of_block = g.size();
-    const LayerId residual = x;
-    LayerId y = c.encoder ? x : g.add(norm(p + "norm1", c.norm, act, d), {x});
-    y = g.add(linear(p + "attn.qkv", s, d, qkv_out, c.bias), {y});
-    Layer core = attention(p + "attn.core", s, c.heads, kv_heads, head_dim, c.attention, !c.encoder);
-    core.padding_mask = c.encoder;
-    if (drop && !core.flash()) {
-      core.dropout = c.dropout;
-      core.saved_elements += 1.5 * static_cast<double>(c.heads * s * s);  // the dropped probabilities and the mask
-    }
-    y = g.add(std::move(core), {y});
-    y = g.add(linear(p + "attn.proj", s, d, d, c.bias), {y});
-    if (drop) y = g.add(dropout(p + "attn.dropout", act), {y});
-    x = g.add(elementwise(p + "attn.add", LayerKind::Add, act, 2), {residual, y});
-    if (c.encoder) x = g.add(norm(p + "norm1", c.norm, act, d), {x});
-
-    const LayerId residual2 = x;
-    y = c.encoder ? x : g.add(norm(p + "norm2", c.norm, act, d), {x});
-    if (c.ffn_kind == FfnKind::SwiGlu) {
-      const LayerId gate = g.add(linear(p + "mlp.gate", s, d, c.ffn, c.bias), {y});
-      const LayerId up = g.add(linear(p + "mlp.up", s, d, c.ffn, c.bias), {y});
-      const LayerId act_gate = g.add(elementwise(p + "mlp.silu", LayerKind::Silu, {s, c.ffn}), {gate});
-      y = g.add(elementwise(p + "mlp.mul", LayerKind::Multiply, {s, c.ffn}, 2), {act_gate, up});
-    } else {
-      y = g.add(linear(p + "mlp.fc", s, d, c.ffn, c.bias), {y});
-      y = g.add(elementwise(p + "mlp.gelu", LayerKind::Gelu, {s, c.ffn}), {y});
-    }
-    y = g.add(linear(p + "mlp.proj", s, c.ffn, d, c.bias), {y});
-    if (drop) y = g.add(dropout(p + "mlp.dropout", act), {y});
-    x = g.add(elementwise(p + "mlp.add", LayerKind::Add, act, 2), {residual2, y});
-    if (c.encoder) x = g.add(norm(p + "norm2", c.norm, act, d), {x});
+    x = add_mlp_branch(g, c, s, p, add_attention_branch(g, c, s, p, x));
     for (std::size_t v = first_of_block; v < g.size(); ++v) g.set_block(v, static_cast<int>(i));
   }
 
