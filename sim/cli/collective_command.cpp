@@ -13,6 +13,7 @@
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/hardware.hpp"
 #include "dpcast/models/profile.hpp"
+#include "dpcast/models/record_config.hpp"
 #include "dpcast/sim/collectives.hpp"
 #include "dpcast/sim/units.hpp"
 #ifdef DPCAST_HAVE_DES
@@ -80,26 +81,30 @@ std::string scenario_text(const CollectiveArgs& a, int gpus) {
   return text.str();
 }
 
-// --nccl-algorithm and --nccl-protocol, as scenario keys (they override a scenario's).
-std::vector<models::KeyOverride> nccl_overrides(const CollectiveArgs& a) {
+// --nccl-algorithm, --nccl-protocol and the network options, as scenario keys (they override
+// a scenario's).
+std::vector<models::KeyOverride> option_overrides(const CollectiveArgs& a) {
   std::vector<models::KeyOverride> out;
   for (const auto& [option, key, value] :
        {std::tuple{"--nccl-algorithm", "data_parallel.nccl_algorithm", a.nccl_algorithm},
-        std::tuple{"--nccl-protocol", "data_parallel.nccl_protocol", a.nccl_protocol}})
+        std::tuple{"--nccl-protocol", "data_parallel.nccl_protocol", a.nccl_protocol},
+        std::tuple{"--topology", "cluster.network.topology", a.topology},
+        std::tuple{"--oversubscription", "cluster.network.oversubscription", a.oversubscription},
+        std::tuple{"--nodes-per-leaf", "cluster.network.nodes_per_leaf", a.nodes_per_leaf}})
     if (!value.empty()) out.push_back({key, models::YamlValue(option, YAML::Node(value), key)});
   return out;
 }
 
 models::Scenario scenario_for(const CollectiveArgs& a, int gpus, const models::Catalogue& catalogue) {
   if (a.scenario.empty())
-    return models::parse_scenario_with(scenario_text(a, gpus), "dpcast collective", nccl_overrides(a), catalogue);
+    return models::parse_scenario_with(scenario_text(a, gpus), "dpcast collective", option_overrides(a), catalogue);
   // A scenario's cluster, with its GPU count set.
   const auto base = models::load_scenario_with(a.scenario, {}, catalogue);
   const int per_node = gpus_per_node(gpus, base.cluster.gpus_per_node);
   auto value = [](const std::string& path, int n) {
     return models::YamlValue("--gpus", YAML::Load(std::to_string(n)), path);
   };
-  auto overrides = nccl_overrides(a);
+  auto overrides = option_overrides(a);
   overrides.push_back({"cluster.nodes", value("cluster.nodes", gpus / per_node)});
   overrides.push_back({"cluster.gpus_per_node", value("cluster.gpus_per_node", per_node)});
   return models::load_scenario_with(a.scenario, overrides, catalogue);
@@ -166,7 +171,8 @@ std::string cluster_line(const models::Scenario& s) {
   const auto& c = s.cluster;
   return std::to_string(c.gpus()) + " GPUs (" + std::to_string(c.nodes) + " x " + std::to_string(c.gpus_per_node) +
          " " + c.gpu_entry->name + " on " + c.node + ", " + std::to_string(c.nics) + " x " + c.nic_link->name +
-         "), library " + std::string(models::to_string(s.communication_library())) + ", collective " +
+         (c.nodes > 1 ? ", " + models::network_label(s) : std::string()) + "), library " +
+         std::string(models::to_string(s.communication_library())) + ", collective " +
          std::string(models::to_string(s.data_parallel.collective)) + nccl_restriction(s.data_parallel);
 }
 

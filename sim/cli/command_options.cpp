@@ -148,6 +148,14 @@ Command add_collective(CLI::App& app) {
   collective->add_option("--gpus", a->gpus, "GPU counts, e.g. 8,16,128 (one table each; default 8)")->delimiter(',');
   collective->add_option("--gpus-per-node", a->gpus_per_node, "GPUs per node (default: the preset's)");
   collective->add_option("--link", a->link, "NIC link (default: the preset's)");
+  collective->add_option("--topology", a->topology,
+                         "Network topology: single-switch, fat-tree or rail-optimized (default: the scenario's, "
+                         "else a fat-tree)");
+  collective->add_option("--oversubscription", a->oversubscription,
+                         "Leaf oversubscription of a fat-tree or rail-optimized network: 2 for 2:1 (default 1)");
+  collective->add_option("--nodes-per-leaf", a->nodes_per_leaf,
+                         "Nodes under one leaf switch (default: 32 / NICs per node); a node-ordered ring crosses "
+                         "each leaf once, so oversubscription up to this many nodes costs it nothing");
   collective->add_option("--library", a->library, "nccl, mpi or gloo (default: NCCL on NVIDIA GPUs, else MPI)");
   collective->add_option("--algorithm", a->algorithm,
                          "auto (the library's choice: NCCL's own) or an alpha-beta algorithm: ring, tree, "

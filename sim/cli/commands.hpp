@@ -131,11 +131,14 @@ struct ValidateArgs {
 
 int cmd_validate(const ValidateArgs& args);
 struct CollectiveArgs {
-  std::string scenario;   // its cluster (and library, collective), or:
-  std::string node;       // a node preset
-  int gpus_per_node = 0;  // 0: the preset's (or fewer GPUs on one node)
-  std::string link;       // NIC link (default: the preset's)
-  std::string library;    // nccl | mpi | gloo (default: by device)
+  std::string scenario;          // its cluster (and library, collective), or:
+  std::string node;              // a node preset
+  int gpus_per_node = 0;         // 0: the preset's (or fewer GPUs on one node)
+  std::string link;              // NIC link (default: the preset's)
+  std::string topology;          // single-switch | fat-tree | rail-optimized (default: the scenario's or preset's)
+  std::string oversubscription;  // a fat-tree's or rail network's leaf oversubscription, e.g. 2 for 2:1
+  std::string nodes_per_leaf;    // nodes under one leaf switch
+  std::string library;           // nccl | mpi | gloo (default: by device)
   std::string algorithm = "auto";
   std::string nccl_algorithm;  // NCCL_ALGO: tree, ring, nvls, nvls-tree, pat ("": NCCL's choice)
   std::string nccl_protocol;   // NCCL_PROTO: LL, LL128, Simple

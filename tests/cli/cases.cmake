@@ -241,7 +241,7 @@ dpcast_cli_error(calibrate_not_a_log "tests/cli/bad/not-a-record.json: no nccl-t
 # ---- collective: one collective over sizes, as nccl-tests prints it ----
 dpcast_cli_test(collective_table 0 "  1073741824    268435456  float    sum     4321.6  248.46  434.80  nccl nvls/Simple, 8 channels"
                 collective --node dgx-h100 --gpus 8 -b 1K -e 1G -f 16)
-dpcast_cli_test(collective_across_nodes 0 "on 16 GPUs (2 x 8 a100-80gb on dgx-a100, 8 x ib-hdr), library nccl"
+dpcast_cli_test(collective_across_nodes 0 "on 16 GPUs (2 x 8 a100-80gb on dgx-a100, 8 x ib-hdr, fat-tree ib-hdr 1:1), library nccl"
                 collective --node dgx-a100 --gpus 16 --op all_gather)
 dpcast_cli_test(collective_csv 0 "gpus,nodes,size_bytes,count,time_us,algbw_GBps,busbw_GBps,algorithm"
                 collective --node dgx-a100 --gpus 8 --csv)
@@ -260,6 +260,18 @@ dpcast_cli_error(collective_nccl_algorithm_unavailable
 dpcast_cli_error(collective_nccl_protocol_not_nccl
                  "--nccl-protocol: data_parallel.nccl_protocol: restricts NCCL's choice, and this scenario's library is mpi"
                  collective --node dgx-a100 --library mpi --nccl-protocol LL)
+# The network: the header names it; a node-ordered ring crosses each leaf once, so 8:1 over
+# leaves of 4 DGX H100 halves its NIC bandwidth (4:1 would cost nothing).
+dpcast_cli_test(collective_topology 0 "(2 x 8 h100-sxm on dgx-h100, 8 x ib-ndr, rail-optimized ib-ndr)"
+                collective --node dgx-h100 --gpus 16 --topology rail-optimized -b 1G -e 1G)
+dpcast_cli_test(collective_oversubscribed 0 "  1073741824    268435456  float    sum    14414.9   74.49  147.81  nccl nvls-tree/Simple"
+                collective --node dgx-h100 --gpus 128 --oversubscription 8 --nodes-per-leaf 4 -b 1G -e 1G)
+dpcast_cli_error(collective_unknown_topology
+                 "--topology: cluster.network.topology: expected one of single-switch, fat-tree, rail-optimized, got ring"
+                 collective --node dgx-h100 --gpus 16 --topology ring)
+dpcast_cli_error(collective_oversubscribed_single_switch
+                 "--oversubscription: cluster.network.oversubscription: oversubscription applies to a fat-tree or a rail-optimized network only"
+                 collective --node dgx-h100 --gpus 16 --topology single-switch --oversubscription 2)
 dpcast_cli_error(collective_unknown_op "--op: unknown collective 'allreduce' (did you mean 'all-reduce'?)"
                  collective --node dgx-a100 --op allreduce)
 dpcast_cli_error(collective_bad_size "-b: unknown unit 'X' in '8X' (K, M or G)" collective --node dgx-a100 -b 8X)
