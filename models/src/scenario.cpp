@@ -263,9 +263,7 @@ void read_training(MapReader r, Scenario& s) {
   }
   if (auto v = r.optional("optimizer")) t.optimizer = v->as_enum<Optimizer>();
   if (auto v = r.optional("attention")) {
-    if (v->node().IsScalar() && v->node().Scalar() == "flash2")  // the nearest name is flash1, the wrong one
-      v->fail("expected one of eager, flash, flash1, flash-triton, got flash2 (FlashAttention-2 is flash)");
-    t.attention = v->as_enum<AttentionKernel>();
+    t.attention = v->as_enum_explaining<AttentionKernel>({{"flash2", "FlashAttention-2 is flash"}});
     if (t.attention != AttentionKernel::Eager && !s.model.transformer)
       v->fail(s.model.label + " has no attention layers");
     if (s.model.transformer) s.model.transformer->attention = t.attention;
@@ -293,9 +291,7 @@ void read_training(MapReader r, Scenario& s) {
       v->fail(s.model.label + " has no repeated blocks to checkpoint (transformers only)");
   }
   if (auto v = r.optional("memory_format")) {
-    if (v->node().IsScalar() && v->node().Scalar() == "nhwc")  // PyTorch names NHWC channels_last
-      v->fail("expected one of nchw, channels_last, got nhwc (NHWC is channels_last)");
-    t.memory_format = v->as_enum<MemoryFormat>();
+    t.memory_format = v->as_enum_explaining<MemoryFormat>({{"nhwc", "NHWC is channels_last"}});
   }
   r.finish();
 }

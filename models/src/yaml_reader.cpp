@@ -162,10 +162,14 @@ bool YamlValue::as_bool() const {
   fail("expected true or false, got " + describe(node_));
 }
 
-std::string YamlValue::as_choice(const std::vector<std::string>& choices) const {
+std::string YamlValue::as_choice(const std::vector<std::string>& choices,
+                                 std::initializer_list<OtherName> other_names) const {
   std::string s = as_string();
   if (std::find(choices.begin(), choices.end(), s) != choices.end()) return s;
-  fail("expected one of " + join_quoted(choices) + ", got " + s + suggestion(s, choices));
+  const std::string expected = "expected one of " + join_quoted(choices) + ", got " + s;
+  for (const auto& other : other_names)
+    if (s == other.name) fail(expected + " (" + std::string(other.note) + ")");
+  fail(expected + suggestion(s, choices));
 }
 
 std::vector<YamlValue> YamlValue::as_list() const {

@@ -77,9 +77,10 @@ std::string describe_transformer(const TransformerConfig& c) {
   return s + ", vocab " + std::to_string(c.vocab);
 }
 
-}  // namespace
-
-namespace {
+// Key/value heads: as many as query heads unless grouped-query attention sets fewer.
+std::int64_t kv_heads_of(const TransformerConfig& c) {
+  return c.kv_heads > 0 ? c.kv_heads : c.heads;
+}
 
 void check_transformer(const TransformerConfig& c, std::int64_t s) {
   if (c.vocab <= 0 || c.d_model <= 0 || c.layers <= 0 || c.heads <= 0 || c.ffn <= 0 || s <= 0)
@@ -87,7 +88,7 @@ void check_transformer(const TransformerConfig& c, std::int64_t s) {
   if (c.d_model % c.heads != 0)
     throw Error("transformer '" + c.name + "': d_model " + std::to_string(c.d_model) + " is not divisible by heads " +
                 std::to_string(c.heads));
-  const std::int64_t kv_heads = c.kv_heads > 0 ? c.kv_heads : c.heads;
+  const std::int64_t kv_heads = kv_heads_of(c);
   if (c.heads % kv_heads != 0) throw Error("transformer '" + c.name + "': heads must be a multiple of kv_heads");
   if (c.learned_positions && s > c.max_seq_len)
     throw Error("transformer '" + c.name + "': sequence length " + std::to_string(s) +
@@ -118,7 +119,7 @@ LayerId add_embeddings(ModelGraph& g, const TransformerConfig& c, std::int64_t s
 LayerId add_attention_branch(ModelGraph& g, const TransformerConfig& c, std::int64_t s, const std::string& p,
                              LayerId x) {
   const std::int64_t d = c.d_model;
-  const std::int64_t kv_heads = c.kv_heads > 0 ? c.kv_heads : c.heads;
+  const std::int64_t kv_heads = kv_heads_of(c);
   const std::int64_t head_dim = d / c.heads;
   const Shape act{s, d};
   LayerId y = c.encoder ? x : g.add(norm(p + "norm1", c.norm, act, d), {x});

@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <set>
 #include <string>
@@ -30,6 +31,13 @@ namespace dpcast::models {
 /// A scalar as the user wrote it, for messages ("-4", "abc", "a list", "a map").
 [[nodiscard]] std::string describe(const YAML::Node& node);
 
+/// A name users write for one of a key's choices, and what it is called here: the note
+/// replaces the did-you-mean, which would name the wrong choice ({"flash2", "FlashAttention-2 is flash"}).
+struct OtherName {
+  std::string_view name;
+  std::string_view note;
+};
+
 /// One value in a file: where it is and how to read it.
 class YamlValue {
  public:
@@ -47,12 +55,19 @@ class YamlValue {
   [[nodiscard]] double as_positive_number() const;
   [[nodiscard]] double as_number_at_least(double lo) const;
   [[nodiscard]] bool as_bool() const;
-  /// One of `choices`, else an error listing them (with a did-you-mean).
-  [[nodiscard]] std::string as_choice(const std::vector<std::string>& choices) const;
+  /// One of `choices`, else an error listing them (with a did-you-mean, or the note of a
+  /// name in `other_names`).
+  [[nodiscard]] std::string as_choice(const std::vector<std::string>& choices,
+                                      std::initializer_list<OtherName> other_names = {}) const;
   /// One of an enum's names (enum_names.hpp), else as_choice's error.
   template <NamedEnum Enum>
   [[nodiscard]] Enum as_enum() const {
     return *enum_from_name<Enum>(as_choice(enum_names<Enum>()));
+  }
+  /// As as_enum(), with the names users write for its choices explained.
+  template <NamedEnum Enum>
+  [[nodiscard]] Enum as_enum_explaining(std::initializer_list<OtherName> other_names) const {
+    return *enum_from_name<Enum>(as_choice(enum_names<Enum>(), other_names));
   }
   /// One of the names of `accepted`, offered in that order.
   template <NamedEnum Enum>
