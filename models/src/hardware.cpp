@@ -113,6 +113,7 @@ Gpu read_gpu(const fs::path& file) {
       v->fail("expected a compute capability such as 8.0 or 9.0, got " + describe(v->node()));
     g.compute_capability = static_cast<int>(std::lround(cc * 10));
   }
+  if (auto v = r.optional("multiprocessors")) g.multiprocessors = static_cast<int>(v->as_int_in(1, 4096));
   r.finish();
   return g;
 }

@@ -54,6 +54,8 @@ int cmd_hardware(bool json) {
                      {"memory_efficiency", g.memory_efficiency},
                      {"reserved_bytes", g.reserved_bytes},
                      {"launch_overhead_s", g.launch_overhead_s}};
+      if (g.compute_capability > 0) j["compute_capability"] = g.compute_capability / 10.0;
+      if (g.multiprocessors > 0) j["multiprocessors"] = g.multiprocessors;
       if (g.price_per_hour) j["price_per_hour_usd"] = *g.price_per_hour;
       out["gpus"].push_back(j);
     }

@@ -206,6 +206,22 @@ TEST_F(TempCatalogue, EfficiencyAboveOneRejected) {
   EXPECT_EQ(load_error(), file + ":6:21: compute_efficiency: expected a fraction in (0, 1], got 1.5");
 }
 
+TEST_F(TempCatalogue, MultiprocessorsAreACount) {
+  const std::string header =
+      "name: g2\n"
+      "peak_flops: {fp32: 1.0e+12}\n"
+      "vector_flops: 1.0e+12\n"
+      "memory_bytes: 8.0e+9\n"
+      "memory_bandwidth_bytes_per_s: 1.0e+11\n";
+  write("gpus/g2.yaml", header + "multiprocessors: 132\n");
+  EXPECT_EQ(Catalogue::load(dir_.string()).gpu("g2").multiprocessors, 132);
+  write("gpus/g2.yaml", header);
+  EXPECT_EQ(Catalogue::load(dir_.string()).gpu("g2").multiprocessors, 0);  // not given: no SMs held by NCCL
+  const std::string file = write("gpus/g2.yaml", header + "multiprocessors: 0\n");
+  const std::string msg = load_error();
+  EXPECT_EQ(msg, file + ":6:18: multiprocessors: expected a positive integer, got 0");
+}
+
 TEST_F(TempCatalogue, FlashAttentionFigures) {
   const std::string header =
       "name: g2\n"

@@ -75,6 +75,9 @@ struct Gpu {
   // NVIDIA compute capability x10 (70 V100, 80 A100, 89 L4/L40S, 90 H100/H200): what NCCL's
   // tuning tables are indexed by. 0: not an NVIDIA GPU, so no NCCL (collectives.hpp).
   int compute_capability = 0;
+  // Streaming multiprocessors (NVIDIA SMs; 0: not given). A running NCCL collective holds one
+  // SM per channel, which matrix kernels overlapping it cannot use (interference.hpp).
+  int multiprocessors = 0;
   SourceLocation source;
 
   /// Matrix peak at `p`; fp32 when the GPU lacks `p` (scenarios reject that case).
