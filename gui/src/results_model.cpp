@@ -92,6 +92,8 @@ QString record_tooltip(const ResultRow& row) {
           "\nexposed communication: " + exact_time(r.breakdown.exposed_comm_s) +
           "\noptimizer: " + exact_time(r.breakdown.optimizer_s);
   if (r.breakdown.stragglers_s > 0) text += "\nwaiting for stragglers: " + exact_time(r.breakdown.stragglers_s);
+  if (r.breakdown.interference_s > 0)
+    text += "\ncompute slowed by overlapped communication: " + exact_time(r.breakdown.interference_s);
   text += QString("\ncollective: %1 (engine %2)").arg(qs(r.collective_algorithm), qs(r.engine));
   return text;
 }

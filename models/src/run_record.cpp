@@ -43,7 +43,8 @@ json to_json(const RunRecord& r, bool with_details) {
     if (r.cost_per_step_usd) j["cost_per_step_usd"] = *r.cost_per_step_usd;
     j["breakdown_s"] = {{"forward", r.breakdown.forward_s},           {"backward", r.breakdown.backward_s},
                         {"exposed_comm", r.breakdown.exposed_comm_s}, {"comm_total", r.breakdown.comm_total_s},
-                        {"optimizer", r.breakdown.optimizer_s},       {"stragglers", r.breakdown.stragglers_s}};
+                        {"optimizer", r.breakdown.optimizer_s},       {"stragglers", r.breakdown.stragglers_s},
+                        {"interference", r.breakdown.interference_s}};
   }
   const auto& m = r.memory;
   j["memory_bytes"] = {{"params", m.params_bytes},
@@ -162,7 +163,8 @@ void read_step_figures(const json& j, RunRecord& r) {
     r.breakdown = {
         get_or<double>(b, "forward", 0, "breakdown_s."),      get_or<double>(b, "backward", 0, "breakdown_s."),
         get_or<double>(b, "exposed_comm", 0, "breakdown_s."), get_or<double>(b, "comm_total", 0, "breakdown_s."),
-        get_or<double>(b, "optimizer", 0, "breakdown_s."),    get_or<double>(b, "stragglers", 0, "breakdown_s.")};
+        get_or<double>(b, "optimizer", 0, "breakdown_s."),    get_or<double>(b, "stragglers", 0, "breakdown_s."),
+        get_or<double>(b, "interference", 0, "breakdown_s.")};
   }
 }
 

@@ -9,6 +9,7 @@
 #include "dpcast/sim/compute_model.hpp"
 #include "dpcast/sim/memory_model.hpp"
 #include "dpcast/sim/stragglers.hpp"
+#include "dpcast/sim/two_streams.hpp"
 #include "dpcast/sim/units.hpp"
 
 namespace dpcast::sim {
@@ -27,18 +28,8 @@ namespace {
 struct CommOp {
   double ready_s = 0;
   double duration_s = 0;
+  Interference takes;  // from the compute it overlaps
 };
-
-// Runs collectives on one stream in order; returns the end of the last.
-double run_stream(const std::vector<CommOp>& ops, std::vector<double>* starts = nullptr) {
-  double free_at = 0;
-  for (const auto& op : ops) {
-    const double start = std::max(op.ready_s, free_at);
-    if (starts) starts->push_back(start);
-    free_at = start + op.duration_s;
-  }
-  return free_at;
-}
 
 // One micro-step's forward and backward, layer by layer.
 struct ComputePass {
@@ -92,35 +83,72 @@ GradientCollectives gradient_collectives(const models::Scenario& s, const models
   const double grad_bytes = gradient_bytes_per_param(s.training.precision);
   g.buckets = models::make_buckets(graph, grad_bytes, s.data_parallel.first_bucket_bytes(), bucket_bytes);
   g.op = s.data_parallel.zero_stage == 0 ? CollectiveOp::AllReduce : CollectiveOp::ReduceScatter;
+  const int gpus = s.cluster.gpus();
   for (const auto& b : g.buckets) {
     const auto choice = choose_collective(s.data_parallel.collective, g.op, b.bytes, path);
     g.choices.push_back(choice);
     g.bytes_by_algorithm[choice.label()] += b.bytes;
     const double ready = s.overlaps_communication() ? pass.gradient_ready_s[b.layers.back()] : pass.backward_s;
-    g.ops.push_back({ready, s.cluster.gpus() > 1 ? choice.time_s : 0});
+    g.ops.push_back({ready, gpus > 1 ? choice.time_s : 0,
+                     collective_interference(choice, g.op, b.bytes, gpus, *s.cluster.gpu_entry)});
   }
   return g;
 }
 
-// The step's communication: how much of it the step waits for.
+// The step's communication: how much of it the step waits for, and what it costs the
+// compute it overlaps.
 struct CommSchedule {
   double exposed_s = 0;          // per step
   double total_s = 0;            // per step
+  double interference_s = 0;     // per step: compute slowed by the collectives it overlaps
   std::vector<double> starts_s;  // per bucket: its collective's start, from the start of backward (none on one GPU)
+  std::vector<double> ready_s;   // per bucket: when backward completes its gradients, from the same origin
 };
+
+// The backward pass as compute tasks, in the order it makes gradients ready, on the slowest rank.
+std::vector<ComputeTask> backward_tasks(const models::ModelGraph& graph, const ComputePass& pass,
+                                        const std::vector<int>& after_gather = {}) {
+  std::vector<ComputeTask> tasks;
+  for (LayerId id : graph.gradient_ready_order())
+    tasks.push_back({pass.times[id].backward_s * pass.slowest, models::is_matrix_layer(graph.layer(id).kind),
+                     after_gather.empty() ? -1 : after_gather[id]});
+  return tasks;
+}
+
+// Per layer: its place in gradient-ready order.
+std::vector<int> backward_index(const models::ModelGraph& graph) {
+  std::vector<int> index(graph.size(), -1);
+  const auto order = graph.gradient_ready_order();
+  for (std::size_t i = 0; i < order.size(); ++i) index[order[i]] = static_cast<int>(i);
+  return index;
+}
 
 // ZeRO 0 to 2: the buckets' collectives on one stream after (or overlapped with) backward;
 // ZeRO-1 and 2 then all-gather the updated parameter shards after the optimizer step.
-CommSchedule schedule_gradient_stream(const models::Scenario& s, const ComputePass& pass,
-                                      const GradientCollectives& gradients, const NetworkPath& path,
-                                      std::int64_t params) {
+CommSchedule schedule_gradient_stream(const models::Scenario& s, const models::ModelGraph& graph,
+                                      const ComputePass& pass, const GradientCollectives& gradients,
+                                      const NetworkPath& path, std::int64_t params) {
   CommSchedule comm;
   const int zero = s.data_parallel.zero_stage;
-  const double end = run_stream(gradients.ops, &comm.starts_s);
-  const double per_sync = std::max(0.0, end - pass.backward_s);
+  const std::vector<ComputeTask> backward = backward_tasks(graph, pass);
+  const auto index = backward_index(graph);
+  const int last = static_cast<int>(backward.size()) - 1;
+  std::vector<int> completes;  // per bucket: the backward task that completes its gradients
+  std::vector<CommTask> collectives;
+  for (std::size_t k = 0; k < gradients.ops.size(); ++k) {
+    completes.push_back(index[gradients.buckets[k].layers.back()]);
+    collectives.push_back(
+        {gradients.ops[k].duration_s, gradients.ops[k].takes, s.overlaps_communication() ? completes[k] : last});
+  }
+  const TwoStreams sync = run_two_streams(backward, collectives);
+  comm.starts_s = sync.comm_start;
+  for (const int task : completes) comm.ready_s.push_back(sync.compute_end[static_cast<std::size_t>(task)]);
+  const double backward_end = sync.compute_end.empty() ? 0 : sync.compute_end.back();
+  const double per_sync = std::max(0.0, sync.end() - backward_end);
   for (const auto& op : gradients.ops) comm.total_s += op.duration_s;
   const double syncs = zero == 2 ? static_cast<double>(s.training.grad_accumulation) : 1.0;
   comm.exposed_s += per_sync * syncs;
+  comm.interference_s = sync.slowed_s * syncs;
   comm.total_s *= syncs;
   if (zero >= 1) {
     const double params_bytes = static_cast<double>(params) * models::bytes_per_element(s.training.precision);
@@ -143,60 +171,65 @@ CommSchedule schedule_zero3_stream(const models::Scenario& s, const models::Mode
   auto& grad_ops = gradients.ops;
   const double act_bytes = models::bytes_per_element(s.training.precision);
   const std::size_t count = buckets.size();
+  const int gpus = s.cluster.gpus();
   std::vector<int> needs(graph.size(), -1);
-  std::vector<double> gather_s;
+  std::vector<CommTask> stream;
+  std::vector<CommTask> gathers;
   for (std::size_t k = 0; k < count; ++k) {
     for (LayerId id : buckets[k].layers) needs[id] = static_cast<int>(k);
-    gather_s.push_back(
-        choose_collective(s.data_parallel.collective, CollectiveOp::AllGather, buckets[k].params * act_bytes, path)
-            .time_s);
+    const double bytes = buckets[k].params * act_bytes;
+    const auto choice = choose_collective(s.data_parallel.collective, CollectiveOp::AllGather, bytes, path);
+    gathers.push_back(
+        {choice.time_s, collective_interference(choice, CollectiveOp::AllGather, bytes, gpus, *s.cluster.gpu_entry)});
   }
-  double stream = 0, compute = 0;
-  std::vector<double> forward_gathered(count), backward_gathered(count);
-  for (std::size_t k = count; k-- > 0;) forward_gathered[k] = stream += gather_s[k];
-  std::vector<bool> have(count, false);
-  for (LayerId id : graph.forward_order()) {
-    if (needs[id] >= 0 && !have[needs[id]])
-      compute = std::max(compute, forward_gathered[needs[id]]), have[needs[id]] = true;
-    compute += pass.times[id].forward_s * pass.slowest;
-  }
-  const double backward_start = compute;
-  const auto reverse = graph.gradient_ready_order();
-  std::size_t next_layer = 0;
-  have.assign(count, false);
-  auto backward_through = [&](std::size_t bucket) {  // compute until `bucket` is complete (or to the end)
-    while (next_layer < reverse.size()) {
-      const LayerId id = reverse[next_layer++];
-      if (needs[id] >= 0 && !have[needs[id]])
-        compute = std::max(compute, backward_gathered[needs[id]]), have[needs[id]] = true;
-      compute += pass.times[id].backward_s * pass.slowest;
-      if (bucket < count && id == buckets[bucket].layers.back()) return;
-    }
+  // The stream's order: forward gathers (the last bucket's first), then AG0, and per bucket
+  // k the next gather and RS k.
+  std::vector<int> forward_gather(count), backward_gather(count), reduce(count);
+  const auto push = [&](const CommTask& task) {
+    stream.push_back(task);
+    return static_cast<int>(stream.size()) - 1;
   };
-  if (count > 0) backward_gathered[0] = stream += gather_s[0];
-  comm.starts_s.assign(count, 0);
+  for (std::size_t k = count; k-- > 0;) forward_gather[k] = push(gathers[k]);
+  if (count > 0) backward_gather[0] = push(gathers[0]);
+  const auto forward_layers = static_cast<int>(graph.forward_order().size());
+  const auto index = backward_index(graph);
   for (std::size_t k = 0; k < count; ++k) {
-    if (k + 1 < count) backward_gathered[k + 1] = stream += gather_s[k + 1];
-    backward_through(k);
-    stream = std::max(stream, compute);
-    comm.starts_s[k] = stream - backward_start;
-    grad_ops[k].ready_s = compute - backward_start;
-    stream += grad_ops[k].duration_s;
+    if (k + 1 < count) backward_gather[k + 1] = push(gathers[k + 1]);
+    reduce[k] = push({grad_ops[k].duration_s, grad_ops[k].takes, forward_layers + index[buckets[k].layers.back()]});
   }
-  backward_through(count);
-  const double micro_step = std::max(stream, compute);
-  for (std::size_t k = 0; k < count; ++k) comm.total_s += 2 * gather_s[k] + grad_ops[k].duration_s;
+  // Compute: forward, then backward, each layer after its bucket's gather.
+  std::vector<ComputeTask> compute;
+  for (LayerId id : graph.forward_order())
+    compute.push_back({pass.times[id].forward_s * pass.slowest, models::is_matrix_layer(graph.layer(id).kind),
+                       needs[id] >= 0 ? forward_gather[needs[id]] : -1});
+  std::vector<int> after_gather(graph.size(), -1);
+  for (std::size_t id = 0; id < graph.size(); ++id)
+    if (needs[id] >= 0) after_gather[id] = backward_gather[needs[id]];
+  const auto backward = backward_tasks(graph, pass, after_gather);
+  compute.insert(compute.end(), backward.begin(), backward.end());
+
+  const TwoStreams micro = run_two_streams(compute, stream);
+  const double backward_start = forward_layers > 0 ? micro.compute_end[forward_layers - 1] : 0;
+  for (std::size_t k = 0; k < count; ++k) {
+    const auto r = static_cast<std::size_t>(reduce[k]);
+    comm.starts_s.push_back(micro.comm_start[r] - backward_start);
+    grad_ops[k].ready_s =
+        micro.compute_end[static_cast<std::size_t>(forward_layers + index[buckets[k].layers.back()])] - backward_start;
+    comm.ready_s.push_back(grad_ops[k].ready_s);
+  }
+  for (std::size_t k = 0; k < count; ++k) comm.total_s += 2 * gathers[k].seconds + grad_ops[k].duration_s;
   const auto accumulation = static_cast<double>(s.training.grad_accumulation);
   comm.total_s *= accumulation;
-  // Everything beyond the slowest rank's compute is waiting for the network.
-  comm.exposed_s += (micro_step - pass.forward_s - pass.backward_s) * accumulation;
+  comm.interference_s = micro.slowed_s * accumulation;
+  // Everything beyond the slowest rank's compute, slowed or not, is waiting for the network.
+  comm.exposed_s += (micro.end() - pass.forward_s - pass.backward_s - micro.slowed_s) * accumulation;
   return comm;
 }
 
 CommSchedule schedule_communication(const models::Scenario& s, const models::ModelGraph& graph, const ComputePass& pass,
                                     GradientCollectives& gradients, const NetworkPath& path, std::int64_t params) {
   if (s.cluster.gpus() == 1) return {};
-  if (s.data_parallel.zero_stage < 3) return schedule_gradient_stream(s, pass, gradients, path, params);
+  if (s.data_parallel.zero_stage < 3) return schedule_gradient_stream(s, graph, pass, gradients, path, params);
   return schedule_zero3_stream(s, graph, pass, gradients, path);
 }
 
@@ -210,9 +243,10 @@ void set_timings(models::RunRecord& r, const models::Scenario& s, const ComputeP
                              accumulation;  // exactly 0 without noise
   r.breakdown.exposed_comm_s = comm.exposed_s;
   r.breakdown.comm_total_s = comm.total_s;
+  r.breakdown.interference_s = comm.interference_s;
   r.breakdown.optimizer_s = optimizer_s;
-  r.step_time_s =
-      r.breakdown.forward_s + r.breakdown.backward_s + r.breakdown.stragglers_s + comm.exposed_s + optimizer_s;
+  r.step_time_s = r.breakdown.forward_s + r.breakdown.backward_s + r.breakdown.stragglers_s + comm.interference_s +
+                  comm.exposed_s + optimizer_s;
   r.step_time_spread_s = {r.step_time_s, r.step_time_s};  // deterministic model: no spread
   r.samples_per_s = static_cast<double>(r.global_batch) / r.step_time_s;
   r.tokens_per_s = r.seq_len > 0 ? r.samples_per_s * static_cast<double>(r.seq_len) : 0;
@@ -284,8 +318,7 @@ void add_details(models::RunRecord& r, const models::Scenario& s, const models::
   const auto& ops = gradients.ops;
   for (std::size_t k = 0; k < buckets.size(); ++k) {
     const double start = k < comm.starts_s.size() ? comm.starts_s[k] : ops[k].ready_s;
-    const double ready =
-        s.data_parallel.zero_stage >= 3 && n > 1 ? ops[k].ready_s : pass.gradient_ready_s[buckets[k].layers.back()];
+    const double ready = k < comm.ready_s.size() ? comm.ready_s[k] : pass.gradient_ready_s[buckets[k].layers.back()];
     r.buckets.push_back({static_cast<int>(k), buckets[k].bytes, static_cast<int>(buckets[k].layers.size()), ready,
                          start, start + ops[k].duration_s,
                          n == 1 ? "none" : std::string(models::to_string(gradients.choices[k].algorithm))});

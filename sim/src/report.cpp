@@ -90,6 +90,9 @@ std::string explain(const RunRecord& r) {
       << share(r.breakdown.backward_s) << ", exposed communication " << share(r.breakdown.exposed_comm_s) << " of "
       << human_time(r.breakdown.comm_total_s) << " in all, optimizer " << share(r.breakdown.optimizer_s)
       << (r.breakdown.stragglers_s > 0 ? ", waiting for the slowest rank " + share(r.breakdown.stragglers_s) : "")
+      << (r.breakdown.interference_s > 0
+              ? ", compute slowed by the collectives it overlaps " + share(r.breakdown.interference_s)
+              : "")
       << "\n";
   if (r.step_time_spread_s.first < r.step_time_spread_s.second)
     out << "Step time over sampled steps: median " << human_time(r.step_time_s) << ", p10 "
@@ -129,7 +132,7 @@ std::string step_figure(const RunRecord& r, double value) {
 }
 
 // dpcast predict --csv: the columns after the scenario's name and its sweep keys.
-constexpr std::array<CsvColumn<RunRecord>, 35> kPredictColumns{{
+constexpr std::array<CsvColumn<RunRecord>, 36> kPredictColumns{{
     {"engine", [](const RunRecord& r) { return r.engine; }},
     {"model", [](const RunRecord& r) { return r.model; }},
     {"gpu", [](const RunRecord& r) { return r.gpu; }},
@@ -160,6 +163,7 @@ constexpr std::array<CsvColumn<RunRecord>, 35> kPredictColumns{{
     {"comm_total_s", [](const RunRecord& r) { return step_figure(r, r.breakdown.comm_total_s); }},
     {"optimizer_s", [](const RunRecord& r) { return step_figure(r, r.breakdown.optimizer_s); }},
     {"stragglers_s", [](const RunRecord& r) { return step_figure(r, r.breakdown.stragglers_s); }},
+    {"interference_s", [](const RunRecord& r) { return step_figure(r, r.breakdown.interference_s); }},
     {"memory_total_bytes", [](const RunRecord& r) { return number(r.memory.total_bytes); }},
     {"memory_capacity_bytes", [](const RunRecord& r) { return number(r.memory.capacity_bytes); }},
     {"max_micro_batch", [](const RunRecord& r) { return std::to_string(r.max_micro_batch); }},

@@ -36,7 +36,9 @@ Json chrome_trace(const models::RunRecord& r, const models::Scenario& s, int max
   const double last_backward_start = ((micro - 1) * (mean_forward + mean_backward) + mean_forward) * slowest;
   double comm_end = last_backward_start;
   for (const auto& b : r.buckets) comm_end = std::max(comm_end, last_backward_start + b.end_s);
-  const double compute_end = micro * (mean_forward + mean_backward) * slowest;
+  // Layers are drawn at their own durations; what the collectives they overlap cost them
+  // (the record has it per step, not per layer) moves the end of backward.
+  const double compute_end = micro * (mean_forward + mean_backward) * slowest + r.breakdown.interference_s;
   const double optimizer_start = std::max(comm_end, compute_end);
 
   Json events = Json::array();

@@ -66,7 +66,7 @@ training: {micro_batch: 2, seq_len: 128, grad_accumulation: 2, compute_noise: {c
   EXPECT_LT(noisy.scaling_efficiency, quiet.scaling_efficiency);
   EXPECT_NEAR(noisy.step_time_s,
               noisy.breakdown.forward_s + noisy.breakdown.backward_s + noisy.breakdown.stragglers_s +
-                  noisy.breakdown.exposed_comm_s + noisy.breakdown.optimizer_s,
+                  noisy.breakdown.interference_s + noisy.breakdown.exposed_comm_s + noisy.breakdown.optimizer_s,
               1e-12);
 }
 

@@ -92,18 +92,20 @@ void BreakdownChart::collect_members(const std::string& label) {
     }
 }
 
-// The parts of the step, stragglers only when some configuration has them.
+// The parts of the step; stragglers and interference only when some configuration has them.
 std::vector<Part> BreakdownChart::parts() const {
-  bool stragglers = false;
+  bool stragglers = false, interference = false;
   for (int i : members_) {  // (records without compute noise carry rounding residues of about 1e-18 s)
     const auto& r = rows_[static_cast<std::size_t>(i)].record;
     stragglers = stragglers || r.breakdown.stragglers_s > 1e-6 * r.step_time_s;
+    interference = interference || r.breakdown.interference_s > 1e-6 * r.step_time_s;
   }
   std::vector<Part> parts{{"forward", &models::Breakdown::forward_s},
                           {"backward", &models::Breakdown::backward_s},
                           {"exposed communication", &models::Breakdown::exposed_comm_s},
                           {"optimizer", &models::Breakdown::optimizer_s}};
   if (stragglers) parts.push_back({"stragglers", &models::Breakdown::stragglers_s});
+  if (interference) parts.push_back({"slowed by overlapped communication", &models::Breakdown::interference_s});
   return parts;
 }
 

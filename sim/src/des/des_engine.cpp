@@ -14,6 +14,7 @@
 #include "dpcast/models/error.hpp"
 #include "dpcast/sim/compute_model.hpp"
 #include "dpcast/sim/des/flow_schedule.hpp"
+#include "dpcast/sim/interference.hpp"
 #include "dpcast/sim/memory_model.hpp"
 #include "dpcast/sim/stragglers.hpp"
 #include "platform.hpp"
@@ -47,7 +48,8 @@ des::StepPlan plan_step(const models::Scenario& s, const models::ModelGraph& gra
   const NetworkPath path = NetworkPath::from(s);
   const auto precision = s.training.precision;
   const double act = models::bytes_per_element(precision);
-  const ComputeModel compute(*s.cluster.gpu_entry, precision, s.cluster.gpus_per_node > 1, s.training.memory_format);
+  const models::Gpu& gpu = *s.cluster.gpu_entry;
+  const ComputeModel compute(gpu, precision, s.cluster.gpus_per_node > 1, s.training.memory_format);
   const auto buckets =
       models::make_buckets(graph, gradient_bytes_per_param(precision), dp.first_bucket_bytes(), dp.bucket_bytes());
   const auto& noise = s.training.compute_noise;
@@ -59,17 +61,22 @@ des::StepPlan plan_step(const models::Scenario& s, const models::ModelGraph& gra
   plan.zero3 = dp.zero_stage >= 3 && plan.communicate;
   plan.order = graph.forward_order();
   plan.times = layer_times(compute, graph, s.training);
+  plan.matrix.assign(graph.size(), true);
+  for (auto id : plan.order) plan.matrix[id] = models::is_matrix_layer(graph.layer(id).kind);
   plan.gradient_op = dp.zero_stage == 0 ? CollectiveOp::AllReduce : CollectiveOp::ReduceScatter;
   plan.bucket_of.assign(graph.size(), -1);
   for (std::size_t k = 0; k < buckets.size(); ++k) {
+    const auto choice = choose_collective(dp.collective, plan.gradient_op, buckets[k].bytes, path);
     plan.gradients.push_back(
-        {buckets[k].bytes, choose_collective(dp.collective, plan.gradient_op, buckets[k].bytes, path)});
+        {buckets[k].bytes, choice, collective_interference(choice, plan.gradient_op, buckets[k].bytes, gpus, gpu)});
     plan.bucket_of[buckets[k].layers.back()] = static_cast<int>(k);
   }
   plan.optimizer_s = optimizer_time(
       compute, static_cast<double>(graph.total_params()) / (dp.zero_stage >= 1 ? gpus : 1), s.training.optimizer);
   const auto all_gather = [&](double bytes) {
-    return des::CollectiveCall{bytes, choose_collective(dp.collective, CollectiveOp::AllGather, bytes, path)};
+    const auto choice = choose_collective(dp.collective, CollectiveOp::AllGather, bytes, path);
+    return des::CollectiveCall{bytes, choice,
+                               collective_interference(choice, CollectiveOp::AllGather, bytes, gpus, gpu)};
   };
   if (plan.communicate && (dp.zero_stage == 1 || dp.zero_stage == 2))
     plan.parameter_gather = all_gather(static_cast<double>(graph.total_params()) * act);
@@ -125,6 +132,7 @@ Json to_json(const Timeline& t) {
               {"comm_total", t.comm_total},
               {"step", t.step},
               {"factor", t.factor},
+              {"slowed", t.slowed},
               {"ready", t.ready},
               {"start", t.start},
               {"end", t.end}};
@@ -137,6 +145,7 @@ Timeline from_json(const Json& j) {
   t.comm_total = j.at("comm_total");
   t.step = j.at("step");
   t.factor = j.at("factor");
+  t.slowed = j.at("slowed");
   t.ready = j.at("ready").get<std::vector<double>>();
   t.start = j.at("start").get<std::vector<double>>();
   t.end = j.at("end").get<std::vector<double>>();
@@ -213,8 +222,9 @@ models::RunRecord DesEngine::predict(const models::Scenario& s, const models::Mo
   r.step_time_s = t.step;
   r.step_time_spread_s = {quantile(0.1), quantile(0.9)};
   r.breakdown.stragglers_s = (t.factor - 1) * (r.breakdown.forward_s + r.breakdown.backward_s);
-  r.breakdown.exposed_comm_s =
-      t.step - r.breakdown.forward_s - r.breakdown.backward_s - r.breakdown.stragglers_s - r.breakdown.optimizer_s;
+  r.breakdown.interference_s = t.slowed;
+  r.breakdown.exposed_comm_s = t.step - r.breakdown.forward_s - r.breakdown.backward_s - r.breakdown.stragglers_s -
+                               r.breakdown.interference_s - r.breakdown.optimizer_s;
   r.breakdown.comm_total_s = t.comm_total;
   r.samples_per_s = static_cast<double>(r.global_batch) / r.step_time_s;
   r.tokens_per_s = r.seq_len > 0 ? r.samples_per_s * static_cast<double>(r.seq_len) : 0;

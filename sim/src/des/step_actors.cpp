@@ -10,16 +10,44 @@ double now() {
   return sg4::Engine::get_clock();
 }
 
-// `seconds` of the mean rank's compute, on a rank `factor` times slower.
-void run(double seconds, double factor) {
-  if (seconds > 0) sg4::this_actor::execute(seconds * factor * kHostSpeed);
+// The priority of a collective's load against a layer's (1): the layer keeps 1 - share of
+// the GPU host. A share of 0 still leaves the load a sliver, 1e-12 of the host.
+double load_priority(double share) {
+  return share > 0 ? share / (1 - share) : 1e-12;
+}
+
+// `seconds` of the mean rank's compute, on a rank `factor` times slower, slowed by the
+// collective running beside it (what that costs goes into t.slowed).
+void run(StepState& state, Timeline& t, double seconds, double factor, bool matrix) {
+  if (!(seconds > 0)) return;
+  state.computing_matrix = matrix;
+  if (state.collective_load)
+    state.collective_load->update_priority(load_priority(state.collective_takes.share(matrix)));
+  const double begin = now();
+  sg4::this_actor::execute(seconds * factor * kHostSpeed);
+  t.slowed += (now() - begin) - seconds * factor;
+}
+
+// A collective played on this (the GPU's) host, with its load on the GPU while it plays.
+void play_loading(StepState& state, const CollectiveCall& call, CollectiveOp op) {
+  if (call.takes.any()) {
+    state.collective_takes = call.takes;
+    state.collective_load = sg4::this_actor::exec_init(1e30)
+                                ->set_priority(load_priority(call.takes.share(state.computing_matrix)))
+                                ->start();
+  }
+  state.player.play(call.choice, op, call.bytes);
+  if (state.collective_load) {
+    state.collective_load->cancel();
+    state.collective_load = nullptr;
+  }
 }
 
 // A bucket's gradient collective: waits for its gradients, plays it, records when.
 void reduce_bucket(StepState& state, Timeline& t, int step, std::size_t k) {
   state.gradients_ready->acquire();
   t.start[k] = now() - state.backward_start[step];
-  state.player.play(state.plan.gradients[k].choice, state.plan.gradient_op, state.plan.gradients[k].bytes);
+  play_loading(state, state.plan.gradients[k], state.plan.gradient_op);
   t.end[k] = now() - state.backward_start[step];
   t.comm_total += t.end[k] - t.start[k];
 }
@@ -27,7 +55,7 @@ void reduce_bucket(StepState& state, Timeline& t, int step, std::size_t k) {
 // A parameter all-gather, its time counted in the step's communication.
 void gather_parameters(StepState& state, Timeline& t, const CollectiveCall& gather) {
   const double begin = now();
-  state.player.play(gather.choice, CollectiveOp::AllGather, gather.bytes);
+  play_loading(state, gather, CollectiveOp::AllGather);
   t.comm_total += now() - begin;
 }
 
@@ -66,17 +94,17 @@ void ComputeActor::play_step(int step) {
   }
   t.backward_end = now() - state_->backward_start[step];
   if (plan.communicate) state_->collectives_done->acquire();
-  if (plan.optimizer_s > 0) sg4::this_actor::execute(plan.optimizer_s * kHostSpeed);
+  run(*state_, t, plan.optimizer_s, 1, false);
   if (plan.parameter_gather) gather_parameters(*state_, t, *plan.parameter_gather);
   t.step = now() - step_start;
 }
 
-void ComputeActor::forward(const Timeline& t) {
+void ComputeActor::forward(Timeline& t) {
   const StepPlan& plan = state_->plan;
   have_.assign(plan.zero3 ? plan.gradients.size() : 0, false);
   for (auto id : plan.order) {
     wait_for_parameters(id, state_->forward_gathered);
-    run(plan.times[id].forward_s, t.factor);
+    run(*state_, t, plan.times[id].forward_s, t.factor, plan.matrix[id]);
   }
 }
 
@@ -86,7 +114,7 @@ void ComputeActor::backward(int step, Timeline& t, bool sync) {
   have_.assign(have_.size(), false);
   for (auto it = plan.order.rbegin(); it != plan.order.rend(); ++it) {
     wait_for_parameters(*it, state_->backward_gathered);
-    run(plan.times[*it].backward_s, t.factor);
+    run(*state_, t, plan.times[*it].backward_s, t.factor, plan.matrix[*it]);
     const int k = plan.bucket_of[*it];
     if (k >= 0 && sync) {
       t.ready[k] = now() - state_->backward_start[step];

@@ -15,6 +15,7 @@
 #include "dpcast/models/model_graph.hpp"
 #include "dpcast/sim/collectives.hpp"
 #include "dpcast/sim/compute_model.hpp"
+#include "dpcast/sim/interference.hpp"
 #include "platform.hpp"
 
 namespace dpcast::sim::des {
@@ -23,6 +24,7 @@ namespace dpcast::sim::des {
 struct CollectiveCall {
   double bytes = 0;
   CollectiveChoice choice;
+  Interference takes;  // from the layers it overlaps
 };
 
 /// What the simulated steps play, fixed before the simulation starts.
@@ -35,6 +37,7 @@ struct StepPlan {
   bool zero3 = false;                  // ZeRO-3 with more than one GPU: parameters gathered per bucket
   std::vector<models::LayerId> order;  // forward order
   std::vector<PassTime> times;         // per layer, on the mean rank
+  std::vector<bool> matrix;            // per layer: a matrix layer (which share a collective takes)
   CollectiveOp gradient_op = CollectiveOp::AllReduce;
   std::vector<CollectiveCall> gradients;  // per bucket: its gradient collective
   std::vector<int> bucket_of;             // per layer: the bucket it completes, or -1
@@ -51,6 +54,7 @@ struct Timeline {
   double comm_total = 0;
   double step = 0;
   double factor = 1;                      // the slowest rank's compute factor this step
+  double slowed = 0;                      // compute slowed by the collectives it overlapped
   std::vector<double> ready, start, end;  // per bucket
 };
 
@@ -67,6 +71,11 @@ struct StepState {
   simgrid::s4u::SemaphorePtr gradients_ready;   // one release per bucket whose gradients are ready
   simgrid::s4u::SemaphorePtr collectives_done;  // one release per synchronisation played
   std::vector<simgrid::s4u::SemaphorePtr> forward_gathered, backward_gathered;  // ZeRO-3, per bucket
+  // While a collective plays: an execution of its own on the GPU host, which takes its share
+  // of the layer computing beside it (interference.hpp); null between collectives.
+  simgrid::s4u::ExecPtr collective_load;
+  Interference collective_takes;
+  bool computing_matrix = true;  // the kind of the layer computing now
 };
 
 /// Forward and backward layer by layer, then the optimizer (and with ZeRO-1/2 the gather of
@@ -79,7 +88,7 @@ class ComputeActor {
 
  private:
   void play_step(int step);
-  void forward(const Timeline& t);
+  void forward(Timeline& t);
   void backward(int step, Timeline& t, bool sync);
   void wait_for_parameters(models::LayerId id, std::vector<simgrid::s4u::SemaphorePtr>& gathered);
 

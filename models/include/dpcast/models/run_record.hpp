@@ -42,7 +42,8 @@ struct Breakdown {
   double exposed_comm_s = 0;  // communication not hidden behind backward
   double comm_total_s = 0;    // all collectives, hidden or not
   double optimizer_s = 0;
-  double stragglers_s = 0;  // waiting for the slowest rank's compute (compute noise)
+  double stragglers_s = 0;    // waiting for the slowest rank's compute (compute noise)
+  double interference_s = 0;  // compute slowed by the collectives it overlaps (sim/interference.hpp)
 };
 
 struct MemoryBreakdown {
