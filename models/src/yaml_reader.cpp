@@ -3,18 +3,56 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
 namespace dpcast::models {
 
+namespace {
+// A key written twice in one map: yaml-cpp keeps both and a lookup finds the first, so the
+// second (`nodes: 64` after `nodes: 2`, or a second `training:` map) would be ignored
+// silently. Walks the tree with its own stack (no recursion to overflow) and checks each
+// map once, however often aliases repeat it.
+void reject_duplicate_keys(const YAML::Node& root, const std::string& file) {
+  std::vector<std::pair<YAML::Node, std::string>> todo{{root, ""}};
+  std::set<std::size_t> checked;  // maps and sequences, by their position in the text
+  while (!todo.empty()) {
+    const auto [node, path] = todo.back();
+    todo.pop_back();
+    if (!node.IsMap() && !node.IsSequence()) continue;
+    if (!node.Mark().is_null() && !checked.insert(static_cast<std::size_t>(node.Mark().pos)).second) continue;
+    if (node.IsSequence()) {
+      std::size_t index = 0;
+      for (const auto& item : node) todo.emplace_back(item, path + "[" + std::to_string(index++) + "]");
+      continue;
+    }
+    std::map<std::string, int> first_line;
+    for (const auto& entry : node) {
+      if (!entry.first.IsScalar()) continue;
+      const std::string& key = entry.first.Scalar();
+      const std::string key_path = path.empty() ? key : path + "." + key;
+      const auto [it, fresh] = first_line.emplace(key, entry.first.Mark().line + 1);
+      if (!fresh)
+        throw Error(location_of(file, entry.first), key_path,
+                    "duplicate key (first at line " + std::to_string(it->second) + "); write each key once");
+      todo.emplace_back(entry.second, key_path);
+    }
+  }
+}
+}  // namespace
+
 YAML::Node load_yaml_text(const std::string& text, const std::string& file) {
+  YAML::Node root;
   try {
-    return YAML::Load(text);
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     SourceLocation where{file, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1};
     throw Error(where, "", "invalid YAML: " + e.msg);
   }
+  reject_duplicate_keys(root, file);
+  return root;
 }
 
 YAML::Node load_yaml_file(const std::string& path) {

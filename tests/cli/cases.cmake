@@ -70,6 +70,9 @@ dpcast_cli_error(output_into_missing_folder "${CMAKE_CURRENT_BINARY_DIR}/no-such
 # ---- Negative: YAML and the scenario's shape ----
 dpcast_cli_error(malformed_yaml "${BAD}/malformed-yaml.yaml:3:9: invalid YAML: end of map flow not found"
                  predict ${BAD}/malformed-yaml.yaml)
+# A key written twice: yaml-cpp would let the first win (2 nodes, not 64).
+dpcast_cli_error(duplicate_key "${BAD}/duplicate-key.yaml:6:3: cluster.nodes: duplicate key (first at line 5); write each key once"
+                 predict ${BAD}/duplicate-key.yaml)
 dpcast_cli_error(malformed_json "${BAD}/malformed.json:4:3: invalid YAML: end of map flow not found"
                  predict ${BAD}/malformed.json)
 dpcast_cli_error(not_a_map "${BAD}/not-a-map.yaml:1:1: a scenario must be a map, got a list"

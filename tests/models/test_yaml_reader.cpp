@@ -89,6 +89,19 @@ TEST(YamlReader, MalformedYamlKeepsItsPosition) {
   EXPECT_NE(tab.find(": invalid YAML: "), std::string::npos) << tab;
 }
 
+TEST(YamlReader, DuplicateKeysAreAnErrorNamingBothLines) {
+  // yaml-cpp keeps both and a lookup finds the first: the second would be ignored.
+  EXPECT_EQ(error_of([] { (void)load_yaml_text("cluster:\n  nodes: 2\n  nodes: 64\n", "f.yaml"); }),
+            "f.yaml:3:3: cluster.nodes: duplicate key (first at line 2); write each key once");
+  EXPECT_EQ(
+      error_of([] { (void)load_yaml_text("training: {micro_batch: 2}\ntraining:\n  micro_bach: 4\n", "f.yaml"); }),
+      "f.yaml:2:1: training: duplicate key (first at line 1); write each key once");
+  EXPECT_EQ(error_of([] { (void)load_yaml_text("cases:\n  - {id: a, id: b}\n", "f.yaml"); }),
+            "f.yaml:2:13: cases[0].id: duplicate key (first at line 2); write each key once");
+  // The same key in different maps, and a map an alias repeats, are fine.
+  EXPECT_NO_THROW((void)load_yaml_text("a: &x {n: 1}\nb: *x\nc: {n: 2}\n", "f.yaml"));
+}
+
 TEST(YamlReader, MissingFileIsAnError) {
   EXPECT_EQ(error_of([] { (void)load_yaml_file("/nonexistent/dpcast/x.yaml"); }),
             "/nonexistent/dpcast/x.yaml: cannot open file");
