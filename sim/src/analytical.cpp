@@ -191,11 +191,12 @@ CommSchedule schedule_zero3_stream(const models::Scenario& s, const models::Mode
   };
   for (std::size_t k = count; k-- > 0;) forward_gather[k] = push(gathers[k]);
   if (count > 0) backward_gather[0] = push(gathers[0]);
-  const auto forward_layers = static_cast<int>(graph.forward_order().size());
+  const std::size_t forward_layers = graph.forward_order().size();
   const auto index = backward_index(graph);
   for (std::size_t k = 0; k < count; ++k) {
     if (k + 1 < count) backward_gather[k + 1] = push(gathers[k + 1]);
-    reduce[k] = push({grad_ops[k].duration_s, grad_ops[k].takes, forward_layers + index[buckets[k].layers.back()]});
+    reduce[k] = push({grad_ops[k].duration_s, grad_ops[k].takes,
+                      static_cast<int>(forward_layers) + index[buckets[k].layers.back()]});
   }
   // Compute: forward, then backward, each layer after its bucket's gather.
   std::vector<ComputeTask> compute;
@@ -214,7 +215,7 @@ CommSchedule schedule_zero3_stream(const models::Scenario& s, const models::Mode
     const auto r = static_cast<std::size_t>(reduce[k]);
     comm.starts_s.push_back(micro.comm_start[r] - backward_start);
     grad_ops[k].ready_s =
-        micro.compute_end[static_cast<std::size_t>(forward_layers + index[buckets[k].layers.back()])] - backward_start;
+        micro.compute_end[forward_layers + static_cast<std::size_t>(index[buckets[k].layers.back()])] - backward_start;
     comm.ready_s.push_back(grad_ops[k].ready_s);
   }
   for (std::size_t k = 0; k < count; ++k) comm.total_s += 2 * gathers[k].seconds + grad_ops[k].duration_s;
