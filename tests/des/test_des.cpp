@@ -9,6 +9,7 @@
 #include "dpcast/sim/collectives.hpp"
 #include "dpcast/sim/des/des_engine.hpp"
 #include "dpcast/sim/des/flow_schedule.hpp"
+#include "dpcast/sim/report.hpp"
 #include "test_catalogue.hpp"
 
 using namespace dpcast;
@@ -148,8 +149,11 @@ TEST(Des, OneGpuIsPureCompute) {
   auto s = test_support::scenario(
       "model: gpt2-small\ncluster: {node: test-node, nodes: 1, gpus_per_node: 1}\ntraining: {seq_len: 64}\n");
   const auto graph = s.model.build(s.seq_len());
-  EXPECT_NEAR(sim::DesEngine{}.predict(s, graph).step_time_s, sim::AnalyticalEngine{}.predict(s, graph).step_time_s,
-              1e-12);
+  const auto des = sim::DesEngine{}.predict(s, graph);
+  EXPECT_NEAR(des.step_time_s, sim::AnalyticalEngine{}.predict(s, graph).step_time_s, 1e-12);
+  // Exactly none: the simulated clock less the parts once printed "exposed communication -0.00 ns".
+  EXPECT_EQ(des.breakdown.exposed_comm_s, 0.0);
+  EXPECT_EQ(sim::predict_table({des}).find("-0"), std::string::npos) << sim::predict_table({des});
 }
 
 TEST(Des, ZeroStagesAndAccumulationFollowTheAnalyticalSchedule) {

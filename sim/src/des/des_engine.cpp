@@ -223,8 +223,12 @@ models::RunRecord DesEngine::predict(const models::Scenario& s, const models::Mo
   r.step_time_spread_s = {quantile(0.1), quantile(0.9)};
   r.breakdown.stragglers_s = (t.factor - 1) * (r.breakdown.forward_s + r.breakdown.backward_s);
   r.breakdown.interference_s = t.slowed;
-  r.breakdown.exposed_comm_s = t.step - r.breakdown.forward_s - r.breakdown.backward_s - r.breakdown.stragglers_s -
-                               r.breakdown.interference_s - r.breakdown.optimizer_s;
+  // The rest of the step waits for the network: none on one GPU, and never less than none
+  // (the simulated clock and the sum of the parts differ by rounding, e.g. -1e-18 s).
+  r.breakdown.exposed_comm_s =
+      r.gpus == 1 ? 0.0
+                  : std::max(0.0, t.step - r.breakdown.forward_s - r.breakdown.backward_s - r.breakdown.stragglers_s -
+                                      r.breakdown.interference_s - r.breakdown.optimizer_s);
   r.breakdown.comm_total_s = t.comm_total;
   r.samples_per_s = static_cast<double>(r.global_batch) / r.step_time_s;
   r.tokens_per_s = r.seq_len > 0 ? r.samples_per_s * static_cast<double>(r.seq_len) : 0;
