@@ -65,8 +65,8 @@ QVariant ComparisonModel::data(const QModelIndex& index, int role) const {
   if (role == Qt::ToolTipRole) {
     return record_configuration(m) + "\npredicted (" + qs(p.engine) + "): " + exact_time(p.step_time_s) +
            "\nmeasured (" + qs(m.engine) + "): " + exact_time(m.step_time_s) +
-           qs(", p10 " + sim::human_time(m.step_time_spread_s.first) + ", p90 " +
-              sim::human_time(m.step_time_spread_s.second)) +
+           qs(", p10 " + sim::human_time_if_any(m.step_time_spread_s.first) + ", p90 " +
+              sim::human_time_if_any(m.step_time_spread_s.second)) +
            qs("\nerror: " + sim::fixed(100 * pair.error(), 2) + "%");
   }
   if (role == Qt::TextAlignmentRole)
@@ -77,6 +77,8 @@ QVariant ComparisonModel::data(const QModelIndex& index, int role) const {
   if (role != Qt::DisplayRole && role != RawRole) return {};
   const bool raw = role == RawRole;
   auto time = [&](double s) -> QVariant { return raw ? QVariant(s) : QVariant(qs(sim::human_time(s))); };
+  // What a measured record may not have (zeros there): "—", not "0 s".
+  auto measured = [&](double s) -> QVariant { return raw ? QVariant(s) : QVariant(qs(sim::human_time_if_any(s))); };
   switch (column) {
     case Configuration:
       return record_configuration(m);
@@ -89,24 +91,24 @@ QVariant ComparisonModel::data(const QModelIndex& index, int role) const {
     case Measured:
       return time(m.step_time_s);
     case MeasuredP10:
-      return time(m.step_time_spread_s.first);
+      return measured(m.step_time_spread_s.first);
     case MeasuredP90:
-      return time(m.step_time_spread_s.second);
+      return measured(m.step_time_spread_s.second);
     case Error:
       return raw ? QVariant(pair.error())
                  : QVariant(QString(pair.error() >= 0 ? "+" : "") + qs(sim::fixed(100 * pair.error(), 1)) + "%");
     case PredictedForward:
       return time(p.breakdown.forward_s);
     case MeasuredForward:
-      return time(m.breakdown.forward_s);
+      return measured(m.breakdown.forward_s);
     case PredictedBackward:
       return time(p.breakdown.backward_s);
     case MeasuredBackward:
-      return time(m.breakdown.backward_s);
+      return measured(m.breakdown.backward_s);
     case PredictedExposed:
       return time(p.breakdown.exposed_comm_s);
     case MeasuredExposed:
-      return time(m.breakdown.exposed_comm_s);
+      return measured(m.breakdown.exposed_comm_s);
     default:
       return {};
   }

@@ -50,8 +50,16 @@ std::string describe(const RunRecord& r) {
   return d;
 }
 
+// A measured record without a breakdown has zeros there: shown as "—", not "0 s".
 std::string both(double predicted, double measured) {
-  return human_time(predicted) + " / " + human_time(measured);
+  return human_time(predicted) + " / " + human_time_if_any(measured);
+}
+
+// "1.20 s (1.10 s-1.30 s)", or "1.20 s (—)" for a record without a spread.
+std::string with_spread(const models::RunRecord& r) {
+  const auto& [p10, p90] = r.step_time_spread_s;
+  return human_time(r.step_time_s) + " (" +
+         (p10 > 0 && p90 > 0 ? human_time(p10) + "-" + human_time(p90) : human_time_if_any(0)) + ")";
 }
 
 }  // namespace
@@ -113,11 +121,8 @@ std::string comparison_table(const Comparison& c, bool layers) {
   for (const auto& p : c.pairs) {
     const auto& m = p.measured;
     const auto& q = p.predicted;
-    t.add_row({describe(m), q.engine, human_time(q.step_time_s),
-               human_time(m.step_time_s) + " (" + human_time(m.step_time_spread_s.first) + "-" +
-                   human_time(m.step_time_spread_s.second) + ")",
-               signed_percent(p.error()), both(q.breakdown.forward_s, m.breakdown.forward_s),
-               both(q.breakdown.backward_s, m.breakdown.backward_s),
+    t.add_row({describe(m), q.engine, human_time(q.step_time_s), with_spread(m), signed_percent(p.error()),
+               both(q.breakdown.forward_s, m.breakdown.forward_s), both(q.breakdown.backward_s, m.breakdown.backward_s),
                both(q.breakdown.exposed_comm_s, m.breakdown.exposed_comm_s)});
   }
   t.print(out);

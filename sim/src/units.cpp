@@ -25,6 +25,10 @@ std::string sig3(double v) {
 }
 }  // namespace
 
+std::string human_time_if_any(double s) {
+  return s > 0 ? human_time(s) : "\u2014";
+}
+
 std::string human_time(double s) {
   const double a = std::fabs(s);
   if (a == 0) return "0 s";

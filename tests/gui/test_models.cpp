@@ -154,6 +154,22 @@ class ModelsTest : public QObject {
     QVERIFY(lines[0].contains("predicted_step_time_s,measured_step_time_s,measured_p10_s,measured_p90_s,error"));
   }
 
+  // What a measured record lacks (a step time alone: no spread, no breakdown) shows as "—".
+  void comparison_model_shows_a_dash_for_what_a_record_lacks() {
+    auto records = sim::load_records("tests/cli/records/mlp-predicted.json");
+    models::RunRecord measured = records.front();
+    measured.kind = "measured";
+    measured.step_time_spread_s = {0, 0};
+    measured.breakdown = {};
+    records = {records.front(), measured};
+    ComparisonModel model;
+    model.set_comparison(sim::compare_records(records));
+    QCOMPARE(model.rowCount(), 1);
+    for (int column : {int(ComparisonModel::MeasuredP10), int(ComparisonModel::MeasuredForward)})
+      QCOMPARE(model.data(model.index(0, column)).toString(), QString::fromUtf8("\u2014"));
+    QCOMPARE(model.data(model.index(0, ComparisonModel::MeasuredForward), RawRole).toDouble(), 0.0);
+  }
+
   void timeline_model_data() {
     QTest::addColumn<QString>("scenario");
     QTest::addColumn<int>("engine");

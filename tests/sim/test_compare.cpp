@@ -81,6 +81,18 @@ TEST(Compare, TableEndsWithTheMape) {
   EXPECT_EQ(j["pairs"][0]["engine"], "des");
 }
 
+TEST(Compare, WhatAMeasuredRecordLacksIsADashNotZero) {
+  RunRecord measured = record("measured", "cpu", 32, 0.1);
+  measured.step_time_spread_s = {0, 0};  // a step time alone: no spread, no breakdown
+  RunRecord predicted = record("predicted", "des", 32, 0.11);
+  predicted.breakdown.forward_s = 0.04;
+  const std::string table = sim::comparison_table(sim::compare_records({measured, predicted}));
+  EXPECT_NE(table.find("100 ms (\u2014)"), std::string::npos) << table;
+  EXPECT_NE(table.find("40.0 ms / \u2014"), std::string::npos) << table;
+  EXPECT_EQ(table.find("/ 0 s"), std::string::npos) << table;
+  EXPECT_EQ(table.find("(0 s"), std::string::npos) << table;
+}
+
 TEST(Compare, LoadsOneRecordOrAnArrayAndNamesTheBadOne) {
   test_support::TempDir dir("dpcast-compare");
   const std::string one = dir.write("one.json", models::to_json(record("measured", "cpu", 32, 0.1)).dump());
