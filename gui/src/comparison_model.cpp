@@ -37,8 +37,16 @@ QString record_configuration(const models::RunRecord& r) {
   std::string d =
       r.model + " on " + std::to_string(r.gpus) + " " + r.gpu + ", micro-batch " + std::to_string(r.micro_batch);
   if (r.grad_accumulation > 1) d += " x" + std::to_string(r.grad_accumulation);
+  if (r.zero_stage > 0) d += ", ZeRO-" + std::to_string(r.zero_stage);
   return qs(d);
 }
+
+namespace {
+// compare's label (what tells the pair from others of the same model and GPUs), else the record's.
+QString label(const sim::ComparedPair& pair) {
+  return pair.label.empty() ? record_configuration(pair.measured) : qs(pair.label);
+}
+}  // namespace
 
 ComparisonModel::ComparisonModel(QObject* parent) : QAbstractTableModel(parent) {}
 
@@ -63,8 +71,8 @@ QVariant ComparisonModel::data(const QModelIndex& index, int role) const {
   const auto& m = pair.measured;
   const int column = index.column();
   if (role == Qt::ToolTipRole) {
-    return record_configuration(m) + "\npredicted (" + qs(p.engine) + "): " + exact_time(p.step_time_s) +
-           "\nmeasured (" + qs(m.engine) + "): " + exact_time(m.step_time_s) +
+    return label(pair) + "\npredicted (" + qs(p.engine) + "): " + exact_time(p.step_time_s) + "\nmeasured (" +
+           qs(m.engine) + "): " + exact_time(m.step_time_s) +
            qs(", p10 " + sim::human_time_if_any(m.step_time_spread_s.first) + ", p90 " +
               sim::human_time_if_any(m.step_time_spread_s.second)) +
            qs("\nerror: " + sim::fixed(100 * pair.error(), 2) + "%");
@@ -81,7 +89,7 @@ QVariant ComparisonModel::data(const QModelIndex& index, int role) const {
   auto measured = [&](double s) -> QVariant { return raw ? QVariant(s) : QVariant(qs(sim::human_time_if_any(s))); };
   switch (column) {
     case Configuration:
-      return record_configuration(m);
+      return label(pair);
     case Gpus:
       return m.gpus;
     case Engine:

@@ -1,4 +1,5 @@
 // dpcast compare: predicted against measured run records of the same configurations.
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <optional>
@@ -26,8 +27,13 @@ std::vector<models::RunRecord> repredict(const std::vector<models::RunRecord>& r
     calibrated = models::apply_profile(models::Catalogue::builtin(), *profile);
   }
   std::vector<models::Scenario> scenarios;
+  std::vector<const models::RunRecord*> predicted_for;  // one prediction per configuration, not per record
   for (const auto& r : records) {
     if (r.kind != "measured") continue;
+    if (std::any_of(predicted_for.begin(), predicted_for.end(),
+                    [&](const models::RunRecord* done) { return sim::same_configuration(*done, r); }))
+      continue;
+    predicted_for.push_back(&r);
     if (r.scenario_yaml.empty())
       throw Error("dpcast compare --predict: the measured record of " + r.model + " on " + std::to_string(r.gpus) +
                   " GPUs carries no scenario (scenario.yaml) to predict from");

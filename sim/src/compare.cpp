@@ -23,6 +23,20 @@ std::string configuration_key(const RunRecord& r) {
   return key.str();
 }
 
+std::string configuration_text(const RunRecord& r) {
+  const std::string& yaml = r.scenario_yaml;
+  if (yaml.rfind("name:", 0) != 0) return yaml;  // scenario_yaml writes the name first
+  const auto end_of_name = yaml.find('\n');
+  return end_of_name == std::string::npos ? std::string() : yaml.substr(end_of_name + 1);
+}
+
+bool same_configuration(const RunRecord& a, const RunRecord& b) {
+  if (configuration_key(a) != configuration_key(b)) return false;
+  const std::string text_a = configuration_text(a);
+  const std::string text_b = configuration_text(b);
+  return text_a.empty() || text_b.empty() || text_a == text_b;
+}
+
 double ComparedPair::error() const {
   return (predicted.step_time_s - measured.step_time_s) / measured.step_time_s;
 }
@@ -46,8 +60,63 @@ std::string describe(const RunRecord& r) {
   std::string d =
       r.model + " on " + std::to_string(r.gpus) + " " + r.gpu + ", micro-batch " + std::to_string(r.micro_batch);
   if (r.grad_accumulation > 1) d += " x" + std::to_string(r.grad_accumulation);
+  if (r.zero_stage > 0) d += ", ZeRO-" + std::to_string(r.zero_stage);
   d += ", buckets " + human_bytes(r.bucket_bytes);
   return d;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// The lines of `text` that some text of `group` lacks, trimmed and joined: what tells this
+// configuration from the others that read the same in describe().
+std::string differences(const std::string& text, const std::vector<std::string>& group) {
+  std::string out;
+  for (const auto& line : lines_of(text)) {
+    const bool everywhere = std::all_of(group.begin(), group.end(), [&](const std::string& other) {
+      const auto other_lines = lines_of(other);
+      return std::find(other_lines.begin(), other_lines.end(), line) != other_lines.end();
+    });
+    if (everywhere) continue;
+    const auto start = line.find_first_not_of(' ');
+    out += (out.empty() ? "" : ", ") + line.substr(start == std::string::npos ? 0 : start);
+  }
+  return out;
+}
+
+// Every pair's label: describe(), and where pairs of different configurations read the same,
+// what differs between them ("attention: flash").
+void label_pairs(std::vector<ComparedPair>& pairs) {
+  std::map<std::string, std::vector<std::string>> texts_by_label;
+  for (const auto& p : pairs) {
+    auto& texts = texts_by_label[describe(p.measured)];
+    const std::string text = configuration_text(p.measured);
+    if (std::find(texts.begin(), texts.end(), text) == texts.end()) texts.push_back(text);
+  }
+  for (auto& p : pairs) {
+    p.label = describe(p.measured);
+    const auto& texts = texts_by_label[p.label];
+    if (texts.size() < 2) continue;
+    const std::string differs = differences(configuration_text(p.measured), texts);
+    if (!differs.empty()) p.label += " (" + differs + ")";
+  }
+}
+
+// "measured X matches 2 predictions of the des engine: record 2 (scenario 'a'), record 5 ..."
+std::string ambiguity(const RunRecord& measured, const std::string& engine, const std::vector<std::size_t>& matches,
+                      const std::vector<const RunRecord*>& predicted) {
+  std::string list;
+  for (std::size_t i : matches)
+    list += (list.empty() ? "" : ", ") + std::string("predicted record ") + std::to_string(i + 1) + " (scenario '" +
+            predicted[i]->scenario_name + "')";
+  return "measured " + describe(measured) + " matches " + std::to_string(matches.size()) + " predictions of the " +
+         engine + " engine: " + list +
+         "; a measurement pairs with one prediction per engine: give each configuration once, in records that "
+         "carry their scenario";
 }
 
 // A measured record without a breakdown has zeros there: shown as "—", not "0 s".
@@ -66,24 +135,31 @@ std::string with_spread(const models::RunRecord& r) {
 
 Comparison compare_records(const std::vector<RunRecord>& records) {
   Comparison out;
-  std::multimap<std::string, const RunRecord*> predicted;
+  std::vector<const RunRecord*> predicted;
   for (const auto& r : records)
-    if (r.kind == "predicted" && r.feasible) predicted.emplace(configuration_key(r), &r);
-  std::map<std::string, bool> prediction_used;
-  for (const auto& r : records) {
-    if (r.kind != "measured" || !r.feasible) continue;
-    const auto key = configuration_key(r);
-    const auto [first, last] = predicted.equal_range(key);
-    if (first == last) {
-      out.unpaired.push_back("measured " + describe(r) + ": no prediction of this configuration");
-      continue;
+    if (r.kind == "predicted" && r.feasible) predicted.push_back(&r);
+  std::vector<bool> used(predicted.size(), false);
+  for (const auto& m : records) {
+    if (m.kind != "measured" || !m.feasible) continue;
+    std::vector<std::pair<std::string, std::vector<std::size_t>>> by_engine;  // in the records' order
+    for (std::size_t i = 0; i < predicted.size(); ++i) {
+      if (!same_configuration(*predicted[i], m)) continue;
+      const std::string& engine = predicted[i]->engine;
+      auto it = std::find_if(by_engine.begin(), by_engine.end(), [&](const auto& e) { return e.first == engine; });
+      if (it == by_engine.end()) it = by_engine.insert(by_engine.end(), {engine, {}});
+      it->second.push_back(i);
     }
-    for (auto it = first; it != last; ++it) out.pairs.push_back({*it->second, r});
-    prediction_used[key] = true;
+    if (by_engine.empty()) out.unpaired.push_back("measured " + describe(m) + ": no prediction of this configuration");
+    for (const auto& [engine, matches] : by_engine) {
+      if (matches.size() > 1) throw Error(ambiguity(m, engine, matches, predicted));
+      out.pairs.push_back({*predicted[matches.front()], m, ""});
+      used[matches.front()] = true;
+    }
   }
-  for (const auto& [key, r] : predicted)
-    if (!prediction_used.count(key))
-      out.unpaired.push_back("predicted " + describe(*r) + ": no measurement of this configuration");
+  for (std::size_t i = 0; i < predicted.size(); ++i)
+    if (!used[i])
+      out.unpaired.push_back("predicted " + describe(*predicted[i]) + ": no measurement of this configuration");
+  label_pairs(out.pairs);
   return out;
 }
 
@@ -121,15 +197,18 @@ std::string comparison_table(const Comparison& c, bool layers) {
   for (const auto& p : c.pairs) {
     const auto& m = p.measured;
     const auto& q = p.predicted;
-    t.add_row({describe(m), q.engine, human_time(q.step_time_s), with_spread(m), signed_percent(p.error()),
-               both(q.breakdown.forward_s, m.breakdown.forward_s), both(q.breakdown.backward_s, m.breakdown.backward_s),
+    t.add_row({p.label.empty() ? describe(m) : p.label, q.engine, human_time(q.step_time_s), with_spread(m),
+               signed_percent(p.error()), both(q.breakdown.forward_s, m.breakdown.forward_s),
+               both(q.breakdown.backward_s, m.breakdown.backward_s),
                both(q.breakdown.exposed_comm_s, m.breakdown.exposed_comm_s)});
   }
   t.print(out);
   for (const auto& u : c.unpaired) out << "unpaired: " << u << "\n";
   if (layers)
     for (const auto& p : c.pairs) {
-      out << "\n" << describe(p.measured) << " (" << p.predicted.engine << "): layers, slowest measured first\n";
+      out << "\n"
+          << (p.label.empty() ? describe(p.measured) : p.label) << " (" << p.predicted.engine
+          << "): layers, slowest measured first\n";
       std::map<std::string, const models::LayerTiming*> predicted;
       for (const auto& l : p.predicted.layers) predicted[l.name] = &l;
       std::vector<const models::LayerTiming*> measured;
@@ -163,6 +242,7 @@ std::string comparison_json(const Comparison& c) {
     const auto config = models::to_json(p.measured, false)["config"];
     pairs.push_back(
         {{"config", config},
+         {"label", p.label},
          {"engine", p.predicted.engine},
          {"predicted_step_time_s", p.predicted.step_time_s},
          {"measured_step_time_s", p.measured.step_time_s},

@@ -312,6 +312,12 @@ if(DPCAST_HAVE_DES)
   dpcast_cli_test(stored_measurements_cpu_2core 0 "MAPE 6.6% over 8 pairs"
                   compare --predict --profile scenarios/profiles/cpu-2core-dev.yaml ${STORED_CPU_RECORDS}
                   --tolerance 20 --max-mape 8)
+  # Two records of one configuration: one prediction, two pairs (not four, as when each
+  # record was predicted and paired with every prediction of its configuration).
+  dpcast_cli_test(compare_predict_once_per_configuration 0 "MAPE 5.0% over 2 pairs"
+                  compare --predict --engine analytical --profile scenarios/profiles/cpu-2core-dev.yaml
+                  scenarios/measurements/cpu-2core/measured-gpt-0.json
+                  scenarios/measurements/cpu-2core/measured-gpt-0.json)
 endif()
 
 # ---- dpcast validate on a small made-up corpus (tests/cli/corpus) ----

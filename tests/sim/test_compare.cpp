@@ -71,6 +71,65 @@ TEST(Compare, EveryConfigurationKeyMatters) {
   EXPECT_FALSE(differs([](RunRecord& r) { r.scenario_file = "elsewhere.yaml"; }));
 }
 
+// Records that carry their scenario: the same key, configurations that differ in attention.
+RunRecord with_scenario(RunRecord r, const std::string& attention, const std::string& name = "s") {
+  r.scenario_name = name;
+  r.scenario_yaml = "name: " + name + "\nmodel: mlp\ntraining:\n  micro_batch: 32\n  attention: " + attention + "\n";
+  return r;
+}
+
+TEST(Compare, AMeasurementPairsOnlyWithThePredictionOfItsWholeConfiguration) {
+  // Once paired with all three under one label: "MAPE 14.0% over 3 pairs".
+  const std::vector<RunRecord> records{with_scenario(record("predicted", "des", 32, 0.11), "eager"),
+                                       with_scenario(record("predicted", "des", 32, 0.09), "flash"),
+                                       with_scenario(record("predicted", "des", 32, 0.07), "flash1"),
+                                       with_scenario(record("measured", "cpu", 32, 0.1), "flash", "other name")};
+  const auto c = sim::compare_records(records);
+  ASSERT_EQ(c.pairs.size(), 1u);
+  EXPECT_NEAR(c.pairs[0].error(), -0.1, 1e-12);
+  EXPECT_EQ(c.unpaired.size(), 2u);
+  EXPECT_TRUE(sim::same_configuration(records[1], records[3]));  // the name is not the configuration
+  EXPECT_FALSE(sim::same_configuration(records[0], records[3]));
+  // A record without a scenario pairs by its key alone.
+  EXPECT_TRUE(sim::same_configuration(records[0], record("measured", "cpu", 32, 0.1)));
+}
+
+TEST(Compare, AMeasurementMatchingSeveralPredictionsOfOneEngineIsAnError) {
+  const std::vector<RunRecord> records{with_scenario(record("predicted", "des", 32, 0.11), "flash", "a"),
+                                       with_scenario(record("predicted", "des", 32, 0.12), "flash", "b"),
+                                       record("measured", "cpu", 32, 0.1)};
+  try {
+    (void)sim::compare_records(records);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "measured mlp on 2 cpu-core, micro-batch 32, buckets 25.0 MiB matches 2 predictions of the des engine: "
+              "predicted record 1 (scenario 'a'), predicted record 2 (scenario 'b'); a measurement pairs with one "
+              "prediction per engine: give each configuration once, in records that carry their scenario");
+  }
+}
+
+TEST(Compare, LabelsTellApartWhatReadsTheSame) {
+  RunRecord zero = record("measured", "cpu", 32, 0.1);
+  zero.zero_stage = 2;
+  const auto c = sim::compare_records({with_scenario(record("predicted", "des", 32, 0.11), "eager"),
+                                       with_scenario(record("measured", "cpu", 32, 0.1), "eager"),
+                                       with_scenario(record("predicted", "des", 32, 0.09), "flash"),
+                                       with_scenario(record("measured", "cpu", 32, 0.1), "flash"),
+                                       [&] {
+                                         RunRecord p = zero;
+                                         p.kind = "predicted";
+                                         p.engine = "des";
+                                         return p;
+                                       }(),
+                                       zero});
+  ASSERT_EQ(c.pairs.size(), 3u);
+  EXPECT_EQ(c.pairs[0].label, "mlp on 2 cpu-core, micro-batch 32, buckets 25.0 MiB (attention: eager)");
+  EXPECT_EQ(c.pairs[1].label, "mlp on 2 cpu-core, micro-batch 32, buckets 25.0 MiB (attention: flash)");
+  EXPECT_EQ(c.pairs[2].label, "mlp on 2 cpu-core, micro-batch 32, ZeRO-2, buckets 25.0 MiB");
+  EXPECT_NE(sim::comparison_table(c).find("(attention: flash)"), std::string::npos);
+}
+
 TEST(Compare, TableEndsWithTheMape) {
   const auto c = sim::compare_records({record("measured", "cpu", 32, 0.1), record("predicted", "des", 32, 0.11)});
   const std::string table = sim::comparison_table(c);

@@ -13,9 +13,19 @@ namespace dpcast::sim {
 /// sequence length, accumulation, precision, optimizer, ZeRO stage and bucket size.
 [[nodiscard]] std::string configuration_key(const models::RunRecord& record);
 
+/// The whole configuration as the record's scenario writes it (every key that changes a
+/// prediction: attention, checkpointing, collective, overlap, first bucket, ...), without
+/// its name; empty for a record that carries no scenario.
+[[nodiscard]] std::string configuration_text(const models::RunRecord& record);
+
+/// Whether two records describe the same configuration: the same key, and the same
+/// configuration text where both carry one.
+[[nodiscard]] bool same_configuration(const models::RunRecord& a, const models::RunRecord& b);
+
 struct ComparedPair {
   models::RunRecord predicted;
   models::RunRecord measured;
+  std::string label;  // the configuration, with what tells it from other pairs' of the same model and GPUs
   [[nodiscard]] double error() const;  // (predicted - measured) / measured step time
 };
 
@@ -26,8 +36,10 @@ struct Comparison {
   [[nodiscard]] double worst() const;  // largest |error|
 };
 
-/// Pairs every measured record with every predicted record of the same configuration (one
-/// pair per prediction engine). Infeasible records are left out.
+/// Pairs every measured record with the predicted record of the same configuration, one pair
+/// per prediction engine. Infeasible records are left out. Throws dpcast::Error when a
+/// measurement matches several predictions of one engine (listing them): which one it
+/// measured cannot be told.
 [[nodiscard]] Comparison compare_records(const std::vector<models::RunRecord>& records);
 
 /// Records from a file holding one record or an array of them (dpcast predict --json,
