@@ -10,6 +10,7 @@
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/scenario_yaml.hpp"
 #include "dpcast/sim/compare.hpp"
+#include "dpcast/sim/memory_remedies.hpp"
 #include "dpcast/sim/report.hpp"
 
 namespace dpcast::gui {
@@ -297,7 +298,9 @@ void Session::set_timeline_ranks(int ranks) {
     const auto& r = *detail_record_;
     const std::string label = record_configuration(r).toStdString();
     if (!r.feasible) {
-      t.message = label + " does not fit in memory: " + sim::out_of_memory_text(r);
+      const std::string remedies = sim::memory_remedies(*detail_configuration_);
+      t.message =
+          label + " does not fit in memory: " + sim::out_of_memory_text(r) + (remedies.empty() ? "" : "; " + remedies);
     } else {
       try {
         t = timeline_of(r, *detail_configuration_, timeline_ranks_);

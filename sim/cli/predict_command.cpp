@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "dpcast/models/atomic_file.hpp"
 #include "dpcast/models/error.hpp"
+#include "dpcast/sim/memory_remedies.hpp"
 #include "dpcast/sim/predictor.hpp"
 #include "dpcast/sim/provenance.hpp"
 #include "dpcast/sim/report.hpp"
@@ -22,6 +23,14 @@ void emit(const std::string& text, const std::string& output) {
     models::write_file_atomically(output, text);
   }
 }
+
+namespace {
+// "; with training.attention: flash, 52.1 GiB (fits); ...": what would make it fit.
+std::string remedies(const models::Scenario& scenario) {
+  const std::string text = sim::memory_remedies(scenario);
+  return text.empty() ? "" : "; " + text;
+}
+}  // namespace
 
 std::vector<models::RunRecord> predict_all(const std::vector<models::Scenario>& scenarios, bool details,
                                            const std::string& engine_name, const models::NetworkModelSettings& network,
@@ -83,8 +92,8 @@ int cmd_predict(const PredictArgs& a, MpiSweep& sweep) {
   if (!sweep.writes()) return 0;  // rank 0 writes the result
   if (records.size() == 1 && !records.front().feasible)
     throw Error(scenarios.front().where("training.micro_batch"), "training.micro_batch",
-                std::to_string(records.front().micro_batch) +
-                    " does not fit in memory: " + sim::out_of_memory_text(records.front()));
+                std::to_string(records.front().micro_batch) + " does not fit in memory: " +
+                    sim::out_of_memory_text(records.front()) + remedies(scenarios.front()));
   if (!a.trace.empty())
     models::write_file_atomically(a.trace,
                                   sim::chrome_trace(records.front(), scenarios.front(), a.trace_ranks).dump() + "\n");
@@ -111,10 +120,10 @@ int cmd_memory(const std::string& file, bool json) {
     return 0;
   }
   std::cout << sim::memory_table(records);
-  for (const auto& r : records)
-    if (!r.feasible)
+  for (std::size_t i = 0; i < records.size(); ++i)
+    if (const auto& r = records[i]; !r.feasible)
       std::cout << "out of memory at " << r.gpus << " GPUs, micro-batch " << r.micro_batch << ": "
-                << sim::out_of_memory_text(r) << "\n";
+                << sim::out_of_memory_text(r) << remedies(scenarios[i]) << "\n";
   return 0;
 }
 

@@ -48,9 +48,12 @@ std::string predict_table(const std::vector<RunRecord>& records) {
     for (const auto& [_, value] : r.sweep_point) row.push_back(value);
     row.push_back(std::to_string(r.gpus));
     row.push_back(std::to_string(r.global_batch));
-    if (!r.feasible) {
-      row.push_back("out of memory: " + human_bytes(r.memory.total_bytes) + " > " +
-                    human_bytes(r.memory.capacity_bytes) + ", max micro-batch " + std::to_string(r.max_micro_batch));
+    if (!r.feasible) {  // the reason in the memory column, so no column widens to hold a sentence
+      row.emplace_back("out of memory");
+      for (int column = 0; column < 5; ++column) row.emplace_back("\u2014");
+      row.push_back(human_bytes(r.memory.total_bytes) + " > " + human_bytes(r.memory.capacity_bytes));
+      row.push_back(r.max_micro_batch > 0 ? "max micro-batch " + std::to_string(r.max_micro_batch)
+                                          : "micro-batch 1 does not fit");
       t.add_row(row);
       continue;
     }

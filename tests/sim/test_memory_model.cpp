@@ -3,6 +3,8 @@
 
 #include "dpcast/sim/analytical.hpp"
 #include "dpcast/sim/memory_model.hpp"
+#include "dpcast/sim/memory_remedies.hpp"
+#include "dpcast/sim/units.hpp"
 #include "test_catalogue.hpp"
 
 using namespace dpcast;
@@ -83,4 +85,33 @@ training: {activation_checkpointing: true}
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(), "t.yaml:3:23: training.attention: vgg16 has no attention layers");
   }
+}
+
+// What would make it fit, each change alone and all together, with the memory each needs:
+// the numbers are estimate_memory's for the changed scenario.
+TEST(MemoryModel, RemediesSayWhatWouldFitWithTheirNumbers) {
+  const auto s = models::parse_scenarios(
+                     "model: llama2-7b\ncluster: {node: dgx-a100, nodes: 1}\ntraining: {micro_batch: 1, seq_len: "
+                     "4096}\n",
+                     "t.yaml")
+                     .front();
+  ASSERT_FALSE(sim::estimate_memory(s, s.model.build(s.seq_len())).fits());
+  auto needs = [](models::Scenario v) {
+    return sim::human_bytes(sim::estimate_memory(v, v.model.build(v.seq_len())).breakdown.total_bytes);
+  };
+  auto zero3 = s;
+  zero3.data_parallel.zero_stage = 3;
+  const std::string text = sim::memory_remedies(s);
+  EXPECT_EQ(text.rfind("with training.attention: flash, ", 0), 0u) << text;
+  EXPECT_NE(text.find("; with data_parallel.zero_stage: 3, " + needs(zero3) + " (fits)"), std::string::npos) << text;
+  EXPECT_NE(text.find("; with training.activation_checkpointing: true, "), std::string::npos) << text;
+  EXPECT_NE(text.find(" (too much)"), std::string::npos) << text;  // ZeRO-1 alone is not enough
+  EXPECT_EQ(text.substr(text.rfind("; ")), "; with all of these, 15.5 GiB (fits)");
+  // Nothing to offer a configuration that already has them all, on one GPU.
+  auto all = models::parse_scenarios(
+                 "model: llama2-7b\ncluster: {node: dgx-a100, nodes: 1, gpus_per_node: 1}\ntraining: {micro_batch: 1, "
+                 "seq_len: 4096, attention: flash, activation_checkpointing: true}\n",
+                 "t.yaml")
+                 .front();
+  EXPECT_EQ(sim::memory_remedies(all), "");
 }
