@@ -233,10 +233,10 @@ std::string plan_next_faster_sentence(const PlanPoint& r, const PlanPoint& faste
          " more" + (faster_meets_constraints ? "." : ", but breaks a constraint.");
 }
 
-std::string plan_other_gpu_sentence(const std::string& gpu, double cost_usd, double time_s,
+std::string plan_other_gpu_sentence(const std::string& gpu, const std::string& label, double cost_usd, double time_s,
                                     double recommended_cost_usd) {
-  return "with " + gpu + " the cheapest meeting the constraints costs " + plan_dollars(cost_usd) + " (" +
-         fixed(cost_usd / recommended_cost_usd, 2) + "x) and takes " + plan_duration(time_s) + ".";
+  return "with " + gpu + " the cheapest meeting the constraints, " + label + ", costs " + plan_dollars(cost_usd) +
+         " (" + fixed(cost_usd / recommended_cost_usd, 2) + "x) and takes " + plan_duration(time_s) + ".";
 }
 
 std::string plan_no_gpu_sentence(const std::string& gpu) {

@@ -432,8 +432,9 @@ std::vector<std::string> other_gpus(const Space& space, const models::PlanSpec& 
     std::optional<std::size_t> best;
     for (std::size_t i : meeting)
       if (space.cluster(all[i]).gpu == gpu && (!best || all[i].cost < all[*best].cost)) best = i;
-    sentences.push_back(best ? plan_other_gpu_sentence(gpu, all[*best].cost, all[*best].time_s, r.cost_usd())
-                             : plan_no_gpu_sentence(gpu));
+    sentences.push_back(
+        best ? plan_other_gpu_sentence(gpu, space.label(all[*best]), all[*best].cost, all[*best].time_s, r.cost_usd())
+             : plan_no_gpu_sentence(gpu));
   }
   return sentences;
 }

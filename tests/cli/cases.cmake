@@ -294,6 +294,9 @@ dpcast_cli_test(plan_recommends 0 "8 x dgx-h100 (64 h100-sxm) on fat-tree ib-ndr
 # No faster configuration within 1% of its cost (test_planner covers that rule): the cheapest.
 dpcast_cli_test(plan_recommends_why 0 "the cheapest that meets the 72 h deadline within the $20,000 budget." plan ${PLAN})
 dpcast_cli_test(plan_scaling_reason 0 "exposed communication stays below 30% of the step" plan ${PLAN})
+# The other GPU type's best names its configuration, not only its cost.
+dpcast_cli_test(plan_other_gpu 0 "with a100-80gb the cheapest meeting the constraints, 16 x dgx-a100 (128 a100-80gb) on fat-tree ib-ndr 1:1, micro-batch 8, ZeRO-3, costs $19,352 (1.17x) and takes 44 h."
+                plan ${PLAN})
 dpcast_cli_test(plan_json 0 "\"scenario_yaml\"" plan ${PLAN} --json)
 dpcast_cli_test(plan_csv 0 "recommended,gpus,node,gpu,network" plan ${PLAN} --csv)
 dpcast_cli_test(plan_deadline_too_tight 1 "the 1.0 h deadline cannot be met: the fastest configuration" plan ${PLAN} --deadline-hours 1)

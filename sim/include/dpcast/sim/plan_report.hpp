@@ -65,9 +65,10 @@ struct PlanScaling {
 /// "the next faster option, <configuration>, saves 2.0 h for $310 more."
 [[nodiscard]] std::string plan_next_faster_sentence(const PlanPoint& recommended, const PlanPoint& faster,
                                                     bool faster_meets_constraints);
-/// "with a100-80gb the cheapest meeting the constraints costs $17,000 (1.13x) and takes 60 h."
-[[nodiscard]] std::string plan_other_gpu_sentence(const std::string& gpu, double cost_usd, double time_s,
-                                                  double recommended_cost_usd);
+/// "with a100-80gb the cheapest meeting the constraints, 8 x dgx-a100 (64 a100-80gb) on ...,
+/// micro-batch 4, ZeRO-3, costs $17,000 (1.13x) and takes 60 h." (`label`: plan_point_label)
+[[nodiscard]] std::string plan_other_gpu_sentence(const std::string& gpu, const std::string& label, double cost_usd,
+                                                  double time_s, double recommended_cost_usd);
 /// "no a100-80gb configuration meets the constraints."
 [[nodiscard]] std::string plan_no_gpu_sentence(const std::string& gpu);
 /// "2,560 configurations searched: 900 do not fit in memory, 300 exceed the max global batch."
