@@ -8,7 +8,8 @@ std::string format(const SourceLocation& where, const std::string& key, const st
   std::ostringstream out;  // (a stream avoids GCC 12's -Wrestrict false positive on string +)
   if (!where.file.empty()) {
     out << where.file;
-    if (where.line > 0) out << ':' << where.line << ':' << where.column;
+    if (where.line > 0) out << ':' << where.line;
+    if (where.line > 0 && where.column > 0) out << ':' << where.column;  // a line of a table has no column
     out << ": ";
   }
   if (!key.empty()) out << key << ": ";

@@ -49,6 +49,28 @@ Command add_compare(CLI::App& app) {
   return {compare, false, [a](MpiSweep&) { return cmd_compare(*a); }};
 }
 
+Command add_record(CLI::App& app) {
+  auto a = std::make_shared<RecordArgs>();
+  auto* record = app.add_subcommand(
+      "record", "Write a measured run record of a scenario from a step time measured elsewhere (your own run)");
+  record->add_option("scenario", a->scenario, "The scenario that describes the run (YAML or JSON)")->required();
+  record->add_option("--point", a->point, "Of a sweep: the configuration measured (1 = the first)")
+      ->check(CLI::PositiveNumber);
+  record->add_option("--step-time", a->step_time_s, "Measured seconds per training step (median)");
+  record->add_option("--tokens-per-s", a->tokens_per_s,
+                     "Measured tokens per second, all GPUs (instead of --step-time)");
+  record->add_option("--samples-per-s", a->samples_per_s,
+                     "Measured samples per second, all GPUs (instead of --step-time)");
+  record->add_option("--p10", a->figures.p10_s, "10th percentile of the step time (with --p90)");
+  record->add_option("--p90", a->figures.p90_s, "90th percentile of the step time (with --p10)");
+  record->add_option("--forward", a->figures.forward_s, "Measured forward seconds per step");
+  record->add_option("--backward", a->figures.backward_s, "Measured backward seconds per step");
+  record->add_option("--exposed-comm", a->figures.exposed_comm_s, "Measured seconds waiting for communication");
+  record->add_option("--engine", a->figures.engine, "What measured it: pytorch, megatron, ... (default external)");
+  record->add_option("-o,--output", a->output, "Write to this file (atomically) instead of stdout");
+  return {record, false, [a](MpiSweep&) { return cmd_record(*a); }};
+}
+
 Command add_calibrate(CLI::App& app) {
   auto a = std::make_shared<CalibrateArgs>();
   auto* calibrate = app.add_subcommand(

@@ -5,12 +5,14 @@
 // help texts in command_options.cpp. Each returns the exit status; bad input throws
 // dpcast::Error.
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "dpcast/models/profile.hpp"
 #include "dpcast/models/run_record.hpp"
 #include "dpcast/models/scenario.hpp"
+#include "dpcast/sim/measured_record.hpp"
 
 namespace CLI {
 class App;
@@ -31,6 +33,7 @@ struct Command {
 /// Each adds its subcommand, with its options and help texts, to `app` (command_options.cpp).
 Command add_predict(CLI::App& app);
 Command add_compare(CLI::App& app);
+Command add_record(CLI::App& app);
 Command add_calibrate(CLI::App& app);
 Command add_plan(CLI::App& app);
 Command add_validate(CLI::App& app);
@@ -82,6 +85,17 @@ struct CompareArgs {
 };
 
 int cmd_compare(const CompareArgs& args);
+
+/// dpcast record: a measured record of one configuration from figures measured elsewhere.
+struct RecordArgs {
+  std::string scenario;
+  std::size_t point = 0;         // 1-based configuration of a sweep; 0: the scenario has one
+  sim::MeasuredFigures figures;  // all but the step time, from the options
+  std::optional<double> step_time_s, tokens_per_s, samples_per_s;  // exactly one
+  std::string output;
+};
+
+int cmd_record(const RecordArgs& args);
 struct CalibrateArgs {
   std::string backend = "cpu";  // cpu | cuda
   int ranks = 0;                // processes for the all-reduce part (mpirun -n; 0: 2), or of an imported log

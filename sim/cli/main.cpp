@@ -36,9 +36,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show every command's options");
   // In the order --help lists them (a braced list is evaluated left to right).
-  const std::vector<cli::Command> commands{cli::add_predict(app),  cli::add_compare(app),  cli::add_calibrate(app),
-                                           cli::add_plan(app),     cli::add_validate(app), cli::add_models(app),
-                                           cli::add_hardware(app), cli::add_memory(app),   cli::add_collective(app)};
+  const std::vector<cli::Command> commands{cli::add_predict(app),   cli::add_compare(app),  cli::add_record(app),
+                                           cli::add_calibrate(app), cli::add_plan(app),     cli::add_validate(app),
+                                           cli::add_models(app),    cli::add_hardware(app), cli::add_memory(app),
+                                           cli::add_collective(app)};
 
   if (!known_command(commands, argc, argv)) return 2;
   try {

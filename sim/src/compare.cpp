@@ -3,16 +3,19 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 
 #include "dpcast/models/error.hpp"
 #include "dpcast/sim/csv_columns.hpp"
+#include "dpcast/sim/measurements_csv.hpp"
 #include "dpcast/sim/table.hpp"
 #include "dpcast/sim/units.hpp"
 
 namespace dpcast::sim {
+namespace fs = std::filesystem;
 using models::RunRecord;
 
 std::string configuration_key(const RunRecord& r) {
@@ -164,6 +167,7 @@ Comparison compare_records(const std::vector<RunRecord>& records) {
 }
 
 std::vector<RunRecord> load_records(const std::string& path) {
+  if (fs::path(path).extension() == ".csv") return load_measurements_csv(path);
   std::ifstream in(path);
   if (!in) throw Error(SourceLocation{path, 0, 0}, "", "cannot open file");
   models::Json j;

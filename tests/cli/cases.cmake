@@ -184,8 +184,8 @@ dpcast_cli_error(ps_servers_without_parameter_server "${BAD}/ps-servers-without-
 dpcast_cli_error(nodes_per_leaf_without_fat_tree "${BAD}/nodes-per-leaf-without-fat-tree.yaml:2:88: cluster.network.nodes_per_leaf: nodes_per_leaf applies to a fat-tree or a rail-optimized network only"
                  predict ${BAD}/nodes-per-leaf-without-fat-tree.yaml)
 dpcast_cli_error(scenario_is_a_directory "scenarios: is a directory, not a scenario file" predict scenarios)
-dpcast_cli_error(unknown_command "dpcast: unknown command 'frobnicate'; commands: predict, compare, calibrate, plan, validate, models, hardware, memory, collective" frobnicate)
-dpcast_cli_error(unknown_command_did_you_mean "dpcast: unknown command 'predcit' (did you mean 'predict'?); commands: predict, compare, calibrate, plan, validate, models, hardware, memory, collective" predcit)
+dpcast_cli_error(unknown_command "dpcast: unknown command 'frobnicate'; commands: predict, compare, record, calibrate, plan, validate, models, hardware, memory, collective" frobnicate)
+dpcast_cli_error(unknown_command_did_you_mean "dpcast: unknown command 'predcit' (did you mean 'predict'?); commands: predict, compare, record, calibrate, plan, validate, models, hardware, memory, collective" predcit)
 dpcast_cli_error(unknown_flag_one_line "dpcast: The following argument was not expected: --bogus (see dpcast --help)" predict --bogus scenarios/quickstart.yaml)
 
 # Timelines: a Chrome trace of one configuration; a sweep is refused.
@@ -203,8 +203,26 @@ dpcast_cli_error(profile_unknown_gpu "${BAD}/profile-unknown-gpu.yaml:3:3: gpus.
 dpcast_cli_error(profile_missing "tests/cli/bad/absent-profile.yaml: cannot open file"
                  predict scenarios/quickstart.yaml --profile tests/cli/bad/absent-profile.yaml)
 
+# ---- record: a measured record from a step time measured elsewhere ----
+dpcast_cli_test(record_measured 0 "\"kind\": \"measured\"" record scenarios/quickstart.yaml --point 1 --step-time 0.02)
+dpcast_cli_test(record_from_tokens 0 "\"step_time_s\": 0.016384" record scenarios/quickstart.yaml --point 1 --tokens-per-s 2e6)
+dpcast_cli_error(record_sweep_needs_point
+                 "dpcast record: scenarios/quickstart.yaml has 24 configurations: name the one measured with --point N (1 to 24)"
+                 record scenarios/quickstart.yaml --step-time 0.02)
+dpcast_cli_error(record_point_beyond "dpcast record: --point 99: scenarios/quickstart.yaml has 24 configurations"
+                 record scenarios/quickstart.yaml --point 99 --step-time 0.02)
+dpcast_cli_error(record_no_time "dpcast record: give one of --step-time, --tokens-per-s and --samples-per-s"
+                 record scenarios/quickstart.yaml --point 1)
+dpcast_cli_error(record_bad_spread "dpcast record: --p10: expected p10 <= step time <= p90"
+                 record scenarios/quickstart.yaml --point 1 --step-time 0.02 --p10 0.03 --p90 0.04)
+dpcast_cli_error(record_negative "dpcast record: --step-time: expected a positive time in seconds, got -1"
+                 record scenarios/quickstart.yaml --point 1 --step-time -1)
+
 # ---- compare: predicted against measured records (fixtures in tests/cli/records/) ----
 set(RECORDS tests/cli/records)
+# Measurements as CSV rows (scenario, step time, ...), predicted again and compared.
+dpcast_cli_test(compare_csv_measurements 0 "gpt2-small on 8 h100-sxm, micro-batch 8, buckets 25.0 MiB  analytical"
+                compare --predict --engine analytical ${RECORDS}/my-runs.csv)
 dpcast_cli_test(compare_table 0 "MAPE 10.0% over 2 pairs (step time); worst 10.0%"
                 compare ${RECORDS}/mlp-predicted.json ${RECORDS}/mlp-measured.json)
 dpcast_cli_test(compare_error_column 0 "100 ms (95.0 ms-105 ms)  +10.0%"

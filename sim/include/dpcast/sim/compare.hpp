@@ -43,7 +43,8 @@ struct Comparison {
 [[nodiscard]] Comparison compare_records(const std::vector<models::RunRecord>& records);
 
 /// Records from a file holding one record or an array of them (dpcast predict --json,
-/// dpcast-train). Throws dpcast::Error naming the file (and the record's index and key).
+/// dpcast-train, dpcast record), or measured records from a .csv of measurements
+/// (measurements_csv.hpp). Throws dpcast::Error naming the file (and the record's index and key).
 [[nodiscard]] std::vector<models::RunRecord> load_records(const std::string& path);
 
 /// The table: configuration, engine, predicted and measured step time (with the measured
