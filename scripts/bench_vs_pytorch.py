@@ -25,7 +25,12 @@ Needs Debian's python3-torch (1.13; `apt-get install python3-torch`) on CPU, a C
 PyTorch (2.x for --compile) with --cuda; not needed by CI.
 As root, OpenMPI needs OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 (set here).
 
-  scripts/bench_vs_pytorch.py [--repeats 3] [--steps 30] [--warmup 5] [SCENARIO ...]
+With --records DIR, each PyTorch variant's steps also become a measured run record
+(DIR/<scenario>-<variant>.json, written by `dpcast record`: median, p10 and p90 of every
+measured step), so PyTorch's runs compare with predictions like dpcast-train's records do:
+`dpcast compare --predict DIR/*.json`.
+
+  scripts/bench_vs_pytorch.py [--repeats 3] [--steps 30] [--warmup 5] [--records DIR] [SCENARIO ...]
   scripts/bench_vs_pytorch.py --cuda [--compile] [SCENARIO ...]
 """
 import argparse
@@ -250,6 +255,7 @@ def free_port():
 
 
 def run_torch(cfg, steps, warmup, cuda=False, compiled=False):
+    """Every measured step's time (the slowest rank's), after warm-up."""
     import torch.multiprocessing as mp
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -257,7 +263,15 @@ def run_torch(cfg, steps, warmup, cuda=False, compiled=False):
         mp.spawn(torch_worker, args=(cfg, steps, warmup, free_port(), out, cuda, compiled), nprocs=cfg["ranks"],
                  join=True)
         with open(out) as f:
-            return statistics.median(json.load(f))
+            return json.load(f)
+
+
+def write_record(dpcast, scenario, steps, engine, path):
+    """A measured run record of PyTorch's steps (dpcast record): median, p10 and p90."""
+    ordered = sorted(steps)
+    at = lambda q: ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+    subprocess.run([dpcast, "record", scenario, "--step-time", repr(statistics.median(ordered)), "--p10",
+                    repr(at(0.1)), "--p90", repr(at(0.9)), "--engine", engine, "-o", path], check=True)
 
 
 # ---------------------------------------------------------------- dpcast-train
@@ -283,6 +297,8 @@ def main():
     parser.add_argument("--dpcast-args", default="", help="more arguments for dpcast-train (e.g. '--progress test')")
     parser.add_argument("--cuda", action="store_true", help="on GPUs: PyTorch DDP over NCCL, dpcast-train --backend cuda")
     parser.add_argument("--compile", action="store_true", help="--cuda: also PyTorch with torch.compile")
+    parser.add_argument("--records", help="also write each PyTorch variant's steps as a measured run record here")
+    parser.add_argument("--dpcast", default=os.path.join(ROOT, "build/bin/dpcast"))
     args = parser.parse_args()
     if args.compile and not args.cuda:
         parser.error("--compile needs --cuda")
@@ -298,9 +314,12 @@ def main():
     for path in args.scenarios:
         cfg = load_scenario(path)
         torch_s, dpcast_s = {name: [] for name, _ in variants}, []
+        every_step = {name: [] for name, _ in variants}
         for _ in range(args.repeats):
             for name, compiled in variants:
-                torch_s[name].append(run_torch(cfg, args.steps, args.warmup, args.cuda, compiled))
+                steps = run_torch(cfg, args.steps, args.warmup, args.cuda, compiled)
+                every_step[name] += steps
+                torch_s[name].append(statistics.median(steps))
             dpcast_s.append(run_dpcast(args.train, path, cfg["ranks"], args.steps, args.warmup, args.dpcast_args,
                                        args.cuda))
         d = statistics.median(dpcast_s)
@@ -309,6 +328,12 @@ def main():
         runs = "; ".join(f"{n} {' '.join(f'{x * 1e3:.1f}' for x in torch_s[n])}" for n, _ in variants)
         print(f"{os.path.relpath(path, ROOT):34} {cfg['ranks']:>5} {cells} {d * 1e3:>10.2f} ms"
               f"   (runs: {runs}; dpcast {' '.join(f'{x * 1e3:.1f}' for x in dpcast_s)})")
+        if args.records:
+            os.makedirs(args.records, exist_ok=True)
+            base = os.path.splitext(os.path.basename(path))[0]
+            for name, compiled in variants:
+                engine = "pytorch-compile" if compiled else "pytorch"
+                write_record(args.dpcast, path, every_step[name], engine, os.path.join(args.records, f"{base}-{engine}.json"))
 
 
 if __name__ == "__main__":
