@@ -79,6 +79,17 @@ json to_json(const RunRecord& r, bool with_details) {
                          {"end_s", b.end_s},
                          {"algorithm", b.algorithm}});
     j["buckets"] = buckets;
+    json gathers = json::array();
+    for (const auto& g : r.gathers)
+      gathers.push_back({{"bucket", g.bucket},
+                         {"phase", g.phase},
+                         {"bytes", g.bytes},
+                         {"start_s", g.start_s},
+                         {"end_s", g.end_s},
+                         {"algorithm", g.algorithm}});
+    if (!gathers.empty()) j["gathers"] = gathers;
+    j["marks"] = {{"last_micro_step_start_s", r.marks.last_micro_step_start_s},
+                  {"last_backward_start_s", r.marks.last_backward_start_s}};
   }
   if (!r.loss_per_step.empty()) j["loss_per_step"] = r.loss_per_step;
   if (!r.step_times_s.empty()) j["step_times_s"] = r.step_times_s;
@@ -200,6 +211,15 @@ void read_layers_and_buckets(const json& j, RunRecord& r) {
                            get_or<int>(b, "layers", 0, "buckets[]."), get_or<double>(b, "ready_s", 0, "buckets[]."),
                            get_or<double>(b, "start_s", 0, "buckets[]."), get_or<double>(b, "end_s", 0, "buckets[]."),
                            get_or<std::string>(b, "algorithm", "", "buckets[].")});
+  if (j.contains("gathers"))
+    for (const auto& g : j["gathers"])
+      r.gathers.push_back(
+          {get_or<int>(g, "bucket", -1, "gathers[]."), get_or<std::string>(g, "phase", "", "gathers[]."),
+           get_or<double>(g, "bytes", 0, "gathers[]."), get<double>(g, "start_s", "gathers[]."),
+           get<double>(g, "end_s", "gathers[]."), get_or<std::string>(g, "algorithm", "", "gathers[].")});
+  if (j.contains("marks"))
+    r.marks = {get_or<double>(j["marks"], "last_micro_step_start_s", 0, "marks."),
+               get_or<double>(j["marks"], "last_backward_start_s", 0, "marks.")};
 }
 
 }  // namespace

@@ -103,6 +103,8 @@ struct CommSchedule {
   double interference_s = 0;     // per step: compute slowed by the collectives it overlaps
   std::vector<double> starts_s;  // per bucket: its collective's start, from the start of backward (none on one GPU)
   std::vector<double> ready_s;   // per bucket: when backward completes its gradients, from the same origin
+  models::StepMarks marks;       // where the last micro-step and its backward start
+  std::vector<models::GatherTiming> gathers;  // ZeRO-3's (last micro-step), then ZeRO-1/2's after the optimizer
 };
 
 // The backward pass as compute tasks, in the order it makes gradients ready, on the slowest rank.
@@ -150,12 +152,18 @@ CommSchedule schedule_gradient_stream(const models::Scenario& s, const models::M
   comm.exposed_s += per_sync * syncs;
   comm.interference_s = sync.slowed_s * syncs;
   comm.total_s *= syncs;
+  // Micro-steps before the last: back to back, or (ZeRO-2) each waiting for its collectives.
+  const double compute = pass.forward_s + pass.backward_s;
+  const double period = zero == 2 ? compute + sync.slowed_s + per_sync : compute;
+  comm.marks.last_micro_step_start_s = static_cast<double>(s.training.grad_accumulation - 1) * period;
+  comm.marks.last_backward_start_s = comm.marks.last_micro_step_start_s + pass.forward_s;
   if (zero >= 1) {
     const double params_bytes = static_cast<double>(params) * models::bytes_per_element(s.training.precision);
-    const double gather =
-        choose_collective(s.data_parallel.collective, CollectiveOp::AllGather, params_bytes, path).time_s;
-    comm.exposed_s += gather;
-    comm.total_s += gather;
+    const auto gather = choose_collective(s.data_parallel.collective, CollectiveOp::AllGather, params_bytes, path);
+    comm.exposed_s += gather.time_s;
+    comm.total_s += gather.time_s;
+    // The step's last span; set_timings places it once the step time is known.
+    comm.gathers.push_back({-1, "after the optimizer", params_bytes, 0, gather.time_s, gather.label()});
   }
   return comm;
 }
@@ -175,12 +183,14 @@ CommSchedule schedule_zero3_stream(const models::Scenario& s, const models::Mode
   std::vector<int> needs(graph.size(), -1);
   std::vector<CommTask> stream;
   std::vector<CommTask> gathers;
+  std::vector<std::string> gather_labels;
   for (std::size_t k = 0; k < count; ++k) {
     for (LayerId id : buckets[k].layers) needs[id] = static_cast<int>(k);
     const double bytes = buckets[k].params * act_bytes;
     const auto choice = choose_collective(s.data_parallel.collective, CollectiveOp::AllGather, bytes, path);
     gathers.push_back(
         {choice.time_s, collective_interference(choice, CollectiveOp::AllGather, bytes, gpus, *s.cluster.gpu_entry)});
+    gather_labels.push_back(choice.label());
   }
   // The stream's order: forward gathers (the last bucket's first), then AG0, and per bucket
   // k the next gather and RS k.
@@ -222,6 +232,16 @@ CommSchedule schedule_zero3_stream(const models::Scenario& s, const models::Mode
   const auto accumulation = static_cast<double>(s.training.grad_accumulation);
   comm.total_s *= accumulation;
   comm.interference_s = micro.slowed_s * accumulation;
+  // Every micro-step plays the same schedule, one after the other.
+  const double last_start = (accumulation - 1) * micro.end();
+  comm.marks = {last_start, last_start + backward_start};
+  for (std::size_t k = 0; k < count; ++k)
+    for (const auto& [phase, op] :
+         {std::pair{"forward", forward_gather[k]}, std::pair{"backward", backward_gather[k]}}) {
+      const auto at = static_cast<std::size_t>(op);
+      comm.gathers.push_back({static_cast<int>(k), phase, buckets[k].params * act_bytes,
+                              last_start + micro.comm_start[at], last_start + micro.comm_end[at], gather_labels[k]});
+    }
   // Everything beyond the slowest rank's compute, slowed or not, is waiting for the network.
   comm.exposed_s += (micro.end() - pass.forward_s - pass.backward_s - micro.slowed_s) * accumulation;
   return comm;
@@ -229,7 +249,13 @@ CommSchedule schedule_zero3_stream(const models::Scenario& s, const models::Mode
 
 CommSchedule schedule_communication(const models::Scenario& s, const models::ModelGraph& graph, const ComputePass& pass,
                                     GradientCollectives& gradients, const NetworkPath& path, std::int64_t params) {
-  if (s.cluster.gpus() == 1) return {};
+  if (s.cluster.gpus() == 1) {  // no collectives: micro-steps back to back
+    CommSchedule alone;
+    alone.marks.last_micro_step_start_s =
+        static_cast<double>(s.training.grad_accumulation - 1) * (pass.forward_s + pass.backward_s);
+    alone.marks.last_backward_start_s = alone.marks.last_micro_step_start_s + pass.forward_s;
+    return alone;
+  }
   if (s.data_parallel.zero_stage < 3) return schedule_gradient_stream(s, graph, pass, gradients, path, params);
   return schedule_zero3_stream(s, graph, pass, gradients, path);
 }
@@ -317,6 +343,14 @@ void add_details(models::RunRecord& r, const models::Scenario& s, const models::
   const int n = s.cluster.gpus();
   const auto& buckets = gradients.buckets;
   const auto& ops = gradients.ops;
+  r.marks = comm.marks;
+  for (auto g : comm.gathers) {
+    if (g.bucket < 0) {  // the step's last span: end_s held its duration
+      g.start_s = r.step_time_s - g.end_s;
+      g.end_s = r.step_time_s;
+    }
+    r.gathers.push_back(g);
+  }
   for (std::size_t k = 0; k < buckets.size(); ++k) {
     const double start = k < comm.starts_s.size() ? comm.starts_s[k] : ops[k].ready_s;
     const double ready = k < comm.ready_s.size() ? comm.ready_s[k] : pass.gradient_ready_s[buckets[k].layers.back()];

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include "dpcast/models/buckets.hpp"
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/trace_event.hpp"
+#include "dpcast/sim/memory_model.hpp"
 #include "dpcast/sim/stragglers.hpp"
 
 namespace dpcast::sim {
@@ -17,6 +19,105 @@ Json metadata(const std::string& what, int pid, int tid, const std::string& name
   if (tid >= 0) j["tid"] = tid;
   return j;
 }
+
+// Where the record's step puts things, and what each layer waits for.
+struct StepLayout {
+  const models::RunRecord& r;
+  bool zero3 = false;         // parameters gathered per bucket before its forward and backward
+  bool synced_micro = false;  // ZeRO-2/3: every micro-step waits for its collectives
+  double period = 0;          // ZeRO-2/3: from one micro-step's start to the next
+  std::vector<int> needs;     // ZeRO-3, per layer in forward order: the bucket it needs gathered, or -1
+  std::vector<const models::GatherTiming*> forward_gather, backward_gather;  // ZeRO-3, per bucket
+
+  StepLayout(const models::RunRecord& record, const models::Scenario& s) : r(record) {
+    const auto micro = r.grad_accumulation;
+    zero3 = r.zero_stage >= 3 && r.gpus > 1;
+    synced_micro = r.zero_stage >= 2 && r.gpus > 1;
+    period = micro > 1 ? r.marks.last_micro_step_start_s / static_cast<double>(micro - 1) : 0;
+    if (!zero3) return;
+    // The engines' buckets, rebuilt: which layer needs which bucket's parameters.
+    const auto graph = s.model.build(s.seq_len());
+    const auto buckets = models::make_buckets(graph, gradient_bytes_per_param(s.training.precision),
+                                              s.data_parallel.first_bucket_bytes(), s.data_parallel.bucket_bytes());
+    std::vector<int> by_id(graph.size(), -1);
+    for (std::size_t k = 0; k < buckets.size(); ++k)
+      for (auto id : buckets[k].layers) by_id[id] = static_cast<int>(k);
+    for (auto id : graph.forward_order()) needs.push_back(by_id[id]);
+    forward_gather.assign(buckets.size(), nullptr);
+    backward_gather.assign(buckets.size(), nullptr);
+    for (const auto& g : r.gathers)
+      if (g.bucket >= 0 && static_cast<std::size_t>(g.bucket) < buckets.size())
+        (g.phase == "backward" ? backward_gather : forward_gather)[static_cast<std::size_t>(g.bucket)] = &g;
+  }
+
+  // Micro-step m's times are the last one's, earlier by this much (ZeRO-2/3 repeat the last
+  // micro-step's schedule every period; otherwise only the last micro-step communicates).
+  [[nodiscard]] double shift(std::int64_t m) const {
+    return r.marks.last_micro_step_start_s - static_cast<double>(m) * period;
+  }
+  // When layer `i` (forward order) may start in micro-step m: after its bucket's gather.
+  [[nodiscard]] double gathered(std::size_t i, std::int64_t m, bool backward) const {
+    if (!zero3 || i >= needs.size() || needs[i] < 0) return 0;
+    const auto* g = (backward ? backward_gather : forward_gather)[static_cast<std::size_t>(needs[i])];
+    return g ? g->end_s - shift(m) : 0;
+  }
+};
+
+// One rank's compute track: every micro-step's forward and backward, layer by layer at the
+// rank's own speed, each ZeRO-3 layer after its gather.
+void compute_track(Json& events, const StepLayout& at, int rank, double factor) {
+  const auto& r = at.r;
+  double t = 0;
+  for (std::int64_t m = 0; m < r.grad_accumulation; ++m) {
+    const std::string step = r.grad_accumulation > 1 ? " (micro-step " + std::to_string(m) + ")" : "";
+    if (at.synced_micro) t = std::max(t, static_cast<double>(m) * at.period);
+    for (std::size_t i = 0; i < r.layers.size(); ++i) {
+      const auto& l = r.layers[i];
+      t = std::max(t, at.gathered(i, m, false));
+      if (l.forward_s > 0)
+        events.push_back(trace_event(l.name + step, "forward", t, l.forward_s * factor, rank, 1,
+                                     {{"kind", l.kind}, {"flops", l.forward_flops}}));
+      t += l.forward_s * factor;
+    }
+    // ZeRO-3's backward starts where the engine put it (its gathers, and interference, decide).
+    if (at.zero3) t = std::max(t, r.marks.last_backward_start_s - at.shift(m));
+    for (std::size_t i = r.layers.size(); i-- > 0;) {
+      const auto& l = r.layers[i];
+      t = std::max(t, at.gathered(i, m, true));
+      if (l.backward_s > 0)
+        events.push_back(trace_event(l.name + step, "backward", t, l.backward_s * factor, rank, 1,
+                                     {{"kind", l.kind}, {"flops", l.backward_flops}}));
+      t += l.backward_s * factor;
+    }
+  }
+}
+
+// The communication track: the buckets' collectives (every micro-step with ZeRO-2/3, else the
+// last), ZeRO-3's gathers, and ZeRO-1/2's gather after the optimizer, where the record puts them.
+void communication_track(Json& events, const StepLayout& at, int rank) {
+  const auto& r = at.r;
+  for (std::int64_t m = 0; m < r.grad_accumulation; ++m) {
+    if (!at.synced_micro && m + 1 < r.grad_accumulation) continue;
+    const std::string step = r.grad_accumulation > 1 ? " (micro-step " + std::to_string(m) + ")" : "";
+    const double backward_start = r.marks.last_backward_start_s - at.shift(m);
+    for (const auto& b : r.buckets)
+      events.push_back(
+          trace_event("bucket " + std::to_string(b.id) + " " + b.algorithm + step, "communication",
+                      backward_start + b.start_s, b.end_s - b.start_s, rank, 2,
+                      {{"bucket", b.id}, {"bytes", b.bytes}, {"layers", b.layers}, {"algorithm", b.algorithm}}));
+    for (const auto& g : r.gathers)
+      if (g.bucket >= 0)
+        events.push_back(trace_event("all-gather bucket " + std::to_string(g.bucket) + " (" + g.phase + ")" + step,
+                                     "communication", g.start_s - at.shift(m), g.end_s - g.start_s, rank, 2,
+                                     {{"gather", g.phase}, {"bytes", g.bytes}, {"algorithm", g.algorithm}}));
+  }
+  for (const auto& g : r.gathers)
+    if (g.bucket < 0)
+      events.push_back(trace_event("all-gather parameters (" + g.phase + ")", "communication", g.start_s,
+                                   g.end_s - g.start_s, rank, 2,
+                                   {{"gather", g.phase}, {"bytes", g.bytes}, {"algorithm", g.algorithm}}));
+}
+
 }  // namespace
 
 Json chrome_trace(const models::RunRecord& r, const models::Scenario& s, int max_ranks) {
@@ -24,22 +125,13 @@ Json chrome_trace(const models::RunRecord& r, const models::Scenario& s, int max
   if (!r.feasible) throw Error("no trace for a configuration that does not fit in memory");
   const int ranks = std::min(r.gpus, std::max(1, max_ranks));
   const auto factors = draw_factors(s.training.compute_noise, r.gpus, 0);
-  double mean_forward = 0, mean_backward = 0;
-  for (const auto& l : r.layers) {
-    mean_forward += l.forward_s;
-    mean_backward += l.backward_s;
-  }
-  // The slowest rank sets the collectives' clock: its last backward starts here.
-  const double slowest = (r.breakdown.forward_s + r.breakdown.backward_s + r.breakdown.stragglers_s) /
-                         std::max(1e-300, r.breakdown.forward_s + r.breakdown.backward_s);
-  const double micro = static_cast<double>(r.grad_accumulation);
-  const double last_backward_start = ((micro - 1) * (mean_forward + mean_backward) + mean_forward) * slowest;
-  double comm_end = last_backward_start;
-  for (const auto& b : r.buckets) comm_end = std::max(comm_end, last_backward_start + b.end_s);
-  // Layers are drawn at their own durations; what the collectives they overlap cost them
-  // (the record has it per step, not per layer) moves the end of backward.
-  const double compute_end = micro * (mean_forward + mean_backward) * slowest + r.breakdown.interference_s;
-  const double optimizer_start = std::max(comm_end, compute_end);
+  const StepLayout layout(r, s);
+  // The optimizer runs when every collective of the step is done; ZeRO-1/2's parameter gather
+  // follows it, and the step ends with whichever is last.
+  double final_gather = 0;
+  for (const auto& g : r.gathers)
+    if (g.bucket < 0) final_gather = g.end_s - g.start_s;
+  const double optimizer_start = r.step_time_s - r.breakdown.optimizer_s - final_gather;
 
   Json events = Json::array();
   for (int rank = 0; rank < ranks; ++rank) {
@@ -49,28 +141,8 @@ Json chrome_trace(const models::RunRecord& r, const models::Scenario& s, int max
                                   std::to_string(rank % r.gpus_per_node) + ")"));
     events.push_back(metadata("thread_name", rank, 1, "compute"));
     events.push_back(metadata("thread_name", rank, 2, "communication"));
-    const double f = r.gpus > 1 ? factors[static_cast<std::size_t>(rank)] : 1.0;
-    double t = 0;
-    for (std::int64_t m = 0; m < r.grad_accumulation; ++m) {
-      const std::string step = r.grad_accumulation > 1 ? " (micro-step " + std::to_string(m) + ")" : "";
-      for (const auto& l : r.layers) {
-        if (l.forward_s > 0)
-          events.push_back(trace_event(l.name + step, "forward", t, l.forward_s * f, rank, 1,
-                                       {{"kind", l.kind}, {"flops", l.forward_flops}}));
-        t += l.forward_s * f;
-      }
-      for (auto it = r.layers.rbegin(); it != r.layers.rend(); ++it) {
-        if (it->backward_s > 0)
-          events.push_back(trace_event(it->name + step, "backward", t, it->backward_s * f, rank, 1,
-                                       {{"kind", it->kind}, {"flops", it->backward_flops}}));
-        t += it->backward_s * f;
-      }
-    }
-    for (const auto& b : r.buckets)
-      events.push_back(
-          trace_event("bucket " + std::to_string(b.id) + " " + b.algorithm, "communication",
-                      last_backward_start + b.start_s, b.end_s - b.start_s, rank, 2,
-                      {{"bucket", b.id}, {"bytes", b.bytes}, {"layers", b.layers}, {"algorithm", b.algorithm}}));
+    compute_track(events, layout, rank, r.gpus > 1 ? factors[static_cast<std::size_t>(rank)] : 1.0);
+    communication_track(events, layout, rank);
     events.push_back(trace_event("optimizer", "optimizer", optimizer_start, r.breakdown.optimizer_s, rank, 1));
   }
   return Json{{"traceEvents", events},

@@ -2,6 +2,7 @@
 // the slowdowns worked out by hand where links are shared.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <string>
@@ -10,6 +11,7 @@
 #include "dpcast/sim/des/des_engine.hpp"
 #include "dpcast/sim/des/flow_schedule.hpp"
 #include "dpcast/sim/report.hpp"
+#include "dpcast/sim/trace.hpp"
 #include "test_catalogue.hpp"
 
 using namespace dpcast;
@@ -450,4 +452,28 @@ TEST(Des, PlaysAnAlphaBetaChoiceUnderAMeasuredCurve) {
   EXPECT_LE(small_des, small.time_s / 0.8 * 1.01);
   EXPECT_DOUBLE_EQ(sim::choose_collective(Collective::Auto, CollectiveOp::AllReduce, 64 * MiB, path).measured_ratio,
                    6.0);
+}
+
+// The DES's own step in a trace: its gathers and marks, not the analytical engine's, so the
+// last span ends at the simulated step time for every ZeRO stage (issue 18).
+TEST(Des, TraceSpansEndAtTheSimulatedStep) {
+  for (int zero : {0, 1, 2, 3})
+    for (int accumulation : {1, 2}) {
+      auto s = test_support::scenario(
+          "model: gpt2-small\ncluster: {node: test-node, nodes: 2}\n"
+          "training: {micro_batch: 2, seq_len: 128}\ndata_parallel: {collective: ring}\n");
+      s.data_parallel.zero_stage = zero;
+      s.training.grad_accumulation = accumulation;
+      const auto r = sim::DesEngine{}.predict(s, s.model.build(s.seq_len()));
+      double last = 0;
+      int gathers = 0;
+      const auto trace = sim::chrome_trace(r, s, 1);
+      for (const auto& e : trace.at("traceEvents")) {
+        if (e.at("ph") != "X") continue;
+        last = std::max(last, (e.at("ts").get<double>() + e.at("dur").get<double>()) / 1e6);
+        gathers += e.at("args").contains("gather") ? 1 : 0;
+      }
+      EXPECT_NEAR(last, r.step_time_s, 1e-9 * r.step_time_s) << "ZeRO-" << zero << " x" << accumulation;
+      EXPECT_EQ(gathers, zero == 3 ? 2 * static_cast<int>(r.buckets.size()) * accumulation : zero >= 1 ? 1 : 0);
+    }
 }

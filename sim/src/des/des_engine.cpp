@@ -100,6 +100,8 @@ std::vector<Timeline> empty_timelines(const models::ComputeNoise& noise, int gpu
     t.ready.assign(plan.gradients.size(), 0);
     t.start.assign(plan.gradients.size(), 0);
     t.end.assign(plan.gradients.size(), 0);
+    t.gather_start.assign(2 * plan.bucket_gathers.size(), 0);
+    t.gather_end.assign(2 * plan.bucket_gathers.size(), 0);
   }
   return timelines;
 }
@@ -134,6 +136,9 @@ Json to_json(const Timeline& t) {
               {"factor", t.factor},
               {"slowed", t.slowed},
               {"ready", t.ready},
+              {"marks", {t.step_start, t.last_micro_start, t.last_backward_start}},
+              {"gathers", {t.gather_start, t.gather_end}},
+              {"final_gather", {t.final_gather_start, t.final_gather_end}},
               {"start", t.start},
               {"end", t.end}};
 }
@@ -147,6 +152,11 @@ Timeline from_json(const Json& j) {
   t.factor = j.at("factor");
   t.slowed = j.at("slowed");
   t.ready = j.at("ready").get<std::vector<double>>();
+  const auto marks = j.at("marks").get<std::vector<double>>();
+  t.step_start = marks.at(0), t.last_micro_start = marks.at(1), t.last_backward_start = marks.at(2);
+  t.gather_start = j.at("gathers").at(0).get<std::vector<double>>();
+  t.gather_end = j.at("gathers").at(1).get<std::vector<double>>();
+  t.final_gather_start = j.at("final_gather").at(0), t.final_gather_end = j.at("final_gather").at(1);
   t.start = j.at("start").get<std::vector<double>>();
   t.end = j.at("end").get<std::vector<double>>();
   return t;
@@ -172,6 +182,23 @@ Json run_isolated(Work work) {
   if (j.contains("error")) throw Error("des: " + j.at("error").get<std::string>());
   if (j.contains("internal_error")) throw InternalError("des: " + j.at("internal_error").get<std::string>());
   return j;
+}
+
+// The simulated step's marks and gathers, over the analytical record's (which name them): from
+// the start of the step.
+void place_marks_and_gathers(models::RunRecord& r, const Timeline& t) {
+  r.marks = {t.last_micro_start - t.step_start, t.last_backward_start - t.step_start};
+  for (auto& g : r.gathers) {
+    if (g.bucket < 0) {
+      g.start_s = t.final_gather_start - t.step_start;
+      g.end_s = t.final_gather_end - t.step_start;
+      continue;
+    }
+    const std::size_t at = 2 * static_cast<std::size_t>(g.bucket) + (g.phase == "backward" ? 1 : 0);
+    if (at >= t.gather_start.size()) continue;
+    g.start_s = t.gather_start[at] - t.step_start;
+    g.end_s = t.gather_end[at] - t.step_start;
+  }
 }
 
 }  // namespace
@@ -241,6 +268,7 @@ models::RunRecord DesEngine::predict(const models::Scenario& s, const models::Mo
     r.buckets[k].start_s = t.start[k];
     r.buckets[k].end_s = t.end[k];
   }
+  place_marks_and_gathers(r, t);
   return r;
 }
 

@@ -52,11 +52,12 @@ void reduce_bucket(StepState& state, Timeline& t, int step, std::size_t k) {
   t.comm_total += t.end[k] - t.start[k];
 }
 
-// A parameter all-gather, its time counted in the step's communication.
-void gather_parameters(StepState& state, Timeline& t, const CollectiveCall& gather) {
+// A parameter all-gather, its time counted in the step's communication; returns when it began.
+double gather_parameters(StepState& state, Timeline& t, const CollectiveCall& gather) {
   const double begin = now();
   play_loading(state, gather, CollectiveOp::AllGather);
   t.comm_total += now() - begin;
+  return begin;
 }
 
 }  // namespace
@@ -84,8 +85,10 @@ void ComputeActor::play_step(int step) {
   const StepPlan& plan = state_->plan;
   auto& t = state_->timelines[static_cast<std::size_t>(step)];
   const double step_start = now();
+  t.step_start = step_start;
   for (std::int64_t micro = 0; micro < plan.micro_steps; ++micro) {
     const bool last = micro + 1 == plan.micro_steps;
+    t.last_micro_start = now();
     // ZeRO-2 and 3 keep only a shard of the gradients: they reduce-scatter every micro-step.
     const bool sync = last || plan.zero_stage >= 2;
     forward(t);
@@ -93,9 +96,13 @@ void ComputeActor::play_step(int step) {
     if (sync && !last && plan.communicate) state_->collectives_done->acquire();
   }
   t.backward_end = now() - state_->backward_start[step];
+  t.last_backward_start = state_->backward_start[step];
   if (plan.communicate) state_->collectives_done->acquire();
   run(*state_, t, plan.optimizer_s, 1, false);
-  if (plan.parameter_gather) gather_parameters(*state_, t, *plan.parameter_gather);
+  if (plan.parameter_gather) {
+    t.final_gather_start = gather_parameters(*state_, t, *plan.parameter_gather);
+    t.final_gather_end = now();
+  }
   t.step = now() - step_start;
 }
 
@@ -150,13 +157,13 @@ void Zero3Stream::operator()() {
     auto& t = state_->timelines[static_cast<std::size_t>(step)];
     for (std::int64_t micro = 0; micro < plan.micro_steps; ++micro) {
       for (std::size_t k = count; k-- > 0;) {
-        gather(t, k);
+        gather(t, k, false);
         state_->forward_gathered[k]->release();
       }
       // Backward: AG0, AG1, RS0, AG2, RS1, ... (one gather ahead of the reduce-scatters).
-      if (count > 0) gather(t, 0), state_->backward_gathered[0]->release();
+      if (count > 0) gather(t, 0, true), state_->backward_gathered[0]->release();
       for (std::size_t k = 0; k < count; ++k) {
-        if (k + 1 < count) gather(t, k + 1), state_->backward_gathered[k + 1]->release();
+        if (k + 1 < count) gather(t, k + 1, true), state_->backward_gathered[k + 1]->release();
         reduce_bucket(*state_, t, step, k);
       }
       state_->collectives_done->release();
@@ -165,8 +172,11 @@ void Zero3Stream::operator()() {
   }
 }
 
-void Zero3Stream::gather(Timeline& t, std::size_t bucket) {
-  gather_parameters(*state_, t, state_->plan.bucket_gathers[bucket]);
+// (Each micro-step overwrites the last one's times: the last micro-step's stay.)
+void Zero3Stream::gather(Timeline& t, std::size_t bucket, bool backward) {
+  const std::size_t at = 2 * bucket + (backward ? 1 : 0);
+  t.gather_start[at] = gather_parameters(*state_, t, state_->plan.bucket_gathers[bucket]);
+  t.gather_end[at] = now();
 }
 
 }  // namespace dpcast::sim::des

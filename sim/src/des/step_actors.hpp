@@ -56,6 +56,12 @@ struct Timeline {
   double factor = 1;                      // the slowest rank's compute factor this step
   double slowed = 0;                      // compute slowed by the collectives it overlapped
   std::vector<double> ready, start, end;  // per bucket
+  // Simulated clock readings: where the step, its last micro-step and that one's backward
+  // start; ZeRO-3's gathers of the last micro-step (per bucket: forward, backward); ZeRO-1/2's
+  // gather after the optimizer.
+  double step_start = 0, last_micro_start = 0, last_backward_start = 0;
+  std::vector<double> gather_start, gather_end;
+  double final_gather_start = 0, final_gather_end = 0;
 };
 
 /// What the actors of one simulation share: the plan, the player of collectives, the
@@ -117,7 +123,7 @@ class Zero3Stream {
   void operator()();
 
  private:
-  void gather(Timeline& t, std::size_t bucket);
+  void gather(Timeline& t, std::size_t bucket, bool backward);
 
   StepState* state_;
 };

@@ -36,6 +36,26 @@ struct BucketTiming {
   std::string algorithm;
 };
 
+/// A ZeRO parameter all-gather: a bucket's before its forward or its backward (ZeRO-3, in the
+/// last micro-step), or every parameter after the optimizer (ZeRO-1/2). Times from the start of
+/// the step.
+struct GatherTiming {
+  int bucket = -1;    // -1: every parameter, after the optimizer
+  std::string phase;  // "forward", "backward", "after the optimizer"
+  double bytes = 0;
+  double start_s = 0;
+  double end_s = 0;
+  std::string algorithm;
+};
+
+/// Where the last micro-step sits in the step (the slowest rank's; from the start of the step):
+/// with ZeRO-2 and 3 every micro-step waits for its collectives, so micro-steps start at
+/// multiples of last_micro_step_start_s / (micro-steps - 1).
+struct StepMarks {
+  double last_micro_step_start_s = 0;
+  double last_backward_start_s = 0;  // the origin of BucketTiming's times
+};
+
 struct Breakdown {
   double forward_s = 0;       // all micro-steps
   double backward_s = 0;      // all micro-steps
@@ -105,6 +125,8 @@ struct RunRecord {
   std::string collective_why;
   std::vector<LayerTiming> layers;
   std::vector<BucketTiming> buckets;
+  std::vector<GatherTiming> gathers;  // ZeRO-1/2/3 on more than one GPU
+  StepMarks marks;
 
   // Measured runs only (absent from predictions; written only when non-empty).
   std::vector<double> loss_per_step;  // the mean loss of every step run, warm-up steps first
