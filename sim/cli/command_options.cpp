@@ -21,7 +21,10 @@ Command add_predict(CLI::App& app) {
   predict->add_option("-o,--output", a->output, "Write to this file (atomically) instead of stdout");
   predict->add_flag("--summary", a->summary, "JSON without the per-layer and per-bucket entries");
   predict->add_option("--trace", a->trace, "Write one step as a Chrome trace (Perfetto): one process per rank");
-  predict->add_option("--trace-ranks", a->trace_ranks, "Ranks in the trace (default 8)")->check(CLI::Range(1, 100000));
+  predict->add_option("--trace-ranks", a->trace_ranks,
+                      "Ranks in the trace: the first N (default 8), or ranks and ranges such as 0,32,64 or 0-3,60-63");
+  predict->add_option("--point", a->point, "With --trace, of a sweep: the configuration to trace (1 = the first)")
+      ->check(CLI::PositiveNumber);
   predict->add_option("--profile", a->profile,
                       "A calibrated hardware profile (dpcast calibrate): measured efficiencies and link alpha-beta "
                       "replace the catalogue's for the GPUs and links it names");

@@ -53,7 +53,8 @@ struct PredictArgs {
   std::string output;
   bool summary = false;
   std::string trace;
-  int trace_ranks = 8;
+  std::string trace_ranks = "8";  // a count, or ranks and ranges (sim::trace_ranks)
+  std::size_t point = 0;          // the configuration of a sweep to trace (1 = the first); 0: the only one
   std::string profile;
 };
 

@@ -79,8 +79,16 @@ int cmd_predict(const PredictArgs& a, MpiSweep& sweep) {
   if (chosen != "analytical")
     throw Error("--engine: '" + chosen + "' is not available in this build (engines: analytical; des needs SimGrid)");
 #endif
-  if (!a.trace.empty() && scenarios.size() != 1)
-    throw Error("--trace: needs a single configuration; " + file + " has " + std::to_string(scenarios.size()));
+  if (!a.trace.empty() && scenarios.size() != 1 && a.point == 0)
+    throw Error("--trace: needs a single configuration; " + file + " has " + std::to_string(scenarios.size()) +
+                ": name the one to trace with --point N (1 to " + std::to_string(scenarios.size()) + ")");
+  if (a.point > scenarios.size())
+    throw Error("--point " + std::to_string(a.point) + ": " + file + " has " + std::to_string(scenarios.size()) +
+                " configuration" + (scenarios.size() == 1 ? "" : "s"));
+  if (a.point > 0 && a.trace.empty()) throw Error("--point: picks the configuration --trace writes; give --trace FILE");
+  const std::size_t traced = a.point == 0 ? 0 : a.point - 1;
+  const auto trace_ranks =
+      a.trace.empty() ? std::vector<int>{} : sim::trace_ranks(a.trace_ranks, scenarios[traced].cluster.gpus());
   const bool details = (a.json ? !a.summary : scenarios.size() == 1) || !a.trace.empty();
   auto records =
       predict_all(scenarios, details, chosen, profile ? profile->network : models::NetworkModelSettings{}, &sweep);
@@ -96,7 +104,7 @@ int cmd_predict(const PredictArgs& a, MpiSweep& sweep) {
                     sim::out_of_memory_text(records.front()) + remedies(scenarios.front()));
   if (!a.trace.empty())
     models::write_file_atomically(a.trace,
-                                  sim::chrome_trace(records.front(), scenarios.front(), a.trace_ranks).dump() + "\n");
+                                  sim::chrome_trace(records[traced], scenarios[traced], trace_ranks).dump() + "\n");
   emit(a.json  ? sim::records_json(records, !a.summary)
        : a.csv ? sim::predict_csv(records)
                : sim::predict_table(records),

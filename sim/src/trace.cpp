@@ -121,9 +121,60 @@ void communication_track(Json& events, const StepLayout& at, int rank) {
 }  // namespace
 
 Json chrome_trace(const models::RunRecord& r, const models::Scenario& s, int max_ranks) {
+  std::vector<int> first;
+  for (int rank = 0; rank < std::min(r.gpus, std::max(1, max_ranks)); ++rank) first.push_back(rank);
+  return chrome_trace(r, s, first);
+}
+
+std::vector<int> trace_ranks(const std::string& text, int gpus) {
+  const auto fail = [&](const std::string& why) -> std::vector<int> {
+    throw Error(SourceLocation{}, "--trace-ranks", why);
+  };
+  const auto integer = [&](const std::string& word) {
+    std::size_t used = 0;
+    int value = -1;
+    try {
+      value = std::stoi(word, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (word.empty() || used != word.size() || value < 0)
+      fail("expected a count (8) or ranks and ranges (0,32,64 or 0-3,60-63), got '" + text + "'");
+    return value;
+  };
+  if (text.find_first_of(",-") == std::string::npos) {  // a count: the first ranks
+    const int count = integer(text);
+    if (count < 1) fail("expected at least one rank");
+    std::vector<int> first;
+    for (int rank = 0; rank < std::min(count, gpus); ++rank) first.push_back(rank);
+    return first;
+  }
+  std::vector<int> ranks;
+  std::size_t begin = 0;
+  while (begin <= text.size()) {
+    const std::size_t end = std::min(text.find(',', begin), text.size());
+    const std::string item = text.substr(begin, end - begin);
+    const std::size_t dash = item.find('-');
+    const int low = integer(item.substr(0, dash));
+    const int high = dash == std::string::npos ? low : integer(item.substr(dash + 1));
+    if (high < low) fail("range " + item + " runs backwards");
+    if (high >= gpus)
+      fail("rank " + std::to_string(high) + ": the configuration has " + std::to_string(gpus) + " GPUs (ranks 0 to " +
+           std::to_string(gpus - 1) + ")");
+    for (int rank = low; rank <= high; ++rank) ranks.push_back(rank);
+    begin = end + 1;
+  }
+  std::sort(ranks.begin(), ranks.end());
+  ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
+  return ranks;
+}
+
+Json chrome_trace(const models::RunRecord& r, const models::Scenario& s, const std::vector<int>& ranks) {
   if (r.layers.empty()) throw Error("a trace needs the record's per-layer timings");
   if (!r.feasible) throw Error("no trace for a configuration that does not fit in memory");
-  const int ranks = std::min(r.gpus, std::max(1, max_ranks));
+  for (const int rank : ranks)
+    if (rank < 0 || rank >= r.gpus)
+      throw Error("no rank " + std::to_string(rank) + " in " + std::to_string(r.gpus) + " GPUs");
   const auto factors = draw_factors(s.training.compute_noise, r.gpus, 0);
   const StepLayout layout(r, s);
   // The optimizer runs when every collective of the step is done; ZeRO-1/2's parameter gather
@@ -134,7 +185,7 @@ Json chrome_trace(const models::RunRecord& r, const models::Scenario& s, int max
   const double optimizer_start = r.step_time_s - r.breakdown.optimizer_s - final_gather;
 
   Json events = Json::array();
-  for (int rank = 0; rank < ranks; ++rank) {
+  for (const int rank : ranks) {
     const int node = rank / r.gpus_per_node;
     events.push_back(metadata("process_name", rank, -1,
                               "rank " + std::to_string(rank) + " (node " + std::to_string(node) + ", GPU " +
@@ -151,7 +202,7 @@ Json chrome_trace(const models::RunRecord& r, const models::Scenario& s, int max
                {{"scenario", r.scenario_name},
                 {"engine", r.engine},
                 {"gpus", r.gpus},
-                {"ranks_shown", ranks},
+                {"ranks_shown", static_cast<int>(ranks.size())},
                 {"step_time_s", r.step_time_s}}}};
 }
 

@@ -190,8 +190,17 @@ dpcast_cli_error(unknown_flag_one_line "dpcast: The following argument was not e
 
 # Timelines: a Chrome trace of one configuration; a sweep is refused.
 dpcast_cli_test(trace_written 0 "waiting for the slowest rank" predict scenarios/examples/stragglers-trace.yaml --trace ${CMAKE_CURRENT_BINARY_DIR}/trace.json)
-dpcast_cli_error(trace_needs_one_configuration "--trace: needs a single configuration; scenarios/quickstart.yaml has 24"
+dpcast_cli_error(trace_needs_one_configuration "--trace: needs a single configuration; scenarios/quickstart.yaml has 24: name the one to trace with --point N (1 to 24)"
                  predict scenarios/quickstart.yaml --trace ${CMAKE_CURRENT_BINARY_DIR}/never.json)
+# --point traces one configuration of a sweep; --trace-ranks takes ranks and ranges.
+dpcast_cli_test(trace_point_of_a_sweep 0 "GPT-2 small on DGX H100" predict scenarios/quickstart.yaml --engine analytical
+                --point 3 --trace-ranks 0,2-3 --trace ${CMAKE_CURRENT_BINARY_DIR}/point.json)
+dpcast_cli_error(trace_point_beyond "--point 25: scenarios/quickstart.yaml has 24 configurations"
+                 predict scenarios/quickstart.yaml --point 25 --trace ${CMAKE_CURRENT_BINARY_DIR}/never.json)
+dpcast_cli_error(trace_rank_beyond "--trace-ranks: rank 70: the configuration has 8 GPUs (ranks 0 to 7)"
+                 predict scenarios/quickstart.yaml --point 1 --trace-ranks 0,70 --trace ${CMAKE_CURRENT_BINARY_DIR}/never.json)
+dpcast_cli_error(point_without_trace "--point: picks the configuration --trace writes; give --trace FILE"
+                 predict scenarios/quickstart.yaml --point 1)
 dpcast_cli_error(fat_tree_too_small "${BAD}/fat-tree-too-small.yaml:2:96: cluster.network.levels: a two-level tree of 64-port switches holds at most 256 nodes of 8 NICs, got 1024 (levels: 3 holds more)"
                  predict ${BAD}/fat-tree-too-small.yaml)
 dpcast_cli_error(three_level_tree_too_small "${BAD}/three-level-tree-too-small.yaml:2:84: cluster.network.switch_ports: a three-level tree of 64-port switches holds at most 8192 nodes of 8 NICs, got 8193"

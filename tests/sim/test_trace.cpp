@@ -106,3 +106,32 @@ TEST(Trace, EverySpanOfTheStepIsThereForEveryZeroStage) {
         }
       }
 }
+
+TEST(Trace, RanksAreACountOrRanksAndRanges) {
+  EXPECT_EQ(sim::trace_ranks("3", 64), (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(sim::trace_ranks("8", 4), (std::vector<int>{0, 1, 2, 3}));  // no more than there are
+  EXPECT_EQ(sim::trace_ranks("0,32,64", 128), (std::vector<int>{0, 32, 64}));
+  EXPECT_EQ(sim::trace_ranks("62-63,0-1,1", 64), (std::vector<int>{0, 1, 62, 63}));  // sorted, once each
+  auto error = [](const std::string& text) {
+    try {
+      (void)sim::trace_ranks(text, 64);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(error("0,64"), "--trace-ranks: rank 64: the configuration has 64 GPUs (ranks 0 to 63)");
+  EXPECT_EQ(error("5-2"), "--trace-ranks: range 5-2 runs backwards");
+  EXPECT_EQ(error("0"), "--trace-ranks: expected at least one rank");
+  for (const char* bad : {"x", "1,,2", "-3", "1-", "2.5"})
+    EXPECT_EQ(error(bad), "--trace-ranks: expected a count (8) or ranks and ranges (0,32,64 or 0-3,60-63), got '" +
+                              std::string(bad) + "'");
+  // The trace has exactly those ranks.
+  const auto s =
+      test_support::scenario("model: gpt2-small\ncluster: {node: test-node, nodes: 2}\ntraining: {seq_len: 64}\n");
+  const auto r = sim::AnalyticalEngine{}.predict(s, s.model.build(s.seq_len()));
+  std::set<int> pids;
+  const auto trace = sim::chrome_trace(r, s, sim::trace_ranks("1,6", r.gpus));
+  for (const auto& e : trace.at("traceEvents")) pids.insert(e.at("pid").get<int>());
+  EXPECT_EQ(pids, (std::set<int>{1, 6}));
+}

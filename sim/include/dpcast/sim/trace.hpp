@@ -4,6 +4,7 @@
 // thread 2, bucket id, bytes and algorithm in the args. Ranks compute at their own speed
 // (compute noise) and meet at the collectives, which start when the slowest rank is ready.
 #include <string>
+#include <vector>
 
 #include "dpcast/models/run_record.hpp"
 #include "dpcast/models/scenario.hpp"
@@ -13,5 +14,13 @@ namespace dpcast::sim {
 /// The trace of `record` (which needs its layers and buckets) for the first `max_ranks` ranks.
 [[nodiscard]] models::Json chrome_trace(const models::RunRecord& record, const models::Scenario& scenario,
                                         int max_ranks = 8);
+/// The same for the ranks listed (0-based, each below the record's GPU count, in order).
+[[nodiscard]] models::Json chrome_trace(const models::RunRecord& record, const models::Scenario& scenario,
+                                        const std::vector<int>& ranks);
+
+/// "8" (the first 8 ranks) or a list of ranks and ranges, "0,32,64" or "0-3,60-63", as
+/// `--trace-ranks` takes it, for a configuration of `gpus` GPUs. Throws dpcast::Error (key
+/// --trace-ranks) on anything else or a rank beyond the GPUs.
+[[nodiscard]] std::vector<int> trace_ranks(const std::string& text, int gpus);
 
 }  // namespace dpcast::sim
