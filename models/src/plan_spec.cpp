@@ -107,25 +107,43 @@ void read_gpus_and_presets(MapReader& r, const Scenario& base, const Catalogue& 
     }
 }
 
-// nodes: {min, max} (powers of two and max) or a list; default 1 to the scenario's nodes.
-void read_nodes(MapReader& r, const Scenario& base, PlanSpec& p) {
-  auto v = r.optional("nodes");
-  if (!v) {
-    p.nodes = node_range(1, std::max(1, base.cluster.nodes));
-    return;
-  }
-  note(p, v);
-  if (!v->node().IsMap()) {
-    p.nodes = int_list<int>(*v, 1, 1'000'000);
-    return;
-  }
-  MapReader range(*v);
+// Node counts: {min, max} (powers of two and max) or a list.
+std::vector<int> node_counts(const YamlValue& v) {
+  if (!v.node().IsMap()) return int_list<int>(v, 1, 1'000'000);
+  MapReader range(v);
   const int low = static_cast<int>(range.int_in("min", 1, 1'000'000, 1));
   const YamlValue high_value = range.required("max");
   const int high = static_cast<int>(high_value.as_int_in(1, 1'000'000));
   if (high < low) high_value.fail("max " + std::to_string(high) + " is below min " + std::to_string(low));
   range.finish();
-  p.nodes = node_range(low, high);
+  return node_range(low, high);
+}
+
+// nodes: counts for every preset (default 1 to the scenario's nodes), or a map from preset to
+// counts ("8 H100 nodes or 16 A100 nodes"); a preset the map leaves out keeps the default.
+void read_nodes(MapReader& r, const Scenario& base, PlanSpec& p) {
+  p.nodes = node_range(1, std::max(1, base.cluster.nodes));
+  auto v = r.optional("nodes");
+  if (!v) return;
+  note(p, v);
+  const bool by_preset = v->node().IsMap() && !v->node()["min"] && !v->node()["max"];
+  if (!by_preset) {
+    p.nodes = node_counts(*v);
+    return;
+  }
+  MapReader presets(*v);
+  for (const auto& entry : v->node()) {
+    const std::string name = entry.first.Scalar();
+    if (std::find(p.node_presets.begin(), p.node_presets.end(), name) == p.node_presets.end()) {
+      std::string plan_presets;
+      for (const auto& n : p.node_presets) plan_presets += (plan_presets.empty() ? "" : ", ") + n;
+      throw Error(
+          location_of(v->file(), entry.first), v->path() + "." + name,
+          "not a node preset of this plan" + suggestion(name, p.node_presets) + "; its node_presets: " + plan_presets);
+    }
+    p.nodes_by_preset[name] = node_counts(presets.required(name));
+  }
+  presets.finish();
 }
 
 // links and topologies (left out: the scenario's).

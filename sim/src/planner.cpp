@@ -110,7 +110,7 @@ std::vector<Variant> clusters_of(const models::Scenario& base, const models::Pla
       const double price = price_per_gpu_hour(gpu, plan, cat, options);
       for (const auto& link : links)
         for (auto topology : plan.topologies)
-          for (int nodes : plan.nodes) {
+          for (int nodes : plan.nodes_for(preset_name)) {
             Variant v;
             v.price = price;
             auto& c = v.cluster;

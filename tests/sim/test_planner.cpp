@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <set>
 
 #include <cmath>
 
@@ -215,6 +216,27 @@ TEST(Planner, PlanSectionDefaultsAndErrors) {
             "p.yaml:3:30: plan.deadline: unknown key (did you mean 'deadline_hours'?)");
   EXPECT_EQ(plan_error(head + "plan: {target: {samples: 5}}\nsweep: {cluster.nodes: [1, 2]}\n"),
             "p.yaml:4:8: sweep: dpcast plan searches its own space (the plan section); remove the sweep");
+}
+
+// "8 H100 nodes or 16 A100 nodes": node counts by preset; a preset left out keeps the default.
+TEST(Planner, NodeCountsByPreset) {
+  const std::string head = "model: {zoo: mlp, widths: [8, 8]}\ncluster: {node: test-node, nodes: 4}\n";
+  const auto ps = parse(head +
+                        "plan: {target: {samples: 5}, node_presets: [test-node, test-node-1nic], "
+                        "nodes: {test-node-1nic: {min: 2, max: 8}}}\n");
+  EXPECT_EQ(ps.plan.nodes_for("test-node"), (std::vector<int>{1, 2, 4}));  // the scenario's default
+  EXPECT_EQ(ps.plan.nodes_for("test-node-1nic"), (std::vector<int>{2, 4, 8}));
+  const auto searched = sim::make_plan(ps.base, ps.plan, catalogue(), no_des());
+  ASSERT_FALSE(searched.front.empty());
+  std::set<std::pair<std::string, int>> clusters;
+  for (const auto& p : searched.front) clusters.insert({p.scenario.cluster.node, p.scenario.cluster.nodes});
+  for (const auto& [node, nodes] : clusters)
+    EXPECT_TRUE(node == "test-node" ? nodes <= 4 : nodes >= 2) << node << " x" << nodes;
+  EXPECT_EQ(plan_error(head + "plan: {target: {samples: 5}, nodes: {test-nod: [2]}}\n"),
+            "p.yaml:3:38: plan.nodes.test-nod: not a node preset of this plan (did you mean 'test-node'?); its "
+            "node_presets: test-node");
+  EXPECT_EQ(plan_error(head + "plan: {target: {samples: 5}, nodes: {test-node: [0]}}\n"),
+            "p.yaml:3:50: plan.nodes.test-node[0]: expected a positive integer, got 0");
 }
 
 TEST(Planner, ReportsProgressAndStopsWhenTold) {

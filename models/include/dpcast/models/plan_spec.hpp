@@ -9,7 +9,8 @@
 //     max_global_batch: 2048            # samples per optimizer step
 //     gpus: [h100-sxm, a100-80gb]       # allowed GPU types (default: the scenario's)
 //     node_presets: [dgx-h100, dgx-a100]  # allowed presets (default: those of the allowed GPUs)
-//     nodes: {min: 1, max: 128}         # powers of two and max; or a list [2, 6, 12]
+//     nodes: {min: 1, max: 128}         # powers of two and max; or a list [2, 6, 12]; or by
+//                                       # preset: {dgx-h100: [8], dgx-a100: {min: 8, max: 16}}
 //     links: [ib-ndr, eth-400g]         # NIC links (default: the scenario's)
 //     topologies: [fat-tree]            # default: the scenario's
 //     micro_batch: [1, 2, 4, 8]         # default: the scenario's
@@ -36,6 +37,7 @@ struct PlanSpec {
   std::vector<std::string> gpus;
   std::vector<std::string> node_presets;
   std::vector<int> nodes;
+  std::map<std::string, std::vector<int>> nodes_by_preset;  // `nodes` by preset: these replace `nodes` for them
   std::vector<std::string> links;
   std::vector<Topology> topologies;
   std::vector<std::int64_t> micro_batches;
@@ -43,6 +45,12 @@ struct PlanSpec {
   std::vector<int> zero_stages;
   std::map<std::string, double> prices;             // GPU name -> USD per GPU-hour
   std::map<std::string, SourceLocation> locations;  // where each key was written
+
+  /// The node counts searched on `preset`.
+  [[nodiscard]] const std::vector<int>& nodes_for(const std::string& preset) const {
+    const auto it = nodes_by_preset.find(preset);
+    return it == nodes_by_preset.end() ? nodes : it->second;
+  }
 };
 
 /// A scenario with a plan section: the base configuration (which must not sweep) and the plan.
