@@ -5,6 +5,44 @@
 namespace dpcast::models {
 using json = Json;
 
+namespace {
+// The details: per-layer, per-bucket and per-gather timings and the step's marks.
+void add_details(const RunRecord& r, json& j) {
+  json layers = json::array();
+  for (const auto& l : r.layers)
+    layers.push_back({{"name", l.name},
+                      {"kind", l.kind},
+                      {"params", l.params},
+                      {"forward_flops", l.forward_flops},
+                      {"backward_flops", l.backward_flops},
+                      {"forward_s", l.forward_s},
+                      {"backward_s", l.backward_s},
+                      {"activation_bytes", l.activation_bytes}});
+  j["layers"] = layers;
+  json buckets = json::array();
+  for (const auto& b : r.buckets)
+    buckets.push_back({{"id", b.id},
+                       {"bytes", b.bytes},
+                       {"layers", b.layers},
+                       {"ready_s", b.ready_s},
+                       {"start_s", b.start_s},
+                       {"end_s", b.end_s},
+                       {"algorithm", b.algorithm}});
+  j["buckets"] = buckets;
+  json gathers = json::array();
+  for (const auto& g : r.gathers)
+    gathers.push_back({{"bucket", g.bucket},
+                       {"phase", g.phase},
+                       {"bytes", g.bytes},
+                       {"start_s", g.start_s},
+                       {"end_s", g.end_s},
+                       {"algorithm", g.algorithm}});
+  if (!gathers.empty()) j["gathers"] = gathers;
+  j["marks"] = {{"last_micro_step_start_s", r.marks.last_micro_step_start_s},
+                {"last_backward_start_s", r.marks.last_backward_start_s}};
+}
+}  // namespace
+
 json to_json(const RunRecord& r, bool with_details) {
   json j;
   j["kind"] = r.kind;
@@ -57,40 +95,7 @@ json to_json(const RunRecord& r, bool with_details) {
                        {"capacity", m.capacity_bytes}};
   j["max_micro_batch"] = r.max_micro_batch;
   j["collective"] = {{"algorithm", r.collective_algorithm}, {"why", r.collective_why}};
-  if (with_details) {
-    json layers = json::array();
-    for (const auto& l : r.layers)
-      layers.push_back({{"name", l.name},
-                        {"kind", l.kind},
-                        {"params", l.params},
-                        {"forward_flops", l.forward_flops},
-                        {"backward_flops", l.backward_flops},
-                        {"forward_s", l.forward_s},
-                        {"backward_s", l.backward_s},
-                        {"activation_bytes", l.activation_bytes}});
-    j["layers"] = layers;
-    json buckets = json::array();
-    for (const auto& b : r.buckets)
-      buckets.push_back({{"id", b.id},
-                         {"bytes", b.bytes},
-                         {"layers", b.layers},
-                         {"ready_s", b.ready_s},
-                         {"start_s", b.start_s},
-                         {"end_s", b.end_s},
-                         {"algorithm", b.algorithm}});
-    j["buckets"] = buckets;
-    json gathers = json::array();
-    for (const auto& g : r.gathers)
-      gathers.push_back({{"bucket", g.bucket},
-                         {"phase", g.phase},
-                         {"bytes", g.bytes},
-                         {"start_s", g.start_s},
-                         {"end_s", g.end_s},
-                         {"algorithm", g.algorithm}});
-    if (!gathers.empty()) j["gathers"] = gathers;
-    j["marks"] = {{"last_micro_step_start_s", r.marks.last_micro_step_start_s},
-                  {"last_backward_start_s", r.marks.last_backward_start_s}};
-  }
+  if (with_details) add_details(r, j);
   if (!r.loss_per_step.empty()) j["loss_per_step"] = r.loss_per_step;
   if (!r.step_times_s.empty()) j["step_times_s"] = r.step_times_s;
   return j;

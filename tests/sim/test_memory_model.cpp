@@ -96,7 +96,7 @@ TEST(MemoryModel, RemediesSayWhatWouldFitWithTheirNumbers) {
                      "t.yaml")
                      .front();
   ASSERT_FALSE(sim::estimate_memory(s, s.model.build(s.seq_len())).fits());
-  auto needs = [](models::Scenario v) {
+  auto needs = [](const models::Scenario& v) {
     return sim::human_bytes(sim::estimate_memory(v, v.model.build(v.seq_len())).breakdown.total_bytes);
   };
   auto zero3 = s;
