@@ -78,11 +78,12 @@ std::vector<std::string> lines_of(const std::string& text) {
 // The lines of `text` that some text of `group` lacks, trimmed and joined: what tells this
 // configuration from the others that read the same in describe().
 std::string differences(const std::string& text, const std::vector<std::string>& group) {
+  std::vector<std::vector<std::string>> group_lines;
+  for (const auto& other : group) group_lines.push_back(lines_of(other));
   std::string out;
   for (const auto& line : lines_of(text)) {
-    const bool everywhere = std::all_of(group.begin(), group.end(), [&](const std::string& other) {
-      const auto other_lines = lines_of(other);
-      return std::find(other_lines.begin(), other_lines.end(), line) != other_lines.end();
+    const bool everywhere = std::all_of(group_lines.begin(), group_lines.end(), [&](const auto& other) {
+      return std::find(other.begin(), other.end(), line) != other.end();
     });
     if (everywhere) continue;
     const auto start = line.find_first_not_of(' ');
