@@ -94,6 +94,48 @@ std::vector<std::string> row(std::span<const PlanColumn> columns, const PlanPoin
   return cells;
 }
 
+// "Best per GPU type": each GPU type's cheapest and fastest, in the front table's columns after
+// a column saying which it is. The recommended point keeps its star in the first column.
+void print_best_per_gpu(std::ostream& out, const PlanResult& result) {
+  std::vector<PlanColumn> columns;  // the front's, less its star and its GPU
+  for (const auto& column : std::span<const PlanColumn>(kTableColumns).subspan(1))
+    if (std::string(column.name) != "GPU") columns.push_back(column);
+  std::vector<std::string> names{"GPU type", "best"};
+  for (const auto& column : columns) names.emplace_back(column.name);
+  Table t(names);
+  const PlanPoint* recommended = result.recommended ? &result.front[*result.recommended] : nullptr;
+  const auto add = [&](const std::string& gpu, const char* which, const PlanPoint& p) {
+    const bool is_recommended = recommended && plan_point_label(*recommended) == plan_point_label(p);
+    std::vector<std::string> cells{gpu, std::string(which) + (is_recommended ? " *" : "")};
+    for (const auto& column : columns) cells.push_back(column.value(p, false));
+    t.add_row(cells);
+  };
+  for (const auto& best : result.best_per_gpu) {
+    if (!best.cheapest) {
+      t.add_row({best.gpu, "none qualifies"});
+      continue;
+    }
+    add(best.gpu, "cheapest", *best.cheapest);
+    if (plan_point_label(*best.fastest) != plan_point_label(*best.cheapest)) add(best.gpu, "fastest", *best.fastest);
+  }
+  out << "\nBest per GPU type (" << (result.constraints_met ? "meeting the constraints" : "of those that fit")
+      << "):\n";
+  t.print(out);
+}
+
+models::Json point_json(const PlanPoint& p, bool recommended) {
+  models::Json j{{"recommended", recommended},
+                 {"time_to_train_s", p.time_s()},
+                 {"cost_usd", p.cost_usd()},
+                 {"steps", p.steps},
+                 {"price_per_gpu_hour_usd", p.price_per_gpu_hour},
+                 {"step_time_s", p.step_time_s()},
+                 {"analytical", models::to_json(p.analytical, false)},
+                 {"scenario_yaml", models::scenario_yaml(p.scenario)}};
+  if (p.des) j["des"] = models::to_json(*p.des, false);
+  return j;
+}
+
 }  // namespace
 
 std::string plan_dollars(double usd) {
@@ -152,24 +194,37 @@ std::string plan_table(const PlanResult& result, const models::PlanSpec& plan) {
     t.print(out);
   }
   for (const auto& w : result.why) out << w << "\n";
+  if (result.best_per_gpu.size() > 1) print_best_per_gpu(out, result);
   return out.str();
+}
+
+std::vector<std::string> plan_best_per_gpu_sentences(const PlanResult& result) {
+  std::vector<std::string> sentences;
+  if (result.best_per_gpu.size() < 2) return sentences;
+  const auto said = [](const PlanPoint& p) {
+    return plan_point_label(p) + ", " + plan_duration(p.time_s()) + ", " + plan_dollars(p.cost_usd());
+  };
+  for (const auto& best : result.best_per_gpu) {
+    if (!best.cheapest) {
+      sentences.push_back(best.gpu + ": none " + (result.constraints_met ? "meets the constraints." : "fits."));
+      continue;
+    }
+    std::string s = best.gpu + ": cheapest " + said(*best.cheapest);
+    if (plan_point_label(*best.fastest) != plan_point_label(*best.cheapest)) s += "; fastest " + said(*best.fastest);
+    sentences.push_back(s + ".");
+  }
+  return sentences;
 }
 
 std::string plan_json(const PlanResult& result, const models::PlanSpec& plan) {
   models::Json front = models::Json::array();
-  for (std::size_t k = 0; k < result.front.size(); ++k) {
-    const auto& p = result.front[k];
-    models::Json j{{"recommended", result.recommended == k},
-                   {"time_to_train_s", p.time_s()},
-                   {"cost_usd", p.cost_usd()},
-                   {"steps", p.steps},
-                   {"price_per_gpu_hour_usd", p.price_per_gpu_hour},
-                   {"step_time_s", p.step_time_s()},
-                   {"analytical", models::to_json(p.analytical, false)},
-                   {"scenario_yaml", models::scenario_yaml(p.scenario)}};
-    if (p.des) j["des"] = models::to_json(*p.des, false);
-    front.push_back(j);
-  }
+  for (std::size_t k = 0; k < result.front.size(); ++k)
+    front.push_back(point_json(result.front[k], result.recommended == k));
+  models::Json best_per_gpu = models::Json::array();
+  const auto or_null = [](const std::optional<PlanPoint>& p) { return p ? point_json(*p, false) : models::Json(); };
+  for (const auto& best : result.best_per_gpu)
+    best_per_gpu.push_back(
+        {{"gpu", best.gpu}, {"cheapest", or_null(best.cheapest)}, {"fastest", or_null(best.fastest)}});
   models::Json target = plan.target_tokens > 0 ? models::Json{{"tokens", plan.target_tokens}}
                                                : models::Json{{"samples", plan.target_samples}};
   models::Json out{{"target", target},
@@ -180,7 +235,8 @@ std::string plan_json(const PlanResult& result, const models::PlanSpec& plan) {
                    {"constraints_met", result.constraints_met},
                    {"binding", result.binding},
                    {"why", result.why},
-                   {"front", front}};
+                   {"front", front},
+                   {"best_per_gpu", best_per_gpu}};
   return out.dump(2) + "\n";
 }
 

@@ -290,19 +290,52 @@ std::vector<std::size_t> pareto(const std::vector<Candidate>& all, const std::ve
   return front;
 }
 
-// The front of `indices` as front points, with their analytical records.
+// One configuration as a front point, with its analytical record.
+PlanPoint point_of(const Space& space, std::size_t index) {
+  const auto& c = space.candidates[index];
+  PlanPoint p;
+  p.scenario = space.scenario(c);
+  p.analytical = AnalyticalEngine{}.predict(p.scenario, space.graph, {false});
+  p.price_per_gpu_hour = space.variants[c.variant].price;
+  p.steps = c.steps;
+  return p;
+}
+
+// The front of `indices` as front points.
 std::vector<PlanPoint> front_of(const Space& space, const std::vector<std::size_t>& indices) {
   std::vector<PlanPoint> front;
-  for (std::size_t i : pareto(space.candidates, indices)) {
-    const auto& c = space.candidates[i];
-    PlanPoint p;
-    p.scenario = space.scenario(c);
-    p.analytical = AnalyticalEngine{}.predict(p.scenario, space.graph, {false});
-    p.price_per_gpu_hour = space.variants[c.variant].price;
-    p.steps = c.steps;
-    front.push_back(std::move(p));
-  }
+  for (std::size_t i : pareto(space.candidates, indices)) front.push_back(point_of(space, i));
   return front;
+}
+
+// Each GPU type's cheapest and fastest among `indices`. A point the front holds comes with the
+// front's DES confirmation; another is played on the DES as the front's are (up to a size).
+std::vector<PlanGpuBest> best_per_gpu(const Space& space, const models::PlanSpec& plan,
+                                      const std::vector<std::size_t>& indices, const std::vector<PlanPoint>& front,
+                                      [[maybe_unused]] const PlanOptions& options) {
+  const auto& all = space.candidates;
+  const auto as_point = [&](std::optional<std::size_t> index) -> std::optional<PlanPoint> {
+    if (!index) return std::nullopt;
+    PlanPoint p = point_of(space, *index);
+    const std::string label = plan_point_label(p);
+    for (const auto& f : front)
+      if (plan_point_label(f) == label) return f;
+#ifdef DPCAST_HAVE_DES
+    if (p.analytical.gpus <= options.confirm_up_to_gpus) p.des = DesEngine{}.predict(p.scenario, space.graph, {false});
+#endif
+    return p;
+  };
+  std::vector<PlanGpuBest> best;
+  for (const auto& gpu : plan.gpus) {
+    std::optional<std::size_t> cheapest, fastest;
+    for (std::size_t i : indices) {
+      if (space.cluster(all[i]).gpu != gpu) continue;
+      if (!cheapest || all[i].cost < all[*cheapest].cost) cheapest = i;
+      if (!fastest || all[i].time_s < all[*fastest].time_s) fastest = i;
+    }
+    best.push_back({gpu, as_point(cheapest), as_point(fastest)});
+  }
+  return best;
 }
 
 #ifdef DPCAST_HAVE_DES
@@ -422,27 +455,23 @@ std::optional<PlanScaling> scaling_of(const Space& space, const models::ClusterS
   return scaling;
 }
 
-// The other GPU types: the cheapest of each meeting the constraints, against the recommendation.
-std::vector<std::string> other_gpus(const Space& space, const models::PlanSpec& plan,
-                                    const std::vector<std::size_t>& meeting, const PlanPoint& r) {
-  const auto& all = space.candidates;
+// The other GPU types: the cheapest of each meeting the constraints (as confirmed), against the
+// recommendation.
+std::vector<std::string> other_gpus(const std::vector<PlanGpuBest>& best_per_gpu, const PlanPoint& r) {
   std::vector<std::string> sentences;
-  for (const auto& gpu : plan.gpus) {
-    if (gpu == r.scenario.cluster.gpu) continue;
-    std::optional<std::size_t> best;
-    for (std::size_t i : meeting)
-      if (space.cluster(all[i]).gpu == gpu && (!best || all[i].cost < all[*best].cost)) best = i;
+  for (const auto& best : best_per_gpu) {
+    if (best.gpu == r.scenario.cluster.gpu) continue;
+    const auto& c = best.cheapest;
     sentences.push_back(
-        best ? plan_other_gpu_sentence(gpu, space.label(all[*best]), all[*best].cost, all[*best].time_s, r.cost_usd())
-             : plan_no_gpu_sentence(gpu));
+        c ? plan_other_gpu_sentence(best.gpu, plan_point_label(*c), c->cost_usd(), c->time_s(), r.cost_usd())
+          : plan_no_gpu_sentence(best.gpu));
   }
   return sentences;
 }
 
 // The recommendation and its reasons, into result.why: how far its hardware scales, the next
 // faster option, the other GPU types, what the search left out.
-void explain(PlanResult& result, const Recommendation& rec, const Space& space, const models::PlanSpec& plan,
-             const std::vector<std::size_t>& meeting) {
+void explain(PlanResult& result, const Recommendation& rec, const Space& space, const models::PlanSpec& plan) {
   const PlanPoint& r = result.front[*rec.pick];
   result.why.push_back(plan_recommendation_sentence(r, rec.rule, plan, rec.cheapest_usd));
   if (const auto scaling = scaling_of(space, r.scenario.cluster)) result.why.push_back(plan_scaling_sentence(*scaling));
@@ -450,7 +479,7 @@ void explain(PlanResult& result, const Recommendation& rec, const Space& space, 
     const PlanPoint& faster = result.front[*rec.pick - 1];
     result.why.push_back(plan_next_faster_sentence(r, faster, plan_verdict(faster, plan).meets()));
   }
-  for (auto& sentence : other_gpus(space, plan, meeting, r)) result.why.push_back(std::move(sentence));
+  for (auto& sentence : other_gpus(result.best_per_gpu, r)) result.why.push_back(std::move(sentence));
   if (result.out_of_memory + result.over_max_batch + result.unsupported > 0)
     result.why.push_back(plan_searched_sentence(result));
 }
@@ -488,6 +517,8 @@ PlanResult make_plan(const models::Scenario& base, const models::PlanSpec& plan,
 #ifdef DPCAST_HAVE_DES
   confirm_on_des(result.front, space, options);
 #endif
+  result.best_per_gpu = best_per_gpu(space, plan, shortlist.meeting.empty() ? shortlist.fitting : shortlist.meeting,
+                                     result.front, options);
   if (shortlist.meeting.empty()) {
     result.binding = binding_constraints(space, plan, shortlist.fitting);
     result.why.push_back(plan_front_ignores_constraints_sentence());
@@ -500,7 +531,7 @@ PlanResult make_plan(const models::Scenario& base, const models::PlanSpec& plan,
     return result;
   }
   result.recommended = rec.pick;
-  explain(result, rec, space, plan, shortlist.meeting);
+  explain(result, rec, space, plan);
   return result;
 }
 

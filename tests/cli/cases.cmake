@@ -322,9 +322,13 @@ dpcast_cli_test(plan_recommends 0 "8 x dgx-h100 (64 h100-sxm) on fat-tree ib-ndr
 dpcast_cli_test(plan_recommends_why 0 "the cheapest that meets the 72 h deadline within the $20,000 budget." plan ${PLAN})
 dpcast_cli_test(plan_scaling_reason 0 "exposed communication stays below 30% of the step" plan ${PLAN})
 # The other GPU type's best names its configuration, not only its cost.
-dpcast_cli_test(plan_other_gpu 0 "with a100-80gb the cheapest meeting the constraints, 16 x dgx-a100 (128 a100-80gb) on fat-tree ib-ndr 1:1, micro-batch 8, ZeRO-3, costs $19,352 (1.17x) and takes 44 h."
+dpcast_cli_test(plan_other_gpu 0 "with a100-80gb the cheapest meeting the constraints, 16 x dgx-a100 (128 a100-80gb) on fat-tree ib-ndr 1:1, micro-batch 8, ZeRO-3, costs $19,323 (1.16x) and takes 44 h."
                 plan ${PLAN})
 dpcast_cli_test(plan_json 0 "\"scenario_yaml\"" plan ${PLAN} --json)
+# Best per GPU type: each type's cheapest and fastest meeting the constraints, DES-confirmed.
+dpcast_cli_test(plan_best_per_gpu 0 "a100-80gb  cheapest     128  dgx-a100  fat-tree ib-ndr 1:1            8             1     3   1024  554 ms    554 ms           44 h  $19,323"
+                plan ${PLAN})
+dpcast_cli_test(plan_best_per_gpu_json 0 "\"best_per_gpu\": [\n    {\n      \"gpu\": \"h100-sxm\",\n      \"cheapest\": {" plan ${PLAN} --json)
 dpcast_cli_test(plan_csv 0 "recommended,gpus,node,gpu,network" plan ${PLAN} --csv)
 dpcast_cli_test(plan_deadline_too_tight 1 "the 1.0 h deadline cannot be met: the fastest configuration" plan ${PLAN} --deadline-hours 1)
 dpcast_cli_test(plan_budget_too_small 1 "budget is below the cheapest configuration" plan ${PLAN} --budget 100)

@@ -33,6 +33,7 @@
 #include "dpcast/gui/session.hpp"
 #include "dpcast/gui/sweep_panel.hpp"
 #include "dpcast/models/scenario_yaml.hpp"
+#include "dpcast/sim/plan_report.hpp"
 #include "dpcast/sim/planner.hpp"
 #include "dpcast/sim/units.hpp"
 #include "gui_test_support.hpp"
@@ -756,6 +757,11 @@ class InteractionTest : public QObject {
     // The reasons, and no binding constraint.
     QVERIFY(win.w.plan_why()->isVisible());
     for (const auto& why : expected.why) QVERIFY(win.w.plan_why()->text().contains(QString::fromStdString(why)));
+    // Then the best per GPU type, one line each.
+    const auto best = sim::plan_best_per_gpu_sentences(expected);
+    QCOMPARE(best.size(), expected.best_per_gpu.size());
+    QVERIFY(win.w.plan_why()->text().contains("Best per GPU type:"));
+    for (const auto& b : best) QVERIFY2(win.w.plan_why()->text().contains(QString::fromStdString(b)), b.c_str());
     QVERIFY(!win.w.plan_binding()->isVisible());
   }
 

@@ -2,6 +2,7 @@
 // recommendation rules, and answers that say which constraint binds and by how much.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <limits>
 #include <set>
 
@@ -10,6 +11,7 @@
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/plan_spec.hpp"
 #include "dpcast/sim/analytical.hpp"
+#include "dpcast/sim/plan_report.hpp"
 #include "dpcast/sim/planner.hpp"
 #include "test_catalogue.hpp"
 
@@ -272,4 +274,90 @@ plan:
   options.progress = [&](std::size_t, std::size_t) { return ++reports < 1; };
   EXPECT_THROW((void)sim::make_plan(ps.base, ps.plan, catalogue(), options), sim::PlanCancelled);
   EXPECT_EQ(reports, 1u);
+}
+
+TEST(Planner, BestPerGpuTypeIsTheCheapestAndFastestOfEachByBruteForce) {
+  // A second GPU type: twice test-gpu's FLOPs at three times its price, in a node of its own.
+  models::Catalogue cat = test_support::test_catalogue();
+  models::Gpu fast = cat.gpu("test-gpu");
+  fast.name = "test-gpu-2x";
+  for (auto& [precision, flops] : fast.peak_flops) flops *= 2;
+  fast.vector_flops *= 2;
+  fast.price_per_hour = 10.8;
+  cat.add(fast);
+  models::NodePreset node = cat.node("test-node");
+  node.name = "test-node-2x";
+  node.gpu = "test-gpu-2x";
+  cat.add(node);
+  auto ps = models::parse_plan_scenario(
+      kScenario + "  gpus: [test-gpu, test-gpu-2x]\n  node_presets: [test-node, test-node-2x]\n", "p.yaml", cat);
+  ASSERT_EQ(ps.plan.node_presets, (std::vector<std::string>{"test-node", "test-node-2x"}));
+
+  // Brute force: every configuration of each GPU type, its time and cost by hand.
+  const auto by_hand = [&](const std::string& preset, const std::string& gpu, double price, double deadline) {
+    struct Best {
+      double cheapest_cost = 1e300, cheapest_time = 0, fastest_time = 1e300;
+    } best;
+    for (int nodes : {1, 2, 4, 8})
+      for (int mb : {32, 64, 128})
+        for (int acc : {1, 2}) {
+          auto s = ps.base;
+          s.cluster.node = preset;
+          s.cluster.gpu = gpu;
+          s.cluster.nodes = nodes;
+          s.cluster.resolve(cat);
+          s.training.micro_batch = mb;
+          s.training.grad_accumulation = acc;
+          const auto r = sim::AnalyticalEngine{}.predict(s, s.model.build(0), {false});
+          const double time = std::ceil(1e6 / (4.0 * nodes * mb * acc)) * r.step_time_s;
+          const double cost = time / 3600 * 4 * nodes * price;
+          if (time > deadline) continue;
+          if (cost < best.cheapest_cost) best.cheapest_cost = cost, best.cheapest_time = time;
+          best.fastest_time = std::min(best.fastest_time, time);
+        }
+    return best;
+  };
+  const auto check = [&](const sim::PlanResult& result, double deadline) {
+    ASSERT_EQ(result.best_per_gpu.size(), 2u);
+    const double prices[] = {3.6, 10.8};
+    const char* presets[] = {"test-node", "test-node-2x"};
+    for (std::size_t g = 0; g < 2; ++g) {
+      const auto& best = result.best_per_gpu[g];
+      EXPECT_EQ(best.gpu, ps.plan.gpus[g]);
+      const auto expected = by_hand(presets[g], best.gpu, prices[g], deadline);
+      if (expected.fastest_time == 1e300) {
+        EXPECT_FALSE(best.cheapest) << best.gpu;
+        continue;
+      }
+      ASSERT_TRUE(best.cheapest && best.fastest) << best.gpu;
+      EXPECT_EQ(best.cheapest->scenario.cluster.gpu, best.gpu);
+      EXPECT_NEAR(best.cheapest->cost_usd(), expected.cheapest_cost, 1e-9 * expected.cheapest_cost);
+      EXPECT_NEAR(best.cheapest->time_s(), expected.cheapest_time, 1e-9 * expected.cheapest_time);
+      EXPECT_NEAR(best.fastest->time_s(), expected.fastest_time, 1e-9 * expected.fastest_time);
+    }
+  };
+  const auto free = sim::make_plan(ps.base, ps.plan, cat, no_des());
+  check(free, 1e300);
+  // A deadline only the faster GPU's fastest configurations meet: the slower type has none, and
+  // the sentence about it says so.
+  const double slow_fastest = free.best_per_gpu[0].fastest->time_s();
+  const double fast_fastest = free.best_per_gpu[1].fastest->time_s();
+  ASSERT_LT(fast_fastest, slow_fastest);
+  ps.plan.deadline_s = (fast_fastest + slow_fastest) / 2;
+  const auto tight = sim::make_plan(ps.base, ps.plan, cat, no_des());
+  check(tight, *ps.plan.deadline_s);
+  EXPECT_FALSE(tight.best_per_gpu[0].cheapest);
+  EXPECT_NE(std::find(tight.why.begin(), tight.why.end(), "no test-gpu configuration meets the constraints."),
+            tight.why.end());
+  // The table names each type's picks; the recommended one keeps its star.
+  const std::string table = sim::plan_table(tight, ps.plan);
+  EXPECT_NE(table.find("Best per GPU type (meeting the constraints):"), std::string::npos) << table;
+  EXPECT_NE(table.find("test-gpu     none qualifies"), std::string::npos) << table;
+  EXPECT_NE(table.find("test-gpu-2x  cheapest *"), std::string::npos) << table;
+  const auto sentences = sim::plan_best_per_gpu_sentences(tight);
+  ASSERT_EQ(sentences.size(), 2u);
+  EXPECT_EQ(sentences[0], "test-gpu: none meets the constraints.");
+  EXPECT_EQ(sentences[1].rfind("test-gpu-2x: cheapest " + sim::plan_point_label(*tight.best_per_gpu[1].cheapest), 0),
+            0u)
+      << sentences[1];
 }

@@ -15,6 +15,7 @@
 #include "dpcast/gui/session.hpp"
 #include "dpcast/gui/views/chart_page.hpp"
 #include "dpcast/gui/views/data_table.hpp"
+#include "dpcast/sim/plan_report.hpp"
 
 namespace dpcast::gui {
 
@@ -122,6 +123,9 @@ void PlanView::update_explanation() {
       for (const auto& b : outcome->result.binding) binding += "\n\u2022 " + qs(b);
     }
     for (const auto& w : outcome->result.why) why << "\u2022 " + qs(w);
+    const auto best = sim::plan_best_per_gpu_sentences(outcome->result);
+    if (!best.empty()) why << tr("Best per GPU type:");
+    for (const auto& b : best) why << "\u2022 " + qs(b);
   } else if (outcome) {
     binding = tr("The plan failed: %1").arg(qs(outcome->error));
   }

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "dpcast/models/plan_spec.hpp"
 #include "dpcast/models/scenario.hpp"
@@ -29,6 +30,10 @@ namespace dpcast::sim {
 /// `dpcast plan`: the binding constraints, the front as a table (the recommendation starred),
 /// then the reasons.
 [[nodiscard]] std::string plan_table(const PlanResult& result, const models::PlanSpec& plan);
+/// The best per GPU type in sentences, one per type, for the dashboard: "h100-sxm: cheapest
+/// <configuration>, 38 h, $16,605; fastest <configuration>, 11 h, $19,622." or "a100-80gb: none
+/// meets the constraints." Nothing when the plan has one GPU type.
+[[nodiscard]] std::vector<std::string> plan_best_per_gpu_sentences(const PlanResult& result);
 /// `dpcast plan --json`: the counts, binding and why, and each front point with both records
 /// and its scenario YAML.
 [[nodiscard]] std::string plan_json(const PlanResult& result, const models::PlanSpec& plan);

@@ -12,7 +12,8 @@
 // deadline (and budget), or the fastest that does at most 1% dearer than it; without a
 // deadline, the fastest within budget; without either, the fastest point costing at most 10%
 // more than the cheapest. When nothing meets the constraints, the answer says which
-// constraint binds and by how much.
+// constraint binds and by how much. Each GPU type's cheapest and fastest configuration (meeting
+// the constraints) is reported beside the front, so types can be compared at their best.
 // (The target does not grow with the global batch: bound it with max_global_batch.)
 //
 // This is the search; how its answer is written (the sentences, the table, JSON and CSV) is
@@ -57,6 +58,15 @@ struct PlanCancelled : std::runtime_error {
   PlanCancelled() : std::runtime_error("the plan was cancelled") {}
 };
 
+/// One GPU type's best configurations: the cheapest and the fastest of those meeting the
+/// constraints (when no configuration of any type meets them: of those that fit). None when no
+/// configuration of that type qualifies. Analytical, or the DES's where it confirmed the point.
+struct PlanGpuBest {
+  std::string gpu;
+  std::optional<PlanPoint> cheapest;
+  std::optional<PlanPoint> fastest;
+};
+
 struct PlanResult {
   std::size_t evaluated = 0;  // configurations predicted
   std::size_t out_of_memory = 0;
@@ -68,6 +78,7 @@ struct PlanResult {
   std::optional<std::size_t> recommended;  // index into front
   std::vector<std::string> why;            // the recommendation and its reasons, one sentence each
   std::vector<std::string> binding;        // when nothing meets the constraints: which binds, by how much
+  std::vector<PlanGpuBest> best_per_gpu;   // one per GPU type of the plan, in the plan's order
 };
 
 /// Plans over `plan`'s space from `base`. Throws dpcast::Error when nothing can be evaluated
