@@ -24,6 +24,12 @@ std::string network_label(const Scenario& s) {
   if (n.topology == Topology::FatTree || (n.topology == Topology::RailOptimized && n.oversubscription != 1))
     label.append(" ").append(ratio(n.oversubscription));
   if (n.levels == 3 && n.pod_oversubscription != 1) label.append(" pods ").append(ratio(n.pod_oversubscription));
+  // Where the job sits and what else uses the uplinks, when not the defaults.
+  const auto& c = s.cluster;
+  if (c.placement == Placement::Spread) label += ", spread";
+  if (c.placement == Placement::Random) label += ", random placement (seed " + std::to_string(c.placement_seed) + ")";
+  if (n.leaves > 0 && c.placement != Placement::Contiguous) label += " over " + std::to_string(n.leaves) + " leaves";
+  if (n.background) label += ", " + std::to_string(static_cast<int>(std::lround(100 * *n.background))) + "% background";
   return label;
 }
 

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
+#include "dpcast/models/placement.hpp"
 #include "dpcast/models/scenario_schema.hpp"
 #include "dpcast/models/yaml_reader.hpp"
 
@@ -44,13 +46,33 @@ int ClusterSpec::leaves_per_pod() const {
   return std::max(1, ports_of(network) / 2);
 }
 
+int ClusterSpec::fabric_leaves() const {
+  const int per_leaf = nodes_per_leaf();
+  const int needed = (nodes + per_leaf - 1) / per_leaf;
+  if (network.leaves > 0) return std::max(needed, network.leaves);
+  const std::int64_t tree =
+      network.levels == 3 ? static_cast<std::int64_t>(leaves_per_pod()) * ports_of(network) : ports_of(network);
+  return static_cast<int>(std::max<std::int64_t>(needed, tree));
+}
+
 bool ClusterSpec::spans_leaves() const {
-  return network.topology != Topology::SingleSwitch && nodes > nodes_per_leaf();
+  if (network.topology == Topology::SingleSwitch) return false;
+  const auto counts = nodes_per_fabric_leaf(*this);
+  return std::count_if(counts.begin(), counts.end(), [](int n) { return n > 0; }) > 1;
 }
 
 bool ClusterSpec::spans_pods() const {
-  return spans_leaves() && network.levels == 3 &&
-         static_cast<std::int64_t>(nodes) > static_cast<std::int64_t>(nodes_per_leaf()) * leaves_per_pod();
+  if (!spans_leaves() || network.levels != 3) return false;
+  const auto counts = nodes_per_fabric_leaf(*this);
+  const int per_pod = leaves_per_pod();
+  int first = -1;
+  for (std::size_t leaf = 0; leaf < counts.size(); ++leaf) {
+    if (counts[leaf] == 0) continue;
+    const int pod = static_cast<int>(leaf) / per_pod;
+    if (first >= 0 && pod != first) return true;
+    first = pod;
+  }
+  return false;
 }
 
 std::int64_t Scenario::seq_len() const {
@@ -166,6 +188,54 @@ void read_topology_and_link(MapReader& net, Scenario& s, const Catalogue& cat) {
   c.resolve(cat);
 }
 
+// network.leaves (the fabric the job is placed in) and network.background (the uplinks'
+// share other traffic takes): both of a tree only; the leaves must hold the nodes and, with
+// switch_ports, fit under the tree's top.
+void read_fabric_share(MapReader& net, Scenario& s, bool ports_given) {
+  ClusterSpec& c = s.cluster;
+  NetworkSpec& n = c.network;
+  const bool tree = n.topology != Topology::SingleSwitch;
+  const std::string tree_only = " applies to a fat-tree or a rail-optimized network only";
+  if (auto v = net.optional("leaves")) {
+    note(s, v);
+    n.leaves = static_cast<int>(v->as_int_in(1, kMaxNodes));
+    if (!tree) v->fail("leaves" + tree_only);
+    const std::int64_t holds = static_cast<std::int64_t>(n.leaves) * c.nodes_per_leaf();
+    if (holds < c.nodes)
+      v->fail(std::to_string(n.leaves) + " leaves of " + std::to_string(c.nodes_per_leaf()) + " nodes hold " +
+              std::to_string(holds) + " nodes, fewer than the cluster's " + std::to_string(c.nodes));
+    const std::int64_t top = n.levels == 2 ? ports_of(n) : static_cast<std::int64_t>(c.leaves_per_pod()) * ports_of(n);
+    if (ports_given && n.leaves > top)
+      v->fail("a " + std::string(n.levels == 2 ? "two" : "three") + "-level tree of " + std::to_string(n.switch_ports) +
+              "-port switches has at most " + std::to_string(top) + " leaves, got " + std::to_string(n.leaves));
+  }
+  if (auto v = net.optional("background")) {
+    note(s, v);
+    if (!tree) v->fail("background" + tree_only);
+    if (v->node().IsScalar() && v->node().Scalar() == "fair") return;  // the default, written out (to sweep)
+    const double b = v->as_number_at_least(0);
+    if (b >= 1)
+      v->fail("expected fair or a fraction of the uplinks' bandwidth, at least 0 and below 1, got " + v->as_string());
+    n.background = b;
+  }
+}
+
+// cluster.placement (contiguous, spread, random) and cluster.placement_seed (random only), on a tree.
+void read_placement(MapReader& r, Scenario& s) {
+  ClusterSpec& c = s.cluster;
+  if (auto v = r.optional("placement")) {
+    note(s, v);
+    c.placement = v->as_enum<Placement>();
+    if (c.network.topology == Topology::SingleSwitch && c.placement != Placement::Contiguous)
+      v->fail("placement applies to a fat-tree or a rail-optimized network only");
+  }
+  if (auto v = r.optional("placement_seed")) {
+    note(s, v);
+    c.placement_seed = static_cast<std::uint64_t>(v->as_int_in(0, std::numeric_limits<std::int64_t>::max()));
+    if (c.placement != Placement::Random) v->fail("placement_seed applies to placement: random only");
+  }
+}
+
 // The switch tree of a fat-tree or rail-optimized network: oversubscription, leaf and pod
 // sizes, switch ports and levels, and whether the tree holds the nodes.
 void read_tree(MapReader& net, Scenario& s) {
@@ -208,6 +278,7 @@ void read_tree(MapReader& net, Scenario& s) {
     n.pod_oversubscription = v->as_number_at_least(1);
     three_level_only(*v, "pod_oversubscription");
   }
+  read_fabric_share(net, s, ports.has_value());
   if (ports) {
     const std::int64_t most = n.levels == 2 ? two_level : leaf * c.leaves_per_pod() * ports_of(n);
     const std::string nics = n.topology == Topology::RailOptimized ? " (one port per rail switch)"
@@ -229,6 +300,7 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
   read_topology_and_link(net, s, cat);
   read_tree(net, s);
   net.finish();
+  read_placement(r, s);
   r.finish();
 }
 

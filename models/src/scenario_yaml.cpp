@@ -118,8 +118,15 @@ std::string scenario_yaml(const Scenario& s) {
       if (n.leaves_per_pod > 0) out << YAML::Key << "leaves_per_pod" << YAML::Value << n.leaves_per_pod;
       out << YAML::Key << "pod_oversubscription" << YAML::Value << YAML::Load(number(n.pod_oversubscription));
     }
+    if (n.leaves > 0) out << YAML::Key << "leaves" << YAML::Value << n.leaves;
+    if (n.background) out << YAML::Key << "background" << YAML::Value << YAML::Load(number(*n.background));
   }
-  out << YAML::EndMap << YAML::EndMap;
+  out << YAML::EndMap;
+  if (c.placement != Placement::Contiguous) {
+    out << YAML::Key << "placement" << YAML::Value << std::string(to_string(c.placement));
+    if (c.placement == Placement::Random) out << YAML::Key << "placement_seed" << YAML::Value << c.placement_seed;
+  }
+  out << YAML::EndMap;
 
   const TrainingSpec& t = s.training;
   out << YAML::Key << "training" << YAML::Value << YAML::BeginMap;

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "dpcast/models/error.hpp"
+#include "dpcast/models/placement.hpp"
 #include "dpcast/sim/units.hpp"
 
 namespace dpcast::sim {
@@ -24,17 +25,11 @@ NetworkPath NetworkPath::from(const models::Scenario& s) {
   // Every α-β time divides by these: the catalogue reader rejects a zero bandwidth, a link built in code must too.
   DPCAST_ASSERT(p.intra_bandwidth > 0 && p.node_bandwidth > 0,
                 "link '" + c.intra_link->name + "' or '" + c.nic_link->name + "' has no bandwidth");
-  const auto& net = c.network;
-  if (c.spans_leaves()) {
-    p.cross_leaf_factor = net.oversubscription * (c.spans_pods() ? net.pod_oversubscription : 1.0);
-    // The smallest leaf (and pod) is the last one, or a full one.
-    auto smallest = [&](std::int64_t size) { return static_cast<double>(c.nodes % size ? c.nodes % size : size); };
-    const std::int64_t leaf = c.nodes_per_leaf();
-    double factor = std::min(1.0, smallest(leaf) / net.oversubscription);
-    if (c.spans_pods())
-      factor =
-          std::min(factor, smallest(leaf * c.leaves_per_pod()) / (net.oversubscription * net.pod_oversubscription));
-    p.ring_node_factor = factor;
+  // The uplinks the job's placement crosses (placement.hpp): a flow across them all gets the
+  // narrowest; a node's traffic across them its share of the narrowest per node.
+  if (const models::JobPlacement placed = models::place_job(c); placed.spans_leaves()) {
+    p.cross_leaf_factor = std::max(1.0, p.node_bandwidth / placed.narrowest_uplink_per_node());
+    p.ring_node_factor = std::min(1.0, placed.narrowest_uplink() / p.node_bandwidth);
   }
   p.ps_servers = s.data_parallel.ps_servers > 0 ? s.data_parallel.ps_servers : c.nodes;
   p.alpha_beta_time_ratio = (c.nodes > 1 ? c.nic_link : c.intra_link)->alpha_beta_time_ratio;

@@ -121,7 +121,11 @@ std::vector<Variant> clusters_of(const models::Scenario& base, const models::Pla
             c.nodes = nodes;
             c.network.topology = topology;
             c.network.link = link;
-            if (topology == models::Topology::SingleSwitch) c.network = {topology, link, 1, 0, 0, 2, 0, 1};
+            if (topology == models::Topology::SingleSwitch) {
+              c.network = models::NetworkSpec{};
+              c.network.topology = topology;
+              c.network.link = link;
+            }
             c.resolve(cat);
             variants.push_back(v);
           }

@@ -278,8 +278,13 @@ TEST(Des, TrafficBetweenSocketsSharesTheirLink) {
 TEST(Des, SymmetricStepsOnASliceAreExact) {
   // Ring and hierarchical steps played on a slice (a full leaf and the smaller last one, or
   // two nodes on one switch) give the whole cluster's result: 7 nodes in leaves of 2, 2:1.
+  // The same with the job spread, placed at random (leaves of 2, 3 and 1 of its nodes), and
+  // with background traffic on every uplink.
   for (const char* network :
-       {"{topology: fat-tree, nodes_per_leaf: 2, oversubscription: 2}", "{topology: single-switch}"})
+       {"{topology: fat-tree, nodes_per_leaf: 2, oversubscription: 2}", "{topology: single-switch}",
+        "{topology: fat-tree, nodes_per_leaf: 2, oversubscription: 2, leaves: 5}, placement: spread",
+        "{topology: fat-tree, nodes_per_leaf: 3, oversubscription: 2, leaves: 6}, placement: random",
+        "{topology: fat-tree, nodes_per_leaf: 2, oversubscription: 2, background: 0.6}"})
     for (const char* collective : {"ring", "hierarchical"}) {
       auto s = test_support::scenario(std::string("model: gpt2-small\ncluster: {node: test-node, nodes: 7, network: ") +
                                       network +
@@ -314,6 +319,27 @@ TEST(Des, PodOversubscriptionSlowsTheRingOnlyAcrossPods) {
               14 * (5e-6 + n / 32 / 10e9), 1e-12);
 }
 
+TEST(Des, ASpreadJobMeetsTheOversubscriptionPackedOneDoesNot) {
+  // 4 nodes of 4 GPUs (4 NICs of 10 GB/s), leaves of 8 nodes at 2:1. Packed, the job sits
+  // under one leaf: the NIC's 10 GB/s a flow. Spread, each node has a leaf of its own whose
+  // uplink (its node's 40 GB/s / 2) carries one hop of each of the 4 channels: 5 GB/s a flow.
+  // Background 0.95 leaves each uplink 5% of the whole leaf's 8 x 40 / 2: 2 GB/s a flow.
+  // 16 ranks: 30 steps of n/(4·16). The analytical engine says the same.
+  const double n = 16 * MiB;
+  const std::string tree = ", network: {nodes_per_leaf: 8, oversubscription: 2";
+  const auto ring = [&](const std::string& extra) {
+    const auto s = cluster(4, 4, tree + extra);
+    const double des = sim::DesEngine{}.collective_time(s, Collective::Ring, CollectiveOp::AllReduce, n);
+    const double analytical =
+        sim::collective_time(Collective::Ring, CollectiveOp::AllReduce, n, sim::NetworkPath::from(s));
+    EXPECT_NEAR(des / analytical, 1.0, 1e-9) << extra;
+    return des;
+  };
+  EXPECT_NEAR(ring("}"), 30 * (5e-6 + n / 64 / 10e9), 1e-12);
+  EXPECT_NEAR(ring("}, placement: spread"), 30 * (5e-6 + n / 64 / 5e9), 1e-12);
+  EXPECT_NEAR(ring(", background: 0.95}, placement: spread"), 30 * (5e-6 + n / 64 / 2e9), 1e-12);
+}
+
 TEST(Des, TheNarrowestPodSetsTheRingAcrossPods) {
   // 7 nodes in pods of 2 leaves of 2 nodes: pods of 4 and 3 nodes. Pod uplinks at 4:1 carry
   // 4 x 40 GB/s / 4 = 40 GB/s and 3 x 40 / 4 = 30 GB/s, each one hop per channel: the last
@@ -325,7 +351,9 @@ TEST(Des, TheNarrowestPodSetsTheRingAcrossPods) {
   const auto slice = sim::des::slice_layout(s, sim::des::Layout::from(s));
   ASSERT_TRUE(slice.has_value());
   EXPECT_EQ(slice->nodes, 3);
-  EXPECT_EQ(slice->pod_uplink_nodes, (std::vector<int>{4, 3}));
+  ASSERT_EQ(slice->pods.size(), 2u);
+  EXPECT_EQ(slice->pods[0].uplink_bytes_per_s, 40e9);
+  EXPECT_EQ(slice->pods[1].uplink_bytes_per_s, 30e9);
   EXPECT_NEAR(sim::DesEngine{}.collective_time(s, Collective::Ring, CollectiveOp::AllReduce, n),
               54 * (5e-6 + std::round(n / 112) / 7.5e9), 1e-12);
 }

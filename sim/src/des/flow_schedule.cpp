@@ -1,5 +1,6 @@
 #include "dpcast/sim/des/flow_schedule.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace dpcast::sim::des {
@@ -11,8 +12,10 @@ Layout Layout::from(const models::Scenario& s) {
   l.gpus_per_node = s.cluster.gpus_per_node;
   l.nics = s.cluster.nics;
   l.ps_servers = s.data_parallel.ps_servers > 0 ? s.data_parallel.ps_servers : s.cluster.nodes;
-  if (s.cluster.spans_leaves()) l.nodes_per_leaf = s.cluster.nodes_per_leaf();
-  if (s.cluster.spans_pods()) l.leaves_per_pod = s.cluster.leaves_per_pod();
+  if (models::JobPlacement placed = models::place_job(s.cluster); placed.spans_leaves()) {
+    l.leaves = std::move(placed.leaves);
+    l.pods = std::move(placed.pods);
+  }
   return l;
 }
 
@@ -152,19 +155,28 @@ Schedule parameter_server(const Layout& l, double bytes) {
 std::optional<Layout> slice_layout(const models::Scenario&, const Layout& l) {
   Layout slice = l;
   slice.ps_servers = 0;
-  if (l.nodes_per_leaf == 0) {
+  if (l.leaves.empty()) {
     slice.nodes = 2;
   } else {
-    // A full leaf and the last one (full or not): the same flows on every leaf uplink as any
-    // leaf of the cluster, and among them the narrowest.
-    const int last = l.nodes % l.nodes_per_leaf;
-    slice.nodes = l.nodes_per_leaf + (last ? last : l.nodes_per_leaf);
-    if (l.leaves_per_pod > 0) {
-      // Each leaf in a pod of its own, whose uplinks are the first (full) and the last pod's.
-      const int pod_nodes = l.nodes_per_leaf * l.leaves_per_pod;
-      const int last_pod = l.nodes % pod_nodes;
-      slice.leaves_per_pod = 1;
-      slice.pod_uplink_nodes = {pod_nodes, last_pod ? last_pod : pod_nodes};
+    const auto narrower = [](const models::PlacedLeaf& a, const models::PlacedLeaf& b) {
+      return a.uplink_bytes_per_s < b.uplink_bytes_per_s;
+    };
+    const auto narrowest = std::min_element(l.leaves.begin(), l.leaves.end(), narrower);
+    auto fullest = l.leaves.end();
+    for (auto it = l.leaves.begin(); it != l.leaves.end(); ++it)
+      if (it != narrowest && (fullest == l.leaves.end() || it->nodes > fullest->nodes)) fullest = it;
+    models::PlacedLeaf first = *fullest, second = *narrowest;
+    slice.leaves = {first, second};
+    slice.nodes = first.nodes + second.nodes;
+    if (!l.pods.empty()) {
+      const auto narrowest_pod = std::min_element(l.pods.begin(), l.pods.end(), [](const auto& a, const auto& b) {
+        return a.uplink_bytes_per_s < b.uplink_bytes_per_s;
+      });
+      slice.leaves[0].pod = 0;
+      slice.leaves[1].pod = 1;
+      slice.pods = {l.pods[static_cast<std::size_t>(first.pod)], *narrowest_pod};
+      slice.pods[0].nodes = first.nodes;
+      slice.pods[1].nodes = second.nodes;
     }
   }
   if (slice.nodes >= l.nodes) return std::nullopt;

@@ -1,6 +1,7 @@
 #include "platform.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <optional>
 
 #include "dpcast/models/error.hpp"
@@ -207,69 +208,81 @@ void connect_members(const SwitchZone& parent, const std::vector<SwitchZone>& me
   }
 }
 
+// The nodes under one switch with a port each (single-switch, or a job under one leaf).
+void add_switch(sg4::NetZone* root, const std::string& prefix, const Layout& l,
+                const std::function<SwitchZone(int, sg4::NetZone*)>& add_node) {
+  for (int node = 0; node < l.nodes; ++node) {
+    auto [zone, port, gw] = add_node(node, root);
+    const std::string n = prefix + "node" + std::to_string(node);
+    root->add_route(zone->get_netpoint(), nullptr, gw, nullptr, {sg4::LinkInRoute(fabric(root, n + ".port.up"))},
+                    false);
+    root->add_route(nullptr, zone->get_netpoint(), nullptr, gw, {sg4::LinkInRoute(fabric(root, n + ".port.down"))},
+                    false);
+  }
+}
+
+// One leaf of the layout under `parent`, its nodes from `first_node` on: a zone whose routes
+// between members cross its switch, and its uplink and downlink (in `parent`) for the job's
+// share of the leaf's bandwidth to the level above.
+struct AddedLeaf {
+  SwitchZone zone;
+  sg4::Link* up = nullptr;
+  sg4::Link* down = nullptr;
+};
+AddedLeaf add_leaf(const std::string& name, const models::PlacedLeaf& leaf, int first_node, sg4::NetZone* parent,
+                   const std::function<SwitchZone(int, sg4::NetZone*)>& add_node) {
+  const SwitchZone leaf_zone = switch_zone(name, parent);
+  std::vector<SwitchZone> members;
+  for (int node = first_node; node < first_node + leaf.nodes; ++node) members.push_back(add_node(node, leaf_zone.zone));
+  auto* switch_in = fabric(leaf_zone.zone, name + ".switch.in");
+  auto* switch_out = fabric(leaf_zone.zone, name + ".switch.out");
+  connect_members(leaf_zone, members, std::vector<std::vector<sg4::Link*>>(members.size(), {switch_in}),
+                  std::vector<std::vector<sg4::Link*>>(members.size(), {switch_out}));
+  leaf_zone.zone->seal();
+  return {leaf_zone, link(parent, name + ".uplink", leaf.uplink_bytes_per_s, 0),
+          link(parent, name + ".downlink", leaf.uplink_bytes_per_s, 0)};
+}
+
 // Adds `l.nodes` nodes (and their leaves and pods) under `root`; every name starts with `prefix`.
-// Leaves and pods are full zones whose routes between members cross the members' uplinks
-// (a leaf's carries its nodes' NIC bandwidth / oversubscription; a pod's its leaves' uplinks /
-// pod oversubscription); the switches themselves are non-blocking.
+// Leaves and pods are full zones whose routes between members cross the members' uplinks, of
+// the bandwidth the placement gives the job (models/placement.hpp); the switches themselves
+// are non-blocking.
 void add_cluster(sg4::NetZone* root, const std::string& prefix, const models::Scenario& s, const Layout& l,
                  const std::vector<int>& servers_on, Platform& out) {
-  const auto& net = s.cluster.network;
-  const double node_bw = l.nics * s.cluster.nic_link->bandwidth_bytes_per_s;
-  auto add_node = [&](int node, sg4::NetZone* parent) {
+  const std::function<SwitchZone(int, sg4::NetZone*)> add_node = [&](int node, sg4::NetZone* parent) {
     simgrid::kernel::routing::NetPoint* gw = nullptr;
     auto* zone = build_node(prefix, node, s, l, servers_on[node], out, parent, gw);
     return SwitchZone{zone, nullptr, gw};
   };
-  if (l.nodes_per_leaf == 0) {
-    // One non-blocking switch (single-switch, or a tree within one leaf).
-    for (int node = 0; node < l.nodes; ++node) {
-      auto [zone, port, gw] = add_node(node, root);
-      const std::string n = prefix + "node" + std::to_string(node);
-      root->add_route(zone->get_netpoint(), nullptr, gw, nullptr, {sg4::LinkInRoute(fabric(root, n + ".port.up"))},
-                      false);
-      root->add_route(nullptr, zone->get_netpoint(), nullptr, gw, {sg4::LinkInRoute(fabric(root, n + ".port.down"))},
-                      false);
-    }
+  if (l.leaves.empty()) {
+    add_switch(root, prefix, l, add_node);
     return;
   }
-  // Leaves of nodes_per_leaf nodes; with pods, pods of leaves_per_pod leaves.
-  const int leaves = (l.nodes + l.nodes_per_leaf - 1) / l.nodes_per_leaf;
-  const int leaves_per_pod = l.leaves_per_pod > 0 ? l.leaves_per_pod : leaves;
-  for (int first_leaf = 0, pod = 0; first_leaf < leaves; first_leaf += leaves_per_pod, ++pod) {
-    const int pod_first_node = first_leaf * l.nodes_per_leaf;
-    const int pod_nodes = std::min(leaves_per_pod * l.nodes_per_leaf, l.nodes - pod_first_node);
-    // Two levels: the leaves hang from the root (a star: the spine). Three: from a pod.
+  // Two levels: the leaves hang from the root (a star: the spine). Three: from their pod.
+  const std::size_t pods = std::max<std::size_t>(1, l.pods.size());
+  int first_node = 0;
+  std::size_t leaf = 0;
+  for (std::size_t pod = 0; pod < pods; ++pod) {
     SwitchZone pod_zone;
     sg4::NetZone* leaf_parent = root;
-    if (l.leaves_per_pod > 0) {
+    if (!l.pods.empty()) {
       pod_zone = switch_zone(prefix + "pod" + std::to_string(pod), root);
       leaf_parent = pod_zone.zone;
     }
     std::vector<SwitchZone> leaf_zones;
     std::vector<std::vector<sg4::Link*>> leaf_up, leaf_down;
-    for (int leaf = first_leaf; leaf < std::min(leaves, first_leaf + leaves_per_pod); ++leaf) {
-      const std::string name = prefix + "leaf" + std::to_string(leaf);
-      const SwitchZone leaf_zone = switch_zone(name, leaf_parent);
-      const int first = leaf * l.nodes_per_leaf;
-      const int here = std::min(l.nodes_per_leaf, l.nodes - first);
-      std::vector<SwitchZone> members;
-      for (int node = first; node < first + here; ++node) members.push_back(add_node(node, leaf_zone.zone));
-      auto* switch_in = fabric(leaf_zone.zone, name + ".switch.in");
-      auto* switch_out = fabric(leaf_zone.zone, name + ".switch.out");
-      connect_members(leaf_zone, members, std::vector<std::vector<sg4::Link*>>(members.size(), {switch_in}),
-                      std::vector<std::vector<sg4::Link*>>(members.size(), {switch_out}));
-      leaf_zone.zone->seal();
-      const double uplink = here * node_bw / net.oversubscription;
-      auto* parent_zone = leaf_parent;
-      leaf_up.push_back({link(parent_zone, name + ".uplink", uplink, 0)});
-      leaf_down.push_back({link(parent_zone, name + ".downlink", uplink, 0)});
-      leaf_zones.push_back(leaf_zone);
+    for (; leaf < l.leaves.size() && (l.pods.empty() || l.leaves[leaf].pod == static_cast<int>(pod)); ++leaf) {
+      const auto added =
+          add_leaf(prefix + "leaf" + std::to_string(leaf), l.leaves[leaf], first_node, leaf_parent, add_node);
+      first_node += l.leaves[leaf].nodes;
+      leaf_zones.push_back(added.zone);
+      leaf_up.push_back({added.up});
+      leaf_down.push_back({added.down});
     }
-    if (l.leaves_per_pod > 0) {
+    if (!l.pods.empty()) {
       connect_members(pod_zone, leaf_zones, leaf_up, leaf_down);
       pod_zone.zone->seal();
-      const int sized_for = pod < static_cast<int>(l.pod_uplink_nodes.size()) ? l.pod_uplink_nodes[pod] : pod_nodes;
-      const double uplink = sized_for * node_bw / net.oversubscription / net.pod_oversubscription;
+      const double uplink = l.pods[pod].uplink_bytes_per_s;
       const std::string name = prefix + "pod" + std::to_string(pod);
       root->add_route(pod_zone.zone->get_netpoint(), nullptr, pod_zone.gateway, nullptr,
                       {sg4::LinkInRoute(link(root, name + ".uplink", uplink, 0))}, false);

@@ -60,6 +60,16 @@ struct EnumNames<Topology> {
 /// network puts NIC k of every node of a scalable unit on rail switch k, the unit's rail
 /// switches acting as its leaf. Leaves reach a spine (two levels) or, with three levels,
 /// pods of leaves reach aggregation switches and those a core.
+/// Where the job's nodes sit among the fabric's leaves (cluster.placement): filling leaves in
+/// order (a scheduler that packs), one per leaf round-robin over the fabric (a job spread over
+/// many leaves), or at random slots (a busy shared cluster; cluster.placement_seed).
+enum class Placement { Contiguous, Spread, Random };
+template <>
+struct EnumNames<Placement> {
+  static constexpr std::array<EnumName<Placement>, 3> table{
+      {{Placement::Contiguous, "contiguous"}, {Placement::Spread, "spread"}, {Placement::Random, "random"}}};
+};
+
 struct NetworkSpec {
   Topology topology = Topology::FatTree;
   std::string link;                 // the NIC link (default: the node preset's)
@@ -69,6 +79,11 @@ struct NetworkSpec {
   int levels = 2;                   // switch levels of a fat-tree or rail-optimized network: 2 or 3
   int leaves_per_pod = 0;           // three levels: leaves under one pod; 0: half the switch ports
   double pod_oversubscription = 1;  // three levels: down/up bandwidth ratio at the pods' aggregation switches
+  int leaves = 0;                   // leaves of the fabric the job is placed among; 0: as many as the tree has
+  // The fraction of each leaf (and pod) uplink other jobs' traffic takes; the job's flows get
+  // the rest. Unset: each uplink is shared in proportion to the nodes under it (the job gets
+  // its own nodes' part).
+  std::optional<double> background;
 };
 
 struct ClusterSpec {
@@ -77,6 +92,8 @@ struct ClusterSpec {
   int nodes = 1;
   int gpus_per_node = 1;
   NetworkSpec network;
+  Placement placement = Placement::Contiguous;
+  std::uint64_t placement_seed = 1;  // the random placement's
   // Resolved from the catalogue:
   const Gpu* gpu_entry = nullptr;
   const NodePreset* node_entry = nullptr;
@@ -98,10 +115,14 @@ struct ClusterSpec {
   [[nodiscard]] int nodes_per_leaf() const;
   /// Leaves under one pod (three levels): given, or half the switch ports.
   [[nodiscard]] int leaves_per_pod() const;
+  /// The leaves of the fabric: network.leaves, else as many as the tree holds (a spine of
+  /// switch_ports ports reaches that many leaves, or pods of leaves_per_pod), and at least
+  /// enough for the nodes.
+  [[nodiscard]] int fabric_leaves() const;
   /// Whether traffic between some nodes crosses leaf uplinks (a fat-tree or rail-optimized
-  /// network with more nodes than one leaf holds).
+  /// network whose placement puts the nodes under more than one leaf; see placement.hpp).
   [[nodiscard]] bool spans_leaves() const;
-  /// Whether some traffic crosses pod uplinks (three levels, more nodes than one pod holds).
+  /// Whether some traffic crosses pod uplinks (three levels, nodes placed in more than one pod).
   [[nodiscard]] bool spans_pods() const;
 };
 

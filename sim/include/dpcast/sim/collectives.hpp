@@ -59,10 +59,13 @@ struct NetworkPath {
   // gives a node (it attaches each GPU to one NIC), against which the DES scales NCCL's flows.
   double rail_bandwidth = 0;
   double inter_latency = 0;
-  double cross_leaf_factor = 1;  // bandwidth divisor for traffic that crosses oversubscribed leaves (and pods)
-  // Node-ordered rings cross each leaf (and pod) boundary once per ring: a leaf's uplink,
-  // sized for its nodes' NICs / oversubscription, carries one flow per ring, so each flow
-  // gets its NIC's bandwidth times min(1, nodes in the smallest leaf / oversubscription,
+  // Bandwidth divisor for a node's traffic across leaves (and pods): node bandwidth over the
+  // narrowest uplink share per node the placement gives (models/placement.hpp; the
+  // oversubscription, x the pod's when the job spans pods, for a job that packs its leaves).
+  double cross_leaf_factor = 1;
+  // Node-ordered rings cross each leaf (and pod) boundary once per ring: a leaf's uplink
+  // carries one flow per ring, so each flow gets its NIC's bandwidth times min(1, narrowest
+  // uplink / node bandwidth) (for a packed job: nodes in the smallest leaf / oversubscription,
   // nodes in the smallest pod / (oversubscription x pod oversubscription)).
   double ring_node_factor = 1;
   int ps_servers = 1;

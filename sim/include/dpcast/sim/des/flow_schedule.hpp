@@ -28,6 +28,7 @@
 #include <optional>
 #include <vector>
 
+#include "dpcast/models/placement.hpp"
 #include "dpcast/models/scenario.hpp"
 #include "dpcast/sim/collectives.hpp"
 
@@ -55,24 +56,24 @@ struct Schedule {
 };
 
 /// The cluster's shape: nodes of GPUs and NICs, and the switch tree above them. Nodes fill
-/// leaves in order (nodes_per_leaf each, the last leaf maybe partial), leaves fill pods.
+/// the leaves in order (as the placement put them: models/placement.hpp), leaves sit in pods.
 struct Layout {
   int nodes = 1;
   int gpus_per_node = 1;
   int nics = 1;
   int ps_servers = 1;
-  int nodes_per_leaf = 0;  // 0: one non-blocking switch, no leaves
-  int leaves_per_pod = 0;  // 0: two levels (leaves under one spine), no pods
-  // The nodes each pod's uplink is sized for, when not its own (a slice stands in for the
-  // pods of a larger cluster); empty otherwise.
-  std::vector<int> pod_uplink_nodes;
+  std::vector<models::PlacedLeaf> leaves;  // empty: one non-blocking switch, no leaves
+  std::vector<models::PlacedPod> pods;     // empty: two levels (leaves under one spine), no pods
   [[nodiscard]] int gpus() const { return nodes * gpus_per_node; }
   [[nodiscard]] static Layout from(const models::Scenario& s);
 };
 
 /// The smallest cluster whose symmetric steps take as long as the whole one's: two nodes, or
-/// with several leaves a full leaf and the last (smallest) one, each in a pod of its own sized
-/// as the first (full) and the last pod when the cluster spans pods. Empty if not smaller.
+/// with several leaves two of them: the one with the narrowest uplink and the fullest other
+/// one, each with its uplink; when the cluster spans pods, each leaf in a pod of its own, the
+/// narrowest leaf's pod as narrow as the cluster's narrowest. Every leaf (and pod) uplink
+/// carries the same flows of a node-ordered ring, so the narrowest sets the step, on the slice
+/// as on the whole. Empty if not smaller.
 [[nodiscard]] std::optional<Layout> slice_layout(const models::Scenario& scenario, const Layout& layout);
 
 /// The flows of one collective of `bytes` (algorithm not Auto).
