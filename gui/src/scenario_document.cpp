@@ -360,6 +360,8 @@ const std::vector<std::string>& field_keys() {
       "cluster.network.topology",
       "cluster.network.link",
       "cluster.network.oversubscription",
+      "cluster.placement",
+      "cluster.network.background",
       "training.micro_batch",
       "training.seq_len",
       "training.grad_accumulation",

@@ -170,6 +170,15 @@ void ScenarioPanel::build_network_group(QFormLayout* form) {
   add_field(form, "cluster.network.link", tr("NIC link"), choice_combo(links), tr("The link of each NIC"));
   add_field(form, "cluster.network.oversubscription", tr("Oversubscription"), line_edit("1"),
             tr("Down:up bandwidth at the leaf switches (fat-tree and rail-optimized only); 2 means 2:1"));
+  add_field(
+      form, "cluster.placement", tr("Placement"),
+      choice_combo(
+          {{"", tr("contiguous (default)")}, {"contiguous", "contiguous"}, {"spread", "spread"}, {"random", "random"}}),
+      tr("Where the job's nodes sit among the fabric's leaves: packed in order, one per leaf, or at random "
+         "(fat-tree and rail-optimized only)"));
+  add_field(form, "cluster.network.background", tr("Background traffic"), line_edit("fair"),
+            tr("The fraction of every leaf uplink other jobs' traffic takes (0 to 0.99); fair: each uplink shared "
+               "by the nodes under it"));
 }
 
 void ScenarioPanel::build_training_group(QFormLayout* form) {

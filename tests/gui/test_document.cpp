@@ -154,6 +154,10 @@ class DocumentTest : public QObject {
     QTest::newRow("oversubscribed single switch")
         << "cluster.network.topology=single-switch;cluster.network.oversubscription=2"
         << "cluster.network.oversubscription" << false;
+    QTest::newRow("placement typo") << "cluster.placement=scattered"
+                                    << "cluster.placement" << false;
+    QTest::newRow("all the background") << "cluster.network.background=1"
+                                        << "cluster.network.background" << false;
     QTest::newRow("ZeRO with a parameter server")
         << "data_parallel.collective=parameter-server;data_parallel.zero_stage=1"
         << "data_parallel.zero_stage" << false;

@@ -235,6 +235,10 @@ class InteractionTest : public QObject {
     QTest::newRow("oversubscription below 1") << "cluster.network.oversubscription"
                                               << "0.5"
                                               << "";
+    QTest::newRow("background of the whole uplink")
+        << "cluster.network.background"
+        << "1"
+        << "expected fair or a fraction of the uplinks' bandwidth, at least 0 and below 1, got 1";
   }
   void a_wrong_value_is_marked_with_the_cli_message() {
     QFETCH(QString, key);
@@ -270,7 +274,7 @@ class InteractionTest : public QObject {
     QVERIFY(!win.w.sweep_panel()->run_button()->isEnabled());
     // Fixing it clears the mark.
     if (auto* edit = qobject_cast<QLineEdit*>(editor))
-      type(edit, key == "cluster.network.oversubscription" ? "2" : "1");
+      type(edit, key == "cluster.network.oversubscription" ? "2" : key == "cluster.network.background" ? "0.5" : "1");
     else if (auto* combo = qobject_cast<QComboBox*>(editor))
       combo->setEditText("gpt2-small");
     QVERIFY(win.idle());
