@@ -169,6 +169,8 @@ QVariant SweepResultsModel::data(const QModelIndex& index, int role) const {
     case GlobalBatch:
       return done ? QVariant(static_cast<qlonglong>(r.global_batch)) : QVariant();
     case StepTime:
+      // Not a blank that reads as zero; in CSV (the raw figure) an empty cell, as dpcast predict --csv.
+      if (done && !r.feasible) return raw ? QVariant(QString()) : QVariant(tr("out of memory"));
       return stepped ? time(r.step_time_s) : QVariant();
     case SamplesPerS:
       return stepped ? (raw ? QVariant(r.samples_per_s) : QVariant(rate(r.samples_per_s))) : QVariant();

@@ -35,6 +35,7 @@ Session::Session(QObject* parent) : QObject(parent) {
   connect(&runner_, &PredictionRunner::sweep_finished, this, [this](bool canceled) {
     update_comparison();
     Q_EMIT sweep_finished(canceled);
+    show_a_configuration_that_fits();
   });
   connect(&runner_, &PredictionRunner::detail_finished, this,
           [this](const PredictionOutcome& outcome, const models::Scenario& configuration) {
@@ -46,6 +47,7 @@ Session::Session(QObject* parent) : QObject(parent) {
               detail_message_ = QString::fromStdString(outcome.error);
             }
             set_timeline_ranks(timeline_ranks_);  // draws the timeline of the new record
+            show_a_configuration_that_fits();
           });
 
   connect(&runner_, &PredictionRunner::plan_started, this, &Session::plan_started);
@@ -279,6 +281,18 @@ void Session::select_row(int row) {
   selected_row_ = row;
   Q_EMIT selection_changed(row);
   request_detail();
+}
+
+// With no row chosen, the timeline shows the document's own configuration; when that does not
+// fit in memory, the first configuration of the (current) sweep that does, selected.
+void Session::show_a_configuration_that_fits() {
+  if (selected_row_ >= 0 || !detail_record_ || detail_record_->feasible || stale_) return;
+  const auto& rows = results_.rows();
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    if (rows[i].state == ResultRow::State::Done && rows[i].record.feasible) {
+      select_row(static_cast<int>(i));
+      return;
+    }
 }
 
 void Session::request_detail() {

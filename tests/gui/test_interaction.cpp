@@ -3,11 +3,13 @@
 // stops when cancelled, measured records become points and error rows, saving and reopening
 // gives the same scenario, and closing asks before unsaved changes are lost.
 #include <QApplication>
+#include <QCategoryAxis>
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLogValueAxis>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -15,6 +17,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScatterSeries>
+#include <QSet>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTableView>
@@ -201,6 +204,77 @@ class InteractionTest : public QObject {
              std::optional<std::vector<std::string>>({"eth-100g", "ib-ndr"}));
     QVERIFY(!win.s()->document().sweep_values("training.micro_batch"));
     QCOMPARE(win.s()->results()->rowCount(), 16);
+  }
+
+  // A sweep that keeps the GPU count (attention x ZeRO stage) puts its configurations side by
+  // side on a category axis, each series in its own colour; a configuration that does not fit
+  // says so in the table; the timeline starts on the first configuration that fits, since the
+  // document's own (eager attention at 4k) does not.
+  void a_sweep_at_one_gpu_count_is_drawn_by_configuration() {
+    const QString path = dir_.filePath("one-gpu-count.yaml");
+    write(path,
+          "model: llama2-7b\ncluster: {node: dgx-a100, nodes: 4}\n"
+          "training: {micro_batch: 2, seq_len: 4096, attention: eager}\n"
+          "sweep:\n  training.attention: [eager, flash]\n  data_parallel.zero_stage: [0, 3]\n");
+    Window win;
+    QVERIFY(win.w.open_scenario(path));
+    QVERIFY(win.idle());
+    ChartPanel* step = win.chart("memory");
+    step->rebuild();
+    QChart* chart = step->chart();
+    auto* x = qobject_cast<QCategoryAxis*>(chart->axes(Qt::Horizontal).value(0));
+    QVERIFY2(x, "no category axis");
+    const auto series = win.s()->results()->series();
+    QCOMPARE(x->categoriesLabels().size(), static_cast<int>(series.size()));
+    QCOMPARE(x->categoriesLabels().first(), QString::fromStdString(series.front()));
+    QSet<QRgb> colours;
+    for (std::size_t k = 0; k < series.size(); ++k) {
+      QXYSeries* line = series_named(chart, QString::fromStdString(series[k]));
+      QVERIFY(line);
+      QCOMPARE(line->at(0).x(), static_cast<double>(k));
+      colours.insert(line->color().rgb());
+    }
+    QCOMPARE(colours.size(), static_cast<int>(series.size()));
+    QVERIFY(chart->legend()->toolTip().contains(QString::fromStdString(series.back())));
+    // The step time: the one configuration that fits, and a red square on the axis for each
+    // of the others.
+    ChartPanel* step_time = win.chart("step-time");
+    step_time->rebuild();
+    QCOMPARE(step_time->chart()->title(), QString("Step time by configuration"));
+    QXYSeries* oom = series_named(step_time->chart(), "out of memory");
+    QVERIFY(oom);
+    QCOMPARE(oom->count(), 3);
+    // The table: "out of memory" where a step time would be; the timeline on a fitting row.
+    const auto& rows = win.s()->results()->rows();
+    int first_fitting = -1;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const QModelIndex cell = win.s()->results()->index(static_cast<int>(i), SweepResultsModel::StepTime);
+      if (!rows[i].record.feasible) QCOMPARE(cell.data().toString(), QString("out of memory"));
+      if (rows[i].record.feasible && first_fitting < 0) first_fitting = static_cast<int>(i);
+    }
+    QVERIFY2(!rows.front().record.feasible && first_fitting > 0,
+             "the sweep must start with a configuration that does not fit");
+    QTRY_COMPARE(win.s()->selected_row(), first_fitting);
+    QVERIFY(win.idle());
+    QTRY_VERIFY(win.s()->detail_record() && win.s()->detail_record()->feasible);
+  }
+
+  // Throughput: a logarithmic axis labelled every factor of 2 over less than four decades,
+  // reaching the end of the linear-scaling reference.
+  void the_throughput_axis_is_labelled_and_holds_linear_scaling() {
+    Window win;
+    QVERIFY(win.w.open_scenario("scenarios/quickstart.yaml"));
+    QVERIFY(win.idle());
+    ChartPanel* panel = win.chart("throughput");
+    panel->rebuild();
+    auto* y = qobject_cast<QLogValueAxis*>(panel->chart()->axes(Qt::Vertical).value(0));
+    QVERIFY(y);
+    QVERIFY(y->max() / y->min() < 1e4 ? y->base() == 2 : y->base() == 10);
+    QXYSeries* ideal = nullptr;
+    for (QAbstractSeries* s : panel->chart()->series())
+      if (s->name().startsWith("linear scaling")) ideal = qobject_cast<QXYSeries*>(s);
+    QVERIFY(ideal);
+    QVERIFY(ideal->at(1).y() <= y->max());
   }
 
   // The status line says where the numbers come from, as dpcast predict's footer does.

@@ -9,6 +9,8 @@
 #include <QScatterSeries>
 #include <QValueAxis>
 
+#include <iterator>
+
 #include "dpcast/gui/error_style.hpp"
 #include "dpcast/gui/results_model.hpp"
 
@@ -45,6 +47,24 @@ QColor category_color(const std::string& category, int shade) {
   return shade ? QColor(0xb0, 0xb0, 0xb0) : QColor(0x80, 0x80, 0x80);
 }
 
+QColor series_color(int index) {
+  static const QColor hues[] = {
+      QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e), QColor(0x2c, 0xa0, 0x2c), QColor(0xd6, 0x27, 0x28),
+      QColor(0x94, 0x67, 0xbd), QColor(0x8c, 0x56, 0x4b), QColor(0xe3, 0x77, 0xc2), QColor(0x7f, 0x7f, 0x7f),
+      QColor(0xbc, 0xbd, 0x22), QColor(0x17, 0xbe, 0xcf), QColor(0x39, 0x3b, 0x79), QColor(0x63, 0x79, 0x39),
+  };
+  constexpr int kHues = static_cast<int>(std::size(hues));
+  const QColor hue = hues[index % kHues];
+  switch ((index / kHues) % 3) {
+    case 1:
+      return hue.darker(150);
+    case 2:
+      return hue.lighter(140);
+    default:
+      return hue;
+  }
+}
+
 bool stepped(const ResultRow& r) {
   return r.state == ResultRow::State::Done && r.record.feasible;
 }
@@ -64,6 +84,16 @@ QLogValueAxis* gpu_axis(double min_gpus, double max_gpus) {
   } else {
     axis->setRange(min_gpus / 1.3, max_gpus * 1.3);
   }
+  return axis;
+}
+
+QLogValueAxis* log_value_axis(const QString& title, double min, double max) {
+  auto* axis = new QLogValueAxis;
+  axis->setBase(max / min < 1e4 ? 2 : 10);
+  axis->setLabelFormat("%g");
+  axis->setTitleText(title);
+  axis->setMinorTickCount(axis->base() == 2 ? -1 : 8);
+  axis->setRange(min, max);
   return axis;
 }
 

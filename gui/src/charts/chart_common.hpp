@@ -39,6 +39,10 @@ struct Scale {
 /// is its lighter twin, for neighbouring spans.
 [[nodiscard]] QColor category_color(const std::string& category, int shade);
 
+/// The colour of the sweep's `index`-th series: twelve distinct hues, then the same hues
+/// darker and lighter in turn, so no two of the first 36 series share a colour.
+[[nodiscard]] QColor series_color(int index);
+
 /// Whether a row was predicted and fits in memory (it has a step time).
 [[nodiscard]] bool stepped(const ResultRow& row);
 /// Whether a row was predicted (it has a memory figure, fitting or not).
@@ -46,6 +50,10 @@ struct Scale {
 
 /// The GPU count across, base 2, with room around the points.
 [[nodiscard]] QLogValueAxis* gpu_axis(double min_gpus, double max_gpus);
+/// A logarithmic value axis from `min` to `max` with enough labels: base 2 (a label every
+/// factor of 2, at most 13) when the range spans less than four decades, where base 10 would
+/// label three points or fewer; else base 10.
+[[nodiscard]] QLogValueAxis* log_value_axis(const QString& title, double min, double max);
 /// A value axis from `min` to a little over `max`, at nice numbers.
 [[nodiscard]] QValueAxis* value_axis(const QString& title, double max, double min = 0);
 

@@ -1,7 +1,9 @@
 // The sweep charts (step time, throughput, scaling, memory, predicted against measured): one
 // line per series of the sweep against the GPU count, and what each kind adds to it.
+#include <QCategoryAxis>
 #include <QChart>
 #include <QCoreApplication>
+#include <QLegend>
 #include <QLineSeries>
 #include <QLogValueAxis>
 #include <QScatterSeries>
@@ -10,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "chart_canvas.hpp"
@@ -68,8 +71,11 @@ class SweepChart {
       say_why_empty();
       return;
     }
+    choose_categories();
+    if (categorical_) chart_->setTitle(chart_->title().replace(tr("against GPU count"), tr("by configuration")));
     add_axes();
     add_series_lines();
+    if (categorical_) add_out_of_memory_marks();
     if (kind_ == ChartKind::Throughput) add_linear_scaling();
     if (kind_ == ChartKind::Memory) add_memory_capacity();
     if (kind_ == ChartKind::Comparison) add_measured_points();
@@ -83,8 +89,10 @@ class SweepChart {
   void include_measured();
   void include_capacity();
   void say_why_empty();
+  void choose_categories();
   void add_axes();
   void add_series_lines();
+  void add_out_of_memory_marks();
   void add_linear_scaling();
   void add_memory_capacity();
   void add_measured_points();
@@ -101,8 +109,17 @@ class SweepChart {
   std::map<std::string, std::vector<int>> groups_;
   std::vector<const sim::ComparedPair*> measured_;
   double min_gpus_ = 0, max_gpus_ = 0, max_value_ = 0, min_value_ = 0;
-  QLogValueAxis* x_ = nullptr;
+  // A sweep whose configurations all have one GPU count (ZeRO stage x attention, say) puts its
+  // series side by side on a categorical axis, series k at x = k, instead of on one GPU count.
+  bool categorical_ = false;
+  std::vector<std::string> categories_;  // every series of the sweep, fitting or not
+  QAbstractAxis* x_ = nullptr;           // the GPU count (a logarithmic axis) or the series (a category axis)
+  double x_min_ = 0, x_max_ = 0;         // its range
   QAbstractAxis* y_ = nullptr;
+
+  [[nodiscard]] double x_of(const ResultRow& r) const;
+  [[nodiscard]] std::optional<double> measured_x(const sim::ComparedPair& pair) const;
+  [[nodiscard]] std::optional<double> linear_scaling_end() const;
 };
 
 // The measure of the chart's kind and the chart's title; false for a kind that is not a sweep chart.
@@ -201,16 +218,72 @@ void SweepChart::say_why_empty() {
                         : tr("no configuration of the sweep fits in memory")));
 }
 
+// Categorical when every configuration of the sweep has one GPU count and there are several
+// series: the categories are all the sweep's series, those that do not fit included.
+void SweepChart::choose_categories() {
+  std::set<int> gpu_counts;
+  for (const auto& r : rows_) {
+    gpu_counts.insert(r.gpus);
+    if (std::find(categories_.begin(), categories_.end(), r.series) == categories_.end())
+      categories_.push_back(r.series);
+  }
+  categorical_ = gpu_counts.size() == 1 && categories_.size() > 1;
+  if (!categorical_) categories_.clear();
+}
+
+// Where a row sits across: its GPU count, or its series' category.
+double SweepChart::x_of(const ResultRow& r) const {
+  if (!categorical_) return r.gpus;
+  return static_cast<double>(std::find(categories_.begin(), categories_.end(), r.series) - categories_.begin());
+}
+
+// A measurement's place across: its GPU count, or the category of the row it was paired with
+// (none when that row is not on the chart).
+std::optional<double> SweepChart::measured_x(const sim::ComparedPair& pair) const {
+  if (!categorical_) return pair.measured.gpus;
+  for (const auto& r : rows_)
+    if (m_.has(r) && r.gpus == pair.predicted.gpus && r.record.sweep_point == pair.predicted.sweep_point &&
+        r.record.step_time_s == pair.predicted.step_time_s)
+      return x_of(r);
+  return std::nullopt;
+}
+
+// Throughput: where linear scaling of the first series' smallest configuration ends (at the
+// most GPUs), so the axis reaches it.
+std::optional<double> SweepChart::linear_scaling_end() const {
+  if (kind_ != ChartKind::Throughput || categorical_ || order_.empty() || min_gpus_ >= max_gpus_) return std::nullopt;
+  const auto& first = groups_.at(order_.front());
+  const auto smallest = *std::min_element(first.begin(), first.end(), [&](int a, int b) {
+    return rows_[static_cast<std::size_t>(a)].gpus < rows_[static_cast<std::size_t>(b)].gpus;
+  });
+  const ResultRow& r0 = rows_[static_cast<std::size_t>(smallest)];
+  return m_.value(r0) * m_.factor * max_gpus_ / r0.gpus;
+}
+
 void SweepChart::add_axes() {
-  x_ = gpu_axis(min_gpus_, max_gpus_);
+  if (categorical_) {
+    auto* axis = new QCategoryAxis;
+    axis->setLabelsPosition(QCategoryAxis::AxisLabelsPositionCenter);
+    axis->setRange(-0.5, static_cast<double>(categories_.size()) - 0.5);
+    bool long_labels = false;
+    for (std::size_t k = 0; k < categories_.size(); ++k) {
+      axis->append(qs(categories_[k]), static_cast<double>(k) + 0.5);
+      long_labels = long_labels || categories_[k].size() > 14;
+    }
+    if (long_labels) axis->setLabelsAngle(-30);
+    axis->setTitleText(tr("configuration (%1 GPUs each)").arg(min_gpus_));
+    x_ = axis;
+    x_min_ = axis->min();
+    x_max_ = axis->max();
+  } else {
+    QLogValueAxis* axis = gpu_axis(min_gpus_, max_gpus_);
+    x_ = axis;
+    x_min_ = axis->min();
+    x_max_ = axis->max();
+  }
   if (kind_ == ChartKind::Throughput) {  // logarithmic: linear scaling is a straight line
-    auto* log = new QLogValueAxis;
-    log->setBase(10);
-    log->setLabelFormat("%g");
-    log->setTitleText(m_.title);
-    log->setMinorTickCount(8);
-    log->setRange(min_value_ / 1.5, max_value_ * 1.5);
-    y_ = log;
+    const double top = std::max(max_value_, linear_scaling_end().value_or(0));
+    y_ = log_value_axis(m_.title, min_value_ / 1.5, top * 1.5);
   } else if (kind_ == ChartKind::Scaling) {  // percent: 0 to 110, in tens
     auto* axis = new QValueAxis;
     axis->setTitleText(m_.title);
@@ -227,18 +300,29 @@ void SweepChart::add_axes() {
 
 // One line per series, its points in GPU order (the groups stay sorted so).
 void SweepChart::add_series_lines() {
-  for (const auto& label : order_) {
+  QStringList names;
+  for (std::size_t k = 0; k < order_.size(); ++k) {
+    const std::string& label = order_[k];
     auto& members = groups_[label];
     std::stable_sort(members.begin(), members.end(), [&](int a, int b) {
       return rows_[static_cast<std::size_t>(a)].gpus < rows_[static_cast<std::size_t>(b)].gpus;
     });
-    auto* line = new QLineSeries;
+    QXYSeries* line = nullptr;
+    if (categorical_) {  // one point per series: a marker the size of the others'
+      auto* points = new QScatterSeries;
+      points->setMarkerSize(12);
+      line = points;
+    } else {
+      line = new QLineSeries;
+      line->setPointsVisible(true);
+    }
     line->setName(label.empty() ? tr("predicted") : qs(label));
-    line->setPointsVisible(true);
+    line->setColor(series_color(static_cast<int>(k)));
+    names << line->name();
     ChartCanvas::Tips tips;
     for (int i : members) {
       const ResultRow& r = rows_[static_cast<std::size_t>(i)];
-      const QPointF p(r.gpus, m_.value(r) * m_.factor);
+      const QPointF p(x_of(r), m_.value(r) * m_.factor);
       line->append(p);
       tips.points.push_back(p);
       tips.texts.push_back(record_tooltip(r));
@@ -247,16 +331,40 @@ void SweepChart::add_series_lines() {
     add_with_axes(chart_, line, x_, y_);
     canvas_.add_points(line, std::move(tips));
   }
+  // The legend may shorten long names: hovering it gives them whole.
+  chart_->legend()->setToolTip(names.join("\n"));
+}
+
+// On a categorical axis, a configuration that does not fit is a red square on the axis (the
+// memory chart marks them at their memory, below; a logarithmic axis has no zero).
+void SweepChart::add_out_of_memory_marks() {
+  if (kind_ == ChartKind::Memory || kind_ == ChartKind::Throughput) return;
+  QScatterSeries* oom = failure_marks(tr("out of memory"));
+  ChartCanvas::Tips tips;
+  for (std::size_t i = 0; i < rows_.size(); ++i) {
+    const ResultRow& r = rows_[i];
+    if (!done(r) || r.record.feasible) continue;
+    const QPointF p(x_of(r), 0);
+    oom->append(p);
+    tips.points.push_back(p);
+    tips.texts.push_back(record_tooltip(r));
+    tips.rows.push_back(static_cast<int>(i));
+  }
+  if (oom->count() == 0) {
+    delete oom;
+    return;
+  }
+  canvas_.add_marks(oom, std::move(tips), x_, y_);
 }
 
 // Throughput: perfect scaling from the first series' smallest GPU count, for reference.
 void SweepChart::add_linear_scaling() {
-  if (order_.empty() || min_gpus_ >= max_gpus_) return;
-  const auto& first = groups_[order_.front()];
+  if (!linear_scaling_end()) return;
+  const auto& first = groups_[order_.front()];  // sorted by GPU count by add_series_lines
   const ResultRow& r0 = rows_[static_cast<std::size_t>(first.front())];
   QLineSeries* ideal = reference_line(
       tr("linear scaling of %1").arg(order_.front().empty() ? tr("the first point") : qs(order_.front())),
-      QColor(0x77, 0x77, 0x77), Qt::DotLine);
+      QColor(0x44, 0x44, 0x44), Qt::DashDotLine);
   const double v0 = m_.value(r0) * m_.factor;
   ideal->append(r0.gpus, v0);
   ideal->append(max_gpus_, v0 * max_gpus_ / r0.gpus);
@@ -273,7 +381,7 @@ void SweepChart::add_memory_capacity() {
     if (!done(r)) continue;
     capacities.insert(r.record.memory.capacity_bytes);
     if (!r.record.feasible) {
-      const QPointF p(r.gpus, memory(r));
+      const QPointF p(x_of(r), memory(r));
       oom->append(p);
       oom_tips.points.push_back(p);
       oom_tips.texts.push_back(record_tooltip(r));
@@ -283,8 +391,8 @@ void SweepChart::add_memory_capacity() {
   for (double capacity : capacities) {
     QLineSeries* line =
         reference_line(tr("capacity %1").arg(qs(sim::human_bytes(capacity))), QColor(0x55, 0x55, 0x55), Qt::DashLine);
-    line->append(x_->min(), capacity / kGiB);
-    line->append(x_->max(), capacity / kGiB);
+    line->append(x_min_, capacity / kGiB);
+    line->append(x_max_, capacity / kGiB);
     add_with_axes(chart_, line, x_, y_);
   }
   canvas_.add_marks(oom, std::move(oom_tips), x_, y_);
@@ -300,7 +408,9 @@ void SweepChart::add_measured_points() {
   ChartCanvas::Tips tips;
   for (const sim::ComparedPair* p : measured_) {
     const auto& r = p->measured;
-    const QPointF point(r.gpus, r.step_time_s * m_.factor);
+    const std::optional<double> x = measured_x(*p);
+    if (!x) continue;
+    const QPointF point(*x, r.step_time_s * m_.factor);
     points->append(point);
     tips.points.push_back(point);
     tips.texts.push_back(record_configuration(r) + "\nmeasured (" + qs(r.engine) + "): " + exact_time(r.step_time_s) +
@@ -312,8 +422,8 @@ void SweepChart::add_measured_points() {
     if (r.step_time_spread_s.second > r.step_time_spread_s.first) {
       auto* whisker = new QLineSeries;
       whisker->setPen(QPen(QColor(0x22, 0x22, 0x22), 1.5));
-      whisker->append(r.gpus, r.step_time_spread_s.first * m_.factor);
-      whisker->append(r.gpus, r.step_time_spread_s.second * m_.factor);
+      whisker->append(*x, r.step_time_spread_s.first * m_.factor);
+      whisker->append(*x, r.step_time_spread_s.second * m_.factor);
       add_with_axes(chart_, whisker, x_, y_);
       hide_legend_of(chart_, whisker);
     }
@@ -327,7 +437,7 @@ void SweepChart::add_selected_mark() {
   if (row < 0 || row >= static_cast<int>(rows_.size()) || !m_.has(rows_[static_cast<std::size_t>(row)])) return;
   const ResultRow& r = rows_[static_cast<std::size_t>(row)];
   QScatterSeries* mark = selection_ring(tr("selected"), 18);
-  mark->append(r.gpus, m_.value(r) * m_.factor);
+  mark->append(x_of(r), m_.value(r) * m_.factor);
   add_with_axes(chart_, mark, x_, y_);
 }
 

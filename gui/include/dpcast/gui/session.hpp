@@ -172,6 +172,7 @@ class Session : public QObject {
   void schedule_refresh();
   void refresh();
   void request_detail();
+  void show_a_configuration_that_fits();
   void update_comparison();
   void set_modified(bool modified);
   void set_stale(bool stale);
