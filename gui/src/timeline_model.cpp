@@ -48,7 +48,14 @@ Timeline timeline_from_trace(const models::Json& trace) {
   for (const auto& e : trace.at("traceEvents")) {
     const std::string ph = e.value("ph", std::string());
     const int pid = e.value("pid", 0);
-    if (ph == "M" && e.value("name", std::string()) == "process_name") {
+    if (ph == "C") {  // a link's utilisation (sim/link_load.hpp)
+      const std::string name = e.value("name", std::string());
+      auto link = std::find_if(t.links.begin(), t.links.end(), [&](const LinkTrack& l) { return l.name == name; });
+      if (link == t.links.end()) link = t.links.insert(t.links.end(), LinkTrack{name, {}});
+      link->points.emplace_back(e.value("ts", 0.0) / 1e6, e["args"].value("utilisation %", 0.0));
+      continue;
+    }
+    if (ph == "M" && e.value("name", std::string()) == "process_name" && (t.gpus == 0 || pid < t.gpus)) {
       if (pid >= static_cast<int>(t.rank_names.size())) t.rank_names.resize(static_cast<std::size_t>(pid) + 1);
       t.rank_names[static_cast<std::size_t>(pid)] = e["args"].value("name", std::string());
     }
@@ -64,6 +71,7 @@ Timeline timeline_from_trace(const models::Json& trace) {
     s.sequence = sequence[{pid * 4 + s.track, s.category}]++;
     t.spans.push_back(std::move(s));
   }
+  for (auto& link : t.links) std::stable_sort(link.points.begin(), link.points.end());
   return t;
 }
 

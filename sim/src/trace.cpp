@@ -5,6 +5,7 @@
 #include "dpcast/models/buckets.hpp"
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/trace_event.hpp"
+#include "dpcast/sim/link_load.hpp"
 #include "dpcast/sim/memory_model.hpp"
 #include "dpcast/sim/stragglers.hpp"
 
@@ -92,30 +93,81 @@ void compute_track(Json& events, const StepLayout& at, int rank, double factor) 
   }
 }
 
+// One collective on the communication track.
+struct CommSpan {
+  std::string name;
+  double start_s = 0;
+  double duration_s = 0;
+  Json args;
+  CollectiveOp op = CollectiveOp::AllReduce;
+  double bytes = 0;
+  std::string algorithm;
+};
+
 // The communication track: the buckets' collectives (every micro-step with ZeRO-2/3, else the
 // last), ZeRO-3's gathers, and ZeRO-1/2's gather after the optimizer, where the record puts them.
-void communication_track(Json& events, const StepLayout& at, int rank) {
+std::vector<CommSpan> communication_spans(const StepLayout& at) {
   const auto& r = at.r;
+  const CollectiveOp bucket_op = r.zero_stage == 0 ? CollectiveOp::AllReduce : CollectiveOp::ReduceScatter;
+  std::vector<CommSpan> spans;
   for (std::int64_t m = 0; m < r.grad_accumulation; ++m) {
     if (!at.synced_micro && m + 1 < r.grad_accumulation) continue;
     const std::string step = r.grad_accumulation > 1 ? " (micro-step " + std::to_string(m) + ")" : "";
     const double backward_start = r.marks.last_backward_start_s - at.shift(m);
     for (const auto& b : r.buckets)
-      events.push_back(
-          trace_event("bucket " + std::to_string(b.id) + " " + b.algorithm + step, "communication",
-                      backward_start + b.start_s, b.end_s - b.start_s, rank, 2,
-                      {{"bucket", b.id}, {"bytes", b.bytes}, {"layers", b.layers}, {"algorithm", b.algorithm}}));
+      spans.push_back({"bucket " + std::to_string(b.id) + " " + b.algorithm + step, backward_start + b.start_s,
+                       b.end_s - b.start_s,
+                       Json{{"bucket", b.id}, {"bytes", b.bytes}, {"layers", b.layers}, {"algorithm", b.algorithm}},
+                       bucket_op, b.bytes, b.algorithm});
     for (const auto& g : r.gathers)
       if (g.bucket >= 0)
-        events.push_back(trace_event("all-gather bucket " + std::to_string(g.bucket) + " (" + g.phase + ")" + step,
-                                     "communication", g.start_s - at.shift(m), g.end_s - g.start_s, rank, 2,
-                                     {{"gather", g.phase}, {"bytes", g.bytes}, {"algorithm", g.algorithm}}));
+        spans.push_back({"all-gather bucket " + std::to_string(g.bucket) + " (" + g.phase + ")" + step,
+                         g.start_s - at.shift(m), g.end_s - g.start_s,
+                         Json{{"gather", g.phase}, {"bytes", g.bytes}, {"algorithm", g.algorithm}},
+                         CollectiveOp::AllGather, g.bytes, g.algorithm});
   }
   for (const auto& g : r.gathers)
     if (g.bucket < 0)
-      events.push_back(trace_event("all-gather parameters (" + g.phase + ")", "communication", g.start_s,
-                                   g.end_s - g.start_s, rank, 2,
-                                   {{"gather", g.phase}, {"bytes", g.bytes}, {"algorithm", g.algorithm}}));
+      spans.push_back({"all-gather parameters (" + g.phase + ")", g.start_s, g.end_s - g.start_s,
+                       Json{{"gather", g.phase}, {"bytes", g.bytes}, {"algorithm", g.algorithm}},
+                       CollectiveOp::AllGather, g.bytes, g.algorithm});
+  return spans;
+}
+
+// Counter tracks, one per link the ranks shown leave by (link_load.hpp), under a process of
+// their own after the ranks': each collective sets its link's utilisation (%) while it runs.
+void link_counters(Json& events, const models::RunRecord& r, const models::Scenario& s,
+                   const std::vector<CommSpan>& spans, const std::vector<int>& ranks) {
+  if (r.gpus < 2 || spans.empty()) return;
+  const des::Layout layout = des::Layout::from(s);
+  const int pid = r.gpus;
+  events.push_back(metadata("process_name", pid, -1, "links (utilisation %)"));
+  std::vector<std::string> done;
+  for (const int rank : ranks) {
+    const auto links = rank_links(s, layout, rank);
+    std::vector<std::vector<double>> bytes;  // per span, per link
+    for (const auto& span : spans)
+      bytes.push_back(link_bytes(layout, schedule_algorithm(span.algorithm), span.op, span.bytes, rank));
+    for (std::size_t k = 0; k < links.size(); ++k) {
+      // A node's, leaf's or pod's link is the same for every rank under it: shown once.
+      if (std::find(done.begin(), done.end(), links[k].name) != done.end()) continue;
+      done.push_back(links[k].name);
+      const auto counter = [&](double t, double percent) {
+        events.push_back(Json{{"name", links[k].name},
+                              {"ph", "C"},
+                              {"ts", t * 1e6},
+                              {"pid", pid},
+                              {"args", {{"utilisation %", percent}}}});
+      };
+      counter(0, 0);
+      for (std::size_t i = 0; i < spans.size(); ++i) {
+        if (!(spans[i].duration_s > 0)) continue;
+        const double busy = bytes[i][k] / (spans[i].duration_s * links[k].capacity_bytes_per_s);
+        counter(spans[i].start_s, 100 * std::min(1.0, busy));
+        counter(spans[i].start_s + spans[i].duration_s, 0);
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -177,6 +229,7 @@ Json chrome_trace(const models::RunRecord& r, const models::Scenario& s, const s
       throw Error("no rank " + std::to_string(rank) + " in " + std::to_string(r.gpus) + " GPUs");
   const auto factors = draw_factors(s.training.compute_noise, r.gpus, 0);
   const StepLayout layout(r, s);
+  const std::vector<CommSpan> spans = communication_spans(layout);
   // The optimizer runs when every collective of the step is done; ZeRO-1/2's parameter gather
   // follows it, and the step ends with whichever is last.
   double final_gather = 0;
@@ -193,9 +246,11 @@ Json chrome_trace(const models::RunRecord& r, const models::Scenario& s, const s
     events.push_back(metadata("thread_name", rank, 1, "compute"));
     events.push_back(metadata("thread_name", rank, 2, "communication"));
     compute_track(events, layout, rank, r.gpus > 1 ? factors[static_cast<std::size_t>(rank)] : 1.0);
-    communication_track(events, layout, rank);
+    for (const auto& span : spans)
+      events.push_back(trace_event(span.name, "communication", span.start_s, span.duration_s, rank, 2, span.args));
     events.push_back(trace_event("optimizer", "optimizer", optimizer_start, r.breakdown.optimizer_s, rank, 1));
   }
+  link_counters(events, r, s, spans, ranks);
   return Json{{"traceEvents", events},
               {"displayTimeUnit", "ms"},
               {"otherData",

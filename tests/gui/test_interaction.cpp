@@ -645,6 +645,18 @@ class InteractionTest : public QObject {
     // Fewer ranks on the timeline.
     win.w.timeline_ranks()->setValue(2);
     QCOMPARE(static_cast<int>(win.s()->timeline()->timeline().rank_names.size()), 2);
+    // Below the ranks, the links they use (two nodes: the first rank's GPU link and the NICs
+    // of node 0), each busy while its collectives run.
+    ChartPanel* timeline = win.chart("timeline");
+    timeline->rebuild();
+    auto* y = qobject_cast<QCategoryAxis*>(timeline->chart()->axes(Qt::Vertical).value(0));
+    QVERIFY(y);
+    QVERIFY(y->categoriesLabels().contains("node 0 NICs (%)"));
+    QVERIFY(y->categoriesLabels().contains("GPU 0 link (%)"));
+    QVERIFY(!y->categoriesLabels().contains("GPU 1 link (%)"));
+    bool drawn = false;
+    for (QAbstractSeries* series : timeline->chart()->series()) drawn = drawn || series->name() == "link utilisation";
+    QVERIFY(drawn);
   }
 
   void hovering_a_point_gives_its_figures_with_units() {

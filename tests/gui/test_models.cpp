@@ -3,6 +3,9 @@
 #include <QAbstractItemModelTester>
 #include <QtTest>
 
+#include <algorithm>
+#include <set>
+
 #include "dpcast/gui/comparison_model.hpp"
 #include "dpcast/gui/item_roles.hpp"
 #include "dpcast/gui/plan_model.hpp"
@@ -213,6 +216,18 @@ class ModelsTest : public QObject {
       }
     }
     QCOMPARE(buckets, static_cast<int>(record.buckets.size()) * std::min(ranks, record.gpus));
+    // The links' counters: one track per counter name of the trace, its points in time order,
+    // each value a utilisation from 0 to 100%.
+    std::set<std::string> counters;
+    for (const auto& e : trace["traceEvents"])
+      if (e["ph"] == "C") counters.insert(e["name"].get<std::string>());
+    QCOMPARE(t.links.size(), counters.size());
+    QCOMPARE(t.links.empty(), record.gpus < 2);
+    for (const auto& link : t.links) {
+      QVERIFY(counters.count(link.name));
+      QVERIFY(std::is_sorted(link.points.begin(), link.points.end()));
+      for (const auto& [time, percent] : link.points) QVERIFY(percent >= 0 && percent <= 100);
+    }
     const QStringList lines = csv_lines(model);
     QCOMPARE(lines.size(), events + 1);
     QCOMPARE(lines[0], QString("rank,track,category,name,start_s,duration_s,detail"));

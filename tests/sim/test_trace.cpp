@@ -3,13 +3,18 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "dpcast/sim/analytical.hpp"
+#include "dpcast/sim/link_load.hpp"
 #include "dpcast/sim/trace.hpp"
 #include "test_catalogue.hpp"
 
 using namespace dpcast;
+
+using dpcast::models::Collective;
+using dpcast::sim::CollectiveOp;
 
 TEST(Trace, OneProcessPerRankWithComputeAndCommunicationTracks) {
   const auto s = test_support::scenario(R"(
@@ -133,5 +138,56 @@ TEST(Trace, RanksAreACountOrRanksAndRanges) {
   std::set<int> pids;
   const auto trace = sim::chrome_trace(r, s, sim::trace_ranks("1,6", r.gpus));
   for (const auto& e : trace.at("traceEvents")) pids.insert(e.at("pid").get<int>());
-  EXPECT_EQ(pids, (std::set<int>{1, 6}));
+  EXPECT_EQ(pids, (std::set<int>{1, 6, 8}));  // 8: their links' counters, after the 8 ranks
+}
+
+TEST(Trace, LinkCountersSayHowBusyEachLinkIsDuringEachCollective) {
+  // 4 test-nodes (4 GPUs, 4 NICs of 10 GB/s each) spread one per leaf at 2:1: a ring
+  // all-reduce of n sends 2(p-1)/p·n out of every GPU, every node and every leaf (one hop of
+  // each of the 4 channel rings crosses each boundary). Each collective's counter is those
+  // bytes over its time and the link's bandwidth: 100 GB/s GPU link, 40 GB/s NICs, 20 GB/s
+  // uplink (the node's share at 2:1).
+  const auto s = test_support::scenario(R"(
+model: gpt2-small
+cluster: {node: test-node, nodes: 4, network: {nodes_per_leaf: 8, oversubscription: 2}, placement: spread}
+training: {micro_batch: 2, seq_len: 128}
+data_parallel: {collective: ring}
+)");
+  const auto layout = sim::des::Layout::from(s);
+  const auto links = sim::rank_links(s, layout, 5);
+  ASSERT_EQ(links.size(), 3u);
+  EXPECT_EQ(links[0].name, "GPU 5 link");
+  EXPECT_EQ(links[1].name, "node 1 NICs");
+  EXPECT_EQ(links[2].name, "leaf 1 uplink");
+  EXPECT_DOUBLE_EQ(links[0].capacity_bytes_per_s, 100e9);
+  EXPECT_DOUBLE_EQ(links[1].capacity_bytes_per_s, 40e9);
+  EXPECT_DOUBLE_EQ(links[2].capacity_bytes_per_s, 20e9);
+  const double n = 64e6, ring = 2.0 * 15 / 16 * n;
+  const auto bytes = sim::link_bytes(layout, Collective::Ring, CollectiveOp::AllReduce, n, 5);
+  ASSERT_EQ(bytes.size(), 3u);
+  for (double b : bytes) EXPECT_NEAR(b, ring, 1e-3);
+
+  const auto r = sim::AnalyticalEngine{}.predict(s, s.model.build(s.seq_len()));
+  const auto trace = sim::chrome_trace(r, s, std::vector<int>{0, 5});
+  std::map<std::string, std::vector<double>> busy;  // link -> the utilisation each collective sets
+  for (const auto& e : trace.at("traceEvents")) {
+    if (e.at("ph") != "C") continue;
+    EXPECT_EQ(e.at("pid").get<int>(), 16);  // the links' process, after the ranks'
+    const double percent = e.at("args").at("utilisation %");
+    if (percent > 0) busy[e.at("name")].push_back(percent);
+  }
+  EXPECT_EQ(busy.size(), 6u);  // GPU 0 and 5, nodes 0 and 1, leaves 0 and 1
+  const auto& b = r.buckets.back();
+  const double seconds = b.end_s - b.start_s;
+  ASSERT_EQ(busy["leaf 1 uplink"].size(), r.buckets.size());
+  EXPECT_NEAR(busy["leaf 1 uplink"].back(), 100 * std::min(1.0, 2.0 * 15 / 16 * b.bytes / (seconds * 20e9)), 1e-9);
+  EXPECT_NEAR(busy["node 1 NICs"].back(), 100 * 2.0 * 15 / 16 * b.bytes / (seconds * 40e9), 1e-9);
+  // The uplink is the ring's bottleneck: the largest buckets keep it nearly busy, the NICs half.
+  EXPECT_GT(*std::max_element(busy["leaf 1 uplink"].begin(), busy["leaf 1 uplink"].end()), 75);
+  // One GPU: no links.
+  const auto one = test_support::scenario(
+      "model: gpt2-small\ncluster: {node: test-node, nodes: 1, gpus_per_node: 1}\n"
+      "training: {seq_len: 64}\n");
+  const auto solo = sim::chrome_trace(sim::AnalyticalEngine{}.predict(one, one.model.build(64)), one, 1);
+  for (const auto& e : solo.at("traceEvents")) EXPECT_NE(e.at("ph"), "C");
 }

@@ -23,8 +23,16 @@ struct TimelineSpan {
   int sequence = 0;    // place among the spans of its category on its track (alternate shades)
 };
 
+/// A link the ranks shown use, and its utilisation over the step: (time, percent) from the
+/// trace's counter events, each value holding until the next.
+struct LinkTrack {
+  std::string name;  // "node 0 NICs", "leaf 1 uplink", "GPU 0 link"
+  std::vector<std::pair<double, double>> points;
+};
+
 struct Timeline {
   std::vector<TimelineSpan> spans;
+  std::vector<LinkTrack> links;
   std::vector<std::string> rank_names;  // "rank 0 (node 0, GPU 0)"
   int gpus = 0;                         // ranks in the configuration (the trace shows the first few)
   double step_time_s = 0;

@@ -3,6 +3,8 @@
 // chrome://tracing open: one process per rank, compute on thread 1 and communication on
 // thread 2, bucket id, bytes and algorithm in the args. Ranks compute at their own speed
 // (compute noise) and meet at the collectives, which start when the slowest rank is ready.
+// With more than one GPU, a last process ("links (utilisation %)", pid = the GPU count) holds
+// a counter track ("ph": "C") per link the ranks shown use (link_load.hpp).
 #include <string>
 #include <vector>
 
