@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <set>
@@ -41,9 +42,60 @@ void reject_duplicate_keys(const YAML::Node& root, const std::string& file) {
     }
   }
 }
+// The first byte of `text` that is not part of well-formed UTF-8 (RFC 3629: no overlong
+// forms, no surrogates, nothing above U+10FFFF), or npos.
+std::size_t first_bad_utf8(const std::string& text) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  for (std::size_t i = 0; i < text.size();) {
+    const unsigned char c = byte(i);
+    std::size_t length = 0;
+    unsigned char low = 0x80, high = 0xBF;  // the second byte's range
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if (c >= 0xC2 && c <= 0xDF)
+      length = 2;
+    else if (c == 0xE0)
+      length = 3, low = 0xA0;
+    else if (c == 0xED)
+      length = 3, high = 0x9F;
+    else if (c >= 0xE1 && c <= 0xEF)
+      length = 3;
+    else if (c == 0xF0)
+      length = 4, low = 0x90;
+    else if (c >= 0xF1 && c <= 0xF3)
+      length = 4;
+    else if (c == 0xF4)
+      length = 4, high = 0x8F;
+    else
+      return i;
+    if (i + length > text.size() || byte(i + 1) < low || byte(i + 1) > high) return i;
+    for (std::size_t k = 2; k < length; ++k)
+      if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return i;
+    i += length;
+  }
+  return std::string::npos;
+}
+
+// Text that is not UTF-8 (a Latin-1 name, say) is refused where it is, before YAML reads it:
+// it could not be written into JSON records later.
+void require_utf8(const std::string& text, const std::string& file) {
+  const std::size_t bad = first_bad_utf8(text);
+  if (bad == std::string::npos) return;
+  const auto line_start = text.rfind('\n', bad == 0 ? 0 : bad - 1);
+  const int line =
+      1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
+  const int column = static_cast<int>(line_start == std::string::npos || bad == 0 ? bad + 1 : bad - line_start);
+  char hex[8];
+  std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[bad]));
+  throw Error(SourceLocation{file, line, column}, "",
+              std::string("not UTF-8 text (byte ") + hex + "); save the file as UTF-8");
+}
 }  // namespace
 
 YAML::Node load_yaml_text(const std::string& text, const std::string& file) {
+  require_utf8(text, file);
   YAML::Node root;
   try {
     root = YAML::Load(text);

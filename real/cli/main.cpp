@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "backends.hpp"
+#include "dpcast/models/atomic_file.hpp"
 #include "dpcast/models/error.hpp"
 
 namespace dpcast::cli {
@@ -30,6 +31,11 @@ namespace {
 // Checks that do not depend on the backend's hardware, before anything starts.
 void check_options(const Options& o) {
   if (o.microbench && o.output.empty()) throw Error("--microbench: needs -o FILE for the raw measurements");
+  // Where the results go is checked now, not after the run (-o /dev/null, a folder).
+  for (const std::string* path : {&o.output, &o.trace}) {
+    if (*path == "-") throw Error("-o, --trace: dpcast-train prints its progress on standard output; give a file name");
+    if (!path->empty()) models::check_output_path(*path);
+  }
   const std::string built = built_backends();
   if ((o.backend == "cpu" && built.find("cpu") == std::string::npos) ||
       (o.backend == "cuda" && built.find("cuda") == std::string::npos))
@@ -54,7 +60,10 @@ int main(int argc, char** argv) {
       "<workers> (cuBLAS, NCCL)"};
   Options o;
   app.add_option("scenario", o.scenario, "Scenario file (YAML or JSON; with --microbench, adds its shapes)");
-  app.add_option("-o,--output", o.output, "Write the measured record here (default: <scenario stem>-measured.json)");
+  app.add_option("-o,--output", o.output, "Write the measured record here (default: <scenario stem>-measured.json)")
+      ->check(CLI::Validator(
+          [](std::string& value) { return value.empty() ? std::string("expected a file name") : std::string(); },
+          "FILE", "output file"));
   app.add_option("--trace", o.trace, "Write one measured step as a Chrome trace (Perfetto): one process per rank");
   app.add_option("--steps", o.steps, "Measured steps (default 20)")->check(CLI::Range(1, 1000000));
   app.add_option("--warmup", o.warmup, "Steps run first and not measured (default 3)")->check(CLI::Range(0, 1000000));

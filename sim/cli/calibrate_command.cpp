@@ -136,6 +136,7 @@ sim::Calibration from_log(const sim::AllreduceLog& log, const std::string& file,
 
 int cmd_calibrate(const CalibrateArgs& a) {
   if (a.output.empty()) throw Error("dpcast calibrate: -o PROFILE is required (where to write the profile)");
+  models::check_output_path(a.output);  // before the micro-benchmarks, not after
   const auto& catalogue = models::Catalogue::builtin();
   if (a.backend != "cpu" && a.backend != "cuda")
     throw Error("dpcast calibrate: --backend: expected cpu or cuda, got '" + a.backend + "'");
@@ -186,15 +187,18 @@ int cmd_calibrate(const CalibrateArgs& a) {
                                        link.empty() ? "shared-memory" : link));
   }
   if (!a.name.empty()) profile.name = a.name;
-  if (profile.name.empty()) profile.name = std::filesystem::path(a.output).stem().string();
+  if (profile.name.empty())
+    profile.name = a.output == "-" ? "calibrated" : std::filesystem::path(a.output).stem().string();
   const std::string text =
       "# A calibrated hardware profile, written by dpcast calibrate: use it with\n"
       "#   dpcast predict SCENARIO --profile " +
       a.output + "\n" + models::profile_yaml(profile);
   (void)models::parse_profile(text, a.output);  // what we write reads back
-  models::write_file_atomically(a.output, text);
-  for (const auto& line : report) std::cout << line << "\n";
-  std::cout << "wrote " << a.output << "\n";
+  models::write_output(a.output, text);
+  // With -o - the profile is standard output, so the report goes to standard error.
+  std::ostream& report_to = a.output == "-" ? std::cerr : std::cout;
+  for (const auto& line : report) report_to << line << "\n";
+  if (a.output != "-") std::cout << "wrote " << a.output << "\n";
   return 0;
 }
 

@@ -8,6 +8,14 @@
 #include "commands.hpp"
 
 namespace dpcast::cli {
+namespace {
+// -o, --trace: a file name, or - for standard output; -o '' is not standard output by accident.
+const CLI::Validator kOutputName(
+    [](std::string& value) {
+      return value.empty() ? std::string("expected a file name, or - for standard output") : "";
+    },
+    "FILE", "output file");
+}  // namespace
 
 Command add_predict(CLI::App& app) {
   auto a = std::make_shared<PredictArgs>();
@@ -18,9 +26,11 @@ Command add_predict(CLI::App& app) {
   predict->add_option("--engine", a->engine,
                       "des (SimGrid: shared links, contention) or analytical (closed forms). Default: des for "
                       "scenarios of up to 16 configurations, analytical for larger sweeps");
-  predict->add_option("-o,--output", a->output, "Write to this file (atomically) instead of stdout");
+  predict->add_option("-o,--output", a->output, "Write to this file (atomically) instead of stdout")
+      ->check(kOutputName);
   predict->add_flag("--summary", a->summary, "JSON without the per-layer and per-bucket entries");
-  predict->add_option("--trace", a->trace, "Write one step as a Chrome trace (Perfetto): one process per rank");
+  predict->add_option("--trace", a->trace, "Write one step as a Chrome trace (Perfetto): one process per rank")
+      ->check(kOutputName);
   predict->add_option("--trace-ranks", a->trace_ranks,
                       "Ranks in the trace: the first N (default 8), or ranks and ranges such as 0,32,64 or 0-3,60-63");
   predict->add_option("--point", a->point, "With --trace, of a sweep: the configuration to trace (1 = the first)")
@@ -44,7 +54,8 @@ Command add_compare(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   compare->add_option("--max-mape", a->max_mape, "Exit status 1 when the MAPE exceeds this many percent")
       ->check(CLI::NonNegativeNumber);
-  compare->add_option("-o,--output", a->output, "Write to this file (atomically) instead of stdout");
+  compare->add_option("-o,--output", a->output, "Write to this file (atomically) instead of stdout")
+      ->check(kOutputName);
   compare->add_flag("--predict", a->predict,
                     "Predict every measured record again from the scenario it carries, and compare with that");
   compare->add_option("--engine", a->engine, "With --predict: des (default) or analytical");
@@ -70,7 +81,7 @@ Command add_record(CLI::App& app) {
   record->add_option("--backward", a->figures.backward_s, "Measured backward seconds per step");
   record->add_option("--exposed-comm", a->figures.exposed_comm_s, "Measured seconds waiting for communication");
   record->add_option("--engine", a->figures.engine, "What measured it: pytorch, megatron, ... (default external)");
-  record->add_option("-o,--output", a->output, "Write to this file (atomically) instead of stdout");
+  record->add_option("-o,--output", a->output, "Write to this file (atomically) instead of stdout")->check(kOutputName);
   return {record, false, [a](MpiSweep&) { return cmd_record(*a); }};
 }
 
@@ -103,7 +114,7 @@ Command add_calibrate(CLI::App& app) {
                         "The collective of an nccl-tests log: all_reduce, all_gather, reduce_scatter, broadcast, "
                         "reduce (default: the log's \"Collective test starting\" line, else all_reduce)");
   calibrate->add_option("--name", a->name, "Profile name (default: the output file's name)");
-  calibrate->add_option("-o,--output", a->output, "Where to write the profile (YAML, atomically)");
+  calibrate->add_option("-o,--output", a->output, "Where to write the profile (YAML, atomically)")->check(kOutputName);
   calibrate->add_option("--base", a->base, "Start from this profile and add what is measured or imported");
   calibrate->add_option("--from-microbench", a->microbench,
                         "Fit this dpcast-train --microbench output instead of running it");
@@ -136,7 +147,7 @@ Command add_plan(CLI::App& app) {
       ->check(CLI::Range(0, 1 << 30));
   auto* plan_json = plan->add_flag("--json", a->json, "JSON: the front, each point with its scenario YAML");
   plan->add_flag("--csv", a->csv, "CSV: one row per front point")->excludes(plan_json);
-  plan->add_option("-o,--output", a->output, "Write to this file (atomically) instead of stdout");
+  plan->add_option("-o,--output", a->output, "Write to this file (atomically) instead of stdout")->check(kOutputName);
   return {plan, false, [a](MpiSweep&) { return cmd_plan(*a); }};
 }
 
@@ -150,7 +161,8 @@ Command add_validate(CLI::App& app) {
   auto* validate_json = validate->add_flag("--json", a->json, "JSON: every case, and per data set its statistics");
   validate->add_flag("--csv", a->csv, "CSV: one row per case")->excludes(validate_json);
   validate->add_flag("--summary", a->summary, "Only the table per data set");
-  validate->add_option("-o,--output", a->output, "Write to this file (atomically) instead of stdout");
+  validate->add_option("-o,--output", a->output, "Write to this file (atomically) instead of stdout")
+      ->check(kOutputName);
   validate->add_flag("--check", a->check,
                      "Exit status 1 when a data set's MAPE is above its bound in bounds.yaml, or the bound is stale");
   validate->add_flag(
@@ -198,7 +210,8 @@ Command add_collective(CLI::App& app) {
   collective->add_option("--engine", a->engine, "analytical (default) or des");
   auto* json = collective->add_flag("--json", a->json, "JSON: per GPU count, its rows");
   collective->add_flag("--csv", a->csv, "CSV: one row per GPU count and size")->excludes(json);
-  collective->add_option("-o,--output", a->output, "Write to this file (atomically) instead of stdout");
+  collective->add_option("-o,--output", a->output, "Write to this file (atomically) instead of stdout")
+      ->check(kOutputName);
   return {collective, false, [a](MpiSweep&) { return cmd_collective(*a); }};
 }
 

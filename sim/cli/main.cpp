@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "dpcast/models/atomic_file.hpp"
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/yaml_reader.hpp"
 #include "mpi_sweep.hpp"
@@ -54,7 +55,11 @@ int main(int argc, char** argv) {
   try {
     cli::MpiSweep world;  // under mpirun: predict splits its sweep, other commands run on rank 0
     for (const cli::Command& command : commands)
-      if (*command.sub) return command.every_rank || world.writes() ? command.run(world) : 0;
+      if (*command.sub) {
+        const int status = command.every_rank || world.writes() ? command.run(world) : 0;
+        models::write_stdout("");  // what is still buffered: a full disk or a closed pipe is an error
+        return status;
+      }
   } catch (const Error& e) {
     std::cerr << e.what() << "\n";
     return 2;

@@ -17,11 +17,7 @@
 namespace dpcast::cli {
 
 void emit(const std::string& text, const std::string& output) {
-  if (output.empty()) {
-    std::cout << text;
-  } else {
-    models::write_file_atomically(output, text);
-  }
+  models::write_output(output.empty() ? "-" : output, text);
 }
 
 namespace {
@@ -103,8 +99,7 @@ int cmd_predict(const PredictArgs& a, MpiSweep& sweep) {
                 std::to_string(records.front().micro_batch) + " does not fit in memory: " +
                     sim::out_of_memory_text(records.front()) + remedies(scenarios.front()));
   if (!a.trace.empty())
-    models::write_file_atomically(a.trace,
-                                  sim::chrome_trace(records[traced], scenarios[traced], trace_ranks).dump() + "\n");
+    models::write_output(a.trace, sim::chrome_trace(records[traced], scenarios[traced], trace_ranks).dump() + "\n");
   emit(a.json  ? sim::records_json(records, !a.summary)
        : a.csv ? sim::predict_csv(records)
                : sim::predict_table(records),

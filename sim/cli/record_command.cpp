@@ -51,10 +51,7 @@ int cmd_record(const RecordArgs& a) {
     throw Error("dpcast record: " + option_of(e.key_path()) + ": " + e.detail());
   }
   const std::string text = models::to_json(r, false).dump(2) + "\n";
-  if (a.output.empty() || a.output == "-")
-    std::cout << text;
-  else
-    models::write_file_atomically(a.output, text);
+  models::write_output(a.output.empty() ? "-" : a.output, text);
   return 0;
 }
 

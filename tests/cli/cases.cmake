@@ -398,3 +398,19 @@ if(DPCAST_HAVE_DES)
                   "numbers from calibrated profile cpu-2core-dev: dpcast compare measured 6.6% MAPE over 8 measured configurations"
                   predict scenarios/examples/cpu-mlp.yaml --profile scenarios/profiles/cpu-2core-dev.yaml)
 endif()
+
+# ---- Output: only regular files, checked standard output (issue 19) ----
+dpcast_cli_error(output_device
+                 "/dev/null: not a regular file (a device, FIFO or socket); results are written to regular files only"
+                 predict scenarios/quickstart.yaml --engine analytical -o /dev/null)
+dpcast_cli_error(output_folder "tests: is a folder; give a file name" predict scenarios/quickstart.yaml --engine analytical -o tests)
+# (through sh: a CMake list cannot hold an empty argument)
+add_test(NAME cli.error.output_empty_name
+         COMMAND sh -c "\"$0\" predict scenarios/quickstart.yaml -o '' 2> \"$1\" >/dev/null; rc=$?; grep -qx 'dpcast: --output: expected a file name, or - for standard output (see dpcast --help)' \"$1\" && test $rc -eq 2"
+                 $<TARGET_FILE:dpcast> ${CMAKE_CURRENT_BINARY_DIR}/output_empty_name.err
+         WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+dpcast_cli_test(output_dash_is_stdout 0 "GPUs  batch  step" predict scenarios/quickstart.yaml --engine analytical -o -)
+# A full disk on standard output: an error, not exit 0 with nothing written.
+add_test(NAME cli.error.stdout_full
+         COMMAND sh -c "$<TARGET_FILE:dpcast> predict scenarios/quickstart.yaml --engine analytical > /dev/full 2> \"$1\"; rc=$?; grep -qx 'standard output: cannot write: No space left on device' \"$1\" && test $rc -eq 2" sh ${CMAKE_CURRENT_BINARY_DIR}/stdout_full.err
+         WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})

@@ -583,4 +583,16 @@ TEST(Scenario, WiderZooModelKeepsItsFeedForwardRatio) {
 }
 
 }  // namespace
+TEST(Scenario, TextThatIsNotUtf8IsRefusedWhereItIs) {
+  // A Latin-1 name (é as the single byte 0xE9) would break every JSON record written later.
+  EXPECT_EQ(error_of("name: caf\xe9\n" + kHeader), "s.yaml:1:10: not UTF-8 text (byte 0xE9); save the file as UTF-8");
+  EXPECT_EQ(one("name: caf\xc3\xa9\n" + kHeader).name, "caf\xc3\xa9");  // the same in UTF-8
+  // Overlong forms, surrogates, a sequence cut short: refused, on their own line.
+  EXPECT_EQ(error_of(kHeader + "name: a\xc0\x80\n"), "s.yaml:5:8: not UTF-8 text (byte 0xC0); save the file as UTF-8");
+  EXPECT_EQ(error_of(kHeader + "name: \xed\xa0\x80\n"),
+            "s.yaml:5:7: not UTF-8 text (byte 0xED); save the file as UTF-8");
+  EXPECT_EQ(error_of(kHeader + "name: x\xf0\x9f"), "s.yaml:5:8: not UTF-8 text (byte 0xF0); save the file as UTF-8");
+  EXPECT_EQ(one(kHeader + "name: \xf0\x9f\x9a\x80\n").name, "\xf0\x9f\x9a\x80");  // four bytes, U+1F680
+}
+
 }  // namespace dpcast::models

@@ -74,3 +74,10 @@ dpcast_train_test(two_threads 0 "2 threads per rank" tests/real/scenarios/tiny-g
 # ---- A sweep point chosen with --config trains ----
 dpcast_train_test(sweep_config 0 "step time: median" ${REAL_BAD}/sweep.yaml --config 1 --steps 2 --warmup 1
                   -o ${CMAKE_CURRENT_BINARY_DIR}/sweep-config-1.json)
+
+# ---- Where the record goes is checked before training (issue 19) ----
+dpcast_train_error(output_device
+  "/dev/null: not a regular file (a device, FIFO or socket); results are written to regular files only"
+  scenarios/real/mlp-cpu.yaml -o /dev/null)
+dpcast_train_error(output_stdout "-o, --trace: dpcast-train prints its progress on standard output; give a file name"
+  scenarios/real/mlp-cpu.yaml -o -)

@@ -6,6 +6,8 @@ set(CHECK_CLI ${PROJECT_SOURCE_DIR}/tests/cli/check_cli.cmake)
 set(CHECK_CLI_MATCH ${PROJECT_SOURCE_DIR}/tests/real/check_cli_match.cmake)
 set(REAL_BAD tests/real/bad)
 set(NO_GPU "CUDA_VISIBLE_DEVICES=-1")
+# Where the record would go: these runs stop before writing one (-o must name a regular file).
+set(NEVER_WRITTEN ${CMAKE_CURRENT_BINARY_DIR}/no-device-record.json)
 
 function(dpcast_train_cuda_error name message)
   add_test(NAME real.cuda.cli.error.${name}
@@ -24,17 +26,17 @@ function(dpcast_train_cuda_no_device name)
            WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 endfunction()
 
-dpcast_train_cuda_no_device(one_process tests/real/scenarios/tiny-gpt-1x4.yaml --backend cuda --steps 1 -o /dev/null)
+dpcast_train_cuda_no_device(one_process tests/real/scenarios/tiny-gpt-1x4.yaml --backend cuda --steps 1 -o ${NEVER_WRITTEN})
 # Two workers forked by the launcher: rank 0 reports, both exit 2, the launcher adds nothing.
 dpcast_train_cuda_no_device(two_workers tests/real/scenarios/tiny-gpt-2x2.yaml --backend cuda --gpus 2 --steps 1
-                            -o /dev/null)
-dpcast_train_cuda_no_device(microbench --microbench --quick --backend cuda -o /dev/null)
+                            -o ${NEVER_WRITTEN})
+dpcast_train_cuda_no_device(microbench --microbench --quick --backend cuda -o ${NEVER_WRITTEN})
 # The CUDA example scenarios pass every check before the GPU is looked for.
 dpcast_train_cuda_no_device(example_gpt2_small scenarios/real/gpt2-small-cuda.yaml --config 1 --backend cuda --steps 1
-                            -o /dev/null)
-dpcast_train_cuda_no_device(example_gpt scenarios/real/gpt-cuda.yaml --backend cuda --gpus 2 --steps 1 -o /dev/null)
+                            -o ${NEVER_WRITTEN})
+dpcast_train_cuda_no_device(example_gpt scenarios/real/gpt-cuda.yaml --backend cuda --gpus 2 --steps 1 -o ${NEVER_WRITTEN})
 # The CUDA backend takes every precision (the CPU backend only fp32): bf16 gets as far as the GPU.
-dpcast_train_cuda_no_device(bf16_accepted ${REAL_BAD}/bf16.yaml --backend cuda --steps 1 -o /dev/null)
+dpcast_train_cuda_no_device(bf16_accepted ${REAL_BAD}/bf16.yaml --backend cuda --steps 1 -o ${NEVER_WRITTEN})
 
 # Wrong use, found before any GPU is looked for.
 dpcast_train_cuda_error(wrong_world_size

@@ -13,10 +13,16 @@ namespace {
 
 constexpr double kBoundSeconds = 30;
 
+// Where the record would go: these runs die before writing one (-o must name a regular file).
+std::string never_written() {
+  return ::testing::TempDir() + "dead-rank-record.json";
+}
+
 TEST(DeadRank, OthersExitWithAMessageWithinSeconds) {
   const Finished f = run(mpirun(2,
                                 "tests/real/scenarios/tiny-gpt-2x2.yaml --steps 200 --fault-kill-rank 1 "
-                                "--fault-kill-step 3 -o /dev/null"),
+                                "--fault-kill-step 3 -o " +
+                                    never_written()),
                          60);
   EXPECT_NE(f.status, 0) << f.output;
   EXPECT_NE(f.status, 124) << "timed out:\n" << f.output;
@@ -41,8 +47,8 @@ TEST(DeadRank, AHungRankTripsTheWatchdog) {
     SCOPED_TRACE("--progress " + progress);
     const Finished f = run(mpirun(2,
                                   "tests/real/scenarios/tiny-gpt-2x2.yaml --steps 200 --fault-stop-rank 1 "
-                                  "--fault-stop-step 3 --comm-timeout 2 -o /dev/null --progress " +
-                                      progress),
+                                  "--fault-stop-step 3 --comm-timeout 2 -o " +
+                                      never_written() + " --progress " + progress),
                            60);
     expect_watchdog_fired(f);
   }
