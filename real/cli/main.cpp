@@ -28,6 +28,11 @@ std::string built_backends() {
 
 namespace {
 
+// -o: a name; -o '' would otherwise mean the default file.
+const CLI::Validator kFileName(
+    [](std::string& value) { return value.empty() ? std::string("expected a file name") : std::string(); }, "FILE",
+    "output file");
+
 // Checks that do not depend on the backend's hardware, before anything starts.
 void check_options(const Options& o) {
   if (o.microbench && o.output.empty()) throw Error("--microbench: needs -o FILE for the raw measurements");
@@ -61,9 +66,7 @@ int main(int argc, char** argv) {
   Options o;
   app.add_option("scenario", o.scenario, "Scenario file (YAML or JSON; with --microbench, adds its shapes)");
   app.add_option("-o,--output", o.output, "Write the measured record here (default: <scenario stem>-measured.json)")
-      ->check(CLI::Validator(
-          [](std::string& value) { return value.empty() ? std::string("expected a file name") : std::string(); },
-          "FILE", "output file"));
+      ->check(cli::kFileName);
   app.add_option("--trace", o.trace, "Write one measured step as a Chrome trace (Perfetto): one process per rank");
   app.add_option("--steps", o.steps, "Measured steps (default 20)")->check(CLI::Range(1, 1000000));
   app.add_option("--warmup", o.warmup, "Steps run first and not measured (default 3)")->check(CLI::Range(0, 1000000));

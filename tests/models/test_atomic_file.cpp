@@ -54,7 +54,7 @@ TEST(AtomicFile, WritesNewAndRegularFilesAndThroughLinksToThem) {
   EXPECT_TRUE(fs::is_symlink(link)) << "the link stays a link";
   EXPECT_EQ(read(file), "three\n");
   for (const auto& entry : fs::directory_iterator(dir.path()))  // no temporary left behind
-    EXPECT_EQ(entry.path().filename().string().rfind(".", 0), std::string::npos) << entry.path();
+    EXPECT_EQ(entry.path().filename().string().rfind('.', 0), std::string::npos) << entry.path();
 }
 
 TEST(AtomicFile, RefusesDevicesFoldersAndNoName) {
