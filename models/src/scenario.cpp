@@ -56,23 +56,11 @@ int ClusterSpec::fabric_leaves() const {
 }
 
 bool ClusterSpec::spans_leaves() const {
-  if (network.topology == Topology::SingleSwitch) return false;
-  const auto counts = nodes_per_fabric_leaf(*this);
-  return std::count_if(counts.begin(), counts.end(), [](int n) { return n > 0; }) > 1;
+  return place_job(*this).spans_leaves();
 }
 
 bool ClusterSpec::spans_pods() const {
-  if (!spans_leaves() || network.levels != 3) return false;
-  const auto counts = nodes_per_fabric_leaf(*this);
-  const int per_pod = leaves_per_pod();
-  int first = -1;
-  for (std::size_t leaf = 0; leaf < counts.size(); ++leaf) {
-    if (counts[leaf] == 0) continue;
-    const int pod = static_cast<int>(leaf) / per_pod;
-    if (first >= 0 && pod != first) return true;
-    first = pod;
-  }
-  return false;
+  return place_job(*this).spans_pods();
 }
 
 std::int64_t Scenario::seq_len() const {

@@ -46,12 +46,11 @@ std::vector<RankLink> rank_links(const models::Scenario& s, const des::Layout& l
   return links;
 }
 
-std::vector<double> link_bytes(const des::Layout& l, models::Collective algorithm, CollectiveOp op, double bytes,
-                               int rank) {
+std::vector<double> link_bytes(const des::Layout& l, const des::Schedule& schedule, int rank) {
   const Position at = position(l, rank);
   const bool leaves = !l.leaves.empty(), pods = !l.pods.empty();
   double gpu = 0, nic = 0, leaf = 0, pod = 0;
-  for (const auto& step : des::make_schedule(algorithm, op, bytes, l).steps)
+  for (const auto& step : schedule.steps)
     for (const auto& flow : step.flows) {
       const double moved = flow.bytes * step.repeat;
       const Position from = position(l, flow.src), to = position(l, flow.dst);

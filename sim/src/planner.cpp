@@ -318,12 +318,11 @@ std::vector<PlanGpuBest> best_per_gpu(const Space& space, const models::PlanSpec
                                       const std::vector<std::size_t>& indices, const std::vector<PlanPoint>& front,
                                       [[maybe_unused]] const PlanOptions& options) {
   const auto& all = space.candidates;
-  const auto as_point = [&](std::optional<std::size_t> index) -> std::optional<PlanPoint> {
-    if (!index) return std::nullopt;
-    PlanPoint p = point_of(space, *index);
-    const std::string label = plan_point_label(p);
+  const auto as_point = [&](std::size_t index) -> PlanPoint {
+    const std::string label = space.label(all[index]);
     for (const auto& f : front)
       if (plan_point_label(f) == label) return f;
+    PlanPoint p = point_of(space, index);
 #ifdef DPCAST_HAVE_DES
     if (p.analytical.gpus <= options.confirm_up_to_gpus) p.des = DesEngine{}.predict(p.scenario, space.graph, {false});
 #endif
@@ -337,7 +336,10 @@ std::vector<PlanGpuBest> best_per_gpu(const Space& space, const models::PlanSpec
       if (!cheapest || all[i].cost < all[*cheapest].cost) cheapest = i;
       if (!fastest || all[i].time_s < all[*fastest].time_s) fastest = i;
     }
-    best.push_back({gpu, as_point(cheapest), as_point(fastest)});
+    PlanGpuBest entry{gpu, std::nullopt, std::nullopt};
+    if (cheapest) entry.cheapest = as_point(*cheapest);
+    if (fastest) entry.fastest = fastest == cheapest ? entry.cheapest : as_point(*fastest);  // one point: played once
+    best.push_back(std::move(entry));
   }
   return best;
 }

@@ -142,12 +142,14 @@ void link_counters(Json& events, const models::RunRecord& r, const models::Scena
   const des::Layout layout = des::Layout::from(s);
   const int pid = r.gpus;
   events.push_back(metadata("process_name", pid, -1, "links (utilisation %)"));
+  std::vector<des::Schedule> schedules;  // per span, the same for every rank
+  for (const auto& span : spans)
+    schedules.push_back(des::make_schedule(schedule_algorithm(span.algorithm), span.op, span.bytes, layout));
   std::vector<std::string> done;
   for (const int rank : ranks) {
     const auto links = rank_links(s, layout, rank);
     std::vector<std::vector<double>> bytes;  // per span, per link
-    for (const auto& span : spans)
-      bytes.push_back(link_bytes(layout, schedule_algorithm(span.algorithm), span.op, span.bytes, rank));
+    for (const auto& schedule : schedules) bytes.push_back(link_bytes(layout, schedule, rank));
     for (std::size_t k = 0; k < links.size(); ++k) {
       // A node's, leaf's or pod's link is the same for every rank under it: shown once.
       if (std::find(done.begin(), done.end(), links[k].name) != done.end()) continue;

@@ -163,7 +163,8 @@ data_parallel: {collective: ring}
   EXPECT_DOUBLE_EQ(links[1].capacity_bytes_per_s, 40e9);
   EXPECT_DOUBLE_EQ(links[2].capacity_bytes_per_s, 20e9);
   const double n = 64e6, ring = 2.0 * 15 / 16 * n;
-  const auto bytes = sim::link_bytes(layout, Collective::Ring, CollectiveOp::AllReduce, n, 5);
+  const auto bytes =
+      sim::link_bytes(layout, sim::des::make_schedule(Collective::Ring, CollectiveOp::AllReduce, n, layout), 5);
   ASSERT_EQ(bytes.size(), 3u);
   for (double b : bytes) EXPECT_NEAR(b, ring, 1e-3);
 

@@ -120,7 +120,8 @@ struct ClusterSpec {
   /// enough for the nodes.
   [[nodiscard]] int fabric_leaves() const;
   /// Whether traffic between some nodes crosses leaf uplinks (a fat-tree or rail-optimized
-  /// network whose placement puts the nodes under more than one leaf; see placement.hpp).
+  /// network whose placement puts the nodes under more than one leaf: place_job, so the
+  /// cluster must be resolved).
   [[nodiscard]] bool spans_leaves() const;
   /// Whether some traffic crosses pod uplinks (three levels, nodes placed in more than one pod).
   [[nodiscard]] bool spans_pods() const;

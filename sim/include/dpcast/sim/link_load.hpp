@@ -29,9 +29,10 @@ struct RankLink {
 /// them. Names count nodes, leaves and pods of the job (leaf 0 is its first).
 [[nodiscard]] std::vector<RankLink> rank_links(const models::Scenario& scenario, const des::Layout& layout, int rank);
 
-/// Bytes one collective sends out through each of rank_links' links (same order).
-[[nodiscard]] std::vector<double> link_bytes(const des::Layout& layout, models::Collective algorithm, CollectiveOp op,
-                                             double bytes, int rank);
+/// Bytes one collective, as the flows of `schedule` (des::make_schedule on `layout`), sends out
+/// through each of rank_links' links (same order). The schedule is the same for every rank:
+/// make it once per collective.
+[[nodiscard]] std::vector<double> link_bytes(const des::Layout& layout, const des::Schedule& schedule, int rank);
 
 /// The flow schedule a record's algorithm label stands for: an α-β algorithm by its name,
 /// NCCL's choices ("nccl ring/LL128", "nccl tree/Simple", ...) and anything else as the ring.
