@@ -127,6 +127,13 @@ Link read_link(const fs::path& file) {
   l.bandwidth_bytes_per_s = r.positive_number("bandwidth_bytes_per_s");
   l.latency_s = r.required("latency_s").as_number_at_least(0);
   if (auto v = r.optional("nccl_bandwidth_bytes_per_s")) l.nccl_bandwidth_bytes_per_s = v->as_positive_number();
+  if (auto v = r.optional("nccl_achieved_bandwidth_bytes_per_s")) {
+    l.nccl_achieved_bandwidth_bytes_per_s = v->as_positive_number();
+    if (l.nccl_achieved_bandwidth_bytes_per_s > l.nccl_bandwidth())
+      v->fail(
+          "above the link's bandwidth as NCCL sees it (nccl_bandwidth_bytes_per_s, else bandwidth_bytes_per_s); "
+          "a measured cap is below it");
+  }
   r.finish();
   return l;
 }

@@ -149,6 +149,8 @@ std::optional<NcclTopology> nccl_topology(const models::ClusterSpec& c) {
     if (achieved->reference_network_latency_s && c.nodes > 1)
       t.extra_network_hop_us = std::max(0.0, c.nic_link->latency_s - *achieved->reference_network_latency_s) * 1e6;
   }
+  if (c.nodes > 1 && c.nic_link->nccl_achieved_bandwidth_bytes_per_s > 0)
+    t.network_achieved_gbps = c.nics * c.nic_link->nccl_achieved_bandwidth_bytes_per_s / kGB;
   t.time_ratio = (c.nodes > 1 ? c.nic_link : c.intra_link)->nccl_time_ratio;
   t.runtime_channels = std::min(32, 2 * t.ring.channels);
   if (cc == 90 && c.nodes > 1 && t.ring.bw_intra > 45.0 && t.runtime_channels < 16)

@@ -101,13 +101,30 @@ bool enabled(const Context& c, int a, int p) {
   }
 }
 
+// The bytes one direction of a node's NICs carries per byte of the collective (algorithm
+// bandwidth): a ring's every step crosses a node boundary as often as its bus bytes (2(n-1)/n
+// for all-reduce, (n-1)/n for all-gather and reduce-scatter); a tree sends each byte up and
+// down once through an inner node (2), but between two nodes the roots exchange it once each
+// way (1); PAT, one GPU per node, forwards (n-1)/n.
+double nic_bytes_per_byte(const Context& c, int a) {
+  const double n = c.t.ranks;
+  switch (a) {
+    case kRing:
+      return c.steps / n;
+    case kTree:
+    case kNvlsTree:
+      return c.t.nodes == 2 ? 1.0 : 2.0;
+    default:  // PAT
+      return (n - 1) / n;
+  }
+}
+
 // ncclTopoTuneModel: the algorithm bandwidth (GB/s) of a x p. `achieved`: what the hardware
 // gives rather than what NCCL's model expects (nccl_achieved).
 double bandwidth(const Context& c, int a, int p, bool achieved = false) {
   const NcclTopology& t = c.t;
   const NcclGraph& g = *graph_of(t, a);
-  const bool nic_bound_tree = achieved && a == kTree && t.nodes == 2;
-  double bw = t.nodes <= 2 && !nic_bound_tree ? g.bw_intra : g.bw_inter;
+  double bw = t.nodes <= 2 ? g.bw_intra : g.bw_inter;
   if (a == kNvls) bw = std::min(g.bw_intra, g.bw_inter);
   if (a == kNvlsTree) bw = std::min(g.bw_intra, t.nodes <= 2 ? g.bw_inter : g.bw_inter / 2);
   double bus = g.channels * bw;
@@ -122,11 +139,15 @@ double bandwidth(const Context& c, int a, int p, bool achieved = false) {
     bus = std::min(bus * (t.nodes == 1 ? 7.0 / 9.0 : 120.0 / 128.0),
                    g.channels * kPerChannelTreeLL128[c.arch][c.node_band]);
   if (a == kTree && g.simple_tree_pattern) bus *= 0.85;
-  if (a == kPat) return bus * 0.75;  // not converted (2.23+)
-  const double ratio = a == kRing                       ? static_cast<double>(t.ranks) / c.steps
+  const double ratio = a == kPat                        ? 0.75  // not converted (2.23+)
+                       : a == kRing                     ? static_cast<double>(t.ranks) / c.steps
                        : (a == kNvls || a == kNvlsTree) ? 5.0 / 6.0
                                                         : 0.5;
-  return bus * ratio;
+  const double algorithm_bw = bus * ratio;
+  // What a node's NICs are measured to carry bounds every algorithm that crosses them.
+  if (achieved && t.nodes > 1 && a != kNvls && t.network_achieved_gbps > 0)
+    return std::min(algorithm_bw, t.network_achieved_gbps / nic_bytes_per_byte(c, a));
+  return algorithm_bw;
 }
 
 // ncclTopoTuneModel: the latency (us) of a x p, before the ring's plateau.

@@ -35,13 +35,16 @@ TEST(Hardware, BuiltinHasEveryLink) {
   const Catalogue& c = Catalogue::builtin();
   for (const char* name :
        {"nvlink2", "nvlink3", "nvlink4", "nvlink5", "pcie3-x16", "pcie4-x16", "pcie5-x16", "ib-edr", "ib-hdr", "ib-ndr",
-        "eth-10g", "eth-25g", "eth-100g", "eth-200g", "eth-400g", "efa-100g", "shared-memory", "upi2"}) {
+        "eth-10g", "eth-25g", "eth-100g", "eth-200g", "eth-400g", "efa-100g", "efa2-100g", "shared-memory", "upi2"}) {
     const Link* l = c.find_link(name);
     ASSERT_NE(l, nullptr) << name;
     EXPECT_GT(l->bandwidth_bytes_per_s, 0) << name;
     EXPECT_GE(l->latency_s, 0) << name;
   }
-  EXPECT_EQ(c.links().size(), 18u);
+  EXPECT_EQ(c.links().size(), 19u);
+  // First-generation EFA is measured below line rate for NCCL (NVIDIA/nccl#527); EFAv2 is not.
+  EXPECT_EQ(c.link("efa-100g").nccl_achieved_bandwidth_bytes_per_s, 7.67e9);
+  EXPECT_EQ(c.link("efa2-100g").nccl_achieved_bandwidth_bytes_per_s, 0.0);
   // InfiniBand NDR: 400 Gb/s per direction = 50 GB/s.
   EXPECT_EQ(c.link("ib-ndr").bandwidth_bytes_per_s, 50e9);
 }
@@ -167,6 +170,20 @@ TEST_F(TempCatalogue, UnknownKeyInLinkFile) {
                                  "latency_s: 1.0e-6\n"
                                  "latency_us: 1\n");
   EXPECT_EQ(load_error(), file + ":4:1: latency_us: unknown key (did you mean 'latency_s'?)");
+}
+
+// A measured NCCL bandwidth caps the link: it is read, and one above the link itself is an error.
+TEST_F(TempCatalogue, NcclAchievedBandwidthIsACapBelowTheLink) {
+  write("links/l3.yaml",
+        "name: l3\nbandwidth_bytes_per_s: 1.0e+9\nlatency_s: 0\nnccl_achieved_bandwidth_bytes_per_s: 6.0e+8\n");
+  EXPECT_EQ(Catalogue::load(dir_.string()).link("l3").nccl_achieved_bandwidth_bytes_per_s, 6e8);
+  EXPECT_EQ(Catalogue::load(dir_.string()).link("l1").nccl_achieved_bandwidth_bytes_per_s, 0.0);
+  const std::string file =
+      write("links/l3.yaml",
+            "name: l3\nbandwidth_bytes_per_s: 1.0e+9\nlatency_s: 0\nnccl_achieved_bandwidth_bytes_per_s: 2.0e+9\n");
+  EXPECT_EQ(load_error(), file +
+                              ":4:38: nccl_achieved_bandwidth_bytes_per_s: above the link's bandwidth as NCCL sees it "
+                              "(nccl_bandwidth_bytes_per_s, else bandwidth_bytes_per_s); a measured cap is below it");
 }
 
 TEST_F(TempCatalogue, NameMustMatchFileStem) {

@@ -20,11 +20,11 @@ inline models::Catalogue test_catalogue() {
   g.memory_efficiency = 1;
   g.price_per_hour = 3.6;
   c.add(g);
-  c.add(models::Link{"fast", "", 100e9, 1e-6, 0, {}, {}, {}});
-  c.add(models::Link{"nic", "", 10e9, 5e-6, 0, {}, {}, {}});
-  c.add(models::Link{"slow", "", 1e9, 20e-6, 0, {}, {}, {}});
-  c.add(models::Link{"far", "", 100e9, 1e-3, 0, {}, {}, {}});
-  c.add(models::Link{"socket", "", 50e9, 0, 0, {}, {}, {}});
+  c.add(models::Link{"fast", "", 100e9, 1e-6, 0, 0, {}, {}, {}});
+  c.add(models::Link{"nic", "", 10e9, 5e-6, 0, 0, {}, {}, {}});
+  c.add(models::Link{"slow", "", 1e9, 20e-6, 0, 0, {}, {}, {}});
+  c.add(models::Link{"far", "", 100e9, 1e-3, 0, 0, {}, {}, {}});
+  c.add(models::Link{"socket", "", 50e9, 0, 0, 0, {}, {}, {}});
   models::NodePreset n;
   n.name = "test-node";
   n.gpu = "test-gpu";

@@ -234,6 +234,41 @@ TEST(NcclTuning, AchievedAddsTheNetworksLatencyAndThePipelineFill) {
   EXPECT_DOUBLE_EQ(topology("p4d-24xlarge", 1).extra_network_hop_us, 0.0);
 }
 
+// A NIC link measured below what NCCL's model expects of it (first-generation EFA: 7.67 GB/s
+// per interface, NVIDIA/nccl#527) caps what crosses a node's NICs in the achieved costs:
+// two p4d, 1 GiB ring/Simple, whose NICs carry its bus bandwidth: min(4 channels x 12 GB/s,
+// 4 x 7.67) = 30.68 GB/s, algorithm bandwidth x 16 / 30. NCCL's own choice does not see the cap; one node, NVLS and
+// p5's second-generation EFA have none.
+TEST(NcclTuning, AMeasuredNicBandwidthCapsWhatCrossesTheNetwork) {
+  auto t = topology("p4d-24xlarge", 2);
+  EXPECT_DOUBLE_EQ(t.network_achieved_gbps, 4 * 7.67);
+  t.only_algorithm = NcclAlgorithm::Ring;
+  t.only_protocol = NcclProtocol::Simple;
+  const auto choice = sim::nccl_choice(t, CollectiveOp::AllReduce, GiB);
+  ASSERT_EQ(choice.channels, 4);
+  EXPECT_NEAR(choice.bandwidth_bytes_per_s, 4 * 12.0e9 * 16 / 30, 1e3);  // the model's
+  const auto achieved = sim::nccl_achieved(t, choice, CollectiveOp::AllReduce, GiB);
+  EXPECT_NEAR(achieved.bandwidth_bytes_per_s, 4 * 7.67e9 * 16 / 30, 1e3);
+  auto uncapped = t;
+  uncapped.network_achieved_gbps = 0;
+  EXPECT_EQ(sim::nccl_choice(uncapped, CollectiveOp::AllReduce, GiB).time_s, choice.time_s);
+  EXPECT_NEAR(sim::nccl_achieved(uncapped, choice, CollectiveOp::AllReduce, GiB).bandwidth_bytes_per_s,
+              choice.bandwidth_bytes_per_s, 1e3);
+  EXPECT_DOUBLE_EQ(topology("p4d-24xlarge", 1).network_achieved_gbps, 0.0);
+  EXPECT_DOUBLE_EQ(topology("p5-48xlarge", 2).network_achieved_gbps, 0.0);
+  // NCCL's own 2-node tree: bw_intra 24 (twice the NIC's 12), 4 x 24 x 0.92 x 0.5 = 44.16 GB/s
+  // of algorithm bandwidth; the two roots exchange each byte once each way, so the NICs carry
+  // the algorithm bandwidth and cap it at 30.68: busbw 30.68 x 30 / 16 = 57.5 GB/s, where
+  // NVIDIA/nccl#527 measured 57.17 on two p4d.
+  auto tree = topology("p4d-24xlarge", 2);
+  tree.only_algorithm = NcclAlgorithm::Tree;
+  tree.only_protocol = NcclProtocol::Simple;
+  const auto tree_choice = sim::nccl_choice(tree, CollectiveOp::AllReduce, GiB);
+  EXPECT_NEAR(tree_choice.bandwidth_bytes_per_s, 4 * 24 * 0.92 * 0.5 * 1e9, 1e3);
+  EXPECT_NEAR(sim::nccl_achieved(tree, tree_choice, CollectiveOp::AllReduce, GiB).bandwidth_bytes_per_s, 4 * 7.67e9,
+              1e3);
+}
+
 // NCCL_ALGO / NCCL_PROTO as scenario keys: NCCL chooses among what they leave; where they leave
 // nothing for a collective, predicting fails as NCCL does; they need NCCL and `collective: auto`.
 TEST(NcclTuning, AlgorithmAndProtocolKeysRestrictNcclsChoice) {

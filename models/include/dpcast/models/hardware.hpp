@@ -93,6 +93,12 @@ struct Link {
   // NVLink links x NCCL's per-link figure of the GPU generation, PCIe width x rate / 80, a
   // NIC's speed / 8. 0: the nominal bandwidth.
   double nccl_bandwidth_bytes_per_s = 0;
+  // The bus bandwidth NCCL is measured to reach per such NIC on a large all-reduce across
+  // nodes, where that is below what NCCL's model expects of the link (a transport or plugin
+  // that does not reach line rate). It caps what NCCL moves through a node's NICs in the
+  // achieved costs (sim::nccl_achieved); NCCL's own choice still sees nccl_bandwidth().
+  // 0: no cap.
+  double nccl_achieved_bandwidth_bytes_per_s = 0;
   // A calibrated profile's (dpcast calibrate --nccl-tests): measured nccl-tests time over
   // dpcast's NCCL time, by message size (bytes). Collectives NCCL runs over this link (the
   // intra-node link on one node, the NIC link across nodes) take their time times it. Empty

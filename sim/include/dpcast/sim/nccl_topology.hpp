@@ -54,6 +54,9 @@ struct NcclTopology {
   double latency_factor = 1.0;
   double pipeline_factor = 0.0;
   double extra_network_hop_us = 0.0;
+  // What a node's NICs are measured to carry for NCCL (GB/s, models::Link::
+  // nccl_achieved_bandwidth_bytes_per_s x NICs); 0: no cap. Achieved costs only.
+  double network_achieved_gbps = 0.0;
   // A calibrated profile's measured / modelled time by size for the link NCCL's traffic is
   // bound by (models::Link::nccl_time_ratio: the NIC link across nodes, else the intra link).
   models::EfficiencyCurve time_ratio;
