@@ -7,10 +7,13 @@
 // A rank that dies or hangs ends the job with an error on every rank (exit status 1).
 #include <CLI/CLI.hpp>
 
+#include <cmath>
 #include <iostream>
+#include <sstream>
 
 #include "backends.hpp"
 #include "dpcast/models/atomic_file.hpp"
+#include "dpcast/models/cli_numbers.hpp"
 #include "dpcast/models/error.hpp"
 
 namespace dpcast::cli {
@@ -35,6 +38,9 @@ const CLI::Validator kFileName(
 
 // Checks that do not depend on the backend's hardware, before anything starts.
 void check_options(const Options& o) {
+  if (!std::isfinite(o.comm_timeout_s) || o.comm_timeout_s <= 0)
+    throw Error("--comm-timeout: expected a finite number of seconds above 0, got " +
+                (std::ostringstream() << o.comm_timeout_s).str());
   if (o.microbench && o.output.empty()) throw Error("--microbench: needs -o FILE for the raw measurements");
   // Where the results go is checked now, not after the run (-o /dev/null, a folder).
   for (const std::string* path : {&o.output, &o.trace}) {
@@ -70,7 +76,7 @@ int main(int argc, char** argv) {
   app.add_option("--trace", o.trace, "Write one measured step as a Chrome trace (Perfetto): one process per rank");
   app.add_option("--steps", o.steps, "Measured steps (default 20)")->check(CLI::Range(1, 1000000));
   app.add_option("--warmup", o.warmup, "Steps run first and not measured (default 3)")->check(CLI::Range(0, 1000000));
-  app.add_option("--lr", o.lr, "Learning rate (default: 0.1 for sgd, 1e-3 for adam)")->check(CLI::PositiveNumber);
+  app.add_option("--lr", o.lr, "Learning rate (default: 0.1 for sgd, 1e-3 for adam)")->check(cli_numbers::kPositive);
   app.add_option("--seed", o.seed, "Seed of the initial weights and the synthetic data (default 1)");
   auto* threads =
       app.add_option("--threads", o.threads, "CPU compute threads per rank (OpenBLAS and kernels; default 1)")
@@ -88,7 +94,7 @@ int main(int argc, char** argv) {
                  "--microbench: sizes in bytes of the element-wise operands and all-reduces (default: 4 KiB..64 MiB "
                  "and 1 KiB..256 MiB by powers of 4)")
       ->needs(bench)
-      ->check(CLI::PositiveNumber);
+      ->check(cli_numbers::kPositive);
   app.add_flag("--compute-on-rank-0", o.compute_on_lead_only,
                "--microbench: matrix products and element-wise kernels on rank 0 alone only (by default, with "
                "several ranks, also on every rank at once)")
@@ -100,9 +106,8 @@ int main(int argc, char** argv) {
                                   "test (MPI_Test between layers)")
                        ->check(CLI::IsMember({"test", "thread"}))
                        ->group("");
-  app.add_option("--comm-timeout", o.comm_timeout_s, "Seconds any collective may take before the run fails")
-      ->check(CLI::PositiveNumber)
-      ->group("");
+  // Hidden: CLI11 drops a hidden option's name from its errors, so check_options checks it.
+  app.add_option("--comm-timeout", o.comm_timeout_s, "Seconds any collective may take before the run fails")->group("");
   app.add_option("--dump-weights", o.dump_weights, "Write the final weights (raw floats) here")->group("");
   app.add_option("--fault-kill-rank", o.kill_rank)->group("");
   app.add_option("--fault-kill-step", o.kill_step)->group("");

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "dpcast/models/cli_numbers.hpp"
 
 namespace dpcast::cli {
 namespace {
@@ -34,7 +35,7 @@ Command add_predict(CLI::App& app) {
   predict->add_option("--trace-ranks", a->trace_ranks,
                       "Ranks in the trace: the first N (default 8), or ranks and ranges such as 0,32,64 or 0-3,60-63");
   predict->add_option("--point", a->point, "With --trace, of a sweep: the configuration to trace (1 = the first)")
-      ->check(CLI::PositiveNumber);
+      ->check(cli_numbers::kPositive);
   predict->add_option("--profile", a->profile,
                       "A calibrated hardware profile (dpcast calibrate): measured efficiencies and link alpha-beta "
                       "replace the catalogue's for the GPUs and links it names");
@@ -51,9 +52,9 @@ Command add_compare(CLI::App& app) {
   compare
       ->add_option("--tolerance", a->tolerance,
                    "Exit status 1 when any pair's step-time error exceeds this many percent")
-      ->check(CLI::NonNegativeNumber);
+      ->check(cli_numbers::kNonNegative);
   compare->add_option("--max-mape", a->max_mape, "Exit status 1 when the MAPE exceeds this many percent")
-      ->check(CLI::NonNegativeNumber);
+      ->check(cli_numbers::kNonNegative);
   compare->add_option("-o,--output", a->output, "Write to this file (atomically) instead of stdout")
       ->check(kOutputName);
   compare->add_flag("--predict", a->predict,
@@ -69,7 +70,7 @@ Command add_record(CLI::App& app) {
       "record", "Write a measured run record of a scenario from a step time measured elsewhere (your own run)");
   record->add_option("scenario", a->scenario, "The scenario that describes the run (YAML or JSON)")->required();
   record->add_option("--point", a->point, "Of a sweep: the configuration measured (1 = the first)")
-      ->check(CLI::PositiveNumber);
+      ->check(cli_numbers::kPositive);
   record->add_option("--step-time", a->step_time_s, "Measured seconds per training step (median)");
   record->add_option("--tokens-per-s", a->tokens_per_s,
                      "Measured tokens per second, all GPUs (instead of --step-time)");
@@ -135,12 +136,13 @@ Command add_plan(CLI::App& app) {
                                   "Size a cluster: the Pareto front of time to train against cost, under a "
                                   "deadline, a budget and a maximum global batch (the scenario's plan section)");
   plan->add_option("scenario", a->scenario, "Scenario with a plan section")->required();
-  plan->add_option("--tokens", a->tokens, "Tokens to train on (overrides plan.target)")->check(CLI::PositiveNumber);
-  plan->add_option("--samples", a->samples, "Samples to train on (overrides plan.target)")->check(CLI::PositiveNumber);
-  plan->add_option("--deadline-hours", a->deadline_hours, "Deadline in hours")->check(CLI::PositiveNumber);
-  plan->add_option("--budget", a->budget_usd, "Budget in USD")->check(CLI::PositiveNumber);
+  plan->add_option("--tokens", a->tokens, "Tokens to train on (overrides plan.target)")->check(cli_numbers::kPositive);
+  plan->add_option("--samples", a->samples, "Samples to train on (overrides plan.target)")
+      ->check(cli_numbers::kPositive);
+  plan->add_option("--deadline-hours", a->deadline_hours, "Deadline in hours")->check(cli_numbers::kPositive);
+  plan->add_option("--budget", a->budget_usd, "Budget in USD")->check(cli_numbers::kPositive);
   plan->add_option("--max-global-batch", a->max_global_batch, "Largest global batch in samples")
-      ->check(CLI::PositiveNumber);
+      ->check(cli_numbers::kPositive);
   plan->add_option("--price", a->prices, "GPU=USD per GPU-hour, overriding the catalogue and the plan (repeatable)");
   plan->add_option("--confirm-up-to", a->confirm_up_to,
                    "Play front points of at most this many GPUs on the DES (default 1024; 0: none)")

@@ -240,6 +240,16 @@ dpcast_cli_test(compare_within_tolerance 0 "MAPE" compare ${RECORDS}/mlp-predict
                 --tolerance 10.5 --max-mape 10.5)
 dpcast_cli_test(compare_beyond_tolerance 1 "MAPE" compare ${RECORDS}/mlp-predicted.json ${RECORDS}/mlp-measured.json
                 --tolerance 9.5)
+# A number option is a finite number: CLI11's own checks let nan through (every comparison with
+# NaN is false) and answered inf with a 309-digit range.
+dpcast_cli_error(tolerance_nan "dpcast: --tolerance: expected a finite number of 0 or more, got nan (see dpcast --help)"
+                 compare ${RECORDS}/mlp-predicted.json ${RECORDS}/mlp-measured.json --tolerance nan)
+dpcast_cli_error(max_mape_negative "dpcast: --max-mape: expected a finite number of 0 or more, got -1 (see dpcast --help)"
+                 compare ${RECORDS}/mlp-predicted.json ${RECORDS}/mlp-measured.json --max-mape -1)
+dpcast_cli_error(plan_budget_nan "dpcast: --budget: expected a finite number above 0, got nan (see dpcast --help)"
+                 plan scenarios/examples/plan-gpt2-xl.yaml --budget nan)
+dpcast_cli_error(plan_tokens_inf "dpcast: --tokens: expected a finite number above 0, got inf (see dpcast --help)"
+                 plan scenarios/examples/plan-gpt2-xl.yaml --tokens inf)
 dpcast_cli_test(compare_beyond_max_mape 1 "MAPE" compare ${RECORDS}/mlp-predicted.json ${RECORDS}/mlp-measured.json
                 --max-mape 5)
 dpcast_cli_test(compare_json 0 "\"mape\": 0.1" compare ${RECORDS}/mlp-predicted.json ${RECORDS}/mlp-measured.json --json)

@@ -22,6 +22,10 @@ function(dpcast_train_test name expect_rc expect_stdout)
 endfunction()
 
 # ---- Bad input, one class each ----
+dpcast_train_error(comm_timeout_nan "--comm-timeout: expected a finite number of seconds above 0, got nan"
+  scenarios/real/mlp-cpu.yaml --comm-timeout nan)
+dpcast_train_error(lr_nan "dpcast-train: --lr: expected a finite number above 0, got nan (see dpcast-train --help)"
+  scenarios/real/mlp-cpu.yaml --lr nan)
 if(NOT TARGET dpcast_real_cuda)
   # A build without the CUDA toolkit (tests/real/cuda/cli.cmake covers the builds with it).
   dpcast_train_error(cuda_not_built "--backend: 'cuda' is not available in this build (backends: cpu)"
