@@ -176,10 +176,18 @@ std::string suggestion(std::string_view word, const std::vector<std::string>& ca
   return best ? " (did you mean '" + *best + "'?)" : "";
 }
 
+namespace {
+// A scalar written in quotes (YAML's non-specific tag "!"): text, even where it spells a number.
+bool quoted(const YAML::Node& node) {
+  return node.IsScalar() && node.Tag() == "!";
+}
+}  // namespace
+
 std::string describe(const YAML::Node& node) {
   if (!node.IsDefined() || node.IsNull()) return "nothing";
   if (node.IsSequence()) return "a list";
   if (node.IsMap()) return "a map";
+  if (quoted(node)) return "\"" + node.Scalar() + "\" (a quoted string: write numbers without quotes)";
   return node.Scalar();
 }
 
@@ -199,7 +207,7 @@ std::string YamlValue::as_string() const {
 
 namespace {
 std::optional<double> parse_number(const YAML::Node& node) {
-  if (!node.IsScalar()) return std::nullopt;
+  if (!node.IsScalar() || quoted(node)) return std::nullopt;
   const std::string& s = node.Scalar();
   if (s.empty()) return std::nullopt;
   char* end = nullptr;

@@ -167,6 +167,17 @@ TEST(Scenario, GpusNotDivisibleByGpusPerNode) {
             "s.yaml:5:9: cluster.gpus: 16 GPUs disagree with nodes x gpus_per_node = 8");
 }
 
+// A number in quotes is text: "8" is not read as 8 (YAML and JSON alike), nor '25' as 25.
+TEST(Scenario, QuotedNumbersAreText) {
+  EXPECT_EQ(error_of("model: gpt2-small\ncluster:\n  node: dgx-h100\n  nodes: \"8\"\n"),
+            "s.yaml:4:10: cluster.nodes: expected a positive integer, got \"8\" (a quoted string: write numbers "
+            "without quotes)");
+  const std::string bucket =
+      error_of("model: gpt2-small\ncluster: {node: dgx-h100, nodes: 1}\ndata_parallel: {bucket_mb: '25'}\n");
+  EXPECT_NE(bucket.find("data_parallel.bucket_mb: expected"), std::string::npos) << bucket;
+  EXPECT_NE(bucket.find("got \"25\" (a quoted string"), std::string::npos) << bucket;
+}
+
 TEST(Scenario, NegativeNodes) {
   EXPECT_EQ(error_of("model: gpt2-small\ncluster:\n  node: dgx-h100\n  nodes: -2\n"),
             "s.yaml:4:10: cluster.nodes: expected a positive integer, got -2");
