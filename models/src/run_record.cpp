@@ -1,5 +1,7 @@
 #include "dpcast/models/run_record.hpp"
 
+#include <cmath>
+
 #include "dpcast/models/error.hpp"
 
 namespace dpcast::models {
@@ -115,6 +117,32 @@ template <typename T>
 T get_or(const json& j, const char* key, T fallback, const std::string& path) {
   return j.contains(key) ? get<T>(j, key, path) : fallback;
 }
+
+// A count (GPUs, nodes, a batch): a whole JSON number of at least `least`. nlohmann's get<int>
+// truncates 2.5 to 2.
+std::int64_t get_count(const json& j, const char* key, const std::string& path, std::int64_t least = 1) {
+  if (!j.contains(key)) throw Error(SourceLocation{}, path + key, "missing in run record");
+  const json& v = j.at(key);
+  if (!v.is_number()) throw Error(SourceLocation{}, path + key, "has the wrong type in run record");
+  const bool whole = v.is_number_integer() || (v.is_number_float() && v.get<double>() == std::floor(v.get<double>()));
+  if (!whole || v.get<double>() < static_cast<double>(least) || v.get<double>() > 9.0e15)
+    throw Error(
+        SourceLocation{}, path + key,
+        "expected a whole number of at least " + std::to_string(least) + ", got " + v.dump() + " in run record");
+  return v.get<std::int64_t>();
+}
+std::int64_t get_count_or(const json& j, const char* key, std::int64_t fallback, const std::string& path,
+                          std::int64_t least = 1) {
+  return j.contains(key) ? get_count(j, key, path, least) : fallback;
+}
+
+// A time a step or its part took: a finite number above 0.
+double get_seconds(const json& j, const char* key, const std::string& path) {
+  const auto v = get<double>(j, key, path);
+  if (!std::isfinite(v) || v <= 0)
+    throw Error(SourceLocation{}, path + key, "expected a time above 0 s, got " + j.at(key).dump() + " in run record");
+  return v;
+}
 }  // namespace
 
 namespace {
@@ -147,13 +175,13 @@ void read_config(const json& j, RunRecord& r) {
   r.gpu = get<std::string>(c, "gpu", "config.");
   r.node = get_or<std::string>(c, "node", "", "config.");
   r.network = get_or<std::string>(c, "network", "", "config.");
-  r.nodes = get<int>(c, "nodes", "config.");
-  r.gpus_per_node = get<int>(c, "gpus_per_node", "config.");
-  r.gpus = get<int>(c, "gpus", "config.");
-  r.micro_batch = get<std::int64_t>(c, "micro_batch", "config.");
-  r.seq_len = get_or<std::int64_t>(c, "seq_len", 0, "config.");
-  r.grad_accumulation = get_or<std::int64_t>(c, "grad_accumulation", 1, "config.");
-  r.global_batch = get_or<std::int64_t>(c, "global_batch", r.gpus * r.micro_batch * r.grad_accumulation, "config.");
+  r.nodes = static_cast<int>(get_count(c, "nodes", "config."));
+  r.gpus_per_node = static_cast<int>(get_count(c, "gpus_per_node", "config."));
+  r.gpus = static_cast<int>(get_count(c, "gpus", "config."));
+  r.micro_batch = get_count(c, "micro_batch", "config.");
+  r.seq_len = get_count_or(c, "seq_len", 0, "config.", 0);
+  r.grad_accumulation = get_count_or(c, "grad_accumulation", 1, "config.");
+  r.global_batch = get_count_or(c, "global_batch", r.gpus * r.micro_batch * r.grad_accumulation, "config.");
   r.precision = get<std::string>(c, "precision", "config.");
   r.optimizer = get_or<std::string>(c, "optimizer", "adam", "config.");
   r.zero_stage = get_or<int>(c, "zero_stage", 0, "config.");
@@ -163,10 +191,12 @@ void read_config(const json& j, RunRecord& r) {
 
 // The step's figures (a feasible record's): time and spread, throughput, MFU, cost, breakdown.
 void read_step_figures(const json& j, RunRecord& r) {
-  r.step_time_s = get<double>(j, "step_time_s", "");
+  r.step_time_s = get_seconds(j, "step_time_s", "");
   if (j.contains("step_time_spread_s")) {
     const auto spread = get<std::vector<double>>(j, "step_time_spread_s", "");
-    if (spread.size() != 2) throw Error(SourceLocation{}, "step_time_spread_s", "expected [p10, p90]");
+    if (spread.size() != 2 || !(spread[0] > 0) || !(spread[0] <= spread[1]) || !std::isfinite(spread[1]))
+      throw Error(SourceLocation{}, "step_time_spread_s",
+                  "expected [p10, p90] with 0 < p10 <= p90, got " + j.at("step_time_spread_s").dump());
     r.step_time_spread_s = {spread[0], spread[1]};
   }
   r.samples_per_s = get_or<double>(j, "samples_per_s", 0, "");

@@ -253,7 +253,7 @@ TEST(RunRecord, WrongTypesAreNamed) {
   EXPECT_EQ(error_of(j), "config.gpus: has the wrong type in run record");
   json spread = to_json(full_record());
   spread["step_time_spread_s"] = json::array({0.1});
-  EXPECT_EQ(error_of(spread), "step_time_spread_s: expected [p10, p90]");
+  EXPECT_EQ(error_of(spread), "step_time_spread_s: expected [p10, p90] with 0 < p10 <= p90, got [0.1]");
   json step = to_json(full_record());
   step["step_time_s"] = "fast";
   EXPECT_EQ(error_of(step), "step_time_s: has the wrong type in run record");
@@ -264,6 +264,31 @@ TEST(RunRecord, WrongTypesAreNamed) {
   bucket["buckets"][0].erase("bytes");
   EXPECT_EQ(error_of(bucket), "buckets[].bytes: missing in run record");
   EXPECT_EQ(error_of(json::array()), "a run record must be a JSON object");
+}
+
+// Figures that cannot be: a fractional or zero count (nlohmann's get<int> truncated 2.5 to 2), a
+// step of 0 s or less, a spread out of order.
+TEST(RunRecord, ImpossibleFiguresAreNamed) {
+  json batch = to_json(full_record());
+  batch["config"]["micro_batch"] = 2.5;
+  EXPECT_EQ(error_of(batch), "config.micro_batch: expected a whole number of at least 1, got 2.5 in run record");
+  json gpus = to_json(full_record());
+  gpus["config"]["gpus"] = 0;
+  EXPECT_EQ(error_of(gpus), "config.gpus: expected a whole number of at least 1, got 0 in run record");
+  json seq = to_json(full_record());
+  seq["config"]["seq_len"] = -1;
+  EXPECT_EQ(error_of(seq), "config.seq_len: expected a whole number of at least 0, got -1 in run record");
+  json whole = to_json(full_record());
+  whole["config"]["micro_batch"] = 4.0;  // a whole number written as a float is one
+  EXPECT_EQ(record_from_json(whole).micro_batch, 4);
+  for (const double seconds : {0.0, -0.2}) {
+    json step = to_json(full_record());
+    step["step_time_s"] = seconds;
+    EXPECT_EQ(error_of(step), "step_time_s: expected a time above 0 s, got " + json(seconds).dump() + " in run record");
+  }
+  json spread = to_json(full_record());
+  spread["step_time_spread_s"] = json::array({0.3, 0.1});
+  EXPECT_EQ(error_of(spread), "step_time_spread_s: expected [p10, p90] with 0 < p10 <= p90, got [0.3,0.1]");
 }
 
 TEST(RunRecord, WrongTypeInSweepPointIsADpcastError) {
