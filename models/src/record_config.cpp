@@ -30,6 +30,7 @@ std::string network_label(const Scenario& s) {
   if (c.placement == Placement::Random) label += ", random placement (seed " + std::to_string(c.placement_seed) + ")";
   if (n.leaves > 0 && c.placement != Placement::Contiguous) label += " over " + std::to_string(n.leaves) + " leaves";
   if (n.background) label += ", " + std::to_string(static_cast<int>(std::lround(100 * *n.background))) + "% background";
+  if (n.sharp) label += ", SHARP";
   return label;
 }
 

@@ -208,6 +208,16 @@ void read_fabric_share(MapReader& net, Scenario& s, bool ports_given) {
   }
 }
 
+// network.sharp: in-network reduction, which NCCL reaches through CollNet; a GPU cluster's.
+void read_sharp(MapReader& net, Scenario& s) {
+  if (auto v = net.optional("sharp")) {
+    note(s, v);
+    s.cluster.network.sharp = v->as_bool();
+    if (s.cluster.network.sharp && s.cluster.gpu_entry->compute_capability == 0)
+      v->fail("SHARP reaches training through NCCL's CollNet; " + s.cluster.gpu_entry->name + " has no NCCL");
+  }
+}
+
 // cluster.placement (contiguous, spread, random) and cluster.placement_seed (random only), on a tree.
 void read_placement(MapReader& r, Scenario& s) {
   ClusterSpec& c = s.cluster;
@@ -287,6 +297,7 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
   declare_schema_keys(net);
   read_topology_and_link(net, s, cat);
   read_tree(net, s);
+  read_sharp(net, s);
   net.finish();
   read_placement(r, s);
   r.finish();

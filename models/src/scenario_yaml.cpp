@@ -121,6 +121,7 @@ std::string scenario_yaml(const Scenario& s) {
     if (n.leaves > 0) out << YAML::Key << "leaves" << YAML::Value << n.leaves;
     if (n.background) out << YAML::Key << "background" << YAML::Value << YAML::Load(number(*n.background));
   }
+  if (n.sharp) out << YAML::Key << "sharp" << YAML::Value << true;
   out << YAML::EndMap;
   if (c.placement != Placement::Contiguous) {
     out << YAML::Key << "placement" << YAML::Value << std::string(to_string(c.placement));

@@ -92,6 +92,7 @@ std::vector<models::KeyOverride> option_overrides(const CollectiveArgs& a) {
         std::tuple{"--oversubscription", "cluster.network.oversubscription", a.oversubscription},
         std::tuple{"--nodes-per-leaf", "cluster.network.nodes_per_leaf", a.nodes_per_leaf}})
     if (!value.empty()) out.push_back({key, models::YamlValue(option, YAML::Node(value), key)});
+  if (a.sharp) out.push_back({"cluster.network.sharp", models::YamlValue("--sharp", YAML::Node(true), "--sharp")});
   return out;
 }
 

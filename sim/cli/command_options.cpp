@@ -195,6 +195,9 @@ Command add_collective(CLI::App& app) {
   collective->add_option("--nodes-per-leaf", a->nodes_per_leaf,
                          "Nodes under one leaf switch (default: 32 / NICs per node); a node-ordered ring crosses "
                          "each leaf once, so oversubscription up to this many nodes costs it nothing");
+  collective->add_flag("--sharp", a->sharp,
+                       "The switches reduce in the network (NVIDIA SHARP) and NCCL uses it: CollNet, and NVLS across "
+                       "nodes (as NCCL_COLLNET_ENABLE=1 with the SHARP plugin)");
   collective->add_option("--library", a->library, "nccl, mpi or gloo (default: NCCL on NVIDIA GPUs, else MPI)");
   collective->add_option("--algorithm", a->algorithm,
                          "auto (the library's choice: NCCL's own) or an alpha-beta algorithm: ring, tree, "

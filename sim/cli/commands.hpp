@@ -153,6 +153,7 @@ struct CollectiveArgs {
   std::string topology;          // single-switch | fat-tree | rail-optimized (default: the scenario's or preset's)
   std::string oversubscription;  // a fat-tree's or rail network's leaf oversubscription, e.g. 2 for 2:1
   std::string nodes_per_leaf;    // nodes under one leaf switch
+  bool sharp = false;            // cluster.network.sharp: NCCL's CollNet
   std::string library;           // nccl | mpi | gloo (default: by device)
   std::string algorithm = "auto";
   std::string nccl_algorithm;  // NCCL_ALGO: tree, ring, nvls, nvls-tree, pat ("": NCCL's choice)

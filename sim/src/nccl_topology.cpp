@@ -94,17 +94,30 @@ NcclGraph ring_graph(const models::ClusterSpec& c, const Capacities& cap, int cc
   return g;
 }
 
+// Search pass 2 of a tree on two nodes, or of CollNet's: bw_intra up to twice bw_inter, as far
+// as the NVLinks carry.
+void raise_intra_speed(NcclGraph& g, const Capacities& cap, int cc) {
+  for (double s : speeds(cc, true))
+    if (s > g.bw_inter && s <= 2 * g.bw_inter && g.channels * s <= cap.gpu_total) {
+      g.bw_intra = s;
+      break;
+    }
+}
+
 NcclGraph tree_graph(const models::ClusterSpec& c, const Capacities& cap, const NcclGraph& ring, int cc) {
   NcclGraph g = ring;
-  if (c.nodes == 2) {
-    // Search pass 2 for two nodes: bw_intra up to twice bw_inter, as far as the NVLinks carry.
-    for (double s : speeds(cc, true))
-      if (s > g.bw_inter && s <= 2 * g.bw_inter && g.channels * s <= cap.gpu_total) {
-        g.bw_intra = s;
-        break;
-      }
-  }
+  if (c.nodes == 2) raise_intra_speed(g, cap, cc);
   g.simple_tree_pattern = cc >= 90 && c.nodes > 1 && cap.nics >= c.gpus_per_node;
+  return g;
+}
+
+// init.cc: CollNet's graph has the ring's channels (min = max), the tree pattern, and collNet
+// set, so that pass 2 raises its intra speed on any number of nodes. COLLNET_NODE_THRESHOLD: 2.
+std::optional<NcclGraph> collnet_graph(const models::ClusterSpec& c, const Capacities& cap, const NcclGraph& ring,
+                                       int cc) {
+  if (!c.network.sharp || c.nodes < 2) return std::nullopt;
+  NcclGraph g = ring;
+  raise_intra_speed(g, cap, cc);
   return g;
 }
 
@@ -141,6 +154,8 @@ std::optional<NcclTopology> nccl_topology(const models::ClusterSpec& c) {
   t.ring = ring_graph(c, cap, cc);
   t.tree = tree_graph(c, cap, t.ring, cc);
   t.nvls = nvls_graph(c, cap, cc);
+  t.collnet = collnet_graph(c, cap, t.ring, cc);
+  if (t.collnet) t.collnet_heads = std::min(t.collnet->channels, cap.nics);
   // connect.cc ncclTopoPostset: the ring's channels doubled; on SM90 across nodes with fast
   // NICs and fewer than 16, doubled again.
   if (const models::NcclAchieved* achieved = c.nccl_achieved) {

@@ -1,6 +1,7 @@
 // NCCL 2.21's cost model and choice: see nccl_tuning.hpp. Tables as in NVIDIA/nccl v2.21.5
 // src/graph/tuning.cc (latencies in us, bandwidths in GB/s), indexed [algorithm][protocol]
-// with the algorithms in NCCL's order (tree, ring, NVLS, NVLS-tree; PAT from 2.23).
+// with the algorithms in NCCL's order (tree, ring, CollNet direct and chain, NVLS, NVLS-tree;
+// PAT from 2.23).
 #include "dpcast/sim/nccl_tuning.hpp"
 
 #include <algorithm>
@@ -16,17 +17,18 @@ using models::CollectiveOp;
 namespace {
 
 constexpr int kLL = 0, kLL128 = 1, kSimple = 2;
-constexpr int kTree = 0, kRing = 1, kNvls = 2, kNvlsTree = 3, kPat = 4;
+constexpr int kTree = 0, kRing = 1, kCollNetDirect = 2, kCollNetChain = 3, kNvls = 4, kNvlsTree = 5, kPat = 6;
 constexpr int kNvlinkHw = 0, kPciHw = 1, kNetHw = 2;
 
-// baseLat (NVLS entries are 0 in 2.21: their latency is the hardware's alone). PAT: 2.23+.
-constexpr std::array<std::array<double, 3>, 5> kBaseLatency{
-    {{6.8, 14.0, 0}, {6.6, 14.0, 8.4}, {0, 0, 0}, {0, 0, 0}, {8.0, 8.0, 8.0}}};
+// baseLat (CollNet and NVLS entries are 0 in 2.21: their latency is the hardware's alone).
+// PAT: 2.23+.
+constexpr std::array<std::array<double, 3>, 7> kBaseLatency{
+    {{6.8, 14.0, 0}, {6.6, 14.0, 8.4}, {0, 0, 0}, {0, 0, 0}, {0, 0, 0}, {0, 0, 0}, {8.0, 8.0, 8.0}}};
 // hwLat[NVLink | PCI | NET][algorithm][protocol].
-constexpr std::array<std::array<std::array<double, 3>, 5>, 3> kHopLatency{{
-    {{{.6, 1.25, 28}, {.6, 1.9, 3.4}, {0, 0, 25}, {0, 0, 25}, {0, 0, 4.0}}},
-    {{{1.0, 1.9, 28}, {1.0, 2.5, 5.7}, {0, 0, 0}, {0, 0, 0}, {0, 0, 4.0}}},
-    {{{5.0, 8.5, 28}, {2.7, 4.0, 14.0}, {0, 0, 18}, {0, 0, 14}, {0, 0, 14}}},
+constexpr std::array<std::array<std::array<double, 3>, 7>, 3> kHopLatency{{
+    {{{.6, 1.25, 28}, {.6, 1.9, 3.4}, {0, 0, 3.7}, {0, 0, 2.8}, {0, 0, 25}, {0, 0, 25}, {0, 0, 4.0}}},
+    {{{1.0, 1.9, 28}, {1.0, 2.5, 5.7}, {0, 0, 3.7}, {0, 0, 2.8}, {0, 0, 0}, {0, 0, 0}, {0, 0, 4.0}}},
+    {{{5.0, 8.5, 28}, {2.7, 4.0, 14.0}, {0, 0, 31}, {0, 0, 30}, {0, 0, 18}, {0, 0, 14}, {0, 0, 14}}},
 }};
 // [Volta | Ampere | Hopper][1 node | 2 nodes | more]. llMaxBws' first index is the GPU on
 // one node and the CPU (Intel 0, AMD 1) across nodes.
@@ -77,7 +79,12 @@ Context context(const NcclTopology& t, CollectiveOp op, double bytes) {
 const NcclGraph* graph_of(const NcclTopology& t, int a) {
   if (a == kTree) return &t.tree;
   if (a == kNvls || a == kNvlsTree) return t.nvls ? &*t.nvls : nullptr;
+  if (a == kCollNetDirect || a == kCollNetChain) return t.collnet ? &*t.collnet : nullptr;
   return &t.ring;  // ring, PAT
+}
+
+bool is_collnet(int a) {
+  return a == kCollNetDirect || a == kCollNetChain;
 }
 
 // Whether NCCL 2.21 considers algorithm a with protocol p for this collective.
@@ -90,8 +97,12 @@ bool enabled(const Context& c, int a, int p) {
       return true;
     case kTree:
       return all_reduce;
-    case kNvls:
-      return p == kSimple && c.t.nvls && c.t.nodes == 1 && (all_reduce || gathers);
+    case kCollNetDirect:  // NVSwitch nodes; all-gather and reduce-scatter need a head per GPU
+      return p == kSimple && c.t.collnet && c.t.nvlink && (all_reduce || (gathers && c.ppn <= c.t.collnet_heads));
+    case kCollNetChain:
+      return p == kSimple && c.t.collnet && all_reduce;
+    case kNvls:  // across nodes only with CollNet (NVLS + SHARP), and for all-reduce
+      return p == kSimple && c.t.nvls && (all_reduce || gathers) && (c.t.nodes == 1 || (c.t.collnet && all_reduce));
     case kNvlsTree:
       return p == kSimple && c.t.nvls && c.t.nodes > 1 && all_reduce;
     case kPat:  // 2.23+: one GPU per node, all-gather and reduce-scatter, Simple
@@ -105,7 +116,8 @@ bool enabled(const Context& c, int a, int p) {
 // bandwidth): a ring's every step crosses a node boundary as often as its bus bytes (2(n-1)/n
 // for all-reduce, (n-1)/n for all-gather and reduce-scatter); a tree sends each byte up and
 // down once through an inner node (2), but between two nodes the roots exchange it once each
-// way (1); PAT, one GPU per node, forwards (n-1)/n.
+// way (1); PAT, one GPU per node, forwards (n-1)/n; with the switches reducing (CollNet, NVLS
+// across nodes) each byte goes up once and comes down once (1).
 double nic_bytes_per_byte(const Context& c, int a) {
   const double n = c.t.ranks;
   switch (a) {
@@ -114,9 +126,39 @@ double nic_bytes_per_byte(const Context& c, int a) {
     case kTree:
     case kNvlsTree:
       return c.t.nodes == 2 ? 1.0 : 2.0;
-    default:  // PAT
+    case kPat:
       return (n - 1) / n;
+    default:  // CollNet, NVLS across nodes: the switches reduce; each byte goes up once and down once
+      return 1.0;
   }
+}
+
+bool gathers(const Context& c) {
+  return c.op == CollectiveOp::AllGather || c.op == CollectiveOp::ReduceScatter;
+}
+
+// CollNet direct (Simple only): all-gather and reduce-scatter move a node's GPUs' worth through
+// their heads, with the correction NCCL measured at 1 and 8 GPUs a node and interpolates;
+// all-reduce loses what GPUs without a NIC of their own cost (and 15% on Hopper).
+double collnet_direct_bus(const Context& c, const NcclGraph& g, double bus, double bw) {
+  if (gathers(c)) {
+    const double w = (c.ppn - 1) / 7.0;
+    return c.ppn * bw * (w * 0.85 + (1 - w) * 0.95);
+  }
+  double gpus_per_nic = c.ppn / static_cast<double>(g.channels);
+  gpus_per_nic -= (gpus_per_nic - 1) / 2;
+  bus /= gpus_per_nic;
+  return c.arch == 2 ? bus * 0.85 : bus;
+}
+
+// Bus bandwidth to algorithm bandwidth: a ring's n / steps, NVLS's 5/6, a tree's and CollNet's
+// 1/2; PAT's 0.75 and CollNet direct's all-gather and reduce-scatter are not converted.
+double bus_to_algorithm(const Context& c, int a) {
+  if (a == kPat) return 0.75;
+  if (a == kCollNetDirect && gathers(c)) return 1.0;
+  if (a == kRing) return static_cast<double>(c.t.ranks) / c.steps;
+  if (a == kNvls || a == kNvlsTree) return 5.0 / 6.0;
+  return 0.5;
 }
 
 // ncclTopoTuneModel: the algorithm bandwidth (GB/s) of a x p. `achieved`: what the hardware
@@ -124,7 +166,7 @@ double nic_bytes_per_byte(const Context& c, int a) {
 double bandwidth(const Context& c, int a, int p, bool achieved = false) {
   const NcclTopology& t = c.t;
   const NcclGraph& g = *graph_of(t, a);
-  double bw = t.nodes <= 2 ? g.bw_intra : g.bw_inter;
+  double bw = t.nodes <= 2 || is_collnet(a) ? g.bw_intra : g.bw_inter;
   if (a == kNvls) bw = std::min(g.bw_intra, g.bw_inter);
   if (a == kNvlsTree) bw = std::min(g.bw_intra, t.nodes <= 2 ? g.bw_inter : g.bw_inter / 2);
   double bus = g.channels * bw;
@@ -139,13 +181,10 @@ double bandwidth(const Context& c, int a, int p, bool achieved = false) {
     bus = std::min(bus * (t.nodes == 1 ? 7.0 / 9.0 : 120.0 / 128.0),
                    g.channels * kPerChannelTreeLL128[c.arch][c.node_band]);
   if (a == kTree && g.simple_tree_pattern) bus *= 0.85;
-  const double ratio = a == kPat                        ? 0.75  // not converted (2.23+)
-                       : a == kRing                     ? static_cast<double>(t.ranks) / c.steps
-                       : (a == kNvls || a == kNvlsTree) ? 5.0 / 6.0
-                                                        : 0.5;
-  const double algorithm_bw = bus * ratio;
+  if (a == kCollNetDirect) bus = collnet_direct_bus(c, g, bus, bw);
+  const double algorithm_bw = bus * bus_to_algorithm(c, a);
   // What a node's NICs are measured to carry bounds every algorithm that crosses them.
-  if (achieved && t.nodes > 1 && a != kNvls && t.network_achieved_gbps > 0)
+  if (achieved && t.nodes > 1 && t.network_achieved_gbps > 0)
     return std::min(algorithm_bw, t.network_achieved_gbps / nic_bytes_per_byte(c, a));
   return algorithm_bw;
 }
@@ -170,6 +209,10 @@ double latency(const Context& c, int a, int p) {
       return lat + (c.steps - c.inter_steps) * intra + c.inter_steps * inter;
     case kTree:
       return lat + 2 * ((c.ppn - 1) * intra + log2i(t.nodes) * inter);
+    case kCollNetDirect:  // with 0.4 us of "arity serialization" per GPU
+      return lat + 2 * (std::min(1, c.ppn - 1) * intra + (c.ppn - 1) * 0.4) + inter;
+    case kCollNetChain:
+      return lat + 2 * (c.ppn - 1) * intra + inter;
     case kNvls:
       return intra + (t.nodes > 1 ? inter : 0);
     case kNvlsTree:
@@ -182,7 +225,7 @@ double latency(const Context& c, int a, int p) {
 }
 
 // The network hops latency() counts for a (the ring's network steps; a tree's, NVLS-tree's
-// and PAT's log2(nodes) up and down; NVLS's one).
+// and PAT's log2(nodes) up and down; CollNet's and NVLS's one).
 double network_hops(const Context& c, int a) {
   const NcclTopology& t = c.t;
   if (t.nodes == 1) return 0;
@@ -192,6 +235,8 @@ double network_hops(const Context& c, int a) {
     case kTree:
     case kNvlsTree:
       return 2.0 * log2i(t.nodes);
+    case kCollNetDirect:
+    case kCollNetChain:
     case kNvls:
       return 1;
     case kPat:
@@ -238,9 +283,12 @@ std::string restriction(const NcclTopology& t) {
 }
 
 // NCCL_ALGO / NCCL_PROTO.
+// NCCL_ALGO=CollNet* without CollNet support is ignored: ring and tree (tuning.cc).
 bool allowed(const NcclTopology& t, int a, int p) {
-  return (!t.only_algorithm || static_cast<int>(*t.only_algorithm) == a) &&
-         (!t.only_protocol || static_cast<int>(*t.only_protocol) == p);
+  const bool collnet_ignored = t.only_algorithm && is_collnet(static_cast<int>(*t.only_algorithm)) && !t.collnet;
+  const bool algorithm_ok =
+      !t.only_algorithm || static_cast<int>(*t.only_algorithm) == a || (collnet_ignored && (a == kRing || a == kTree));
+  return algorithm_ok && (!t.only_protocol || static_cast<int>(*t.only_protocol) == p);
 }
 
 // Every algorithm x protocol NCCL considers for `op` of `bytes`, in NCCL's order, costed.
@@ -248,7 +296,7 @@ template <typename Visit>
 void for_each_candidate(const NcclTopology& topology, CollectiveOp op, double bytes, Visit&& visit) {
   if (topology.ranks <= 1) return;
   const Context c = context(topology, op, bytes);
-  for (int a : {kTree, kRing, kNvls, kNvlsTree, kPat})
+  for (int a : {kTree, kRing, kCollNetDirect, kCollNetChain, kNvls, kNvlsTree, kPat})
     for (int p : {kLL, kLL128, kSimple}) {
       if (!enabled(c, a, p) || !allowed(topology, a, p)) continue;
       const NcclCost candidate = cost(c, a, p);

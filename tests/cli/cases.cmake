@@ -291,6 +291,12 @@ dpcast_cli_test(collective_csv 0 "gpus,nodes,size_bytes,count,time_us,algbw_GBps
 dpcast_cli_test(collective_alpha_beta 0 "  ring" collective --node dgx-a100 --gpus 8 --algorithm ring -b 1M -e 1M)
 # NCCL_ALGO / NCCL_PROTO: the ring NVIDIA/nccl#1047 measured (349 GB/s busbw at 1 GiB), and
 # a restriction NCCL cannot meet.
+# --sharp: the switches reduce (NVIDIA SHARP) and NCCL takes CollNet (tests/sim/test_nccl.cpp
+# pins the numbers); the header names it.
+dpcast_cli_test(collective_sharp 0 "  1073741824    268435456  float    sum     9399.1  114.24  221.34  nccl collnet-direct/Simple, 8 channels"
+                collective --node dgx-a100 --gpus 32 --sharp -b 1G -e 1G)
+dpcast_cli_test(collective_sharp_header 0 "fat-tree ib-hdr 1:1, SHARP), library nccl"
+                collective --node dgx-a100 --gpus 32 --sharp -b 1G -e 1G)
 dpcast_cli_test(collective_nccl_algorithm 0 "library nccl, collective auto, NCCL_ALGO=ring, NCCL_PROTO=Simple"
                 collective --node dgx-h100 --op reduce_scatter --nccl-algorithm ring --nccl-protocol Simple -b 1G -e 1G)
 # A calibrated profile (written by dpcast calibrate --nccl-tests from tests/sim/data's 4 x 8 A100

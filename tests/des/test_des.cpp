@@ -432,10 +432,15 @@ TEST(Des, AProfileCanChooseAnotherNetworkModel) {
 TEST(Des, PlaysNcclsChoiceAsNcclsModelWhereNoLinkIsShared) {
   const sim::DesEngine des;
   std::set<std::string> seen;
-  for (auto [node, nodes] : {std::pair{"dgx-a100", 1}, {"dgx-a100", 2}, {"dgx-h100", 1}, {"dgx-h100", 4}}) {
-    const auto s = models::parse_scenarios(
-                       "model: mlp\ncluster: {node: " + std::string(node) + ", nodes: " + std::to_string(nodes) + "}\n",
-                       "test.yaml")
+  for (auto [node, nodes, keys] : {std::tuple{"dgx-a100", 1, ""},
+                                   {"dgx-a100", 2, ""},
+                                   {"dgx-h100", 1, ""},
+                                   {"dgx-h100", 4, ""},
+                                   {"dgx-a100", 4, ", network: {sharp: true}"},
+                                   {"dgx-h100", 4, ", network: {sharp: true}"}}) {
+    const auto s = models::parse_scenarios("model: mlp\ncluster: {node: " + std::string(node) +
+                                               ", nodes: " + std::to_string(nodes) + keys + "}\n",
+                                           "test.yaml")
                        .front();
     const auto path = sim::NetworkPath::from(s);
     for (double bytes : {4096.0, 256 * 1024.0, 16 * MiB, 1024 * MiB}) {
@@ -448,7 +453,8 @@ TEST(Des, PlaysNcclsChoiceAsNcclsModelWhereNoLinkIsShared) {
           << " s, NCCL's model " << choice.time_s << " s";
     }
   }
-  EXPECT_GE(seen.size(), 5u);  // ring and tree with LL, LL128 and Simple, NVLS, NVLS-tree among them
+  EXPECT_GE(seen.size(), 7u);  // ring and tree with LL, LL128 and Simple, NVLS, NVLS-tree, CollNet among them
+  EXPECT_TRUE(std::any_of(seen.begin(), seen.end(), [](const std::string& l) { return l.rfind("collnet", 0) == 0; }));
 }
 
 // A calibrated profile's measured curve on an α-β link (dpcast calibrate --backend cpu keeps

@@ -167,6 +167,19 @@ TEST(Scenario, GpusNotDivisibleByGpusPerNode) {
             "s.yaml:5:9: cluster.gpus: 16 GPUs disagree with nodes x gpus_per_node = 8");
 }
 
+// network.sharp: NCCL's CollNet on a GPU cluster; written back with the scenario (records carry
+// it) and named in the network's label; a cluster without NCCL has none.
+TEST(Scenario, SharpIsANetworkKeyOfGpuClusters) {
+  const Scenario s = one("model: gpt2-small\ncluster: {node: dgx-a100, nodes: 4, network: {sharp: true}}\n");
+  EXPECT_TRUE(s.cluster.network.sharp);
+  EXPECT_NE(scenario_yaml(s).find("sharp: true"), std::string::npos) << scenario_yaml(s);
+  EXPECT_TRUE(one(scenario_yaml(s)).cluster.network.sharp);
+  EXPECT_FALSE(one("model: gpt2-small\ncluster: {node: dgx-a100, nodes: 4}\n").cluster.network.sharp);
+  EXPECT_EQ(
+      error_of("model: {zoo: mlp, widths: [8, 8]}\ncluster: {node: cpu-host, nodes: 2, network: {sharp: true}}\n"),
+      "s.yaml:2:54: cluster.network.sharp: SHARP reaches training through NCCL's CollNet; cpu-core has no NCCL");
+}
+
 // A number in quotes is text: "8" is not read as 8 (YAML and JSON alike), nor '25' as 25.
 TEST(Scenario, QuotedNumbersAreText) {
   EXPECT_EQ(error_of("model: gpt2-small\ncluster:\n  node: dgx-h100\n  nodes: \"8\"\n"),

@@ -269,6 +269,58 @@ TEST(NcclTuning, AMeasuredNicBandwidthCapsWhatCrossesTheNetwork) {
               1e3);
 }
 
+// CollNet (network.sharp) as NCCL 2.21 costs it, on 4 DGX A100 (8 HDR NICs, PCIe Gen4 24 GB/s):
+// its graph has the ring's 8 channels at 24 GB/s, pass 2 raising the intra speed to 30 (the
+// fastest listed below 2 x 24 whose 8 channels the 240 GB/s of NVLink carry). CollNet direct,
+// all-reduce: bus 8 x 30 = 240, one GPU per NIC (factor 1), algorithm bandwidth 240 x 0.5 =
+// 120 GB/s; latency 2 x (3.7 + 7 x 0.4) + 31 = 44 us. Chain: the same bandwidth, latency
+// 2 x 7 x 2.8 + 30 = 69.2 us, so NCCL takes direct (also on ties, the earlier algorithm).
+// All-gather direct: 8 x 30 x 0.85 = 204 GB/s, not converted. Without the key, none of it.
+TEST(NcclTuning, SharpGivesNcclsCollNet) {
+  const auto sharp = on("dgx-a100", 4, ", network: {sharp: true}");
+  const auto t = *sim::nccl_topology(sharp.cluster);
+  ASSERT_TRUE(t.collnet);
+  expect_graph(*t.collnet, 8, 30, 24);
+  EXPECT_EQ(t.collnet_heads, 8);
+  const auto choice = sim::nccl_choice(t, CollectiveOp::AllReduce, GiB);
+  EXPECT_EQ(choice.algorithm, NcclAlgorithm::CollNetDirect);
+  EXPECT_EQ(choice.protocol, NcclProtocol::Simple);
+  EXPECT_NEAR(choice.bandwidth_bytes_per_s, 120e9, 1e3);
+  EXPECT_NEAR(choice.latency_s, 44e-6, 1e-12);
+  bool chain = false;
+  for (const auto& c : sim::nccl_costs(t, CollectiveOp::AllReduce, GiB))
+    if (c.algorithm == NcclAlgorithm::CollNetChain) {
+      chain = true;
+      EXPECT_NEAR(c.bandwidth_bytes_per_s, 120e9, 1e3);
+      EXPECT_NEAR(c.latency_s, 69.2e-6, 1e-12);
+    }
+  EXPECT_TRUE(chain);
+  const auto gather = sim::nccl_choice(t, CollectiveOp::AllGather, GiB);
+  EXPECT_EQ(gather.algorithm, NcclAlgorithm::CollNetDirect);
+  EXPECT_NEAR(gather.bandwidth_bytes_per_s, 8 * 30 * 0.85e9, 1e3);
+  // No SHARP: no CollNet graph, and NCCL_ALGO=CollNetDirect is ignored (ring and tree remain).
+  const auto plain = topology("dgx-a100", 4);
+  EXPECT_FALSE(plain.collnet);
+  auto forced = plain;
+  forced.only_algorithm = NcclAlgorithm::CollNetDirect;
+  const auto fallback = sim::nccl_choice(forced, CollectiveOp::AllReduce, GiB);
+  EXPECT_TRUE(fallback.algorithm == NcclAlgorithm::Ring || fallback.algorithm == NcclAlgorithm::Tree);
+  // One node has no CollNet (COLLNET_NODE_THRESHOLD 2).
+  EXPECT_FALSE(sim::nccl_topology(on("dgx-a100", 1, ", network: {sharp: true}").cluster)->collnet);
+}
+
+// On DGX H100 with SHARP, NVLS reaches across nodes (NVLS + SHARP) for all-reduce.
+TEST(NcclTuning, SharpOpensNvlsAcrossNodes) {
+  const auto t = *sim::nccl_topology(on("dgx-h100", 4, ", network: {sharp: true}").cluster);
+  bool nvls = false;
+  for (const auto& c : sim::nccl_costs(t, CollectiveOp::AllReduce, GiB))
+    nvls = nvls || c.algorithm == NcclAlgorithm::Nvls;
+  EXPECT_TRUE(nvls);
+  for (const auto& c : sim::nccl_costs(topology("dgx-h100", 4), CollectiveOp::AllReduce, GiB))
+    EXPECT_NE(c.algorithm, NcclAlgorithm::Nvls);
+  for (const auto& c : sim::nccl_costs(t, CollectiveOp::AllGather, GiB)) EXPECT_NE(c.algorithm, NcclAlgorithm::Nvls);
+}
+
 // NCCL_ALGO / NCCL_PROTO as scenario keys: NCCL chooses among what they leave; where they leave
 // nothing for a collective, predicting fails as NCCL does; they need NCCL and `collective: auto`.
 TEST(NcclTuning, AlgorithmAndProtocolKeysRestrictNcclsChoice) {
@@ -307,6 +359,7 @@ TEST(NcclTuning, AlgorithmAndProtocolKeysRestrictNcclsChoice) {
   EXPECT_EQ(error_of("{collective: ring, nccl_protocol: LL}"),
             "test.yaml:3:50: data_parallel.nccl_protocol: restricts NCCL's choice, which only `collective: auto` makes "
             "(collective is ring)");
-  EXPECT_NE(error_of("{nccl_algorithm: NVLSTree}").find("expected one of tree, ring, nvls, nvls-tree, pat"),
+  EXPECT_NE(error_of("{nccl_algorithm: NVLSTree}")
+                .find("expected one of tree, ring, collnet-direct, collnet-chain, nvls, nvls-tree, pat"),
             std::string::npos);
 }

@@ -84,6 +84,10 @@ struct NetworkSpec {
   // the rest. Unset: each uplink is shared in proportion to the nodes under it (the job gets
   // its own nodes' part).
   std::optional<double> background;
+  // The switches reduce in the network (NVIDIA SHARP on Quantum InfiniBand) and NCCL uses it:
+  // its CollNet algorithms and, on NVLink SHARP nodes, NVLS across nodes (NCCL_COLLNET_ENABLE=1
+  // with the SHARP plugin; NCCL leaves it off by default).
+  bool sharp = false;
 };
 
 struct ClusterSpec {
@@ -215,12 +219,14 @@ struct EnumNames<CommLibrary> {
 
 // NCCL's algorithms and protocols, as NCCL_ALGO and NCCL_PROTO name them (sim/nccl_tuning.hpp
 // costs them).
-enum class NcclAlgorithm { Tree, Ring, Nvls, NvlsTree, Pat };
+enum class NcclAlgorithm { Tree, Ring, CollNetDirect, CollNetChain, Nvls, NvlsTree, Pat };
 enum class NcclProtocol { LL, LL128, Simple };
 template <>
 struct EnumNames<NcclAlgorithm> {
-  static constexpr std::array<EnumName<NcclAlgorithm>, 5> table{{{NcclAlgorithm::Tree, "tree"},
+  static constexpr std::array<EnumName<NcclAlgorithm>, 7> table{{{NcclAlgorithm::Tree, "tree"},
                                                                  {NcclAlgorithm::Ring, "ring"},
+                                                                 {NcclAlgorithm::CollNetDirect, "collnet-direct"},
+                                                                 {NcclAlgorithm::CollNetChain, "collnet-chain"},
                                                                  {NcclAlgorithm::Nvls, "nvls"},
                                                                  {NcclAlgorithm::NvlsTree, "nvls-tree"},
                                                                  {NcclAlgorithm::Pat, "pat"}}};

@@ -45,7 +45,7 @@ inline constexpr std::array<SchemaKey, 8> kCluster{{{"node"},
                                                     {"network", KeyKind::Section},
                                                     {"placement"},
                                                     {"placement_seed"}}};
-inline constexpr std::array<SchemaKey, 10> kNetwork{{{"topology"},
+inline constexpr std::array<SchemaKey, 11> kNetwork{{{"topology"},
                                                      {"link"},
                                                      {"oversubscription"},
                                                      {"nodes_per_leaf"},
@@ -54,7 +54,8 @@ inline constexpr std::array<SchemaKey, 10> kNetwork{{{"topology"},
                                                      {"leaves_per_pod"},
                                                      {"pod_oversubscription"},
                                                      {"leaves"},
-                                                     {"background"}}};
+                                                     {"background"},
+                                                     {"sharp"}}};
 inline constexpr std::array<SchemaKey, 10> kTraining{{{"micro_batch"},
                                                       {"seq_len"},
                                                       {"grad_accumulation"},

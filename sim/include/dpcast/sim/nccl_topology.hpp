@@ -17,6 +17,8 @@
 //    per NIC, at most 16 and at most T / speed; the same search over slower speeds; no
 //    duplication below 25 GB/s. With 2 nodes, the tree's bw_intra rises (search pass 2) to
 //    the fastest listed speed below 2 x bw_inter that the NVLinks carry.
+//  * CollNet (network.sharp, 2 nodes or more): the tree's channels, bw_intra raised as a 2-node
+//    tree's whatever the node count; one head per NIC, at most one per channel.
 //  * NVLS (SM90 and NVSwitch, more than 2 GPUs a node): one channel per GPU (per NIC across
 //    nodes), bw_intra the fastest intra speed with (channels + 1) x speed <= T, bw_inter
 //    raised up to 2 x bw_intra (and to what a NIC carries across nodes).
@@ -48,6 +50,11 @@ struct NcclTopology {
   int runtime_channels = 0;  // comm->nChannels: the ring's channels doubled (connect.cc)
   NcclGraph ring, tree;
   std::optional<NcclGraph> nvls;  // NVLink SHARP, where the hardware has it
+  // CollNet (in-network reduction, network.sharp, on 2 nodes or more): its graph, a tree whose
+  // intra-node speed rises to twice the NIC's (search.cc pass 2, "collnet"), and its heads (one
+  // GPU per NIC a channel starts from, at most one per channel).
+  std::optional<NcclGraph> collnet;
+  int collnet_heads = 0;
   // What NCCL achieves against its model (models::NcclAchieved, used by nccl_achieved only):
   // the latency factor, the pipeline-fill factor, and the latency (us) a network hop adds
   // over the network NCCL's hop latencies were tuned on.
