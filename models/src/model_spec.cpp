@@ -133,7 +133,8 @@ struct OpenFile {
 thread_local std::vector<OpenFile> open_model_files;
 
 ModelSpec read_model_file(const std::string& path, const SourceLocation& where) {
-  const std::string canonical = std::filesystem::weakly_canonical(path).string();
+  std::error_code ec;  // a loop of links: load_yaml_file says so below
+  const std::string canonical = std::filesystem::weakly_canonical(path, ec).string();
   for (const auto& f : open_model_files)
     if (f.canonical == canonical) {
       std::string chain;
@@ -156,7 +157,10 @@ ModelSpec read_model_map(MapReader& r, const std::string& base_dir) {
   if (auto file = r.optional("file")) {
     std::filesystem::path p = file->as_string();
     if (p.is_relative() && !base_dir.empty()) p = std::filesystem::path(base_dir) / p;
-    if (!std::filesystem::exists(p)) file->fail("model file not found: " + p.string());
+    std::error_code ec;  // a loop of links is not "not found": load_yaml_file names it
+    const auto status = std::filesystem::status(p, ec);
+    if ((!ec || ec == std::errc::no_such_file_or_directory) && !std::filesystem::exists(status))
+      file->fail("model file not found: " + p.string());
     r.finish();
     return read_model_file(p.string(), file->where());
   }

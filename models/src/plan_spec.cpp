@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "dpcast/models/input_file.hpp"
 #include "dpcast/models/yaml_reader.hpp"
 
 namespace dpcast::models {
@@ -224,11 +225,7 @@ PlanScenario parse_plan_scenario(const std::string& text, const std::string& fil
 }
 
 PlanScenario load_plan_scenario(const std::string& path, const Catalogue& cat) {
-  std::ifstream in(path);
-  if (!in) throw Error(SourceLocation{path, 0, 0}, "", "cannot open scenario file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_plan_scenario(text.str(), path, cat);
+  return parse_plan_scenario(read_input_file(path, "scenario file"), path, cat);
 }
 
 }  // namespace dpcast::models

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "dpcast/models/input_file.hpp"
 #include "dpcast/models/yaml_reader.hpp"
 #include "profile_gpu_fields.hpp"
 
@@ -100,11 +101,7 @@ std::string layer_signature(const Layer& l, std::int64_t micro_batch, Precision 
 }
 
 Profile load_profile(const std::string& path, const Catalogue& catalogue) {
-  (void)load_yaml_file(path);  // a missing file, a folder or bad syntax, reported as such
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_profile(text.str(), path, catalogue);
+  return parse_profile(read_input_file(path, "profile"), path, catalogue);
 }
 
 std::string profile_yaml(const Profile& p) {

@@ -6,6 +6,7 @@
 #include <limits>
 #include <sstream>
 
+#include "dpcast/models/input_file.hpp"
 #include "dpcast/models/placement.hpp"
 #include "dpcast/models/scenario_schema.hpp"
 #include "dpcast/models/yaml_reader.hpp"
@@ -563,13 +564,7 @@ Scenario parse_scenario_with(const std::string& text, const std::string& file,
 }
 
 std::string read_scenario_text(const std::string& path) {
-  if (std::filesystem::is_directory(path))
-    throw Error(SourceLocation{path, 0, 0}, "", "is a directory, not a scenario file");
-  std::ifstream in(path);
-  if (!in) throw Error(SourceLocation{path, 0, 0}, "", "cannot open scenario file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return read_input_file(path, "scenario file");
 }
 
 std::vector<Scenario> load_scenarios(const std::string& path, const Catalogue& cat) {

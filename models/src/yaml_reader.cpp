@@ -9,6 +9,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "dpcast/models/input_file.hpp"
+
 namespace dpcast::models {
 
 namespace {
@@ -108,11 +110,7 @@ YAML::Node load_yaml_text(const std::string& text, const std::string& file) {
 }
 
 YAML::Node load_yaml_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(SourceLocation{path, 0, 0}, "", "cannot open file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return load_yaml_text(text.str(), path);
+  return load_yaml_text(read_input_file(path), path);
 }
 
 SourceLocation location_of(const std::string& file, const YAML::Node& node) {

@@ -13,6 +13,7 @@
 #include "dpcast/models/atomic_file.hpp"
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/hardware.hpp"
+#include "dpcast/models/input_file.hpp"
 #include "dpcast/sim/calibrate.hpp"
 #include "dpcast/sim/compare.hpp"
 #include "dpcast/sim/nccl_tests_import.hpp"
@@ -21,11 +22,7 @@ namespace dpcast::cli {
 namespace {
 
 std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(SourceLocation{path, 0, 0}, "", "cannot open file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return models::read_input_file(path);
 }
 
 // dpcast-train sits next to dpcast (build/bin/).
@@ -160,7 +157,7 @@ int cmd_calibrate(const CalibrateArgs& a) {
     const models::Json raw = [&] {
       try {
         return models::Json::parse(read_file(a.microbench));
-      } catch (const models::Json::parse_error& e) {
+      } catch (const models::Json::exception& e) {
         throw Error(SourceLocation{a.microbench, 0, 0}, "", std::string("not JSON: ") + e.what());
       }
     }();

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "dpcast/models/error.hpp"
+#include "dpcast/models/input_file.hpp"
 #include "dpcast/sim/csv_columns.hpp"
 #include "dpcast/sim/measurements_csv.hpp"
 #include "dpcast/sim/table.hpp"
@@ -169,12 +170,11 @@ Comparison compare_records(const std::vector<RunRecord>& records) {
 
 std::vector<RunRecord> load_records(const std::string& path) {
   if (fs::path(path).extension() == ".csv") return load_measurements_csv(path);
-  std::ifstream in(path);
-  if (!in) throw Error(SourceLocation{path, 0, 0}, "", "cannot open file");
+  const std::string text = models::read_input_file(path);
   models::Json j;
   try {
-    j = models::Json::parse(in);
-  } catch (const models::Json::parse_error& e) {
+    j = models::Json::parse(text);
+  } catch (const models::Json::exception& e) {  // syntax, or a number beyond double (1e400)
     throw Error(SourceLocation{path, 0, 0}, "", std::string("not JSON: ") + e.what());
   }
   std::vector<models::Json> items;

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "dpcast/models/error.hpp"
+#include "dpcast/models/input_file.hpp"
 #include "dpcast/models/scenario.hpp"
 #include "dpcast/models/yaml_reader.hpp"
 #include "dpcast/sim/measured_record.hpp"
@@ -105,8 +106,7 @@ models::RunRecord record_of(const Row& row, const fs::path& folder) {
 }  // namespace
 
 std::vector<models::RunRecord> load_measurements_csv(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(SourceLocation{path, 0, 0}, "", "cannot open file");
+  std::istringstream in(models::read_input_file(path));
   const fs::path folder = fs::path(path).parent_path();
   std::vector<std::string> header;
   std::vector<models::RunRecord> records;

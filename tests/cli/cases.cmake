@@ -184,6 +184,13 @@ dpcast_cli_error(ps_servers_without_parameter_server "${BAD}/ps-servers-without-
 dpcast_cli_error(nodes_per_leaf_without_fat_tree "${BAD}/nodes-per-leaf-without-fat-tree.yaml:2:88: cluster.network.nodes_per_leaf: nodes_per_leaf applies to a fat-tree or a rail-optimized network only"
                  predict ${BAD}/nodes-per-leaf-without-fat-tree.yaml)
 dpcast_cli_error(scenario_is_a_directory "scenarios: is a directory, not a scenario file" predict scenarios)
+# Inputs that are not files, and JSON beyond double: located errors (exit 2), not internal ones.
+dpcast_cli_error(compare_folder "tests: is a directory, not a file" compare tests tests/cli/records/mlp-predicted.json)
+dpcast_cli_error(scenario_device "/dev/null: not a regular file (a device, FIFO or socket), not a scenario file"
+                 predict /dev/null)
+dpcast_cli_error(record_number_overflow
+                 "${BAD}/number-overflow.json: not JSON: [json.exception.out_of_range.406] number overflow parsing '1e400'"
+                 compare ${BAD}/number-overflow.json tests/cli/records/mlp-predicted.json)
 dpcast_cli_error(unknown_command "dpcast: unknown command 'frobnicate'; commands: predict, compare, record, calibrate, plan, validate, models, hardware, memory, collective" frobnicate)
 dpcast_cli_error(unknown_command_did_you_mean "dpcast: unknown command 'predcit' (did you mean 'predict'?); commands: predict, compare, record, calibrate, plan, validate, models, hardware, memory, collective" predcit)
 dpcast_cli_error(unknown_flag_one_line "dpcast: The following argument was not expected: --bogus (see dpcast --help)" predict --bogus scenarios/quickstart.yaml)
@@ -209,7 +216,7 @@ dpcast_cli_error(three_level_tree_too_small "${BAD}/three-level-tree-too-small.y
 # ---- Calibrated profiles (--profile) ----
 dpcast_cli_error(profile_unknown_gpu "${BAD}/profile-unknown-gpu.yaml:3:3: gpus.h100-sx: unknown GPU 'h100-sx' (did you mean 'h100-sxm'?)"
                  predict scenarios/quickstart.yaml --profile ${BAD}/profile-unknown-gpu.yaml)
-dpcast_cli_error(profile_missing "tests/cli/bad/absent-profile.yaml: cannot open file"
+dpcast_cli_error(profile_missing "tests/cli/bad/absent-profile.yaml: cannot open profile"
                  predict scenarios/quickstart.yaml --profile tests/cli/bad/absent-profile.yaml)
 
 # ---- record: a measured record from a step time measured elsewhere ----
