@@ -1,8 +1,6 @@
 #include "dpcast/models/plan_spec.hpp"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include "dpcast/models/input_file.hpp"
 #include "dpcast/models/yaml_reader.hpp"

@@ -1,7 +1,6 @@
 #include "dpcast/models/profile.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <sstream>
 
 #include "dpcast/models/input_file.hpp"

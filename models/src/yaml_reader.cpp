@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -206,14 +205,17 @@ std::string YamlValue::as_string() const {
 namespace {
 std::optional<double> parse_number(const YAML::Node& node) {
   if (!node.IsScalar() || quoted(node)) return std::nullopt;
-  const std::string& s = node.Scalar();
-  if (s.empty()) return std::nullopt;
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  if (end != s.c_str() + s.size() || !std::isfinite(v)) return std::nullopt;
-  return v;
+  return finite_number(node.Scalar());
 }
 }  // namespace
+
+std::optional<double> finite_number(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
 
 std::int64_t YamlValue::as_positive_int() const {
   const auto v = parse_number(node_);

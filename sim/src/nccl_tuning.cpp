@@ -87,26 +87,29 @@ bool is_collnet(int a) {
   return a == kCollNetDirect || a == kCollNetChain;
 }
 
+bool gathers(const Context& c) {
+  return c.op == CollectiveOp::AllGather || c.op == CollectiveOp::ReduceScatter;
+}
+
 // Whether NCCL 2.21 considers algorithm a with protocol p for this collective.
 bool enabled(const Context& c, int a, int p) {
   if (p == kLL128 && !c.t.ll128) return false;
   const bool all_reduce = c.op == CollectiveOp::AllReduce;
-  const bool gathers = c.op == CollectiveOp::AllGather || c.op == CollectiveOp::ReduceScatter;
   switch (a) {
     case kRing:
       return true;
     case kTree:
       return all_reduce;
     case kCollNetDirect:  // NVSwitch nodes; all-gather and reduce-scatter need a head per GPU
-      return p == kSimple && c.t.collnet && c.t.nvlink && (all_reduce || (gathers && c.ppn <= c.t.collnet_heads));
+      return p == kSimple && c.t.collnet && c.t.nvlink && (all_reduce || (gathers(c) && c.ppn <= c.t.collnet_heads));
     case kCollNetChain:
       return p == kSimple && c.t.collnet && all_reduce;
     case kNvls:  // across nodes only with CollNet (NVLS + SHARP), and for all-reduce
-      return p == kSimple && c.t.nvls && (all_reduce || gathers) && (c.t.nodes == 1 || (c.t.collnet && all_reduce));
+      return p == kSimple && c.t.nvls && (all_reduce || gathers(c)) && (c.t.nodes == 1 || (c.t.collnet && all_reduce));
     case kNvlsTree:
       return p == kSimple && c.t.nvls && c.t.nodes > 1 && all_reduce;
     case kPat:  // 2.23+: one GPU per node, all-gather and reduce-scatter, Simple
-      return p == kSimple && gathers && c.ppn == 1 && c.t.nodes > 1;
+      return p == kSimple && gathers(c) && c.ppn == 1 && c.t.nodes > 1;
     default:
       return false;
   }
@@ -131,10 +134,6 @@ double nic_bytes_per_byte(const Context& c, int a) {
     default:  // CollNet, NVLS across nodes: the switches reduce; each byte goes up once and down once
       return 1.0;
   }
-}
-
-bool gathers(const Context& c) {
-  return c.op == CollectiveOp::AllGather || c.op == CollectiveOp::ReduceScatter;
 }
 
 // CollNet direct (Simple only): all-gather and reduce-scatter move a node's GPUs' worth through

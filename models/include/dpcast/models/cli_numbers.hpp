@@ -4,28 +4,17 @@
 // since every comparison with NaN is false (dpcast-train --comm-timeout nan waited forever on
 // nothing), and answer "inf" with a 309-digit range.
 #include <CLI/CLI.hpp>
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
 #include <string>
 
-namespace dpcast::cli_numbers {
+#include "dpcast/models/yaml_reader.hpp"
 
-/// The number `text` spells, whole and finite; else nullopt.
-inline std::optional<double> finite_number(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  char* end = nullptr;
-  errno = 0;
-  const double value = std::strtod(text.c_str(), &end);
-  if (end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(value)) return std::nullopt;
-  return value;
-}
+namespace dpcast::cli_numbers {
 
 /// A finite number above 0 (or, with `zero_too`, 0 as well).
 inline CLI::Validator finite(bool zero_too) {
   const std::string expected = zero_too ? "expected a finite number of 0 or more" : "expected a finite number above 0";
   return {[expected, zero_too](std::string& text) {
-            const auto value = finite_number(text);
+            const auto value = models::finite_number(text);
             const bool ok = value && (zero_too ? *value >= 0 : *value > 0);
             return ok ? std::string() : expected + ", got " + text;
           },

@@ -28,6 +28,9 @@ namespace dpcast::models {
                                                       const std::vector<std::string>& candidates);
 /// " (did you mean 'x'?)" or "".
 [[nodiscard]] std::string suggestion(std::string_view word, const std::vector<std::string>& candidates);
+/// The finite number `text` spells as a whole (a scalar of a file, a command-line option); else
+/// nullopt.
+[[nodiscard]] std::optional<double> finite_number(const std::string& text);
 /// A scalar as the user wrote it, for messages ("-4", "abc", "a list", "a map").
 [[nodiscard]] std::string describe(const YAML::Node& node);
 
