@@ -102,6 +102,7 @@ Gpu read_gpu(const fs::path& file) {
   }
   if (auto v = r.optional("reserved_bytes")) g.reserved_bytes = v->as_number_at_least(0);
   if (auto v = r.optional("launch_overhead_s")) g.launch_overhead_s = v->as_number_at_least(0);
+  if (auto v = r.optional("matrix_kernel_fixed_s")) g.matrix_kernel_fixed_s = v->as_number_at_least(0);
   g.communication_uses_compute = r.boolean("communication_uses_compute", false);
   for (const auto& [kernel, key] : kFlashAttentionKeys)
     if (r.has(key)) read_flash_attention(r.map(key), kernel, g.flash_attention);

@@ -34,6 +34,11 @@ void ClusterSpec::resolve(const Catalogue& cat) {
   nccl_achieved = &cat.nccl_achieved();
 }
 
+std::set<FusedKernel> TrainingSpec::fused() const {
+  if (execution == Execution::Compiled) return {FusedKernel::RmsNorm, FusedKernel::Rotary};
+  return fused_kernels;
+}
+
 int ClusterSpec::nodes_per_leaf() const {
   if (network.nodes_per_leaf > 0) return network.nodes_per_leaf;
   // A rail switch takes one port per node (NIC k of each); a fat-tree leaf one per NIC.
@@ -303,6 +308,19 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
   r.finish();
 }
 
+// training.fused_kernels: a list of composite operators, each named once; the rotary embedding
+// only for models that have one.
+void read_fused_kernels(const YamlValue& v, const Scenario& s, std::set<FusedKernel>& out) {
+  for (const auto& item : v.as_list()) {
+    const auto kernel = item.as_enum<FusedKernel>();
+    if (!out.insert(kernel).second) item.fail(std::string(to_string(kernel)) + " is listed twice");
+    const bool rotary = s.model.transformer && !s.model.transformer->learned_positions;
+    if (kernel == FusedKernel::Rotary && !rotary) item.fail(s.model.label + " has no rotary embedding");
+    if (kernel == FusedKernel::RmsNorm && !(s.model.transformer && s.model.transformer->norm == LayerKind::RmsNorm))
+      item.fail(s.model.label + " has no RMSNorm");
+  }
+}
+
 void read_training(MapReader r, Scenario& s) {
   declare_schema_keys(r);
   TrainingSpec& t = s.training;
@@ -364,6 +382,10 @@ void read_training(MapReader r, Scenario& s) {
   if (auto v = r.optional("memory_format")) {
     t.memory_format = v->as_enum_explaining<MemoryFormat>({{"nhwc", "NHWC is channels_last"}});
   }
+  if (auto v = r.optional("execution"))
+    t.execution = v->as_enum_explaining<Execution>(
+        {{"compile", "torch.compile is compiled"}, {"torch.compile", "torch.compile is compiled"}});
+  if (auto v = r.optional("fused_kernels")) read_fused_kernels(*v, s, t.fused_kernels);
   r.finish();
 }
 

@@ -91,14 +91,7 @@ std::string number(double x) {
   return e.c_str();
 }
 
-}  // namespace
-
-std::string scenario_yaml(const Scenario& s) {
-  YAML::Emitter out;
-  out << YAML::BeginMap;
-  out << YAML::Key << "name" << YAML::Value << s.name;
-  write_model(out, s.model);
-
+void write_cluster(YAML::Emitter& out, const Scenario& s) {
   const ClusterSpec& c = s.cluster;
   const NetworkSpec& n = c.network;
   out << YAML::Key << "cluster" << YAML::Value << YAML::BeginMap;
@@ -128,7 +121,9 @@ std::string scenario_yaml(const Scenario& s) {
     if (c.placement == Placement::Random) out << YAML::Key << "placement_seed" << YAML::Value << c.placement_seed;
   }
   out << YAML::EndMap;
+}
 
+void write_training(YAML::Emitter& out, const Scenario& s) {
   const TrainingSpec& t = s.training;
   out << YAML::Key << "training" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "micro_batch" << YAML::Value << t.micro_batch;
@@ -143,6 +138,13 @@ std::string scenario_yaml(const Scenario& s) {
   }
   if (t.memory_format != MemoryFormat::Nchw)
     out << YAML::Key << "memory_format" << YAML::Value << std::string(to_string(t.memory_format));
+  if (t.execution != Execution::Eager)
+    out << YAML::Key << "execution" << YAML::Value << std::string(to_string(t.execution));
+  if (!t.fused_kernels.empty()) {
+    out << YAML::Key << "fused_kernels" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (const auto k : t.fused_kernels) out << std::string(to_string(k));
+    out << YAML::EndSeq;
+  }
   if (t.compute_noise.enabled()) {
     const auto& noise = t.compute_noise;
     out << YAML::Key << "compute_noise" << YAML::Value << YAML::Flow << YAML::BeginMap;
@@ -153,7 +155,9 @@ std::string scenario_yaml(const Scenario& s) {
     out << YAML::EndMap;
   }
   out << YAML::EndMap;
+}
 
+void write_data_parallel(YAML::Emitter& out, const Scenario& s) {
   const DataParallelSpec& d = s.data_parallel;
   out << YAML::Key << "data_parallel" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "collective" << YAML::Value << std::string(to_string(d.collective));
@@ -169,6 +173,18 @@ std::string scenario_yaml(const Scenario& s) {
   if (d.collective == Collective::ParameterServer && d.ps_servers > 0)
     out << YAML::Key << "ps_servers" << YAML::Value << d.ps_servers;
   out << YAML::EndMap;
+}
+
+}  // namespace
+
+std::string scenario_yaml(const Scenario& s) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  out << YAML::Key << "name" << YAML::Value << s.name;
+  write_model(out, s.model);
+  write_cluster(out, s);
+  write_training(out, s);
+  write_data_parallel(out, s);
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }

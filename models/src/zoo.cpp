@@ -126,6 +126,7 @@ LayerId add_attention_branch(ModelGraph& g, const TransformerConfig& c, std::int
   y = g.add(linear(p + "attn.qkv", s, d, d + 2 * kv_heads * head_dim, c.bias), {y});
   Layer core = attention(p + "attn.core", s, c.heads, kv_heads, head_dim, c.attention, !c.encoder);
   core.padding_mask = c.encoder;
+  core.rotary = !c.learned_positions;
   if (c.dropout > 0 && !core.flash()) {
     core.dropout = c.dropout;
     core.saved_elements += 1.5 * static_cast<double>(c.heads * s * s);  // the dropped probabilities and the mask

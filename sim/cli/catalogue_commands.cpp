@@ -53,7 +53,8 @@ int cmd_hardware(bool json) {
                      {"compute_efficiency", g.compute_efficiency},
                      {"memory_efficiency", g.memory_efficiency},
                      {"reserved_bytes", g.reserved_bytes},
-                     {"launch_overhead_s", g.launch_overhead_s}};
+                     {"launch_overhead_s", g.launch_overhead_s},
+                     {"matrix_kernel_fixed_s", g.matrix_kernel_fixed_s}};
       if (g.compute_capability > 0) j["compute_capability"] = g.compute_capability / 10.0;
       if (g.multiprocessors > 0) j["multiprocessors"] = g.multiprocessors;
       if (g.price_per_hour) j["price_per_hour_usd"] = *g.price_per_hour;

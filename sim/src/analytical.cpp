@@ -365,7 +365,7 @@ void add_details(models::RunRecord& r, const models::Scenario& s, const models::
 models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const models::ModelGraph& graph,
                                             const PredictOptions& options) const {
   const ComputeModel compute(*s.cluster.gpu_entry, s.training.precision, s.cluster.gpus_per_node > 1,
-                             s.training.memory_format);
+                             s.training.memory_format, s.training.fused());
   const NetworkPath path = NetworkPath::from(s);
 
   models::RunRecord r = models::configured_record(s, graph, options.details);

@@ -8,11 +8,12 @@
 namespace dpcast::sim {
 
 ComputeModel::ComputeModel(const models::Gpu& gpu, models::Precision precision, bool colocated,
-                           models::MemoryFormat memory_format)
+                           models::MemoryFormat memory_format, const std::set<models::FusedKernel>& fused)
     : matrix_rate_(gpu.matrix_peak(precision) * gpu.compute_efficiency),
       vector_rate_(gpu.vector_flops * gpu.compute_efficiency),
       memory_rate_(gpu.memory_bandwidth_bytes_per_s * gpu.memory_efficiency),
       launch_s_(gpu.launch_overhead_s),
+      matrix_fixed_s_(gpu.matrix_kernel_fixed_s),
       matrix_peak_(gpu.matrix_peak(precision)),
       memory_curve_(gpu.memory_efficiency_curve),
       memory_bandwidth_(gpu.memory_bandwidth_bytes_per_s),
@@ -23,6 +24,8 @@ ComputeModel::ComputeModel(const models::Gpu& gpu, models::Precision precision, 
       // Matrix units faster than the vector units at this precision: tensor cores.
       nchw_on_tensor_cores_(memory_format == models::MemoryFormat::Nchw &&
                             gpu.matrix_peak(precision) > gpu.vector_flops),
+      fused_rmsnorm_(fused.count(models::FusedKernel::RmsNorm) > 0),
+      fused_rotary_(fused.count(models::FusedKernel::Rotary) > 0),
       flash_attention_(&gpu.flash_attention) {
   if (const auto it = gpu.matrix_efficiency_curve.find(precision); it != gpu.matrix_efficiency_curve.end())
     matrix_curve_ = it->second;
@@ -31,9 +34,12 @@ ComputeModel::ComputeModel(const models::Gpu& gpu, models::Precision precision, 
                 "GPU '" + gpu.name + "' has a zero peak, bandwidth or efficiency");
 }
 
+// One matrix kernel: its FLOPs at the large-product rate plus the kernel's fixed time (the
+// catalogue's fit to measured per-shape GEMM times); a profile's curve, measured by product
+// size, already holds both.
 double ComputeModel::matrix_seconds(double flops, double products) const {
   if (flops <= 0) return 0;
-  if (matrix_curve_.empty()) return flops / matrix_rate_;
+  if (matrix_curve_.empty()) return flops / matrix_rate_ + matrix_fixed_s_;
   return flops / (matrix_peak_ * matrix_curve_.at(flops / std::max(1.0, products)));
 }
 
@@ -60,16 +66,14 @@ PassTime ComputeModel::layer(const models::LayerCost& c, const models::Layer& la
 
 PassTime ComputeModel::roofline(const models::LayerCost& c, const models::Layer& layer,
                                 std::int64_t micro_batch) const {
+  if (layer.kind == models::LayerKind::RmsNorm && !fused_rmsnorm_ && !layer.input_shape.empty())
+    return eager_rmsnorm(layer, micro_batch);
   if (!models::is_matrix_layer(layer.kind))
     return {time(c.forward_flops, c.forward_bytes, false), time(c.backward_flops(), c.backward_bytes, false)};
   if (layer.kind == models::LayerKind::Attention) {
-    if (const auto flash = flash_attention(layer, micro_batch)) return *flash;
-    if (!layer.flash() && layer.heads > 0 && layer.head_dim > 0 && !layer.input_shape.empty())
-      return eager_attention(layer, micro_batch);
-    // Scores and values: two products per head and sample, forward; backward's are twice as many.
-    const double products = 2.0 * std::max<std::int64_t>(1, layer.heads) * static_cast<double>(micro_batch);
-    return {time(c.forward_flops, c.forward_bytes, true, products),
-            time(c.backward_flops(), c.backward_bytes, true, 2 * products)};
+    const PassTime core = attention(c, layer, micro_batch);
+    const PassTime rotation = rotary(layer, micro_batch);
+    return {core.forward_s + rotation.forward_s, core.backward_s + rotation.backward_s};
   }
   // Linear and convolution: one product forward; backward the input and the weight gradient.
   const double backward = matrix_seconds(c.backward_input_flops, 1) + matrix_seconds(c.backward_weight_flops, 1);
@@ -78,6 +82,67 @@ PassTime ComputeModel::roofline(const models::LayerCost& c, const models::Layer&
                                 : launch_s_ + std::max(backward, memory_seconds(c.backward_bytes));
   const PassTime transposes = layout_transposes(layer, micro_batch);
   return {time(c.forward_flops, c.forward_bytes, true) + transposes.forward_s, backward_s + transposes.backward_s};
+}
+
+PassTime ComputeModel::attention(const models::LayerCost& c, const models::Layer& layer,
+                                 std::int64_t micro_batch) const {
+  if (const auto flash = flash_attention(layer, micro_batch)) return *flash;
+  if (!layer.flash() && layer.heads > 0 && layer.head_dim > 0 && !layer.input_shape.empty())
+    return eager_attention(layer, micro_batch);
+  // Scores and values: two products per head and sample, forward; backward's are twice as many.
+  const double products = 2.0 * std::max<std::int64_t>(1, layer.heads) * static_cast<double>(micro_batch);
+  return {time(c.forward_flops, c.forward_bytes, true, products),
+          time(c.backward_flops(), c.backward_bytes, true, 2 * products)};
+}
+
+double ComputeModel::streaming_kernels(std::initializer_list<double> bytes) const {
+  double t = 0;
+  for (const double b : bytes) t += time(0, b, false);
+  return t;
+}
+
+// RMSNorm as Llama-family code writes it in Python (Meta's reference model, torchtitan's
+// RMSNorm, IBM's fms): output = (x.float() * rsqrt(x.float().pow(2).mean(-1) + eps)).type_as(x)
+// * weight. Eager PyTorch runs each operator as its own kernel through memory, in fp32
+// (f = 4 bytes) between the casts from and back to the activations' e bytes (no casts when
+// they are fp32 already); per element of the input:
+//   forward:  cast (e+f), pow (2f), mean (f), x * rsqrt (2f), cast back (f+e), * weight (2e),
+//             and rsqrt(mean + eps), two kernels on one value per row;
+//   backward: * weight's input gradient (2e) and weight gradient (product 3e, sum over the
+//             tokens e), the cast's (e+f), x * rsqrt's two gradients (2f; product 3f, sum over
+//             the row f), mean's (f), pow's (3f), the sum of x's two gradients (3f), the first
+//             cast's (f+e), and the per-row kernels.
+// A fused kernel (training.fused_kernels: [rmsnorm], or compiled) reads and writes once.
+PassTime ComputeModel::eager_rmsnorm(const models::Layer& layer, std::int64_t micro_batch) const {
+  const double n = static_cast<double>(models::elements(layer.input_shape)) * static_cast<double>(micro_batch);
+  const double e = models::bytes_per_element(precision_);
+  const double f = 4;
+  const double cast = e == f ? 0 : n * (e + f);
+  const double row = time(0, 2 * n / static_cast<double>(layer.input_shape.back()) * f, false);
+  const double forward = streaming_kernels({cast, 2 * n * f, n * f, 2 * n * f, cast, 2 * n * e}) + 2 * row;
+  const double backward = streaming_kernels({2 * n * e, 3 * n * e, n * e, cast, 2 * n * f, 3 * n * f, n * f, n * f,
+                                             3 * n * f, 3 * n * f, cast}) +
+                          2 * row;
+  return {forward, backward};
+}
+
+// The rotary embedding of queries and keys, inside the attention layer. Eager, as Meta's
+// reference Llama and torchtitan write it (apply_rotary_emb): each of Q and K is cast to fp32,
+// multiplied as complex numbers by the position's rotation and cast back, three kernels
+// (e+f, 2f, f+e bytes per element); backward the same three. Fused (flash-attn's
+// apply_rotary, or compiled) it is one kernel reading and writing each tensor.
+PassTime ComputeModel::rotary(const models::Layer& layer, std::int64_t micro_batch) const {
+  if (!layer.rotary || layer.input_shape.empty()) return {};
+  const double tokens = static_cast<double>(layer.input_shape.front()) * static_cast<double>(micro_batch);
+  const double e = models::bytes_per_element(precision_);
+  const double f = 4;
+  double pass = 0;
+  for (const auto heads : {layer.heads, layer.kv_heads > 0 ? layer.kv_heads : layer.heads}) {
+    const double n = tokens * static_cast<double>(heads * layer.head_dim);
+    pass += fused_rotary_ ? time(0, 2 * n * e, false)
+                          : streaming_kernels({e == f ? 0 : n * (e + f), 2 * n * f, e == f ? 0 : n * (f + e)});
+  }
+  return {pass, pass};
 }
 
 namespace {
@@ -170,13 +235,44 @@ double ComputeModel::streaming(double bytes) const {
   return bytes > 0 ? (launch_s_ + memory_seconds(bytes)) * streaming_slowdown_ : 0;
 }
 
+namespace {
+bool is_pointwise(models::LayerKind kind) {
+  using K = models::LayerKind;
+  return kind == K::Add || kind == K::Multiply || kind == K::Relu || kind == K::Gelu || kind == K::Silu ||
+         kind == K::Dropout;
+}
+
+// torch.compile (Inductor) fuses a point-wise operator into the one point-wise operator that
+// consumes its output: the intermediate tensor is neither written nor read back, in forward
+// nor (its gradient) in backward. Takes those bytes from both layers' costs.
+void fuse_pointwise_chains(const models::ModelGraph& graph, const models::TrainingSpec& training,
+                           std::vector<models::LayerCost>& costs) {
+  const auto& g = graph.graph();
+  for (models::LayerId id = 0; id < graph.size(); ++id) {
+    if (!is_pointwise(graph.layer(id).kind) || boost::out_degree(id, g) != 1) continue;
+    const auto consumer = boost::target(*boost::out_edges(id, g).first, g);
+    if (!is_pointwise(graph.layer(consumer).kind)) continue;
+    const double tensor = static_cast<double>(models::elements(graph.layer(id).output_shape)) *
+                          static_cast<double>(training.micro_batch) * models::bytes_per_element(training.precision);
+    for (auto* c : {&costs[id], &costs[consumer]}) {
+      c->forward_bytes = std::max(0.0, c->forward_bytes - tensor);
+      c->backward_bytes = std::max(0.0, c->backward_bytes - tensor);
+    }
+  }
+}
+}  // namespace
+
 std::vector<PassTime> layer_times(const ComputeModel& compute, const models::ModelGraph& graph,
                                   const models::TrainingSpec& training) {
   const double bytes = models::bytes_per_element(training.precision);
+  std::vector<models::LayerCost> costs(graph.size());
+  for (models::LayerId id = 0; id < graph.size(); ++id)
+    costs[id] = graph.layer(id).cost(training.micro_batch, bytes, bytes);
+  if (training.execution == models::Execution::Compiled) fuse_pointwise_chains(graph, training, costs);
   std::vector<PassTime> times(graph.size());
   for (models::LayerId id = 0; id < graph.size(); ++id) {
     const auto& layer = graph.layer(id);
-    times[id] = compute.layer(layer.cost(training.micro_batch, bytes, bytes), layer, training.micro_batch);
+    times[id] = compute.layer(costs[id], layer, training.micro_batch);
     if (training.activation_checkpointing && layer.block >= 0) times[id].backward_s += times[id].forward_s;
   }
   return times;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -257,6 +258,34 @@ TEST(Scenario, MemoryFormat) {
   EXPECT_EQ(s.training.memory_format, MemoryFormat::ChannelsLast);
   EXPECT_NE(scenario_yaml(s).find("memory_format: channels_last"), std::string::npos);
   EXPECT_EQ(one("model: resnet50\ncluster: {node: dgx-a100, nodes: 1}\n").training.memory_format, MemoryFormat::Nchw);
+}
+
+TEST(Scenario, ExecutionAndFusedKernels) {
+  const std::string llama = "model: llama2-7b\ncluster: {node: dgx-a100, nodes: 1}\ntraining:\n";
+  const Scenario eager = one(llama);
+  EXPECT_EQ(eager.training.execution, Execution::Eager);
+  EXPECT_TRUE(eager.training.fused().empty());
+  const Scenario compiled = one(llama + "  execution: compiled\n");
+  EXPECT_EQ(compiled.training.fused(), (std::set<FusedKernel>{FusedKernel::RmsNorm, FusedKernel::Rotary}));
+  EXPECT_NE(scenario_yaml(compiled).find("execution: compiled"), std::string::npos);
+  const Scenario fused = one(llama + "  fused_kernels: [rmsnorm]\n");
+  EXPECT_EQ(fused.training.fused(), std::set<FusedKernel>{FusedKernel::RmsNorm});
+  EXPECT_NE(scenario_yaml(fused).find("fused_kernels: [rmsnorm]"), std::string::npos);
+
+  EXPECT_EQ(error_of(llama + "  execution: compile\n"),
+            "s.yaml:4:14: training.execution: expected one of eager, compiled, got compile (torch.compile is "
+            "compiled)");
+  EXPECT_EQ(error_of(llama + "  fused_kernels: [rmsnorm, rmsnorm]\n"),
+            "s.yaml:4:28: training.fused_kernels[1]: rmsnorm is listed twice");
+  EXPECT_EQ(error_of(llama + "  fused_kernels: [swiglu]\n"),
+            "s.yaml:4:19: training.fused_kernels[0]: expected one of rmsnorm, rotary, got swiglu");
+  EXPECT_EQ(error_of(llama + "  fused_kernels: rmsnorm\n"),
+            "s.yaml:4:18: training.fused_kernels: expected a list, got rmsnorm");
+  const std::string gpt2 = "model: gpt2-small\ncluster: {node: dgx-a100, nodes: 1}\ntraining:\n";
+  EXPECT_EQ(error_of(gpt2 + "  fused_kernels: [rotary]\n"),
+            "s.yaml:4:19: training.fused_kernels[0]: gpt2-small has no rotary embedding");
+  EXPECT_EQ(error_of(gpt2 + "  fused_kernels: [rmsnorm]\n"),
+            "s.yaml:4:19: training.fused_kernels[0]: gpt2-small has no RMSNorm");
 }
 
 TEST(Scenario, PrecisionTheGpuLacks) {

@@ -49,7 +49,7 @@ des::StepPlan plan_step(const models::Scenario& s, const models::ModelGraph& gra
   const auto precision = s.training.precision;
   const double act = models::bytes_per_element(precision);
   const models::Gpu& gpu = *s.cluster.gpu_entry;
-  const ComputeModel compute(gpu, precision, s.cluster.gpus_per_node > 1, s.training.memory_format);
+  const ComputeModel compute(gpu, precision, s.cluster.gpus_per_node > 1, s.training.memory_format, s.training.fused());
   const auto buckets =
       models::make_buckets(graph, gradient_bytes_per_param(precision), dp.first_bucket_bytes(), dp.bucket_bytes());
   const auto& noise = s.training.compute_noise;

@@ -54,6 +54,10 @@ struct Gpu {
   double memory_efficiency = 0.8;   // fraction of memory bandwidth a streaming kernel reaches
   double reserved_bytes = 0;        // runtime context and allocator overhead
   double launch_overhead_s = 0;     // fixed cost of one kernel (launch + framework dispatch)
+  // Time each matrix-product kernel takes beyond its FLOPs at compute_efficiency: filling and
+  // draining its pipeline and its last partial wave. With it a small product runs at a lower
+  // share of peak than a large one (time = FLOP / (peak x efficiency) + this).
+  double matrix_kernel_fixed_s = 0;
   // The device moves and reduces gradient data itself (a CPU worker: MPI copies on its own
   // core), so communication time-shares with computation instead of overlapping it.
   bool communication_uses_compute = false;

@@ -124,6 +124,8 @@ struct Layer {
   /// Attention: the probability with which eager attention drops attention probabilities
   /// (a dropout kernel between softmax and the value product; fused kernels do it on chip).
   double dropout = 0;
+  /// Attention: queries and keys are rotated by position first (rotary embedding, Llama).
+  bool rotary = false;
   /// Attention: a fused kernel, which keeps scores and probabilities on chip.
   [[nodiscard]] bool flash() const { return kernel != AttentionKernel::Eager; }
   /// The layer whose parameters this one uses, by name (set with ModelGraph::tie: GPT-2's

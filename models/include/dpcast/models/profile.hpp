@@ -13,6 +13,7 @@
 //       compute_efficiency: 0.62       # any of the catalogue's efficiency keys, replaced
 //       memory_efficiency: 0.9
 //       launch_overhead_s: 1.0e-6
+//       matrix_kernel_fixed_s: 6.8e-6    # each matrix kernel's fixed time (unused where matrix_efficiency is)
 //       matrix_efficiency:             # per precision: [FLOP of one matrix product, fraction of peak]
 //         fp32: [[1.0e+6, 0.2], [1.0e+9, 0.8]]
 //       memory_efficiency_curve: [[4096, 1.4], [6.7e+7, 0.8]]   # [bytes one kernel streams, fraction]
@@ -53,6 +54,7 @@ struct GpuProfile {
   std::optional<double> compute_efficiency;
   std::optional<double> memory_efficiency;
   std::optional<double> launch_overhead_s;
+  std::optional<double> matrix_kernel_fixed_s;
   std::map<Precision, EfficiencyCurve> matrix_efficiency;
   EfficiencyCurve memory_efficiency_curve;
   std::map<std::string, std::pair<double, double>> layers;  // layer_signature -> forward_s, backward_s

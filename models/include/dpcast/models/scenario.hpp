@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -147,6 +148,26 @@ struct EnumNames<MemoryFormat> {
       {{MemoryFormat::Nchw, "nchw"}, {MemoryFormat::ChannelsLast, "channels_last"}}};
 };
 
+/// How the framework runs the model (training.execution): `eager` PyTorch launches one kernel
+/// per operator as the model's code writes it (an RMSNorm or rotary embedding written in Python
+/// is a chain of kernels through memory); `compiled` (torch.compile) fuses chains of
+/// element-wise operators into single kernels.
+enum class Execution { Eager, Compiled };
+template <>
+struct EnumNames<Execution> {
+  static constexpr std::array<EnumName<Execution>, 2> table{
+      {{Execution::Eager, "eager"}, {Execution::Compiled, "compiled"}}};
+};
+
+/// Composite operators a model's code may run as one hand-fused kernel even in eager mode
+/// (training.fused_kernels): RMSNorm (apex, Triton or flash-attn's) and the rotary embedding.
+enum class FusedKernel { RmsNorm, Rotary };
+template <>
+struct EnumNames<FusedKernel> {
+  static constexpr std::array<EnumName<FusedKernel>, 2> table{
+      {{FusedKernel::RmsNorm, "rmsnorm"}, {FusedKernel::Rotary, "rotary"}}};
+};
+
 /// Per-rank compute noise: each step every rank's compute is multiplied by its own draw
 /// of a factor with mean 1 and coefficient of variation `cv`; the step waits for the slowest.
 struct ComputeNoise {
@@ -174,7 +195,11 @@ struct TrainingSpec {
   double dropout = 0;                                  // training.dropout (transformers)
   bool activation_checkpointing = false;
   MemoryFormat memory_format = MemoryFormat::Nchw;
+  Execution execution = Execution::Eager;
+  std::set<FusedKernel> fused_kernels;  // training.fused_kernels
   ComputeNoise compute_noise;
+  /// The composite operators that run as one kernel: those named, or all when compiled.
+  [[nodiscard]] std::set<FusedKernel> fused() const;
 };
 
 enum class Collective { Auto, Ring, Tree, HalvingDoubling, Hierarchical, ParameterServer };

@@ -56,7 +56,7 @@ inline constexpr std::array<SchemaKey, 11> kNetwork{{{"topology"},
                                                      {"leaves"},
                                                      {"background"},
                                                      {"sharp"}}};
-inline constexpr std::array<SchemaKey, 10> kTraining{{{"micro_batch"},
+inline constexpr std::array<SchemaKey, 12> kTraining{{{"micro_batch"},
                                                       {"seq_len"},
                                                       {"grad_accumulation"},
                                                       {"precision"},
@@ -65,6 +65,8 @@ inline constexpr std::array<SchemaKey, 10> kTraining{{{"micro_batch"},
                                                       {"dropout"},
                                                       {"activation_checkpointing"},
                                                       {"memory_format"},
+                                                      {"execution"},
+                                                      {"fused_kernels"},
                                                       {"compute_noise", KeyKind::Section}}};
 inline constexpr std::array<SchemaKey, 4> kComputeNoise{{{"distribution"}, {"cv"}, {"seed"}, {"steps"}}};
 inline constexpr std::array<SchemaKey, 9> kDataParallel{{{"collective"},

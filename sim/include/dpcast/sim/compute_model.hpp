@@ -1,7 +1,9 @@
 #pragma once
 // Time of one layer pass on one GPU: a roofline with efficiencies.
-//   time = launch overhead + max(Σ matrix products' FLOP / (peak x efficiency),
+//   time = launch overhead + max(Σ matrix products' FLOP / (peak x efficiency) + fixed time,
 //                                bytes / (memory bandwidth x memory efficiency))
+// Each matrix kernel takes a fixed time beyond its FLOPs (matrix_kernel_fixed_s: pipeline fill
+// and drain, the last partial wave), so small products reach a lower share of peak.
 // Matrix layers use the precision's matrix peak (tensor cores); element-wise layers the
 // vector peak. Efficiencies come from the hardware entry, or from a calibrated profile's
 // curves: a matrix product's efficiency by its own FLOP (a Linear's backward is two products,
@@ -14,9 +16,14 @@
 // runs as PyTorch runs it, one kernel after another (eager_attention).
 // Convolutions in NCHW on tensor cores also pay cuDNN's transposes to NHWC and back
 // (layout_transposes; none with training.memory_format: channels_last, nor on CUDA cores).
+// RMSNorm and the rotary embedding run as eager PyTorch runs the Python that Llama-family
+// code writes for them, a chain of kernels in fp32, unless fused (training.fused_kernels or
+// training.execution: compiled): eager_rmsnorm, rotary.
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,8 +44,11 @@ class ComputeModel {
   /// `colocated`: every worker of a node computes at once (more than one per node); a
   /// calibrated profile's colocated slowdowns then apply (CPU cores sharing memory).
   /// `memory_format`: how convolution activations are laid out (training.memory_format).
+  /// `fused`: the composite operators that run as one kernel (TrainingSpec::fused()); the
+  /// others run as eager PyTorch runs them, one kernel per operator.
   ComputeModel(const models::Gpu& gpu, models::Precision precision, bool colocated = false,
-               models::MemoryFormat memory_format = models::MemoryFormat::Nchw);
+               models::MemoryFormat memory_format = models::MemoryFormat::Nchw,
+               const std::set<models::FusedKernel>& fused = {});
 
   /// Roofline time of `flops` and `bytes` on the matrix or vector units, plus the launch
   /// overhead; matrix work is `products` equal matrix products.
@@ -57,6 +67,12 @@ class ComputeModel {
   [[nodiscard]] PassTime layout_transposes(const models::Layer& layer, std::int64_t micro_batch) const;
   [[nodiscard]] std::optional<PassTime> flash_attention(const models::Layer& layer, std::int64_t micro_batch) const;
   [[nodiscard]] PassTime eager_attention(const models::Layer& layer, std::int64_t micro_batch) const;
+  [[nodiscard]] PassTime attention(const models::LayerCost& cost, const models::Layer& layer,
+                                   std::int64_t micro_batch) const;
+  [[nodiscard]] PassTime eager_rmsnorm(const models::Layer& layer, std::int64_t micro_batch) const;
+  [[nodiscard]] PassTime rotary(const models::Layer& layer, std::int64_t micro_batch) const;
+  // Kernels that only stream memory, `bytes` each: their launches and traffic.
+  [[nodiscard]] double streaming_kernels(std::initializer_list<double> bytes) const;
   // Seconds of `flops` of matrix work in `products` equal products; of `bytes` streamed.
   [[nodiscard]] double matrix_seconds(double flops, double products) const;
   [[nodiscard]] double memory_seconds(double bytes) const;
@@ -65,6 +81,7 @@ class ComputeModel {
   double vector_rate_;
   double memory_rate_;  // achievable bytes/s
   double launch_s_;
+  double matrix_fixed_s_;  // each matrix kernel's fixed time (catalogue matrix_kernel_fixed_s)
   double matrix_peak_;
   models::EfficiencyCurve matrix_curve_;  // from a profile: by one product's FLOP
   models::EfficiencyCurve memory_curve_;  // from a profile: by one kernel's bytes
@@ -74,6 +91,8 @@ class ComputeModel {
   double matrix_slowdown_ = 1;                                        // colocated workers (from a profile)
   double streaming_slowdown_ = 1;
   bool nchw_on_tensor_cores_ = false;                                // convolutions transpose to NHWC and back
+  bool fused_rmsnorm_ = false;                                       // RMSNorm is one kernel each way
+  bool fused_rotary_ = false;                                        // the rotary embedding is one kernel
   const std::vector<models::AttentionThroughput>* flash_attention_;  // the GPU's published FlashAttention figures
 };
 
