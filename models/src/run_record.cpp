@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "dpcast/models/error.hpp"
+#include "dpcast/models/yaml_reader.hpp"
 
 namespace dpcast::models {
 using json = Json;
@@ -272,6 +273,23 @@ RunRecord record_from_json(const json& j) {
   r.loss_per_step = get_or<std::vector<double>>(j, "loss_per_step", {}, "");
   r.step_times_s = get_or<std::vector<double>>(j, "step_times_s", {}, "");
   return r;
+}
+
+Json parse_json(const std::string& text, const std::string& file) {
+  // The parser's callback sees each value's depth as it opens, before anything recurses on it.
+  const auto too_deep = [](int depth, Json::parse_event_t event, Json&) {
+    if ((event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start) &&
+        depth >= kMaxNesting)
+      throw std::length_error(nesting_error());
+    return true;
+  };
+  try {
+    return Json::parse(text, too_deep);
+  } catch (const std::length_error& e) {
+    throw Error(SourceLocation{file, 0, 0}, "", e.what());
+  } catch (const Json::exception& e) {  // syntax, or a number beyond double (1e400)
+    throw Error(SourceLocation{file, 0, 0}, "", std::string("not JSON: ") + e.what());
+  }
 }
 
 }  // namespace dpcast::models

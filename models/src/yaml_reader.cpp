@@ -8,6 +8,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <yaml-cpp/depthguard.h>
+
 #include "dpcast/models/input_file.hpp"
 
 namespace dpcast::models {
@@ -17,17 +19,25 @@ namespace {
 // second (`nodes: 64` after `nodes: 2`, or a second `training:` map) would be ignored
 // silently. Walks the tree with its own stack (no recursion to overflow) and checks each
 // map once, however often aliases repeat it.
+// Also refuses nesting beyond kMaxNesting (a node's depth is its distance from the root).
 void reject_duplicate_keys(const YAML::Node& root, const std::string& file) {
-  std::vector<std::pair<YAML::Node, std::string>> todo{{root, ""}};
+  struct Item {
+    YAML::Node node;
+    std::string path;
+    int depth;
+  };
+  std::vector<Item> todo{{root, "", 0}};
   std::set<std::size_t> checked;  // maps and sequences, by their position in the text
   while (!todo.empty()) {
-    const auto [node, path] = todo.back();
+    const auto [node, path, depth] = todo.back();
     todo.pop_back();
     if (!node.IsMap() && !node.IsSequence()) continue;
+    if (depth >= kMaxNesting)  // named by its top-level key: the full path would be 64 steps long
+      throw Error(location_of(file, node), path.substr(0, path.find_first_of(".[")), nesting_error());
     if (!node.Mark().is_null() && !checked.insert(static_cast<std::size_t>(node.Mark().pos)).second) continue;
     if (node.IsSequence()) {
       std::size_t index = 0;
-      for (const auto& item : node) todo.emplace_back(item, path + "[" + std::to_string(index++) + "]");
+      for (const auto& item : node) todo.push_back({item, path + "[" + std::to_string(index++) + "]", depth + 1});
       continue;
     }
     std::map<std::string, int> first_line;
@@ -39,7 +49,7 @@ void reject_duplicate_keys(const YAML::Node& root, const std::string& file) {
       if (!fresh)
         throw Error(location_of(file, entry.first), key_path,
                     "duplicate key (first at line " + std::to_string(it->second) + "); write each key once");
-      todo.emplace_back(entry.second, key_path);
+      todo.push_back({entry.second, key_path, depth + 1});
     }
   }
 }
@@ -95,11 +105,17 @@ void require_utf8(const std::string& text, const std::string& file) {
 }
 }  // namespace
 
+std::string nesting_error() {
+  return "nested deeper than " + std::to_string(kMaxNesting) + " levels (the limit)";
+}
+
 YAML::Node load_yaml_text(const std::string& text, const std::string& file) {
   require_utf8(text, file);
   YAML::Node root;
   try {
     root = YAML::Load(text);
+  } catch (const YAML::DeepRecursion& e) {  // yaml-cpp's own guard (2000 levels): its message says "bad file"
+    throw Error(SourceLocation{file, e.mark.line + 1, e.mark.column + 1}, "", nesting_error());
   } catch (const YAML::Exception& e) {
     SourceLocation where{file, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1};
     throw Error(where, "", "invalid YAML: " + e.msg);

@@ -153,13 +153,7 @@ int cmd_calibrate(const CalibrateArgs& a) {
   };
   const bool imports = !a.microbench.empty() || !a.nccl_tests.empty() || !a.osu.empty() || !a.records.empty();
   if (!a.microbench.empty()) {
-    const models::Json raw = [&] {
-      try {
-        return models::Json::parse(read_file(a.microbench));
-      } catch (const models::Json::exception& e) {
-        throw Error(SourceLocation{a.microbench, 0, 0}, "", std::string("not JSON: ") + e.what());
-      }
-    }();
+    const models::Json raw = models::parse_json(read_file(a.microbench), a.microbench);
     add(sim::calibrate_from_microbench(raw, a.microbench, catalogue, gpu, link.empty() ? "shared-memory" : link));
   }
   for (const auto& record_file : a.records)

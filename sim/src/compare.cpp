@@ -170,21 +170,12 @@ Comparison compare_records(const std::vector<RunRecord>& records) {
 std::vector<RunRecord> load_records(const std::string& path) {
   if (fs::path(path).extension() == ".csv") return load_measurements_csv(path);
   const std::string text = models::read_input_file(path);
-  models::Json j;
-  try {
-    j = models::Json::parse(text);
-  } catch (const models::Json::exception& e) {  // syntax, or a number beyond double (1e400)
-    throw Error(SourceLocation{path, 0, 0}, "", std::string("not JSON: ") + e.what());
-  }
-  std::vector<models::Json> items;
-  if (j.is_array())
-    items.assign(j.begin(), j.end());
-  else
-    items.push_back(j);
+  const models::Json j = models::parse_json(text, path);
+  const std::size_t count = j.is_array() ? j.size() : 1;
   std::vector<RunRecord> records;
-  for (std::size_t i = 0; i < items.size(); ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
     try {
-      records.push_back(models::record_from_json(items[i]));
+      records.push_back(models::record_from_json(j.is_array() ? j[i] : j));
     } catch (const Error& e) {
       const std::string where = j.is_array() ? "[" + std::to_string(i) + "]" : "";
       const std::string key = e.key_path().empty() ? "" : (where.empty() ? "" : ".") + e.key_path();

@@ -191,6 +191,11 @@ dpcast_cli_error(scenario_device "/dev/null: not a regular file (a device, FIFO 
 dpcast_cli_error(record_number_overflow
                  "${BAD}/number-overflow.json: not JSON: [json.exception.out_of_range.406] number overflow parsing '1e400'"
                  compare ${BAD}/number-overflow.json tests/cli/records/mlp-predicted.json)
+# Nesting beyond 64 levels is refused before anything walks it (a 100,000-deep record crashed compare).
+dpcast_cli_error(scenario_nested_too_deep "${BAD}/deep-scenario.yaml:4:70: name: nested deeper than 64 levels (the limit)"
+                 predict ${BAD}/deep-scenario.yaml)
+dpcast_cli_error(record_nested_too_deep "${BAD}/deep-record.json: nested deeper than 64 levels (the limit)"
+                 compare ${BAD}/deep-record.json tests/cli/records/mlp-predicted.json)
 dpcast_cli_error(unknown_command "dpcast: unknown command 'frobnicate'; commands: predict, compare, record, calibrate, plan, validate, models, hardware, memory, collective" frobnicate)
 dpcast_cli_error(unknown_command_did_you_mean "dpcast: unknown command 'predcit' (did you mean 'predict'?); commands: predict, compare, record, calibrate, plan, validate, models, hardware, memory, collective" predcit)
 dpcast_cli_error(unknown_flag_one_line "dpcast: The following argument was not expected: --bogus (see dpcast --help)" predict --bogus scenarios/quickstart.yaml)

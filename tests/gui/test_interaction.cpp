@@ -499,6 +499,18 @@ class InteractionTest : public QObject {
     QTest::newRow("not a record") << "tests/cli/bad/not-a-record.json" << true
                                   << "tests/cli/bad/not-a-record.json: kind: missing in run record";
     QTest::newRow("missing records") << "tests/cli/records/nope.json" << true << "";
+    QTest::newRow("record beyond double")
+        << "tests/cli/bad/number-overflow.json" << true
+        << "tests/cli/bad/number-overflow.json: not JSON: [json.exception.out_of_range.406] number overflow parsing "
+           "'1e400'";
+    QTest::newRow("record nested too deep")
+        << "tests/cli/bad/deep-record.json" << true
+        << "tests/cli/bad/deep-record.json: nested deeper than 64 levels (the limit)";
+    QTest::newRow("folder as records") << "tests/cli/records" << true
+                                       << "tests/cli/records: is a directory, not a file";
+    QTest::newRow("scenario nested too deep")
+        << "tests/cli/bad/deep-scenario.yaml" << false
+        << "tests/cli/bad/deep-scenario.yaml:4:70: name: nested deeper than 64 levels (the limit)";
     QTest::newRow("predicted, not measured") << "tests/cli/records/mlp-predicted.json" << true
                                              << "tests/cli/records/mlp-predicted.json: no measured run records "
                                                 "(kind: measured) in this file";

@@ -10,6 +10,7 @@
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/hardware.hpp"
 #include "dpcast/models/layer.hpp"
+#include "dpcast/models/run_record.hpp"
 #include "dpcast/models/yaml_reader.hpp"
 
 namespace dpcast::models {
@@ -197,6 +198,23 @@ TEST(YamlReader, ErrorWithoutLocation) {
   EXPECT_STREQ(dpcast::Error("plain").what(), "plain");
   EXPECT_STREQ(dpcast::Error(SourceLocation{}, "a.b", "bad").what(), "a.b: bad");
   EXPECT_STREQ(dpcast::Error(SourceLocation{"x.yaml", 0, 0}, "", "bad").what(), "x.yaml: bad");
+}
+
+// Any input may nest 64 levels of maps and lists, and no more: YAML and JSON alike.
+TEST(YamlReader, NestingIsLimitedTo64Levels) {
+  const auto lists = [](int depth) { return "a: " + std::string(depth, '[') + std::string(depth, ']') + "\n"; };
+  EXPECT_NO_THROW((void)load_yaml_text(lists(63), "f.yaml"));  // the root map is the 64th level
+  EXPECT_EQ(error_of([&] { (void)load_yaml_text(lists(64), "f.yaml"); }),
+            "f.yaml:1:67: a: nested deeper than 64 levels (the limit)");
+  // yaml-cpp's own guard stops at 2000 levels; its message ("bad file") is replaced.
+  const std::string deep = error_of([&] { (void)load_yaml_text(lists(5000), "f.yaml"); });
+  EXPECT_EQ(deep.rfind("f.yaml:1:", 0), 0U) << deep;
+  EXPECT_NE(deep.find(": nested deeper than 64 levels (the limit)"), std::string::npos) << deep;
+  const auto arrays = [](int depth) { return std::string(depth, '[') + std::string(depth, ']'); };
+  EXPECT_NO_THROW((void)parse_json(arrays(64), "r.json"));
+  EXPECT_EQ(error_of([&] { (void)parse_json(arrays(65), "r.json"); }),
+            "r.json: nested deeper than 64 levels (the limit)");
+  EXPECT_EQ(error_of([&] { (void)parse_json("{\"a\": 1e400}", "r.json"); }).rfind("r.json: not JSON: ", 0), 0U);
 }
 
 }  // namespace

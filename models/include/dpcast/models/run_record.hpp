@@ -136,5 +136,8 @@ struct RunRecord {
 [[nodiscard]] Json to_json(const RunRecord& r, bool with_details = true);
 /// Reads a record back; throws dpcast::Error naming the key on a malformed one.
 [[nodiscard]] RunRecord record_from_json(const Json& j);
+/// Parses JSON text read from `file`: a syntax error, a number beyond double or nesting deeper
+/// than kMaxNesting is a dpcast::Error naming the file ("not JSON: ...").
+[[nodiscard]] Json parse_json(const std::string& text, const std::string& file);
 
 }  // namespace dpcast::models

@@ -17,6 +17,12 @@
 
 namespace dpcast::models {
 
+/// How deep maps and lists may nest in any file dpcast reads (YAML or JSON). Scenarios and
+/// records need five or six levels; anything deeper is refused where it goes past the limit,
+/// before code that walks the tree can exhaust the stack.
+inline constexpr int kMaxNesting = 64;
+[[nodiscard]] std::string nesting_error();  // "nested deeper than 64 levels (the limit)"
+
 /// Parses a whole file; a syntax error becomes a dpcast::Error at its position.
 [[nodiscard]] YAML::Node load_yaml_file(const std::string& path);
 /// Parses text; `file` only names it in errors.
