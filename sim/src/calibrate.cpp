@@ -64,8 +64,15 @@ namespace {
 
 // "#  Rank  0 Group  0 Pid  4000 on node47 device  0 [0x18] NVIDIA H100 80GB HBM3" (older
 // versions have no Group) and "# Collective test starting: all_gather_perf".
-void read_header_line(const std::vector<std::string>& t, AllreduceLog& log) {
+void read_header_line(const std::vector<std::string>& t, AllreduceLog& log, const std::string& file, int line_no) {
   if (t.size() > 1 && t[1] == "Rank") {
+    // Rank lines number the ranks 0, 1, 2, ...: one that does not is a log cut at the top.
+    double rank = -1;
+    if (t.size() < 3 || !is_number(t[2], rank) || rank != log.ranks)
+      throw Error(SourceLocation{file, line_no, 0}, "",
+                  "expected the line of rank " + std::to_string(log.ranks) +
+                      (log.ranks == 0 ? " first: the log is cut at the top" : ": the rank lines skip one") +
+                      "; give nccl-tests' whole output");
     ++log.ranks;
     const auto on = std::find(t.begin(), t.end(), "on");
     if (on != t.end() && on + 1 != t.end() &&
@@ -80,18 +87,35 @@ void read_header_line(const std::vector<std::string>& t, AllreduceLog& log) {
   }
 }
 
+// A result row's own algbw column (GB/s, two decimals) must be its size over its time: a row
+// whose figures disagree was edited or corrupted. Bandwidths printed as below 0.1 GB/s are
+// too coarse to check.
+void check_row_bandwidth(const std::vector<std::string>& t, std::size_t time_at, double size, double time_us,
+                         const std::string& file, int line_no) {
+  double algbw = 0;
+  if (t.size() <= time_at + 1 || !is_number(t[time_at + 1], algbw) || algbw < 0.1) return;
+  const double implied = size / (time_us * 1e3);
+  if (std::abs(implied - algbw) > std::max(0.02, 0.05 * algbw))
+    throw Error(SourceLocation{file, line_no, 0}, "",
+                "size " + fixed(size, 0) + " B in " + t[time_at] + " us is " + fixed(implied, 2) +
+                    " GB/s, but the row's algbw says " + t[time_at + 1] + ": not a consistent nccl-tests row");
+}
+
 }  // namespace
 
 AllreduceLog parse_nccl_tests(const std::string& text, const std::string& file) {
   AllreduceLog log;
   std::istringstream in(text);
   int line_no = 0;
+  bool header = false, footer = false;  // "# nThread ..." opens a run, "# Avg bus bandwidth" closes it
   for (std::string line; std::getline(in, line);) {
     ++line_no;
     const auto t = tokens(line);
     if (t.empty()) continue;
     if (t[0] == "#") {
-      read_header_line(t, log);
+      read_header_line(t, log, file, line_no);
+      header = header || (t.size() > 1 && t[1] == "nThread");
+      footer = footer || (t.size() > 3 && t[1] == "Avg" && t[2] == "bus" && t[3] == "bandwidth");
       continue;
     }
     if (t[0][0] == '#') continue;
@@ -102,11 +126,16 @@ AllreduceLog parse_nccl_tests(const std::string& text, const std::string& file) 
     const std::size_t time_at = is_number(t[4], root) && t.size() >= 9 ? 5 : 4;
     if (!is_number(t[time_at], time_us) || time_us <= 0)
       throw Error(SourceLocation{file, line_no, 0}, "", "nccl-tests row without a time: " + line);
+    check_row_bandwidth(t, time_at, size, time_us, file, line_no);
     if (size > 0) log.samples.push_back({size, time_us * 1e-6});
   }
   if (log.samples.empty())
     throw Error(SourceLocation{file, 0, 0}, "",
                 "no nccl-tests result rows (size, count, type, redop, time, ...) found");
+  if (header && !footer)
+    throw Error(SourceLocation{file, line_no, 0}, "",
+                "the log ends before nccl-tests' closing \"# Avg bus bandwidth\" line: it is cut short; give the "
+                "whole output");
   return log;
 }
 

@@ -280,6 +280,13 @@ dpcast_cli_test(calibrate_nccl_tests_across_nodes 0 "link ib-hdr (the NICs, 8 pe
                 calibrate --nccl-tests ${DATA}/nccl-tests-allreduce-4x8-a100.log --node dgx-a100 -o ${CMAKE_CURRENT_BINARY_DIR}/calibrated-nccl-4x8.yaml)
 dpcast_cli_error(calibrate_nccl_tests_needs_node "dpcast calibrate: --nccl-tests needs --node, the node preset ${DATA}/nccl-tests-allreduce-8.log ran on (dgx-a100, p5-48xlarge, ...): NCCL's model takes its GPUs, links and NICs from it"
                  calibrate --nccl-tests ${DATA}/nccl-tests-allreduce-8.log -o ${CMAKE_CURRENT_BINARY_DIR}/never.yaml)
+# A log that is not a whole, consistent nccl-tests run is refused, not turned into a wrong profile.
+dpcast_cli_error(calibrate_nccl_tests_cut_at_top "${BAD}/nccl-tests-cut-at-top.log:1: expected the line of rank 0 first: the log is cut at the top; give nccl-tests' whole output"
+                 calibrate --nccl-tests ${BAD}/nccl-tests-cut-at-top.log --node dgx-h100 -o ${CMAKE_CURRENT_BINARY_DIR}/never.yaml)
+dpcast_cli_error(calibrate_nccl_tests_cut_short "${BAD}/nccl-tests-cut-short.log:20: the log ends before nccl-tests' closing \"# Avg bus bandwidth\" line: it is cut short; give the whole output"
+                 calibrate --nccl-tests ${BAD}/nccl-tests-cut-short.log --node dgx-h100 -o ${CMAKE_CURRENT_BINARY_DIR}/never.yaml)
+dpcast_cli_error(calibrate_nccl_tests_edited_row "${BAD}/nccl-tests-edited-time.log:25: size 2097152 B in 10.00 us is 209.72 GB/s, but the row's algbw says 19.65: not a consistent nccl-tests row"
+                 calibrate --nccl-tests ${BAD}/nccl-tests-edited-time.log --node dgx-h100 -o ${CMAKE_CURRENT_BINARY_DIR}/never.yaml)
 dpcast_cli_error(calibrate_nccl_tests_ranks_disagree "dpcast calibrate: ${DATA}/nccl-tests-allreduce-8.log: the log's rank lines say 8 ranks, --ranks says 4"
                  calibrate --nccl-tests ${DATA}/nccl-tests-allreduce-8.log --node dgx-h100 --ranks 4 -o ${CMAKE_CURRENT_BINARY_DIR}/never.yaml)
 dpcast_cli_test(calibrate_osu 0 "link eth-10g: alpha 2.00036 us, bandwidth 10.0017 GB/s"

@@ -51,6 +51,17 @@ TEST(Calibrate, NcclTestsLogGivesRanksAndTheLinkAlphaBeta) {
   EXPECT_NEAR(fit.latency_s / 5e-6, 1.0, 1e-3);
   EXPECT_NEAR(fit.bandwidth_bytes_per_s / 100e9, 1.0, 1e-3);
   EXPECT_THROW((void)sim::parse_nccl_tests("# nothing here\n", "empty.log"), Error);
+  // Rank lines must count 0, 1, 2, ...: a missing one is a log cut or edited.
+  try {
+    (void)sim::parse_nccl_tests(
+        "#  Rank  0 Group 0 Pid 1 on a device 0\n#  Rank  2 Group 0 Pid 1 on a device 2\n"
+        "1048576 262144 float sum -1 100.0 10.49 0 0\n",
+        "gap.log");
+    ADD_FAILURE() << "a gap in the rank lines was accepted";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "gap.log:2: expected the line of rank 1: the rank lines skip one; give nccl-tests' whole output");
+  }
 }
 
 TEST(Calibrate, OsuLogGivesSizesAndLatencies) {
