@@ -11,6 +11,7 @@
 #include "dpcast/models/scenario_yaml.hpp"
 #include "dpcast/sim/compare.hpp"
 #include "dpcast/sim/memory_remedies.hpp"
+#include "dpcast/sim/predictor.hpp"
 #include "dpcast/sim/report.hpp"
 
 namespace dpcast::gui {
@@ -302,7 +303,10 @@ void Session::request_detail() {
   else if (validation_.ok())
     configuration = validation_.base;
   if (!configuration) return;
-  runner_.start_detail(*configuration, detail_engine());
+  // The detail view plays a configuration on the DES, unless it is beyond what the DES plays
+  // in bounded time.
+  runner_.start_detail(*configuration,
+                       sim::beyond_the_des(*configuration).empty() ? detail_engine() : Engine::Analytical);
 }
 
 void Session::set_timeline_ranks(int ranks) {

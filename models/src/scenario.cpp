@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <iomanip>
 #include <limits>
 #include <sstream>
 
@@ -335,7 +336,10 @@ void read_training(MapReader r, Scenario& s) {
       v->fail(s.model.label + " has learned positions for " + std::to_string(s.model.transformer->max_seq_len) +
               " tokens, got " + std::to_string(t.seq_len));
   }
-  t.grad_accumulation = r.int_in("grad_accumulation", 1, kMaxCount, 1);
+  if (auto v = r.optional("grad_accumulation")) {
+    note(s, v);
+    t.grad_accumulation = v->as_int_in(1, kMaxCount);
+  }
   const Gpu& gpu_entry = *s.cluster.gpu_entry;
   for (Precision p : {Precision::Bf16, Precision::Fp16, Precision::Fp32}) {
     if (gpu_entry.peak_flops.count(p)) {
@@ -518,13 +522,32 @@ void set_dotted(const YAML::Node& root, const std::string& key, const YamlValue&
   n[parts.back()] = value;
 }
 
+// Refuses a sweep of more than `limit` configurations before expanding it, naming its size.
+void check_sweep_size(const std::vector<SweepAxis>& axes, const YAML::Node& root, const std::string& file,
+                      std::size_t limit) {
+  std::string sizes;
+  double count = 1;  // a double: lists of lists can multiply beyond 2^64
+  for (const auto& a : axes) {
+    sizes += (sizes.empty() ? "" : " x ") + std::to_string(a.values.size());
+    count *= static_cast<double>(a.values.size());
+  }
+  if (count <= static_cast<double>(limit)) return;
+  std::ostringstream total;
+  total << std::setprecision(count < 1e15 ? 15 : 3) << count;
+  throw Error(location_of(file, root["sweep"]), "sweep",
+              (axes.size() > 1 ? sizes + " = " : "") + total.str() + " configurations, more than the limit of " +
+                  std::to_string(limit) + "; sweep less, or raise the limit (--max-configurations N)");
+}
+
 }  // namespace
 
-std::vector<Scenario> parse_scenarios(const std::string& text, const std::string& file, const Catalogue& cat) {
+std::vector<Scenario> parse_scenarios(const std::string& text, const std::string& file, const Catalogue& cat,
+                                      std::size_t max_configurations) {
   const YAML::Node base = load_yaml_text(text, file);
   if (!base.IsMap()) throw Error(location_of(file, base), "", "a scenario must be a map, got " + describe(base));
   const std::vector<SweepAxis> axes = read_sweep(base, file);
   if (axes.empty()) return {read_scenario(base, file, cat)};
+  check_sweep_size(axes, base, file, max_configurations);
 
   std::vector<Scenario> out;
   std::vector<std::size_t> index(axes.size(), 0);
@@ -588,8 +611,8 @@ std::string read_scenario_text(const std::string& path) {
   return read_input_file(path, "scenario file");
 }
 
-std::vector<Scenario> load_scenarios(const std::string& path, const Catalogue& cat) {
-  return parse_scenarios(read_scenario_text(path), path, cat);
+std::vector<Scenario> load_scenarios(const std::string& path, const Catalogue& cat, std::size_t max_configurations) {
+  return parse_scenarios(read_scenario_text(path), path, cat, max_configurations);
 }
 
 Scenario load_scenario_with(const std::string& path, const std::vector<KeyOverride>& overrides, const Catalogue& cat) {

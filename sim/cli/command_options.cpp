@@ -18,6 +18,14 @@ const CLI::Validator kOutputName(
     "FILE", "output file");
 }  // namespace
 
+void add_max_configurations(CLI::App& command, std::size_t& limit) {
+  command
+      .add_option("--max-configurations", limit,
+                  "The largest sweep to expand (default " + std::to_string(models::kMaxConfigurations) +
+                      "): a larger one is refused before it expands")
+      ->check(cli_numbers::kPositive);
+}
+
 Command add_predict(CLI::App& app) {
   auto a = std::make_shared<PredictArgs>();
   auto* predict = app.add_subcommand("predict", "Predict one training step for every configuration of a scenario");
@@ -39,6 +47,7 @@ Command add_predict(CLI::App& app) {
   predict->add_option("--profile", a->profile,
                       "A calibrated hardware profile (dpcast calibrate): measured efficiencies and link alpha-beta "
                       "replace the catalogue's for the GPUs and links it names");
+  add_max_configurations(*predict, a->max_configurations);
   return {predict, true, [a](MpiSweep& sweep) { return cmd_predict(*a, sweep); }};
 }
 
@@ -238,12 +247,14 @@ Command add_memory(CLI::App& app) {
   struct MemoryArgs {
     std::string scenario;
     bool json = false;
+    std::size_t max_configurations = models::kMaxConfigurations;
   };
   auto a = std::make_shared<MemoryArgs>();
   auto* memory = app.add_subcommand("memory", "Memory per GPU for every configuration of a scenario");
   memory->add_option("scenario", a->scenario, "Scenario file (YAML or JSON)")->required();
   memory->add_flag("--json", a->json, "JSON");
-  return {memory, false, [a](MpiSweep&) { return cmd_memory(a->scenario, a->json); }};
+  add_max_configurations(*memory, a->max_configurations);
+  return {memory, false, [a](MpiSweep&) { return cmd_memory(a->scenario, a->json, a->max_configurations); }};
 }
 
 }  // namespace dpcast::cli

@@ -56,6 +56,7 @@ struct PredictArgs {
   std::string trace_ranks = "8";  // a count, or ranks and ranges (sim::trace_ranks)
   std::size_t point = 0;          // the configuration of a sweep to trace (1 = the first); 0: the only one
   std::string profile;
+  std::size_t max_configurations = models::kMaxConfigurations;  // the largest sweep expanded
 };
 
 /// Writes to stdout, or atomically to `output`.
@@ -69,7 +70,7 @@ void emit(const std::string& text, const std::string& output);
                                                          MpiSweep* sweep = nullptr);
 
 int cmd_predict(const PredictArgs& args, MpiSweep& sweep);
-int cmd_memory(const std::string& file, bool json);
+int cmd_memory(const std::string& file, bool json, std::size_t max_configurations);
 struct CompareArgs {
   std::vector<std::string> files;  // run records
   bool json = false;

@@ -59,11 +59,18 @@ int cmd_predict(const PredictArgs& a, MpiSweep& sweep) {
     profile = models::load_profile(profile_file);
     calibrated = models::apply_profile(models::Catalogue::builtin(), *profile);
   }
-  const auto scenarios = models::load_scenarios(file, calibrated ? *calibrated : models::Catalogue::builtin());
+  const auto scenarios =
+      models::load_scenarios(file, calibrated ? *calibrated : models::Catalogue::builtin(), a.max_configurations);
   std::string chosen = a.engine;
   if (chosen.empty()) {
 #ifdef DPCAST_HAVE_DES
     chosen = scenarios.size() <= kDesDefaultLimit ? "des" : "analytical";
+    // The default does not send the DES what it cannot play in bounded time, and says so.
+    for (const auto& s : scenarios)
+      if (const std::string why = sim::beyond_the_des(s); chosen == "des" && !why.empty()) {
+        chosen = "analytical";
+        if (sweep.writes()) std::cerr << "dpcast predict: engine analytical: " << why << "\n";
+      }
 #else
     chosen = "analytical";
 #endif
@@ -107,8 +114,8 @@ int cmd_predict(const PredictArgs& a, MpiSweep& sweep) {
   return 0;
 }
 
-int cmd_memory(const std::string& file, bool json) {
-  const auto scenarios = models::load_scenarios(file);
+int cmd_memory(const std::string& file, bool json, std::size_t max_configurations) {
+  const auto scenarios = models::load_scenarios(file, models::Catalogue::builtin(), max_configurations);
   const auto records = predict_all(scenarios, false);
   if (json) {
     models::Json all = models::Json::array();

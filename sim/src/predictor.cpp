@@ -8,7 +8,26 @@
 
 namespace dpcast::sim {
 
+std::string beyond_the_des(const models::Scenario& s) {
+  const int gpus = s.cluster.gpus();
+  const double micro_steps = static_cast<double>(gpus) * static_cast<double>(s.training.grad_accumulation);
+  if (gpus > kDesMaxGpus)
+    return std::to_string(gpus) + " GPUs are more than the " + std::to_string(kDesMaxGpus) +
+           " the DES plays in bounded time";
+  if (micro_steps > kDesMaxGpuMicroSteps)
+    return std::to_string(gpus) + " GPUs x " + std::to_string(s.training.grad_accumulation) +
+           " micro-steps are more than the " + std::to_string(static_cast<long long>(kDesMaxGpuMicroSteps)) +
+           " GPU micro-steps the DES plays in bounded time";
+  return "";
+}
+
 models::RunRecord Predictor::predict(const models::Scenario& s, Engine engine, const PredictOptions& options) {
+  if (engine == Engine::Des) {
+    if (const std::string why = beyond_the_des(s); !why.empty()) {
+      const std::string key = s.cluster.gpus() > kDesMaxGpus ? "cluster.nodes" : "training.grad_accumulation";
+      throw Error(s.where(key), key, "the DES: " + why + "; predict it with --engine analytical");
+    }
+  }
   const models::ModelGraph* graph = nullptr;
   try {
     graph = &cache_.get(s);

@@ -177,6 +177,20 @@ dpcast_cli_error(huge_nodes "${BAD}/huge-nodes.yaml:2:34: cluster.nodes: expecte
                  predict ${BAD}/huge-nodes.yaml)
 dpcast_cli_error(huge_mlp_out_of_memory "${BAD}/huge-mlp.yaml: training.micro_batch: 1 does not fit in memory: needs 524 TiB of 79.6 GiB (parameters 58.2 TiB, gradients 58.2 TiB, optimizer 349 TiB, activations 30.5 MiB, buffers 58.2 TiB, reserved 954 MiB); not even a micro-batch of 1 fits; with training.activation_checkpointing: true, 524 TiB (too much); with data_parallel.zero_stage: 1, 160 TiB (too much); with data_parallel.zero_stage: 2, 109 TiB (too much); with data_parallel.zero_stage: 3, 58.2 TiB (too much); with all of these, 58.2 TiB (too much)"
                  predict ${BAD}/huge-mlp.yaml)
+# The DES plays up to 8192 GPUs and 32768 GPU micro-steps in bounded time: asked for more, it
+# refuses; by default, predict takes the analytical engine for them and says why.
+if(DPCAST_HAVE_DES)
+dpcast_cli_error(des_beyond_its_gpus "${BAD}/beyond-the-des.yaml:2:34: cluster.nodes: the DES: 16000 GPUs are more than the 8192 the DES plays in bounded time; predict it with --engine analytical"
+                 predict ${BAD}/beyond-the-des.yaml --engine des)
+dpcast_cli_error(des_beyond_its_micro_steps "${BAD}/accumulation-beyond-the-des.yaml:3:31: training.grad_accumulation: the DES: 16 GPUs x 1000000 micro-steps are more than the 32768 GPU micro-steps the DES plays in bounded time; predict it with --engine analytical"
+                 predict ${BAD}/accumulation-beyond-the-des.yaml --engine des)
+add_test(NAME cli.default_engine_beyond_the_des
+         COMMAND ${CMAKE_COMMAND} "-DCMD=$<TARGET_FILE:dpcast>;predict;${BAD}/accumulation-beyond-the-des.yaml"
+                 -DEXPECT_RC=0 "-DEXPECT_STDOUT=engine analytical"
+                 "-DEXPECT_STDERR=dpcast predict: engine analytical: 16 GPUs x 1000000 micro-steps are more than the 32768 GPU micro-steps the DES plays in bounded time"
+                 -P ${CHECK}
+         WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+endif()
 dpcast_cli_error(unknown_key_before_missing_key "${BAD}/unknown-key-before-missing.yaml:2:27: cluster.nodez: unknown key (did you mean 'nodes'?)"
                  predict ${BAD}/unknown-key-before-missing.yaml)
 dpcast_cli_error(ps_servers_without_parameter_server "${BAD}/ps-servers-without-ps.yaml:3:47: data_parallel.ps_servers: ps_servers applies to collective: parameter-server only"
@@ -196,6 +210,13 @@ dpcast_cli_error(scenario_nested_too_deep "${BAD}/deep-scenario.yaml:4:70: name:
                  predict ${BAD}/deep-scenario.yaml)
 dpcast_cli_error(record_nested_too_deep "${BAD}/deep-record.json: nested deeper than 64 levels (the limit)"
                  compare ${BAD}/deep-record.json tests/cli/records/mlp-predicted.json)
+# A sweep is counted before it expands: beyond 10,000 configurations it is refused with its size,
+# unless --max-configurations raises the limit.
+dpcast_cli_error(sweep_too_large "${BAD}/sweep-too-large.yaml:5:3: sweep: 10 x 10 x 10 x 10 x 10 = 100000 configurations, more than the limit of 10000; sweep less, or raise the limit (--max-configurations N)"
+                 predict ${BAD}/sweep-too-large.yaml)
+dpcast_cli_error(sweep_over_a_lowered_limit "scenarios/quickstart.yaml:23:3: sweep: 8 x 3 = 24 configurations, more than the limit of 10; sweep less, or raise the limit (--max-configurations N)"
+                 memory scenarios/quickstart.yaml --max-configurations 10)
+dpcast_cli_test(sweep_within_a_raised_limit 0 "nodes  micro_batch" predict scenarios/quickstart.yaml --max-configurations 24)
 dpcast_cli_error(unknown_command "dpcast: unknown command 'frobnicate'; commands: predict, compare, record, calibrate, plan, validate, models, hardware, memory, collective" frobnicate)
 dpcast_cli_error(unknown_command_did_you_mean "dpcast: unknown command 'predcit' (did you mean 'predict'?); commands: predict, compare, record, calibrate, plan, validate, models, hardware, memory, collective" predcit)
 dpcast_cli_error(unknown_flag_one_line "dpcast: The following argument was not expected: --bogus (see dpcast --help)" predict --bogus scenarios/quickstart.yaml)

@@ -234,6 +234,19 @@ TEST(Scenario, UnknownSweepKey) {
             "s.yaml:6:18: sweep.cluster.nodes: expected a list, got 4");
 }
 
+TEST(Scenario, SweepIsCountedBeforeItExpands) {
+  const std::string text = kHeader + "sweep:\n  cluster.nodes: [1, 2, 4]\n  training.micro_batch: [1, 2]\n";
+  EXPECT_EQ(parse_scenarios(text, "s.yaml", Catalogue::builtin(), 6).size(), 6U);
+  try {
+    (void)parse_scenarios(text, "s.yaml", Catalogue::builtin(), 5);
+    ADD_FAILURE() << "a sweep beyond the limit expanded";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "s.yaml:6:3: sweep: 3 x 2 = 6 configurations, more than the limit of 5; sweep less, or raise the "
+                 "limit (--max-configurations N)");
+  }
+}
+
 TEST(Scenario, InvalidSweepValuePointsAtTheListItem) {
   EXPECT_EQ(error_of(kHeader + "sweep:\n"
                                "  cluster.nodes:\n"

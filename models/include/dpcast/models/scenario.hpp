@@ -298,13 +298,20 @@ struct Scenario {
   [[nodiscard]] CommLibrary communication_library() const;
 };
 
+/// The most configurations a sweep may expand to unless the caller raises it (dpcast predict
+/// and memory: --max-configurations): the sweep's size is counted before anything expands.
+inline constexpr std::size_t kMaxConfigurations = 10'000;
+
 /// Reads a scenario file and expands its sweep into configurations, in order (the first
-/// sweep key varies slowest). Throws dpcast::Error on the first problem.
+/// sweep key varies slowest). Throws dpcast::Error on the first problem, and for a sweep of
+/// more than `max_configurations`.
 [[nodiscard]] std::vector<Scenario> load_scenarios(const std::string& path,
-                                                   const Catalogue& catalogue = Catalogue::builtin());
+                                                   const Catalogue& catalogue = Catalogue::builtin(),
+                                                   std::size_t max_configurations = kMaxConfigurations);
 /// The same, from text (`file` names it in errors and resolves relative model files).
 [[nodiscard]] std::vector<Scenario> parse_scenarios(const std::string& text, const std::string& file,
-                                                    const Catalogue& catalogue = Catalogue::builtin());
+                                                    const Catalogue& catalogue = Catalogue::builtin(),
+                                                    std::size_t max_configurations = kMaxConfigurations);
 /// One configuration of a scenario with dotted keys set to values written elsewhere (a
 /// validation case's `set:`); the scenario's own sweep is ignored. An unknown key, or a
 /// value the scenario rejects, is reported where the override was written.
