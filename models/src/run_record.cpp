@@ -277,16 +277,14 @@ RunRecord record_from_json(const json& j) {
 
 Json parse_json(const std::string& text, const std::string& file) {
   // The parser's callback sees each value's depth as it opens, before anything recurses on it.
-  const auto too_deep = [](int depth, Json::parse_event_t event, Json&) {
+  const auto too_deep = [&file](int depth, Json::parse_event_t event, Json&) {
     if ((event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start) &&
         depth >= kMaxNesting)
-      throw std::length_error(nesting_error());
+      throw Error(SourceLocation{file, 0, 0}, "", nesting_error());
     return true;
   };
   try {
     return Json::parse(text, too_deep);
-  } catch (const std::length_error& e) {
-    throw Error(SourceLocation{file, 0, 0}, "", e.what());
   } catch (const Json::exception& e) {  // syntax, or a number beyond double (1e400)
     throw Error(SourceLocation{file, 0, 0}, "", std::string("not JSON: ") + e.what());
   }

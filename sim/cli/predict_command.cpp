@@ -66,8 +66,8 @@ int cmd_predict(const PredictArgs& a, MpiSweep& sweep) {
 #ifdef DPCAST_HAVE_DES
     chosen = scenarios.size() <= kDesDefaultLimit ? "des" : "analytical";
     // The default does not send the DES what it cannot play in bounded time, and says so.
-    for (const auto& s : scenarios)
-      if (const std::string why = sim::beyond_the_des(s); chosen == "des" && !why.empty()) {
+    for (std::size_t i = 0; chosen == "des" && i < scenarios.size(); ++i)
+      if (const std::string why = sim::beyond_the_des(scenarios[i]); !why.empty()) {
         chosen = "analytical";
         if (sweep.writes()) std::cerr << "dpcast predict: engine analytical: " << why << "\n";
       }

@@ -113,11 +113,20 @@ double ComputeModel::streaming_kernels(std::initializer_list<double> bytes) cons
 //             the row f), mean's (f), pow's (3f), the sum of x's two gradients (3f), the first
 //             cast's (f+e), and the per-row kernels.
 // A fused kernel (training.fused_kernels: [rmsnorm], or compiled) reads and writes once.
+namespace {
+constexpr double kFp32Bytes = 4;
+}  // namespace
+
+double ComputeModel::fp32_cast_bytes(double elements) const {
+  const double e = models::bytes_per_element(precision_);
+  return e == kFp32Bytes ? 0 : elements * (e + kFp32Bytes);
+}
+
 PassTime ComputeModel::eager_rmsnorm(const models::Layer& layer, std::int64_t micro_batch) const {
   const double n = static_cast<double>(models::elements(layer.input_shape)) * static_cast<double>(micro_batch);
   const double e = models::bytes_per_element(precision_);
-  const double f = 4;
-  const double cast = e == f ? 0 : n * (e + f);
+  const double f = kFp32Bytes;
+  const double cast = fp32_cast_bytes(n);
   const double row = time(0, 2 * n / static_cast<double>(layer.input_shape.back()) * f, false);
   const double forward = streaming_kernels({cast, 2 * n * f, n * f, 2 * n * f, cast, 2 * n * e}) + 2 * row;
   const double backward = streaming_kernels({2 * n * e, 3 * n * e, n * e, cast, 2 * n * f, 3 * n * f, n * f, n * f,
@@ -135,12 +144,11 @@ PassTime ComputeModel::rotary(const models::Layer& layer, std::int64_t micro_bat
   if (!layer.rotary || layer.input_shape.empty()) return {};
   const double tokens = static_cast<double>(layer.input_shape.front()) * static_cast<double>(micro_batch);
   const double e = models::bytes_per_element(precision_);
-  const double f = 4;
   double pass = 0;
   for (const auto heads : {layer.heads, layer.kv_heads > 0 ? layer.kv_heads : layer.heads}) {
     const double n = tokens * static_cast<double>(heads * layer.head_dim);
     pass += fused_rotary_ ? time(0, 2 * n * e, false)
-                          : streaming_kernels({e == f ? 0 : n * (e + f), 2 * n * f, e == f ? 0 : n * (f + e)});
+                          : streaming_kernels({fp32_cast_bytes(n), 2 * n * kFp32Bytes, fp32_cast_bytes(n)});
   }
   return {pass, pass};
 }

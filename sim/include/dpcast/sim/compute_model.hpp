@@ -71,6 +71,8 @@ class ComputeModel {
                                    std::int64_t micro_batch) const;
   [[nodiscard]] PassTime eager_rmsnorm(const models::Layer& layer, std::int64_t micro_batch) const;
   [[nodiscard]] PassTime rotary(const models::Layer& layer, std::int64_t micro_batch) const;
+  // Bytes a cast of `elements` activations to fp32 (or back) moves; 0 when they are fp32.
+  [[nodiscard]] double fp32_cast_bytes(double elements) const;
   // Kernels that only stream memory, `bytes` each: their launches and traffic.
   [[nodiscard]] double streaming_kernels(std::initializer_list<double> bytes) const;
   // Seconds of `flops` of matrix work in `products` equal products; of `bytes` streamed.
