@@ -441,6 +441,7 @@ void read_data_parallel(MapReader r, Scenario& s) {
       v->fail("ZeRO shards over the data-parallel ranks; it does not combine with a parameter server");
   }
   if (auto v = r.optional("ps_servers")) {
+    note(s, v);
     d.ps_servers = static_cast<int>(v->as_int_in(1, kMaxNodes));
     if (d.collective != Collective::ParameterServer) v->fail("ps_servers applies to collective: parameter-server only");
   }

@@ -10,21 +10,22 @@ namespace dpcast::sim {
 
 std::string beyond_the_des(const models::Scenario& s) {
   const int gpus = s.cluster.gpus();
-  const double micro_steps = static_cast<double>(gpus) * static_cast<double>(s.training.grad_accumulation);
   if (gpus > kDesMaxGpus)
     return std::to_string(gpus) + " GPUs are more than the " + std::to_string(kDesMaxGpus) +
            " the DES plays in bounded time";
-  if (micro_steps > kDesMaxGpuMicroSteps)
-    return std::to_string(gpus) + " GPUs x " + std::to_string(s.training.grad_accumulation) +
-           " micro-steps are more than the " + std::to_string(static_cast<long long>(kDesMaxGpuMicroSteps)) +
-           " GPU micro-steps the DES plays in bounded time";
+  const auto& dp = s.data_parallel;
+  const int servers = dp.ps_servers > 0 ? dp.ps_servers : s.cluster.nodes;  // default: one per node
+  if (dp.collective == models::Collective::ParameterServer &&
+      static_cast<double>(gpus) * servers > static_cast<double>(kDesMaxServerFlows))
+    return std::to_string(gpus) + " GPUs x " + std::to_string(servers) + " parameter servers are more than the " +
+           std::to_string(kDesMaxServerFlows) + " GPU-server pairs the DES plays in bounded time";
   return "";
 }
 
 models::RunRecord Predictor::predict(const models::Scenario& s, Engine engine, const PredictOptions& options) {
   if (engine == Engine::Des) {
     if (const std::string why = beyond_the_des(s); !why.empty()) {
-      const std::string key = s.cluster.gpus() > kDesMaxGpus ? "cluster.nodes" : "training.grad_accumulation";
+      const std::string key = s.cluster.gpus() > kDesMaxGpus ? "cluster.nodes" : "data_parallel.ps_servers";
       throw Error(s.where(key), key, "the DES: " + why + "; predict it with --engine analytical");
     }
   }

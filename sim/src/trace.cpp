@@ -51,6 +51,13 @@ struct StepLayout {
         (g.phase == "backward" ? backward_gather : forward_gather)[static_cast<std::size_t>(g.bucket)] = &g;
   }
 
+  // Beyond kTracedMicroSteps, micro-steps 2 to n-2 are one span per track (they repeat micro-step 1).
+  [[nodiscard]] bool elides() const { return r.grad_accumulation > kTracedMicroSteps; }
+  [[nodiscard]] std::string elided_name() const {
+    return "micro-steps 2 to " + std::to_string(r.grad_accumulation - 2) + " (each as micro-step 1)";
+  }
+  [[nodiscard]] Json elided_args() const { return Json{{"micro_steps", r.grad_accumulation - 3}}; }
+
   // Micro-step m's times are the last one's, earlier by this much (ZeRO-2/3 repeat the last
   // micro-step's schedule every period; otherwise only the last micro-step communicates).
   [[nodiscard]] double shift(std::int64_t m) const {
@@ -69,7 +76,17 @@ struct StepLayout {
 void compute_track(Json& events, const StepLayout& at, int rank, double factor) {
   const auto& r = at.r;
   double t = 0;
+  double micro_step_1_start = 0;
   for (std::int64_t m = 0; m < r.grad_accumulation; ++m) {
+    if (m == 2 && at.elides()) {
+      const double repeats = static_cast<double>(r.grad_accumulation - 3);
+      const double each = t - micro_step_1_start;
+      events.push_back(trace_event(at.elided_name(), "compute", t, repeats * each, rank, 1, at.elided_args()));
+      t += repeats * each;
+      m = r.grad_accumulation - 2;  // on to the last
+      continue;
+    }
+    if (m == 1) micro_step_1_start = t;
     const std::string step = r.grad_accumulation > 1 ? " (micro-step " + std::to_string(m) + ")" : "";
     if (at.synced_micro) t = std::max(t, static_cast<double>(m) * at.period);
     for (std::size_t i = 0; i < r.layers.size(); ++i) {
@@ -102,6 +119,7 @@ struct CommSpan {
   CollectiveOp op = CollectiveOp::AllReduce;
   double bytes = 0;
   std::string algorithm;
+  bool elided = false;  // micro-steps 2 to n-2, as one span: no collective of its own
 };
 
 // The communication track: the buckets' collectives (every micro-step with ZeRO-2/3, else the
@@ -110,21 +128,41 @@ std::vector<CommSpan> communication_spans(const StepLayout& at) {
   const auto& r = at.r;
   const CollectiveOp bucket_op = r.zero_stage == 0 ? CollectiveOp::AllReduce : CollectiveOp::ReduceScatter;
   std::vector<CommSpan> spans;
-  for (std::int64_t m = 0; m < r.grad_accumulation; ++m) {
-    if (!at.synced_micro && m + 1 < r.grad_accumulation) continue;
+  const auto micro_step_spans = [&](std::int64_t m, std::vector<CommSpan>& into) {
     const std::string step = r.grad_accumulation > 1 ? " (micro-step " + std::to_string(m) + ")" : "";
     const double backward_start = r.marks.last_backward_start_s - at.shift(m);
     for (const auto& b : r.buckets)
-      spans.push_back({"bucket " + std::to_string(b.id) + " " + b.algorithm + step, backward_start + b.start_s,
-                       b.end_s - b.start_s,
-                       Json{{"bucket", b.id}, {"bytes", b.bytes}, {"layers", b.layers}, {"algorithm", b.algorithm}},
-                       bucket_op, b.bytes, b.algorithm});
+      into.push_back({"bucket " + std::to_string(b.id) + " " + b.algorithm + step, backward_start + b.start_s,
+                      b.end_s - b.start_s,
+                      Json{{"bucket", b.id}, {"bytes", b.bytes}, {"layers", b.layers}, {"algorithm", b.algorithm}},
+                      bucket_op, b.bytes, b.algorithm});
     for (const auto& g : r.gathers)
       if (g.bucket >= 0)
-        spans.push_back({"all-gather bucket " + std::to_string(g.bucket) + " (" + g.phase + ")" + step,
-                         g.start_s - at.shift(m), g.end_s - g.start_s,
-                         Json{{"gather", g.phase}, {"bytes", g.bytes}, {"algorithm", g.algorithm}},
-                         CollectiveOp::AllGather, g.bytes, g.algorithm});
+        into.push_back({"all-gather bucket " + std::to_string(g.bucket) + " (" + g.phase + ")" + step,
+                        g.start_s - at.shift(m), g.end_s - g.start_s,
+                        Json{{"gather", g.phase}, {"bytes", g.bytes}, {"algorithm", g.algorithm}},
+                        CollectiveOp::AllGather, g.bytes, g.algorithm});
+  };
+  for (std::int64_t m = 0; m < r.grad_accumulation; ++m) {
+    if (!at.synced_micro && m + 1 < r.grad_accumulation) continue;
+    if (m == 2 && at.elides()) {  // from micro-step 2's first collective to micro-step n-2's last
+      std::vector<CommSpan> first, last;
+      micro_step_spans(2, first);
+      micro_step_spans(r.grad_accumulation - 2, last);
+      double begin = first.empty() ? 0 : first.front().start_s, end = 0;
+      for (const auto& span : first) begin = std::min(begin, span.start_s);
+      for (const auto& span : last) end = std::max(end, span.start_s + span.duration_s);
+      CommSpan span;
+      span.name = at.elided_name();
+      span.start_s = begin;
+      span.duration_s = end - begin;
+      span.args = at.elided_args();
+      span.elided = true;
+      spans.push_back(span);
+      m = r.grad_accumulation - 2;
+      continue;
+    }
+    micro_step_spans(m, spans);
   }
   for (const auto& g : r.gathers)
     if (g.bucket < 0)
@@ -144,7 +182,10 @@ void link_counters(Json& events, const models::RunRecord& r, const models::Scena
   events.push_back(metadata("process_name", pid, -1, "links (utilisation %)"));
   std::vector<des::Schedule> schedules;  // per span, the same for every rank
   for (const auto& span : spans)
-    schedules.push_back(des::make_schedule(schedule_algorithm(span.algorithm), span.op, span.bytes, layout));
+    if (span.elided)
+      schedules.emplace_back();
+    else
+      schedules.push_back(des::make_schedule(schedule_algorithm(span.algorithm), span.op, span.bytes, layout));
   std::vector<std::string> done;
   for (const int rank : ranks) {
     const auto links = rank_links(s, layout, rank);
@@ -163,7 +204,7 @@ void link_counters(Json& events, const models::RunRecord& r, const models::Scena
       };
       counter(0, 0);
       for (std::size_t i = 0; i < spans.size(); ++i) {
-        if (!(spans[i].duration_s > 0)) continue;
+        if (!(spans[i].duration_s > 0) || spans[i].elided) continue;
         const double busy = bytes[i][k] / (spans[i].duration_s * links[k].capacity_bytes_per_s);
         counter(spans[i].start_s, 100 * std::min(1.0, busy));
         counter(spans[i].start_s + spans[i].duration_s, 0);
@@ -184,6 +225,10 @@ std::vector<int> trace_ranks(const std::string& text, int gpus) {
   const auto fail = [&](const std::string& why) -> std::vector<int> {
     throw Error(SourceLocation{}, "--trace-ranks", why);
   };
+  const auto too_many = [](double count) {
+    return std::to_string(static_cast<long long>(count)) + " ranks are more than the " +
+           std::to_string(kMaxTraceRanks) + " one trace may hold (the limit)";
+  };
   const auto integer = [&](const std::string& word) {
     std::size_t used = 0;
     int value = -1;
@@ -199,11 +244,13 @@ std::vector<int> trace_ranks(const std::string& text, int gpus) {
   if (text.find_first_of(",-") == std::string::npos) {  // a count: the first ranks
     const int count = integer(text);
     if (count < 1) fail("expected at least one rank");
+    if (std::min(count, gpus) > kMaxTraceRanks) fail(too_many(std::min(count, gpus)));
     std::vector<int> first;
     for (int rank = 0; rank < std::min(count, gpus); ++rank) first.push_back(rank);
     return first;
   }
   std::vector<int> ranks;
+  double listed = 0;  // ranks named so far, counted before they are listed
   std::size_t begin = 0;
   while (begin <= text.size()) {
     const std::size_t end = std::min(text.find(',', begin), text.size());
@@ -215,6 +262,8 @@ std::vector<int> trace_ranks(const std::string& text, int gpus) {
     if (high >= gpus)
       fail("rank " + std::to_string(high) + ": the configuration has " + std::to_string(gpus) + " GPUs (ranks 0 to " +
            std::to_string(gpus - 1) + ")");
+    listed += static_cast<double>(high) - low + 1;
+    if (listed > kMaxTraceRanks) fail(too_many(listed));
     for (int rank = low; rank <= high; ++rank) ranks.push_back(rank);
     begin = end + 1;
   }

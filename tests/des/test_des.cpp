@@ -179,6 +179,44 @@ TEST(Des, ZeroStagesAndAccumulationFollowTheAnalyticalSchedule) {
     }
 }
 
+// Micro-steps 2 to n-2 repeat micro-step 1, so the DES plays micro-steps 0, 1 and the last and
+// moves its clock over the others: exactly what playing them all gives, for every ZeRO stage,
+// with the collectives slowing compute (DGX H100) and with noisy steps waiting for their
+// slowest rank.
+TEST(Des, SkippingRepeatedMicroStepsChangesNothing) {
+  for (int zero : {0, 1, 2, 3})
+    for (int accumulation : {4, 7}) {
+      auto s = models::parse_scenarios(
+                   "model: gpt2-small\ncluster: {node: dgx-h100, nodes: 2}\n"
+                   "training: {micro_batch: 2, seq_len: 256,\n"
+                   "  compute_noise: {distribution: normal, cv: 0.05, seed: 7, steps: 3}}\n",
+                   "test.yaml")
+                   .front();
+      s.data_parallel.zero_stage = zero;
+      s.training.grad_accumulation = accumulation;
+      const auto graph = s.model.build(s.seq_len());
+      sim::PredictOptions every;
+      every.every_micro_step = true;
+      const auto skipped = sim::DesEngine{}.predict(s, graph);
+      const auto played = sim::DesEngine{}.predict(s, graph, every);
+      const std::string what = "ZeRO-" + std::to_string(zero) + " x" + std::to_string(accumulation);
+      EXPECT_NEAR(skipped.step_time_s / played.step_time_s, 1.0, 1e-12) << what;
+      EXPECT_NEAR(skipped.step_time_spread_s.first / played.step_time_spread_s.first, 1.0, 1e-12) << what;
+      EXPECT_NEAR(skipped.step_time_spread_s.second / played.step_time_spread_s.second, 1.0, 1e-12) << what;
+      EXPECT_NEAR(skipped.breakdown.comm_total_s / played.breakdown.comm_total_s, 1.0, 1e-12) << what;
+      EXPECT_NEAR(skipped.breakdown.interference_s, played.breakdown.interference_s, 1e-12 * played.step_time_s)
+          << what;
+      EXPECT_NEAR(skipped.marks.last_micro_step_start_s, played.marks.last_micro_step_start_s,
+                  1e-12 * played.step_time_s)
+          << what;
+      ASSERT_EQ(skipped.buckets.size(), played.buckets.size());
+      for (std::size_t k = 0; k < played.buckets.size(); ++k)
+        EXPECT_NEAR(skipped.buckets[k].end_s, played.buckets[k].end_s, 1e-12 * played.step_time_s) << what;
+      // And the analytical engine's schedule, to which the DES keeps without noise (above).
+      EXPECT_NEAR(skipped.step_time_s / sim::AnalyticalEngine{}.predict(s, graph).step_time_s, 1.0, 0.1) << what;
+    }
+}
+
 // NCCL's collectives hold SMs (one per channel) and memory bandwidth while they run, and the
 // layers beside them run slower (interference.hpp): the DES, where SimGrid shares the GPU
 // host between the layer and the collective's load, and the analytical engine's two-stream
@@ -510,4 +548,40 @@ TEST(Des, TraceSpansEndAtTheSimulatedStep) {
       EXPECT_NEAR(last, r.step_time_s, 1e-9 * r.step_time_s) << "ZeRO-" << zero << " x" << accumulation;
       EXPECT_EQ(gathers, zero == 3 ? 2 * static_cast<int>(r.buckets.size()) * accumulation : zero >= 1 ? 1 : 0);
     }
+}
+
+// Beyond 16 micro-steps a trace shows micro-steps 0, 1 and the last, and those between as one
+// span per track, which ends where the next micro-step begins: the step still ends at the
+// simulated step, and a million micro-steps make a trace as small as three.
+TEST(Des, TraceShowsThreeMicroStepsOfMany) {
+  for (int zero : {0, 2, 3}) {
+    auto s = test_support::scenario(
+        "model: gpt2-small\ncluster: {node: test-node, nodes: 2}\n"
+        "training: {micro_batch: 2, seq_len: 128, grad_accumulation: 1000000}\ndata_parallel: {collective: ring}\n");
+    s.data_parallel.zero_stage = zero;
+    const auto r = sim::DesEngine{}.predict(s, s.model.build(s.seq_len()));
+    const auto trace = sim::chrome_trace(r, s, 1);
+    double last = 0, elided_end = 0, after_elided = 1e300;
+    int elided = 0, micro_step_1 = 0, events = 0;
+    for (const auto& e : trace.at("traceEvents")) {
+      if (e.at("ph") != "X") continue;
+      ++events;
+      const double start = e.at("ts").get<double>() / 1e6, end = start + e.at("dur").get<double>() / 1e6;
+      last = std::max(last, end);
+      const auto name = e.at("name").get<std::string>();
+      if (name == "micro-steps 2 to 999998 (each as micro-step 1)") {
+        ++elided;
+        EXPECT_EQ(e.at("args").at("micro_steps"), 999997);
+        if (e.at("tid") == 1) elided_end = end;
+      }
+      if (name.find("(micro-step 1)") != std::string::npos) ++micro_step_1;
+      if (name.find("(micro-step 999999)") != std::string::npos && e.at("tid") == 1)
+        after_elided = std::min(after_elided, start);
+    }
+    EXPECT_NEAR(last, r.step_time_s, 1e-9 * r.step_time_s) << "ZeRO-" << zero;
+    EXPECT_EQ(elided, zero >= 2 ? 2 : 1) << "ZeRO-" << zero;  // compute, and the collectives of ZeRO-2/3
+    EXPECT_GT(micro_step_1, 0) << "ZeRO-" << zero;
+    EXPECT_LE(elided_end, after_elided * (1 + 1e-9)) << "ZeRO-" << zero;
+    EXPECT_LT(events, 1000) << "ZeRO-" << zero;
+  }
 }

@@ -117,9 +117,9 @@ TEST(Trace, RanksAreACountOrRanksAndRanges) {
   EXPECT_EQ(sim::trace_ranks("8", 4), (std::vector<int>{0, 1, 2, 3}));  // no more than there are
   EXPECT_EQ(sim::trace_ranks("0,32,64", 128), (std::vector<int>{0, 32, 64}));
   EXPECT_EQ(sim::trace_ranks("62-63,0-1,1", 64), (std::vector<int>{0, 1, 62, 63}));  // sorted, once each
-  auto error = [](const std::string& text) {
+  auto error = [](const std::string& text, int gpus = 64) {
     try {
-      (void)sim::trace_ranks(text, 64);
+      (void)sim::trace_ranks(text, gpus);
     } catch (const Error& e) {
       return std::string(e.what());
     }
@@ -128,6 +128,15 @@ TEST(Trace, RanksAreACountOrRanksAndRanges) {
   EXPECT_EQ(error("0,64"), "--trace-ranks: rank 64: the configuration has 64 GPUs (ranks 0 to 63)");
   EXPECT_EQ(error("5-2"), "--trace-ranks: range 5-2 runs backwards");
   EXPECT_EQ(error("0"), "--trace-ranks: expected at least one rank");
+  // At most 1,024 ranks in one trace (a count beyond the GPUs is cut to them first).
+  EXPECT_EQ(sim::trace_ranks("100000", 1024).size(), 1024U);
+  EXPECT_EQ(sim::trace_ranks("0-1023", 4096).size(), 1024U);
+  EXPECT_EQ(error("2000000000", 1'000'000),
+            "--trace-ranks: 1000000 ranks are more than the 1024 one trace may hold (the limit)");
+  EXPECT_EQ(error("0-999,2000-2100", 1'000'000),
+            "--trace-ranks: 1101 ranks are more than the 1024 one trace may hold (the limit)");
+  EXPECT_EQ(error("0-2147483646", 2'147'483'647),
+            "--trace-ranks: 2147483647 ranks are more than the 1024 one trace may hold (the limit)");
   for (const char* bad : {"x", "1,,2", "-3", "1-", "2.5"})
     EXPECT_EQ(error(bad), "--trace-ranks: expected a count (8) or ranks and ranges (0,32,64 or 0-3,60-63), got '" +
                               std::string(bad) + "'");

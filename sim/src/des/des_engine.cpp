@@ -42,7 +42,7 @@ std::unique_ptr<sg4::Engine> make_engine(const models::NetworkModelSettings& net
 }
 
 // The buckets, their collectives, the layers' times and what ZeRO adds, for `gpus` GPUs.
-des::StepPlan plan_step(const models::Scenario& s, const models::ModelGraph& graph, int gpus) {
+des::StepPlan plan_step(const models::Scenario& s, const models::ModelGraph& graph, int gpus, bool every_micro_step) {
   des::StepPlan plan;
   const auto& dp = s.data_parallel;
   const NetworkPath path = NetworkPath::from(s);
@@ -55,6 +55,7 @@ des::StepPlan plan_step(const models::Scenario& s, const models::ModelGraph& gra
   const auto& noise = s.training.compute_noise;
   plan.steps = noise.enabled() && gpus > 1 ? noise.steps : 1;
   plan.micro_steps = s.training.grad_accumulation;
+  plan.skip_repeats = !every_micro_step;
   plan.zero_stage = dp.zero_stage;
   plan.overlap = s.overlaps_communication();
   plan.communicate = gpus > 1;
@@ -107,15 +108,16 @@ std::vector<Timeline> empty_timelines(const models::ComputeNoise& noise, int gpu
 }
 
 // Runs the steps in this process (a child: SimGrid keeps one simulation per process).
-std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGraph& graph, bool full_fidelity,
-                               const models::NetworkModelSettings& network) {
-  auto engine = make_engine(network);
+std::vector<Timeline> simulate(const models::Scenario& s, const models::ModelGraph& graph,
+                               const PredictOptions& options) {
+  const bool full_fidelity = options.full_fidelity;
+  auto engine = make_engine(options.network);
   const des::Layout layout = des::Layout::from(s);
   const bool servers = s.data_parallel.collective == models::Collective::ParameterServer;
   const auto slice = full_fidelity ? std::nullopt : des::slice_layout(s, layout);
   const des::Platform platform = des::build_platform(s, layout, servers, slice ? &*slice : nullptr);
 
-  const des::StepPlan plan = plan_step(s, graph, layout.gpus());
+  const des::StepPlan plan = plan_step(s, graph, layout.gpus(), options.every_micro_step);
   std::vector<Timeline> timelines = empty_timelines(s.training.compute_noise, layout.gpus(), plan);
   des::CollectivePlayer player(platform, layout, full_fidelity, slice);
   des::StepState state(plan, player, timelines);
@@ -231,7 +233,7 @@ models::RunRecord DesEngine::predict(const models::Scenario& s, const models::Mo
   if (!r.feasible && !options.time_out_of_memory) return r;
   const Json steps_json = run_isolated([&] {
     Json all = Json::array();
-    for (const auto& step : simulate(s, graph, options.full_fidelity, options.network)) all.push_back(to_json(step));
+    for (const auto& step : simulate(s, graph, options)) all.push_back(to_json(step));
     return all;
   });
   std::vector<Timeline> steps;

@@ -69,7 +69,8 @@ StepState::StepState(const StepPlan& step_plan, CollectivePlayer& collective_pla
       timelines(step_timelines),
       backward_start(static_cast<std::size_t>(step_plan.steps), 0),
       gradients_ready(sg4::Semaphore::create(0)),
-      collectives_done(sg4::Semaphore::create(0)) {
+      collectives_done(sg4::Semaphore::create(0)),
+      repeats_skipped(sg4::Semaphore::create(0)) {
   if (!plan.zero3) return;
   for (std::size_t k = 0; k < plan.gradients.size(); ++k) {
     forward_gathered.push_back(sg4::Semaphore::create(0));
@@ -86,14 +87,17 @@ void ComputeActor::play_step(int step) {
   auto& t = state_->timelines[static_cast<std::size_t>(step)];
   const double step_start = now();
   t.step_start = step_start;
-  for (std::int64_t micro = 0; micro < plan.micro_steps; ++micro) {
-    const bool last = micro + 1 == plan.micro_steps;
+  const std::int64_t played = plan.played_micro_steps();
+  for (std::int64_t micro = 0; micro < played; ++micro) {
+    const bool last = micro + 1 == played;
+    const Mark start{now(), t.comm_total, t.slowed};
     t.last_micro_start = now();
     // ZeRO-2 and 3 keep only a shard of the gradients: they reduce-scatter every micro-step.
     const bool sync = last || plan.zero_stage >= 2;
     forward(t);
     backward(step, t, sync);
     if (sync && !last && plan.communicate) state_->collectives_done->acquire();
+    if (micro == 1 && plan.skipped_micro_steps() > 0) skip_repeats(start, t);
   }
   t.backward_end = now() - state_->backward_start[step];
   t.last_backward_start = state_->backward_start[step];
@@ -104,6 +108,17 @@ void ComputeActor::play_step(int step) {
     t.final_gather_end = now();
   }
   t.step = now() - step_start;
+}
+
+// The micro-steps between 1 and the last take what micro-step 1 took, each.
+void ComputeActor::skip_repeats(const Mark& micro_step_1, Timeline& t) {
+  const auto repeats = static_cast<double>(state_->plan.skipped_micro_steps());
+  const double comm = t.comm_total - micro_step_1.comm_total;
+  const double slowed = t.slowed - micro_step_1.slowed;
+  sg4::this_actor::sleep_for(repeats * (now() - micro_step_1.clock));
+  t.comm_total += repeats * comm;
+  t.slowed += repeats * slowed;
+  if (state_->plan.zero3) state_->repeats_skipped->release();
 }
 
 void ComputeActor::forward(Timeline& t) {
@@ -139,7 +154,7 @@ void ComputeActor::wait_for_parameters(models::LayerId id, std::vector<sg4::Sema
 
 void GradientStream::operator()() {
   const StepPlan& plan = state_->plan;
-  const std::int64_t syncs = plan.zero_stage == 2 ? plan.micro_steps : 1;
+  const std::int64_t syncs = plan.zero_stage == 2 ? plan.played_micro_steps() : 1;
   for (int step = 0; step < plan.steps; ++step) {
     auto& t = state_->timelines[static_cast<std::size_t>(step)];
     for (std::int64_t sync = 0; sync < syncs; ++sync) {
@@ -155,7 +170,9 @@ void Zero3Stream::operator()() {
   const std::size_t count = plan.gradients.size();
   for (int step = 0; step < plan.steps; ++step) {
     auto& t = state_->timelines[static_cast<std::size_t>(step)];
-    for (std::int64_t micro = 0; micro < plan.micro_steps; ++micro) {
+    for (std::int64_t micro = 0; micro < plan.played_micro_steps(); ++micro) {
+      // The next gathers begin when compute begins the next micro-step played.
+      if (micro == 2 && plan.skipped_micro_steps() > 0) state_->repeats_skipped->acquire();
       for (std::size_t k = count; k-- > 0;) {
         gather(t, k, false);
         state_->forward_gathered[k]->release();

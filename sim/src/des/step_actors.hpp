@@ -45,6 +45,13 @@ struct StepPlan {
   std::optional<CollectiveCall> parameter_gather;  // ZeRO-1/2: the updated parameters, after the optimizer
   std::vector<CollectiveCall> bucket_gathers;      // ZeRO-3: per bucket, its parameters
   std::vector<int> bucket_needed;                  // ZeRO-3: per layer, the bucket it needs gathered, or -1
+  // Micro-steps 2 to n-2 repeat micro-step 1 exactly (the same work, begun from the same
+  // state: every stream idle, or ZeRO-3's first gathers starting with it), so only
+  // micro-steps 0, 1 and the last are played, and the clock moves on over the others: the
+  // DES costs the same at any accumulation. Off, every micro-step is played.
+  bool skip_repeats = true;
+  [[nodiscard]] std::int64_t played_micro_steps() const { return skip_repeats && micro_steps > 3 ? 3 : micro_steps; }
+  [[nodiscard]] std::int64_t skipped_micro_steps() const { return micro_steps - played_micro_steps(); }
 };
 
 /// One simulated step. Times of the last micro-step are from the start of its backward.
@@ -76,6 +83,7 @@ struct StepState {
   std::vector<double> backward_start;           // per step: the simulated clock at its latest backward's start
   simgrid::s4u::SemaphorePtr gradients_ready;   // one release per bucket whose gradients are ready
   simgrid::s4u::SemaphorePtr collectives_done;  // one release per synchronisation played
+  simgrid::s4u::SemaphorePtr repeats_skipped;   // ZeRO-3: compute has moved the clock over the repeats
   std::vector<simgrid::s4u::SemaphorePtr> forward_gathered, backward_gathered;  // ZeRO-3, per bucket
   // While a collective plays: an execution of its own on the GPU host, which takes its share
   // of the layer computing beside it (interference.hpp); null between collectives.
@@ -96,6 +104,10 @@ class ComputeActor {
   void play_step(int step);
   void forward(Timeline& t);
   void backward(int step, Timeline& t, bool sync);
+  struct Mark {  // the clock and the step's costs so far, at the start of a micro-step
+    double clock, comm_total, slowed;
+  };
+  void skip_repeats(const Mark& micro_step_1, Timeline& t);
   void wait_for_parameters(models::LayerId id, std::vector<simgrid::s4u::SemaphorePtr>& gathered);
 
   StepState* state_;

@@ -30,6 +30,9 @@ struct PredictOptions {
       : details(with_details), full_fidelity(play_everything), network(std::move(network_model)) {}
   bool details = true;         // per-layer and per-bucket entries in the record
   bool full_fidelity = false;  // DES: play every step of every collective (for checking the shortcuts)
+  // DES: play every micro-step of gradient accumulation, instead of micro-steps 0, 1 and the
+  // last with those between taken as copies of micro-step 1 (for checking that shortcut).
+  bool every_micro_step = false;
   // Time a configuration even where the memory model says it does not fit (feasible stays
   // false): dpcast validate sets it, since the published run did fit. The analytical engine
   // always times it; the DES otherwise stops at the memory check.
