@@ -1,8 +1,10 @@
 // dpcast calibrate: measure (through dpcast-train --microbench) or import (nccl-tests, OSU)
 // timings and fit them into a hardware profile for dpcast predict --profile.
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -61,9 +63,13 @@ models::Json run_microbench(const CalibrateArgs& a) {
   // As root (CI), OpenMPI refuses to start unless told this is intended.
   ::setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 0);
   ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 0);
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) throw Error("dpcast calibrate: cannot start " + shown);
   if (pid == 0) {
+    // The benchmark ends with us: mpirun takes SIGTERM as the cue to end its ranks.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(1);
     std::vector<char*> args;
     for (auto& s : argv) args.push_back(s.data());
     args.push_back(nullptr);

@@ -48,6 +48,14 @@ Command add_predict(CLI::App& app) {
                       "A calibrated hardware profile (dpcast calibrate): measured efficiencies and link alpha-beta "
                       "replace the catalogue's for the GPUs and links it names");
   add_max_configurations(*predict, a->max_configurations);
+  predict
+      ->add_option("--comm-timeout", a->comm_timeout_s,
+                   "Under mpirun: seconds a rank that has finished its share waits for the others, beyond the time "
+                   "its share took (default " +
+                       std::to_string(static_cast<int>(kDefaultCommTimeoutS)) +
+                       "); then it names the rank it missed and ends the job")
+      ->check(cli_numbers::kPositive);
+  predict->add_option("--fault-stop-rank", a->fault_stop_rank)->group("");  // tests: a hung rank
   return {predict, true, [a](MpiSweep& sweep) { return cmd_predict(*a, sweep); }};
 }
 

@@ -13,14 +13,13 @@
 #include "dpcast/models/run_record.hpp"
 #include "dpcast/models/scenario.hpp"
 #include "dpcast/sim/measured_record.hpp"
+#include "mpi_sweep.hpp"
 
 namespace CLI {
 class App;
 }
 
 namespace dpcast::cli {
-
-class MpiSweep;
 
 /// A subcommand on the app, and what runs it once the command line is parsed.
 struct Command {
@@ -57,6 +56,8 @@ struct PredictArgs {
   std::size_t point = 0;          // the configuration of a sweep to trace (1 = the first); 0: the only one
   std::string profile;
   std::size_t max_configurations = models::kMaxConfigurations;  // the largest sweep expanded
+  double comm_timeout_s = kDefaultCommTimeoutS;  // under mpirun: how long a rank waits beyond its own share
+  int fault_stop_rank = -1;                      // tests: this rank hangs (SIGSTOP) after its share
 };
 
 /// Writes to stdout, or atomically to `output`.

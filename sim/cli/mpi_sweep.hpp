@@ -4,6 +4,7 @@
 // gathers every record in sweep order and writes the one result. A plain run (no mpirun, or
 // one rank) predicts everything itself. MPI is initialised only when mpirun started us.
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "dpcast/models/run_record.hpp"
@@ -13,6 +14,9 @@ namespace dpcast::cli {
 /// Thrown on ranks other than 0 when the sweep failed: rank 0 reports the error, the others
 /// exit with the same status quietly.
 struct FailedOnAnotherRank {};
+
+/// predict --comm-timeout's default, in seconds.
+inline constexpr double kDefaultCommTimeoutS = 300;
 
 class MpiSweep {
  public:
@@ -27,6 +31,12 @@ class MpiSweep {
   /// Whether this rank writes the output (rank 0, or a plain run).
   [[nodiscard]] bool writes() const { return rank_ == 0; }
 
+  /// Bounds every wait on another rank: a rank that has finished its share waits for the
+  /// others at most as long again as its share took, plus `comm_timeout_s`; then it says which
+  /// rank it missed and ends the job (MPI_Abort, exit status 1). `fault_stop_rank` (tests
+  /// only; -1: none) stops that rank with SIGSTOP once its share is done, as a hung rank.
+  void set_wait(double comm_timeout_s, int fault_stop_rank = -1);
+
   /// Runs `predict(i)` for this rank's share of `count` configurations and returns every
   /// record in order on rank 0 (an empty list elsewhere). An error on any rank (the first in
   /// configuration order) is thrown as dpcast::Error on rank 0 and as FailedOnAnotherRank on
@@ -36,9 +46,20 @@ class MpiSweep {
                                                    bool details);
 
  private:
+  [[nodiscard]] std::string predict_share(std::size_t count,
+                                          const std::function<models::RunRecord(std::size_t)>& predict,
+                                          bool details) const;
+  [[nodiscard]] std::vector<models::RunRecord> gather_on_rank0(std::size_t count, const std::string& mine, double limit,
+                                                               std::string& first_error) const;
+  void send_verdict(const std::string& first_error, double limit) const;
+  void send_share(const std::string& mine, double limit) const;
+  [[nodiscard]] std::string receive_verdict(double limit) const;
+
   int rank_ = 0;
   int size_ = 1;
   bool initialised_ = false;
+  double comm_timeout_s_ = kDefaultCommTimeoutS;
+  int fault_stop_rank_ = -1;
 };
 
 }  // namespace dpcast::cli

@@ -59,6 +59,7 @@ int cmd_predict(const PredictArgs& a, MpiSweep& sweep) {
     profile = models::load_profile(profile_file);
     calibrated = models::apply_profile(models::Catalogue::builtin(), *profile);
   }
+  sweep.set_wait(a.comm_timeout_s, a.fault_stop_rank);
   const auto scenarios =
       models::load_scenarios(file, calibrated ? *calibrated : models::Catalogue::builtin(), a.max_configurations);
   std::string chosen = a.engine;

@@ -1,6 +1,7 @@
 # Runs one dpcast command and checks its exit status and, optionally, that stdout contains
 # a string and that stderr is exactly one expected line.
 # -DCMD="a;b;c" -DEXPECT_RC=N [-DEXPECT_STDOUT=substring] [-DEXPECT_STDERR=exact line]
+# [-DEXPECT_STDERR_HAS=substring] (where other programs, mpirun, add their own lines)
 execute_process(COMMAND ${CMD} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc STREQUAL EXPECT_RC)
   message(FATAL_ERROR "exit status ${rc}, expected ${EXPECT_RC}\nstdout:\n${out}\nstderr:\n${err}")
@@ -15,6 +16,12 @@ if(DEFINED EXPECT_STDERR)
   string(STRIP "${err}" err_stripped)
   if(NOT err_stripped STREQUAL EXPECT_STDERR)
     message(FATAL_ERROR "stderr:\n  ${err_stripped}\nexpected:\n  ${EXPECT_STDERR}")
+  endif()
+endif()
+if(DEFINED EXPECT_STDERR_HAS)
+  string(FIND "${err}" "${EXPECT_STDERR_HAS}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "stderr lacks '${EXPECT_STDERR_HAS}':\n${err}")
   endif()
 endif()
 message(STATUS "ok: ${CMD}")

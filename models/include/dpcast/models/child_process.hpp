@@ -3,8 +3,11 @@
 // each simulation so (SimGrid keeps one simulation per process); the CUDA tests count the
 // GPUs so (a CUDA context does not survive fork: the test process itself must never make
 // one). Header-only, so that tests/real can use it without linking anything of sim/.
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <cstdio>
 #include <string>
@@ -22,7 +25,9 @@ struct ChildOutput {
 /// Runs `work` (a callable returning the std::string to send back) in a forked child and
 /// returns what it sent once the child has ended. Flushes the stdio streams before forking,
 /// so that nothing buffered is written twice. The child keeps only the standard streams and
-/// its end of the pipe, and leaves with _exit (no atexit handlers, no static destructors):
+/// its end of the pipe, dies with its parent (SIGKILL when the forking thread's process ends:
+/// a killed `dpcast predict` leaves no simulation running on), and leaves with _exit (no
+/// atexit handlers, no static destructors):
 /// status 0 after writing, 1 without writing anything when `work` throws. Throws
 /// dpcast::InternalError ("<who>: cannot create a pipe", "<who>: cannot fork") when there is
 /// no child: that is dpcast's failure, not bad input.
@@ -31,6 +36,7 @@ ChildOutput run_in_child(const std::string& who, Work&& work) {
   int fds[2];
   if (::pipe(fds) != 0) throw InternalError(who + ": cannot create a pipe");
   std::fflush(nullptr);
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
     ::close(fds[0]);
@@ -38,6 +44,8 @@ ChildOutput run_in_child(const std::string& who, Work&& work) {
     throw InternalError(who + ": cannot fork");
   }
   if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(1);  // the parent died before the line above
     // Keep only the standard streams and our pipe: a copy of another thread's pipe (forked
     // from a GUI or planner thread at the same moment) would keep that parent waiting for us.
     if (fds[1] > 3) ::close_range(3, static_cast<unsigned>(fds[1]) - 1, 0);
