@@ -1,14 +1,25 @@
 #include "dpcast/models/input_file.hpp"
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
+#include <string>
 
 #include "dpcast/models/error.hpp"
 
 namespace dpcast::models {
 
-std::string read_input_file(const std::string& path, const std::string& what) {
+namespace {
+
+std::string mebibytes(std::uintmax_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g MiB", static_cast<double>(bytes) / static_cast<double>(1 << 20));
+  return text;
+}
+
+}  // namespace
+
+std::string read_input_file(const std::string& path, const std::string& what, std::uintmax_t max_bytes) {
   namespace fs = std::filesystem;
   const SourceLocation where{path, 0, 0};
   std::error_code ec;
@@ -18,12 +29,23 @@ std::string read_input_file(const std::string& path, const std::string& what) {
   if (fs::is_directory(status)) throw Error(where, "", "is a directory, not a " + what);
   if (fs::exists(status) && !fs::is_regular_file(status))
     throw Error(where, "", "not a regular file (a device, FIFO or socket), not a " + what);
-  std::ifstream in(path);
+  const auto too_big = [&](std::uintmax_t bytes) {
+    return Error(where, "",
+                 std::to_string(bytes) + " bytes, more than the " + mebibytes(max_bytes) + " a " + what +
+                     " may hold (the limit)");
+  };
+  if (const auto size = fs::file_size(path, ec); !ec && size > max_bytes) throw too_big(size);
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(where, "", "cannot open " + what);
-  std::stringstream text;
-  text << in.rdbuf();
+  // Read no more than the limit allows, even from a file that grows while it is read.
+  std::string text;
+  char buffer[1 << 16];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    text.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > max_bytes) throw too_big(text.size());
+  }
   if (in.bad()) throw Error(where, "", "cannot read " + what);
-  return text.str();
+  return text;
 }
 
 }  // namespace dpcast::models

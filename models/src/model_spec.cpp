@@ -18,6 +18,9 @@ std::vector<std::string> zoo_names() {
 // Sizes are bounded far above any real model so that a typo can neither overflow nor hang.
 constexpr std::int64_t kMaxWidth = 10'000'000;
 constexpr double kMaxParams = 1e15;
+// A transformer's blocks: each is about a dozen layers of the graph, which a layer list may
+// hold 100,000 of (kMaxListItems): either predicts in a second or two.
+constexpr std::int64_t kMaxBlocks = 10'000;
 
 // The kinds a layer list may name, in the order its error lists them.
 constexpr std::initializer_list<LayerKind> kListedLayerKinds{
@@ -34,7 +37,7 @@ TransformerConfig read_transformer(MapReader& r, TransformerConfig c) {
   c.name = r.string("name", c.name);
   c.vocab = r.int_in("vocab", 1, kMaxWidth, set(c.vocab));
   c.d_model = r.int_in("d_model", 1, 1'000'000, set(c.d_model));
-  c.layers = r.int_in("layers", 1, 100'000, set(c.layers));
+  c.layers = r.int_in("layers", 1, kMaxBlocks, set(c.layers));
   c.heads = r.int_in("heads", 1, 1'000'000, set(c.heads));
   c.kv_heads = r.int_in("kv_heads", 1, 1'000'000, c.kv_heads ? c.kv_heads : c.heads);
   // A wider model keeps its feed-forward ratio unless ffn is given (GPT: 4x, Llama 2 7B: 2.6875x).
@@ -323,6 +326,13 @@ std::string ModelSpec::cache_key(std::int64_t seq_len) const {
 
 ModelSpec load_model_file(const std::string& path) {
   return read_model_file(path, SourceLocation{path, 0, 0});
+}
+
+ModelSpec parse_model_file(const std::string& text, const std::string& file) {
+  MapReader r(file, load_yaml_text(text, file), "");
+  ModelSpec spec = read_model_map(r, std::filesystem::path(file).parent_path().string());
+  spec.where = SourceLocation{file, 0, 0};
+  return spec;
 }
 
 // Used by scenario.cpp: the `model:` value of a scenario.

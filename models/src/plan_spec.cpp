@@ -196,6 +196,18 @@ void read_prices(MapReader& r, const std::string& file, const Catalogue& cat, Pl
   }
 }
 
+// The space is counted before the planner builds it: a few lists of thousands multiply fast.
+void check_space_size(const MapReader& r, const PlanSpec& p) {
+  double clusters = 0;
+  for (const auto& preset : p.node_presets) clusters += static_cast<double>(p.nodes_for(preset).size());
+  const double size = clusters * static_cast<double>(p.links.empty() ? 1 : p.links.size()) *
+                      static_cast<double>(p.topologies.size()) * static_cast<double>(p.micro_batches.size()) *
+                      static_cast<double>(p.grad_accumulations.size()) * static_cast<double>(p.zero_stages.size());
+  if (size > static_cast<double>(kMaxPlanConfigurations))
+    r.fail("a space of " + std::to_string(static_cast<long long>(size)) + " configurations, more than the " +
+           std::to_string(kMaxPlanConfigurations) + " dpcast plan searches (the limit): shorten its lists");
+}
+
 }  // namespace
 
 PlanScenario parse_plan_scenario(const std::string& text, const std::string& file, const Catalogue& cat) {
@@ -219,6 +231,7 @@ PlanScenario parse_plan_scenario(const std::string& text, const std::string& fil
   read_training_choices(r, base, p);
   read_prices(r, file, cat, p);
   r.finish();
+  check_space_size(r, p);
   return out;
 }
 

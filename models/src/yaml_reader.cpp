@@ -288,6 +288,9 @@ std::string YamlValue::as_choice(const std::vector<std::string>& choices,
 
 std::vector<YamlValue> YamlValue::as_list() const {
   if (!node_.IsSequence()) fail("expected a list, got " + describe(node_));
+  if (node_.size() > kMaxListItems)
+    fail(std::to_string(node_.size()) + " items, more than the " + std::to_string(kMaxListItems) +
+         " a list may hold (the limit)");
   std::vector<YamlValue> out;
   for (std::size_t i = 0; i < node_.size(); ++i)
     out.emplace_back(file_, node_[i], path_ + "[" + std::to_string(i) + "]");

@@ -169,7 +169,7 @@ Comparison compare_records(const std::vector<RunRecord>& records) {
 
 std::vector<RunRecord> load_records(const std::string& path) {
   if (fs::path(path).extension() == ".csv") return load_measurements_csv(path);
-  const std::string text = models::read_input_file(path);
+  const std::string text = models::read_input_file(path, "run record file", models::kMaxRecordFileBytes);
   const models::Json j = models::parse_json(text, path);
   const std::size_t count = j.is_array() ? j.size() : 1;
   std::vector<RunRecord> records;

@@ -105,7 +105,7 @@ models::RunRecord record_of(const Row& row, const fs::path& folder) {
 }  // namespace
 
 std::vector<models::RunRecord> load_measurements_csv(const std::string& path) {
-  std::istringstream in(models::read_input_file(path));
+  std::istringstream in(models::read_input_file(path, "measurement table", models::kMaxRecordFileBytes));
   const fs::path folder = fs::path(path).parent_path();
   std::vector<std::string> header;
   std::vector<models::RunRecord> records;

@@ -507,7 +507,7 @@ class InteractionTest : public QObject {
         << "tests/cli/bad/deep-record.json" << true
         << "tests/cli/bad/deep-record.json: nested deeper than 64 levels (the limit)";
     QTest::newRow("folder as records") << "tests/cli/records" << true
-                                       << "tests/cli/records: is a directory, not a file";
+                                       << "tests/cli/records: is a directory, not a run record file";
     QTest::newRow("scenario nested too deep")
         << "tests/cli/bad/deep-scenario.yaml" << false
         << "tests/cli/bad/deep-scenario.yaml:4:70: name: nested deeper than 64 levels (the limit)";

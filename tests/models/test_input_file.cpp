@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "dpcast/models/error.hpp"
@@ -44,6 +45,24 @@ TEST(InputFile, RefusesWhatIsNotARegularFile) {
   const std::string loop = (dir.path() / "loop.yaml").string();
   fs::create_symlink(loop, loop);
   EXPECT_EQ(error_of(loop), loop + ": cannot open file: Too many levels of symbolic links");
+}
+
+// Files are read up to a size: 16 MiB for what a user writes (a scenario, a model file, a
+// profile, a log), 1 GiB for run records; beyond it, an error before anything is read.
+TEST(InputFile, RefusesAFileBeyondItsSize) {
+  const dpcast::test_support::TempDir dir{"dpcast-input"};
+  const std::string big = (dir.path() / "big.yaml").string();
+  const std::string at_limit = (dir.path() / "at-limit.yaml").string();
+  for (const auto& [file, size] : {std::pair{big, (16U << 20) + 1}, std::pair{at_limit, 16U << 20}}) {
+    { std::ofstream(file) << "x"; }
+    fs::resize_file(file, size);  // sparse: no 16 MiB written
+  }
+  EXPECT_EQ(error_of(big, "scenario file"),
+            big + ": 16777217 bytes, more than the 16 MiB a scenario file may hold (the limit)");
+  EXPECT_EQ(read_input_file(at_limit).size(), 16U << 20);
+  EXPECT_EQ(read_input_file(big, "run record file", dpcast::models::kMaxRecordFileBytes).size(), (16U << 20) + 1);
+  fs::resize_file(big, 40U << 20);
+  EXPECT_EQ(error_of(big, "profile"), big + ": 41943040 bytes, more than the 16 MiB a profile may hold (the limit)");
 }
 
 // A model file that is a loop of links is an error that names it (it was an internal error

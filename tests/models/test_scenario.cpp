@@ -473,6 +473,22 @@ TEST(Scenario, LayerListErrorPointsAtTheItem) {
             "layernorm, rmsnorm, batchnorm, maxpool, avgpool, loss, got lineer (did you mean 'linear'?)");
 }
 
+// A layer list holds at most 100,000 layers (any list, 100,000 items), a transformer 10,000
+// blocks: either is predicted in a second or two; a million layers took 26 s and 2 GB.
+TEST(Scenario, ModelSizeLimits) {
+  const auto layer_list = [](std::size_t layers) {
+    std::string text = "model:\n  input: [64]\n  layers:\n";
+    for (std::size_t i = 0; i < layers; ++i) text += "    - {kind: relu}\n";
+    return text + "cluster: {node: dgx-h100, nodes: 1}\n";
+  };
+  EXPECT_EQ(error_of(layer_list(100'001)),
+            "s.yaml:4:5: model.layers: 100001 items, more than the 100000 a list may hold (the limit)");
+  EXPECT_NO_THROW((void)models::parse_scenarios(layer_list(100'000), "s.yaml"));
+  EXPECT_EQ(error_of("model: {template: transformer, vocab: 100, d_model: 64, heads: 1, layers: 10001}\n"
+                     "cluster: {node: dgx-h100, nodes: 1}\n"),
+            "s.yaml:1:75: model.layers: expected at most 10000, got 10001");
+}
+
 TEST(Scenario, LayerListBatchNormAfterALinearNormalisesItsFeatures) {
   // BatchNorm1d(8) after Linear(16, 8) has 2 x 8 parameters (PyTorch).
   const Scenario s =

@@ -53,6 +53,11 @@ struct PlanSpec {
   }
 };
 
+/// The most configurations (node presets x node counts x links x topologies x micro-batches x
+/// accumulations x ZeRO stages) a plan may search: each is predicted analytically (224,000
+/// take under a second).
+inline constexpr std::size_t kMaxPlanConfigurations = 1'000'000;
+
 /// A scenario with a plan section: the base configuration (which must not sweep) and the plan.
 struct PlanScenario {
   Scenario base;

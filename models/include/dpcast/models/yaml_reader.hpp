@@ -22,6 +22,8 @@ namespace dpcast::models {
 /// before code that walks the tree can exhaust the stack.
 inline constexpr int kMaxNesting = 64;
 [[nodiscard]] std::string nesting_error();  // "nested deeper than 64 levels (the limit)"
+/// The most items a list may hold (a layer list's layers, a plan's or a sweep's values).
+inline constexpr std::size_t kMaxListItems = 100'000;
 
 /// Parses a whole file; a syntax error becomes a dpcast::Error at its position.
 [[nodiscard]] YAML::Node load_yaml_file(const std::string& path);
@@ -83,6 +85,7 @@ class YamlValue {
   [[nodiscard]] Enum as_enum(std::initializer_list<Enum> accepted) const {
     return *enum_from_name<Enum>(as_choice(enum_names(accepted)));
   }
+  /// The items of a list of at most kMaxListItems.
   [[nodiscard]] std::vector<YamlValue> as_list() const;
   [[nodiscard]] std::vector<std::int64_t> as_positive_int_list() const;
 
