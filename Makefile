@@ -2,7 +2,7 @@
 BUILD_DIR := build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: run test deps configure build clean bench
+.PHONY: run test deps configure build clean bench fuzz
 
 run: build
 	$(BUILD_DIR)/bin/dpcast predict scenarios/quickstart.yaml
@@ -28,6 +28,11 @@ build: configure
 
 bench: build
 	$(BUILD_DIR)/bin/bench_analytical
+
+# The fuzz targets, 10 minutes each side by side (FUZZ_SECONDS=N to change), in build-fuzz/.
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	scripts/fuzz.sh --seconds $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(BUILD_DIR)

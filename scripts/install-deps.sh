@@ -12,8 +12,8 @@ packages=(
   # A font for dpcast-gui --screenshot under QT_QPA_PLATFORM=offscreen.
   fonts-dejavu-core
   libopenmpi-dev openmpi-bin libopenblas-dev
-  # CI's checks: formatting and clang-tidy (HACKING.md).
-  clang-format clang-tidy
+  # CI's checks: formatting and clang-tidy (HACKING.md); the fuzz targets (clang's libFuzzer).
+  clang-format clang-tidy clang libclang-rt-14-dev
 )
 # Real package names only: a virtual name installs its provider but never reads as installed.
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }

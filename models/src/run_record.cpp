@@ -1,6 +1,10 @@
 #include "dpcast/models/run_record.hpp"
 
 #include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <type_traits>
 
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/yaml_reader.hpp"
@@ -105,11 +109,35 @@ json to_json(const RunRecord& r, bool with_details) {
 }
 
 namespace {
+// Whether `v`, a JSON number, is a whole number that T holds: nlohmann's get<T> casts a float
+// or a wider integer without checking (a float beyond T's range is undefined behaviour).
+template <typename T>
+bool fits_integer(const json& v) {
+  if (v.is_number_unsigned())
+    return v.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<T>::max());
+  if (v.is_number_integer()) {
+    const auto i = v.get<std::int64_t>();
+    return i >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
+           i <= static_cast<std::int64_t>(std::numeric_limits<T>::max());
+  }
+  const double d = v.get<double>();
+  // (T's limits as doubles: the max rounds up to 2^63 for int64, which a double compares below.)
+  return d == std::floor(d) && d >= static_cast<double>(std::numeric_limits<T>::min()) &&
+         d < static_cast<double>(std::numeric_limits<T>::max()) + 1.0;
+}
+
 template <typename T>
 T get(const json& j, const char* key, const std::string& path) {
   if (!j.contains(key)) throw Error(SourceLocation{}, path + key, "missing in run record");
+  const json& v = j.at(key);
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    if (v.is_number() && !fits_integer<T>(v))
+      throw Error(SourceLocation{}, path + key,
+                  "expected a whole number from " + std::to_string(std::numeric_limits<T>::min()) + " to " +
+                      std::to_string(std::numeric_limits<T>::max()) + ", got " + v.dump() + " in run record");
+  }
   try {
-    return j.at(key).get<T>();
+    return v.get<T>();
   } catch (const json::exception&) {
     throw Error(SourceLocation{}, path + key, "has the wrong type in run record");
   }

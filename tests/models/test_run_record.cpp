@@ -2,6 +2,8 @@
 // dpcast::Error that names the key.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
 #include <string>
 
 #include "dpcast/models/error.hpp"
@@ -289,6 +291,29 @@ TEST(RunRecord, ImpossibleFiguresAreNamed) {
   json spread = to_json(full_record());
   spread["step_time_spread_s"] = json::array({0.3, 0.1});
   EXPECT_EQ(error_of(spread), "step_time_spread_s: expected [p10, p90] with 0 < p10 <= p90, got [0.3,0.1]");
+  // Whole numbers beyond their type (found by fuzz_run_record: casting 1.3e40 to an integer was
+  // undefined behaviour), fractions where a whole number goes, and integers that do not fit.
+  json params = to_json(full_record());
+  params["config"]["params"] = 1.3e40;
+  EXPECT_EQ(error_of(params),
+            "config.params: expected a whole number from -9223372036854775808 to 9223372036854775807, got 1.3e+40 "
+            "in run record");
+  json id = to_json(full_record());
+  id["buckets"][0]["id"] = 4294967296;
+  EXPECT_EQ(error_of(id),
+            "buckets[].id: expected a whole number from -2147483648 to 2147483647, got 4294967296 in "
+            "run record");
+  id["buckets"][0]["id"] = 1.5;
+  EXPECT_EQ(error_of(id),
+            "buckets[].id: expected a whole number from -2147483648 to 2147483647, got 1.5 in run record");
+  id["buckets"][0]["id"] = 18446744073709551615ULL;
+  EXPECT_EQ(error_of(id),
+            "buckets[].id: expected a whole number from -2147483648 to 2147483647, got "
+            "18446744073709551615 in run record");
+  params["config"]["params"] = 9.2233720368547758e18;  // 2^63: one beyond
+  EXPECT_NE(error_of(params).find("expected a whole number"), std::string::npos);
+  params["config"]["params"] = -9.2233720368547758e18;  // -2^63: the least
+  EXPECT_EQ(record_from_json(params).params, std::numeric_limits<std::int64_t>::min());
 }
 
 TEST(RunRecord, WrongTypeInSweepPointIsADpcastError) {

@@ -330,6 +330,8 @@ struct KeyOverride {
 
 /// Reads a custom model file (a transformer or MLP template, or a list of layers).
 [[nodiscard]] ModelSpec load_model_file(const std::string& path);
+/// The same, from text (`file` names it in errors and resolves the model files it names).
+[[nodiscard]] ModelSpec parse_model_file(const std::string& text, const std::string& file);
 
 /// The dotted keys a scenario accepts (what `sweep:` may name), from its schema
 /// (scenario_schema.hpp).
