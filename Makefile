@@ -35,4 +35,4 @@ fuzz: deps
 	scripts/fuzz.sh --seconds $(FUZZ_SECONDS)
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) build-fuzz
