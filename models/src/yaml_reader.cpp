@@ -19,7 +19,8 @@ namespace {
 // second (`nodes: 64` after `nodes: 2`, or a second `training:` map) would be ignored
 // silently. Walks the tree with its own stack (no recursion to overflow) and checks each
 // map once, however often aliases repeat it.
-// Also refuses nesting beyond kMaxNesting (a node's depth is its distance from the root).
+// Also refuses nesting beyond kMaxNesting (a node's depth is its distance from the root), and
+// keys that are not names.
 void reject_duplicate_keys(const YAML::Node& root, const std::string& file) {
   struct Item {
     YAML::Node node;
@@ -42,7 +43,10 @@ void reject_duplicate_keys(const YAML::Node& root, const std::string& file) {
     }
     std::map<std::string, int> first_line;
     for (const auto& entry : node) {
-      if (!entry.first.IsScalar()) continue;
+      // A list, a map or nothing as a key (`? [a, b]`, `? `): no format of ours has one, and
+      // code that reads a key as a name would fail on it.
+      if (!entry.first.IsScalar())
+        throw Error(location_of(file, entry.first), path, "expected a name as a key, got " + describe(entry.first));
       const std::string& key = entry.first.Scalar();
       const std::string key_path = path.empty() ? key : path + "." + key;
       const auto [it, fresh] = first_line.emplace(key, entry.first.Mark().line + 1);

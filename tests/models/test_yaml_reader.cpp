@@ -103,6 +103,17 @@ TEST(YamlReader, DuplicateKeysAreAnErrorNamingBothLines) {
   EXPECT_NO_THROW((void)load_yaml_text("a: &x {n: 1}\nb: *x\nc: {n: 2}\n", "f.yaml"));
 }
 
+// Found by fuzz_scenario: a profile whose layer signature key was not a name ended the program
+// (yaml-cpp's bad conversion, uncaught: exit 3). Keys must be names wherever they are.
+TEST(YamlReader, KeysMustBeNames) {
+  EXPECT_EQ(error_of([] { (void)load_yaml_text("a: 1\n? [x, y]\n: 2\n", "f.yaml"); }),
+            "f.yaml:2:3: expected a name as a key, got a list");
+  EXPECT_EQ(error_of([] { (void)load_yaml_text("gpus:\n  h100-sxm:\n    layers:\n      ~: [1, 2]\n", "f.yaml"); }),
+            "f.yaml:4:7: gpus.h100-sxm.layers: expected a name as a key, got nothing");
+  EXPECT_EQ(error_of([] { (void)load_yaml_text("{{a: 1}: 2}", "f.yaml"); }),
+            "f.yaml:1:2: expected a name as a key, got a map");
+}
+
 TEST(YamlReader, MissingFileIsAnError) {
   EXPECT_EQ(error_of([] { (void)load_yaml_file("/nonexistent/dpcast/x.yaml"); }),
             "/nonexistent/dpcast/x.yaml: cannot open file");
