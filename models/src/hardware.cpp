@@ -195,6 +195,19 @@ NcclAchieved read_nccl_achieved(const fs::path& file) {
   return a;
 }
 
+GlooFigures read_gloo(const fs::path& file) {
+  MapReader r(file.string(), load_yaml_file(file.string()), "");
+  GlooFigures g;
+  g.source = SourceLocation{file.string(), 1, 1};
+  const YamlValue efficiency = r.required("bandwidth_efficiency");
+  g.bandwidth_efficiency = efficiency.as_positive_number();
+  if (g.bandwidth_efficiency > 1)
+    efficiency.fail("must be at most 1 (a fraction of the link's bandwidth), got " + describe(efficiency.node()));
+  g.step_latency_s = r.required("step_latency_s").as_number_at_least(0);
+  r.finish();
+  return g;
+}
+
 std::vector<fs::path> yaml_files(const fs::path& dir) {
   std::vector<fs::path> out;
   if (!fs::is_directory(dir)) return out;
@@ -247,6 +260,7 @@ Catalogue Catalogue::load(const std::string& dir) {
   for (const auto& f : yaml_files(fs::path(dir) / "nodes")) c.add(read_node(f));
   if (const auto nccl = fs::path(dir) / "nccl.yaml"; fs::is_regular_file(nccl))
     c.set_nccl_achieved(read_nccl_achieved(nccl));
+  if (const auto gloo = fs::path(dir) / "gloo.yaml"; fs::is_regular_file(gloo)) c.set_gloo(read_gloo(gloo));
   return c;
 }
 

@@ -145,6 +145,7 @@ Catalogue apply_profile(const Catalogue& catalogue, const Profile& profile) {
   }
   for (const auto& [name, node] : catalogue.nodes()) out.add(node);
   out.set_nccl_achieved(catalogue.nccl_achieved());
+  out.set_gloo(catalogue.gloo());
   return out;
 }
 

@@ -33,6 +33,7 @@ void ClusterSpec::resolve(const Catalogue& cat) {
   nic_link = &cat.link(network.link);
   nic_pcie_link = preset.nic_pcie_link.empty() ? nullptr : &cat.link(preset.nic_pcie_link);
   nccl_achieved = &cat.nccl_achieved();
+  gloo = &cat.gloo();
 }
 
 std::set<FusedKernel> TrainingSpec::fused() const {

@@ -291,7 +291,11 @@ void set_timings(models::RunRecord& r, const models::Scenario& s, const ComputeP
 std::string auto_rule(Collective configured, const NetworkPath& path) {
   if (configured != Collective::Auto) return "configured (alpha-beta)";
   if (path.nccl) return "auto: NCCL's choice per bucket";
-  if (path.library == models::CommLibrary::Gloo) return "auto: Gloo runs rings";
+  if (path.library == models::CommLibrary::Gloo) {
+    if (!path.gloo) return "auto: Gloo runs rings";
+    return "auto: Gloo runs rings, at its measured " + fixed(100 * path.gloo->bandwidth_efficiency, 0) +
+           "% of the link bandwidth and " + human_time(path.gloo->step_latency_s) + " more per step";
+  }
   return "auto: least alpha-beta time per bucket";
 }
 

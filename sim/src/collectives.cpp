@@ -34,6 +34,7 @@ NetworkPath NetworkPath::from(const models::Scenario& s) {
   p.ps_servers = s.data_parallel.ps_servers > 0 ? s.data_parallel.ps_servers : c.nodes;
   p.alpha_beta_time_ratio = (c.nodes > 1 ? c.nic_link : c.intra_link)->alpha_beta_time_ratio;
   p.library = s.communication_library();
+  if (p.library == models::CommLibrary::Gloo && c.gloo && p.alpha_beta_time_ratio.empty()) p.gloo = *c.gloo;
   if (p.library == models::CommLibrary::Nccl) {
     p.nccl = nccl_topology(c);
     if (p.nccl) {
@@ -57,6 +58,17 @@ double bus_bandwidth_factor(CollectiveOp op, int ranks) {
       break;
   }
   return 1;
+}
+
+NetworkPath NetworkPath::as_library_runs_it() const {
+  NetworkPath p = *this;
+  if (!gloo) return p;
+  for (double* bandwidth : {&p.intra_bandwidth, &p.node_bandwidth, &p.rail_bandwidth})
+    *bandwidth *= gloo->bandwidth_efficiency;
+  p.intra_latency += gloo->step_latency_s;
+  p.inter_latency += gloo->step_latency_s;
+  p.gloo.reset();
+  return p;
 }
 
 double NetworkPath::ring_bandwidth(bool oversubscribed) const {
@@ -216,9 +228,14 @@ CollectiveChoice alpha_beta_choice(Collective configured, CollectiveOp op, doubl
 CollectiveChoice choose_collective(Collective configured, CollectiveOp op, double bytes, const NetworkPath& path) {
   if (configured == Collective::Auto && path.nccl) return nccl_collective(op, bytes, path);
   CollectiveChoice choice = alpha_beta_choice(configured, op, bytes, path);
-  if (!path.alpha_beta_time_ratio.empty() && path.gpus > 1) {
+  if (path.gpus == 1) return choice;
+  if (!path.alpha_beta_time_ratio.empty()) {
     choice.measured_ratio = path.alpha_beta_time_ratio.at(bytes);
     choice.time_s *= choice.measured_ratio;
+  } else if (path.gloo) {
+    const double own = collective_time(choice.algorithm, op, bytes, path.as_library_runs_it());
+    choice.measured_ratio = own / choice.time_s;
+    choice.time_s = own;
   }
   return choice;
 }
@@ -238,11 +255,12 @@ std::string compare_collectives(CollectiveOp op, double bytes, const NetworkPath
     }
     return out + " (NCCL's own model, without the network's oversubscription)";
   }
+  const NetworkPath library_path = path.as_library_runs_it();
   for (Collective c : {Collective::Ring, Collective::Tree, Collective::HalvingDoubling, Collective::Hierarchical,
                        Collective::ParameterServer}) {
     if (op != CollectiveOp::AllReduce && (c == Collective::Tree || c == Collective::ParameterServer)) continue;
     if (!out.empty()) out += ", ";
-    out += std::string(models::to_string(c)) + " " + human_time(collective_time(c, op, bytes, path));
+    out += std::string(models::to_string(c)) + " " + human_time(collective_time(c, op, bytes, library_path));
   }
   return out;
 }

@@ -33,15 +33,15 @@ TEST(Hardware, BuiltinHasEveryGpu) {
 
 TEST(Hardware, BuiltinHasEveryLink) {
   const Catalogue& c = Catalogue::builtin();
-  for (const char* name :
-       {"nvlink2", "nvlink3", "nvlink4", "nvlink5", "pcie3-x16", "pcie4-x16", "pcie5-x16", "ib-edr", "ib-hdr", "ib-ndr",
-        "eth-10g", "eth-25g", "eth-100g", "eth-200g", "eth-400g", "efa-100g", "efa2-100g", "shared-memory", "upi2"}) {
+  for (const char* name : {"nvlink2",  "nvlink3",  "nvlink4",  "nvlink5",   "pcie3-x16",     "pcie4-x16", "pcie5-x16",
+                           "ib-edr",   "ib-hdr",   "ib-ndr",   "eth-10g",   "eth-25g",       "eth-40g",   "eth-100g",
+                           "eth-200g", "eth-400g", "efa-100g", "efa2-100g", "shared-memory", "upi2"}) {
     const Link* l = c.find_link(name);
     ASSERT_NE(l, nullptr) << name;
     EXPECT_GT(l->bandwidth_bytes_per_s, 0) << name;
     EXPECT_GE(l->latency_s, 0) << name;
   }
-  EXPECT_EQ(c.links().size(), 19u);
+  EXPECT_EQ(c.links().size(), 20u);
   // First-generation EFA is measured below line rate for NCCL (NVIDIA/nccl#527); EFAv2 is not.
   EXPECT_EQ(c.link("efa-100g").nccl_achieved_bandwidth_bytes_per_s, 7.67e9);
   EXPECT_EQ(c.link("efa2-100g").nccl_achieved_bandwidth_bytes_per_s, 0.0);
@@ -358,6 +358,28 @@ TEST_F(TempCatalogue, NcclAchievedIsReadWhereTheFileIsAndNeutralWithout) {
   const std::string zero = write("nccl.yaml", "latency_factor: 0\npipeline_factor: 0\n");
   EXPECT_EQ(load_error(), zero + ":1:17: latency_factor: expected a positive number, got 0");
   const std::string unknown = write("nccl.yaml", "latency_factor: 1\npipeline_factor: 0\nlatency: 2\n");
+  EXPECT_EQ(load_error().rfind(unknown + ":3:1: latency: unknown key", 0), 0u) << load_error();
+}
+
+TEST_F(TempCatalogue, GlooFiguresAreReadWhereTheFileIsAndNeutralWithout) {
+  const GlooFigures neutral = Catalogue::load(dir_.string()).gloo();
+  EXPECT_EQ(neutral.bandwidth_efficiency, 1.0);
+  EXPECT_EQ(neutral.step_latency_s, 0.0);
+  write("gloo.yaml", "bandwidth_efficiency: 0.58\nstep_latency_s: 24.0e-6\n");
+  const GlooFigures read = Catalogue::load(dir_.string()).gloo();
+  EXPECT_EQ(read.bandwidth_efficiency, 0.58);
+  EXPECT_EQ(read.step_latency_s, 24.0e-6);
+  const std::string above = write("gloo.yaml", "bandwidth_efficiency: 1.5\nstep_latency_s: 0\n");
+  EXPECT_EQ(load_error(), above +
+                              ":1:23: bandwidth_efficiency: must be at most 1 (a fraction of the link's bandwidth), "
+                              "got 1.5");
+  const std::string zero = write("gloo.yaml", "bandwidth_efficiency: 0\nstep_latency_s: 0\n");
+  EXPECT_EQ(load_error(), zero + ":1:23: bandwidth_efficiency: expected a positive number, got 0");
+  const std::string negative = write("gloo.yaml", "bandwidth_efficiency: 1\nstep_latency_s: -1e-6\n");
+  EXPECT_EQ(load_error().rfind(negative + ":2:17: step_latency_s:", 0), 0u) << load_error();
+  const std::string missing = write("gloo.yaml", "bandwidth_efficiency: 1\n");
+  EXPECT_NE(load_error().find("step_latency_s"), std::string::npos) << load_error();
+  const std::string unknown = write("gloo.yaml", "bandwidth_efficiency: 1\nstep_latency_s: 0\nlatency: 2\n");
   EXPECT_EQ(load_error().rfind(unknown + ":3:1: latency: unknown key", 0), 0u) << load_error();
 }
 

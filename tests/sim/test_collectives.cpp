@@ -3,6 +3,7 @@
 
 #include "dpcast/models/error.hpp"
 #include "dpcast/sim/collectives.hpp"
+#include "dpcast/sim/units.hpp"
 #include "test_catalogue.hpp"
 
 using namespace dpcast;
@@ -142,6 +143,63 @@ TEST(Collectives, ATreeOfTwoMovesHalfTheData) {
   // Two nodes of 8: the node-level trees have two members too.
   EXPECT_DOUBLE_EQ(collective_time(Collective::Tree, CollectiveOp::AllReduce, MiB, cluster(2)),
                    2 * 4 * 3e-6 + MiB / 400e9);
+}
+
+// Gloo's own figures (models::GlooFigures): each α-β algorithm on the links' bandwidth x the
+// efficiency, with the cost per step added to the links' latency. MPI keeps the links' own.
+TEST(Collectives, GlooRunsOnItsOwnBandwidthAndStepCost) {
+  sim::NetworkPath p = one_node(4);
+  p.library = models::CommLibrary::Gloo;
+  p.gloo = models::GlooFigures{0.5, 10e-6, {}};
+  // Ring: 2·3 steps of (1 + 10) us, 2·3/4 · n / (0.5 · 100e9).
+  const double ring = 6 * 11e-6 + 1.5 * 64 * MiB / 50e9;
+  const auto chosen = sim::choose_collective(Collective::Auto, CollectiveOp::AllReduce, 64 * MiB, p);
+  EXPECT_EQ(chosen.algorithm, Collective::Ring);
+  EXPECT_DOUBLE_EQ(chosen.time_s, ring);
+  // The DES plays the links' flows and sleeps the rest: the ratio is Gloo's time over theirs.
+  EXPECT_DOUBLE_EQ(chosen.measured_ratio, ring / (6 * 1e-6 + 1.5 * 64 * MiB / 100e9));
+  // A named algorithm runs on Gloo's figures too: tree, 2·2 steps of 11 us; an inner vertex
+  // takes n/2 from each of two children, each way: 2 · n / (0.5 · 100e9).
+  EXPECT_DOUBLE_EQ(sim::choose_collective(Collective::Tree, CollectiveOp::AllReduce, MiB, p).time_s,
+                   4 * 11e-6 + 2 * MiB / 50e9);
+  // All-gather: half the ring.
+  EXPECT_DOUBLE_EQ(sim::choose_collective(Collective::Auto, CollectiveOp::AllGather, 64 * MiB, p).time_s, ring / 2);
+  // MPI, and a path without Gloo's figures, cost the links' α-β.
+  sim::NetworkPath mpi = one_node(4);
+  mpi.library = models::CommLibrary::Mpi;
+  EXPECT_DOUBLE_EQ(sim::choose_collective(Collective::Ring, CollectiveOp::AllReduce, 64 * MiB, mpi).time_s,
+                   6 * 1e-6 + 1.5 * 64 * MiB / 100e9);
+  EXPECT_EQ(sim::choose_collective(Collective::Ring, CollectiveOp::AllReduce, 64 * MiB, mpi).measured_ratio, 1.0);
+  // The comparison behind the choice shows Gloo's times.
+  EXPECT_NE(sim::compare_collectives(CollectiveOp::AllReduce, 64 * MiB, p).find(sim::human_time(ring)),
+            std::string::npos);
+}
+
+// A scenario with library gloo takes the catalogue's figures; a calibrated profile's measured
+// curve replaces them (it was measured on the stack that runs); MPI never takes them.
+TEST(Collectives, GlooFiguresComeFromTheCatalogueUnlessAProfileMeasuredTheLink) {
+  models::Catalogue c = test_support::test_catalogue();
+  c.set_gloo(models::GlooFigures{0.6, 20e-6, {}});
+  const std::string cluster = "model: gpt2-small\ncluster: {node: test-node, nodes: 2}\n";
+  const auto gloo = models::parse_scenarios(cluster + "data_parallel: {library: gloo}\n", "t.yaml", c).front();
+  const auto path = sim::NetworkPath::from(gloo);
+  ASSERT_TRUE(path.gloo.has_value());
+  EXPECT_EQ(path.gloo->bandwidth_efficiency, 0.6);
+  const auto mpi = models::parse_scenarios(cluster + "data_parallel: {library: mpi}\n", "t.yaml", c).front();
+  EXPECT_FALSE(sim::NetworkPath::from(mpi).gloo.has_value());
+  models::Catalogue measured;
+  for (const auto& [_, g] : c.gpus()) measured.add(g);
+  for (auto [name, l] : c.links()) {
+    l.alpha_beta_time_ratio.points = {{1024, 2.0}, {MiB, 3.0}};
+    measured.add(l);
+  }
+  for (const auto& [_, n] : c.nodes()) measured.add(n);
+  measured.set_gloo(c.gloo());
+  const auto profiled = models::parse_scenarios(cluster + "data_parallel: {library: gloo}\n", "t.yaml", measured);
+  const auto profiled_path = sim::NetworkPath::from(profiled.front());
+  EXPECT_FALSE(profiled_path.gloo.has_value());
+  EXPECT_DOUBLE_EQ(sim::choose_collective(Collective::Ring, CollectiveOp::AllReduce, MiB, profiled_path).measured_ratio,
+                   3.0);
 }
 
 // A link built in code without bandwidth is dpcast's own failure (the catalogue reader rejects

@@ -180,6 +180,18 @@ struct NcclAchieved {
   SourceLocation source;
 };
 
+// What Gloo reaches on a link (scenarios/hardware/gloo.yaml): its TCP transport moves data
+// through the kernel's sockets and a CPU thread per pair, so it reaches a fraction of the link's
+// bandwidth and pays a software cost on every step of its ring on top of the link's latency.
+// Measured on Gloo's own benchmark (the file cites the table). MPI takes the links' own
+// figures: their latencies and bandwidths are MPI point-to-point ones (OSU). Without the file,
+// Gloo costs what MPI does.
+struct GlooFigures {
+  double bandwidth_efficiency = 1.0;  // x the link's bandwidth
+  double step_latency_s = 0.0;        // + the link's latency, per step of an α-β collective
+  SourceLocation source;
+};
+
 class Catalogue {
  public:
   /// Reads every *.yaml under dir/gpus, dir/links and dir/nodes; throws dpcast::Error
@@ -207,12 +219,15 @@ class Catalogue {
 
   [[nodiscard]] const NcclAchieved& nccl_achieved() const { return nccl_achieved_; }
   void set_nccl_achieved(NcclAchieved figures) { nccl_achieved_ = std::move(figures); }
+  [[nodiscard]] const GlooFigures& gloo() const { return gloo_; }
+  void set_gloo(GlooFigures figures) { gloo_ = std::move(figures); }
 
  private:
   std::map<std::string, Gpu, std::less<>> gpus_;
   std::map<std::string, Link, std::less<>> links_;
   std::map<std::string, NodePreset, std::less<>> nodes_;
   NcclAchieved nccl_achieved_;
+  GlooFigures gloo_;
 };
 
 }  // namespace dpcast::models

@@ -108,6 +108,7 @@ struct ClusterSpec {
   const Link* socket_link = nullptr;            // between CPU sockets (PCIe fabric with sockets > 1)
   const Link* nic_pcie_link = nullptr;          // GPU to NIC, where the node preset names it
   const NcclAchieved* nccl_achieved = nullptr;  // the catalogue's
+  const GlooFigures* gloo = nullptr;            // the catalogue's
   int nics = 1;
   [[nodiscard]] int gpus() const { return nodes * gpus_per_node; }
   /// Sets the catalogue entries (node, GPU, links) and the NIC count from the names node,

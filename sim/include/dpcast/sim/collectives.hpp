@@ -36,6 +36,10 @@
 // from a node-ordered ring (B without / B with ring_node_factor), which NCCL does not see.
 // MPI: the least α-β time of ring, tree, halving-doubling and hierarchical; Gloo: ring.
 // Named algorithms are always the α-β ones (what-ifs, and stacks other than NCCL).
+// Each α-β library runs on its own figures: MPI on the links' (their latencies and
+// bandwidths are MPI point-to-point measurements); Gloo on a measured fraction of the link
+// bandwidth and a measured software cost per step (models::GlooFigures). A calibrated
+// profile's measured curve replaces both.
 #include <optional>
 #include <string>
 #include <vector>
@@ -74,8 +78,13 @@ struct NetworkPath {
   // A calibrated profile's measured / α-β time by size on the link the collective is bound by
   // (models::Link::alpha_beta_time_ratio: the intra-node link on one node, the NIC link across).
   models::EfficiencyCurve alpha_beta_time_ratio;
+  // With library gloo and no measured curve: what Gloo reaches on these links.
+  std::optional<models::GlooFigures> gloo;
 
   [[nodiscard]] static NetworkPath from(const models::Scenario& scenario);
+  /// The path as the library's α-β collectives see it: with Gloo's figures, its bandwidths
+  /// times Gloo's efficiency and its latencies plus Gloo's cost per step; else itself.
+  [[nodiscard]] NetworkPath as_library_runs_it() const;
   /// The bandwidth of a node-ordered ring (bytes/s per rank), with or without what the
   /// oversubscribed leaves and pods take from it.
   [[nodiscard]] double ring_bandwidth(bool oversubscribed = true) const;
@@ -97,9 +106,10 @@ struct CollectiveChoice {
   // pipelined step on the DES platform (rail_bandwidth across nodes), takes NCCL's bandwidth
   // time where nothing else shares the network; then NCCL's latency, less the route's.
   double ring_equivalent_bytes = 0;
-  // An α-β choice under a calibrated profile's measured curve: time_s is the α-β time x this.
-  // The DES plays the algorithm's flows, then sleeps what the ratio adds (a ratio below 1
-  // shrinks the bytes it plays instead).
+  // An α-β choice under a calibrated profile's measured curve, or run by Gloo on its own
+  // figures: time_s is the α-β time on the links' figures x this. The DES plays the
+  // algorithm's flows, then sleeps what the ratio adds (a ratio below 1 shrinks the bytes it
+  // plays instead).
   double measured_ratio = 1;
 
   /// "ring", "nccl ring/Simple".
@@ -109,7 +119,8 @@ struct CollectiveChoice {
 /// The configured algorithm, or for Auto the library's choice: NCCL's, or for MPI the
 /// cheapest of ring, tree, halving-doubling and hierarchical (a parameter server is never
 /// chosen automatically: it needs servers), or for Gloo a ring. An α-β choice takes the
-/// path's measured curve (alpha_beta_time_ratio) where a calibrated profile has one.
+/// path's measured curve (alpha_beta_time_ratio) where a calibrated profile has one, else
+/// the library's own figures (Gloo's).
 [[nodiscard]] CollectiveChoice choose_collective(models::Collective configured, CollectiveOp op, double bytes,
                                                  const NetworkPath& path);
 
