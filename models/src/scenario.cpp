@@ -310,8 +310,15 @@ void read_cluster(MapReader r, Scenario& s, const Catalogue& cat) {
   r.finish();
 }
 
-// training.fused_kernels: a list of composite operators, each named once; the rotary embedding
-// only for models that have one.
+bool has_batch_norm(const ModelSpec& model) {
+  const ModelGraph graph = model.build(model.default_seq_len());
+  for (LayerId id = 0; id < graph.size(); ++id)
+    if (graph.layer(id).kind == LayerKind::BatchNorm) return true;
+  return false;
+}
+
+// training.fused_kernels: a list of composite operators, each named once; each only for models
+// that have it.
 void read_fused_kernels(const YamlValue& v, const Scenario& s, std::set<FusedKernel>& out) {
   for (const auto& item : v.as_list()) {
     const auto kernel = item.as_enum<FusedKernel>();
@@ -320,6 +327,7 @@ void read_fused_kernels(const YamlValue& v, const Scenario& s, std::set<FusedKer
     if (kernel == FusedKernel::Rotary && !rotary) item.fail(s.model.label + " has no rotary embedding");
     if (kernel == FusedKernel::RmsNorm && !(s.model.transformer && s.model.transformer->norm == LayerKind::RmsNorm))
       item.fail(s.model.label + " has no RMSNorm");
+    if (kernel == FusedKernel::BatchNorm && !has_batch_norm(s.model)) item.fail(s.model.label + " has no BatchNorm");
   }
 }
 

@@ -54,8 +54,9 @@ double ComputeModel::time(double flops, double bytes, bool matrix, double produc
   return launch_s_ + std::max(matrix ? matrix_seconds(flops, products) : flops / vector_rate_, memory_seconds(bytes));
 }
 
-PassTime ComputeModel::layer(const models::LayerCost& c, const models::Layer& layer, std::int64_t micro_batch) const {
-  PassTime t = roofline(c, layer, micro_batch);
+PassTime ComputeModel::layer(const models::LayerCost& c, const models::Layer& layer, std::int64_t micro_batch,
+                             BatchNormFusion fusion) const {
+  PassTime t = roofline(c, layer, fusion, micro_batch);
   if (!measured_->empty()) {
     const auto it = measured_->find(models::layer_signature(layer, micro_batch, precision_));
     if (it != measured_->end()) t = {it->second.first, it->second.second};
@@ -64,10 +65,12 @@ PassTime ComputeModel::layer(const models::LayerCost& c, const models::Layer& la
   return {t.forward_s * slowdown, t.backward_s * slowdown};
 }
 
-PassTime ComputeModel::roofline(const models::LayerCost& c, const models::Layer& layer,
+PassTime ComputeModel::roofline(const models::LayerCost& c, const models::Layer& layer, BatchNormFusion fusion,
                                 std::int64_t micro_batch) const {
   if (layer.kind == models::LayerKind::RmsNorm && !fused_rmsnorm_ && !layer.input_shape.empty())
     return eager_rmsnorm(layer, micro_batch);
+  if (layer.kind == models::LayerKind::BatchNorm && !layer.input_shape.empty())
+    return batch_norm(c, layer, micro_batch, fusion);
   if (!models::is_matrix_layer(layer.kind))
     return {time(c.forward_flops, c.forward_bytes, false), time(c.backward_flops(), c.backward_bytes, false)};
   if (layer.kind == models::LayerKind::Attention) {
@@ -133,6 +136,33 @@ PassTime ComputeModel::eager_rmsnorm(const models::Layer& layer, std::int64_t mi
                                              3 * n * f, 3 * n * f, cast}) +
                           2 * row;
   return {forward, backward};
+}
+
+// BatchNorm in training normalises each channel by its mean and variance over the whole batch
+// (and the image), so the statistics must be complete before the first element is normalised:
+// one kernel reads the input to reduce it, a second reads it again and writes the output
+// (PyTorch's CUDA kernels batch_norm_collect_statistics and batch_norm_transform_input,
+// aten/src/ATen/native/cuda/Normalization.cuh). Backward likewise needs the sums of dy and
+// dy * x-hat first: batch_norm_backward_reduce reads the input and dy, then
+// batch_norm_backward_elemt reads both again and writes dx. Per element of e bytes: 3e
+// forward in two kernels, 5e backward in two, where one pass would move 2e and 4e. A
+// channel's slice (batch x height x width) is far larger than an SM's memory at training
+// batch sizes, so no kernel keeps it on chip between the passes. The arithmetic is split
+// evenly between the two kernels (it only matters where the vector rate binds, on CPUs).
+// Fused with the ReLU after it, the second forward kernel applies the ReLU as it writes, and
+// each backward kernel also reads the output to mask dy (+e each); with the residual add, the
+// second forward kernel also reads the residual and the last backward one writes its gradient
+// (+e each way). The ReLU and add layers then cost nothing of their own (layer_times).
+PassTime ComputeModel::batch_norm(const models::LayerCost& c, const models::Layer& layer, std::int64_t micro_batch,
+                                  BatchNormFusion fusion) const {
+  const double n = static_cast<double>(models::elements(layer.input_shape)) * static_cast<double>(micro_batch);
+  const double e = models::bytes_per_element(precision_);
+  const double mask = fusion == BatchNormFusion::None ? 0 : n * e;
+  const double residual = fusion == BatchNormFusion::AddRelu ? n * e : 0;
+  const double forward = c.forward_flops / 2;
+  const double backward = c.backward_flops() / 2;
+  return {time(forward, n * e, false) + time(forward, 2 * n * e + residual, false),
+          time(backward, 2 * n * e + mask, false) + time(backward, 3 * n * e + mask + residual, false)};
 }
 
 // The rotary embedding of queries and keys, inside the attention layer. Eager, as Meta's
@@ -270,6 +300,39 @@ void fuse_pointwise_chains(const models::ModelGraph& graph, const models::Traini
 }
 }  // namespace
 
+namespace {
+// The only consumer of `id`, if it has exactly one.
+std::optional<models::LayerId> only_consumer(const models::ModelGraph& graph, models::LayerId id) {
+  const auto& g = graph.graph();
+  if (boost::out_degree(id, g) != 1) return std::nullopt;
+  return boost::target(*boost::out_edges(id, g).first, g);
+}
+
+// training.fused_kernels: [batchnorm]: each BatchNorm whose only consumer is a ReLU, or an add
+// whose only consumer is a ReLU, runs them in its own kernels (cuDNN's fused BN-ReLU and
+// BN-add-ReLU); an add takes one BatchNorm (the first), the residual. Returns each layer's
+// fusion, and marks the layers folded into a BatchNorm.
+std::vector<BatchNormFusion> fuse_batch_norms(const models::ModelGraph& graph, std::vector<bool>& folded) {
+  using K = models::LayerKind;
+  std::vector<BatchNormFusion> fusion(graph.size(), BatchNormFusion::None);
+  for (models::LayerId id = 0; id < graph.size(); ++id) {
+    if (graph.layer(id).kind != K::BatchNorm) continue;
+    const auto next = only_consumer(graph, id);
+    if (!next || folded[*next]) continue;
+    if (graph.layer(*next).kind == K::Relu) {
+      fusion[id] = BatchNormFusion::Relu;
+      folded[*next] = true;
+    } else if (graph.layer(*next).kind == K::Add) {
+      const auto relu = only_consumer(graph, *next);
+      if (!relu || graph.layer(*relu).kind != K::Relu || folded[*relu]) continue;
+      fusion[id] = BatchNormFusion::AddRelu;
+      folded[*next] = folded[*relu] = true;
+    }
+  }
+  return fusion;
+}
+}  // namespace
+
 std::vector<PassTime> layer_times(const ComputeModel& compute, const models::ModelGraph& graph,
                                   const models::TrainingSpec& training) {
   const double bytes = models::bytes_per_element(training.precision);
@@ -277,10 +340,15 @@ std::vector<PassTime> layer_times(const ComputeModel& compute, const models::Mod
   for (models::LayerId id = 0; id < graph.size(); ++id)
     costs[id] = graph.layer(id).cost(training.micro_batch, bytes, bytes);
   if (training.execution == models::Execution::Compiled) fuse_pointwise_chains(graph, training, costs);
+  std::vector<bool> folded(graph.size(), false);
+  const std::vector<BatchNormFusion> fusion = training.fused().count(models::FusedKernel::BatchNorm) > 0
+                                                  ? fuse_batch_norms(graph, folded)
+                                                  : std::vector<BatchNormFusion>(graph.size(), BatchNormFusion::None);
   std::vector<PassTime> times(graph.size());
   for (models::LayerId id = 0; id < graph.size(); ++id) {
     const auto& layer = graph.layer(id);
-    times[id] = compute.layer(costs[id], layer, training.micro_batch);
+    if (folded[id]) continue;  // run inside a BatchNorm's kernels
+    times[id] = compute.layer(costs[id], layer, training.micro_batch, fusion[id]);
     if (training.activation_checkpointing && layer.block >= 0) times[id].backward_s += times[id].forward_s;
   }
   return times;

@@ -291,7 +291,7 @@ TEST(Scenario, ExecutionAndFusedKernels) {
   EXPECT_EQ(error_of(llama + "  fused_kernels: [rmsnorm, rmsnorm]\n"),
             "s.yaml:4:28: training.fused_kernels[1]: rmsnorm is listed twice");
   EXPECT_EQ(error_of(llama + "  fused_kernels: [swiglu]\n"),
-            "s.yaml:4:19: training.fused_kernels[0]: expected one of rmsnorm, rotary, got swiglu");
+            "s.yaml:4:19: training.fused_kernels[0]: expected one of rmsnorm, rotary, batchnorm, got swiglu");
   EXPECT_EQ(error_of(llama + "  fused_kernels: rmsnorm\n"),
             "s.yaml:4:18: training.fused_kernels: expected a list, got rmsnorm");
   const std::string gpt2 = "model: gpt2-small\ncluster: {node: dgx-a100, nodes: 1}\ntraining:\n";
@@ -299,6 +299,12 @@ TEST(Scenario, ExecutionAndFusedKernels) {
             "s.yaml:4:19: training.fused_kernels[0]: gpt2-small has no rotary embedding");
   EXPECT_EQ(error_of(gpt2 + "  fused_kernels: [rmsnorm]\n"),
             "s.yaml:4:19: training.fused_kernels[0]: gpt2-small has no RMSNorm");
+  EXPECT_EQ(error_of(gpt2 + "  fused_kernels: [batchnorm]\n"),
+            "s.yaml:4:19: training.fused_kernels[0]: gpt2-small has no BatchNorm");
+  const Scenario resnet =
+      one("model: resnet50\ncluster: {node: dgx-a100, nodes: 1}\ntraining: {fused_kernels: [batchnorm]}\n");
+  EXPECT_EQ(resnet.training.fused(), std::set<FusedKernel>{FusedKernel::BatchNorm});
+  EXPECT_NE(scenario_yaml(resnet).find("fused_kernels: [batchnorm]"), std::string::npos);
 }
 
 TEST(Scenario, PrecisionTheGpuLacks) {

@@ -10,6 +10,7 @@
 
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/hardware.hpp"
+#include "dpcast/models/zoo.hpp"
 #include "dpcast/sim/compute_model.hpp"
 #include "test_catalogue.hpp"
 
@@ -375,4 +376,61 @@ TEST(ComputeModel, CompiledFusesPointwiseChains) {
     }
   }
   EXPECT_EQ(fused, 2);
+}
+
+// BatchNorm in training: statistics over the whole batch before any element is normalised,
+// so two kernels each way (PyTorch's batch_norm_collect_statistics + transform_input;
+// backward_reduce + backward_elemt): 3 bytes-per-element passes forward, 5 backward. Fused
+// with the ReLU after it, each backward kernel also reads the output (the ReLU's mask); with
+// the residual add, the residual is read forward and its gradient written backward.
+TEST(ComputeModel, BatchNormIsTwoPassesEachWay) {
+  auto gpu = test_support::test_catalogue().gpu("test-gpu");
+  gpu.launch_overhead_s = 1e-6;
+  const auto layer = models::norm("bn", models::LayerKind::BatchNorm, {64, 8, 8}, 64);
+  const double ne = 2.0 * 64 * 8 * 8 * 2;  // micro-batch 2, fp16: bytes of one pass (memory-bound at 1 TB/s)
+  const sim::ComputeModel compute(gpu, models::Precision::Fp16);
+  const auto c = layer.cost(2, 2, 2);
+  const auto plain = compute.layer(c, layer, 2);
+  EXPECT_NEAR(plain.forward_s, 2e-6 + 3 * ne / 1e12, 1e-15);
+  EXPECT_NEAR(plain.backward_s, 2e-6 + 5 * ne / 1e12, 1e-15);
+  const auto relu = compute.layer(c, layer, 2, sim::BatchNormFusion::Relu);
+  EXPECT_NEAR(relu.forward_s, 2e-6 + 3 * ne / 1e12, 1e-15);
+  EXPECT_NEAR(relu.backward_s, 2e-6 + 7 * ne / 1e12, 1e-15);
+  const auto add_relu = compute.layer(c, layer, 2, sim::BatchNormFusion::AddRelu);
+  EXPECT_NEAR(add_relu.forward_s, 2e-6 + 4 * ne / 1e12, 1e-15);
+  EXPECT_NEAR(add_relu.backward_s, 2e-6 + 8 * ne / 1e12, 1e-15);
+}
+
+// fused_kernels: [batchnorm] on ResNet-50: every ReLU after a BatchNorm, and every residual
+// add with its ReLU, runs inside the BatchNorm's kernels (16 blocks: 16 adds, all 49 ReLUs),
+// and the BatchNorms take what the test above says.
+TEST(ComputeModel, FusedBatchNormFoldsTheReluAndResidualAdd) {
+  auto gpu = test_support::test_catalogue().gpu("test-gpu");
+  gpu.launch_overhead_s = 1e-6;
+  const auto graph = models::build_resnet50();
+  models::TrainingSpec training;
+  training.micro_batch = 4;
+  training.precision = models::Precision::Fp16;
+  const sim::ComputeModel compute(gpu, models::Precision::Fp16);
+  const auto eager = sim::layer_times(compute, graph, training);
+  training.fused_kernels = {models::FusedKernel::BatchNorm};
+  const auto fused = sim::layer_times(compute, graph, training);
+  int free_relus = 0, free_adds = 0, with_residual = 0;
+  double eager_total = 0, fused_total = 0;
+  for (models::LayerId id = 0; id < graph.size(); ++id) {
+    const auto& layer = graph.layer(id);
+    eager_total += eager[id].forward_s + eager[id].backward_s;
+    fused_total += fused[id].forward_s + fused[id].backward_s;
+    if (fused[id].forward_s == 0 && eager[id].forward_s > 0) {
+      free_relus += layer.kind == models::LayerKind::Relu;
+      free_adds += layer.kind == models::LayerKind::Add;
+    }
+    if (layer.kind == models::LayerKind::BatchNorm &&
+        fused[id].forward_s > compute.layer(layer.cost(4, 2, 2), layer, 4, sim::BatchNormFusion::Relu).forward_s)
+      ++with_residual;
+  }
+  EXPECT_EQ(free_relus, 49);
+  EXPECT_EQ(free_adds, 16);
+  EXPECT_EQ(with_residual, 16);
+  EXPECT_LT(fused_total, eager_total);
 }

@@ -161,12 +161,13 @@ struct EnumNames<Execution> {
 };
 
 /// Composite operators a model's code may run as one hand-fused kernel even in eager mode
-/// (training.fused_kernels): RMSNorm (apex, Triton or flash-attn's) and the rotary embedding.
-enum class FusedKernel { RmsNorm, Rotary };
+/// (training.fused_kernels): RMSNorm (apex, Triton or flash-attn's), the rotary embedding, and
+/// BatchNorm with the ReLU (and residual add) after it (cuDNN's fused BN-ReLU and BN-add-ReLU).
+enum class FusedKernel { RmsNorm, Rotary, BatchNorm };
 template <>
 struct EnumNames<FusedKernel> {
-  static constexpr std::array<EnumName<FusedKernel>, 2> table{
-      {{FusedKernel::RmsNorm, "rmsnorm"}, {FusedKernel::Rotary, "rotary"}}};
+  static constexpr std::array<EnumName<FusedKernel>, 3> table{
+      {{FusedKernel::RmsNorm, "rmsnorm"}, {FusedKernel::Rotary, "rotary"}, {FusedKernel::BatchNorm, "batchnorm"}}};
 };
 
 /// Per-rank compute noise: each step every rank's compute is multiplied by its own draw

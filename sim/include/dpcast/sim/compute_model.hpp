@@ -19,6 +19,8 @@
 // RMSNorm and the rotary embedding run as eager PyTorch runs the Python that Llama-family
 // code writes for them, a chain of kernels in fp32, unless fused (training.fused_kernels or
 // training.execution: compiled): eager_rmsnorm, rotary.
+// BatchNorm in training is two kernels each way, as a batch statistic must be complete before
+// any element is normalised: batch_norm.
 #include <cstdint>
 #include <initializer_list>
 #include <map>
@@ -39,6 +41,10 @@ struct PassTime {
   double backward_s = 0;
 };
 
+/// What a BatchNorm's kernels also do (training.fused_kernels: [batchnorm]): apply the ReLU
+/// after it, or add the residual and apply the ReLU (cuDNN's fused BN-ReLU, BN-add-ReLU).
+enum class BatchNormFusion { None, Relu, AddRelu };
+
 class ComputeModel {
  public:
   /// `colocated`: every worker of a node computes at once (more than one per node); a
@@ -54,15 +60,15 @@ class ComputeModel {
   /// overhead; matrix work is `products` equal matrix products.
   [[nodiscard]] double time(double flops, double bytes, bool matrix, double products = 1) const;
   /// One layer's forward and backward for a micro-batch of `micro_batch` samples.
-  [[nodiscard]] PassTime layer(const models::LayerCost& cost, const models::Layer& layer,
-                               std::int64_t micro_batch) const;
+  [[nodiscard]] PassTime layer(const models::LayerCost& cost, const models::Layer& layer, std::int64_t micro_batch,
+                               BatchNormFusion fusion = BatchNormFusion::None) const;
   /// Time for a kernel that streams `bytes` through memory (optimizer steps).
   [[nodiscard]] double streaming(double bytes) const;
 
   [[nodiscard]] double matrix_peak() const { return matrix_peak_; }
 
  private:
-  [[nodiscard]] PassTime roofline(const models::LayerCost& cost, const models::Layer& layer,
+  [[nodiscard]] PassTime roofline(const models::LayerCost& cost, const models::Layer& layer, BatchNormFusion fusion,
                                   std::int64_t micro_batch) const;
   [[nodiscard]] PassTime layout_transposes(const models::Layer& layer, std::int64_t micro_batch) const;
   [[nodiscard]] std::optional<PassTime> flash_attention(const models::Layer& layer, std::int64_t micro_batch) const;
@@ -71,6 +77,8 @@ class ComputeModel {
                                    std::int64_t micro_batch) const;
   [[nodiscard]] PassTime eager_rmsnorm(const models::Layer& layer, std::int64_t micro_batch) const;
   [[nodiscard]] PassTime rotary(const models::Layer& layer, std::int64_t micro_batch) const;
+  [[nodiscard]] PassTime batch_norm(const models::LayerCost& cost, const models::Layer& layer, std::int64_t micro_batch,
+                                    BatchNormFusion fusion) const;
   // Bytes a cast of `elements` activations to fp32 (or back) moves; 0 when they are fp32.
   [[nodiscard]] double fp32_cast_bytes(double elements) const;
   // Kernels that only stream memory, `bytes` each: their launches and traffic.
