@@ -234,7 +234,7 @@ CollectiveChoice choose_collective(Collective configured, CollectiveOp op, doubl
     choice.time_s *= choice.measured_ratio;
   } else if (path.gloo) {
     const double own = collective_time(choice.algorithm, op, bytes, path.as_library_runs_it());
-    choice.measured_ratio = own / choice.time_s;
+    choice.measured_ratio = choice.time_s > 0 ? own / choice.time_s : 1;  // 0 s: no latency, no bytes
     choice.time_s = own;
   }
   return choice;
