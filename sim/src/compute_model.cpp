@@ -274,6 +274,13 @@ double ComputeModel::streaming(double bytes) const {
 }
 
 namespace {
+// The only consumer of `id`, if it has exactly one.
+std::optional<models::LayerId> only_consumer(const models::ModelGraph& graph, models::LayerId id) {
+  const auto& g = graph.graph();
+  if (boost::out_degree(id, g) != 1) return std::nullopt;
+  return boost::target(*boost::out_edges(id, g).first, g);
+}
+
 bool is_pointwise(models::LayerKind kind) {
   using K = models::LayerKind;
   return kind == K::Add || kind == K::Multiply || kind == K::Relu || kind == K::Gelu || kind == K::Silu ||
@@ -285,27 +292,17 @@ bool is_pointwise(models::LayerKind kind) {
 // nor (its gradient) in backward. Takes those bytes from both layers' costs.
 void fuse_pointwise_chains(const models::ModelGraph& graph, const models::TrainingSpec& training,
                            std::vector<models::LayerCost>& costs) {
-  const auto& g = graph.graph();
   for (models::LayerId id = 0; id < graph.size(); ++id) {
-    if (!is_pointwise(graph.layer(id).kind) || boost::out_degree(id, g) != 1) continue;
-    const auto consumer = boost::target(*boost::out_edges(id, g).first, g);
-    if (!is_pointwise(graph.layer(consumer).kind)) continue;
+    if (!is_pointwise(graph.layer(id).kind)) continue;
+    const auto consumer = only_consumer(graph, id);
+    if (!consumer || !is_pointwise(graph.layer(*consumer).kind)) continue;
     const double tensor = static_cast<double>(models::elements(graph.layer(id).output_shape)) *
                           static_cast<double>(training.micro_batch) * models::bytes_per_element(training.precision);
-    for (auto* c : {&costs[id], &costs[consumer]}) {
+    for (auto* c : {&costs[id], &costs[*consumer]}) {
       c->forward_bytes = std::max(0.0, c->forward_bytes - tensor);
       c->backward_bytes = std::max(0.0, c->backward_bytes - tensor);
     }
   }
-}
-}  // namespace
-
-namespace {
-// The only consumer of `id`, if it has exactly one.
-std::optional<models::LayerId> only_consumer(const models::ModelGraph& graph, models::LayerId id) {
-  const auto& g = graph.graph();
-  if (boost::out_degree(id, g) != 1) return std::nullopt;
-  return boost::target(*boost::out_edges(id, g).first, g);
 }
 
 // training.fused_kernels: [batchnorm]: each BatchNorm whose only consumer is a ReLU, or an add
