@@ -94,7 +94,8 @@ Gpu read_gpu(const fs::path& file) {
   g.memory_bytes = r.positive_number("memory_bytes");
   g.memory_bandwidth_bytes_per_s = r.positive_number("memory_bandwidth_bytes_per_s");
   for (auto [key, field] :
-       {std::pair{"compute_efficiency", &g.compute_efficiency}, std::pair{"memory_efficiency", &g.memory_efficiency}}) {
+       {std::pair{"compute_efficiency", &g.compute_efficiency}, std::pair{"memory_efficiency", &g.memory_efficiency},
+        std::pair{"sustained_clock_ratio", &g.sustained_clock_ratio}}) {
     if (auto v = r.optional(key)) {
       *field = v->as_positive_number();
       if (*field > 1) v->fail("expected a fraction in (0, 1], got " + describe(v->node()));

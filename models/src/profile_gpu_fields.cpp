@@ -189,13 +189,15 @@ std::string curve_text(const EfficiencyCurve& c) {
 }
 
 std::span<const GpuProfileField> gpu_profile_fields() {
-  static constexpr std::array<GpuProfileField, 11> fields{
+  static constexpr std::array<GpuProfileField, 12> fields{
       kPeakFlops,
       number_field<&GpuProfile::vector_flops, &Gpu::vector_flops, Bound::Positive>("vector_flops"),
       number_field<&GpuProfile::memory_bandwidth_bytes_per_s, &Gpu::memory_bandwidth_bytes_per_s, Bound::Positive>(
           "memory_bandwidth_bytes_per_s"),
       number_field<&GpuProfile::compute_efficiency, &Gpu::compute_efficiency, Bound::Fraction>("compute_efficiency"),
       number_field<&GpuProfile::memory_efficiency, &Gpu::memory_efficiency, Bound::Fraction>("memory_efficiency"),
+      number_field<&GpuProfile::sustained_clock_ratio, &Gpu::sustained_clock_ratio, Bound::Fraction>(
+          "sustained_clock_ratio"),
       number_field<&GpuProfile::launch_overhead_s, &Gpu::launch_overhead_s, Bound::NonNegative>("launch_overhead_s"),
       number_field<&GpuProfile::matrix_kernel_fixed_s, &Gpu::matrix_kernel_fixed_s, Bound::NonNegative>(
           "matrix_kernel_fixed_s"),

@@ -52,6 +52,7 @@ int cmd_hardware(bool json) {
                      {"memory_bandwidth_bytes_per_s", g.memory_bandwidth_bytes_per_s},
                      {"compute_efficiency", g.compute_efficiency},
                      {"memory_efficiency", g.memory_efficiency},
+                     {"sustained_clock_ratio", g.sustained_clock_ratio},
                      {"reserved_bytes", g.reserved_bytes},
                      {"launch_overhead_s", g.launch_overhead_s},
                      {"matrix_kernel_fixed_s", g.matrix_kernel_fixed_s}};
@@ -93,7 +94,8 @@ int cmd_hardware(bool json) {
     gpus.add_row({name, bf16 == g.peak_flops.end() ? "-" : sim::human_rate(bf16->second, "FLOP/s"),
                   sim::human_rate(g.matrix_peak(models::Precision::Fp32), "FLOP/s"), sim::human_bytes(g.memory_bytes),
                   sim::human_rate(g.memory_bandwidth_bytes_per_s, "B/s"),
-                  sim::fixed(g.compute_efficiency, 2) + " / " + sim::fixed(g.memory_efficiency, 2),
+                  sim::fixed(g.compute_efficiency, 2) + " / " + sim::fixed(g.memory_efficiency, 2) +
+                      (g.sustained_clock_ratio < 1 ? ", clock " + sim::fixed(g.sustained_clock_ratio, 2) : ""),
                   g.price_per_hour ? sim::fixed(*g.price_per_hour, 2) : "-", g.description});
   }
   gpus.print(std::cout);

@@ -9,12 +9,13 @@ namespace dpcast::sim {
 
 ComputeModel::ComputeModel(const models::Gpu& gpu, models::Precision precision, bool colocated,
                            models::MemoryFormat memory_format, const std::set<models::FusedKernel>& fused)
-    : matrix_rate_(gpu.matrix_peak(precision) * gpu.compute_efficiency),
-      vector_rate_(gpu.vector_flops * gpu.compute_efficiency),
+    : matrix_rate_(gpu.matrix_peak(precision) * gpu.compute_efficiency * gpu.sustained_clock_ratio),
+      vector_rate_(gpu.vector_flops * gpu.compute_efficiency * gpu.sustained_clock_ratio),
       memory_rate_(gpu.memory_bandwidth_bytes_per_s * gpu.memory_efficiency),
       launch_s_(gpu.launch_overhead_s),
       matrix_fixed_s_(gpu.matrix_kernel_fixed_s),
-      matrix_peak_(gpu.matrix_peak(precision)),
+      matrix_peak_(gpu.matrix_peak(precision) * gpu.sustained_clock_ratio),
+      clock_ratio_(gpu.sustained_clock_ratio),
       memory_curve_(gpu.memory_efficiency_curve),
       memory_bandwidth_(gpu.memory_bandwidth_bytes_per_s),
       precision_(precision),
@@ -205,14 +206,15 @@ double attention_rate(const std::vector<models::AttentionThroughput>& table, mod
 // A FlashAttention kernel at its published throughput: FLOPs counted as its benchmarks count
 // them (4 s^2 d h per sample, halved under a causal mask, whose masked half it skips; backward
 // 2.5x forward, Q K^T recomputed), over the GPU's figure for this head dimension, sequence
-// length and mask. None for eager attention, 32-bit precisions or a GPU without figures for
-// the kernel (which then runs at the matrix efficiency).
+// length and mask, at the clock the GPU sustains in training (the figures are benchmarks').
+// None for eager attention, 32-bit precisions or a GPU without figures for the kernel (which
+// then runs at the matrix efficiency).
 std::optional<PassTime> ComputeModel::flash_attention(const models::Layer& layer, std::int64_t micro_batch) const {
   if (!layer.flash() || flash_attention_->empty() ||
       (precision_ != models::Precision::Bf16 && precision_ != models::Precision::Fp16) || layer.input_shape.empty())
     return std::nullopt;
   const auto s = static_cast<double>(layer.input_shape.front());
-  const double rate = attention_rate(*flash_attention_, layer.kernel, layer.head_dim, layer.causal, s);
+  const double rate = attention_rate(*flash_attention_, layer.kernel, layer.head_dim, layer.causal, s) * clock_ratio_;
   if (!(rate > 0)) return std::nullopt;
   const double forward_flops = 4.0 * s * s * static_cast<double>(layer.head_dim * layer.heads) *
                                static_cast<double>(micro_batch) * (layer.causal ? 0.5 : 1.0);

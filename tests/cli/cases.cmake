@@ -379,12 +379,12 @@ dpcast_cli_error(collective_no_cluster "dpcast collective: name a --node preset 
 
 # ---- plan: cluster sizing ----
 set(PLAN scenarios/examples/plan-gpt2-xl.yaml)
-dpcast_cli_test(plan_recommends 0 "8 x dgx-h100 (64 h100-sxm) on fat-tree ib-ndr 1:1, micro-batch 16, ZeRO-3: 37 h and $16,398 (286,103 steps of 469 ms, DES-confirmed)" plan ${PLAN})
+dpcast_cli_test(plan_recommends 0 "8 x dgx-h100 (64 h100-sxm) on fat-tree ib-ndr 1:1, micro-batch 16, ZeRO-3: 41 h and $18,052 (286,103 steps of 516 ms, DES-confirmed)" plan ${PLAN})
 # No faster configuration within 1% of its cost (test_planner covers that rule): the cheapest.
 dpcast_cli_test(plan_recommends_why 0 "the cheapest that meets the 72 h deadline within the $22,000 budget." plan ${PLAN})
 dpcast_cli_test(plan_scaling_reason 0 "exposed communication stays below 30% of the step" plan ${PLAN})
 # The other GPU type's best names its configuration, not only its cost.
-dpcast_cli_test(plan_other_gpu 0 "with a100-80gb the cheapest meeting the constraints, 16 x dgx-a100 (128 a100-80gb) on fat-tree ib-ndr 1:1, micro-batch 8, ZeRO-3, costs $20,457 (1.25x) and takes 47 h."
+dpcast_cli_test(plan_other_gpu 0 "with a100-80gb the cheapest meeting the constraints, 16 x dgx-a100 (128 a100-80gb) on fat-tree ib-ndr 1:1, micro-batch 8, ZeRO-3, costs $20,457 (1.13x) and takes 47 h."
                 plan ${PLAN})
 dpcast_cli_test(plan_json 0 "\"scenario_yaml\"" plan ${PLAN} --json)
 # Best per GPU type: each type's cheapest and fastest meeting the constraints, DES-confirmed.

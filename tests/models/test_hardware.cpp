@@ -147,6 +147,7 @@ TEST_F(TempCatalogue, ValidCatalogueLoads) {
   EXPECT_EQ(g.matrix_peak(Precision::Fp16), 1e12);  // no fp16: fp32's peak
   EXPECT_EQ(g.compute_efficiency, 0.6);             // defaults
   EXPECT_EQ(g.memory_efficiency, 0.8);
+  EXPECT_EQ(g.sustained_clock_ratio, 1.0);
   EXPECT_FALSE(g.price_per_hour.has_value());
   EXPECT_EQ(c.link("l2").latency_s, 0.0);
   EXPECT_EQ(c.node("n1").fabric, IntraFabric::Pcie);
@@ -221,6 +222,22 @@ TEST_F(TempCatalogue, EfficiencyAboveOneRejected) {
                                  "memory_bandwidth_bytes_per_s: 1.0e+11\n"
                                  "compute_efficiency: 1.5\n");
   EXPECT_EQ(load_error(), file + ":6:21: compute_efficiency: expected a fraction in (0, 1], got 1.5");
+}
+
+// The clock a part holds under load is a fraction of its benchmarks': above 1 or 0 is a typo.
+TEST_F(TempCatalogue, SustainedClockRatioIsAFraction) {
+  const std::string header =
+      "name: g2\n"
+      "peak_flops: {fp32: 1.0e+12}\n"
+      "vector_flops: 1.0e+12\n"
+      "memory_bytes: 8.0e+9\n"
+      "memory_bandwidth_bytes_per_s: 1.0e+11\n";
+  write("gpus/g2.yaml", header + "sustained_clock_ratio: 0.82\n");
+  EXPECT_EQ(Catalogue::load(dir_.string()).gpu("g2").sustained_clock_ratio, 0.82);
+  const std::string file = write("gpus/g2.yaml", header + "sustained_clock_ratio: 1.2\n");
+  EXPECT_EQ(load_error(), file + ":6:24: sustained_clock_ratio: expected a fraction in (0, 1], got 1.2");
+  write("gpus/g2.yaml", header + "sustained_clock_ratio: 0\n");
+  EXPECT_NE(load_error().find(file + ":6:24: sustained_clock_ratio: "), std::string::npos);
 }
 
 TEST_F(TempCatalogue, MultiprocessorsAreACount) {

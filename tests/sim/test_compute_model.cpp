@@ -78,7 +78,8 @@ std::vector<MeasuredProduct> xla_h100_products() {
 // efficiency for every size, as before) to 7.3% (scripts/xla_matmul_table.py fit).
 TEST(ComputeModel, MatrixProductsByShapeAgainstXlasMeasuredH100Table) {
   auto gpu = models::Catalogue::builtin().gpu("h100-sxm");
-  gpu.launch_overhead_s = 0;  // CUPTI kernel times: no launch or dispatch
+  gpu.launch_overhead_s = 0;      // CUPTI kernel times: no launch or dispatch
+  gpu.sustained_clock_ratio = 1;  // five short runs per shape: the benchmark clock
   const sim::ComputeModel model(gpu, models::Precision::Bf16);
   const auto products = xla_h100_products();
   ASSERT_EQ(products.size(), 375U);
@@ -268,7 +269,9 @@ TEST(ComputeModel, EagerAttentionAgainstThePublishedPytorchBaseline) {
   int n = 0, fast = 0;
   std::string table;
   for (const auto& bar : bars) {
-    const sim::ComputeModel m(catalogue.gpu(bar.gpu), models::Precision::Fp16);
+    auto gpu = catalogue.gpu(bar.gpu);
+    gpu.sustained_clock_ratio = 1;  // 30 repeats of each kernel chain: the benchmark clock
+    const sim::ComputeModel m(gpu, models::Precision::Fp16);
     for (std::size_t i = 0; i < bar.tflops.size(); ++i) {
       const std::int64_t s = std::int64_t{512} << i, heads = 2048 / bar.head_dim, batch = 16384 / s;
       const auto layer =
@@ -433,4 +436,40 @@ TEST(ComputeModel, FusedBatchNormFoldsTheReluAndResidualAdd) {
   EXPECT_EQ(free_adds, 16);
   EXPECT_EQ(with_residual, 16);
   EXPECT_LT(fused_total, eager_total);
+}
+
+// sustained_clock_ratio: a GPU that holds r of its benchmarks' clock in training runs matrix
+// and vector work r times as fast as its figures say (large products, FlashAttention's table,
+// a profile's curve), and streams memory as fast as before (the memory clock is not the SM's).
+TEST(ComputeModel, SustainedClockSlowsMatrixAndVectorWorkNotMemory) {
+  auto gpu = test_support::test_catalogue().gpu("test-gpu");
+  gpu.flash_attention = {{models::AttentionKernel::Flash, 64, false, models::EfficiencyCurve{{{1024, 40e12}}}}};
+  auto held = gpu;
+  held.sustained_clock_ratio = 0.8;
+  const sim::ComputeModel full(gpu, models::Precision::Bf16);
+  const sim::ComputeModel slow(held, models::Precision::Bf16);
+
+  // A compute-bound product: 2 x 4096 x 4096 x 4096 FLOP per sample at 100 TFLOP/s, then at 80.
+  const auto fc = models::linear("fc", 4096, 4096, 4096, false);
+  const double flops = 2.0 * 4096 * 4096 * 4096;
+  EXPECT_DOUBLE_EQ(full.layer(fc.cost(1, 2, 2), fc, 1).forward_s, flops / 100e12);
+  EXPECT_DOUBLE_EQ(slow.layer(fc.cost(1, 2, 2), fc, 1).forward_s, flops / 80e12);
+  EXPECT_DOUBLE_EQ(slow.layer(fc.cost(1, 2, 2), fc, 1).backward_s, 2 * flops / 80e12);
+
+  // FlashAttention at 40 TFLOP/s benchmarked, 32 held: 4 s^2 d h FLOP forward.
+  const auto attn = models::attention("attn", 1024, 8, 8, 64, models::AttentionKernel::Flash, false);
+  const double attention_flops = 4.0 * 1024 * 1024 * 64 * 8;
+  EXPECT_DOUBLE_EQ(slow.layer(attn.cost(1, 2, 2), attn, 1).forward_s, attention_flops / 32e12);
+
+  // A memory-bound layer: a ReLU over 2^24 bf16 elements reads and writes 64 MiB at 1 TB/s
+  // either way; its FLOPs (one per element) stay far under the vector rate even at 0.8.
+  const auto relu = models::elementwise("relu", models::LayerKind::Relu, {1 << 24});
+  const double bytes = 2.0 * (1 << 24) * 2;
+  EXPECT_DOUBLE_EQ(full.layer(relu.cost(1, 2, 2), relu, 1).forward_s, bytes / 1e12);
+  EXPECT_DOUBLE_EQ(slow.layer(relu.cost(1, 2, 2), relu, 1).forward_s, bytes / 1e12);
+
+  // A profile's measured curve was timed at the benchmark clock too: 0.4 of peak, held at 0.8.
+  held.matrix_efficiency_curve[models::Precision::Bf16] = models::EfficiencyCurve{{{1e6, 0.4}, {1e15, 0.4}}};
+  const sim::ComputeModel profiled(held, models::Precision::Bf16);
+  EXPECT_DOUBLE_EQ(profiled.layer(fc.cost(1, 2, 2), fc, 1).forward_s, flops / (100e12 * 0.4 * 0.8));
 }

@@ -52,8 +52,13 @@ struct Gpu {
   double memory_bandwidth_bytes_per_s = 0;
   double compute_efficiency = 0.6;  // fraction of peak a well-shaped matrix product reaches
   double memory_efficiency = 0.8;   // fraction of memory bandwidth a streaming kernel reaches
-  double reserved_bytes = 0;        // runtime context and allocator overhead
-  double launch_overhead_s = 0;     // fixed cost of one kernel (launch + framework dispatch)
+  // The SM clock the GPU holds under sustained training load, as a fraction of the clock its
+  // matrix figures (compute_efficiency, a profile's curves, the FlashAttention tables) were
+  // measured at: short benchmarks run at boost clock, hours of dense products hold the part
+  // at its power limit. Slows matrix and vector work alike; memory bandwidth keeps its clock.
+  double sustained_clock_ratio = 1.0;
+  double reserved_bytes = 0;     // runtime context and allocator overhead
+  double launch_overhead_s = 0;  // fixed cost of one kernel (launch + framework dispatch)
   // Time each matrix-product kernel takes beyond its FLOPs at compute_efficiency: filling and
   // draining its pipeline and its last partial wave. With it a small product runs at a lower
   // share of peak than a large one (time = FLOP / (peak x efficiency) + this).

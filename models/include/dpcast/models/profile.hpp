@@ -12,6 +12,7 @@
 //       memory_bandwidth_bytes_per_s: 1.2e+10
 //       compute_efficiency: 0.62       # any of the catalogue's efficiency keys, replaced
 //       memory_efficiency: 0.9
+//       sustained_clock_ratio: 0.85      # the SM clock held in long runs / the benchmarks' clock
 //       launch_overhead_s: 1.0e-6
 //       matrix_kernel_fixed_s: 6.8e-6    # each matrix kernel's fixed time (unused where matrix_efficiency is)
 //       matrix_efficiency:             # per precision: [FLOP of one matrix product, fraction of peak]
@@ -53,6 +54,7 @@ struct GpuProfile {
   std::optional<double> memory_bandwidth_bytes_per_s;
   std::optional<double> compute_efficiency;
   std::optional<double> memory_efficiency;
+  std::optional<double> sustained_clock_ratio;
   std::optional<double> launch_overhead_s;
   std::optional<double> matrix_kernel_fixed_s;
   std::map<Precision, EfficiencyCurve> matrix_efficiency;

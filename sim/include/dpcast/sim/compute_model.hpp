@@ -91,8 +91,9 @@ class ComputeModel {
   double vector_rate_;
   double memory_rate_;  // achievable bytes/s
   double launch_s_;
-  double matrix_fixed_s_;  // each matrix kernel's fixed time (catalogue matrix_kernel_fixed_s)
-  double matrix_peak_;
+  double matrix_fixed_s_;                 // each matrix kernel's fixed time (catalogue matrix_kernel_fixed_s)
+  double matrix_peak_;                    // at the sustained clock
+  double clock_ratio_;                    // the catalogue's sustained_clock_ratio
   models::EfficiencyCurve matrix_curve_;  // from a profile: by one product's FLOP
   models::EfficiencyCurve memory_curve_;  // from a profile: by one kernel's bytes
   double memory_bandwidth_;
