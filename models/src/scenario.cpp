@@ -364,6 +364,10 @@ void read_training(MapReader r, Scenario& s) {
       v->fail(gpu.name + " has no " + std::string(to_string(t.precision)) + " support");
   }
   if (auto v = r.optional("optimizer")) t.optimizer = v->as_enum<Optimizer>();
+  if (auto v = r.optional("optimizer_implementation"))
+    t.optimizer_implementation = v->as_enum_explaining<OptimizerImplementation>(
+        {{"single-tensor", "PyTorch's single-tensor implementation is for-loop"},
+         {"multi-tensor", "PyTorch's multi-tensor implementation is foreach"}});
   if (auto v = r.optional("attention")) {
     t.attention = v->as_enum_explaining<AttentionKernel>({{"flash2", "FlashAttention-2 is flash"}});
     if (t.attention != AttentionKernel::Eager && !s.model.transformer)

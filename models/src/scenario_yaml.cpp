@@ -131,6 +131,8 @@ void write_training(YAML::Emitter& out, const Scenario& s) {
   out << YAML::Key << "grad_accumulation" << YAML::Value << t.grad_accumulation;
   out << YAML::Key << "precision" << YAML::Value << std::string(to_string(t.precision));
   out << YAML::Key << "optimizer" << YAML::Value << std::string(to_string(t.optimizer));
+  if (t.optimizer_implementation != OptimizerImplementation::Fused)
+    out << YAML::Key << "optimizer_implementation" << YAML::Value << std::string(to_string(t.optimizer_implementation));
   if (s.model.transformer) {
     out << YAML::Key << "attention" << YAML::Value << std::string(to_string(t.attention));
     if (t.dropout > 0) out << YAML::Key << "dropout" << YAML::Value << t.dropout;

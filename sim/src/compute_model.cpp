@@ -4,6 +4,7 @@
 #include "dpcast/models/profile.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace dpcast::sim {
 
@@ -271,8 +272,8 @@ PassTime ComputeModel::layout_transposes(const models::Layer& layer, std::int64_
   return {forward, 2 * forward};
 }
 
-double ComputeModel::streaming(double bytes) const {
-  return bytes > 0 ? (launch_s_ + memory_seconds(bytes)) * streaming_slowdown_ : 0;
+double ComputeModel::streaming(double bytes, double kernels) const {
+  return bytes > 0 && kernels > 0 ? kernels * (launch_s_ + memory_seconds(bytes / kernels)) * streaming_slowdown_ : 0;
 }
 
 namespace {
@@ -353,8 +354,35 @@ std::vector<PassTime> layer_times(const ComputeModel& compute, const models::Mod
   return times;
 }
 
-double optimizer_time(const ComputeModel& compute, double params, models::Optimizer optimizer) {
-  return compute.streaming(params * (optimizer == models::Optimizer::Adam ? 28.0 : 20.0));
+double parameter_tensors(const models::ModelGraph& graph) {
+  double tensors = 0;
+  for (models::LayerId id = 0; id < graph.size(); ++id)
+    if (graph.owned_params(id) > 0) tensors += graph.layer(id).bias ? 2 : 1;
+  return tensors;
+}
+
+// The optimizer step as PyTorch's torch/optim/adamw.py and sgd.py write it, per fp32 element:
+//   AdamW, foreach (_multi_tensor_adamw) or for-loop (_single_tensor_adamw), 8 kernels:
+//     p *= 1 - lr wd (8 B), m.lerp_(g, 1 - beta1) (12), v *= beta2 (8), v.addcmul_(g, g) (12),
+//     s = sqrt(v) (8), s /= sqrt(bias correction) (8), s += eps (8), p.addcdiv_(m, s) (16): 80 B;
+//   SGD with momentum and weight decay, 4 kernels: g += wd p (12), buf *= momentum (8),
+//     buf += g (12), p -= lr buf (12): 44 B;
+//   fused (fused=True, apex's FusedAdam): one kernel reads p, g and the states and writes p and
+//     the states: 28 B (AdamW), 20 B (SGD).
+// foreach and fused kernels walk every tensor at once, in launches of at most 320 blocks of
+// 65,536 elements (ATen's multi_tensor_apply); a for-loop launches each kernel per tensor.
+double optimizer_time(const ComputeModel& compute, double params, double tensors, models::Optimizer optimizer,
+                      models::OptimizerImplementation implementation) {
+  using Impl = models::OptimizerImplementation;
+  constexpr double kElementsPerLaunch = 320.0 * 65536.0;
+  const bool adam = optimizer == models::Optimizer::Adam;
+  if (implementation == Impl::Fused)
+    return compute.streaming(params * (adam ? 28.0 : 20.0), std::ceil(params / kElementsPerLaunch));
+  const double bytes = params * (adam ? 80.0 : 44.0);
+  const double kernels = adam ? 8 : 4;
+  const double launches =
+      implementation == Impl::ForLoop ? std::max(1.0, tensors) : std::ceil(params / kElementsPerLaunch);
+  return compute.streaming(bytes, kernels * launches);
 }
 
 }  // namespace dpcast::sim

@@ -307,6 +307,24 @@ TEST(Scenario, ExecutionAndFusedKernels) {
   EXPECT_NE(scenario_yaml(resnet).find("fused_kernels: [batchnorm]"), std::string::npos);
 }
 
+// training.optimizer_implementation: PyTorch's three ways to run the step, fused by default;
+// round-trips, and PyTorch's other names for the two unfused ones are explained.
+TEST(Scenario, OptimizerImplementation) {
+  const std::string gpt2 = "model: gpt2-small\ncluster: {node: dgx-a100, nodes: 1}\ntraining:\n";
+  EXPECT_EQ(one(gpt2).training.optimizer_implementation, OptimizerImplementation::Fused);
+  EXPECT_EQ(scenario_yaml(one(gpt2)).find("optimizer_implementation"), std::string::npos);
+  const Scenario loop = one(gpt2 + "  optimizer_implementation: for-loop\n");
+  EXPECT_EQ(loop.training.optimizer_implementation, OptimizerImplementation::ForLoop);
+  EXPECT_NE(scenario_yaml(loop).find("optimizer_implementation: for-loop"), std::string::npos);
+  EXPECT_EQ(one(gpt2 + "  optimizer_implementation: foreach\n").training.optimizer_implementation,
+            OptimizerImplementation::Foreach);
+  EXPECT_EQ(error_of(gpt2 + "  optimizer_implementation: multi-tensor\n"),
+            "s.yaml:4:29: training.optimizer_implementation: expected one of fused, foreach, for-loop, got "
+            "multi-tensor (PyTorch's multi-tensor implementation is foreach)");
+  EXPECT_EQ(error_of(gpt2 + "  optimizer_implementation: apex\n"),
+            "s.yaml:4:29: training.optimizer_implementation: expected one of fused, foreach, for-loop, got apex");
+}
+
 TEST(Scenario, PrecisionTheGpuLacks) {
   EXPECT_EQ(error_of("model: gpt2-small\ncluster: {node: dgx-1-v100, nodes: 1}\ntraining:\n  precision: bf16\n"),
             "s.yaml:4:14: training.precision: v100 has no bf16 support");

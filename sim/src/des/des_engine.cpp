@@ -72,8 +72,9 @@ des::StepPlan plan_step(const models::Scenario& s, const models::ModelGraph& gra
         {buckets[k].bytes, choice, collective_interference(choice, plan.gradient_op, buckets[k].bytes, gpus, gpu)});
     plan.bucket_of[buckets[k].layers.back()] = static_cast<int>(k);
   }
-  plan.optimizer_s = optimizer_time(
-      compute, static_cast<double>(graph.total_params()) / (dp.zero_stage >= 1 ? gpus : 1), s.training.optimizer);
+  plan.optimizer_s =
+      optimizer_time(compute, static_cast<double>(graph.total_params()) / (dp.zero_stage >= 1 ? gpus : 1),
+                     parameter_tensors(graph), s.training.optimizer, s.training.optimizer_implementation);
   const auto all_gather = [&](double bytes) {
     const auto choice = choose_collective(dp.collective, CollectiveOp::AllGather, bytes, path);
     return des::CollectiveCall{bytes, choice,

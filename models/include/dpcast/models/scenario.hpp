@@ -187,12 +187,27 @@ struct EnumNames<ComputeNoise::Distribution> {
       {{Distribution::Normal, "normal"}, {Distribution::LogNormal, "lognormal"}}};
 };
 
+/// How the optimizer step runs (training.optimizer_implementation), in PyTorch's terms:
+/// `fused` is one kernel reading and writing each state once (fused=True; apex's FusedAdam);
+/// `foreach` runs each arithmetic step over all parameters at once (multi-tensor kernels, PyTorch's
+/// default on CUDA since 2.0), each step a pass through memory; `for-loop` runs those steps
+/// parameter by parameter (foreach=False), a kernel launch each.
+enum class OptimizerImplementation { Fused, Foreach, ForLoop };
+template <>
+struct EnumNames<OptimizerImplementation> {
+  static constexpr std::array<EnumName<OptimizerImplementation>, 3> table{
+      {{OptimizerImplementation::Fused, "fused"},
+       {OptimizerImplementation::Foreach, "foreach"},
+       {OptimizerImplementation::ForLoop, "for-loop"}}};
+};
+
 struct TrainingSpec {
   std::int64_t micro_batch = 1;
   std::int64_t seq_len = 0;  // 0: the model's default (sequence models only)
   std::int64_t grad_accumulation = 1;
   Precision precision = Precision::Bf16;  // default: bf16, else fp16, else fp32 — the first the GPU has
   Optimizer optimizer = Optimizer::Adam;
+  OptimizerImplementation optimizer_implementation = OptimizerImplementation::Fused;
   AttentionKernel attention = AttentionKernel::Eager;  // training.attention
   double dropout = 0;                                  // training.dropout (transformers)
   bool activation_checkpointing = false;
