@@ -128,6 +128,14 @@ class TempCatalogue : public ::testing::Test {
       "vector_flops: 1.0e+12\n"
       "memory_bytes: 8.0e+9\n"
       "memory_bandwidth_bytes_per_s: 1.0e+11\n";
+  // A second GPU with only the required keys (five lines): a test appends the key it checks,
+  // which then sits on line 6.
+  static constexpr const char* kMinimalGpu =
+      "name: g2\n"
+      "peak_flops: {fp32: 1.0e+12}\n"
+      "vector_flops: 1.0e+12\n"
+      "memory_bytes: 8.0e+9\n"
+      "memory_bandwidth_bytes_per_s: 1.0e+11\n";
   static constexpr const char* kNode =
       "name: n1\n"
       "gpu: g1\n"
@@ -214,24 +222,13 @@ TEST_F(TempCatalogue, NodeWithUnknownLink) {
 }
 
 TEST_F(TempCatalogue, EfficiencyAboveOneRejected) {
-  const std::string file = write("gpus/g2.yaml",
-                                 "name: g2\n"
-                                 "peak_flops: {fp32: 1.0e+12}\n"
-                                 "vector_flops: 1.0e+12\n"
-                                 "memory_bytes: 8.0e+9\n"
-                                 "memory_bandwidth_bytes_per_s: 1.0e+11\n"
-                                 "compute_efficiency: 1.5\n");
+  const std::string file = write("gpus/g2.yaml", std::string(kMinimalGpu) + "compute_efficiency: 1.5\n");
   EXPECT_EQ(load_error(), file + ":6:21: compute_efficiency: expected a fraction in (0, 1], got 1.5");
 }
 
 // The clock a part holds under load is a fraction of its benchmarks': above 1 or 0 is a typo.
 TEST_F(TempCatalogue, SustainedClockRatioIsAFraction) {
-  const std::string header =
-      "name: g2\n"
-      "peak_flops: {fp32: 1.0e+12}\n"
-      "vector_flops: 1.0e+12\n"
-      "memory_bytes: 8.0e+9\n"
-      "memory_bandwidth_bytes_per_s: 1.0e+11\n";
+  const std::string header = kMinimalGpu;
   write("gpus/g2.yaml", header + "sustained_clock_ratio: 0.82\n");
   EXPECT_EQ(Catalogue::load(dir_.string()).gpu("g2").sustained_clock_ratio, 0.82);
   const std::string file = write("gpus/g2.yaml", header + "sustained_clock_ratio: 1.2\n");
@@ -241,12 +238,7 @@ TEST_F(TempCatalogue, SustainedClockRatioIsAFraction) {
 }
 
 TEST_F(TempCatalogue, MultiprocessorsAreACount) {
-  const std::string header =
-      "name: g2\n"
-      "peak_flops: {fp32: 1.0e+12}\n"
-      "vector_flops: 1.0e+12\n"
-      "memory_bytes: 8.0e+9\n"
-      "memory_bandwidth_bytes_per_s: 1.0e+11\n";
+  const std::string header = kMinimalGpu;
   write("gpus/g2.yaml", header + "multiprocessors: 132\n");
   EXPECT_EQ(Catalogue::load(dir_.string()).gpu("g2").multiprocessors, 132);
   write("gpus/g2.yaml", header);
