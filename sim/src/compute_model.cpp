@@ -222,21 +222,28 @@ std::optional<PassTime> ComputeModel::flash_attention(const models::Layer& layer
   return PassTime{launch_s_ + forward_flops / rate, launch_s_ + 2.5 * forward_flops / rate};
 }
 
-// Eager attention as PyTorch runs it (the FlashAttention benchmark's attention_pytorch,
-// Hugging Face's eager attention): one kernel after another, each timed as a roofline of its
-// own FLOPs and bytes, so that the s^2 scores cross memory once per kernel.
-//   forward:  scores = Q K^T (a batched GEMM per head, the scale folded in; writes the scores),
-//             + mask (causal or padding: reads and writes them), softmax (reads, writes),
-//             dropout if any (reads, writes, writes a 1-byte mask), P V (reads the probabilities);
-//   backward: dP = dO V^T (writes), dV = P^T dO (reads P), dropout's (reads the gradient and
-//             the mask, writes), softmax backward (reads P and dP, writes dS), dQ = dS K and
-//             dK = dS^T Q (each reads dS); the mask passes the gradient through.
+// Eager attention as PyTorch code writes it (Hugging Face's BertSelfAttention and GPT-2
+// attention, nanoGPT's and minGPT's non-flash path): one kernel after another, each timed as a
+// roofline of its own FLOPs and bytes, so that the s^2 scores cross memory once per kernel.
+//   forward:  Q, K and V are views of the projections' (batch, seq, heads, head_dim) output;
+//             the batched product wants (batch x heads, seq, head_dim), so torch.matmul
+//             copies each (reads and writes it), and the context comes back to (batch, seq,
+//             hidden) through one more copy (.transpose(1, 2).contiguous());
+//             scores = Q K^T (a batched GEMM per head; writes the scores), the scale 1/sqrt(d)
+//             as a kernel of its own (reads, writes), + mask (causal or padding: reads and
+//             writes them), softmax (reads, writes), dropout if any (reads, writes, writes a
+//             1-byte mask), P V (reads the probabilities);
+//   backward: the four copies' gradients (each read and written), dP = dO V^T (writes),
+//             dV = P^T dO (reads P), dropout's (reads the gradient and the mask, writes),
+//             softmax backward (reads P and dP, writes dS), the scale's (reads, writes),
+//             dQ = dS K and dK = dS^T Q (each reads dS); the mask passes the gradient through.
 // Each GEMM is one product per head and sample of 2 s^2 d FLOP, with k = d (64-128) or an s^2
 // operand: its tiles run a main loop of a few k-steps and then write (or have first read) a
 // tile of scores, so compute and the scores' traffic hardly overlap: the GEMM takes the sum
 // of the two, not the larger. Against the measured chain (the FlashAttention-2 paper's
 // PyTorch bars, test EagerAttentionAgainstThePublishedPytorchBaseline) per-kernel rooflines
-// were 42% fast, the sum is nearer (the test pins its error).
+// were 42% fast, the sum 27.6%, the copies 21.8% (they weigh d/s against the scores: most at
+// short sequences, where the error was largest); the test pins what is left.
 PassTime ComputeModel::eager_attention(const models::Layer& layer, std::int64_t micro_batch) const {
   const auto mb = static_cast<double>(micro_batch);
   const auto s = static_cast<double>(layer.input_shape.front());
@@ -248,12 +255,14 @@ PassTime ComputeModel::eager_attention(const models::Layer& layer, std::int64_t 
   const double products = heads * mb;
   const double softmax_flops = 5.0 * s * s * heads * mb;
   const bool masked = layer.causal || layer.padding_mask;
+  const double copies = 4 * time(0, 2 * head_tensor, false);
+  const double scale = time(0, 2 * scores, false);
   const double dropout = layer.dropout > 0 ? time(0, 2 * scores + scores / e, false) : 0;
   auto gemm = [&](double bytes) { return launch_s_ + matrix_seconds(gemm_flops, products) + memory_seconds(bytes); };
-  const double forward = gemm(2 * head_tensor + scores) + (masked ? time(0, 2 * scores, false) : 0) +
+  const double forward = copies + gemm(2 * head_tensor + scores) + scale + (masked ? time(0, 2 * scores, false) : 0) +
                          time(softmax_flops, 2 * scores, false) + dropout + gemm(scores + 2 * head_tensor);
-  const double backward = gemm(2 * head_tensor + scores) + gemm(scores + 2 * head_tensor) + dropout +
-                          time(2 * softmax_flops, 3 * scores, false) + 2 * gemm(scores + 2 * head_tensor);
+  const double backward = copies + gemm(2 * head_tensor + scores) + gemm(scores + 2 * head_tensor) + dropout +
+                          time(2 * softmax_flops, 3 * scores, false) + scale + 2 * gemm(scores + 2 * head_tensor);
   return {forward, backward};
 }
 

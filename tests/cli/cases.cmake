@@ -379,16 +379,16 @@ dpcast_cli_error(collective_no_cluster "dpcast collective: name a --node preset 
 
 # ---- plan: cluster sizing ----
 set(PLAN scenarios/examples/plan-gpt2-xl.yaml)
-dpcast_cli_test(plan_recommends 0 "8 x dgx-h100 (64 h100-sxm) on fat-tree ib-ndr 1:1, micro-batch 16, ZeRO-3: 41 h and $18,052 (286,103 steps of 516 ms, DES-confirmed)" plan ${PLAN})
+dpcast_cli_test(plan_recommends 0 "8 x dgx-h100 (64 h100-sxm) on fat-tree ib-ndr 1:1, micro-batch 16, ZeRO-3: 46 h and $20,455 (286,103 steps of 585 ms, DES-confirmed)" plan ${PLAN})
 # No faster configuration within 1% of its cost (test_planner covers that rule): the cheapest.
-dpcast_cli_test(plan_recommends_why 0 "the cheapest that meets the 72 h deadline within the $22,000 budget." plan ${PLAN})
+dpcast_cli_test(plan_recommends_why 0 "the cheapest that meets the 72 h deadline within the $24,000 budget." plan ${PLAN})
 dpcast_cli_test(plan_scaling_reason 0 "exposed communication stays below 30% of the step" plan ${PLAN})
 # The other GPU type's best names its configuration, not only its cost.
-dpcast_cli_test(plan_other_gpu 0 "with a100-80gb the cheapest meeting the constraints, 16 x dgx-a100 (128 a100-80gb) on fat-tree ib-ndr 1:1, micro-batch 8, ZeRO-3, costs $20,457 (1.13x) and takes 47 h."
+dpcast_cli_test(plan_other_gpu 0 "with a100-80gb the cheapest meeting the constraints, 16 x dgx-a100 (128 a100-80gb) on fat-tree ib-ndr 1:1, micro-batch 8, ZeRO-3, costs $22,439 (1.10x) and takes 51 h."
                 plan ${PLAN})
 dpcast_cli_test(plan_json 0 "\"scenario_yaml\"" plan ${PLAN} --json)
 # Best per GPU type: each type's cheapest and fastest meeting the constraints, DES-confirmed.
-dpcast_cli_test(plan_best_per_gpu 0 "a100-80gb  cheapest     128  dgx-a100  fat-tree ib-ndr 1:1            8             1     3   1024  587 ms    586 ms           47 h  $20,457"
+dpcast_cli_test(plan_best_per_gpu 0 "a100-80gb  cheapest     128  dgx-a100  fat-tree ib-ndr 1:1            8             1     3   1024  644 ms    643 ms           51 h  $22,439"
                 plan ${PLAN})
 dpcast_cli_test(plan_best_per_gpu_json 0 "\"best_per_gpu\": [\n    {\n      \"gpu\": \"h100-sxm\",\n      \"cheapest\": {" plan ${PLAN} --json)
 dpcast_cli_test(plan_csv 0 "recommended,gpus,node,gpu,network" plan ${PLAN} --csv)
@@ -435,7 +435,7 @@ dpcast_cli_test(validate_des 0 "engine des" validate tiny-nccl --corpus tests/cl
 add_test(NAME cli.validate_check_over_bound
          COMMAND ${CMAKE_COMMAND} "-DCMD=$<TARGET_FILE:dpcast>;validate;--corpus;${BAD}/corpus-over-bound;--check"
                  -DEXPECT_RC=1 "-DEXPECT_STDOUT=tiny-gpt"
-                 "-DEXPECT_STDERR=dpcast validate: tiny-gpt: MAPE 9.1% is above its bound of 2.0%" -P ${CHECK}
+                 "-DEXPECT_STDERR=dpcast validate: tiny-gpt: MAPE 18.3% is above its bound of 2.0%" -P ${CHECK}
          WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 dpcast_cli_error(validate_unknown_data_set
                  "dpcast validate: no data set 'tiny-gp' in tests/cli/corpus (did you mean 'tiny-gpt'?)"

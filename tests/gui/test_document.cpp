@@ -260,7 +260,7 @@ class DocumentTest : public QObject {
     const auto& plan = v.plan.input->plan;
     QCOMPARE(plan.target_tokens, 3.0e11);
     QCOMPARE(plan.deadline_s, std::optional<double>(72 * 3600.0));
-    QCOMPARE(plan.budget_usd, std::optional<double>(22000));
+    QCOMPARE(plan.budget_usd, std::optional<double>(24000));
     QCOMPARE(plan.nodes, (std::vector<int>{1, 2, 4, 8, 16, 32, 64}));
     QCOMPARE(plan.zero_stages, (std::vector<int>{0, 1, 2, 3}));
     // A document without a plan section has none, and no error for it.

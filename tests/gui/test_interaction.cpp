@@ -706,7 +706,7 @@ class InteractionTest : public QObject {
     QCOMPARE(panel->editor("plan.target")->text(), QString("3.0e+11"));
     QCOMPARE(panel->target_kind()->currentData().toString(), QString("tokens"));
     QCOMPARE(panel->editor("plan.deadline_hours")->text(), QString("72"));
-    QCOMPARE(panel->editor("plan.budget_usd")->text(), QString("22000"));
+    QCOMPARE(panel->editor("plan.budget_usd")->text(), QString("24000"));
     QCOMPARE(panel->editor("plan.max_global_batch")->text(), QString("1024"));
     QCOMPARE(panel->editor("plan.gpus")->text(), QString("h100-sxm, a100-80gb"));
     QCOMPARE(panel->editor("plan.nodes")->text(), QString("1"));
@@ -885,9 +885,9 @@ class InteractionTest : public QObject {
     QCOMPARE(star->at(0).x(), r.time_s() / 3600);
     QCOMPARE(star->at(0).y(), r.cost_usd() * 1e-3);  // thousands of dollars
     QVERIFY(series_named(chart->chart(), "deadline 72 h"));
-    QXYSeries* budget = series_named(chart->chart(), "budget $22,000");
+    QXYSeries* budget = series_named(chart->chart(), "budget $24,000");
     QVERIFY(budget);
-    QCOMPARE(budget->at(0).y(), 22.0);
+    QCOMPARE(budget->at(0).y(), 24.0);
     QXYSeries* meets = series_named(chart->chart(), "meets the constraints");
     QVERIFY(meets);
     QCOMPARE(meets->count(), front->rowCount() - 1);

@@ -297,7 +297,7 @@ class ModelsTest : public QObject {
     QTest::addColumn<double>("budget_usd");      // 0: as the example has it; -1: none
     QTest::addColumn<int>("confirm_up_to");
     QTest::addColumn<bool>("met");
-    QTest::newRow("the example (72 h, $22,000)") << 0.0 << 0.0 << 0 << true;
+    QTest::newRow("the example (72 h, $24,000)") << 0.0 << 0.0 << 0 << true;
     QTest::newRow("a 1 h deadline: nothing meets it") << 1.0 << 0.0 << 0 << false;
     QTest::newRow("a $100 budget: nothing meets it") << 0.0 << 100.0 << 0 << false;
     QTest::newRow("no deadline, no budget") << -1.0 << -1.0 << 0 << true;

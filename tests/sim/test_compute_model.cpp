@@ -121,11 +121,13 @@ TEST(ComputeModel, ProfileCurvesTimeEachMatrixProductAtItsOwnSize) {
   EXPECT_NEAR(t.backward_s, 2 * f / (100e12 * eff(f)), 1e-15);
 
   // Eager attention's GEMMs: one product per head and sample (12 heads, micro-batch 2) of
-  // 2 s² d FLOP each, at that product's efficiency, plus the scores' traffic (2 bytes each).
+  // 2 s² d FLOP each, at that product's efficiency, plus the scores' traffic (2 bytes each);
+  // the scale and the softmax over the scores and the four head-layout copies stream.
   const auto attention = models::attention("attn", 128, 12, 12, 64);
   const double gemm = 2.0 * 128 * 128 * 64 * 12 * 2, scores = 128.0 * 128 * 12 * 2 * 2, head = 128.0 * 64 * 12 * 2 * 2;
   const double forward = 2 * (gemm / (100e12 * eff(gemm / 24)) + m.streaming(scores + 2 * head)) +
-                         m.time(5 * scores / 2, 2 * scores, false);
+                         m.streaming(2 * scores) + m.time(5 * scores / 2, 2 * scores, false) +
+                         4 * m.streaming(2 * head);
   EXPECT_NEAR(m.layer(attention.cost(2, 2, 2), attention, 2).forward_s, forward, 1e-15);
 
   // A streaming kernel of 4 KiB runs at twice the memory bandwidth (it fits in cache).
@@ -247,8 +249,11 @@ TEST(ComputeModel, EagerAttentionDropoutIsOneKernelEachWay) {
 // hidden 2048 = heads x head_dim, batch x sequence = 16k tokens; TFLOP/s of 3.5 x 4 s^2 d h per
 // sample, halved when causal; the causal runs add a mask, the others none). The catalogue's
 // A100 80GB and H100 SXM figures time the kernel chain. Its mean error over the 40 bars is
-// pinned (27.6%, every bar fast: the single roofline before was 41.8%, per-kernel rooflines
-// 42.0%), so a change of the chain or of the GPUs' figures shows here.
+// pinned (21.8%, every bar fast: the single roofline before was 41.8%, per-kernel rooflines
+// 42.0%, their sum 27.6%, and the head-layout copies took it here), so a change of the chain
+// or of the GPUs' figures shows here. What is left is largest with a causal mask and at
+// d = 64 (most scores per FLOP): the eager kernels over the scores run below the bandwidth
+// the catalogue gives them.
 TEST(ComputeModel, EagerAttentionAgainstThePublishedPytorchBaseline) {
   struct Bar {
     const char* gpu;
@@ -277,10 +282,12 @@ TEST(ComputeModel, EagerAttentionAgainstThePublishedPytorchBaseline) {
       const auto layer =
           models::attention("attn", s, heads, heads, bar.head_dim, models::AttentionKernel::Eager, bar.causal);
       const auto t = m.layer(layer.cost(batch, 2, 2), layer, batch);
+      // attention_pytorch folds the scale into the product (baddbmm's alpha): no kernel of its own.
+      const double scale = m.streaming(2.0 * static_cast<double>(s * s * heads * batch) * 2);
       const double counted =
           3.5 * 4.0 * static_cast<double>(s * s * bar.head_dim * heads * batch) * (bar.causal ? 0.5 : 1.0);
       const double published_s = counted / (bar.tflops[i] * 1e12);
-      const double error = (t.forward_s + t.backward_s - published_s) / published_s;
+      const double error = (t.forward_s + t.backward_s - 2 * scale - published_s) / published_s;
       table += std::string(bar.gpu) + " d " + std::to_string(bar.head_dim) + (bar.causal ? " causal" : "") + " s " +
                std::to_string(s) + ": " + std::to_string(100 * error) + "%\n";
       sum += std::abs(error);
@@ -288,8 +295,47 @@ TEST(ComputeModel, EagerAttentionAgainstThePublishedPytorchBaseline) {
       ++n;
     }
   }
-  EXPECT_NEAR(sum / n, 0.276, 0.01) << table;
+  EXPECT_NEAR(sum / n, 0.218, 0.01) << table;
   EXPECT_EQ(fast, n) << table;
+}
+
+// A whole eager transformer layer against a measurement: qhduan/transformers-benchmarks
+// micro_bench.ipynb @53a232b times a Hugging Face BertLayer of BERT-large (fp16, PyTorch 1.13,
+// CUDA 11.7, Tesla V100-SXM2-16GB, torch.utils.benchmark median over >= 3 s; the module in
+// training mode, so its three dropouts run; no attention mask) at batch 64, sequence 128:
+// forward 55.535 TFLOPS of 24 b s h^2 + 4 b h s^2, its attention block (self-attention,
+// output projection, dropout, residual add, norm) 40.418 TFLOPS of 4 b h s^2 + 8 b s h^2, its
+// feed-forward block 68.241 TFLOPS of 16 b s h^2. The errors are pinned, so a change of the
+// eager chain or of the V100's figures shows here. What is left is in the products: the
+// notebook's lone Dense (1024 -> 4096 with bias) runs at 78.3 TFLOPS, 0.825 of its 8192^3
+// rate, which compute_efficiency gives every large product.
+TEST(ComputeModel, BertLayerAgainstAMeasuredV100Layer) {
+  auto config = models::zoo_transformer("bert-large");
+  config.layers = 1;
+  config.dropout = 0.1;
+  const std::int64_t b = 64, s = 128, h = 1024;
+  const auto graph = models::build_transformer(config, s);
+  models::TrainingSpec training;
+  training.micro_batch = b;
+  training.precision = models::Precision::Fp16;
+  const sim::ComputeModel compute(models::Catalogue::builtin().gpu("v100-16gb"), models::Precision::Fp16);
+  const auto times = sim::layer_times(compute, graph, training);
+  double attention_s = 0, ffn_s = 0;
+  for (models::LayerId id = 0; id < graph.size(); ++id) {
+    const std::string& name = graph.layer(id).name;
+    if (name.rfind("h0.attn.", 0) == 0 || name == "h0.norm1") attention_s += times[id].forward_s;
+    if (name.rfind("h0.mlp.", 0) == 0 || name == "h0.norm2") ffn_s += times[id].forward_s;
+  }
+  // The benchmark passes no attention mask: the encoder's mask pass over the scores is not run.
+  attention_s -= compute.streaming(2.0 * static_cast<double>(s * s * config.heads * b) * 2);
+  const double bsh2 = static_cast<double>(b * s) * static_cast<double>(h * h);
+  const double attention_flops = 4.0 * static_cast<double>(b * h * s * s) + 8 * bsh2;
+  const double attention_error = attention_s / (attention_flops / 40.418e12) - 1;
+  const double ffn_error = ffn_s / (16 * bsh2 / 68.241e12) - 1;
+  const double layer_error = (attention_s + ffn_s) / ((attention_flops + 16 * bsh2) / 55.535e12) - 1;
+  EXPECT_NEAR(attention_error, -0.110, 0.005);  // -25.9% before the head-layout copies and the scale kernel
+  EXPECT_NEAR(ffn_error, -0.104, 0.005);
+  EXPECT_NEAR(layer_error, -0.099, 0.005);  // -17.0% before
 }
 
 // RMSNorm written in Python runs as eager PyTorch runs it: one kernel per operator, in fp32
