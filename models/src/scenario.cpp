@@ -453,6 +453,16 @@ void read_data_parallel(MapReader r, Scenario& s) {
     if (d.zero_stage > 0 && d.collective == Collective::ParameterServer)
       v->fail("ZeRO shards over the data-parallel ranks; it does not combine with a parameter server");
   }
+  if (auto v = r.optional("gradient_copies")) {
+    note(s, v);
+    d.gradient_copies = v->as_enum_explaining<GradientCopies>(
+        {{"gradient_as_bucket_view", "DDP's gradient_as_bucket_view=True is none"},
+         {"horovod", "Horovod's fusion buffer is batched"},
+         {"ddp", "DDP's default is per-tensor"}});
+    if (d.gradient_copies != GradientCopies::PerTensor && d.zero_stage > 0)
+      v->fail("gradient copies are DDP's and Horovod's (zero_stage: 0); ZeRO stage " + std::to_string(d.zero_stage) +
+              " shards the gradients instead");
+  }
   if (auto v = r.optional("ps_servers")) {
     note(s, v);
     d.ps_servers = static_cast<int>(v->as_int_in(1, kMaxNodes));

@@ -172,6 +172,8 @@ void write_data_parallel(YAML::Emitter& out, const Scenario& s) {
   out << YAML::Key << "first_bucket_mb" << YAML::Value << YAML::Load(number(d.first_bucket_mb));
   out << YAML::Key << "overlap" << YAML::Value << d.overlap;
   out << YAML::Key << "zero_stage" << YAML::Value << d.zero_stage;
+  if (d.gradient_copies != GradientCopies::PerTensor)
+    out << YAML::Key << "gradient_copies" << YAML::Value << std::string(to_string(d.gradient_copies));
   if (d.collective == Collective::ParameterServer && d.ps_servers > 0)
     out << YAML::Key << "ps_servers" << YAML::Value << d.ps_servers;
   out << YAML::EndMap;

@@ -44,7 +44,11 @@ models::RunRecord measured_record(const models::Scenario& s, const Trainer& trai
   const ParamLayout& layout = trainer.layout();
   const models::ModelGraph& graph = plan.graph();
 
-  models::RunRecord r = models::configured_record(s, graph);
+  // The record says what ran: this backend's gradients are views of its buckets (ParamLayout),
+  // so DDP's copies into the buckets and back never happen, whatever the scenario asked.
+  models::Scenario ran = s;
+  if (ran.data_parallel.zero_stage == 0) ran.data_parallel.gradient_copies = models::GradientCopies::None;
+  models::RunRecord r = models::configured_record(ran, graph);
   r.kind = "measured";
   r.engine = context.engine;
   r.step_times_s.assign(slowest.begin() + static_cast<std::ptrdiff_t>(first), slowest.end());

@@ -66,6 +66,12 @@ void check_trainable(const models::Scenario& s, const std::string& backend) {
     throw Error(locate(s, "data_parallel.collective"), "data_parallel.collective",
                 std::string("the real backend all-reduces with ") + (backend == "cuda" ? "NCCL" : "MPI") +
                     ", which chooses its own algorithm: use auto, not " + std::string(models::to_string(d.collective)));
+  // Unwritten, the key means whatever the backend does; written, it must be what it does.
+  if (d.gradient_copies != models::GradientCopies::None && s.locations.count("data_parallel.gradient_copies") > 0)
+    throw Error(locate(s, "data_parallel.gradient_copies"), "data_parallel.gradient_copies",
+                "the real backend all-reduces each bucket's gradients in place and copies none: write none or leave "
+                "the key out, not " +
+                    std::string(models::to_string(d.gradient_copies)));
   if (t.compute_noise.enabled())
     throw Error(locate(s, "training.compute_noise"), "training.compute_noise",
                 "simulates stragglers for predictions; a measured run has its own (remove it)");

@@ -384,7 +384,8 @@ models::RunRecord AnalyticalEngine::predict(const models::Scenario& s, const mod
   const CommSchedule comm = schedule_communication(s, graph, pass, gradients, path, r.params);
   const double local_params = static_cast<double>(r.params) / (s.data_parallel.zero_stage >= 1 ? s.cluster.gpus() : 1);
   const double optimizer_s = optimizer_time(compute, local_params, parameter_tensors(graph), s.training.optimizer,
-                                            s.training.optimizer_implementation);
+                                            s.training.optimizer_implementation) +
+                             gradient_copies_time(compute, graph, s);
   set_timings(r, s, pass, comm, optimizer_s, compute);
   explain_collective(r, s, gradients, path);
   if (options.details) add_details(r, s, graph, pass, gradients, comm);

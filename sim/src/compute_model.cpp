@@ -2,6 +2,7 @@
 
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/profile.hpp"
+#include "dpcast/sim/memory_model.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -392,6 +393,28 @@ double optimizer_time(const ComputeModel& compute, double params, double tensors
   const double launches =
       implementation == Impl::ForLoop ? std::max(1.0, tensors) : std::ceil(params / kElementsPerLaunch);
   return compute.streaming(bytes, kernels * launches);
+}
+
+// data_parallel.gradient_copies. per-tensor, PyTorch DDP (torch/csrc/distributed/c10d/
+// reducer.cpp): mark_variable_ready_dense copies a ready gradient into its bucket view
+// (at::mul_out(bucket_view, grad, 1 / world size): the averaging rides on the copy), and
+// finalize_bucket_dense copies the reduced bucket back (copy_bucket_to_grad), a kernel per
+// tensor each. batched, Horovod: its fusion buffer is filled and emptied by a batched copy
+// kernel of up to 160 tensors (horovod/common/ops/cuda/cuda_kernels.h, BATCHED_D2D_CAPACITY).
+// The copy in runs inside the last micro-step's backward and the copy back after the last
+// collective; both are charged after the collectives, where dpcast's micro-steps (identical
+// but for these) can hold them.
+double gradient_copies_time(const ComputeModel& compute, const models::ModelGraph& graph, const models::Scenario& s) {
+  constexpr double kTensorsPerBatchedCopy = 160;
+  const auto& dp = s.data_parallel;
+  if (s.cluster.gpus() == 1 || dp.zero_stage > 0 || dp.gradient_copies == models::GradientCopies::None ||
+      dp.collective == models::Collective::ParameterServer)
+    return 0;
+  const double gradients = static_cast<double>(graph.total_params()) * gradient_bytes_per_param(s.training.precision);
+  const double tensors = parameter_tensors(graph);
+  const double kernels =
+      dp.gradient_copies == models::GradientCopies::Batched ? std::ceil(tensors / kTensorsPerBatchedCopy) : tensors;
+  return 2 * compute.streaming(2 * gradients, kernels);
 }
 
 }  // namespace dpcast::sim

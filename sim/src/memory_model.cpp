@@ -29,7 +29,8 @@ MemoryEstimate estimate_memory(const models::Scenario& s, const models::ModelGra
                                   w;
   b.activations_bytes = m.activation_bytes_per_sample * static_cast<double>(s.training.micro_batch);
   const double bucket = s.data_parallel.bucket_bytes();
-  b.comm_buffers_bytes = n == 1 ? 0 : zero == 0 ? params * w : 2 * bucket;
+  const double ddp_buckets = s.data_parallel.gradient_copies == models::GradientCopies::None ? 0 : params * w;
+  b.comm_buffers_bytes = n == 1 ? 0 : zero == 0 ? ddp_buckets : 2 * bucket;
   b.reserved_bytes = s.cluster.gpu_entry->reserved_bytes;
   b.capacity_bytes = s.cluster.gpu_entry->memory_bytes;
   const double fixed = b.params_bytes + b.grads_bytes + b.optimizer_bytes + b.comm_buffers_bytes + b.reserved_bytes;

@@ -325,6 +325,23 @@ TEST(Scenario, OptimizerImplementation) {
             "s.yaml:4:29: training.optimizer_implementation: expected one of fused, foreach, for-loop, got apex");
 }
 
+TEST(Scenario, GradientCopies) {
+  const std::string gpt2 = "model: gpt2-small\ncluster: {node: dgx-a100, nodes: 1}\ndata_parallel:\n";
+  const Scenario ddp = one(gpt2 + "  zero_stage: 0\n");
+  EXPECT_EQ(ddp.data_parallel.gradient_copies, GradientCopies::PerTensor);
+  EXPECT_EQ(scenario_yaml(ddp).find("gradient_copies"), std::string::npos);
+  const Scenario view = one(gpt2 + "  gradient_copies: none\n");
+  EXPECT_EQ(view.data_parallel.gradient_copies, GradientCopies::None);
+  EXPECT_NE(scenario_yaml(view).find("gradient_copies: none"), std::string::npos);
+  EXPECT_EQ(one(gpt2 + "  gradient_copies: batched\n").data_parallel.gradient_copies, GradientCopies::Batched);
+  EXPECT_EQ(error_of(gpt2 + "  zero_stage: 2\n  gradient_copies: none\n"),
+            "s.yaml:5:20: data_parallel.gradient_copies: gradient copies are DDP's and Horovod's (zero_stage: 0); "
+            "ZeRO stage 2 shards the gradients instead");
+  EXPECT_EQ(error_of(gpt2 + "  gradient_copies: horovod\n"),
+            "s.yaml:4:20: data_parallel.gradient_copies: expected one of per-tensor, batched, none, got horovod "
+            "(Horovod's fusion buffer is batched)");
+}
+
 TEST(Scenario, PrecisionTheGpuLacks) {
   EXPECT_EQ(error_of("model: gpt2-small\ncluster: {node: dgx-1-v100, nodes: 1}\ntraining:\n  precision: bf16\n"),
             "s.yaml:4:14: training.precision: v100 has no bf16 support");

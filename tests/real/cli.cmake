@@ -58,6 +58,9 @@ dpcast_train_error(missing_file "${REAL_BAD}/does-not-exist.yaml: cannot open sc
 dpcast_train_error(collective_not_auto
   "${REAL_BAD}/collective-ring.yaml:5:29: data_parallel.collective: the real backend all-reduces with MPI, which chooses its own algorithm: use auto, not ring"
   ${REAL_BAD}/collective-ring.yaml)
+dpcast_train_error(gradient_copies_written
+  "${REAL_BAD}/gradient-copies.yaml:5:34: data_parallel.gradient_copies: the real backend all-reduces each bucket's gradients in place and copies none: write none or leave the key out, not per-tensor"
+  ${REAL_BAD}/gradient-copies.yaml)
 dpcast_train_error(flash_attention
   "${REAL_BAD}/flash-attention.yaml:4:68: training.attention: the real backend runs eager attention, not flash"
   ${REAL_BAD}/flash-attention.yaml)

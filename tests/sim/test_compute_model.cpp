@@ -10,6 +10,7 @@
 
 #include "dpcast/models/error.hpp"
 #include "dpcast/models/hardware.hpp"
+#include "dpcast/models/scenario.hpp"
 #include "dpcast/models/zoo.hpp"
 #include "dpcast/sim/compute_model.hpp"
 #include "test_catalogue.hpp"
@@ -541,4 +542,33 @@ TEST(ComputeModel, OptimizerStepAsPyTorchRunsIt) {
   // LayerNorms and four Linears, each a weight and a bias), the final LayerNorm's two; the
   // output layer is tied to the token embedding.
   EXPECT_EQ(sim::parameter_tensors(models::build_zoo_model("gpt2-small", 0)), 148);
+}
+
+// DDP (gradient_copies: per-tensor) copies every gradient into its bucket and, after the
+// all-reduce, back: each a read and a write of the gradients, one kernel per tensor; Horovod
+// (batched) the same bytes in a kernel per 160 tensors. GPT-2 small in bf16 on 8 A100s:
+// 124.4 M parameters of 2 bytes in 148 tensors.
+TEST(ComputeModel, GradientCopiesIntoTheBucketsAndBack) {
+  const auto scenario = [](const std::string& rest) {
+    return models::parse_scenarios("model: gpt2-small\ncluster: {node: dgx-a100, nodes: 1}\n" + rest, "t.yaml").front();
+  };
+  const auto ddp = scenario("training: {precision: bf16}\n");
+  const auto graph = models::build_zoo_model("gpt2-small");
+  const sim::ComputeModel compute(*ddp.cluster.gpu_entry, models::Precision::Bf16);
+  const double gradients = static_cast<double>(graph.total_params()) * 2;
+  // Each copy: 148 launches of 4 us and 2 x 249 MB at 0.9 of the A100's 2.039 TB/s.
+  const double copy = 148 * 4e-6 + 2 * gradients / (2.039e12 * 0.9);
+  EXPECT_NEAR(sim::gradient_copies_time(compute, graph, ddp), 2 * copy, 1e-12);
+  EXPECT_NEAR(2 * copy, 1.73e-3, 0.01e-3);
+  // Horovod: one batched kernel for the 148 tensors, each way.
+  EXPECT_NEAR(sim::gradient_copies_time(compute, graph, scenario("data_parallel: {gradient_copies: batched}\n")),
+              2 * (4e-6 + 2 * gradients / (2.039e12 * 0.9)), 1e-12);
+  EXPECT_EQ(sim::gradient_copies_time(compute, graph, scenario("data_parallel: {gradient_copies: none}\n")), 0);
+  EXPECT_EQ(sim::gradient_copies_time(compute, graph, scenario("data_parallel: {zero_stage: 1}\n")), 0);
+  EXPECT_EQ(sim::gradient_copies_time(
+                compute, graph,
+                models::parse_scenarios("model: gpt2-small\ncluster: {node: dgx-a100, nodes: 1, gpus_per_node: 1}\n",
+                                        "t.yaml")
+                    .front()),
+            0);
 }

@@ -74,7 +74,8 @@ des::StepPlan plan_step(const models::Scenario& s, const models::ModelGraph& gra
   }
   plan.optimizer_s =
       optimizer_time(compute, static_cast<double>(graph.total_params()) / (dp.zero_stage >= 1 ? gpus : 1),
-                     parameter_tensors(graph), s.training.optimizer, s.training.optimizer_implementation);
+                     parameter_tensors(graph), s.training.optimizer, s.training.optimizer_implementation) +
+      gradient_copies_time(compute, graph, s);
   const auto all_gather = [&](double bytes) {
     const auto choice = choose_collective(dp.collective, CollectiveOp::AllGather, bytes, path);
     return des::CollectiveCall{bytes, choice,

@@ -279,6 +279,18 @@ struct EnumNames<NcclProtocol> {
       {{NcclProtocol::LL, "LL"}, {NcclProtocol::LL128, "LL128"}, {NcclProtocol::Simple, "Simple"}}};
 };
 
+// How data parallelism keeps gradients apart from the buckets it reduces: PyTorch DDP copies
+// each gradient into its bucket and back, a kernel per tensor (gradient_as_bucket_view false,
+// its default); Horovod copies through its fusion buffer in batched kernels; DDP with
+// gradient_as_bucket_view true makes the gradients views of the buckets: no copies.
+enum class GradientCopies { PerTensor, Batched, None };
+template <>
+struct EnumNames<GradientCopies> {
+  static constexpr std::array<EnumName<GradientCopies>, 3> table{{{GradientCopies::PerTensor, "per-tensor"},
+                                                                  {GradientCopies::Batched, "batched"},
+                                                                  {GradientCopies::None, "none"}}};
+};
+
 struct DataParallelSpec {
   Collective collective = Collective::Auto;
   CommLibrary library = CommLibrary::Default;
@@ -289,6 +301,9 @@ struct DataParallelSpec {
   double first_bucket_mb = 1;  // MiB
   bool overlap = true;
   int zero_stage = 0;
+  /// The copies into the buckets and back (ZeRO stage 0 only); with none, no bucket-sized
+  /// copy of the gradients is kept either.
+  GradientCopies gradient_copies = GradientCopies::PerTensor;
   int ps_servers = 0;  // parameter server: server count (0: one per node)
   [[nodiscard]] double bucket_bytes() const { return bucket_mb * kMiB; }
   [[nodiscard]] double first_bucket_bytes() const { return first_bucket_mb * kMiB; }

@@ -70,15 +70,16 @@ inline constexpr std::array<SchemaKey, 13> kTraining{{{"micro_batch"},
                                                       {"fused_kernels"},
                                                       {"compute_noise", KeyKind::Section}}};
 inline constexpr std::array<SchemaKey, 4> kComputeNoise{{{"distribution"}, {"cv"}, {"seed"}, {"steps"}}};
-inline constexpr std::array<SchemaKey, 9> kDataParallel{{{"collective"},
-                                                         {"library"},
-                                                         {"nccl_algorithm"},
-                                                         {"nccl_protocol"},
-                                                         {"bucket_mb"},
-                                                         {"first_bucket_mb"},
-                                                         {"overlap"},
-                                                         {"zero_stage"},
-                                                         {"ps_servers"}}};
+inline constexpr std::array<SchemaKey, 10> kDataParallel{{{"collective"},
+                                                          {"library"},
+                                                          {"nccl_algorithm"},
+                                                          {"nccl_protocol"},
+                                                          {"bucket_mb"},
+                                                          {"first_bucket_mb"},
+                                                          {"overlap"},
+                                                          {"zero_stage"},
+                                                          {"gradient_copies"},
+                                                          {"ps_servers"}}};
 }  // namespace schema
 
 /// Every section of a scenario file, the top level first.

@@ -126,4 +126,12 @@ class ComputeModel {
 [[nodiscard]] double optimizer_time(const ComputeModel& compute, double params, double tensors,
                                     models::Optimizer optimizer, models::OptimizerImplementation implementation);
 
+/// Data parallelism's two gradient copies (data_parallel.gradient_copies): into the buckets
+/// during the syncing backward and, after the last collective, the reduced buckets back into
+/// the gradients, before the optimizer. Each reads and writes every gradient once: PyTorch DDP
+/// (per-tensor) in a kernel per parameter tensor, Horovod (batched) in a kernel per 160.
+/// 0 on one GPU, under ZeRO, with a parameter server or with none (gradient_as_bucket_view).
+[[nodiscard]] double gradient_copies_time(const ComputeModel& compute, const models::ModelGraph& graph,
+                                          const models::Scenario& s);
+
 }  // namespace dpcast::sim
