@@ -257,10 +257,12 @@ PassTime ComputeModel::eager_attention(const models::Layer& layer, std::int64_t 
   const double softmax_flops = 5.0 * s * s * heads * mb;
   const bool masked = layer.causal || layer.padding_mask;
   const double copies = 4 * time(0, 2 * head_tensor, false);
-  const double scale = time(0, 2 * scores, false);
+  const double pass_over_scores = time(0, 2 * scores, false);  // one element-wise kernel: read, write
+  const double scale = pass_over_scores;
+  const double mask = masked ? pass_over_scores : 0;
   const double dropout = layer.dropout > 0 ? time(0, 2 * scores + scores / e, false) : 0;
   auto gemm = [&](double bytes) { return launch_s_ + matrix_seconds(gemm_flops, products) + memory_seconds(bytes); };
-  const double forward = copies + gemm(2 * head_tensor + scores) + scale + (masked ? time(0, 2 * scores, false) : 0) +
+  const double forward = copies + gemm(2 * head_tensor + scores) + scale + mask +
                          time(softmax_flops, 2 * scores, false) + dropout + gemm(scores + 2 * head_tensor);
   const double backward = copies + gemm(2 * head_tensor + scores) + gemm(scores + 2 * head_tensor) + dropout +
                           time(2 * softmax_flops, 3 * scores, false) + scale + 2 * gemm(scores + 2 * head_tensor);
